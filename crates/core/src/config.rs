@@ -1,0 +1,99 @@
+//! Where an installation lives and which secret store it uses, from flags, environment
+//! and platform defaults. The shell and the CLI resolve the same way, so the app and the
+//! CLI see the same data directory.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::secrets::SecretStoreKind;
+
+/// The app identifier; also the name of the data directory under the platform data dir.
+pub const APP_IDENTIFIER: &str = "app.lanyard.desktop";
+
+/// Environment variable overriding the data directory.
+pub const DATA_DIR_ENV: &str = "LANYARD_DATA_DIR";
+
+/// Environment variable choosing the secret store (`keyring` or `file`).
+pub const SECRET_STORE_ENV: &str = "LANYARD_SECRET_STORE";
+
+/// How to open an installation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory (database, file secret store, caches).
+    pub data_dir: PathBuf,
+    /// The secret store backend.
+    pub secret_store: SecretStoreKind,
+}
+
+impl Config {
+    /// Resolves the configuration: an explicit value wins, then the environment, then the
+    /// platform default (`<data dir>/app.lanyard.desktop`, keyring).
+    pub fn resolve(data_dir: Option<PathBuf>, secret_store: Option<&str>) -> Result<Config> {
+        let data_dir = match data_dir {
+            Some(dir) => dir,
+            None => match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+                Some(dir) => PathBuf::from(dir),
+                None => default_data_dir()?,
+            },
+        };
+        let secret_store = match secret_store {
+            Some(name) => name.parse()?,
+            None => match std::env::var(SECRET_STORE_ENV) {
+                Ok(name) if !name.is_empty() => name.parse()?,
+                _ => SecretStoreKind::Keyring,
+            },
+        };
+        Ok(Config {
+            data_dir: absolute(&data_dir)?,
+            secret_store,
+        })
+    }
+}
+
+/// The platform's data directory for Lanyard.
+pub fn default_data_dir() -> Result<PathBuf> {
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "this system has no per-user data directory; pass --data-dir or set {DATA_DIR_ENV}"
+            ))
+        })
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::invalid("the data directory must not be empty"));
+    }
+    std::path::absolute(path)
+        .map_err(|e| Error::io(&format!("could not resolve {}", path.display()), &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_values_win() {
+        let c = Config::resolve(Some("/tmp/x".into()), Some("file")).expect("resolve");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.secret_store, SecretStoreKind::File);
+    }
+
+    #[test]
+    fn refuses_unknown_store_and_empty_dir() {
+        assert_eq!(
+            Config::resolve(Some("/tmp/x".into()), Some("plaintext"))
+                .expect_err("bad")
+                .code(),
+            "invalid_input"
+        );
+        assert!(Config::resolve(Some(PathBuf::new()), Some("file")).is_err());
+    }
+
+    #[test]
+    fn relative_dirs_become_absolute() {
+        let c = Config::resolve(Some("rel/dir".into()), Some("keyring")).expect("resolve");
+        assert!(c.data_dir.is_absolute());
+    }
+}

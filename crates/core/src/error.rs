@@ -1,0 +1,136 @@
+//! The one error type of Lanyard. Every variant has a stable `code` that crosses IPC and
+//! appears in CLI JSON as `{ "code", "message" }`.
+//!
+//! Invariant: a message never holds a secret. Variants carry plain words written by the
+//! core, never a provider response body or a value read from the secret store.
+
+use serde::ser::SerializeStruct;
+
+/// Lanyard's error. Match on it, or on [`Error::code`] across process boundaries.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The input was refused; nothing was changed.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The change conflicts with what is already stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// No usable secret store: Lanyard refuses to keep secrets anywhere else.
+    #[error("{0}")]
+    SecretStoreUnavailable(String),
+    /// The database was written by a newer Lanyard.
+    #[error("{0}")]
+    SchemaTooNew(String),
+    /// The database could not be opened, read or written.
+    #[error("{0}")]
+    Storage(String),
+    /// A file or directory could not be used.
+    #[error("{0}")]
+    Io(String),
+    /// A bug: something that should not happen did.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The stable, machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Conflict(_) => "conflict",
+            Error::SecretStoreUnavailable(_) => "secret_store_unavailable",
+            Error::SchemaTooNew(_) => "schema_too_new",
+            Error::Storage(_) => "storage",
+            Error::Io(_) => "io",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Every code, for documentation and for tests that pin the set.
+    pub const CODES: &'static [&'static str] = &[
+        "not_found",
+        "invalid_input",
+        "conflict",
+        "secret_store_unavailable",
+        "schema_too_new",
+        "storage",
+        "io",
+        "internal",
+    ];
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidInput(message.into())
+    }
+
+    pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+        Error::Io(format!("{what}: {err}"))
+    }
+}
+
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Error", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => Error::NotFound("no such record".into()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Error::Conflict("a record with the same identity already exists".into())
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                Error::InvalidInput("the record refers to something that does not exist".into())
+            }
+            other => Error::Storage(format!("database error: {other}")),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        Error::Storage(format!("could not migrate the database: {err}"))
+    }
+}
+
+/// The result type of the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_code_and_message() {
+        let err = Error::NotFound("channel 42 does not exist".into());
+        let json = serde_json::to_value(&err).expect("serialize");
+        assert_eq!(
+            json,
+            serde_json::json!({ "code": "not_found", "message": "channel 42 does not exist" })
+        );
+    }
+
+    #[test]
+    fn every_variant_has_a_listed_code() {
+        let all = [
+            Error::NotFound(String::new()),
+            Error::InvalidInput(String::new()),
+            Error::Conflict(String::new()),
+            Error::SecretStoreUnavailable(String::new()),
+            Error::SchemaTooNew(String::new()),
+            Error::Storage(String::new()),
+            Error::Io(String::new()),
+            Error::Internal(String::new()),
+        ];
+        let codes: Vec<_> = all.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
+    }
+}

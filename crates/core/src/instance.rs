@@ -1,0 +1,185 @@
+//! An opened installation: its data directory, database and secret store, and the status
+//! report (`lanyard status`, the Settings page).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::secrets::{SecretStoreKind, SecretStoreStatus, Secrets};
+use crate::store::{Store, DATABASE_FILE};
+
+/// The setting naming this installation; it namespaces its secrets in a shared keyring.
+const INSTALL_ID: &str = "install_id";
+
+/// An opened installation. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Lanyard {
+    data_dir: PathBuf,
+    store: Store,
+    secrets: Secrets,
+    clock: Arc<dyn Clock>,
+}
+
+/// What `lanyard status` and the Settings page show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// Lanyard's version.
+    pub version: String,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The database file.
+    pub database_path: PathBuf,
+    /// The schema version applied to the database.
+    pub schema_version: i64,
+    /// The secret store in use and its health.
+    pub secret_store: SecretStoreStatus,
+}
+
+impl Lanyard {
+    /// Opens the installation `config` describes: creates the data directory (0700),
+    /// opens and migrates the database, connects the secret store.
+    pub async fn open(config: &Config) -> Result<Lanyard> {
+        Self::open_with(config, Arc::new(SystemClock), None).await
+    }
+
+    /// Opens with an injected clock and, optionally, an injected secret store (tests).
+    pub async fn open_with(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        secrets: Option<Secrets>,
+    ) -> Result<Lanyard> {
+        create_private_dir(&config.data_dir)?;
+        let store = Store::open(&config.data_dir.join(DATABASE_FILE)).await?;
+        let install_id: String = store
+            .setting_or_init(INSTALL_ID, new_install_id, clock.now())
+            .await?;
+        let secrets = match secrets {
+            Some(secrets) => secrets,
+            None => {
+                let (kind, dir) = (config.secret_store, config.data_dir.clone());
+                tokio::task::spawn_blocking(move || Secrets::open(kind, &dir, &install_id))
+                    .await
+                    .map_err(|_| Error::Internal("opening the secret store panicked".into()))?
+            }
+        };
+        Ok(Lanyard {
+            data_dir: config.data_dir.clone(),
+            store,
+            secrets,
+            clock,
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The secret store.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// Which secret store backend is configured.
+    pub fn secret_store_kind(&self) -> SecretStoreKind {
+        self.secrets.kind()
+    }
+
+    /// Reports where data and secrets are and whether the secret store works right now.
+    pub async fn status(&self) -> Result<Status> {
+        Ok(Status {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.data_dir.clone(),
+            database_path: self.store.path().to_path_buf(),
+            schema_version: self.store.schema_version().await?,
+            secret_store: self.secrets.status().await,
+        })
+    }
+}
+
+fn new_install_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| {
+        Error::io(
+            &format!("could not create the data directory {}", dir.display()),
+            &e,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::SecretValue;
+
+    #[tokio::test]
+    async fn opens_a_new_directory_and_reports_status() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config {
+            data_dir: dir.path().join("nested/data"),
+            secret_store: SecretStoreKind::File,
+        };
+        let lanyard = Lanyard::open(&config).await.expect("open");
+        let status = lanyard.status().await.expect("status");
+        assert_eq!(status.data_dir, config.data_dir);
+        assert_eq!(status.schema_version, Store::known_schema_version());
+        assert_eq!(status.secret_store.backend, SecretStoreKind::File);
+        assert!(status.secret_store.usable, "{}", status.secret_store.detail);
+        assert!(status.secret_store.warning.is_some());
+        lanyard
+            .secrets()
+            .set("x", SecretValue::new("CANARY-x"))
+            .await
+            .expect("set");
+        let json = serde_json::to_string(&status).expect("json");
+        assert!(!json.contains("CANARY"));
+    }
+
+    #[tokio::test]
+    async fn install_id_is_stable_across_opens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            secret_store: SecretStoreKind::File,
+        };
+        let a = Lanyard::open(&config).await.expect("open");
+        a.secrets()
+            .set("k", SecretValue::new("v"))
+            .await
+            .expect("set");
+        let b = Lanyard::open(&config).await.expect("reopen");
+        assert_eq!(
+            b.secrets()
+                .get("k")
+                .await
+                .expect("get")
+                .expect("some")
+                .expose(),
+            "v"
+        );
+    }
+}

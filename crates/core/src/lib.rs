@@ -1,0 +1,31 @@
+//! # lanyard-core
+//!
+//! Every rule of Lanyard's domain, with no Tauri types: the desktop shell (`src-tauri`) and
+//! the command line (`crates/cli`) are thin adapters over this crate.
+//!
+//! ## Contents
+//! - [`config`]: where an installation lives and which secret store it uses.
+//! - [`instance`]: [`Lanyard`], an opened installation, and its [`Status`].
+//! - [`store`]: SQLite (WAL, `synchronous=FULL`, foreign keys, `BEGIN IMMEDIATE` writes),
+//!   embedded migrations, refusal of newer schemas.
+//! - [`secrets`]: the [`SecretStore`](secrets::SecretStore) trait and its keyring, file
+//!   and memory backends.
+//! - [`error`]: the one [`Error`] enum with stable codes.
+//! - [`clock`]: injected time.
+//!
+//! ## Security
+//! Secrets (refresh and access tokens, URL token values, client secrets, private keys)
+//! live only in the secret store. They are [`SecretValue`](secrets::SecretValue)s:
+//! redacted in `Debug`, never serialized, wiped on drop. No error message, log line or
+//! status report contains one.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod instance;
+pub mod secrets;
+pub mod store;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use instance::{Lanyard, Status};
