@@ -1,1 +1,85 @@
-fn main() {}
+//! `lanyard`: Lanyard's operations for scripts, cron jobs and tests. Every command takes
+//! `--json`; on failure it exits non-zero and prints `{ "code", "message" }` (with
+//! `--json`, on both stdout and stderr, so either stream parses).
+//!
+//! Exit codes: 0 success, 1 a Lanyard error (see its code), 2 a usage error.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lanyard_core::{Config, Error, Lanyard};
+
+use output::Output;
+
+/// Lanyard keeps your data accounts and URL credentials and lends them out safely.
+#[derive(Debug, Parser)]
+#[command(name = "lanyard", version, about, propagate_version = true)]
+struct Cli {
+    /// The data directory [default: the platform's data dir + /app.lanyard.desktop].
+    #[arg(long, global = true, env = "LANYARD_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Where secrets are kept: the OS keyring, or (explicit opt-in) a 0600 file in the
+    /// data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "LANYARD_SECRET_STORE",
+        value_name = "keyring|file"
+    )]
+    secret_store: Option<String>,
+
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the data directory, schema version and the secret store in use with its health.
+    Status,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return output::usage_error(err),
+    };
+    init_logging();
+    let out = Output::new(cli.json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return out.fail(&Error::Internal(format!("could not start: {e}"))),
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => out.fail(&err),
+    }
+}
+
+async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
+    let config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?;
+    let lanyard = Lanyard::open(&config).await?;
+    match cli.command {
+        Command::Status => commands::status::run(&lanyard, out).await,
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LANYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -4,17 +4,24 @@
 //!
 //! Entries: service [`KEYRING_SERVICE`](super::KEYRING_SERVICE), user
 //! `<installation namespace>/<key>`.
+//!
+//! The Secret Service client blocks on its own async runtime, and even dropping it does;
+//! inside a tokio worker that panics. So the platform store lives on a dedicated thread
+//! that owns it from creation to drop, and every call is sent there.
 
+use std::sync::mpsc;
 use std::sync::Arc;
 
-use keyring_core::{CredentialStore, Entry};
+use keyring_core::CredentialStore;
 
 use super::{SecretStore, SecretStoreKind, SecretValue, KEYRING_SERVICE};
 use crate::error::{Error, Result};
 
+type Job = Box<dyn FnOnce(&CredentialStore) + Send>;
+
 /// The OS keyring.
 pub struct KeyringStore {
-    store: Arc<CredentialStore>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl std::fmt::Debug for KeyringStore {
@@ -26,15 +33,53 @@ impl std::fmt::Debug for KeyringStore {
 impl KeyringStore {
     /// Connects to the platform's keyring. Fails (saying why) when none is reachable.
     pub fn connect() -> Result<Self> {
-        Ok(KeyringStore {
-            store: platform_store()?,
-        })
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (ready_tx, ready) = mpsc::channel::<Result<()>>();
+        std::thread::Builder::new()
+            .name("lanyard-keyring".into())
+            .spawn(move || {
+                let store = match platform_store() {
+                    Ok(store) => {
+                        let _ = ready_tx.send(Ok(()));
+                        store
+                    }
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(err));
+                        return;
+                    }
+                };
+                while let Ok(job) = inbox.recv() {
+                    job(store.as_ref());
+                }
+            })
+            .map_err(|e| Error::io("could not start the keyring thread", &e))?;
+        ready
+            .recv()
+            .map_err(|_| Error::Internal("the keyring thread stopped while starting".into()))??;
+        Ok(KeyringStore { jobs })
     }
 
-    fn entry(&self, key: &str) -> Result<Entry> {
-        self.store
-            .build(KEYRING_SERVICE, key, None)
-            .map_err(map_err)
+    /// Runs `f` with the entry for `key` on the keyring thread and waits for its answer.
+    fn with_entry<T: Send + 'static>(
+        &self,
+        key: &str,
+        f: impl FnOnce(keyring_core::Entry) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (reply_tx, reply) = mpsc::channel();
+        let key = key.to_string();
+        let job: Job = Box::new(move |store: &CredentialStore| {
+            let out = store
+                .build(KEYRING_SERVICE, &key, None)
+                .map_err(map_err)
+                .and_then(f);
+            let _ = reply_tx.send(out);
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::Internal("the keyring thread has stopped".into()))?;
+        reply
+            .recv()
+            .map_err(|_| Error::Internal("the keyring thread has stopped".into()))?
     }
 }
 
@@ -93,24 +138,25 @@ impl SecretStore for KeyringStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<SecretValue>> {
-        match self.entry(key)?.get_password() {
+        self.with_entry(key, |entry| match entry.get_password() {
             Ok(value) => Ok(Some(SecretValue::new(value))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(err) => Err(map_err(err)),
-        }
+        })
     }
 
     fn set(&self, key: &str, value: &SecretValue) -> Result<()> {
-        self.entry(key)?
-            .set_password(value.expose())
-            .map_err(map_err)
+        let value = SecretValue::new(value.expose());
+        self.with_entry(key, move |entry| {
+            entry.set_password(value.expose()).map_err(map_err)
+        })
     }
 
     fn delete(&self, key: &str) -> Result<()> {
-        match self.entry(key)?.delete_credential() {
+        self.with_entry(key, |entry| match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(err) => Err(map_err(err)),
-        }
+        })
     }
 
     /// Writes, reads back and deletes a probe entry: a locked keyring that can still be

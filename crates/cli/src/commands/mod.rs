@@ -1,0 +1,3 @@
+//! One module per subcommand; each is a thin call into `lanyard-core` plus printing.
+
+pub mod status;
