@@ -1,1 +1,13 @@
-fn main() {}
+//! Generates the Tauri context and the permissions of Lanyard's own commands: every
+//! command the UI may call is listed here and granted in `capabilities/`.
+
+/// Commands the UI may invoke.
+const COMMANDS: &[&str] = &["status"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script failed");
+}

@@ -1,1 +1,100 @@
+//! # lanyard-app
+//!
+//! Lanyard's desktop shell, kept thin: it wires Tauri commands, deep links, the tray and
+//! the window to `lanyard-core`. Logic lives in the core; data crossing IPC is a DTO
+//! ([`dto`]); the UI may call only the commands listed in `build.rs` and granted in
+//! `capabilities/`.
+//!
+//! [`run`] starts the real app; [`app_builder`] is the part tests share with it (they pass
+//! `tauri::test::mock_builder()`).
 
+pub mod commands;
+pub mod deep_link;
+pub mod dto;
+pub mod state;
+#[cfg(desktop)]
+pub mod tray;
+pub mod window;
+
+use tauri::{Builder, Manager, Runtime};
+
+use state::AppState;
+
+/// Everything the real app and the mock-runtime tests share: state, commands, window
+/// behaviour.
+pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![commands::status])
+        .on_window_event(window::on_window_event)
+}
+
+/// Starts Lanyard.
+pub fn run() {
+    init_logging();
+    let context = tauri::generate_context!();
+    let state = AppState::open(&context.config().identifier);
+    let builder = Builder::default()
+        // Single-instance first: a second launch (e.g. the OS opening a deep link) hands
+        // its URL to this instance and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            window::show_main(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .setup(|app| {
+            setup_desktop(app.handle())?;
+            Ok(())
+        });
+    let app = match app_builder(builder, state).build(context) {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("Lanyard could not start: {err}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Closing the last window keeps Lanyard in the tray; only Quit ends it.
+        if let tauri::RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}
+
+#[cfg(desktop)]
+fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
+    use tauri_plugin_deep_link::DeepLinkExt;
+
+    if let Err(err) = tray::create(app) {
+        // No tray host (e.g. a bare X server): the window still works.
+        tracing::warn!("no tray icon: {err}");
+    }
+    // AppImages and development builds are not installed by a package, so register the
+    // URL schemes at start; installed packages register them through their .desktop file.
+    #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+    if let Err(err) = app.deep_link().register_all() {
+        tracing::warn!("could not register the lanyard: URL schemes: {err}");
+    }
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        let urls: Vec<String> = event.urls().iter().map(|u| u.to_string()).collect();
+        deep_link::handle(&handle, &urls);
+    });
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
+        deep_link::handle(app, &urls);
+    }
+    let _ = app.get_webview_window(window::MAIN);
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LANYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -29,11 +29,21 @@ impl Config {
     /// Resolves the configuration: an explicit value wins, then the environment, then the
     /// platform default (`<data dir>/app.lanyard.desktop`, keyring).
     pub fn resolve(data_dir: Option<PathBuf>, secret_store: Option<&str>) -> Result<Config> {
+        Self::resolve_for(APP_IDENTIFIER, data_dir, secret_store)
+    }
+
+    /// Like [`Config::resolve`] for an app built with another identifier (development
+    /// builds use their own, so their data never mixes with a real installation's).
+    pub fn resolve_for(
+        identifier: &str,
+        data_dir: Option<PathBuf>,
+        secret_store: Option<&str>,
+    ) -> Result<Config> {
         let data_dir = match data_dir {
             Some(dir) => dir,
             None => match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
                 Some(dir) => PathBuf::from(dir),
-                None => default_data_dir()?,
+                None => default_data_dir(identifier)?,
             },
         };
         let secret_store = match secret_store {
@@ -50,15 +60,13 @@ impl Config {
     }
 }
 
-/// The platform's data directory for Lanyard.
-pub fn default_data_dir() -> Result<PathBuf> {
-    dirs::data_dir()
-        .map(|d| d.join(APP_IDENTIFIER))
-        .ok_or_else(|| {
-            Error::invalid(format!(
-                "this system has no per-user data directory; pass --data-dir or set {DATA_DIR_ENV}"
-            ))
-        })
+/// The platform's data directory for the app `identifier`.
+pub fn default_data_dir(identifier: &str) -> Result<PathBuf> {
+    dirs::data_dir().map(|d| d.join(identifier)).ok_or_else(|| {
+        Error::invalid(format!(
+            "this system has no per-user data directory; pass --data-dir or set {DATA_DIR_ENV}"
+        ))
+    })
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

@@ -12,6 +12,7 @@
 //!   and memory backends.
 //! - [`error`]: the one [`Error`] enum with stable codes.
 //! - [`clock`]: injected time.
+//! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //!
 //! ## Security
 //! Secrets (refresh and access tokens, URL token values, client secrets, private keys)
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod instance;
+pub mod links;
 pub mod secrets;
 pub mod store;
 

@@ -1,0 +1,42 @@
+//! Links handed over by the OS (a cold start, or forwarded by the single-instance plugin
+//! from a second launch): parsed by the core, announced to the UI as a `deep-link` event,
+//! and the main window brought forward. Only the redacted form of a link is ever logged.
+
+use lanyard_core::links::DeepLink;
+use tauri::{AppHandle, Emitter, Runtime};
+
+use crate::dto::{DeepLinkEvent, IpcError};
+use crate::window;
+
+/// The event the UI listens to.
+pub const EVENT: &str = "deep-link";
+
+/// Handles the links of one delivery; returns what was announced, in order.
+pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEvent> {
+    let events: Vec<DeepLinkEvent> = urls
+        .iter()
+        .map(|raw| match DeepLink::parse(raw) {
+            Ok(link) => {
+                tracing::info!(link = %link.redacted(), "link received");
+                DeepLinkEvent::Accepted {
+                    kind: link.kind().into(),
+                }
+            }
+            Err(err) => {
+                tracing::warn!(code = err.code(), "link refused: {err}");
+                DeepLinkEvent::Refused {
+                    error: IpcError::from(err),
+                }
+            }
+        })
+        .collect();
+    for event in &events {
+        if let Err(err) = app.emit(EVENT, event) {
+            tracing::warn!("could not announce a link to the UI: {err}");
+        }
+    }
+    if !events.is_empty() {
+        window::show_main(app);
+    }
+    events
+}

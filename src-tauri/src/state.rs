@@ -1,0 +1,41 @@
+//! The one piece of state the shell manages: the opened installation, or why it could not
+//! be opened (then every command returns that error and the UI shows it).
+
+use lanyard_core::{Config, Lanyard};
+
+use crate::dto::IpcError;
+
+/// Registered with `app.manage` before the app starts.
+#[derive(Debug)]
+pub struct AppState {
+    lanyard: Result<Lanyard, IpcError>,
+}
+
+impl AppState {
+    /// Opens the installation for the app `identifier` (the data directory and secret
+    /// store may be overridden with `LANYARD_DATA_DIR` / `LANYARD_SECRET_STORE`).
+    pub fn open(identifier: &str) -> AppState {
+        let opened = tauri::async_runtime::block_on(async {
+            let config = Config::resolve_for(identifier, None, None)?;
+            Lanyard::open(&config).await
+        });
+        if let Err(err) = &opened {
+            tracing::error!(code = err.code(), "could not open the installation: {err}");
+        }
+        AppState {
+            lanyard: opened.map_err(IpcError::from),
+        }
+    }
+
+    /// State around an already opened installation (tests).
+    pub fn with(lanyard: Lanyard) -> AppState {
+        AppState {
+            lanyard: Ok(lanyard),
+        }
+    }
+
+    /// The installation, or the error that kept it from opening.
+    pub fn lanyard(&self) -> Result<&Lanyard, IpcError> {
+        self.lanyard.as_ref().map_err(Clone::clone)
+    }
+}

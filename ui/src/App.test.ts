@@ -1,0 +1,73 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { render, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import App from "./App.svelte";
+import { makeStatus } from "./lib/test-fixtures";
+
+function heading(): string {
+  return screen.getByRole("heading", { level: 1 }).textContent ?? "";
+}
+
+async function goTo(hash: string): Promise<void> {
+  window.location.hash = hash;
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
+}
+
+describe("App", () => {
+  it("shows all pages in the navigation, defaulting to Channels", async () => {
+    mockIPC(() => makeStatus());
+    render(App);
+
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    const labels = Array.from(nav.querySelectorAll("a")).map((a) => a.textContent);
+    expect(labels).toEqual([
+      "Channels",
+      "Players",
+      "URL tokens",
+      "Preview",
+      "Token requests",
+      "Settings",
+    ]);
+    expect(heading()).toBe("Channels");
+    expect(screen.getByText("Not available in this build yet.")).toBeTruthy();
+    expect(screen.queryByRole("button")).toBeNull();
+    expect(screen.getByRole("link", { name: "Channels" }).getAttribute("aria-current")).toBe("page");
+  });
+
+  it("switches pages by hash", async () => {
+    mockIPC(() => makeStatus());
+    render(App);
+
+    await goTo("#/settings");
+    await waitFor(() => expect(heading()).toBe("Settings"));
+    expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Settings" }).getAttribute("aria-current")).toBe("page");
+
+    await goTo("#/url-tokens");
+    await waitFor(() => expect(heading()).toBe("URL tokens"));
+    expect(screen.getByText(/Authorization header/)).toBeTruthy();
+
+    await goTo("#/players");
+    await waitFor(() => expect(heading()).toBe("Players"));
+    expect(screen.getByText(/at most 15 minutes/)).toBeTruthy();
+
+    await goTo("#/no-such-page");
+    await waitFor(() => expect(heading()).toBe("Channels"));
+  });
+
+  it("shows the secret store health in the sidebar footer", async () => {
+    mockIPC(() => makeStatus());
+    render(App);
+    const footer = screen.getByTestId("secrets-status");
+    await waitFor(() => expect(footer.textContent?.trim()).toBe("Secrets: Keyring · ready"));
+  });
+
+  it("shows an unavailable secret store in the sidebar footer on error", async () => {
+    mockIPC(() => {
+      throw { code: "secret_store_unavailable", message: "nope" };
+    });
+    render(App);
+    const footer = screen.getByTestId("secrets-status");
+    await waitFor(() => expect(footer.textContent?.trim()).toBe("Secrets: unavailable"));
+  });
+});

@@ -1,0 +1,76 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { describe, expect, it } from "vitest";
+import { isIpcError, status, toIpcError } from "./ipc";
+import { makeStatus } from "./test-fixtures";
+
+describe("isIpcError", () => {
+  it("accepts the backend error shape", () => {
+    expect(isIpcError({ code: "not_found", message: "gone" })).toBe(true);
+  });
+
+  it("rejects anything else", () => {
+    expect(isIpcError(null)).toBe(false);
+    expect(isIpcError("boom")).toBe(false);
+    expect(isIpcError({ code: 1, message: "x" })).toBe(false);
+    expect(isIpcError({ message: "x" })).toBe(false);
+    expect(isIpcError(new Error("x"))).toBe(false);
+  });
+});
+
+describe("status()", () => {
+  it("invokes the status command and returns its result", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      return makeStatus();
+    });
+    await expect(status()).resolves.toEqual(makeStatus());
+    expect(calls).toEqual(["status"]);
+  });
+
+  it("passes a backend IpcError through unchanged", async () => {
+    mockIPC(() => {
+      throw { code: "secret_store_unavailable", message: "No keyring" };
+    });
+    await expect(status()).rejects.toEqual({
+      code: "secret_store_unavailable",
+      message: "No keyring",
+    });
+  });
+
+  it("normalizes a string rejection to an internal IpcError", async () => {
+    mockIPC(() => Promise.reject("command status not found"));
+    await expect(status()).rejects.toEqual({
+      code: "internal",
+      message: "command status not found",
+    });
+  });
+
+  it("normalizes a thrown Error to an internal IpcError", async () => {
+    mockIPC(() => {
+      throw new TypeError("bad things");
+    });
+    await expect(status()).rejects.toEqual({ code: "internal", message: "bad things" });
+  });
+
+  it("normalizes the missing Tauri runtime to an internal IpcError", async () => {
+    // No mockIPC: window.__TAURI_INTERNALS__ is absent, as in a plain browser.
+    const error: unknown = await status().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isIpcError(error)).toBe(true);
+    expect(error).toMatchObject({ code: "internal" });
+  });
+});
+
+describe("toIpcError", () => {
+  it("stringifies unknown values", () => {
+    expect(toIpcError(42)).toEqual({ code: "internal", message: "42" });
+    expect(toIpcError(undefined)).toEqual({ code: "internal", message: "undefined" });
+  });
+
+  it("drops extra fields from an IpcError", () => {
+    expect(toIpcError({ code: "a", message: "b", extra: 1 })).toEqual({ code: "a", message: "b" });
+  });
+});

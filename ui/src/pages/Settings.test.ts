@@ -1,0 +1,102 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { StatusResource } from "../lib/status.svelte";
+import { makeStatus } from "../lib/test-fixtures";
+import Settings from "./Settings.svelte";
+
+function renderSettings() {
+  return render(Settings, { props: { status: new StatusResource() } });
+}
+
+describe("Settings", () => {
+  it("shows a loading state, then the status", async () => {
+    let release: (() => void) | undefined;
+    mockIPC(
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve(makeStatus());
+        }),
+    );
+    renderSettings();
+    expect(screen.getByText("Loading status…")).toBeTruthy();
+    release?.();
+    expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
+    expect(screen.queryByText("Loading status…")).toBeNull();
+  });
+
+  it("renders data dir, database, version, schema version, backend and Ready", async () => {
+    mockIPC((cmd) => (cmd === "status" ? makeStatus() : null));
+    renderSettings();
+
+    expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
+    expect(screen.getByTestId("database-path").textContent).toBe(
+      "/home/ada/.local/share/lanyard/lanyard.sqlite3",
+    );
+    expect(screen.getByTestId("app-version").textContent).toBe("0.1.0");
+    expect(screen.getByTestId("schema-version").textContent).toBe("3");
+    expect(screen.getByTestId("secret-store-backend").textContent).toBe("Keyring");
+    expect(screen.getByTestId("secret-store-health").textContent).toBe("Ready");
+    expect(screen.getByText("Secret Service (GNOME Keyring)")).toBeTruthy();
+    expect(screen.queryByTestId("secret-store-warning")).toBeNull();
+  });
+
+  it("renders the warning when present", async () => {
+    const warning = "Secrets are stored in a file on disk, not in the system keyring.";
+    mockIPC(() =>
+      makeStatus({
+        secretStore: { backend: "file", usable: true, detail: "secrets.json", warning },
+      }),
+    );
+    renderSettings();
+
+    const note = await screen.findByTestId("secret-store-warning");
+    expect(note.textContent).toContain(warning);
+    expect(screen.getByTestId("secret-store-backend").textContent).toBe("File");
+    expect(screen.getByTestId("secret-store-health").textContent).toBe("Ready");
+  });
+
+  it("renders an unusable keyring as Unavailable with its detail", async () => {
+    mockIPC(() =>
+      makeStatus({
+        secretStore: {
+          backend: "keyring",
+          usable: false,
+          detail: "The Secret Service is not running.",
+          warning: null,
+        },
+      }),
+    );
+    renderSettings();
+
+    const badge = await screen.findByTestId("secret-store-health");
+    expect(badge.textContent).toBe("Unavailable");
+    expect(badge.classList.contains("bad")).toBe(true);
+    expect(screen.getByText("The Secret Service is not running.")).toBeTruthy();
+    expect(screen.queryByText("Ready")).toBeNull();
+  });
+
+  it("renders an IPC error with code and message, and Retry re-invokes", async () => {
+    let calls = 0;
+    mockIPC((cmd) => {
+      if (cmd !== "status") return null;
+      calls += 1;
+      if (calls === 1) {
+        throw { code: "secret_store_unavailable", message: "The keyring is locked." };
+      }
+      return makeStatus();
+    });
+    renderSettings();
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("secret_store_unavailable");
+    expect(alert.textContent).toContain("The keyring is locked.");
+    expect(calls).toBe(1);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+
+    expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
+    expect(calls).toBe(2);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});

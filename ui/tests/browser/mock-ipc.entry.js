@@ -1,0 +1,10 @@
+// Bundled into an IIFE by settings.browser.mjs and injected with
+// page.addInitScript before the app loads. It stands in for the Tauri runtime.
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+
+mockWindows("main");
+mockIPC((cmd) => {
+  const fixture = window.__LANYARD_TEST_IPC__ ?? {};
+  if (cmd in fixture) return fixture[cmd];
+  throw { code: "not_mocked", message: `command ${cmd} is not mocked in the browser test` };
+});

@@ -1,0 +1,284 @@
+// Browser test: serves the BUILT ui/dist under a strict CSP, mocks the Tauri
+// IPC, and drives the app in Debian's Chromium through playwright-core.
+// Run with `npm run test:browser` (which builds first).
+import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const uiRoot = resolve(here, "../..");
+const distDir = join(uiRoot, "dist");
+const resultsDir = join(uiRoot, "test-results");
+const TIMEOUT_MS = 15_000;
+
+// The Tauri CSP, with style-src tightened to 'self' to prove the UI needs no inline styles.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src ipc: http://ipc.localhost",
+].join("; ");
+
+const STATUS = {
+  version: "0.1.0-test",
+  dataDir: "/home/ada/.local/share/lanyard",
+  databasePath: "/home/ada/.local/share/lanyard/lanyard.sqlite3",
+  schemaVersion: 7,
+  secretStore: {
+    backend: "file",
+    usable: true,
+    detail: "Encrypted file at /home/ada/.local/share/lanyard/secrets.bin",
+    warning: "Secrets are stored in a file on this computer because no system keyring is available.",
+  },
+};
+
+const MIME = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json",
+  ".woff2": "font/woff2",
+};
+
+function startServer() {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const relative = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname).slice(1);
+    const file = normalize(join(distDir, relative));
+    if (!file.startsWith(distDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      return;
+    }
+    res.writeHead(200, {
+      "Content-Type": MIME[extname(file)] ?? "application/octet-stream",
+      "Content-Security-Policy": CSP,
+      "Cache-Control": "no-store",
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolveServer, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolveServer(server));
+  });
+}
+
+async function buildMockBundle() {
+  const output = await build({
+    configFile: false,
+    logLevel: "warn",
+    root: uiRoot,
+    build: {
+      write: false,
+      minify: false,
+      target: "es2021",
+      lib: {
+        entry: join(here, "mock-ipc.entry.js"),
+        formats: ["iife"],
+        name: "LanyardIpcMocks",
+      },
+    },
+  });
+  const result = Array.isArray(output) ? output[0] : output;
+  if (!result || !("output" in result)) throw new Error("unexpected vite build output");
+  const chunk = result.output.find((item) => item.type === "chunk");
+  if (!chunk) throw new Error("mock bundle produced no chunk");
+  return chunk.code;
+}
+
+const results = [];
+async function check(name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   - ${name}`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`FAIL - ${name}\n       ${String(error?.stack ?? error).split("\n").join("\n       ")}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function assertEqual(actual, expected, what) {
+  if (actual !== expected) {
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+async function main() {
+  if (!existsSync(join(distDir, "index.html"))) {
+    throw new Error(`${distDir}/index.html is missing: run \`npm run build\` first`);
+  }
+  mkdirSync(resultsDir, { recursive: true });
+
+  const mockBundle = await buildMockBundle();
+  const server = await startServer();
+  const address = server.address();
+  const origin = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+
+    const context = await browser.newContext({
+      viewport: { width: 1000, height: 680 },
+      colorScheme: "light",
+    });
+    context.setDefaultTimeout(TIMEOUT_MS);
+
+    const consoleErrors = [];
+    const pageErrors = [];
+    const failedRequests = [];
+    const page = await context.newPage();
+    page.on("console", (msg) => {
+      if (msg.type() === "error" || msg.type() === "warning") {
+        consoleErrors.push(`${msg.type()}: ${msg.text()}`);
+      }
+    });
+    page.on("pageerror", (error) => pageErrors.push(String(error)));
+    page.on("requestfailed", (req) => failedRequests.push(`${req.url()} ${req.failure()?.errorText}`));
+    page.on("response", (res) => {
+      if (res.status() >= 400) failedRequests.push(`${res.url()} HTTP ${res.status()}`);
+    });
+
+    // Record CSP violations, then install the IPC fixture and the mocks, in this order.
+    await page.addInitScript({
+      content: `
+        window.__cspViolations = [];
+        document.addEventListener("securitypolicyviolation", (e) => {
+          window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+        });
+        window.__LANYARD_TEST_IPC__ = ${JSON.stringify({ status: STATUS })};
+      `,
+    });
+    await page.addInitScript({ content: mockBundle });
+
+    await check("Settings page loads and shows the data directory", async () => {
+      await page.goto(`${origin}/#/settings`);
+      await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
+      assertEqual(await page.locator("h1").textContent(), "Settings", "page heading");
+      assertEqual(await page.title(), "Settings · Lanyard", "document title");
+    });
+
+    await check("Settings shows backend, health, schema version and database file", async () => {
+      assertEqual(await page.getByTestId("secret-store-backend").textContent(), "File", "backend");
+      assertEqual(await page.getByTestId("secret-store-health").textContent(), "Ready", "health badge");
+      assertEqual(await page.getByTestId("schema-version").textContent(), "7", "schema version");
+      assertEqual(await page.getByTestId("database-path").textContent(), STATUS.databasePath, "database");
+      assertEqual(await page.getByTestId("app-version").textContent(), "0.1.0-test", "version");
+    });
+
+    await check("Settings shows the secret store warning", async () => {
+      const warning = page.getByTestId("secret-store-warning");
+      assert(await warning.isVisible(), "warning is not visible");
+      const text = (await warning.textContent()) ?? "";
+      assert(text.includes(STATUS.secretStore.warning), `warning text was ${JSON.stringify(text)}`);
+    });
+
+    await check("Sidebar footer shows the secret store health", async () => {
+      const footer = page.getByTestId("secrets-status");
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="secrets-status"]')?.textContent?.includes("ready"),
+      );
+      assertEqual((await footer.textContent())?.trim(), "Secrets: File · ready", "footer");
+    });
+
+    await check("Styles are applied from the built stylesheet", async () => {
+      const sidebarWidth = await page.locator("aside").evaluate((el) => getComputedStyle(el).width);
+      assertEqual(sidebarWidth, "220px", "sidebar width");
+    });
+
+    await check("Navigating to Channels and back to Settings", async () => {
+      await page.getByRole("link", { name: "Channels" }).click();
+      await page.locator("h1", { hasText: "Channels" }).waitFor();
+      assert(page.url().endsWith("#/channels"), `url was ${page.url()}`);
+      await page.getByText("Not available in this build yet.").waitFor();
+      assertEqual(await page.getByRole("button").count(), 0, "buttons on a page not built yet");
+
+      await page.getByRole("link", { name: "Settings" }).click();
+      await page.locator("h1", { hasText: "Settings" }).waitFor();
+      await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
+      assert(page.url().endsWith("#/settings"), `url was ${page.url()}`);
+    });
+
+    await check("Screenshot saved", async () => {
+      const path = join(resultsDir, "settings.png");
+      await page.screenshot({ path, fullPage: true });
+      assert(statSync(path).size > 1000, "screenshot is suspiciously small");
+    });
+
+    await check("No console errors, page errors, failed requests or CSP violations", async () => {
+      const violations = await page.evaluate(() => window.__cspViolations);
+      const problems = [
+        ...consoleErrors,
+        ...pageErrors.map((e) => `pageerror: ${e}`),
+        ...failedRequests.map((r) => `request: ${r}`),
+        ...violations.map((v) => `csp: ${v}`),
+      ];
+      assert(problems.length === 0, `problems:\n  ${problems.join("\n  ")}`);
+    });
+
+    await check("CSP is really enforced (canary inline style is blocked)", async () => {
+      const canary = await context.newPage();
+      await canary.goto(`${origin}/#/channels`);
+      await canary.locator("h1").waitFor();
+      const blocked = await canary.evaluate(
+        () =>
+          new Promise((resolveCanary) => {
+            document.addEventListener("securitypolicyviolation", () => resolveCanary(true), { once: true });
+            const style = document.createElement("style");
+            style.textContent = "body { color: red; }";
+            document.head.append(style);
+            setTimeout(() => resolveCanary(false), 2000);
+          }),
+      );
+      await canary.close();
+      assert(blocked === true, "an inline <style> was not reported as a CSP violation");
+    });
+
+    await context.close();
+  } finally {
+    await browser?.close();
+    server.closeAllConnections();
+    await new Promise((done) => server.close(() => done()));
+  }
+}
+
+setTimeout(() => {
+  console.log("FAIL - browser test timed out after 120 s");
+  console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+  process.exit(1);
+}, 120_000);
+
+try {
+  await main();
+} catch (error) {
+  results.push({ name: "setup", ok: false });
+  console.log(`FAIL - setup\n       ${String(error?.stack ?? error)}`);
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
