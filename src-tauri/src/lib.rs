@@ -98,3 +98,6 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! Shell tests on Tauri's mock runtime: no display needed. They check that commands reach
+//! the core and come back as DTOs or `{ code, message }`, and how links are handled.
+
+use std::sync::Arc;
+
+use lanyard_core::clock::FixedClock;
+use lanyard_core::secrets::{SecretStoreKind, Secrets};
+use lanyard_core::{Config, Lanyard};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Listener, WebviewWindowBuilder};
+
+use crate::dto::DeepLinkEvent;
+use crate::state::AppState;
+
+fn app_with(state: AppState) -> (App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
+    let app = crate::app_builder(mock_builder(), state)
+        // The real context, so the real capabilities decide what the window may call.
+        .build(tauri::generate_context!(test = true))
+        .expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, crate::window::MAIN, Default::default())
+        .build()
+        .expect("window");
+    (app, window)
+}
+
+async fn opened(dir: &std::path::Path) -> Lanyard {
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        secret_store: SecretStoreKind::Memory,
+    };
+    Lanyard::open_with(
+        &config,
+        Arc::new(FixedClock::at(1_800_000_000)),
+        Some(Secrets::in_memory()),
+    )
+    .await
+    .expect("open")
+}
+
+fn invoke(
+    window: &tauri::WebviewWindow<MockRuntime>,
+    cmd: &str,
+) -> Result<serde_json::Value, serde_json::Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::default(),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<serde_json::Value>().expect("json"))
+}
+
+#[test]
+fn status_returns_the_dto() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (_app, window) = app_with(AppState::with(lanyard));
+    let status = invoke(&window, "status").expect("status");
+    assert_eq!(status["dataDir"], dir.path().display().to_string());
+    assert_eq!(
+        status["schemaVersion"],
+        lanyard_core::store::Store::known_schema_version()
+    );
+    assert_eq!(status["secretStore"]["backend"], "memory");
+    assert_eq!(status["secretStore"]["usable"], true);
+}
+
+#[test]
+fn an_installation_that_failed_to_open_answers_with_its_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file where the data directory should be: opening fails.
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").expect("write");
+    std::env::set_var(lanyard_core::config::DATA_DIR_ENV, &blocker);
+    let state = AppState::open("app.lanyard.desktop.test");
+    std::env::remove_var(lanyard_core::config::DATA_DIR_ENV);
+    let (_app, window) = app_with(state);
+    let err = invoke(&window, "status").expect_err("error");
+    assert_eq!(err["code"], "io");
+    assert!(err["message"]
+        .as_str()
+        .expect("message")
+        .contains("not-a-dir"));
+}
+
+#[test]
+fn unknown_commands_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (_app, window) = app_with(AppState::with(lanyard));
+    assert!(invoke(&window, "read_secret").is_err());
+}
+
+#[test]
+fn links_are_announced_and_bad_ones_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (app, _window) = app_with(AppState::with(lanyard));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = seen.clone();
+    app.listen(crate::deep_link::EVENT, move |event| {
+        sink.lock().expect("lock").push(event.payload().to_string());
+    });
+    let events = crate::deep_link::handle(
+        app.handle(),
+        &[
+            "app.lanyard.desktop:/oauth/callback?code=CANARY-code&state=s".into(),
+            "lanyard://offer/QUJD".into(),
+            "https://evil.example/oauth/callback?code=x".into(),
+        ],
+    );
+    assert!(matches!(events[0], DeepLinkEvent::Accepted { .. }));
+    assert!(matches!(events[1], DeepLinkEvent::Accepted { .. }));
+    assert!(matches!(events[2], DeepLinkEvent::Refused { .. }));
+    let payloads = seen.lock().expect("lock").clone();
+    assert_eq!(payloads.len(), 3);
+    assert_eq!(
+        payloads[0],
+        r#"{"outcome":"accepted","kind":"oauth_callback"}"#
+    );
+    assert!(
+        payloads[2].contains(r#""code":"invalid_input""#),
+        "{}",
+        payloads[2]
+    );
+    assert!(
+        payloads.iter().all(|p| !p.contains("CANARY")),
+        "a link's query reached the UI"
+    );
+}
+
+#[test]
+fn error_json_shape_is_pinned() {
+    let err = crate::dto::IpcError::from(lanyard_core::Error::NotFound("no such channel".into()));
+    assert_eq!(
+        serde_json::to_value(err).expect("json"),
+        serde_json::json!({ "code": "not_found", "message": "no such channel" })
+    );
+}
