@@ -1,1 +1,7 @@
+//! Lanyard's end-to-end tests: one harness, modules per area (the ripgrep layout).
+//! They drive the real `lanyard` binary, the real OS keyring under a private D-Bus
+//! session, and real SQLite files in temporary directories.
 
+mod cli;
+mod keyring;
+mod util;

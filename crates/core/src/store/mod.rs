@@ -223,14 +223,9 @@ mod tests {
         let path = dir.path().join(DATABASE_FILE);
         let store = Store::open(&path).await.expect("open");
         let future = Store::known_schema_version() + 1;
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
-             execution_time) VALUES (?, 'from the future', 1, x'00', 0)",
-        )
-        .bind(future)
-        .execute(store.pool())
-        .await
-        .expect("insert");
+        testing::insert_applied_migration(&store, future)
+            .await
+            .expect("insert");
         store.close().await;
         let before = std::fs::read(&path).expect("read");
 
@@ -262,5 +257,25 @@ mod tests {
             .close()
             .await
             .expect("close the connection with the short timeout");
+    }
+}
+
+/// Helpers for tests in other crates that need to put a database in a state a real
+/// installation could reach (e.g. one migrated by a newer Lanyard).
+#[doc(hidden)]
+pub mod testing {
+    use super::Store;
+    use crate::error::Result;
+
+    /// Records a migration as applied, as a newer Lanyard would have.
+    pub async fn insert_applied_migration(store: &Store, version: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+             execution_time) VALUES (?, 'from a newer Lanyard', 1, x'00', 0)",
+        )
+        .bind(version)
+        .execute(store.pool())
+        .await?;
+        Ok(())
     }
 }

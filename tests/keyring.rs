@@ -1,0 +1,198 @@
+//! The real OS keyring (Secret Service through GNOME Keyring) under a private D-Bus
+//! session: a secret written by one process is read by another, and a deletion is seen
+//! by both. CI sets `LANYARD_REQUIRE_KEYRING=1` so that missing tools fail instead of
+//! skipping.
+//!
+//! The test re-runs this test binary three times: once inside `dbus-run-session` as the
+//! orchestrator, which starts two long-lived workers that take commands on stdin.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use lanyard_core::secrets::{SecretStoreKind, SecretValue, Secrets};
+
+use crate::util::have;
+
+const ROLE: &str = "LANYARD_KEYRING_ROLE";
+const NAMESPACE: &str = "LANYARD_KEYRING_NAMESPACE";
+const TEST: &str = "keyring::secret_written_by_one_process_is_read_by_another";
+
+#[test]
+fn secret_written_by_one_process_is_read_by_another() {
+    match std::env::var(ROLE).as_deref() {
+        Ok("worker") => return worker(),
+        Ok("orchestrator") => return orchestrate(),
+        _ => {}
+    }
+    let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
+    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
+        assert!(
+            !required,
+            "dbus-run-session and gnome-keyring-daemon are required"
+        );
+        eprintln!("skipped: dbus-run-session or gnome-keyring-daemon not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let exe = std::env::current_exe().expect("exe");
+    let child = Command::new("dbus-run-session")
+        .arg("--")
+        .arg("sh")
+        .arg("-c")
+        .arg(
+            "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+             && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1",
+        )
+        .arg(&exe)
+        .arg(TEST)
+        .env(ROLE, "orchestrator")
+        .env(NAMESPACE, format!("test-{}", std::process::id()))
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dbus-run-session");
+    let out = wait_with_deadline(child, std::time::Duration::from_secs(120));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("KEYRING-OK"),
+        "keyring test failed:\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Waits for `child`, killing it (and failing) past `limit`: a keyring waiting on an
+/// unlock prompt must not hang the suite.
+fn wait_with_deadline(mut child: Child, limit: std::time::Duration) -> std::process::Output {
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "the keyring test did not finish in {limit:?}:\n--- stdout\n{}\n--- stderr\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Runs inside the D-Bus session: two workers, one secret.
+fn orchestrate() {
+    let canary = format!("CANARY-{}", std::process::id());
+    let mut a = Worker::start();
+    let mut b = Worker::start();
+    assert_eq!(a.ask("get shared"), "none");
+    assert_eq!(a.ask(&format!("set shared {canary}")), "ok");
+    assert_eq!(
+        b.ask("get shared"),
+        format!("value {canary}"),
+        "B must see A's secret"
+    );
+    assert_eq!(b.ask("del shared"), "ok");
+    assert_eq!(a.ask("get shared"), "none", "A must see B's deletion");
+    assert_eq!(b.ask("get shared"), "none", "B must see its own deletion");
+    a.stop();
+    b.stop();
+
+    // The CLI sees the same keyring and calls it usable.
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = crate::util::run(crate::util::lanyard(data.path()).args(["status", "--json"]));
+    let status = crate::util::stdout_json(&out);
+    assert_eq!(status["secret_store"]["backend"], "keyring");
+    assert_eq!(status["secret_store"]["usable"], true, "{status}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("CANARY"));
+    println!("KEYRING-OK");
+}
+
+/// A process holding the keyring open, answering `get K`, `set K V`, `del K` on stdin.
+fn worker() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let namespace = std::env::var(NAMESPACE).expect("namespace");
+    let secrets = Secrets::open(SecretStoreKind::Keyring, dir.path(), &namespace);
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let line = line.expect("line");
+        let mut parts = line.splitn(3, ' ');
+        let answer = runtime.block_on(async {
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("get"), Some(k), None) => match secrets.get(&format!("probe/{k}")).await {
+                    Ok(Some(v)) => format!("value {}", v.expose()),
+                    Ok(None) => "none".into(),
+                    Err(e) => format!("error {e}"),
+                },
+                (Some("set"), Some(k), Some(v)) => {
+                    match secrets
+                        .set(&format!("probe/{k}"), SecretValue::new(v))
+                        .await
+                    {
+                        Ok(()) => "ok".into(),
+                        Err(e) => format!("error {e}"),
+                    }
+                }
+                (Some("del"), Some(k), None) => match secrets.delete(&format!("probe/{k}")).await {
+                    Ok(()) => "ok".into(),
+                    Err(e) => format!("error {e}"),
+                },
+                _ => "error bad command".into(),
+            }
+        });
+        println!("ANSWER {answer}");
+        std::io::stdout().flush().expect("flush");
+    }
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    fn start() -> Worker {
+        let mut child = Command::new(std::env::current_exe().expect("exe"))
+            .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
+            .env(ROLE, "worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("worker");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Worker {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn ask(&mut self, command: &str) -> String {
+        writeln!(self.stdin, "{command}").expect("send");
+        self.stdin.flush().expect("flush");
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = self.stdout.read_line(&mut line).expect("read");
+            assert!(n > 0, "worker exited");
+            // libtest may print "test … ... " on the same line before the first answer.
+            if let Some((_, answer)) = line.trim_end().split_once("ANSWER ") {
+                return answer.to_string();
+            }
+        }
+    }
+
+    fn stop(mut self) {
+        drop(self.stdin);
+        let status = self.child.wait().expect("wait");
+        assert!(status.success(), "worker failed");
+    }
+}
