@@ -2,7 +2,7 @@
 //! (keyring v4 has no default store, so a silent in-memory fallback cannot happen).
 //! On Linux: the freedesktop Secret Service over D-Bus (GNOME Keyring, KWallet).
 //!
-//! Entries: service [`KEYRING_SERVICE`](super::KEYRING_SERVICE), user
+//! Entries: service [`KEYRING_SERVICE`], user
 //! `<installation namespace>/<key>`.
 //!
 //! The Secret Service client blocks on its own async runtime, and even dropping it does;

@@ -7,7 +7,7 @@
 //! every operation when the chosen backend is unusable — Lanyard never falls back to
 //! another store silently.
 //!
-//! Backends: the OS keyring ([`keyring`]), an explicit opt-in file ([`file`]) for headless
+//! Backends: the OS keyring ([`keyring`]), an explicit opt-in file ([`mod@file`]) for headless
 //! machines, and memory ([`memory`]) for tests.
 
 pub mod file;
