@@ -1,3 +1,4 @@
+import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
@@ -69,5 +70,31 @@ describe("App", () => {
     render(App);
     const footer = screen.getByTestId("secrets-status");
     await waitFor(() => expect(footer.textContent?.trim()).toBe("Secrets: unavailable"));
+  });
+
+  it("shows a refused link as an alert and stays on the page", async () => {
+    mockIPC(() => makeStatus(), { shouldMockEvents: true });
+    await goTo("#/settings");
+    render(App);
+    await waitFor(() => expect(heading()).toBe("Settings"));
+    await waitFor(async () => {
+      await emit("deep-link", {
+        outcome: "refused",
+        error: { code: "invalid_input", message: "not a Lanyard link" },
+      });
+      expect(screen.getByRole("alert").textContent).toContain("not a Lanyard link");
+    });
+    expect(heading()).toBe("Settings");
+  });
+
+  it("opens the page of an accepted link and says what happened", async () => {
+    mockIPC(() => makeStatus(), { shouldMockEvents: true });
+    await goTo("#/settings");
+    render(App);
+    await waitFor(async () => {
+      await emit("deep-link", { outcome: "accepted", kind: "offer" });
+      expect(screen.getByTestId("link-notice").textContent).toContain("token offer");
+    });
+    await waitFor(() => expect(heading()).toBe("Token requests"));
   });
 });

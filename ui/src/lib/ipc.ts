@@ -1,6 +1,8 @@
 // The only module that talks to the Rust backend. Every command gets a typed
 // wrapper here; components never call `invoke` directly.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
 import type { IpcError } from "./bindings/IpcError";
 import type { StatusDto } from "./bindings/StatusDto";
 
@@ -8,6 +10,8 @@ export type { IpcError } from "./bindings/IpcError";
 export type { StatusDto } from "./bindings/StatusDto";
 export type { SecretStoreKind } from "./bindings/SecretStoreKind";
 export type { SecretStoreStatusDto } from "./bindings/SecretStoreStatusDto";
+export type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
+export type { DeepLinkKind } from "./bindings/DeepLinkKind";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -38,4 +42,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 /** App version, storage locations and secret store health. */
 export function status(): Promise<StatusDto> {
   return call<StatusDto>("status");
+}
+
+/** The backend's `deep-link` event: a link the OS handed to Lanyard, accepted or refused. */
+export function onDeepLink(handler: (event: DeepLinkEvent) => void): Promise<UnlistenFn> {
+  return listen<DeepLinkEvent>("deep-link", (event) => handler(event.payload));
 }
