@@ -30,6 +30,25 @@ pub enum Error {
     /// A file or directory could not be used.
     #[error("{0}")]
     Io(String),
+    /// The provider cannot be reached or is temporarily unavailable (timeouts, 5xx, 429).
+    #[error("{0}")]
+    ProviderUnavailable(String),
+    /// The provider refused a request or answered something that is not valid OAuth.
+    #[error("{0}")]
+    ProviderError(String),
+    /// An authorization callback with a missing, unknown, expired or used `state`.
+    #[error("{0}")]
+    InvalidState(String),
+    /// The user declined access at the provider.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// An authorization failed for another reason (an `error` from the provider, a wrong
+    /// `iss`, no code).
+    #[error("{0}")]
+    AuthorizationFailed(String),
+    /// Re-authorization came back with a different account.
+    #[error("{0}")]
+    AccountMismatch(String),
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
@@ -46,6 +65,12 @@ impl Error {
             Error::SchemaTooNew(_) => "schema_too_new",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",
+            Error::ProviderUnavailable(_) => "provider_unavailable",
+            Error::ProviderError(_) => "provider_error",
+            Error::InvalidState(_) => "invalid_state",
+            Error::AccessDenied(_) => "access_denied",
+            Error::AuthorizationFailed(_) => "authorization_failed",
+            Error::AccountMismatch(_) => "account_mismatch",
             Error::Internal(_) => "internal",
         }
     }
@@ -59,6 +84,12 @@ impl Error {
         "schema_too_new",
         "storage",
         "io",
+        "provider_unavailable",
+        "provider_error",
+        "invalid_state",
+        "access_denied",
+        "authorization_failed",
+        "account_mismatch",
         "internal",
     ];
 
@@ -128,6 +159,12 @@ mod tests {
             Error::SchemaTooNew(String::new()),
             Error::Storage(String::new()),
             Error::Io(String::new()),
+            Error::ProviderUnavailable(String::new()),
+            Error::ProviderError(String::new()),
+            Error::InvalidState(String::new()),
+            Error::AccessDenied(String::new()),
+            Error::AuthorizationFailed(String::new()),
+            Error::AccountMismatch(String::new()),
             Error::Internal(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();

@@ -22,6 +22,7 @@ pub struct Lanyard {
     store: Store,
     secrets: Secrets,
     clock: Arc<dyn Clock>,
+    http: reqwest::Client,
 }
 
 /// What `lanyard status` and the Settings page show.
@@ -66,12 +67,8 @@ impl Lanyard {
                     .map_err(|_| Error::Internal("opening the secret store panicked".into()))?
             }
         };
-        Ok(Lanyard {
-            data_dir: config.data_dir.clone(),
-            store,
-            secrets,
-            clock,
-        })
+        let http = crate::oauth::http::client()?;
+        Ok(Lanyard { data_dir: config.data_dir.clone(), store, secrets, clock, http })
     }
 
     /// The data directory.
@@ -87,6 +84,11 @@ impl Lanyard {
     /// The secret store.
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
+    }
+
+    /// The HTTP client for providers (no redirects; extra CAs from the environment).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The clock.

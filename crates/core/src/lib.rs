@@ -12,6 +12,8 @@
 //!   and memory backends.
 //! - [`error`]: the one [`Error`] enum with stable codes.
 //! - [`clock`]: injected time.
+//! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
+//!   disconnect).
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //!
 //! ## Security
@@ -25,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod instance;
 pub mod links;
+pub mod oauth;
 pub mod secrets;
 pub mod store;
 

@@ -4,6 +4,10 @@
 //!
 //! Invariants: every write goes through this module; no secret is ever written here.
 
+pub mod audit;
+pub mod channels;
+pub mod pending;
+pub mod providers;
 pub mod settings;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,84 @@
+//! Channels: connected third-party accounts. The refresh token ("master token") and the
+//! current access token live in the secret store under the channel id; everything here is
+//! safe to show.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Whether a channel can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelStatus {
+    /// Grants can be issued.
+    Active,
+    /// The provider refused the refresh token: the user must re-authorize.
+    NeedsReauth,
+    /// Disconnected or revoked.
+    Revoked,
+}
+
+impl ChannelStatus {
+    /// The stored and printed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Active => "active",
+            ChannelStatus::NeedsReauth => "needs_reauth",
+            ChannelStatus::Revoked => "revoked",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        match s {
+            "active" => Ok(ChannelStatus::Active),
+            "needs_reauth" => Ok(ChannelStatus::NeedsReauth),
+            "revoked" => Ok(ChannelStatus::Revoked),
+            other => Err(Error::Storage(format!("unknown channel status {other:?}"))),
+        }
+    }
+}
+
+/// A connected account as stored (no secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct Channel {
+    /// Stable id.
+    pub id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// The provider's display name.
+    pub provider_name: String,
+    /// The account's subject at the provider.
+    pub account_subject: String,
+    /// A label such as the e-mail address.
+    pub account_label: String,
+    /// Scopes granted.
+    pub scopes: Vec<String>,
+    /// Status.
+    pub status: ChannelStatus,
+    /// When first connected.
+    pub connected_at: i64,
+    /// When tokens were last obtained.
+    pub last_refreshed_at: Option<i64>,
+    /// "Re-authorize by": when the provider will stop accepting the refresh token.
+    pub reauth_due_at: Option<i64>,
+    /// When the refresh token expires, if the provider said.
+    pub refresh_token_expires_at: Option<i64>,
+    /// The last problem, in plain words (never a secret).
+    pub last_error: Option<String>,
+    /// Refresh-token generation (bumped on each rotation).
+    pub token_generation: i64,
+    /// When the cached access token expires.
+    pub access_token_expires_at: Option<i64>,
+}
+
+/// Secret store keys of a channel.
+pub mod keys {
+    /// The refresh token ("master token").
+    pub fn refresh(channel_id: &str) -> String {
+        format!("channel/{channel_id}/refresh")
+    }
+    /// The current provider access token.
+    pub fn access(channel_id: &str) -> String {
+        format!("channel/{channel_id}/access")
+    }
+}

@@ -1,0 +1,493 @@
+//! The authorization code flow with PKCE (RFC 7636, S256 always), for connecting a new
+//! account and re-authorizing a channel.
+//!
+//! [`begin`] records a pending authorization (hash of a CSPRNG `state`, 10-minute expiry,
+//! OpenID `nonce`; the PKCE verifier in the secret store) and returns the URL to open in
+//! the system browser. [`complete`] takes the redirect URL exactly as it came back (deep
+//! link or loopback), consumes the pending authorization (single use), checks `error`,
+//! `iss` (RFC 9207) and the redirect, exchanges the code (no redirects followed), learns
+//! the account, and stores the tokens: secrets first, then the channel row. Any failure
+//! stores nothing.
+
+use std::collections::BTreeMap;
+
+use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse as _};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::channel::{keys, Channel};
+use super::identity;
+use super::provider::Provider;
+use super::tokens::{exchange_code, oauth_client, sanitize};
+use crate::error::{Error, Result};
+use crate::instance::Lanyard;
+use crate::links::OAUTH_REDIRECT_URI;
+use crate::secrets::SecretValue;
+use crate::store::audit::AuditEvent;
+use crate::store::channels::ChannelTokens;
+use crate::store::pending::{Pending, StateProblem};
+
+/// How long a started authorization stays valid.
+pub const PENDING_TTL: i64 = 600;
+
+/// Longest callback URL accepted.
+pub const MAX_CALLBACK_LEN: usize = 8 * 1024;
+
+/// An authorization waiting for the user in the browser.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorizationStart {
+    /// Id of the pending authorization (for cancelling).
+    pub pending_id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// The channel being re-authorized, if any.
+    pub channel_id: Option<String>,
+    /// Open this in the system browser.
+    pub authorization_url: String,
+    /// Where the provider will send the browser back.
+    pub redirect_uri: String,
+    /// When the authorization stops being accepted.
+    pub expires_at: i64,
+}
+
+/// The result of a completed authorization.
+#[derive(Debug, Clone, Serialize)]
+pub struct Connected {
+    /// The channel, as stored now.
+    pub channel: Channel,
+    /// Whether an existing channel was re-authorized (rather than a new one created).
+    pub reauthorized: bool,
+}
+
+/// Secret store key of a provider's client secret.
+pub fn client_secret_key(provider_id: &str) -> String {
+    format!("provider/{provider_id}/client_secret")
+}
+
+fn verifier_key(pending_id: &str) -> String {
+    format!("pending/{pending_id}/verifier")
+}
+
+fn state_hash(state: &str) -> String {
+    let digest = Sha256::digest(state.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The redirect URI for a deep-link provider.
+pub fn deep_link_redirect_uri() -> &'static str {
+    OAUTH_REDIRECT_URI
+}
+
+async fn client_secret(l: &Lanyard, provider: &Provider) -> Result<Option<SecretValue>> {
+    if !provider.has_client_secret {
+        return Ok(None);
+    }
+    l.secrets()
+        .get(&client_secret_key(&provider.id))
+        .await?
+        .map(Some)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "provider {} needs a client secret but none is in the secret store; add the \
+             provider again with its secret",
+                provider.id
+            ))
+        })
+}
+
+/// Starts an authorization for `provider_id` (or re-authorization of `channel_id`) with
+/// `redirect_uri` (the deep link, or a bound loopback listener's URI).
+pub async fn begin(
+    l: &Lanyard,
+    provider_id: &str,
+    channel_id: Option<&str>,
+    redirect_uri: &str,
+) -> Result<AuthorizationStart> {
+    let provider = l.store().provider(provider_id).await?;
+    if let Some(id) = channel_id {
+        let channel = l.store().channel(id).await?;
+        if channel.provider_id != provider.id {
+            return Err(Error::invalid("the channel belongs to another provider"));
+        }
+    }
+    let secret = client_secret(l, &provider).await?;
+    let client = oauth_client(&provider, secret.as_ref(), redirect_uri)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let state = CsrfToken::new_random();
+    let nonce = provider
+        .is_openid()
+        .then(|| CsrfToken::new_random().secret().clone());
+
+    let mut request = client
+        .authorize_url(|| state.clone())
+        .add_scopes(provider.default_scopes.iter().cloned().map(Scope::new))
+        .set_pkce_challenge(challenge);
+    if let Some(nonce) = &nonce {
+        request = request.add_extra_param("nonce", nonce.clone());
+    }
+    let mut extra: BTreeMap<String, String> = provider.extra_auth_params.clone();
+    if provider
+        .default_scopes
+        .iter()
+        .any(|s| s == "offline_access")
+    {
+        // OpenID providers grant offline access (a refresh token) only after consent.
+        extra
+            .entry("prompt".into())
+            .or_insert_with(|| "consent".into());
+    }
+    for (name, value) in &extra {
+        request = request.add_extra_param(name.clone(), value.clone());
+    }
+    let (url, _) = request.url();
+
+    let now = l.clock().now();
+    let pending = Pending {
+        id: uuid::Uuid::new_v4().to_string(),
+        provider_id: provider.id.clone(),
+        channel_id: channel_id.map(str::to_string),
+        nonce,
+        redirect_uri: redirect_uri.to_string(),
+        expires_at: now + PENDING_TTL,
+    };
+    l.secrets()
+        .set(
+            &verifier_key(&pending.id),
+            SecretValue::new(verifier.secret().as_str()),
+        )
+        .await?;
+    l.store()
+        .insert_pending(&pending, &state_hash(state.secret()), now)
+        .await?;
+    Ok(AuthorizationStart {
+        pending_id: pending.id,
+        provider_id: provider.id,
+        channel_id: pending.channel_id,
+        authorization_url: url.to_string(),
+        redirect_uri: pending.redirect_uri,
+        expires_at: pending.expires_at,
+    })
+}
+
+/// Cancels an authorization in progress (its state will be refused).
+pub async fn cancel(l: &Lanyard, pending_id: &str) -> Result<()> {
+    l.store()
+        .cancel_pending(pending_id, l.clock().now())
+        .await?;
+    l.secrets().delete(&verifier_key(pending_id)).await
+}
+
+/// Parses a callback URL: size, scheme, and query parameters (each at most once).
+fn parse_callback(raw: &str) -> Result<(Url, BTreeMap<String, String>)> {
+    if raw.len() > MAX_CALLBACK_LEN {
+        return Err(Error::AuthorizationFailed(
+            "the sign-in answer is too long".into(),
+        ));
+    }
+    let url = Url::parse(raw)
+        .map_err(|_| Error::AuthorizationFailed("the sign-in answer is not a valid URL".into()))?;
+    let ours = match url.scheme() {
+        "app.lanyard.desktop" => url.path() == "/oauth/callback" && !url.has_host(),
+        "http" => {
+            url.host_str() == Some("127.0.0.1") && url.path() == "/callback" && url.port().is_some()
+        }
+        _ => false,
+    };
+    if !ours || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(Error::AuthorizationFailed(
+            "this is not a Lanyard sign-in answer (unexpected address)".into(),
+        ));
+    }
+    let mut params = BTreeMap::new();
+    for (k, v) in url.query_pairs() {
+        if params.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(Error::AuthorizationFailed(format!(
+                "the sign-in answer repeats the parameter {k:?}"
+            )));
+        }
+    }
+    Ok((url, params))
+}
+
+fn same_redirect(callback: &Url, registered: &str) -> bool {
+    match Url::parse(registered) {
+        Ok(r) => {
+            r.scheme() == callback.scheme()
+                && r.host_str() == callback.host_str()
+                && r.port() == callback.port()
+                && r.path() == callback.path()
+        }
+        Err(_) => false,
+    }
+}
+
+/// Completes an authorization from the redirect URL the browser was sent to.
+pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
+    let (url, params) = parse_callback(callback_url)?;
+    let state = params.get("state").ok_or_else(|| {
+        Error::InvalidState(
+            "the sign-in answer carries no state, so it cannot be matched to a sign-in you \
+             started; nothing was stored"
+                .into(),
+        )
+    })?;
+    let now = l.clock().now();
+    let pending = match l.store().consume_pending(&state_hash(state), now).await? {
+        Ok(p) => p,
+        Err(problem) => {
+            return Err(Error::InvalidState(
+                match problem {
+                    StateProblem::Unknown => {
+                        "this sign-in answer does not match any sign-in started here (unknown \
+                         state); nothing was stored"
+                    }
+                    StateProblem::Used => {
+                        "this sign-in answer was already used; nothing was stored — start again"
+                    }
+                    StateProblem::Expired => {
+                        "this sign-in took longer than 10 minutes and expired; nothing was \
+                         stored — start again"
+                    }
+                }
+                .into(),
+            ))
+        }
+    };
+    let verifier = l.secrets().get(&verifier_key(&pending.id)).await?;
+    l.secrets().delete(&verifier_key(&pending.id)).await?;
+    let provider = l.store().provider(&pending.provider_id).await?;
+
+    if !same_redirect(&url, &pending.redirect_uri) {
+        return Err(Error::AuthorizationFailed(
+            "the sign-in answer arrived at a different address than the one this sign-in \
+             used; nothing was stored"
+                .into(),
+        ));
+    }
+    if let Some(error) = params.get("error") {
+        let error = sanitize(error);
+        if error == "access_denied" {
+            return Err(Error::AccessDenied(format!(
+                "you declined access at {}; nothing was stored",
+                provider.name
+            )));
+        }
+        let description = params
+            .get("error_description")
+            .map(|d| format!(": {}", sanitize(d)))
+            .unwrap_or_default();
+        return Err(Error::AuthorizationFailed(format!(
+            "{} did not authorize Lanyard ({error}{description}); nothing was stored",
+            provider.name
+        )));
+    }
+    check_iss(&provider, params.get("iss").map(String::as_str))?;
+    let code = params
+        .get("code")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            Error::AuthorizationFailed(format!(
+                "{} sent no authorization code; nothing was stored",
+                provider.name
+            ))
+        })?;
+    let verifier = verifier.ok_or_else(|| {
+        Error::InvalidState("this sign-in's PKCE verifier is gone; start again".into())
+    })?;
+
+    let secret = client_secret(l, &provider).await?;
+    let client = oauth_client(&provider, secret.as_ref(), &pending.redirect_uri)?;
+    let tokens = exchange_code(
+        l.http(),
+        &client,
+        &provider,
+        code.clone(),
+        PkceCodeVerifier::new(verifier.expose().to_string()),
+    )
+    .await?;
+    let refresh = tokens.refresh_token().ok_or_else(|| {
+        Error::ProviderError(format!(
+            "{} did not grant offline access (no refresh token), so Lanyard could not keep \
+             this account connected; nothing was stored",
+            provider.name
+        ))
+    })?;
+    let access = tokens.access_token().secret();
+    let account = identity::account(
+        l.http(),
+        &provider,
+        tokens.extra_fields().id_token.as_deref(),
+        access,
+        pending.nonce.as_deref(),
+        now,
+    )
+    .await?;
+
+    let granted: Vec<String> = match tokens.scopes() {
+        Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
+        None => provider.default_scopes.clone(),
+    };
+    let refresh_expires_at = tokens
+        .extra_fields()
+        .refresh_token_expires_in
+        .and_then(|s| i64::try_from(s).ok())
+        .map(|s| now.saturating_add(s));
+    let forced = provider
+        .forced_reauth_seconds
+        .map(|s| now.saturating_add(s));
+    let channel_tokens = ChannelTokens {
+        scopes: granted,
+        access_token_expires_at: tokens
+            .expires_in()
+            .map(|d| now.saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2))),
+        refresh_token_expires_at: refresh_expires_at,
+        reauth_due_at: match (refresh_expires_at, forced) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+    };
+
+    store_tokens(
+        l,
+        &provider,
+        &pending,
+        &account,
+        &channel_tokens,
+        SecretValue::new(refresh.secret().as_str()),
+        SecretValue::new(access.as_str()),
+        now,
+    )
+    .await
+}
+
+/// RFC 9207: when the provider announces `iss`, it must be there and equal the issuer;
+/// when it is sent anyway, it must still be right.
+fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
+    let mismatch = || {
+        Error::AuthorizationFailed(format!(
+            "the sign-in answer claims to come from another issuer than {} (iss mismatch); \
+             nothing was stored",
+            provider.name
+        ))
+    };
+    match (&provider.issuer, iss) {
+        (Some(expected), Some(got)) if got != expected => Err(mismatch()),
+        (Some(_), None) if provider.iss_parameter_supported => Err(mismatch()),
+        (None, Some(_)) if provider.iss_parameter_supported => Err(mismatch()),
+        _ => Ok(()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store_tokens(
+    l: &Lanyard,
+    provider: &Provider,
+    pending: &Pending,
+    account: &identity::Account,
+    tokens: &ChannelTokens,
+    refresh: SecretValue,
+    access: SecretValue,
+    now: i64,
+) -> Result<Connected> {
+    let store = l.store();
+    let mut tx = store.begin_write().await?;
+    let existing = store
+        .channel_for_account(&mut tx, &provider.id, &account.subject)
+        .await?;
+    let (channel_id, reauthorized) = match (&pending.channel_id, existing) {
+        (Some(wanted), Some(found)) if *wanted == found => (found, true),
+        (Some(wanted), _) => {
+            let channel = store.channel(wanted).await?;
+            return Err(Error::AccountMismatch(format!(
+                "you signed in as {} but this channel is {}; nothing was changed — sign in \
+                 with {} to re-authorize it",
+                account.label, channel.account_label, channel.account_label
+            )));
+        }
+        (None, Some(found)) => (found, true),
+        (None, None) => (uuid::Uuid::new_v4().to_string(), false),
+    };
+    // Secrets first: a channel row never points at tokens that are not there. Inside the
+    // write lock, so no other process is rotating this channel's tokens meanwhile.
+    l.secrets()
+        .set(&keys::refresh(&channel_id), refresh)
+        .await?;
+    l.secrets().set(&keys::access(&channel_id), access).await?;
+    if reauthorized {
+        store
+            .reauthorize_channel(&mut tx, &channel_id, &account.label, tokens, now)
+            .await?;
+    } else {
+        let inserted = store
+            .insert_channel(
+                &mut tx,
+                &channel_id,
+                &provider.id,
+                &account.subject,
+                &account.label,
+                tokens,
+                now,
+            )
+            .await;
+        if let Err(err) = inserted {
+            let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
+            let _ = l.secrets().delete(&keys::access(&channel_id)).await;
+            return Err(err);
+        }
+    }
+    let action = if reauthorized { "reauth" } else { "connect" };
+    store
+        .audit(
+            &mut tx,
+            now,
+            &AuditEvent {
+                principal_id: None,
+                action,
+                subject_kind: "channel",
+                subject_id: &channel_id,
+                outcome: "ok",
+                detail: Some(&provider.id),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Connected {
+        channel: store.channel(&channel_id).await?,
+        reauthorized,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_urls_are_checked_strictly() {
+        assert!(parse_callback("app.lanyard.desktop:/oauth/callback?code=a&state=b").is_ok());
+        assert!(parse_callback("http://127.0.0.1:5555/callback?code=a&state=b").is_ok());
+        for bad in [
+            "app.lanyard.desktop:/oauth/callback?state=a&state=b",
+            "http://localhost:5555/callback?code=a&state=b",
+            "http://127.0.0.1/callback?code=a&state=b",
+            "https://127.0.0.1:5555/callback?code=a",
+            "http://127.0.0.1:5555/other?code=a",
+            "lanyard://oauth/callback?code=a",
+            "--data-dir=/tmp/x",
+            "app.lanyard.desktop:/oauth/callback?code=a#frag",
+        ] {
+            assert!(parse_callback(bad).is_err(), "{bad}");
+        }
+        let long = format!(
+            "app.lanyard.desktop:/oauth/callback?code={}",
+            "a".repeat(9000)
+        );
+        assert!(parse_callback(&long).is_err());
+    }
+
+    #[test]
+    fn state_is_hashed() {
+        assert_eq!(state_hash("abc").len(), 64);
+        assert_ne!(state_hash("abc"), "abc");
+    }
+}

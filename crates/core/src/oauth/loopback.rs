@@ -1,0 +1,164 @@
+//! The loopback redirect (RFC 8252 §7.3): a listener on 127.0.0.1 with an ephemeral port
+//! that takes one callback request and closes. Other requests (a browser's favicon) get a
+//! 404 and do not end it. The page shown never echoes the request.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::error::{Error, Result};
+
+/// Longest request head read.
+const MAX_HEAD: usize = 8 * 1024;
+
+const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Lanyard</title>\
+<p style=\"font:16px system-ui;margin:3em\">Lanyard received the answer. \
+You can close this tab and return to Lanyard.</p>";
+
+/// A bound, not yet answered, loopback listener.
+#[derive(Debug)]
+pub struct LoopbackListener {
+    listener: TcpListener,
+    port: u16,
+}
+
+impl LoopbackListener {
+    /// Binds 127.0.0.1 on an ephemeral port.
+    pub async fn bind() -> Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| Error::io("could not listen on 127.0.0.1", &e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::io("could not read the listening port", &e))?
+            .port();
+        Ok(LoopbackListener { listener, port })
+    }
+
+    /// The redirect URI to register in the authorization request.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}/callback", self.port)
+    }
+
+    /// Waits for the callback request and returns its full URL; closes the listener.
+    pub async fn wait(self, timeout: Duration) -> Result<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let accepted = tokio::time::timeout_at(deadline, self.listener.accept()).await;
+            let (mut stream, _) = match accepted {
+                Err(_) => {
+                    return Err(Error::AuthorizationFailed(format!(
+                        "no answer came back from the browser within {} s; start again",
+                        timeout.as_secs()
+                    )))
+                }
+                Ok(Err(e)) => return Err(Error::io("the loopback listener failed", &e)),
+                Ok(Ok(conn)) => conn,
+            };
+            let head =
+                match tokio::time::timeout(Duration::from_secs(10), read_head(&mut stream)).await {
+                    Ok(Ok(head)) => head,
+                    _ => continue,
+                };
+            let target = head
+                .lines()
+                .next()
+                .and_then(|line| {
+                    let mut parts = line.split(' ');
+                    match (parts.next(), parts.next()) {
+                        (Some("GET"), Some(target)) => Some(target.to_string()),
+                        _ => None,
+                    }
+                })
+                .unwrap_or_default();
+            let path = target.split('?').next().unwrap_or_default();
+            if path != "/callback" {
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    )
+                    .await;
+                continue;
+            }
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n\
+                 Connection: close\r\n\r\n{DONE_PAGE}",
+                DONE_PAGE.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            return Ok(format!("http://127.0.0.1:{}{target}", self.port));
+        }
+    }
+}
+
+async fn read_head(stream: &mut tokio::net::TcpStream) -> std::io::Result<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 || buf.len() + n > MAX_HEAD {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn get(port: u16, path: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .expect("write");
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.expect("read");
+        out
+    }
+
+    #[tokio::test]
+    async fn takes_one_callback_and_ignores_other_paths() {
+        let listener = LoopbackListener::bind().await.expect("bind");
+        let port = listener.port;
+        assert_eq!(
+            listener.redirect_uri(),
+            format!("http://127.0.0.1:{port}/callback")
+        );
+        let waiter = tokio::spawn(listener.wait(Duration::from_secs(5)));
+        assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        let page = get(port, "/callback?code=CANARY&state=s").await;
+        assert!(page.starts_with("HTTP/1.1 200"));
+        assert!(
+            !page.contains("CANARY"),
+            "the page must not echo the request"
+        );
+        let url = waiter.await.expect("join").expect("callback");
+        assert_eq!(
+            url,
+            format!("http://127.0.0.1:{port}/callback?code=CANARY&state=s")
+        );
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err(),
+            "still open"
+        );
+    }
+
+    #[tokio::test]
+    async fn times_out_with_a_clear_error() {
+        let listener = LoopbackListener::bind().await.expect("bind");
+        let err = listener
+            .wait(Duration::from_millis(50))
+            .await
+            .expect_err("timeout");
+        assert_eq!(err.code(), "authorization_failed");
+    }
+}

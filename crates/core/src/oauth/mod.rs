@@ -1,0 +1,21 @@
+//! Channels over OAuth 2.0: the provider catalogue, the authorization code flow with PKCE
+//! (deep-link and loopback redirects), the account's identity, token exchange,
+//! revocation, and disconnecting.
+//!
+//! Security notes: PKCE S256 always; `state` single use and stored hashed; `iss` checked
+//! (RFC 9207); the token endpoint never follows redirects; endpoints are https except on
+//! loopback; tokens go to the secret store only; error messages never quote a response
+//! body, a code or a token.
+
+pub mod channel;
+pub mod channels;
+pub mod discovery;
+pub mod endpoint;
+pub mod flow;
+pub mod http;
+pub mod identity;
+pub mod loopback;
+pub mod provider;
+pub mod providers;
+pub mod revoke;
+pub mod tokens;

@@ -1,0 +1,311 @@
+//! Providers: the built-in templates (Microsoft identity platform, Google, Dropbox), generic
+//! OpenID providers from their discovery document, and providers the user describes by
+//! hand. Every provider needs the user's own client id; a client secret, when the provider
+//! demands one, lives in the secret store.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::endpoint::parse_endpoint;
+use crate::error::{Error, Result};
+
+/// What kind of provider, which decides a few protocol details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Microsoft identity platform (v2.0 endpoints).
+    Microsoft,
+    /// Google.
+    Google,
+    /// Dropbox.
+    Dropbox,
+    /// An OpenID Connect provider configured from its discovery document.
+    Oidc,
+    /// A provider described by hand.
+    Custom,
+}
+
+impl ProviderKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Microsoft => "microsoft",
+            ProviderKind::Google => "google",
+            ProviderKind::Dropbox => "dropbox",
+            ProviderKind::Oidc => "oidc",
+            ProviderKind::Custom => "custom",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "microsoft" => ProviderKind::Microsoft,
+            "google" => ProviderKind::Google,
+            "dropbox" => ProviderKind::Dropbox,
+            "oidc" => ProviderKind::Oidc,
+            "custom" => ProviderKind::Custom,
+            other => return Err(Error::Storage(format!("unknown provider kind {other:?}"))),
+        })
+    }
+}
+
+/// How the browser comes back to Lanyard after the user signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectStyle {
+    /// `app.lanyard.desktop:/oauth/callback`, delivered by the OS to the app.
+    DeepLink,
+    /// `http://127.0.0.1:<ephemeral>/callback`, a one-shot local listener.
+    Loopback,
+}
+
+impl RedirectStyle {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RedirectStyle::DeepLink => "deep_link",
+            RedirectStyle::Loopback => "loopback",
+        }
+    }
+
+    /// Parses `deep-link`/`deep_link` or `loopback`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "deep_link" | "deep-link" => Ok(RedirectStyle::DeepLink),
+            "loopback" => Ok(RedirectStyle::Loopback),
+            other => Err(Error::invalid(format!(
+                "unknown redirect style {other:?}: use \"deep-link\" or \"loopback\""
+            ))),
+        }
+    }
+}
+
+/// A provider as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provider {
+    /// Stable id (`microsoft`, `contoso-ms`, …).
+    pub id: String,
+    /// Kind.
+    pub kind: ProviderKind,
+    /// Display name.
+    pub name: String,
+    /// A built-in template (no client id; not usable until copied with one).
+    pub builtin: bool,
+    /// The issuer identifier, when known (checked against `iss` and id_token claims).
+    pub issuer: Option<String>,
+    /// Where the configuration was discovered from.
+    pub discovery_url: Option<String>,
+    /// Authorization endpoint.
+    pub authorization_endpoint: String,
+    /// Token endpoint.
+    pub token_endpoint: String,
+    /// RFC 7009 revocation endpoint.
+    pub revocation_endpoint: Option<String>,
+    /// OpenID userinfo endpoint.
+    pub userinfo_endpoint: Option<String>,
+    /// Scopes requested by default.
+    pub default_scopes: Vec<String>,
+    /// Extra authorization request parameters (e.g. `access_type=offline`).
+    pub extra_auth_params: BTreeMap<String, String>,
+    /// The user's client id.
+    pub client_id: Option<String>,
+    /// Whether a client secret is kept in the secret store.
+    pub has_client_secret: bool,
+    /// Deep link or loopback.
+    pub redirect_style: RedirectStyle,
+    /// API base URLs the access tokens are for.
+    pub api_base_urls: Vec<String>,
+    /// Forced re-authorization interval, seconds.
+    pub forced_reauth_seconds: Option<i64>,
+    /// RFC 9207: the provider sends `iss` in authorization responses.
+    pub iss_parameter_supported: bool,
+    /// When it was added.
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+}
+
+impl Provider {
+    /// The client id, or a clear error when the user has not set one.
+    pub fn require_client_id(&self) -> Result<&str> {
+        match self.client_id.as_deref() {
+            Some(id) => Ok(id),
+            None if self.builtin => Err(Error::invalid(format!(
+                "{} is a template: add your own provider with your client id \
+                 (lanyard provider add --template {} --client-id …)",
+                self.name, self.id
+            ))),
+            None => Err(Error::invalid(format!(
+                "provider {} has no client id",
+                self.id
+            ))),
+        }
+    }
+
+    /// Whether this is an OpenID provider (asks for `openid`, gets an id_token).
+    pub fn is_openid(&self) -> bool {
+        self.default_scopes.iter().any(|s| s == "openid")
+    }
+}
+
+/// What a user gives to add a provider.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSpec {
+    /// Id (generated from the name when absent).
+    pub id: Option<String>,
+    /// Copy a built-in template (`microsoft`, `google`, `dropbox`).
+    pub template: Option<String>,
+    /// Microsoft tenant (`common`, `organizations`, a domain or a tenant id).
+    pub tenant: Option<String>,
+    /// Discover the configuration from this URL (or issuer).
+    pub discovery_url: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Explicit endpoints.
+    pub authorization_endpoint: Option<String>,
+    /// Explicit endpoints.
+    pub token_endpoint: Option<String>,
+    /// Explicit endpoints.
+    pub revocation_endpoint: Option<String>,
+    /// Explicit endpoints.
+    pub userinfo_endpoint: Option<String>,
+    /// Issuer identifier.
+    pub issuer: Option<String>,
+    /// Scopes (replace the template's when given).
+    pub scopes: Vec<String>,
+    /// The user's client id (required).
+    pub client_id: Option<String>,
+    /// Redirect style (template default, else deep link).
+    pub redirect_style: Option<RedirectStyle>,
+    /// API base URLs (added to the template's).
+    pub api_base_urls: Vec<String>,
+    /// Forced re-authorization interval in days.
+    pub reauth_days: Option<u32>,
+}
+
+/// Checks a user-chosen or generated provider id.
+pub fn check_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "provider id {id:?} must be 1–64 lowercase letters, digits or '-'"
+        )))
+    }
+}
+
+/// Turns a name into an id candidate.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_end_matches('-')
+        .chars()
+        .take(48)
+        .collect::<String>();
+    if out.is_empty() {
+        "provider".into()
+    } else {
+        out
+    }
+}
+
+/// Checks a plain text field from the user (names, client ids, scopes, tenants).
+pub fn check_text(what: &str, value: &str, max: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(format!("the {what} must not be empty")));
+    }
+    if value.len() > max {
+        return Err(Error::invalid(format!(
+            "the {what} is longer than {max} bytes"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(format!(
+            "the {what} must not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates endpoint fields of a provider about to be stored.
+pub fn check_endpoints(p: &Provider) -> Result<()> {
+    parse_endpoint("authorization endpoint", &p.authorization_endpoint)?;
+    parse_endpoint("token endpoint", &p.token_endpoint)?;
+    if let Some(u) = &p.revocation_endpoint {
+        parse_endpoint("revocation endpoint", u)?;
+    }
+    if let Some(u) = &p.userinfo_endpoint {
+        parse_endpoint("userinfo endpoint", u)?;
+    }
+    for base in &p.api_base_urls {
+        parse_endpoint("API base URL", base)?;
+    }
+    for scope in &p.default_scopes {
+        if scope.is_empty() || scope.bytes().any(|b| b <= b' ' || b == b'"' || b == b'\\') {
+            return Err(Error::invalid(format!("{scope:?} is not a valid scope")));
+        }
+    }
+    if let Some(client_id) = &p.client_id {
+        check_text("client id", client_id, 512)?;
+    }
+    check_text("provider name", &p.name, 200)?;
+    Ok(())
+}
+
+/// Applies a Microsoft tenant to the template's endpoints.
+pub fn apply_tenant(p: &mut Provider, tenant: &str) -> Result<()> {
+    let ok = !tenant.is_empty()
+        && tenant.len() <= 128
+        && tenant
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if !ok {
+        return Err(Error::invalid(format!(
+            "{tenant:?} is not a valid Microsoft tenant"
+        )));
+    }
+    p.authorization_endpoint =
+        format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize");
+    p.token_endpoint = format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token");
+    // A specific tenant has a fixed issuer; the shared ones (common, organizations,
+    // consumers) sign with each user's own tenant, so no single issuer can be pinned.
+    p.issuer = match tenant {
+        "common" | "organizations" | "consumers" => None,
+        t => Some(format!("https://login.microsoftonline.com/{t}/v2.0")),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_ids() {
+        assert_eq!(slug("Contoso Microsoft 365"), "contoso-microsoft-365");
+        assert_eq!(slug("  !!"), "provider");
+        assert!(check_id("contoso-ms").is_ok());
+        assert!(check_id("Contoso").is_err());
+        assert!(check_id("a/b").is_err());
+        assert!(check_id("").is_err());
+    }
+
+    #[test]
+    fn text_refuses_control_characters() {
+        assert!(check_text("client id", "abc\r\nX-Injected: 1", 100).is_err());
+        assert!(check_text("client id", " ", 100).is_err());
+        assert!(check_text("client id", "abc-123", 100).is_ok());
+    }
+}

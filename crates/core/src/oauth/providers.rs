@@ -1,0 +1,210 @@
+//! Adding and removing providers: from a built-in template, from OpenID discovery, or from
+//! explicit endpoints — always with the user's own client id.
+
+use super::discovery::discover;
+use super::flow::client_secret_key;
+use super::provider::{
+    apply_tenant, check_endpoints, check_id, check_text, slug, Provider, ProviderKind,
+    ProviderSpec, RedirectStyle,
+};
+use crate::error::{Error, Result};
+use crate::instance::Lanyard;
+use crate::secrets::SecretValue;
+
+/// Every provider (templates included).
+pub async fn list(l: &Lanyard) -> Result<Vec<Provider>> {
+    l.store().providers().await
+}
+
+/// Adds a provider; `client_secret`, when given, goes to the secret store.
+pub async fn add(
+    l: &Lanyard,
+    spec: ProviderSpec,
+    client_secret: Option<SecretValue>,
+) -> Result<Provider> {
+    let now = l.clock().now();
+    let client_id = spec
+        .client_id
+        .clone()
+        .ok_or_else(|| Error::invalid("a client id is required (--client-id): register Lanyard with the provider and use your own"))?;
+    check_text("client id", &client_id, 512)?;
+    let mut provider = if let Some(template) = &spec.template {
+        let base = l.store().provider(template).await.map_err(|_| {
+            Error::invalid(format!(
+                "unknown template {template:?}: use microsoft, google or dropbox"
+            ))
+        })?;
+        if !base.builtin {
+            return Err(Error::invalid(format!(
+                "{template} is not a built-in template"
+            )));
+        }
+        let mut p = base;
+        if let Some(tenant) = &spec.tenant {
+            if p.kind != ProviderKind::Microsoft {
+                return Err(Error::invalid(
+                    "--tenant applies to the Microsoft template only",
+                ));
+            }
+            apply_tenant(&mut p, tenant)?;
+        }
+        p
+    } else if let Some(discovery) = &spec.discovery_url {
+        let (url, doc) = discover(l.http(), discovery).await?;
+        let name = spec.name.clone().unwrap_or_else(|| {
+            url.host_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| "OpenID provider".into())
+        });
+        let mut scopes = vec!["openid".to_string()];
+        let offered = doc.scopes_supported.clone().unwrap_or_default();
+        for s in ["offline_access", "email", "profile"] {
+            if offered.is_empty() || offered.iter().any(|o| o == s) {
+                scopes.push(s.into());
+            }
+        }
+        Provider {
+            id: String::new(),
+            kind: ProviderKind::Oidc,
+            name,
+            builtin: false,
+            issuer: Some(doc.issuer.clone()),
+            discovery_url: Some(url.to_string()),
+            authorization_endpoint: doc.authorization_endpoint,
+            token_endpoint: doc.token_endpoint,
+            revocation_endpoint: doc.revocation_endpoint,
+            userinfo_endpoint: doc.userinfo_endpoint,
+            default_scopes: scopes,
+            extra_auth_params: Default::default(),
+            client_id: None,
+            has_client_secret: false,
+            redirect_style: RedirectStyle::DeepLink,
+            api_base_urls: vec![],
+            forced_reauth_seconds: None,
+            iss_parameter_supported: doc
+                .authorization_response_iss_parameter_supported
+                .unwrap_or(false),
+            created_at: now,
+            updated_at: now,
+        }
+    } else {
+        let (Some(auth), Some(token)) = (&spec.authorization_endpoint, &spec.token_endpoint) else {
+            return Err(Error::invalid(
+                "say where the provider is: --template, --discovery URL, or both \
+                 --authorization-endpoint and --token-endpoint",
+            ));
+        };
+        Provider {
+            id: String::new(),
+            kind: ProviderKind::Custom,
+            name: spec
+                .name
+                .clone()
+                .unwrap_or_else(|| "Custom provider".into()),
+            builtin: false,
+            issuer: spec.issuer.clone(),
+            discovery_url: None,
+            authorization_endpoint: auth.clone(),
+            token_endpoint: token.clone(),
+            revocation_endpoint: spec.revocation_endpoint.clone(),
+            userinfo_endpoint: spec.userinfo_endpoint.clone(),
+            default_scopes: vec![],
+            extra_auth_params: Default::default(),
+            client_id: None,
+            has_client_secret: false,
+            redirect_style: RedirectStyle::DeepLink,
+            api_base_urls: vec![],
+            forced_reauth_seconds: None,
+            iss_parameter_supported: false,
+            created_at: now,
+            updated_at: now,
+        }
+    };
+    if spec.template.is_some() || spec.discovery_url.is_some() {
+        // Explicit endpoints given alongside a template or discovery override it.
+        if let Some(u) = &spec.revocation_endpoint {
+            provider.revocation_endpoint = Some(u.clone());
+        }
+        if let Some(u) = &spec.userinfo_endpoint {
+            provider.userinfo_endpoint = Some(u.clone());
+        }
+    }
+    if let Some(name) = &spec.name {
+        provider.name = name.clone();
+    }
+    if !spec.scopes.is_empty() {
+        provider.default_scopes = spec.scopes.clone();
+    }
+    if let Some(style) = spec.redirect_style {
+        provider.redirect_style = style;
+    }
+    for base in &spec.api_base_urls {
+        if !provider.api_base_urls.contains(base) {
+            provider.api_base_urls.push(base.clone());
+        }
+    }
+    if let Some(days) = spec.reauth_days {
+        if days == 0 || days > 3650 {
+            return Err(Error::invalid("--reauth-days must be between 1 and 3650"));
+        }
+        provider.forced_reauth_seconds = Some(i64::from(days) * 86_400);
+    }
+    provider.builtin = false;
+    provider.client_id = Some(client_id);
+    provider.has_client_secret = client_secret.is_some();
+    provider.created_at = now;
+    provider.updated_at = now;
+    if let Some(secret) = &client_secret {
+        check_text("client secret", secret.expose(), 1024).map_err(|_| {
+            Error::invalid("the client secret is empty, too long or has control characters")
+        })?;
+    }
+    check_endpoints(&provider)?;
+    provider.id = match &spec.id {
+        Some(id) => {
+            check_id(id)?;
+            if l.store().provider_exists(id).await? {
+                return Err(Error::Conflict(format!(
+                    "a provider with id {id:?} already exists"
+                )));
+            }
+            id.clone()
+        }
+        None => free_id(l, &slug(&provider.name)).await?,
+    };
+    if let Some(secret) = client_secret {
+        l.secrets()
+            .set(&client_secret_key(&provider.id), secret)
+            .await?;
+    }
+    if let Err(err) = l.store().insert_provider(&provider).await {
+        let _ = l.secrets().delete(&client_secret_key(&provider.id)).await;
+        return Err(err);
+    }
+    Ok(provider)
+}
+
+async fn free_id(l: &Lanyard, base: &str) -> Result<String> {
+    if !l.store().provider_exists(base).await? {
+        return Ok(base.to_string());
+    }
+    for n in 2..1000 {
+        let candidate = format!("{base}-{n}");
+        if !l.store().provider_exists(&candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Conflict(
+        "too many providers with the same name".into(),
+    ))
+}
+
+/// Removes a provider the user added (none of its channels may remain).
+pub async fn remove(l: &Lanyard, id: &str) -> Result<()> {
+    let provider = l.store().provider(id).await?;
+    l.store().delete_provider(id).await?;
+    if provider.has_client_secret {
+        l.secrets().delete(&client_secret_key(id)).await?;
+    }
+    Ok(())
+}
