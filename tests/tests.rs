@@ -2,6 +2,8 @@
 //! They drive the real `lanyard` binary, the real OS keyring under a private D-Bus
 //! session, and real SQLite files in temporary directories.
 
+mod channels;
 mod cli;
 mod keyring;
+mod oauth_server;
 mod util;

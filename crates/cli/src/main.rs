@@ -45,6 +45,15 @@ struct Cli {
 enum Command {
     /// Show the data directory, schema version and the secret store in use with its health.
     Status,
+    /// OAuth providers (templates, OpenID discovery, your own).
+    #[command(subcommand)]
+    Provider(commands::provider::ProviderCommand),
+    /// Connected accounts.
+    #[command(subcommand)]
+    Channel(commands::channel::ChannelCommand),
+    /// Finish a sign-in.
+    #[command(subcommand)]
+    Oauth(commands::channel::OauthCommand),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +81,9 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
     let lanyard = Lanyard::open(&config).await?;
     match cli.command {
         Command::Status => commands::status::run(&lanyard, out).await,
+        Command::Provider(c) => commands::provider::run(&lanyard, out, c).await,
+        Command::Channel(c) => commands::channel::run(&lanyard, out, c).await,
+        Command::Oauth(c) => commands::channel::callback(&lanyard, out, c).await,
     }
 }
 

@@ -33,6 +33,19 @@ impl Output {
         let _ = writeln!(stdout, "{text}");
     }
 
+    /// Prints `value` as one compact JSON line (for streams of events a script reads while
+    /// the command runs), or `human` otherwise; flushes.
+    pub fn line<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        let text = if self.json {
+            serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+        } else {
+            human()
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{text}");
+        let _ = stdout.flush();
+    }
+
     /// Reports an error and returns the exit code.
     pub fn fail(&self, err: &Error) -> ExitCode {
         report(self.json, err.code(), &err.to_string(), EXIT_ERROR)
@@ -74,4 +87,15 @@ fn report(json: bool, code: &str, message: &str, exit: u8) -> ExitCode {
         let _ = writeln!(std::io::stderr().lock(), "error[{code}]: {message}");
     }
     ExitCode::from(exit)
+}
+
+/// A Unix time as an ISO 8601 date and time (UTC).
+pub fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
 }

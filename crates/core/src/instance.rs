@@ -68,7 +68,13 @@ impl Lanyard {
             }
         };
         let http = crate::oauth::http::client()?;
-        Ok(Lanyard { data_dir: config.data_dir.clone(), store, secrets, clock, http })
+        Ok(Lanyard {
+            data_dir: config.data_dir.clone(),
+            store,
+            secrets,
+            clock,
+            http,
+        })
     }
 
     /// The data directory.

@@ -1,3 +1,5 @@
 //! One module per subcommand; each is a thin call into `lanyard-core` plus printing.
 
+pub mod channel;
+pub mod provider;
 pub mod status;

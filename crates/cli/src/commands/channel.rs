@@ -1,0 +1,193 @@
+//! `lanyard channel connect|reauth|list|show|disconnect` and `lanyard oauth callback`.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use lanyard_core::oauth::channel::Channel;
+use lanyard_core::oauth::channels;
+use lanyard_core::oauth::flow::{self, AuthorizationStart, Connected};
+use lanyard_core::oauth::loopback::LoopbackListener;
+use lanyard_core::oauth::provider::RedirectStyle;
+use lanyard_core::oauth::revoke::Revocation;
+use lanyard_core::{Lanyard, Result};
+
+use crate::output::Output;
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Connect an account: opens the provider's sign-in page in your browser.
+    Connect {
+        /// The provider's id.
+        #[arg(long)]
+        provider: String,
+        #[command(flatten)]
+        flow: FlowArgs,
+    },
+    /// Re-authorize a channel (the same account must sign in).
+    Reauth {
+        /// The channel's id.
+        id: String,
+        #[command(flatten)]
+        flow: FlowArgs,
+    },
+    /// List channels.
+    List,
+    /// Show one channel.
+    Show {
+        /// The channel's id.
+        id: String,
+    },
+    /// Disconnect a channel: revoke at the provider, forget its tokens; every linked
+    /// player loses access.
+    Disconnect {
+        /// The channel's id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FlowArgs {
+    /// Do not open a browser; print the sign-in URL. With a deep-link provider the command
+    /// then exits and `lanyard oauth callback URL` (or the app) completes the sign-in.
+    #[arg(long)]
+    no_browser: bool,
+    /// How long a loopback sign-in waits for the browser, in seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OauthCommand {
+    /// Complete a sign-in with the redirect URL the provider sent the browser to (what the
+    /// app does when the OS delivers the deep link).
+    Callback {
+        /// The full redirect URL (app.lanyard.desktop:/oauth/callback?…).
+        #[arg(allow_hyphen_values = true)]
+        url: String,
+    },
+}
+
+pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<()> {
+    match command {
+        ChannelCommand::Connect { provider, flow } => start(l, out, &provider, None, flow).await,
+        ChannelCommand::Reauth { id, flow } => {
+            let channel = channels::show(l, &id).await?;
+            start(l, out, &channel.provider_id, Some(&id), flow).await
+        }
+        ChannelCommand::List => {
+            let all = channels::list(l).await?;
+            out.print(&all, || {
+                if all.is_empty() {
+                    "no channels".into()
+                } else {
+                    all.iter().map(line).collect::<Vec<_>>().join("\n")
+                }
+            });
+            Ok(())
+        }
+        ChannelCommand::Show { id } => {
+            let channel = channels::show(l, &id).await?;
+            out.print(&channel, || line(&channel));
+            Ok(())
+        }
+        ChannelCommand::Disconnect { id } => {
+            let done = channels::disconnect(l, &id).await?;
+            out.print(&done, || {
+                let revocation = match &done.revocation {
+                    Revocation::Revoked => "revoked at the provider".to_string(),
+                    Revocation::NotSupported => {
+                        "the provider offers no revocation; its tokens expire on their own".into()
+                    }
+                    Revocation::Pending(why) | Revocation::Failed(why) => why.clone(),
+                };
+                format!(
+                    "disconnected {id}: {revocation}; {} principal(s) lost access",
+                    done.unlinked.len()
+                )
+            });
+            Ok(())
+        }
+    }
+}
+
+pub async fn callback(l: &Lanyard, out: &Output, command: OauthCommand) -> Result<()> {
+    match command {
+        OauthCommand::Callback { url } => {
+            let connected = flow::complete(l, &url).await?;
+            print_connected(out, &connected);
+            Ok(())
+        }
+    }
+}
+
+async fn start(
+    l: &Lanyard,
+    out: &Output,
+    provider_id: &str,
+    channel_id: Option<&str>,
+    args: FlowArgs,
+) -> Result<()> {
+    let provider = l.store().provider(provider_id).await?;
+    provider.require_client_id()?;
+    match provider.redirect_style {
+        RedirectStyle::DeepLink => {
+            let started =
+                flow::begin(l, provider_id, channel_id, flow::deep_link_redirect_uri()).await?;
+            announce(out, &started, args.no_browser, true);
+            Ok(())
+        }
+        RedirectStyle::Loopback => {
+            let listener = LoopbackListener::bind().await?;
+            let started = flow::begin(l, provider_id, channel_id, &listener.redirect_uri()).await?;
+            announce(out, &started, args.no_browser, false);
+            let callback = listener.wait(Duration::from_secs(args.timeout)).await?;
+            let connected = flow::complete(l, &callback).await?;
+            print_connected(out, &connected);
+            Ok(())
+        }
+    }
+}
+
+/// Prints the sign-in URL (one compact JSON line with `--json`, so a script can read it
+/// before the command finishes) and opens the browser unless told not to.
+fn announce(out: &Output, started: &AuthorizationStart, no_browser: bool, deep_link: bool) {
+    out.line(started, || {
+        let then = if deep_link {
+            "Lanyard completes the sign-in when your browser returns (or run \
+             `lanyard oauth callback URL` with the address it was sent to)."
+        } else {
+            "Waiting for your browser to return…"
+        };
+        format!("Sign in at:\n{}\n{then}", started.authorization_url)
+    });
+    if !no_browser {
+        if let Err(err) = open::that_detached(&started.authorization_url) {
+            eprintln!("could not open a browser ({err}); open the address above yourself");
+        }
+    }
+}
+
+fn print_connected(out: &Output, connected: &Connected) {
+    out.line(connected, || {
+        let verb = if connected.reauthorized {
+            "re-authorized"
+        } else {
+            "connected"
+        };
+        format!("{verb} {}", line(&connected.channel))
+    });
+}
+
+fn line(c: &Channel) -> String {
+    let due = c
+        .reauth_due_at
+        .map(|t| format!(" · re-authorize by {}", crate::output::date(t)))
+        .unwrap_or_default();
+    format!(
+        "{}  {} — {} [{}]{due}",
+        c.id,
+        c.provider_name,
+        c.account_label,
+        c.status.as_str()
+    )
+}

@@ -1,0 +1,484 @@
+//! Channels end to end through the `lanyard` CLI against the real `oidc-provider`:
+//! connect by deep link and by loopback, re-authorize, disconnect (the provider then says
+//! the refresh token is inactive), and every hostile callback stores nothing.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+
+use crate::oauth_server::{sign_in, with_param, Answer, OauthServer, CLIENT_ID};
+use crate::util::{lanyard, stdout_json};
+
+struct Env {
+    dir: tempfile::TempDir,
+    server: OauthServer,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            server: OauthServer::start(3600),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = lanyard(self.dir.path());
+        cmd.args(["--secret-store", "file", "--json"]).args(args);
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run lanyard")
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "lanyard {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout_json(&out)
+    }
+
+    fn fails(&self, args: &[&str], code: &str) -> Value {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "lanyard {args:?} should fail with {code}"
+        );
+        let err = stdout_json(&out);
+        assert_eq!(err["code"], code, "{err}");
+        err
+    }
+
+    fn add_provider(&self, redirect: &str) -> String {
+        let p = self.ok(&[
+            "provider",
+            "add",
+            "--discovery",
+            &self.server.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--name",
+            "Test IdP",
+            "--redirect",
+            redirect,
+        ]);
+        p["id"].as_str().expect("id").to_string()
+    }
+
+    /// Starts a deep-link sign-in and returns the authorization URL.
+    fn start(&self, args: &[&str]) -> String {
+        let started = self.ok(args);
+        started["authorization_url"]
+            .as_str()
+            .expect("url")
+            .to_string()
+    }
+
+    fn channels(&self) -> Vec<Value> {
+        self.ok(&["channel", "list"])
+            .as_array()
+            .expect("list")
+            .clone()
+    }
+
+    fn secrets(&self) -> serde_json::Map<String, Value> {
+        let raw = std::fs::read(self.dir.path().join("secrets")).unwrap_or_else(|_| b"{}".to_vec());
+        serde_json::from_slice::<Value>(&raw)
+            .expect("secrets")
+            .as_object()
+            .expect("obj")
+            .clone()
+    }
+
+    fn refresh_token(&self, channel: &str) -> String {
+        self.secrets()
+            .iter()
+            .find(|(k, _)| k.ends_with(&format!("channel/{channel}/refresh")))
+            .map(|(_, v)| v.as_str().expect("str").to_string())
+            .expect("refresh token in the secret store")
+    }
+}
+
+async fn connect_alice(env: &Env, provider: &str) -> Value {
+    let url = env.start(&["channel", "connect", "--provider", provider, "--no-browser"]);
+    let callback = sign_in(&url, "alice", Answer::Consent).await;
+    assert!(
+        callback.starts_with("app.lanyard.desktop:/oauth/callback?"),
+        "{callback}"
+    );
+    env.ok(&["oauth", "callback", &callback])
+}
+
+#[tokio::test]
+async fn connect_by_deep_link_and_keep_the_master_token_out_of_everything() {
+    let env = Env::new();
+    let provider = env.add_provider("deep-link");
+    let url = env.start(&[
+        "channel",
+        "connect",
+        "--provider",
+        &provider,
+        "--no-browser",
+    ]);
+    let auth = url::Url::parse(&url).expect("url");
+    let q: std::collections::HashMap<_, _> = auth.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert_eq!(q["redirect_uri"], "app.lanyard.desktop:/oauth/callback");
+    assert!(q["state"].len() >= 22 && q.contains_key("nonce"));
+
+    let callback = sign_in(&url, "alice", Answer::Consent).await;
+    let out = env.run(&["oauth", "callback", &callback]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let connected = stdout_json(&out);
+    assert_eq!(connected["reauthorized"], false);
+    let channel = &connected["channel"];
+    assert_eq!(channel["account_label"], "alice@example.com");
+    assert_eq!(channel["account_subject"], "alice");
+    assert_eq!(channel["status"], "active");
+    let id = channel["id"].as_str().expect("id");
+
+    let list = env.channels();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], id);
+    let shown = env.ok(&["channel", "show", id]);
+    assert_eq!(shown["provider_name"], "Test IdP");
+
+    // The master token is in the secret store and nowhere else.
+    let refresh = env.refresh_token(id);
+    assert!(
+        env.server.introspect(&refresh).await,
+        "the provider knows the token"
+    );
+    let db = std::fs::read(env.dir.path().join("lanyard.db")).expect("db");
+    let wal = std::fs::read(env.dir.path().join("lanyard.db-wal")).unwrap_or_default();
+    for (what, bytes) in [
+        ("database", &db),
+        ("WAL", &wal),
+        ("CLI output", &out.stdout),
+        ("stderr", &out.stderr),
+    ] {
+        assert!(
+            !bytes
+                .windows(refresh.len())
+                .any(|w| w == refresh.as_bytes()),
+            "the refresh token leaked into the {what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hostile_callbacks_store_nothing() {
+    let env = Env::new();
+    let provider = env.add_provider("deep-link");
+
+    // A forged state.
+    let url = env.start(&[
+        "channel",
+        "connect",
+        "--provider",
+        &provider,
+        "--no-browser",
+    ]);
+    let callback = sign_in(&url, "alice", Answer::Consent).await;
+    let forged = with_param(&callback, "state", "forged-state-value");
+    let err = env.fails(&["oauth", "callback", &forged], "invalid_state");
+    assert!(err["message"]
+        .as_str()
+        .expect("m")
+        .contains("unknown state"));
+
+    // A wrong iss (RFC 9207): refused, and the state is spent.
+    let wrong_iss = with_param(&callback, "iss", "https://evil.example.com");
+    env.fails(&["oauth", "callback", &wrong_iss], "authorization_failed");
+    // Replayed (the state was consumed by the refused attempt).
+    let err = env.fails(&["oauth", "callback", &callback], "invalid_state");
+    assert!(err["message"].as_str().expect("m").contains("already used"));
+    assert!(env.channels().is_empty());
+
+    // No state at all; not our scheme; garbage.
+    env.fails(
+        &[
+            "oauth",
+            "callback",
+            "app.lanyard.desktop:/oauth/callback?code=x",
+        ],
+        "invalid_state",
+    );
+    env.fails(
+        &[
+            "oauth",
+            "callback",
+            "https://evil.example.com/cb?code=x&state=y",
+        ],
+        "authorization_failed",
+    );
+    // An argument that looks like an option is a usage error, never an option applied.
+    let elsewhere = env.dir.path().join("elsewhere");
+    let out = env.run(&[
+        "oauth",
+        "callback",
+        &format!("--data-dir={}", elsewhere.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!elsewhere.exists());
+    env.fails(&["oauth", "callback", "not a url"], "authorization_failed");
+
+    // The user declines at the provider.
+    let url = env.start(&[
+        "channel",
+        "connect",
+        "--provider",
+        &provider,
+        "--no-browser",
+    ]);
+    let declined = sign_in(&url, "alice", Answer::Decline).await;
+    assert!(declined.contains("error=access_denied"), "{declined}");
+    let err = env.fails(&["oauth", "callback", &declined], "access_denied");
+    assert!(err["message"]
+        .as_str()
+        .expect("m")
+        .contains("you declined access at Test IdP"));
+
+    // A successful connect replayed.
+    let connected = connect_alice(&env, &provider).await;
+    assert_eq!(connected["channel"]["status"], "active");
+    assert_eq!(env.channels().len(), 1);
+    let secrets_before = env.secrets();
+    let url = env.start(&[
+        "channel",
+        "connect",
+        "--provider",
+        &provider,
+        "--no-browser",
+    ]);
+    let callback = sign_in(&url, "alice", Answer::Consent).await;
+    env.ok(&["oauth", "callback", &callback]);
+    env.fails(&["oauth", "callback", &callback], "invalid_state");
+    assert_eq!(env.channels().len(), 1);
+    assert_eq!(env.secrets().len(), secrets_before.len());
+}
+
+#[tokio::test]
+async fn reauthorize_keeps_the_channel_and_refuses_another_account() {
+    let env = Env::new();
+    let provider = env.add_provider("deep-link");
+    let connected = connect_alice(&env, &provider).await;
+    let id = connected["channel"]["id"].as_str().expect("id").to_string();
+    let first_refresh = env.refresh_token(&id);
+    let generation = connected["channel"]["token_generation"]
+        .as_i64()
+        .expect("gen");
+
+    let url = env.start(&["channel", "reauth", &id, "--no-browser"]);
+    let callback = sign_in(&url, "alice", Answer::Consent).await;
+    let again = env.ok(&["oauth", "callback", &callback]);
+    assert_eq!(again["reauthorized"], true);
+    assert_eq!(again["channel"]["id"], id.as_str());
+    assert_eq!(
+        again["channel"]["token_generation"].as_i64(),
+        Some(generation + 1)
+    );
+    let second_refresh = env.refresh_token(&id);
+    assert_ne!(first_refresh, second_refresh);
+
+    let url = env.start(&["channel", "reauth", &id, "--no-browser"]);
+    let callback = sign_in(&url, "bob", Answer::Consent).await;
+    let err = env.fails(&["oauth", "callback", &callback], "account_mismatch");
+    assert!(err["message"]
+        .as_str()
+        .expect("m")
+        .contains("bob@example.com"));
+    assert_eq!(
+        env.refresh_token(&id),
+        second_refresh,
+        "nothing overwritten"
+    );
+    let list = env.channels();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["account_label"], "alice@example.com");
+}
+
+#[tokio::test]
+async fn disconnect_revokes_at_the_provider_and_forgets_the_channel() {
+    let env = Env::new();
+    let provider = env.add_provider("deep-link");
+    let connected = connect_alice(&env, &provider).await;
+    let id = connected["channel"]["id"].as_str().expect("id").to_string();
+    let refresh = env.refresh_token(&id);
+    assert!(env.server.introspect(&refresh).await);
+
+    let done = env.ok(&["channel", "disconnect", &id]);
+    assert_eq!(done["revocation"]["outcome"], "revoked");
+    assert_eq!(done["unlinked"], serde_json::json!(["license"]));
+    assert!(
+        !env.server.introspect(&refresh).await,
+        "the provider still accepts the token"
+    );
+    assert!(env.channels().is_empty());
+    assert!(
+        env.secrets().keys().all(|k| !k.contains(&id)),
+        "secrets left behind"
+    );
+    env.fails(&["channel", "show", &id], "not_found");
+    env.fails(&["channel", "disconnect", &id], "not_found");
+    // The provider can go now that it has no channel.
+    env.ok(&["provider", "remove", &provider]);
+}
+
+#[tokio::test]
+async fn connect_by_loopback() {
+    let env = Env::new();
+    let provider = env.add_provider("loopback");
+    let mut child = env
+        .cmd(&[
+            "channel",
+            "connect",
+            "--provider",
+            &provider,
+            "--no-browser",
+            "--timeout",
+            "60",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("first line");
+    let started: Value = serde_json::from_str(&first).expect("started json");
+    let redirect = started["redirect_uri"].as_str().expect("redirect");
+    assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback"));
+    let url = started["authorization_url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+
+    let callback = sign_in(&url, "alice", Answer::Consent).await;
+    assert!(callback.starts_with(redirect), "{callback}");
+    // The browser follows the redirect to the loopback listener.
+    let page = reqwest::get(&callback)
+        .await
+        .expect("loopback")
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("return to Lanyard"));
+    let mut rest = String::new();
+    stdout.read_line(&mut rest).expect("result line");
+    let status = child.wait().expect("wait");
+    assert!(status.success());
+    let connected: Value = serde_json::from_str(&rest).expect("result json");
+    assert_eq!(connected["channel"]["account_label"], "alice@example.com");
+    assert_eq!(env.channels().len(), 1);
+}
+
+#[tokio::test]
+async fn providers_need_a_client_id_and_templates_stay() {
+    let env = Env::new();
+    let all = env.ok(&["provider", "list"]);
+    let ids: Vec<_> = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    for t in ["microsoft", "google", "dropbox"] {
+        assert!(ids.contains(&Value::from(t)), "{t} template missing");
+    }
+    env.fails(
+        &[
+            "channel",
+            "connect",
+            "--provider",
+            "microsoft",
+            "--no-browser",
+        ],
+        "invalid_input",
+    );
+    env.fails(&["provider", "remove", "google"], "invalid_input");
+    env.fails(
+        &["provider", "add", "--template", "microsoft"],
+        "invalid_input",
+    );
+    let ms = env.ok(&[
+        "provider",
+        "add",
+        "--template",
+        "microsoft",
+        "--tenant",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        "11111111-2222-3333-4444-555555555555",
+        "--reauth-days",
+        "14",
+    ]);
+    assert_eq!(ms["kind"], "microsoft");
+    assert_eq!(ms["redirect_style"], "deep_link");
+    assert_eq!(
+        ms["authorization_endpoint"],
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+    );
+    assert_eq!(
+        ms["api_base_urls"],
+        serde_json::json!(["https://graph.microsoft.com/"])
+    );
+    assert_eq!(ms["forced_reauth_seconds"], 14 * 86_400);
+    let google = env.ok(&[
+        "provider",
+        "add",
+        "--template",
+        "google",
+        "--client-id",
+        "g-client",
+    ]);
+    assert_eq!(google["redirect_style"], "loopback");
+    assert_eq!(google["extra_auth_params"]["access_type"], "offline");
+    // Plain http endpoints off loopback, CR/LF in a client id: refused.
+    env.fails(
+        &[
+            "provider",
+            "add",
+            "--authorization-endpoint",
+            "http://idp.example.com/auth",
+            "--token-endpoint",
+            "https://idp.example.com/token",
+            "--client-id",
+            "x",
+        ],
+        "invalid_input",
+    );
+    env.fails(
+        &[
+            "provider",
+            "add",
+            "--template",
+            "google",
+            "--client-id",
+            "a\r\nb",
+        ],
+        "invalid_input",
+    );
+    // Discovery from a server that is down.
+    env.fails(
+        &[
+            "provider",
+            "add",
+            "--discovery",
+            "http://127.0.0.1:9/",
+            "--client-id",
+            "x",
+        ],
+        "provider_unavailable",
+    );
+}

@@ -1,0 +1,168 @@
+//! The real authorization server for tests: `oidc-provider` (npm) started from
+//! `tests/oauth-server/server.mjs` on 127.0.0.1 with an ephemeral port, plus the scripted
+//! sign-in (no browser): the devInteractions login and consent forms driven over HTTP with
+//! a cookie jar and redirects not followed.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+/// The client id registered in the test server.
+pub const CLIENT_ID: &str = "lanyard-test";
+
+/// A running server; killed on drop.
+pub struct OauthServer {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub issuer: String,
+}
+
+impl OauthServer {
+    /// Starts the server with the default native client and `access_ttl` seconds for
+    /// access tokens.
+    pub fn start(access_ttl: u64) -> OauthServer {
+        Self::start_with(json!({ "accessTokenTtl": access_ttl }))
+    }
+
+    /// Starts the server with a config (see tests/oauth-server/README.md).
+    pub fn start_with(config: Value) -> OauthServer {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oauth-server");
+        assert!(
+            dir.join("node_modules/oidc-provider").is_dir(),
+            "run `npm --prefix tests/oauth-server ci` first (scripts/install-deps does)"
+        );
+        let mut child = Command::new("node")
+            .arg(dir.join("server.mjs"))
+            .env("OIDC_TEST_CONFIG", config.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start node tests/oauth-server/server.mjs");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ready line");
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the OAuth server did not start ({e}): {line:?}"));
+        let issuer = ready["issuer"].as_str().expect("issuer").to_string();
+        OauthServer { child, issuer }
+    }
+
+    /// Asks the server (as the `introspector` client) whether `token` is active.
+    pub async fn introspect(&self, token: &str) -> bool {
+        let response: Value = reqwest::Client::new()
+            .post(format!("{}/token/introspection", self.issuer))
+            .basic_auth("introspector", Some("introspector-secret"))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("introspect")
+            .json()
+            .await
+            .expect("json");
+        response["active"].as_bool().expect("active")
+    }
+}
+
+impl Drop for OauthServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the user does at the provider's consent screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Sign in and consent.
+    Consent,
+    /// Sign in, then cancel at the consent screen.
+    Decline,
+}
+
+/// Signs `user` in at `authorization_url` and returns the raw `Location` the provider
+/// sent the browser to (the redirect URI with `code`, `state`, `iss`, or an `error`).
+pub async fn sign_in(authorization_url: &str, user: &str, answer: Answer) -> String {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let start = url::Url::parse(authorization_url).expect("authorization url");
+    let mut next = start.clone();
+    let mut logged_in = false;
+    for _ in 0..10 {
+        let response = if next.path().starts_with("/interaction/") {
+            let form: Vec<(&str, &str)> = if !logged_in {
+                logged_in = true;
+                vec![("prompt", "login"), ("login", user), ("password", "x")]
+            } else if answer == Answer::Decline {
+                next = next
+                    .join(&format!("{}/abort", next.path()))
+                    .expect("abort url");
+                let r = client.get(next.clone()).send().await.expect("abort");
+                let location = location(&r);
+                if !location.starts_with(start.origin().ascii_serialization().as_str())
+                    && !location.starts_with('/')
+                {
+                    return location;
+                }
+                next = start.join(&location).expect("next");
+                continue;
+            } else {
+                vec![("prompt", "consent")]
+            };
+            client
+                .post(next.clone())
+                .form(&form)
+                .send()
+                .await
+                .expect("interaction")
+        } else {
+            client.get(next.clone()).send().await.expect("authorize")
+        };
+        assert!(
+            response.status().is_redirection(),
+            "the provider answered {} at {}",
+            response.status(),
+            next.path()
+        );
+        let location = location(&response);
+        let own = location.starts_with('/')
+            || location.starts_with(start.origin().ascii_serialization().as_str());
+        if !own {
+            return location;
+        }
+        next = start.join(&location).expect("next");
+    }
+    panic!("the sign-in did not finish");
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("location header")
+        .to_str()
+        .expect("ascii location")
+        .to_string()
+}
+
+/// Replaces (or adds) one query parameter of a URL.
+pub fn with_param(raw: &str, name: &str, value: &str) -> String {
+    let mut url = url::Url::parse(raw).expect("url");
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair(name, value);
+    url.to_string()
+}
