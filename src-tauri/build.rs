@@ -2,7 +2,17 @@
 //! command the UI may call is listed here and granted in `capabilities/`.
 
 /// Commands the UI may invoke.
-const COMMANDS: &[&str] = &["status"];
+const COMMANDS: &[&str] = &[
+    "status",
+    "providers_list",
+    "provider_add",
+    "provider_remove",
+    "channels_list",
+    "channel_connect",
+    "channel_reauth",
+    "oauth_cancel",
+    "channel_disconnect",
+];
 
 fn main() {
     tauri_build::try_build(

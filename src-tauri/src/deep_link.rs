@@ -3,9 +3,11 @@
 //! and the main window brought forward. Only the redacted form of a link is ever logged.
 
 use lanyard_core::links::DeepLink;
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::dto::{DeepLinkEvent, IpcError};
+use crate::oauth;
+use crate::state::AppState;
 use crate::window;
 
 /// The event the UI listens to.
@@ -18,6 +20,12 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
         .map(|raw| match DeepLink::parse(raw) {
             Ok(link) => {
                 tracing::info!(link = %link.redacted(), "link received");
+                if let DeepLink::OAuthCallback(url) = &link {
+                    match app.state::<AppState>().lanyard() {
+                        Ok(l) => oauth::complete_from_link(app, l.clone(), url.to_string()),
+                        Err(err) => tracing::warn!("cannot complete a sign-in: {}", err.message),
+                    }
+                }
                 DeepLinkEvent::Accepted {
                     kind: link.kind().into(),
                 }

@@ -3,7 +3,13 @@
 //! Converted from the core's domain types here, so the core stays free of IPC concerns.
 //! No DTO ever carries a secret.
 
-use serde::Serialize;
+use lanyard_core::oauth::channel::{Channel, ChannelStatus};
+use lanyard_core::oauth::channels::Disconnected;
+use lanyard_core::oauth::flow::AuthorizationStart;
+use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::revoke::Revocation;
+use lanyard_core::secrets::SecretValue;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// An error as the UI sees it: the core's stable code and its message.
@@ -140,4 +146,306 @@ pub enum DeepLinkEvent {
         /// Why.
         error: IpcError,
     },
+}
+
+/// Deep link or loopback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RedirectStyleDto {
+    /// `app.lanyard.desktop:/oauth/callback`.
+    DeepLink,
+    /// `http://127.0.0.1:<port>/callback`.
+    Loopback,
+}
+
+impl From<RedirectStyle> for RedirectStyleDto {
+    fn from(s: RedirectStyle) -> Self {
+        match s {
+            RedirectStyle::DeepLink => RedirectStyleDto::DeepLink,
+            RedirectStyle::Loopback => RedirectStyleDto::Loopback,
+        }
+    }
+}
+
+impl From<RedirectStyleDto> for RedirectStyle {
+    fn from(s: RedirectStyleDto) -> Self {
+        match s {
+            RedirectStyleDto::DeepLink => RedirectStyle::DeepLink,
+            RedirectStyleDto::Loopback => RedirectStyle::Loopback,
+        }
+    }
+}
+
+/// A provider (never its client secret).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderDto {
+    /// Id.
+    pub id: String,
+    /// `microsoft`, `google`, `dropbox`, `oidc` or `custom`.
+    pub kind: String,
+    /// Display name.
+    pub name: String,
+    /// A built-in template (copy it with your client id to use it).
+    pub builtin: bool,
+    /// Issuer.
+    pub issuer: Option<String>,
+    /// Authorization endpoint.
+    pub authorization_endpoint: String,
+    /// Your client id.
+    pub client_id: Option<String>,
+    /// Whether a client secret is stored.
+    pub has_client_secret: bool,
+    /// Redirect style.
+    pub redirect_style: RedirectStyleDto,
+    /// API base URLs.
+    pub api_base_urls: Vec<String>,
+    /// Forced re-authorization interval, days.
+    pub reauth_days: Option<u32>,
+}
+
+impl From<Provider> for ProviderDto {
+    fn from(p: Provider) -> Self {
+        ProviderDto {
+            kind: serde_json::to_value(p.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            id: p.id,
+            name: p.name,
+            builtin: p.builtin,
+            issuer: p.issuer,
+            authorization_endpoint: p.authorization_endpoint,
+            client_id: p.client_id,
+            has_client_secret: p.has_client_secret,
+            redirect_style: p.redirect_style.into(),
+            api_base_urls: p.api_base_urls,
+            reauth_days: p.forced_reauth_seconds.map(|s| (s / 86_400) as u32),
+        }
+    }
+}
+
+/// What the UI sends to add a provider. The client secret travels only this way (into
+/// the backend, to the secret store); it is never sent back.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderInputDto {
+    /// `microsoft`, `google` or `dropbox`.
+    pub template: Option<String>,
+    /// Microsoft tenant.
+    pub tenant: Option<String>,
+    /// OpenID issuer or discovery URL.
+    pub discovery_url: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Explicit authorization endpoint.
+    pub authorization_endpoint: Option<String>,
+    /// Explicit token endpoint.
+    pub token_endpoint: Option<String>,
+    /// Revocation endpoint.
+    pub revocation_endpoint: Option<String>,
+    /// Userinfo endpoint.
+    pub userinfo_endpoint: Option<String>,
+    /// Scopes (empty: the defaults).
+    pub scopes: Vec<String>,
+    /// Your client id.
+    pub client_id: String,
+    /// A client secret, for providers that demand one.
+    pub client_secret: Option<String>,
+    /// Redirect style (empty: the template's or deep link).
+    pub redirect_style: Option<RedirectStyleDto>,
+    /// Extra API base URLs.
+    pub api_base_urls: Vec<String>,
+    /// Forced re-authorization interval, days.
+    pub reauth_days: Option<u32>,
+}
+
+impl std::fmt::Debug for ProviderInputDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderInputDto")
+            .field("template", &self.template)
+            .field("discovery_url", &self.discovery_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderInputDto {
+    /// Splits into the core's spec and the secret.
+    pub fn into_spec(self) -> (ProviderSpec, Option<SecretValue>) {
+        let secret = self
+            .client_secret
+            .filter(|s| !s.is_empty())
+            .map(SecretValue::new);
+        let spec = ProviderSpec {
+            id: None,
+            template: self.template.filter(|s| !s.is_empty()),
+            tenant: self.tenant.filter(|s| !s.is_empty()),
+            discovery_url: self.discovery_url.filter(|s| !s.is_empty()),
+            name: self.name.filter(|s| !s.is_empty()),
+            authorization_endpoint: self.authorization_endpoint.filter(|s| !s.is_empty()),
+            token_endpoint: self.token_endpoint.filter(|s| !s.is_empty()),
+            revocation_endpoint: self.revocation_endpoint.filter(|s| !s.is_empty()),
+            userinfo_endpoint: self.userinfo_endpoint.filter(|s| !s.is_empty()),
+            issuer: None,
+            scopes: self.scopes,
+            client_id: Some(self.client_id),
+            redirect_style: self.redirect_style.map(Into::into),
+            api_base_urls: self.api_base_urls,
+            reauth_days: self.reauth_days,
+        };
+        (spec, secret)
+    }
+}
+
+/// A channel's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChannelStatusDto {
+    /// Working.
+    Active,
+    /// The user must re-authorize.
+    NeedsReauth,
+    /// Revoked.
+    Revoked,
+}
+
+/// A connected account (no token).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChannelDto {
+    /// Id.
+    pub id: String,
+    /// Provider id.
+    pub provider_id: String,
+    /// Provider name.
+    pub provider_name: String,
+    /// Account label (e-mail).
+    pub account_label: String,
+    /// Status.
+    pub status: ChannelStatusDto,
+    /// Scopes granted.
+    pub scopes: Vec<String>,
+    /// When connected (Unix seconds).
+    #[ts(type = "number")]
+    pub connected_at: i64,
+    /// Last refresh (Unix seconds).
+    #[ts(type = "number | null")]
+    pub last_refreshed_at: Option<i64>,
+    /// Re-authorize by (Unix seconds).
+    #[ts(type = "number | null")]
+    pub reauth_due_at: Option<i64>,
+    /// The last problem, in plain words.
+    pub last_error: Option<String>,
+}
+
+impl From<Channel> for ChannelDto {
+    fn from(c: Channel) -> Self {
+        ChannelDto {
+            id: c.id,
+            provider_id: c.provider_id,
+            provider_name: c.provider_name,
+            account_label: c.account_label,
+            status: match c.status {
+                ChannelStatus::Active => ChannelStatusDto::Active,
+                ChannelStatus::NeedsReauth => ChannelStatusDto::NeedsReauth,
+                ChannelStatus::Revoked => ChannelStatusDto::Revoked,
+            },
+            scopes: c.scopes,
+            connected_at: c.connected_at,
+            last_refreshed_at: c.last_refreshed_at,
+            reauth_due_at: c.reauth_due_at,
+            last_error: c.last_error,
+        }
+    }
+}
+
+/// A sign-in waiting in the browser.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuthorizationDto {
+    /// For cancelling.
+    pub pending_id: String,
+    /// Provider.
+    pub provider_id: String,
+    /// The channel being re-authorized.
+    pub channel_id: Option<String>,
+    /// The sign-in page (already opened in the browser).
+    pub authorization_url: String,
+    /// Expires at (Unix seconds).
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}
+
+impl From<AuthorizationStart> for AuthorizationDto {
+    fn from(a: AuthorizationStart) -> Self {
+        AuthorizationDto {
+            pending_id: a.pending_id,
+            provider_id: a.provider_id,
+            channel_id: a.channel_id,
+            authorization_url: a.authorization_url,
+            expires_at: a.expires_at,
+        }
+    }
+}
+
+/// The `oauth-result` event: how a sign-in ended.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[ts(export)]
+pub enum OauthResultDto {
+    /// Connected or re-authorized.
+    Connected {
+        /// The channel.
+        channel: ChannelDto,
+        /// Whether it was a re-authorization.
+        reauthorized: bool,
+    },
+    /// Nothing was stored.
+    Failed {
+        /// Why.
+        error: IpcError,
+    },
+}
+
+/// What disconnecting did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DisconnectedDto {
+    /// The channel that is gone.
+    pub channel_id: String,
+    /// `revoked`, `not_supported`, `pending` or `failed`.
+    pub revocation: String,
+    /// Plain words about the revocation.
+    pub revocation_detail: Option<String>,
+    /// How many principals lost access.
+    pub unlinked: u32,
+}
+
+impl From<Disconnected> for DisconnectedDto {
+    fn from(d: Disconnected) -> Self {
+        let (revocation, detail) = match d.revocation {
+            Revocation::Revoked => ("revoked", None),
+            Revocation::NotSupported => ("not_supported", None),
+            Revocation::Pending(w) => ("pending", Some(w)),
+            Revocation::Failed(w) => ("failed", Some(w)),
+        };
+        DisconnectedDto {
+            channel_id: d.channel_id,
+            revocation: revocation.into(),
+            revocation_detail: detail,
+            unlinked: d.unlinked.len() as u32,
+        }
+    }
 }

@@ -11,6 +11,7 @@
 pub mod commands;
 pub mod deep_link;
 pub mod dto;
+pub mod oauth;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
@@ -25,7 +26,18 @@ use state::AppState;
 pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::status])
+        .manage(oauth::Waiting::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::providers_list,
+            commands::provider_add,
+            commands::provider_remove,
+            commands::channels_list,
+            commands::channel_connect,
+            commands::channel_reauth,
+            commands::oauth_cancel,
+            commands::channel_disconnect,
+        ])
         .on_window_event(window::on_window_event)
 }
 

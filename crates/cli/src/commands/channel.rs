@@ -6,8 +6,6 @@ use clap::{Args, Subcommand};
 use lanyard_core::oauth::channel::Channel;
 use lanyard_core::oauth::channels;
 use lanyard_core::oauth::flow::{self, AuthorizationStart, Connected};
-use lanyard_core::oauth::loopback::LoopbackListener;
-use lanyard_core::oauth::provider::RedirectStyle;
 use lanyard_core::oauth::revoke::Revocation;
 use lanyard_core::{Lanyard, Result};
 
@@ -127,25 +125,19 @@ async fn start(
     channel_id: Option<&str>,
     args: FlowArgs,
 ) -> Result<()> {
-    let provider = l.store().provider(provider_id).await?;
-    provider.require_client_id()?;
-    match provider.redirect_style {
-        RedirectStyle::DeepLink => {
-            let started =
-                flow::begin(l, provider_id, channel_id, flow::deep_link_redirect_uri()).await?;
-            announce(out, &started, args.no_browser, true);
-            Ok(())
-        }
-        RedirectStyle::Loopback => {
-            let listener = LoopbackListener::bind().await?;
-            let started = flow::begin(l, provider_id, channel_id, &listener.redirect_uri()).await?;
-            announce(out, &started, args.no_browser, false);
-            let callback = listener.wait(Duration::from_secs(args.timeout)).await?;
-            let connected = flow::complete(l, &callback).await?;
-            print_connected(out, &connected);
-            Ok(())
-        }
+    let started = flow::start(l, provider_id, channel_id).await?;
+    announce(
+        out,
+        &started.start,
+        args.no_browser,
+        started.loopback.is_none(),
+    );
+    if let Some(listener) = started.loopback {
+        let callback = listener.wait(Duration::from_secs(args.timeout)).await?;
+        let connected = flow::complete(l, &callback).await?;
+        print_connected(out, &connected);
     }
+    Ok(())
 }
 
 /// Prints the sign-in URL (one compact JSON line with `--json`, so a script can read it

@@ -18,7 +18,8 @@ use url::Url;
 
 use super::channel::{keys, Channel};
 use super::identity;
-use super::provider::Provider;
+use super::loopback::LoopbackListener;
+use super::provider::{Provider, RedirectStyle};
 use super::tokens::{exchange_code, oauth_client, sanitize};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
@@ -168,6 +169,36 @@ pub async fn begin(
         redirect_uri: pending.redirect_uri,
         expires_at: pending.expires_at,
     })
+}
+
+/// A started authorization and, for a loopback provider, the listener waiting for the
+/// browser (call [`LoopbackListener::wait`], then [`complete`]).
+#[derive(Debug)]
+pub struct Started {
+    /// What to show and open.
+    pub start: AuthorizationStart,
+    /// The bound loopback listener, for loopback providers.
+    pub loopback: Option<LoopbackListener>,
+}
+
+/// Starts an authorization with the provider's own redirect style.
+pub async fn start(l: &Lanyard, provider_id: &str, channel_id: Option<&str>) -> Result<Started> {
+    let provider = l.store().provider(provider_id).await?;
+    provider.require_client_id()?;
+    match provider.redirect_style {
+        RedirectStyle::DeepLink => Ok(Started {
+            start: begin(l, provider_id, channel_id, OAUTH_REDIRECT_URI).await?,
+            loopback: None,
+        }),
+        RedirectStyle::Loopback => {
+            let listener = LoopbackListener::bind().await?;
+            let start = begin(l, provider_id, channel_id, &listener.redirect_uri()).await?;
+            Ok(Started {
+                start,
+                loopback: Some(listener),
+            })
+        }
+    }
 }
 
 /// Cancels an authorization in progress (its state will be refused).

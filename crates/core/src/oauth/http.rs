@@ -149,3 +149,23 @@ pub fn host_of(url: &str) -> String {
         })
         .unwrap_or_else(|| "the provider".into())
 }
+
+/// [`send`] as an `oauth2` HTTP client. Its future is boxed and `Send`, so token calls can
+/// run on any runtime task.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderHttp<'a>(pub &'a reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for ProviderHttp<'_> {
+    type Error = HttpError;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = std::result::Result<oauth2::HttpResponse, HttpError>>
+                + Send
+                + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(send(self.0, request))
+    }
+}

@@ -13,7 +13,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::http::{host_of, send, HttpError};
+use super::http::{host_of, HttpError, ProviderHttp};
 use super::provider::Provider;
 use crate::error::{Error, Result};
 use crate::secrets::SecretValue;
@@ -91,11 +91,10 @@ pub async fn exchange_code(
     code: String,
     verifier: PkceCodeVerifier,
 ) -> Result<TokenResponse> {
-    let send = |req| send(http, req);
     client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
-        .request_async(&send)
+        .request_async(&ProviderHttp(http))
         .await
         .map_err(|e| token_error(provider, e))
 }

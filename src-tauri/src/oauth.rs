@@ -1,0 +1,104 @@
+//! Sign-ins started from the window: the browser is opened with `open`; a loopback
+//! provider's listener waits in a background task; a deep-link callback arrives through
+//! [`crate::deep_link`]. Either way the result is announced as an `oauth-result` event and
+//! the window comes to the front.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use lanyard_core::oauth::flow;
+use lanyard_core::Lanyard;
+use tauri::{AppHandle, Emitter, Runtime};
+
+use crate::dto::{AuthorizationDto, ChannelDto, IpcError, OauthResultDto};
+use crate::window;
+
+/// The event the UI listens to.
+pub const EVENT: &str = "oauth-result";
+
+/// How long a loopback sign-in waits for the browser.
+const LOOPBACK_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Loopback sign-ins waiting for the browser, by pending id.
+#[derive(Debug, Default)]
+pub struct Waiting(Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>);
+
+impl Waiting {
+    fn insert(&self, id: String, task: tauri::async_runtime::JoinHandle<()>) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(id, task);
+        }
+    }
+
+    fn remove(&self, id: &str) -> Option<tauri::async_runtime::JoinHandle<()>> {
+        self.0.lock().ok().and_then(|mut map| map.remove(id))
+    }
+}
+
+/// Announces how a sign-in ended and brings the window forward.
+pub fn announce<R: Runtime>(app: &AppHandle<R>, result: lanyard_core::Result<flow::Connected>) {
+    let event = match result {
+        Ok(c) => OauthResultDto::Connected {
+            channel: ChannelDto::from(c.channel),
+            reauthorized: c.reauthorized,
+        },
+        Err(err) => {
+            tracing::warn!(code = err.code(), "sign-in failed: {err}");
+            OauthResultDto::Failed {
+                error: IpcError::from(err),
+            }
+        }
+    };
+    if let Err(err) = app.emit(EVENT, &event) {
+        tracing::warn!("could not announce the sign-in result: {err}");
+    }
+    window::show_main(app);
+}
+
+/// Starts a sign-in (new channel or re-authorization) and opens the browser.
+pub async fn start<R: Runtime>(
+    app: &AppHandle<R>,
+    lanyard: &Lanyard,
+    waiting: &Waiting,
+    provider_id: &str,
+    channel_id: Option<&str>,
+) -> lanyard_core::Result<AuthorizationDto> {
+    let started = flow::start(lanyard, provider_id, channel_id).await?;
+    if let Some(listener) = started.loopback {
+        let (app, l) = (app.clone(), lanyard.clone());
+        let task = tauri::async_runtime::spawn(async move {
+            let result = match listener.wait(LOOPBACK_TIMEOUT).await {
+                Ok(callback) => flow::complete(&l, &callback).await,
+                Err(err) => Err(err),
+            };
+            announce(&app, result);
+        });
+        waiting.insert(started.start.pending_id.clone(), task);
+    }
+    if let Err(err) = open::that_detached(&started.start.authorization_url) {
+        tracing::warn!("could not open the browser: {err}");
+    }
+    Ok(started.start.into())
+}
+
+/// Cancels a sign-in in progress.
+pub async fn cancel(
+    lanyard: &Lanyard,
+    waiting: &Waiting,
+    pending_id: &str,
+) -> lanyard_core::Result<()> {
+    if let Some(task) = waiting.remove(pending_id) {
+        task.abort();
+    }
+    flow::cancel(lanyard, pending_id).await
+}
+
+/// Completes a sign-in from a deep link, in the background.
+pub fn complete_from_link<R: Runtime>(app: &AppHandle<R>, lanyard: Lanyard, url: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let result = flow::complete(&lanyard, &url).await;
+        announce(&app, result);
+    });
+}
