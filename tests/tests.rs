@@ -5,5 +5,6 @@
 mod channels;
 mod cli;
 mod keyring;
+mod oauth_failures;
 mod oauth_server;
 mod util;
