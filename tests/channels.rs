@@ -482,3 +482,80 @@ async fn providers_need_a_client_id_and_templates_stay() {
         "provider_unavailable",
     );
 }
+
+#[tokio::test]
+async fn https_provider_trusted_only_through_the_extra_ca_file() {
+    let tls_dir = tempfile::tempdir().expect("tempdir");
+    let tls = crate::oauth_server::TestTls::create(tls_dir.path());
+    let server = OauthServer::start_with(serde_json::json!({
+        "https": { "cert": tls.cert, "key": tls.key }
+    }));
+    assert!(
+        server.issuer.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.issuer
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |ca: Option<&std::path::Path>, args: &[&str]| {
+        let mut cmd = lanyard(dir.path());
+        cmd.args(["--secret-store", "file", "--json"]).args(args);
+        match ca {
+            Some(ca) => cmd.env("LANYARD_EXTRA_CA_FILE", ca),
+            None => cmd.env_remove("LANYARD_EXTRA_CA_FILE"),
+        };
+        cmd.output().expect("run")
+    };
+    let add = [
+        "provider",
+        "add",
+        "--discovery",
+        &server.issuer,
+        "--client-id",
+        CLIENT_ID,
+    ];
+    // Untrusted certificate: refused, nothing stored.
+    let out = run(None, &add);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["code"], "provider_unavailable");
+    // A bad CA file is a clear error.
+    let bogus = dir.path().join("bogus.pem");
+    std::fs::write(&bogus, "not a certificate").expect("write");
+    let out = run(Some(&bogus), &["status"]);
+    assert_eq!(stdout_json(&out)["code"], "invalid_input");
+    // Trusted through LANYARD_EXTRA_CA_FILE: the whole flow works over https.
+    let out = run(Some(&tls.ca), &add);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let provider = stdout_json(&out)["id"].as_str().expect("id").to_string();
+    let out = run(
+        Some(&tls.ca),
+        &[
+            "channel",
+            "connect",
+            "--provider",
+            &provider,
+            "--no-browser",
+        ],
+    );
+    let url = stdout_json(&out)["authorization_url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let callback =
+        crate::oauth_server::sign_in_trusting(&url, "alice", Answer::Consent, Some(&tls.ca)).await;
+    let out = run(Some(&tls.ca), &["oauth", "callback", &callback]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let id = stdout_json(&out)["channel"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let out = run(Some(&tls.ca), &["channel", "disconnect", &id]);
+    assert_eq!(stdout_json(&out)["revocation"]["outcome"], "revoked");
+}

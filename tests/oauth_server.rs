@@ -87,11 +87,24 @@ pub enum Answer {
 /// Signs `user` in at `authorization_url` and returns the raw `Location` the provider
 /// sent the browser to (the redirect URI with `code`, `state`, `iss`, or an `error`).
 pub async fn sign_in(authorization_url: &str, user: &str, answer: Answer) -> String {
-    let client = reqwest::Client::builder()
+    sign_in_trusting(authorization_url, user, answer, None).await
+}
+
+/// [`sign_in`] against a server whose certificate `ca_pem` signed.
+pub async fn sign_in_trusting(
+    authorization_url: &str,
+    user: &str,
+    answer: Answer,
+    ca_pem: Option<&std::path::Path>,
+) -> String {
+    let mut builder = reqwest::Client::builder()
         .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(ca) = ca_pem {
+        let pem = std::fs::read(ca).expect("ca");
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"));
+    }
+    let client = builder.build().expect("client");
     let start = url::Url::parse(authorization_url).expect("authorization url");
     let mut next = start.clone();
     let mut logged_in = false;
@@ -165,4 +178,94 @@ pub fn with_param(raw: &str, name: &str, value: &str) -> String {
         .extend_pairs(pairs)
         .append_pair(name, value);
     url.to_string()
+}
+
+/// A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl CLI).
+pub struct TestTls {
+    /// The CA certificate (PEM), for `LANYARD_EXTRA_CA_FILE`.
+    pub ca: PathBuf,
+    /// The server certificate (PEM).
+    pub cert: PathBuf,
+    /// The server key (PEM).
+    pub key: PathBuf,
+}
+
+impl TestTls {
+    /// Makes the files in `dir`.
+    pub fn create(dir: &std::path::Path) -> TestTls {
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=Lanyard Test CA",
+            "-days",
+            "2",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            dir.join("server.ext"),
+            "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("ext");
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        TestTls {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+        }
+    }
 }
