@@ -42,6 +42,7 @@ async fn opened(dir: &std::path::Path) -> Lanyard {
 fn invoke(
     window: &tauri::WebviewWindow<MockRuntime>,
     cmd: &str,
+    args: serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Value> {
     get_ipc_response(
         window,
@@ -50,7 +51,7 @@ fn invoke(
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::default(),
+            body: InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: tauri::test::INVOKE_KEY.to_string(),
         },
@@ -63,7 +64,7 @@ fn status_returns_the_dto() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
     let (_app, window) = app_with(AppState::with(lanyard));
-    let status = invoke(&window, "status").expect("status");
+    let status = invoke(&window, "status", serde_json::json!({})).expect("status");
     assert_eq!(status["dataDir"], dir.path().display().to_string());
     assert_eq!(
         status["schemaVersion"],
@@ -83,7 +84,7 @@ fn an_installation_that_failed_to_open_answers_with_its_error() {
     let state = AppState::open("app.lanyard.desktop.test");
     std::env::remove_var(lanyard_core::config::DATA_DIR_ENV);
     let (_app, window) = app_with(state);
-    let err = invoke(&window, "status").expect_err("error");
+    let err = invoke(&window, "status", serde_json::json!({})).expect_err("error");
     assert_eq!(err["code"], "io");
     assert!(err["message"]
         .as_str()
@@ -96,7 +97,7 @@ fn unknown_commands_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
     let (_app, window) = app_with(AppState::with(lanyard));
-    assert!(invoke(&window, "read_secret").is_err());
+    assert!(invoke(&window, "read_secret", serde_json::json!({})).is_err());
 }
 
 #[test]
@@ -135,6 +136,79 @@ fn links_are_announced_and_bad_ones_refused() {
         payloads.iter().all(|p| !p.contains("CANARY")),
         "a link's query reached the UI"
     );
+}
+
+#[test]
+fn an_oauth_callback_link_is_completed_and_its_failure_announced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (app, _window) = app_with(AppState::with(lanyard));
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    app.listen(crate::oauth::EVENT, move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+    crate::deep_link::handle(
+        app.handle(),
+        &["app.lanyard.desktop:/oauth/callback?code=CANARY-code&state=never-issued".into()],
+    );
+    let payload = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("oauth-result");
+    let result: serde_json::Value = serde_json::from_str(&payload).expect("json");
+    assert_eq!(result["outcome"], "failed");
+    assert_eq!(result["error"]["code"], "invalid_state");
+    assert!(!payload.contains("CANARY"));
+}
+
+#[test]
+fn connect_and_cancel_through_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (_app, window) = app_with(AppState::with(lanyard));
+    let providers = invoke(&window, "providers_list", serde_json::json!({})).expect("providers");
+    assert!(providers
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|p| p["id"] == "microsoft"));
+    let err = invoke(
+        &window,
+        "channel_connect",
+        serde_json::json!({ "providerId": "microsoft" }),
+    )
+    .expect_err("a template has no client id");
+    assert_eq!(err["code"], "invalid_input");
+    let added = invoke(
+        &window,
+        "provider_add",
+        serde_json::json!({ "input": {
+            "template": "microsoft", "tenant": null, "discoveryUrl": null, "name": null,
+            "authorizationEndpoint": null, "tokenEndpoint": null, "revocationEndpoint": null,
+            "userinfoEndpoint": null, "scopes": [], "clientId": "my-client",
+            "clientSecret": "CANARY-client-secret", "redirectStyle": null,
+            "apiBaseUrls": [], "reauthDays": 14
+        }}),
+    )
+    .expect("add");
+    assert_eq!(added["hasClientSecret"], true);
+    assert_eq!(added["reauthDays"], 14);
+    assert!(!added.to_string().contains("CANARY"));
+    let channels = invoke(&window, "channels_list", serde_json::json!({})).expect("channels");
+    assert_eq!(channels, serde_json::json!([]));
+    let err = invoke(
+        &window,
+        "channel_disconnect",
+        serde_json::json!({ "id": "nope" }),
+    )
+    .expect_err("unknown channel");
+    assert_eq!(err["code"], "not_found");
+    let err = invoke(
+        &window,
+        "oauth_cancel",
+        serde_json::json!({ "pendingId": "nope" }),
+    )
+    .expect_err("unknown sign-in");
+    assert_eq!(err["code"], "not_found");
 }
 
 #[test]
