@@ -2,8 +2,14 @@
 // wrapper here; components never call `invoke` directly.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AuthorizationDto } from "./bindings/AuthorizationDto";
+import type { ChannelDto } from "./bindings/ChannelDto";
 import type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
+import type { DisconnectedDto } from "./bindings/DisconnectedDto";
 import type { IpcError } from "./bindings/IpcError";
+import type { OauthResultDto } from "./bindings/OauthResultDto";
+import type { ProviderDto } from "./bindings/ProviderDto";
+import type { ProviderInputDto } from "./bindings/ProviderInputDto";
 import type { StatusDto } from "./bindings/StatusDto";
 
 export type { IpcError } from "./bindings/IpcError";
@@ -12,6 +18,14 @@ export type { SecretStoreKind } from "./bindings/SecretStoreKind";
 export type { SecretStoreStatusDto } from "./bindings/SecretStoreStatusDto";
 export type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
 export type { DeepLinkKind } from "./bindings/DeepLinkKind";
+export type { AuthorizationDto } from "./bindings/AuthorizationDto";
+export type { ChannelDto } from "./bindings/ChannelDto";
+export type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
+export type { DisconnectedDto } from "./bindings/DisconnectedDto";
+export type { OauthResultDto } from "./bindings/OauthResultDto";
+export type { ProviderDto } from "./bindings/ProviderDto";
+export type { ProviderInputDto } from "./bindings/ProviderInputDto";
+export type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -47,4 +61,52 @@ export function status(): Promise<StatusDto> {
 /** The backend's `deep-link` event: a link the OS handed to Lanyard, accepted or refused. */
 export function onDeepLink(handler: (event: DeepLinkEvent) => void): Promise<UnlistenFn> {
   return listen<DeepLinkEvent>("deep-link", (event) => handler(event.payload));
+}
+
+/** All providers: built-in templates (no client id) and the ones you added. */
+export function providersList(): Promise<ProviderDto[]> {
+  return call<ProviderDto[]>("providers_list");
+}
+
+/** Adds a provider from a template, an OpenID discovery URL or explicit endpoints. */
+export function providerAdd(input: ProviderInputDto): Promise<ProviderDto> {
+  return call<ProviderDto>("provider_add", { input });
+}
+
+/** Removes a provider you added (refused while it still has channels). */
+export function providerRemove(id: string): Promise<null> {
+  return call<null>("provider_remove", { id });
+}
+
+/** The connected accounts. */
+export function channelsList(): Promise<ChannelDto[]> {
+  return call<ChannelDto[]>("channels_list");
+}
+
+/**
+ * Starts signing in with a provider; the backend has already opened the system browser
+ * when this resolves. The outcome arrives later as the `oauth-result` event.
+ */
+export function channelConnect(providerId: string): Promise<AuthorizationDto> {
+  return call<AuthorizationDto>("channel_connect", { providerId });
+}
+
+/** Starts re-authorizing a channel (same account only); the outcome arrives as `oauth-result`. */
+export function channelReauth(channelId: string): Promise<AuthorizationDto> {
+  return call<AuthorizationDto>("channel_reauth", { channelId });
+}
+
+/** Cancels a sign-in that is waiting in the browser. */
+export function oauthCancel(pendingId: string): Promise<null> {
+  return call<null>("oauth_cancel", { pendingId });
+}
+
+/** Disconnects a channel: revokes it at the provider if possible and unlinks every player. */
+export function channelDisconnect(id: string): Promise<DisconnectedDto> {
+  return call<DisconnectedDto>("channel_disconnect", { id });
+}
+
+/** The backend's `oauth-result` event: how a sign-in started with connect or re-authorize ended. */
+export function onOauthResult(handler: (result: OauthResultDto) => void): Promise<UnlistenFn> {
+  return listen<OauthResultDto>("oauth-result", (event) => handler(event.payload));
 }

@@ -1,0 +1,69 @@
+// Plain-words helpers for the Channels page and the Providers section.
+import type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
+import type { DisconnectedDto } from "./bindings/DisconnectedDto";
+import type { ProviderDto } from "./bindings/ProviderDto";
+import type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
+
+const DAY_SECONDS = 86_400;
+
+const STATUS_LABELS: Record<ChannelStatusDto, { text: string; tone: "good" | "warn" | "bad" }> = {
+  active: { text: "Active", tone: "good" },
+  needs_reauth: { text: "Needs re-authorization", tone: "warn" },
+  revoked: { text: "Revoked", tone: "bad" },
+};
+
+export function statusBadge(status: ChannelStatusDto): { text: string; tone: "good" | "warn" | "bad" } {
+  return STATUS_LABELS[status] ?? { text: status, tone: "warn" };
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+/** The "re-authorize by" date, or "—" when there is none. */
+export function formatDueDate(dueAt: number | null): string {
+  return dueAt === null ? "—" : dateFormat.format(new Date(dueAt * 1000));
+}
+
+/** "in N days", "today" or "overdue"; null when there is no due date. */
+export function relativeDue(dueAt: number | null, nowMs: number = Date.now()): string | null {
+  if (dueAt === null) return null;
+  const seconds = dueAt - nowMs / 1000;
+  if (seconds <= 0) return "overdue";
+  const days = Math.floor(seconds / DAY_SECONDS);
+  if (days === 0) return "today";
+  return days === 1 ? "in 1 day" : `in ${days} days`;
+}
+
+/** Providers that can actually be used to connect: your own, with a client id. */
+export function usableProviders(providers: readonly ProviderDto[]): ProviderDto[] {
+  return providers.filter((provider) => !provider.builtin && !!provider.clientId);
+}
+
+export function redirectStyleLabel(style: RedirectStyleDto): string {
+  return style === "loopback" ? "Loopback" : "Deep link";
+}
+
+/** What disconnecting did, in plain words. */
+export function disconnectSummary(account: string, provider: string, result: DisconnectedDto): string {
+  const players =
+    result.unlinked === 0
+      ? "No player was linked to it."
+      : result.unlinked === 1
+        ? "1 linked player lost access."
+        : `${result.unlinked} linked players lost access.`;
+  let revocation: string;
+  switch (result.revocation) {
+    case "revoked":
+      revocation = `Access was revoked at ${provider}.`;
+      break;
+    case "not_supported":
+      revocation = `${provider} does not support revoking access from here; you can remove Lanyard in your account settings there.`;
+      break;
+    case "pending":
+      revocation = `Revoking access at ${provider} is still pending.`;
+      break;
+    default:
+      revocation = `Revoking access at ${provider} failed.`;
+  }
+  const detail = result.revocationDetail ? ` ${result.revocationDetail}` : "";
+  return `Disconnected ${account}. ${players} ${revocation}${detail}`;
+}
