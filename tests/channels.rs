@@ -56,7 +56,11 @@ impl Env {
     }
 
     fn add_provider(&self, redirect: &str) -> String {
-        let p = self.ok(&[
+        self.add_provider_with(redirect, &[])
+    }
+
+    fn add_provider_with(&self, redirect: &str, extra: &[&str]) -> String {
+        let mut args = vec![
             "provider",
             "add",
             "--discovery",
@@ -67,7 +71,9 @@ impl Env {
             "Test IdP",
             "--redirect",
             redirect,
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        let p = self.ok(&args);
         p["id"].as_str().expect("id").to_string()
     }
 
@@ -339,7 +345,7 @@ async fn disconnect_revokes_at_the_provider_and_forgets_the_channel() {
 #[tokio::test]
 async fn connect_by_loopback() {
     let env = Env::new();
-    let provider = env.add_provider("loopback");
+    let provider = env.add_provider_with("loopback", &["--reauth-days", "14"]);
     let mut child = env
         .cmd(&[
             "channel",
@@ -380,6 +386,13 @@ async fn connect_by_loopback() {
     assert!(status.success());
     let connected: Value = serde_json::from_str(&rest).expect("result json");
     assert_eq!(connected["channel"]["account_label"], "alice@example.com");
+    // The provider's forced re-authorization interval gives the "re-authorize by" date.
+    let channel = &connected["channel"];
+    let due = channel["reauth_due_at"].as_i64().expect("due date");
+    assert_eq!(
+        due - channel["connected_at"].as_i64().expect("connected"),
+        14 * 86_400
+    );
     assert_eq!(env.channels().len(), 1);
 }
 
