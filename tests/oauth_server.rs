@@ -68,6 +68,43 @@ impl OauthServer {
     }
 }
 
+impl OauthServer {
+    /// Token grants the server issued, by grant type (`refresh_token`, …), and `errors`.
+    pub async fn counts(&self) -> Value {
+        reqwest::get(format!("{}/test/counts", self.issuer))
+            .await
+            .expect("counts")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Makes the token endpoint answer 503 (`down = true`) or work again.
+    pub async fn set_token_endpoint_down(&self, down: bool) {
+        let path = if down { "down" } else { "up" };
+        let status = reqwest::Client::new()
+            .post(format!("{}/test/{path}", self.issuer))
+            .send()
+            .await
+            .expect("toggle")
+            .status();
+        assert!(status.is_success());
+    }
+
+    /// Revokes a token at the provider (as the `introspector` client).
+    pub async fn revoke(&self, token: &str) {
+        let status = reqwest::Client::new()
+            .post(format!("{}/token/revocation", self.issuer))
+            .basic_auth("introspector", Some("introspector-secret"))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("revoke")
+            .status();
+        assert!(status.is_success(), "revocation answered {status}");
+    }
+}
+
 impl Drop for OauthServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

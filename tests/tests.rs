@@ -2,6 +2,7 @@
 //! They drive the real `lanyard` binary, the real OS keyring under a private D-Bus
 //! session, and real SQLite files in temporary directories.
 
+mod broker;
 mod channels;
 mod cli;
 mod keyring;

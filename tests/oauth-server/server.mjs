@@ -186,5 +186,36 @@ async function revocationAllowed(_ctx, client, token) {
 // Unexpected failures always go to stderr.
 provider.on('server_error', (_ctx, err) => process.stderr.write(`oauth-server server_error: ${err.stack}\n`));
 
-server.on('request', provider.callback());
+// Test controls (this is a test peer, never a real provider):
+// GET  /test/counts  → {"refresh_token": n, "authorization_code": n, "errors": n}
+//                      successful token grants by type, and failed token requests
+// POST /test/down    → the token endpoint answers 503 until POST /test/up
+const counts = { refresh_token: 0, authorization_code: 0, errors: 0 };
+let tokenDown = false;
+provider.on('grant.success', (ctx) => {
+  const type = ctx.oidc.params.grant_type;
+  counts[type] = (counts[type] || 0) + 1;
+});
+provider.on('grant.error', () => { counts.errors += 1; });
+const handle = provider.callback();
+server.on('request', (req, res) => {
+  const path = req.url.split('?')[0];
+  if (path === '/test/counts' && req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(counts));
+    return;
+  }
+  if ((path === '/test/down' || path === '/test/up') && req.method === 'POST') {
+    tokenDown = path === '/test/down';
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (tokenDown && path === '/token') {
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+    res.end('down for the test');
+    return;
+  }
+  handle(req, res);
+});
 writeReady({ issuer, port: actualPort });

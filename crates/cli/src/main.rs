@@ -54,6 +54,16 @@ enum Command {
     /// Finish a sign-in.
     #[command(subcommand)]
     Oauth(commands::channel::OauthCommand),
+    /// Players (screens that receive grants).
+    #[command(subcommand)]
+    Player(commands::broker::PlayerCommand),
+    /// Links between players (or the license) and channels.
+    #[command(subcommand)]
+    Link(commands::broker::LinkCommand),
+    /// Ask the broker for a short-lived grant (prints the access token).
+    Grant(commands::broker::GrantArgs),
+    /// The audit log: grants, refreshes, denials, link changes, disconnects.
+    Audit(commands::broker::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +94,10 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Provider(c) => commands::provider::run(&lanyard, out, c).await,
         Command::Channel(c) => commands::channel::run(&lanyard, out, c).await,
         Command::Oauth(c) => commands::channel::callback(&lanyard, out, c).await,
+        Command::Player(c) => commands::broker::player(&lanyard, out, c).await,
+        Command::Link(c) => commands::broker::link(&lanyard, out, c).await,
+        Command::Grant(a) => commands::broker::grant(&lanyard, out, a).await,
+        Command::Audit(a) => commands::broker::audit(&lanyard, out, a).await,
     }
 }
 

@@ -49,6 +49,18 @@ pub enum Error {
     /// Re-authorization came back with a different account.
     #[error("{0}")]
     AccountMismatch(String),
+    /// The principal is not linked to the channel.
+    #[error("{0}")]
+    NotLinked(String),
+    /// No such principal (never registered, or removed).
+    #[error("{0}")]
+    UnknownPrincipal(String),
+    /// The channel needs re-authorization before it can be used again.
+    #[error("{0}")]
+    NeedsReauth(String),
+    /// The channel was disconnected or revoked.
+    #[error("{0}")]
+    Revoked(String),
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
@@ -71,6 +83,10 @@ impl Error {
             Error::AccessDenied(_) => "access_denied",
             Error::AuthorizationFailed(_) => "authorization_failed",
             Error::AccountMismatch(_) => "account_mismatch",
+            Error::NotLinked(_) => "not_linked",
+            Error::UnknownPrincipal(_) => "unknown_principal",
+            Error::NeedsReauth(_) => "needs_reauth",
+            Error::Revoked(_) => "revoked",
             Error::Internal(_) => "internal",
         }
     }
@@ -90,6 +106,10 @@ impl Error {
         "access_denied",
         "authorization_failed",
         "account_mismatch",
+        "not_linked",
+        "unknown_principal",
+        "needs_reauth",
+        "revoked",
         "internal",
     ];
 
@@ -165,6 +185,10 @@ mod tests {
             Error::AccessDenied(String::new()),
             Error::AuthorizationFailed(String::new()),
             Error::AccountMismatch(String::new()),
+            Error::NotLinked(String::new()),
+            Error::UnknownPrincipal(String::new()),
+            Error::NeedsReauth(String::new()),
+            Error::Revoked(String::new()),
             Error::Internal(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();

@@ -23,6 +23,7 @@ pub struct Lanyard {
     secrets: Secrets,
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
+    broker: Arc<crate::broker::Broker>,
 }
 
 /// What `lanyard status` and the Settings page show.
@@ -74,6 +75,7 @@ impl Lanyard {
             secrets,
             clock,
             http,
+            broker: Arc::default(),
         })
     }
 
@@ -95,6 +97,11 @@ impl Lanyard {
     /// The HTTP client for providers (no redirects; extra CAs from the environment).
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// This process's broker state (token cache, single-flight locks, audit buffer).
+    pub fn broker(&self) -> &crate::broker::Broker {
+        &self.broker
     }
 
     /// The clock.

@@ -12,6 +12,7 @@
 //!   and memory backends.
 //! - [`error`]: the one [`Error`] enum with stable codes.
 //! - [`clock`]: injected time.
+//! - [`broker`]: principals, links, grants, single-flight refresh.
 //! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
 //!   disconnect).
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
@@ -22,6 +23,7 @@
 //! redacted in `Debug`, never serialized, wiped on drop. No error message, log line or
 //! status report contains one.
 
+pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod error;

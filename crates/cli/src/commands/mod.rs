@@ -1,5 +1,6 @@
 //! One module per subcommand; each is a thin call into `lanyard-core` plus printing.
 
+pub mod broker;
 pub mod channel;
 pub mod provider;
 pub mod status;

@@ -52,6 +52,7 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
     };
     l.secrets().delete(&keys::refresh(id)).await?;
     l.secrets().delete(&keys::access(id)).await?;
+    l.broker().forget(id);
     let detail = format!("{:?}", revocation);
     l.store()
         .audit_now(

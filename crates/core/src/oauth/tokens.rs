@@ -145,3 +145,38 @@ pub fn sanitize(text: &str) -> String {
     let clean: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
     clean.trim().to_string()
 }
+
+/// The raw failure of a token request, for callers that tell `invalid_grant` from
+/// transient trouble (the broker's refresh).
+pub type TokenRequestError = RequestTokenError<HttpError, BasicErrorResponse>;
+
+/// Uses a refresh token.
+pub async fn exchange_refresh(
+    http: &reqwest::Client,
+    client: &OauthClient,
+    refresh_token: &SecretValue,
+) -> std::result::Result<TokenResponse, TokenRequestError> {
+    let token = oauth2::RefreshToken::new(refresh_token.expose().to_string());
+    client
+        .exchange_refresh_token(&token)
+        .request_async(&ProviderHttp(http))
+        .await
+}
+
+/// Whether a token failure is transient (retry, keep the channel's status).
+pub fn is_transient(err: &TokenRequestError) -> bool {
+    matches!(
+        err,
+        RequestTokenError::Request(HttpError::Unreachable(_) | HttpError::Unavailable(_))
+    )
+}
+
+/// Whether the provider refused the grant itself (the refresh token is dead, or a peer
+/// rotated it).
+pub fn is_invalid_grant(err: &TokenRequestError) -> bool {
+    matches!(
+        err,
+        RequestTokenError::ServerResponse(e)
+            if *e.error() == oauth2::basic::BasicErrorResponseType::InvalidGrant
+    )
+}

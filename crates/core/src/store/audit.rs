@@ -47,3 +47,59 @@ impl Store {
         Ok(())
     }
 }
+
+/// An audit event as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditRecord {
+    /// Sequence number.
+    pub id: i64,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// Who.
+    pub principal_id: Option<String>,
+    /// What.
+    pub action: String,
+    /// On what kind of thing.
+    pub subject_kind: String,
+    /// On which.
+    pub subject_id: String,
+    /// Outcome.
+    pub outcome: String,
+    /// Plain words.
+    pub detail: Option<String>,
+}
+
+impl Store {
+    /// Audit events, newest first, optionally for one channel and since a time.
+    pub async fn audit_events(
+        &self,
+        channel_id: Option<&str>,
+        since: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT * FROM audit_event WHERE (?1 IS NULL OR (subject_kind = 'channel' AND \
+             subject_id = ?1)) AND (?2 IS NULL OR at >= ?2) ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(channel_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    principal_id: r.try_get("principal_id")?,
+                    action: r.try_get("action")?,
+                    subject_kind: r.try_get("subject_kind")?,
+                    subject_id: r.try_get("subject_id")?,
+                    outcome: r.try_get("outcome")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

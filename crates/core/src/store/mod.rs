@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod channels;
 pub mod pending;
+pub mod principals;
 pub mod providers;
 pub mod settings;
+pub mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

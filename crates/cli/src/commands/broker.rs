@@ -1,0 +1,207 @@
+//! `lanyard player …`, `lanyard link …`, `lanyard grant`, `lanyard audit`.
+
+use clap::{Args, Subcommand};
+use lanyard_core::broker::grant::issue_grant;
+use lanyard_core::broker::players::{self, LICENSE};
+use lanyard_core::store::principals::Principal;
+use lanyard_core::{Error, Lanyard, Result};
+
+use crate::output::{date, Output};
+
+#[derive(Debug, Subcommand)]
+pub enum PlayerCommand {
+    /// Register a player.
+    Add {
+        /// The player's name.
+        name: String,
+        /// Its serial number (generated when omitted).
+        #[arg(long)]
+        serial: Option<String>,
+    },
+    /// List the license and the players.
+    List,
+    /// Remove a player: its access ends now.
+    Remove {
+        /// The player's id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Who {
+    /// A player.
+    #[arg(long, conflicts_with = "license", required_unless_present = "license")]
+    player: Option<String>,
+    /// The desktop license.
+    #[arg(long)]
+    license: bool,
+}
+
+impl Who {
+    fn id(&self) -> &str {
+        match &self.player {
+            Some(id) => id,
+            None => LICENSE,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Link a player (or the license) to a channel.
+    Add {
+        #[command(flatten)]
+        who: Who,
+        /// The channel.
+        #[arg(long)]
+        channel: String,
+    },
+    /// Unlink: that principal's next grant is denied.
+    Remove {
+        #[command(flatten)]
+        who: Who,
+        /// The channel.
+        #[arg(long)]
+        channel: String,
+    },
+    /// List links.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// The channel.
+    #[arg(long)]
+    channel: String,
+    #[command(flatten)]
+    who: Who,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this channel.
+    #[arg(long)]
+    channel: Option<String>,
+    /// Only events at or after T (Unix seconds or RFC 3339).
+    #[arg(long)]
+    since: Option<String>,
+    /// At most this many (newest first).
+    #[arg(long, default_value_t = 200)]
+    limit: i64,
+}
+
+pub async fn player(l: &Lanyard, out: &Output, command: PlayerCommand) -> Result<()> {
+    match command {
+        PlayerCommand::Add { name, serial } => {
+            let p = players::add_player(l, &name, serial.as_deref()).await?;
+            out.print(&p, || format!("added {}", line(&p)));
+        }
+        PlayerCommand::List => {
+            let all = players::list(l).await?;
+            out.print(&all, || all.iter().map(line).collect::<Vec<_>>().join("\n"));
+        }
+        PlayerCommand::Remove { id } => {
+            players::remove_player(l, &id).await?;
+            out.print(&serde_json::json!({ "removed": id }), || {
+                format!("removed player {id}; its access ended now")
+            });
+        }
+    }
+    Ok(())
+}
+
+pub async fn link(l: &Lanyard, out: &Output, command: LinkCommand) -> Result<()> {
+    match command {
+        LinkCommand::Add { who, channel } => {
+            players::link(l, who.id(), &channel).await?;
+            let body = serde_json::json!({ "principal_id": who.id(), "channel_id": channel, "linked": true });
+            out.print(&body, || format!("linked {} to {channel}", who.id()));
+        }
+        LinkCommand::Remove { who, channel } => {
+            players::unlink(l, who.id(), &channel).await?;
+            let body = serde_json::json!({ "principal_id": who.id(), "channel_id": channel, "linked": false });
+            out.print(&body, || format!("unlinked {} from {channel}", who.id()));
+        }
+        LinkCommand::List => {
+            let all = players::links(l).await?;
+            out.print(&all, || {
+                all.iter()
+                    .map(|k| {
+                        format!(
+                            "{} ({}) → {} ({})",
+                            k.principal_name, k.principal_id, k.channel_label, k.channel_id
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+pub async fn grant(l: &Lanyard, out: &Output, args: GrantArgs) -> Result<()> {
+    let result = issue_grant(l, args.who.id(), &args.channel).await;
+    l.broker().flush(l.store()).await?;
+    let grant = result?;
+    out.print(&grant, || {
+        format!(
+            "{} {}\nexpires at {} (the provider's token itself expires at {})",
+            grant.token_type,
+            grant.access_token,
+            date(grant.expires_at),
+            date(grant.provider_expires_at)
+        )
+    });
+    Ok(())
+}
+
+pub async fn audit(l: &Lanyard, out: &Output, args: AuditArgs) -> Result<()> {
+    let since = args.since.as_deref().map(parse_time).transpose()?;
+    if args.limit <= 0 {
+        return Err(Error::InvalidInput("--limit must be positive".into()));
+    }
+    let events = l
+        .store()
+        .audit_events(args.channel.as_deref(), since, args.limit)
+        .await?;
+    out.print(&events, || {
+        events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}  {:<16} {:<10} {}:{} by {} {}",
+                    date(e.at),
+                    e.action,
+                    e.outcome,
+                    e.subject_kind,
+                    e.subject_id,
+                    e.principal_id.as_deref().unwrap_or("-"),
+                    e.detail.as_deref().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+fn parse_time(raw: &str) -> Result<i64> {
+    if let Ok(n) = raw.parse::<i64>() {
+        return Ok(n);
+    }
+    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| Error::InvalidInput(format!("{raw:?} is not a Unix time or an RFC 3339 date")))
+}
+
+fn line(p: &Principal) -> String {
+    let seen = p
+        .last_seen_at
+        .map(|t| format!(" · last grant {}", date(t)))
+        .unwrap_or_default();
+    match &p.serial {
+        Some(serial) => format!("{}  {} (serial {serial}){seen}", p.id, p.name),
+        None => format!("{}  {} (desktop license){seen}", p.id, p.name),
+    }
+}

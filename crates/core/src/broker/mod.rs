@@ -1,0 +1,180 @@
+//! The broker: principals (the desktop license, players) ask for access to a channel and
+//! get a short-lived grant made from the channel's master token.
+//!
+//! - [`Broker::issue_grant`] checks the principal, the link and the channel on every call
+//!   (so a removal made by another process denies the very next grant), then hands out the
+//!   provider access token with `expires_at ≤ now + 15 min` and before the provider's own
+//!   expiry minus a skew. The refresh token never leaves the broker.
+//! - Refresh ([`refresh`]) is single-flight per channel in this process (one async mutex
+//!   per channel) and across processes (a lease in the channel row taken under
+//!   `BEGIN IMMEDIATE`; the second comer waits and re-reads the stored token).
+//! - Grants are audited through a buffer flushed in batches ([`Broker::flush`]), so a
+//!   cached grant costs no disk write.
+
+pub mod grant;
+pub mod players;
+pub mod refresh;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::error::Result;
+use crate::secrets::SecretValue;
+use crate::store::Store;
+
+pub use grant::Grant;
+
+/// The longest a grant lives.
+pub const MAX_GRANT_SECONDS: i64 = 15 * 60;
+
+/// The usual refresh skew: refresh this long before the provider token expires.
+pub const SKEW_SECONDS: i64 = 60;
+
+/// An access token this process holds for a channel.
+#[derive(Debug, Clone)]
+pub struct CachedToken {
+    /// The provider access token.
+    pub token: Arc<SecretValue>,
+    /// Its type (`Bearer`).
+    pub token_type: String,
+    /// When the provider says it expires.
+    pub expires_at: i64,
+    /// When it was received (local clock).
+    pub received_at: i64,
+    /// The refresh-token generation it came with.
+    pub generation: i64,
+    /// Scopes.
+    pub scopes: Arc<Vec<String>>,
+}
+
+impl CachedToken {
+    /// Refresh this long before expiry: 60 s, or a quarter of the lifetime when shorter.
+    pub fn skew(&self) -> i64 {
+        skew(self.expires_at - self.received_at)
+    }
+
+    /// Usable without refreshing at `now`.
+    pub fn fresh(&self, now: i64) -> bool {
+        now < self.expires_at - self.skew()
+    }
+}
+
+/// The refresh skew for a token that lives `lifetime` seconds.
+pub fn skew(lifetime: i64) -> i64 {
+    SKEW_SECONDS.min((lifetime / 4).max(0))
+}
+
+/// An audit record waiting to be written.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingAudit {
+    pub at: i64,
+    pub principal_id: String,
+    pub channel_id: String,
+    pub outcome: &'static str,
+    pub detail: Option<String>,
+}
+
+/// Per-process broker state: the token cache, the in-process single-flight locks and the
+/// audit buffer. Shared by every clone of [`crate::Lanyard`].
+#[derive(Debug)]
+pub struct Broker {
+    owner: String,
+    cache: RwLock<HashMap<String, CachedToken>>,
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    audit: Mutex<Vec<PendingAudit>>,
+}
+
+impl Default for Broker {
+    fn default() -> Self {
+        Broker {
+            owner: format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            cache: RwLock::default(),
+            flights: Mutex::default(),
+            audit: Mutex::default(),
+        }
+    }
+}
+
+impl Broker {
+    /// This process's lease-owner name (`<pid>:<random>`).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub(crate) fn cached(&self, channel_id: &str) -> Option<CachedToken> {
+        self.cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(channel_id).cloned())
+    }
+
+    pub(crate) fn remember(&self, channel_id: &str, token: CachedToken) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(channel_id.to_string(), token);
+        }
+    }
+
+    /// Drops a channel's cached token (disconnect, re-authorization).
+    pub fn forget(&self, channel_id: &str) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(channel_id);
+        }
+    }
+
+    pub(crate) fn flight(&self, channel_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        flights.entry(channel_id.to_string()).or_default().clone()
+    }
+
+    pub(crate) fn record(&self, entry: PendingAudit) {
+        if let Ok(mut buffer) = self.audit.lock() {
+            buffer.push(entry);
+        }
+    }
+
+    /// Writes buffered grant audit records (and players' last-seen times) in one
+    /// transaction. Call before a short-lived process exits; long-lived ones call it
+    /// periodically.
+    pub async fn flush(&self, store: &Store) -> Result<usize> {
+        let batch: Vec<PendingAudit> = match self.audit.lock() {
+            Ok(mut buffer) => std::mem::take(&mut *buffer),
+            Err(_) => return Ok(0),
+        };
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = store.begin_write().await?;
+        let mut seen: HashMap<&str, i64> = HashMap::new();
+        for e in &batch {
+            store
+                .audit(
+                    &mut tx,
+                    e.at,
+                    &crate::store::audit::AuditEvent {
+                        principal_id: Some(&e.principal_id),
+                        action: "grant",
+                        subject_kind: "channel",
+                        subject_id: &e.channel_id,
+                        outcome: e.outcome,
+                        detail: e.detail.as_deref(),
+                    },
+                )
+                .await?;
+            if e.outcome == "ok" {
+                let at = seen.entry(&e.principal_id).or_insert(e.at);
+                *at = (*at).max(e.at);
+            }
+        }
+        for (principal, at) in seen {
+            sqlx::query(
+                "UPDATE principal SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) WHERE id = ?",
+            )
+            .bind(at)
+            .bind(principal)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(batch.len())
+    }
+}

@@ -1,0 +1,294 @@
+//! The `principal` and `link` tables, and the one query the broker asks before every
+//! grant: may this principal use this channel right now?
+
+use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::store::audit::AuditEvent;
+
+/// A principal: the desktop license or a player.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    /// Id (`license` for the desktop license).
+    pub id: String,
+    /// `license` or `player`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// A player's serial.
+    pub serial: Option<String>,
+    /// Whether it may receive grants.
+    pub active: bool,
+    /// When registered.
+    pub created_at: i64,
+    /// When it last got a grant.
+    pub last_seen_at: Option<i64>,
+}
+
+/// A link between a principal and a channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The principal.
+    pub principal_id: String,
+    /// The principal's name.
+    pub principal_name: String,
+    /// The channel.
+    pub channel_id: String,
+    /// The channel's account label.
+    pub channel_label: String,
+    /// When linked.
+    pub created_at: i64,
+}
+
+/// What the broker learns before a grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Linked, active principal, active channel.
+    Allowed,
+    /// No such principal.
+    UnknownPrincipal,
+    /// The principal is deactivated.
+    Inactive,
+    /// No such channel.
+    UnknownChannel,
+    /// Not linked.
+    NotLinked,
+    /// The channel needs re-authorization.
+    NeedsReauth,
+    /// The channel is revoked.
+    Revoked,
+}
+
+fn principal(row: &SqliteRow) -> Result<Principal> {
+    Ok(Principal {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        serial: row.try_get("serial")?,
+        active: row.try_get("active")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    })
+}
+
+impl Store {
+    /// Every principal, the license first.
+    pub async fn principals(&self) -> Result<Vec<Principal>> {
+        let rows = sqlx::query("SELECT * FROM principal ORDER BY kind = 'player', name, id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(principal).collect()
+    }
+
+    /// One principal.
+    pub async fn principal(&self, id: &str) -> Result<Principal> {
+        let row = sqlx::query("SELECT * FROM principal WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| {
+                Error::UnknownPrincipal(format!("no player or license with id {id:?}"))
+            })?;
+        principal(&row)
+    }
+
+    /// Registers a player.
+    pub async fn insert_player(&self, p: &Principal) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO principal (id, kind, name, serial, active, created_at) \
+             VALUES (?, 'player', ?, ?, 1, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.name)
+        .bind(&p.serial)
+        .bind(p.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "a player with serial {:?} is already registered",
+                p.serial.as_deref().unwrap_or_default()
+            )),
+            other => other,
+        })?;
+        self.audit(
+            &mut tx,
+            p.created_at,
+            &AuditEvent {
+                principal_id: Some(&p.id),
+                action: "player_added",
+                subject_kind: "principal",
+                subject_id: &p.id,
+                outcome: "ok",
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a player and its links.
+    pub async fn delete_player(&self, id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM principal WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match kind.as_deref() {
+            None => return Err(Error::UnknownPrincipal(format!("no player with id {id:?}"))),
+            Some("license") => return Err(Error::invalid("the desktop license cannot be removed")),
+            _ => {}
+        }
+        sqlx::query("DELETE FROM principal WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        self.audit(
+            &mut tx,
+            now,
+            &AuditEvent {
+                principal_id: Some(id),
+                action: "player_removed",
+                subject_kind: "principal",
+                subject_id: id,
+                outcome: "ok",
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Links a principal to a channel (linking twice is not an error).
+    pub async fn insert_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let known: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = ?)")
+                .bind(principal_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !known {
+            return Err(Error::UnknownPrincipal(format!(
+                "no player or license with id {principal_id:?}"
+            )));
+        }
+        let channel: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channel WHERE id = ?)")
+                .bind(channel_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !channel {
+            return Err(Error::NotFound(format!(
+                "no channel with id {channel_id:?}"
+            )));
+        }
+        sqlx::query(
+            "INSERT OR IGNORE INTO link (principal_id, channel_id, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(principal_id)
+        .bind(channel_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.audit(
+            &mut tx,
+            now,
+            &AuditEvent {
+                principal_id: Some(principal_id),
+                action: "link",
+                subject_kind: "channel",
+                subject_id: channel_id,
+                outcome: "ok",
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Unlinks a principal from a channel.
+    pub async fn delete_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM link WHERE principal_id = ? AND channel_id = ?")
+            .bind(principal_id)
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!(
+                "{principal_id} is not linked to channel {channel_id}"
+            )));
+        }
+        self.audit(
+            &mut tx,
+            now,
+            &AuditEvent {
+                principal_id: Some(principal_id),
+                action: "unlink",
+                subject_kind: "channel",
+                subject_id: channel_id,
+                outcome: "ok",
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every link.
+    pub async fn links(&self) -> Result<Vec<Link>> {
+        let rows = sqlx::query(
+            "SELECT l.principal_id, p.name AS principal_name, l.channel_id, \
+             c.account_label AS channel_label, l.created_at FROM link l \
+             JOIN principal p ON p.id = l.principal_id JOIN channel c ON c.id = l.channel_id \
+             ORDER BY p.kind = 'player', p.name, c.account_label",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Link {
+                    principal_id: r.try_get("principal_id")?,
+                    principal_name: r.try_get("principal_name")?,
+                    channel_id: r.try_get("channel_id")?,
+                    channel_label: r.try_get("channel_label")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// May `principal_id` use `channel_id` now? One read, no write.
+    pub async fn access(&self, principal_id: &str, channel_id: &str) -> Result<Access> {
+        let row = sqlx::query(
+            "SELECT (SELECT active FROM principal WHERE id = ?1) AS active, \
+             (SELECT status FROM channel WHERE id = ?2) AS status, \
+             EXISTS (SELECT 1 FROM link WHERE principal_id = ?1 AND channel_id = ?2) AS linked",
+        )
+        .bind(principal_id)
+        .bind(channel_id)
+        .fetch_one(self.pool())
+        .await?;
+        let active: Option<bool> = row.try_get("active")?;
+        let status: Option<String> = row.try_get("status")?;
+        let linked: bool = row.try_get("linked")?;
+        Ok(match (active, status.as_deref(), linked) {
+            (None, _, _) => Access::UnknownPrincipal,
+            (Some(false), _, _) => Access::Inactive,
+            (_, None, _) => Access::UnknownChannel,
+            (_, _, false) => Access::NotLinked,
+            (_, Some("needs_reauth"), _) => Access::NeedsReauth,
+            (_, Some("revoked"), _) => Access::Revoked,
+            _ => Access::Allowed,
+        })
+    }
+}

@@ -1,0 +1,182 @@
+//! A channel's token bookkeeping in the `channel` row: the refresh-token generation, the
+//! cached access token's expiry, and the cross-process refresh lease. The tokens
+//! themselves are in the secret store; writes that touch both happen inside one
+//! `BEGIN IMMEDIATE` transaction so processes take turns.
+
+use sqlx::Row;
+
+use super::{Store, WriteTx};
+use crate::error::{Error, Result};
+use crate::oauth::channel::ChannelStatus;
+
+/// What the row says about a channel's tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenState {
+    /// Channel status.
+    pub status: ChannelStatus,
+    /// Provider id.
+    pub provider_id: String,
+    /// Refresh-token generation.
+    pub generation: i64,
+    /// When the stored access token expires.
+    pub access_expires_at: Option<i64>,
+    /// When it was received.
+    pub received_at: Option<i64>,
+    /// Who holds the refresh lease.
+    pub lease_owner: Option<String>,
+    /// Until when.
+    pub lease_until: Option<i64>,
+}
+
+/// The outcome of asking for the refresh lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// We hold it now.
+    Taken(TokenState),
+    /// Someone else does.
+    Held(TokenState),
+}
+
+impl Store {
+    /// Reads a channel's token state.
+    pub async fn token_state(&self, channel_id: &str) -> Result<TokenState> {
+        let row = sqlx::query(
+            "SELECT status, provider_id, token_generation, access_token_expires_at, \
+             last_refreshed_at, refresh_lease_owner, refresh_lease_until FROM channel WHERE id = ?",
+        )
+        .bind(channel_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
+        state(&row)
+    }
+
+    /// Takes the refresh lease unless a live owner holds it. `alive` decides whether a
+    /// holder whose lease has not run out is still running.
+    pub async fn take_lease(
+        &self,
+        channel_id: &str,
+        owner: &str,
+        now: i64,
+        ttl: i64,
+        alive: impl Fn(&str) -> bool,
+    ) -> Result<Lease> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT status, provider_id, token_generation, access_token_expires_at, \
+             last_refreshed_at, refresh_lease_owner, refresh_lease_until FROM channel WHERE id = ?",
+        )
+        .bind(channel_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
+        let st = state(&row)?;
+        let held = match (&st.lease_owner, st.lease_until) {
+            (Some(o), Some(until)) if o != owner && until > now => alive(o),
+            _ => false,
+        };
+        if held {
+            return Ok(Lease::Held(st));
+        }
+        sqlx::query(
+            "UPDATE channel SET refresh_lease_owner = ?, refresh_lease_until = ? WHERE id = ?",
+        )
+        .bind(owner)
+        .bind(now + ttl)
+        .bind(channel_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Lease::Taken(st))
+    }
+
+    /// Reads the token state inside a write transaction.
+    pub async fn token_state_in(&self, tx: &mut WriteTx, channel_id: &str) -> Result<TokenState> {
+        let row = sqlx::query(
+            "SELECT status, provider_id, token_generation, access_token_expires_at, \
+             last_refreshed_at, refresh_lease_owner, refresh_lease_until FROM channel WHERE id = ?",
+        )
+        .bind(channel_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
+        state(&row)
+    }
+
+    /// Records a refresh: new expiry, generation bumped when the refresh token rotated,
+    /// lease released, status active.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_refresh(
+        &self,
+        tx: &mut WriteTx,
+        channel_id: &str,
+        rotated: bool,
+        access_expires_at: Option<i64>,
+        refresh_expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE channel SET token_generation = token_generation + ?, \
+             access_token_expires_at = ?, last_refreshed_at = ?, \
+             refresh_token_expires_at = COALESCE(?, refresh_token_expires_at), \
+             status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
+             refresh_lease_until = NULL WHERE id = ?",
+        )
+        .bind(i64::from(rotated))
+        .bind(access_expires_at)
+        .bind(now)
+        .bind(refresh_expires_at)
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Releases the lease after a failed refresh, keeping the status, noting the error.
+    pub async fn release_lease(&self, channel_id: &str, owner: &str, error: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE channel SET refresh_lease_owner = NULL, refresh_lease_until = NULL, \
+             last_error = ? WHERE id = ? AND refresh_lease_owner = ?",
+        )
+        .bind(error)
+        .bind(channel_id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a channel as needing re-authorization (the provider refused its refresh
+    /// token) and drops its cached access token expiry.
+    pub async fn mark_needs_reauth(
+        &self,
+        tx: &mut WriteTx,
+        channel_id: &str,
+        error: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE channel SET status = 'needs_reauth', last_error = ?, \
+             access_token_expires_at = NULL, refresh_lease_owner = NULL, \
+             refresh_lease_until = NULL WHERE id = ?",
+        )
+        .bind(error)
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+fn state(row: &sqlx::sqlite::SqliteRow) -> Result<TokenState> {
+    Ok(TokenState {
+        status: ChannelStatus::parse(row.try_get("status")?)?,
+        provider_id: row.try_get("provider_id")?,
+        generation: row.try_get("token_generation")?,
+        access_expires_at: row.try_get("access_token_expires_at")?,
+        received_at: row.try_get("last_refreshed_at")?,
+        lease_owner: row.try_get("refresh_lease_owner")?,
+        lease_until: row.try_get("refresh_lease_until")?,
+    })
+}

@@ -1,0 +1,418 @@
+//! The broker against the real `oidc-provider` (refresh-token rotation with reuse
+//! detection): single-flight refresh in one process and across processes, denials the
+//! moment a link, a player or a channel goes, a provider that is down, a refresh token
+//! revoked at the provider, and a crash between the token response and the secret write.
+
+use std::sync::Arc;
+
+use lanyard_core::broker::grant::issue_grant;
+use lanyard_core::broker::players::LICENSE;
+use lanyard_core::clock::{Clock, FixedClock};
+use lanyard_core::oauth::channel::keys;
+use lanyard_core::oauth::provider::{ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::{channels, flow, providers};
+use lanyard_core::secrets::SecretStoreKind;
+use lanyard_core::{Config, Lanyard};
+use serde_json::Value;
+
+use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
+use crate::util::{lanyard, stdout_json};
+
+/// An installation (file secret store, so CLI processes share it) with one channel.
+struct Setup {
+    dir: tempfile::TempDir,
+    server: OauthServer,
+    lanyard: Lanyard,
+    clock: Arc<FixedClock>,
+    channel: String,
+}
+
+async fn setup(access_ttl: u64) -> Setup {
+    let server = OauthServer::start(access_ttl);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(FixedClock::at(now()));
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        secret_store: SecretStoreKind::File,
+    };
+    let lanyard = Lanyard::open_with(&config, clock.clone(), None)
+        .await
+        .expect("open");
+    let provider = providers::add(
+        &lanyard,
+        ProviderSpec {
+            discovery_url: Some(server.issuer.clone()),
+            client_id: Some(CLIENT_ID.into()),
+            redirect_style: Some(RedirectStyle::DeepLink),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("provider");
+    let started = flow::begin(&lanyard, &provider.id, None, flow::deep_link_redirect_uri())
+        .await
+        .expect("begin");
+    let callback = sign_in(&started.authorization_url, "alice", Answer::Consent).await;
+    let connected = flow::complete(&lanyard, &callback).await.expect("connect");
+    Setup {
+        dir,
+        server,
+        lanyard,
+        clock,
+        channel: connected.channel.id,
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64
+}
+
+impl Setup {
+    async fn refreshes(&self) -> i64 {
+        self.server.counts().await["refresh_token"]
+            .as_i64()
+            .expect("count")
+    }
+
+    async fn refresh_token(&self) -> String {
+        self.lanyard
+            .secrets()
+            .get(&keys::refresh(&self.channel))
+            .await
+            .expect("secret")
+            .expect("stored")
+            .expose()
+            .to_string()
+    }
+
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        lanyard(self.dir.path())
+            .args(["--secret-store", "file", "--json"])
+            .args(args)
+            .output()
+            .expect("run lanyard")
+    }
+
+    async fn status(&self) -> String {
+        channels::show(&self.lanyard, &self.channel)
+            .await
+            .expect("channel")
+            .status
+            .as_str()
+            .into()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_grants_on_an_expired_token_share_one_refresh() {
+    let s = setup(3600).await;
+    let first = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect("grant");
+    assert!(first.expires_at <= s.clock.now() + 15 * 60);
+    assert!(first.expires_at <= first.provider_expires_at - 60);
+    assert_eq!(s.refreshes().await, 0, "a fresh token needs no refresh");
+
+    s.clock.advance(3600); // every cached token is now expired
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (l, c) = (s.lanyard.clone(), s.channel.clone());
+            tokio::spawn(async move { issue_grant(&l, LICENSE, &c).await })
+        })
+        .collect();
+    let mut tokens = std::collections::HashSet::new();
+    for task in tasks {
+        let grant = task.await.expect("join").expect("grant");
+        assert!(!grant.access_token.is_empty());
+        tokens.insert(grant.access_token);
+    }
+    assert_eq!(tokens.len(), 1, "every caller gets the same token");
+    assert!(
+        !tokens.contains(&first.access_token),
+        "a new token after expiry"
+    );
+    assert_eq!(
+        s.refreshes().await,
+        1,
+        "exactly one refresh at the provider"
+    );
+    assert_eq!(s.status().await, "active");
+    // Grants are audited (flushed in a batch), refreshes too; never a token.
+    assert_eq!(
+        s.lanyard
+            .broker()
+            .flush(s.lanyard.store())
+            .await
+            .expect("flush"),
+        51
+    );
+    let events = s
+        .lanyard
+        .store()
+        .audit_events(Some(&s.channel), None, 500)
+        .await
+        .expect("audit");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "grant" && e.outcome == "ok")
+            .count(),
+        51
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "refresh" && e.outcome == "ok")
+            .count(),
+        1
+    );
+    let dump = format!("{events:?}");
+    assert!(!dump.contains(&first.access_token) && !dump.contains(&s.refresh_token().await));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_racing_on_an_expired_token_refresh_once() {
+    let s = setup(2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let spawn = || {
+        lanyard(s.dir.path())
+            .args([
+                "--secret-store",
+                "file",
+                "--json",
+                "grant",
+                "--license",
+                "--channel",
+                &s.channel,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    for out in [&a, &b] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let (ga, gb) = (stdout_json(&a), stdout_json(&b));
+    assert_eq!(
+        ga["access_token"], gb["access_token"],
+        "both processes use one refresh"
+    );
+    assert!(ga.get("refresh_token").is_none());
+    assert_eq!(s.refreshes().await, 1);
+    assert_eq!(s.server.counts().await["errors"], 0, "no invalid_grant");
+    assert_eq!(s.status().await, "active");
+}
+
+#[tokio::test]
+async fn unlink_remove_player_and_disconnect_deny_the_next_grant() {
+    let s = setup(3600).await;
+    let ok = |out: std::process::Output| -> Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stdout_json(&out)
+    };
+    let denied = |out: std::process::Output, code: &str| {
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(stdout_json(&out)["code"], code);
+    };
+    let player = ok(s.cli(&["player", "add", "Lobby screen", "--serial", "SN-001"]));
+    let pid = player["id"].as_str().expect("id").to_string();
+    denied(
+        s.cli(&["grant", "--player", &pid, "--channel", &s.channel]),
+        "not_linked",
+    );
+    denied(
+        s.cli(&["player", "add", "Twin", "--serial", "SN-001"]),
+        "conflict",
+    );
+    ok(s.cli(&["link", "add", "--player", &pid, "--channel", &s.channel]));
+    let links = ok(s.cli(&["link", "list"]));
+    assert_eq!(
+        links.as_array().expect("links").len(),
+        2,
+        "license + player"
+    );
+
+    // This process (think: the app) holds a warm cache; the CLI changes links.
+    issue_grant(&s.lanyard, &pid, &s.channel)
+        .await
+        .expect("grant");
+    ok(s.cli(&["link", "remove", "--player", &pid, "--channel", &s.channel]));
+    let err = issue_grant(&s.lanyard, &pid, &s.channel)
+        .await
+        .expect_err("unlinked");
+    assert_eq!(err.code(), "not_linked");
+
+    ok(s.cli(&["link", "add", "--player", &pid, "--channel", &s.channel]));
+    issue_grant(&s.lanyard, &pid, &s.channel)
+        .await
+        .expect("relinked");
+    ok(s.cli(&["player", "remove", &pid]));
+    let err = issue_grant(&s.lanyard, &pid, &s.channel)
+        .await
+        .expect_err("removed");
+    assert_eq!(err.code(), "unknown_principal");
+    denied(
+        s.cli(&["grant", "--player", &pid, "--channel", &s.channel]),
+        "unknown_principal",
+    );
+
+    issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect("license grant");
+    ok(s.cli(&["channel", "disconnect", &s.channel]));
+    let err = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect_err("disconnected");
+    assert_eq!(err.code(), "revoked");
+
+    let audit = ok(s.cli(&["audit", "--channel", &s.channel]));
+    let actions: Vec<_> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["action"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for expected in [
+        "link:ok",
+        "unlink:ok",
+        "grant:denied",
+        "disconnect:ok",
+        "connect:ok",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn provider_down_serves_cached_grants_then_recovers() {
+    let s = setup(3600).await;
+    let first = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect("grant");
+    s.server.set_token_endpoint_down(true).await;
+    let cached = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect("cached grant");
+    assert_eq!(cached.access_token, first.access_token);
+
+    s.clock.advance(3600);
+    let err = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect_err("down");
+    assert_eq!(err.code(), "provider_unavailable", "{err}");
+    assert_eq!(
+        s.status().await,
+        "active",
+        "a provider outage never changes the status"
+    );
+    let channel = channels::show(&s.lanyard, &s.channel)
+        .await
+        .expect("channel");
+    assert!(channel.last_error.expect("last error").contains("503"));
+
+    s.server.set_token_endpoint_down(false).await;
+    let recovered = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect("recovered");
+    assert_ne!(recovered.access_token, first.access_token);
+    assert!(channels::show(&s.lanyard, &s.channel)
+        .await
+        .expect("c")
+        .last_error
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_token_revoked_at_the_provider_means_needs_reauth() {
+    let s = setup(3600).await;
+    s.server.revoke(&s.refresh_token().await).await;
+    s.clock.advance(3600);
+    let err = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect_err("revoked");
+    assert_eq!(err.code(), "needs_reauth");
+    assert_eq!(s.status().await, "needs_reauth");
+    let errors = s.server.counts().await["errors"].as_i64().expect("errors");
+    // No loop of failed refreshes: later grants are denied without asking the provider.
+    for _ in 0..3 {
+        let err = issue_grant(&s.lanyard, LICENSE, &s.channel)
+            .await
+            .expect_err("still");
+        assert_eq!(err.code(), "needs_reauth");
+    }
+    assert_eq!(s.server.counts().await["errors"].as_i64(), Some(errors));
+}
+
+#[tokio::test]
+async fn a_crash_between_token_response_and_secret_write_never_loops() {
+    let s = setup(3600).await;
+    // A process refreshed (the provider rotated the token) and died before saving the
+    // new one, holding the lease: simulate both.
+    let stale = s.refresh_token().await;
+    let rotated = reqwest::Client::new()
+        .post(format!("{}/token", s.server.issuer))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &stale),
+            ("client_id", CLIENT_ID),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    assert!(rotated.status().is_success());
+    let dead_owner = "4194303:deadbeef"; // no such pid
+    s.lanyard
+        .store()
+        .take_lease(&s.channel, dead_owner, s.clock.now(), 60, |_| true)
+        .await
+        .expect("lease");
+
+    s.clock.advance(3600);
+    let err = issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect_err("stale token");
+    assert_eq!(err.code(), "needs_reauth", "{err}");
+    assert_eq!(s.status().await, "needs_reauth");
+    let before = s.server.counts().await;
+    for _ in 0..3 {
+        assert_eq!(
+            issue_grant(&s.lanyard, LICENSE, &s.channel)
+                .await
+                .expect_err("denied")
+                .code(),
+            "needs_reauth"
+        );
+    }
+    assert_eq!(
+        s.server.counts().await,
+        before,
+        "no further refresh attempts"
+    );
+}
