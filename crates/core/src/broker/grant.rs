@@ -76,7 +76,18 @@ pub async fn issue_grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> R
 }
 
 async fn grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> Result<Grant> {
-    let access = l.store().access(principal_id, channel_id).await?;
+    // Read the epoch before the database: a change committed after this read bumps it
+    // again, so the decision cached below can never outlive it.
+    let epoch = l.store().access_epoch();
+    let access = match l.broker().cached_access(&epoch, principal_id, channel_id) {
+        Some(access) => access,
+        None => {
+            let access = l.store().access(principal_id, channel_id).await?;
+            l.broker()
+                .remember_access(&epoch, principal_id, channel_id, access.clone());
+            access
+        }
+    };
     if let Some(err) = denial(&access, principal_id, channel_id) {
         return Err(err);
     }

@@ -14,12 +14,15 @@
 pub mod grant;
 pub mod players;
 pub mod refresh;
+#[doc(hidden)]
+pub mod testing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::Result;
 use crate::secrets::SecretValue;
+use crate::store::principals::Access;
 use crate::store::Store;
 
 pub use grant::Grant;
@@ -82,6 +85,14 @@ pub struct Broker {
     cache: RwLock<HashMap<String, CachedToken>>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     audit: Mutex<Vec<PendingAudit>>,
+    access: RwLock<AccessCache>,
+}
+
+/// Access decisions valid for one access epoch (see [`crate::store::epoch`]).
+#[derive(Debug, Default)]
+struct AccessCache {
+    epoch: [u8; 16],
+    by_principal: HashMap<String, HashMap<String, Access>>,
 }
 
 impl Default for Broker {
@@ -91,6 +102,7 @@ impl Default for Broker {
             cache: RwLock::default(),
             flights: Mutex::default(),
             audit: Mutex::default(),
+            access: RwLock::default(),
         }
     }
 }
@@ -118,6 +130,39 @@ impl Broker {
     pub fn forget(&self, channel_id: &str) {
         if let Ok(mut cache) = self.cache.write() {
             cache.remove(channel_id);
+        }
+    }
+
+    pub(crate) fn cached_access(
+        &self,
+        epoch: &[u8; 16],
+        principal: &str,
+        channel: &str,
+    ) -> Option<Access> {
+        let cache = self.access.read().ok()?;
+        if cache.epoch != *epoch {
+            return None;
+        }
+        cache.by_principal.get(principal)?.get(channel).cloned()
+    }
+
+    pub(crate) fn remember_access(
+        &self,
+        epoch: &[u8; 16],
+        principal: &str,
+        channel: &str,
+        access: Access,
+    ) {
+        if let Ok(mut cache) = self.access.write() {
+            if cache.epoch != *epoch {
+                cache.epoch = *epoch;
+                cache.by_principal.clear();
+            }
+            cache
+                .by_principal
+                .entry(principal.to_string())
+                .or_default()
+                .insert(channel.to_string(), access);
         }
     }
 

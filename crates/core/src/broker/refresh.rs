@@ -334,6 +334,7 @@ async fn needs_reauth(l: &Lanyard, channel_id: &str, why: &str) -> Result<Cached
         )
         .await?;
     tx.commit().await?;
+    store.bump_access_epoch()?;
     l.broker().forget(channel_id);
     Err(Error::NeedsReauth(format!("channel {channel_id}: {why}")))
 }

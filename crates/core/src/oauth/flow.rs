@@ -483,6 +483,7 @@ async fn store_tokens(
         )
         .await?;
     tx.commit().await?;
+    store.bump_access_epoch()?;
     l.broker().forget(&channel_id);
     Ok(Connected {
         channel: store.channel(&channel_id).await?,

@@ -161,7 +161,7 @@ impl Store {
             return Err(Error::NotFound(format!("no channel with id {id:?}")));
         }
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Principals linked to a channel.

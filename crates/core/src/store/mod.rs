@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod channels;
+pub mod epoch;
 pub mod pending;
 pub mod principals;
 pub mod providers;
@@ -39,6 +40,7 @@ pub type WriteTx = Transaction<'static, Sqlite>;
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    epoch: std::sync::Arc<std::sync::OnceLock<std::fs::File>>,
 }
 
 impl Store {
@@ -65,6 +67,7 @@ impl Store {
         let store = Store {
             pool,
             path: path.to_path_buf(),
+            epoch: Default::default(),
         };
         store.refuse_newer_schema().await?;
         store.migrate().await?;

@@ -129,7 +129,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Removes a player and its links.
@@ -162,7 +162,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Links a principal to a channel (linking twice is not an error).
@@ -210,7 +210,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Unlinks a principal from a channel.
@@ -241,7 +241,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Every link.
