@@ -3,7 +3,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import { makeStatus } from "./lib/test-fixtures";
+import { ipcRoutes } from "./lib/test-fixtures";
 
 function heading(): string {
   return screen.getByRole("heading", { level: 1 }).textContent ?? "";
@@ -16,7 +16,7 @@ async function goTo(hash: string): Promise<void> {
 
 describe("App", () => {
   it("shows all pages in the navigation, defaulting to Channels", async () => {
-    mockIPC(() => makeStatus());
+    mockIPC(ipcRoutes());
     render(App);
 
     const nav = screen.getByRole("navigation", { name: "Main" });
@@ -30,13 +30,13 @@ describe("App", () => {
       "Settings",
     ]);
     expect(heading()).toBe("Channels");
-    expect(screen.getByText("Not available in this build yet.")).toBeTruthy();
-    expect(screen.queryByRole("button")).toBeNull();
+    expect(await screen.findByTestId("channels-empty")).toBeTruthy();
+    expect(screen.queryByText("Not available in this build yet.")).toBeNull();
     expect(screen.getByRole("link", { name: "Channels" }).getAttribute("aria-current")).toBe("page");
   });
 
   it("switches pages by hash", async () => {
-    mockIPC(() => makeStatus());
+    mockIPC(ipcRoutes());
     render(App);
 
     await goTo("#/settings");
@@ -51,13 +51,14 @@ describe("App", () => {
     await goTo("#/players");
     await waitFor(() => expect(heading()).toBe("Players"));
     expect(screen.getByText(/at most 15 minutes/)).toBeTruthy();
+    expect(screen.getByText("Not available in this build yet.")).toBeTruthy();
 
     await goTo("#/no-such-page");
     await waitFor(() => expect(heading()).toBe("Channels"));
   });
 
   it("shows the secret store health in the sidebar footer", async () => {
-    mockIPC(() => makeStatus());
+    mockIPC(ipcRoutes());
     render(App);
     const footer = screen.getByTestId("secrets-status");
     await waitFor(() => expect(footer.textContent?.trim()).toBe("Secrets: Keyring · ready"));
@@ -73,7 +74,7 @@ describe("App", () => {
   });
 
   it("shows a refused link as an alert and stays on the page", async () => {
-    mockIPC(() => makeStatus(), { shouldMockEvents: true });
+    mockIPC(ipcRoutes(), { shouldMockEvents: true });
     await goTo("#/settings");
     render(App);
     await waitFor(() => expect(heading()).toBe("Settings"));
@@ -88,7 +89,7 @@ describe("App", () => {
   });
 
   it("opens the page of an accepted link and says what happened", async () => {
-    mockIPC(() => makeStatus(), { shouldMockEvents: true });
+    mockIPC(ipcRoutes(), { shouldMockEvents: true });
     await goTo("#/settings");
     render(App);
     await waitFor(async () => {

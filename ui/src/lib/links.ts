@@ -14,7 +14,7 @@ export interface LinkNotice {
 const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string }> = {
   oauth_callback: {
     route: "channels",
-    text: "Your browser returned from a sign-in, but this build cannot connect channels yet, so nothing was stored.",
+    text: "Your browser returned from a sign-in.",
   },
   open_channel: { route: "channels", text: "Opened from a link to a channel." },
   offer: {

@@ -1,3 +1,5 @@
+import type { ChannelDto } from "./bindings/ChannelDto";
+import type { ProviderDto } from "./bindings/ProviderDto";
 import type { StatusDto } from "./bindings/StatusDto";
 
 export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
@@ -13,5 +15,74 @@ export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
       warning: null,
     },
     ...overrides,
+  };
+}
+
+export function makeChannel(overrides: Partial<ChannelDto> = {}): ChannelDto {
+  return {
+    id: "ch-1",
+    providerId: "prov-ms",
+    providerName: "Contoso Microsoft 365",
+    accountLabel: "alice@example.com",
+    status: "active",
+    scopes: ["openid", "offline_access"],
+    connectedAt: 1_700_000_000,
+    lastRefreshedAt: null,
+    reauthDueAt: null,
+    lastError: null,
+    ...overrides,
+  };
+}
+
+export function makeProvider(overrides: Partial<ProviderDto> = {}): ProviderDto {
+  return {
+    id: "prov-ms",
+    kind: "microsoft",
+    name: "Contoso Microsoft 365",
+    builtin: false,
+    issuer: "https://login.microsoftonline.com/contoso/v2.0",
+    authorizationEndpoint: "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize",
+    clientId: "11111111-2222-3333-4444-555555555555",
+    hasClientSecret: false,
+    redirectStyle: "deep_link",
+    apiBaseUrls: ["https://graph.microsoft.com"],
+    reauthDays: 14,
+    ...overrides,
+  };
+}
+
+/** The built-in templates, as `providers_list` returns them (no client id). */
+export function makeTemplates(): ProviderDto[] {
+  return (["microsoft", "google", "dropbox"] as const).map((kind) =>
+    makeProvider({
+      id: `builtin-${kind}`,
+      kind,
+      name: { microsoft: "Microsoft 365", google: "Google", dropbox: "Dropbox" }[kind],
+      builtin: true,
+      clientId: null,
+      apiBaseUrls: [],
+      reauthDays: null,
+      redirectStyle: kind === "dropbox" ? "loopback" : "deep_link",
+    }),
+  );
+}
+
+export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
+
+/**
+ * A `mockIPC` handler answering by command: `status` and empty lists by default,
+ * overridden per test; unknown commands reject like a missing command.
+ */
+export function ipcRoutes(handlers: IpcHandlers = {}) {
+  const defaults: IpcHandlers = {
+    status: () => makeStatus(),
+    channels_list: () => [],
+    providers_list: () => makeTemplates(),
+  };
+  const all = { ...defaults, ...handlers };
+  return (cmd: string, args?: unknown): unknown => {
+    const handler = all[cmd];
+    if (!handler) throw { code: "not_mocked", message: `command ${cmd} is not mocked` };
+    return handler((args ?? {}) as Record<string, unknown>);
   };
 }

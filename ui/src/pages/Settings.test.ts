@@ -2,7 +2,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { StatusResource } from "../lib/status.svelte";
-import { makeStatus } from "../lib/test-fixtures";
+import { ipcRoutes, makeStatus } from "../lib/test-fixtures";
 import Settings from "./Settings.svelte";
 
 function renderSettings() {
@@ -13,10 +13,12 @@ describe("Settings", () => {
   it("shows a loading state, then the status", async () => {
     let release: (() => void) | undefined;
     mockIPC(
-      () =>
-        new Promise((resolve) => {
-          release = () => resolve(makeStatus());
-        }),
+      ipcRoutes({
+        status: () =>
+          new Promise((resolve) => {
+            release = () => resolve(makeStatus());
+          }),
+      }),
     );
     renderSettings();
     expect(screen.getByText("Loading status…")).toBeTruthy();
@@ -26,7 +28,7 @@ describe("Settings", () => {
   });
 
   it("renders data dir, database, version, schema version, backend and Ready", async () => {
-    mockIPC((cmd) => (cmd === "status" ? makeStatus() : null));
+    mockIPC(ipcRoutes());
     renderSettings();
 
     expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
@@ -43,9 +45,12 @@ describe("Settings", () => {
 
   it("renders the warning when present", async () => {
     const warning = "Secrets are stored in a file on disk, not in the system keyring.";
-    mockIPC(() =>
-      makeStatus({
-        secretStore: { backend: "file", usable: true, detail: "secrets.json", warning },
+    mockIPC(
+      ipcRoutes({
+        status: () =>
+          makeStatus({
+            secretStore: { backend: "file", usable: true, detail: "secrets.json", warning },
+          }),
       }),
     );
     renderSettings();
@@ -57,14 +62,17 @@ describe("Settings", () => {
   });
 
   it("renders an unusable keyring as Unavailable with its detail", async () => {
-    mockIPC(() =>
-      makeStatus({
-        secretStore: {
-          backend: "keyring",
-          usable: false,
-          detail: "The Secret Service is not running.",
-          warning: null,
-        },
+    mockIPC(
+      ipcRoutes({
+        status: () =>
+          makeStatus({
+            secretStore: {
+              backend: "keyring",
+              usable: false,
+              detail: "The Secret Service is not running.",
+              warning: null,
+            },
+          }),
       }),
     );
     renderSettings();
@@ -78,14 +86,17 @@ describe("Settings", () => {
 
   it("renders an IPC error with code and message, and Retry re-invokes", async () => {
     let calls = 0;
-    mockIPC((cmd) => {
-      if (cmd !== "status") return null;
-      calls += 1;
-      if (calls === 1) {
-        throw { code: "secret_store_unavailable", message: "The keyring is locked." };
-      }
-      return makeStatus();
-    });
+    mockIPC(
+      ipcRoutes({
+        status: () => {
+          calls += 1;
+          if (calls === 1) {
+            throw { code: "secret_store_unavailable", message: "The keyring is locked." };
+          }
+          return makeStatus();
+        },
+      }),
+    );
     renderSettings();
 
     const alert = await screen.findByRole("alert");

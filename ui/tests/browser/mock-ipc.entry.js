@@ -3,8 +3,12 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 
 mockWindows("main");
-mockIPC((cmd) => {
-  const fixture = window.__LANYARD_TEST_IPC__ ?? {};
-  if (cmd in fixture) return fixture[cmd];
-  throw { code: "not_mocked", message: `command ${cmd} is not mocked in the browser test` };
-});
+mockIPC(
+  (cmd) => {
+    const fixture = window.__LANYARD_TEST_IPC__ ?? {};
+    if (cmd in fixture) return fixture[cmd];
+    throw { code: "not_mocked", message: `command ${cmd} is not mocked in the browser test` };
+  },
+  // Lets the pages subscribe to backend events (`deep-link`, `oauth-result`) without a runtime.
+  { shouldMockEvents: true },
+);

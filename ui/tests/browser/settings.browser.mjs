@@ -36,6 +36,56 @@ const STATUS = {
   },
 };
 
+const NOW = Math.floor(Date.now() / 1000);
+
+const CHANNELS = [
+  {
+    id: "ch-1",
+    providerId: "prov-ms",
+    providerName: "Contoso Microsoft 365",
+    accountLabel: "alice@example.com",
+    status: "needs_reauth",
+    scopes: ["openid", "offline_access"],
+    connectedAt: NOW - 30 * 86400,
+    lastRefreshedAt: NOW - 3600,
+    reauthDueAt: NOW + 5 * 86400 + 3600,
+    lastError: "The refresh token expired; sign in again.",
+  },
+];
+
+const template = (kind, name) => ({
+  id: `builtin-${kind}`,
+  kind,
+  name,
+  builtin: true,
+  issuer: null,
+  authorizationEndpoint: `https://${kind}.example/authorize`,
+  clientId: null,
+  hasClientSecret: false,
+  redirectStyle: "deep_link",
+  apiBaseUrls: [],
+  reauthDays: null,
+});
+
+const PROVIDERS = [
+  template("microsoft", "Microsoft 365"),
+  template("google", "Google"),
+  template("dropbox", "Dropbox"),
+  {
+    id: "prov-ms",
+    kind: "microsoft",
+    name: "Contoso Microsoft 365",
+    builtin: false,
+    issuer: "https://login.microsoftonline.com/contoso/v2.0",
+    authorizationEndpoint: "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize",
+    clientId: "11111111-2222-3333-4444-555555555555",
+    hasClientSecret: false,
+    redirectStyle: "loopback",
+    apiBaseUrls: ["https://graph.microsoft.com"],
+    reauthDays: 14,
+  },
+];
+
 const MIME = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -169,7 +219,11 @@ async function main() {
         document.addEventListener("securitypolicyviolation", (e) => {
           window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
         });
-        window.__LANYARD_TEST_IPC__ = ${JSON.stringify({ status: STATUS })};
+        window.__LANYARD_TEST_IPC__ = ${JSON.stringify({
+          status: STATUS,
+          channels_list: CHANNELS,
+          providers_list: PROVIDERS,
+        })};
       `,
     });
     await page.addInitScript({ content: mockBundle });
@@ -204,6 +258,22 @@ async function main() {
       assertEqual((await footer.textContent())?.trim(), "Secrets: File · ready", "footer");
     });
 
+    await check("Settings shows the providers section", async () => {
+      const section = page.getByTestId("providers");
+      await section.getByText("Contoso Microsoft 365", { exact: true }).waitFor();
+      assertEqual(await section.getByTestId("provider").count(), PROVIDERS.length, "provider rows");
+      const text = (await section.textContent()) ?? "";
+      assert(text.includes("Template"), "templates are not marked as Template");
+      assert(text.includes(PROVIDERS[3].clientId), "the user provider's client id is not shown");
+      assert(text.includes("Loopback"), "the user provider's redirect style is not shown");
+      assert(
+        await page.getByRole("button", { name: "Remove Contoso Microsoft 365" }).isVisible(),
+        "no Remove button for the user provider",
+      );
+      assert(await page.getByRole("button", { name: "Add provider" }).isVisible(), "no Add provider button");
+      await section.screenshot({ path: join(resultsDir, "providers.png") });
+    });
+
     await check("Styles are applied from the built stylesheet", async () => {
       const sidebarWidth = await page.locator("aside").evaluate((el) => getComputedStyle(el).width);
       assertEqual(sidebarWidth, "220px", "sidebar width");
@@ -213,8 +283,38 @@ async function main() {
       await page.getByRole("link", { name: "Channels" }).click();
       await page.locator("h1", { hasText: "Channels" }).waitFor();
       assert(page.url().endsWith("#/channels"), `url was ${page.url()}`);
-      await page.getByText("Not available in this build yet.").waitFor();
-      assertEqual(await page.getByRole("button").count(), 0, "buttons on a page not built yet");
+      const channel = page.getByTestId("channel");
+      await channel.waitFor();
+      assertEqual(await channel.count(), 1, "channel rows");
+      const text = (await channel.textContent()) ?? "";
+      assert(text.includes("alice@example.com"), `channel text was ${JSON.stringify(text)}`);
+      assert(text.includes("Contoso Microsoft 365"), "provider name missing");
+      assert(text.includes("in 5 days"), `due date missing: ${JSON.stringify(text)}`);
+      assert(text.includes(CHANNELS[0].lastError), "last error missing");
+      assertEqual(
+        await channel.getByTestId("channel-status").textContent(),
+        "Needs re-authorization",
+        "status badge",
+      );
+      assertEqual(await page.getByText("Not available in this build yet.").count(), 0, "coming-soon note");
+      assert(await page.getByRole("button", { name: "Connect account" }).isVisible(), "no Connect button");
+
+      await page.getByRole("button", { name: "Connect account" }).click();
+      await page.getByRole("heading", { name: "Connect an account" }).waitFor();
+      assert(
+        await page.getByRole("button", { name: "Contoso Microsoft 365" }).isVisible(),
+        "the usable provider is not offered",
+      );
+      await page.getByRole("button", { name: "Close" }).click();
+
+      await page.getByRole("button", { name: "Disconnect alice@example.com" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.waitFor();
+      const warning = (await dialog.textContent()) ?? "";
+      assert(warning.includes("loses access to this account's data at once"), "dialog text");
+      await page.screenshot({ path: join(resultsDir, "channels.png"), fullPage: true });
+      await dialog.getByRole("button", { name: "Keep channel" }).click();
+      await dialog.waitFor({ state: "detached" });
 
       await page.getByRole("link", { name: "Settings" }).click();
       await page.locator("h1", { hasText: "Settings" }).waitFor();
