@@ -12,6 +12,13 @@ const COMMANDS: &[&str] = &[
     "channel_reauth",
     "oauth_cancel",
     "channel_disconnect",
+    "players_list",
+    "player_add",
+    "player_remove",
+    "links_list",
+    "link_add",
+    "link_remove",
+    "audit_list",
 ];
 
 fn main() {

@@ -416,3 +416,29 @@ async fn a_crash_between_token_response_and_secret_write_never_loops() {
         "no further refresh attempts"
     );
 }
+
+#[tokio::test]
+async fn idle_channels_get_a_keep_alive_refresh() {
+    let s = setup(3600).await;
+    assert_eq!(
+        lanyard_core::broker::refresh::keep_alive(&s.lanyard)
+            .await
+            .expect("ka"),
+        0
+    );
+    s.clock.advance(25 * 3600);
+    assert_eq!(
+        lanyard_core::broker::refresh::keep_alive(&s.lanyard)
+            .await
+            .expect("ka"),
+        1
+    );
+    assert_eq!(s.refreshes().await, 1);
+    assert_eq!(
+        lanyard_core::broker::refresh::keep_alive(&s.lanyard)
+            .await
+            .expect("ka"),
+        0
+    );
+    assert_eq!(s.status().await, "active");
+}

@@ -1,12 +1,13 @@
 //! The commands the UI may invoke (each also listed in `build.rs` and granted in
 //! `capabilities/main.json`). Bodies stay short: the logic is in `lanyard-core`.
 
+use lanyard_core::broker::players;
 use lanyard_core::oauth::{channels, providers};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{
-    AuthorizationDto, ChannelDto, DisconnectedDto, IpcError, ProviderDto, ProviderInputDto,
-    StatusDto,
+    AuditEventDto, AuthorizationDto, ChannelDto, DisconnectedDto, IpcError, LinkDto, PrincipalDto,
+    ProviderDto, ProviderInputDto, StatusDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::state::AppState;
@@ -93,4 +94,83 @@ pub async fn oauth_cancel(
 #[tauri::command]
 pub async fn channel_disconnect(state: State<'_, AppState>, id: String) -> Reply<DisconnectedDto> {
     Ok(channels::disconnect(state.lanyard()?, &id).await?.into())
+}
+
+/// The desktop license and every player.
+#[tauri::command]
+pub async fn players_list(state: State<'_, AppState>) -> Reply<Vec<PrincipalDto>> {
+    Ok(players::list(state.lanyard()?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Registers a player (a serial is generated when none is given).
+#[tauri::command]
+pub async fn player_add(
+    state: State<'_, AppState>,
+    name: String,
+    serial: Option<String>,
+) -> Reply<PrincipalDto> {
+    let serial = serial.filter(|s| !s.trim().is_empty());
+    Ok(
+        players::add_player(state.lanyard()?, &name, serial.as_deref())
+            .await?
+            .into(),
+    )
+}
+
+/// Removes a player: its access ends now.
+#[tauri::command]
+pub async fn player_remove(state: State<'_, AppState>, id: String) -> Reply<()> {
+    Ok(players::remove_player(state.lanyard()?, &id).await?)
+}
+
+/// Every link.
+#[tauri::command]
+pub async fn links_list(state: State<'_, AppState>) -> Reply<Vec<LinkDto>> {
+    Ok(players::links(state.lanyard()?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Links a principal to a channel.
+#[tauri::command]
+pub async fn link_add(
+    state: State<'_, AppState>,
+    principal_id: String,
+    channel_id: String,
+) -> Reply<()> {
+    Ok(players::link(state.lanyard()?, &principal_id, &channel_id).await?)
+}
+
+/// Unlinks a principal from a channel: its next grant is denied.
+#[tauri::command]
+pub async fn link_remove(
+    state: State<'_, AppState>,
+    principal_id: String,
+    channel_id: String,
+) -> Reply<()> {
+    Ok(players::unlink(state.lanyard()?, &principal_id, &channel_id).await?)
+}
+
+/// Audit events, newest first (grants buffered in memory are written first).
+#[tauri::command]
+pub async fn audit_list(
+    state: State<'_, AppState>,
+    channel_id: Option<String>,
+    since: Option<i64>,
+    limit: Option<i64>,
+) -> Reply<Vec<AuditEventDto>> {
+    let l = state.lanyard()?;
+    l.broker().flush(l.store()).await?;
+    let limit = limit.unwrap_or(500).clamp(1, 5_000);
+    let events = l
+        .store()
+        .audit_events(channel_id.as_deref(), since, limit)
+        .await?;
+    Ok(events.into_iter().map(Into::into).collect())
 }

@@ -9,6 +9,8 @@ use lanyard_core::oauth::flow::AuthorizationStart;
 use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
 use lanyard_core::oauth::revoke::Revocation;
 use lanyard_core::secrets::SecretValue;
+use lanyard_core::store::audit::AuditRecord;
+use lanyard_core::store::principals::{Link, Principal};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -446,6 +448,110 @@ impl From<Disconnected> for DisconnectedDto {
             revocation: revocation.into(),
             revocation_detail: detail,
             unlinked: d.unlinked.len() as u32,
+        }
+    }
+}
+
+/// The desktop license or a player.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PrincipalDto {
+    /// Id (`license` for the desktop license).
+    pub id: String,
+    /// `license` or `player`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// A player's serial.
+    pub serial: Option<String>,
+    /// When registered (Unix seconds).
+    #[ts(type = "number")]
+    pub created_at: i64,
+    /// When it last received a grant (Unix seconds).
+    #[ts(type = "number | null")]
+    pub last_seen_at: Option<i64>,
+}
+
+impl From<Principal> for PrincipalDto {
+    fn from(p: Principal) -> Self {
+        PrincipalDto {
+            id: p.id,
+            kind: p.kind,
+            name: p.name,
+            serial: p.serial,
+            created_at: p.created_at,
+            last_seen_at: p.last_seen_at,
+        }
+    }
+}
+
+/// A link between a principal and a channel.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LinkDto {
+    /// The principal.
+    pub principal_id: String,
+    /// Its name.
+    pub principal_name: String,
+    /// The channel.
+    pub channel_id: String,
+    /// The channel's account label.
+    pub channel_label: String,
+    /// When linked (Unix seconds).
+    #[ts(type = "number")]
+    pub created_at: i64,
+}
+
+impl From<Link> for LinkDto {
+    fn from(k: Link) -> Self {
+        LinkDto {
+            principal_id: k.principal_id,
+            principal_name: k.principal_name,
+            channel_id: k.channel_id,
+            channel_label: k.channel_label,
+            created_at: k.created_at,
+        }
+    }
+}
+
+/// One audit event (never a token).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditEventDto {
+    /// Sequence number.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// When (Unix seconds).
+    #[ts(type = "number")]
+    pub at: i64,
+    /// Who.
+    pub principal_id: Option<String>,
+    /// What: grant, refresh, connect, reauth, disconnect, link, unlink, player_added, …
+    pub action: String,
+    /// On what kind of thing.
+    pub subject_kind: String,
+    /// On which.
+    pub subject_id: String,
+    /// ok, denied, failed, needs_reauth.
+    pub outcome: String,
+    /// Plain words.
+    pub detail: Option<String>,
+}
+
+impl From<AuditRecord> for AuditEventDto {
+    fn from(e: AuditRecord) -> Self {
+        AuditEventDto {
+            id: e.id,
+            at: e.at,
+            principal_id: e.principal_id,
+            action: e.action,
+            subject_kind: e.subject_kind,
+            subject_id: e.subject_id,
+            outcome: e.outcome,
+            detail: e.detail,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! [`run`] starts the real app; [`app_builder`] is the part tests share with it (they pass
 //! `tauri::test::mock_builder()`).
 
+pub mod background;
 pub mod commands;
 pub mod deep_link;
 pub mod dto;
@@ -17,7 +18,7 @@ pub mod state;
 pub mod tray;
 pub mod window;
 
-use tauri::{Builder, Manager, Runtime};
+use tauri::{Builder, Runtime};
 
 use state::AppState;
 
@@ -37,6 +38,13 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::channel_reauth,
             commands::oauth_cancel,
             commands::channel_disconnect,
+            commands::players_list,
+            commands::player_add,
+            commands::player_remove,
+            commands::links_list,
+            commands::link_add,
+            commands::link_remove,
+            commands::audit_list,
         ])
         .on_window_event(window::on_window_event)
 }
@@ -98,7 +106,7 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
         let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
         deep_link::handle(app, &urls);
     }
-    let _ = app.get_webview_window(window::MAIN);
+    background::start(app);
     Ok(())
 }
 

@@ -133,6 +133,47 @@ pub async fn access_token(l: &Lanyard, channel_id: &str) -> Result<CachedToken> 
     }
 }
 
+/// How long a channel may go without a refresh before the keep-alive refreshes it:
+/// providers expire refresh tokens that nobody uses.
+pub const KEEPALIVE_AFTER: i64 = 24 * 3600;
+
+/// Refreshes every active channel whose tokens were last refreshed more than
+/// [`KEEPALIVE_AFTER`] ago; returns how many were refreshed. Failures are recorded on the
+/// channel (and `needs_reauth` set when the provider refuses), never raised.
+pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
+    let now = l.clock().now();
+    let mut refreshed = 0;
+    for channel in l.store().channels().await? {
+        let idle_since = channel.last_refreshed_at.unwrap_or(channel.connected_at);
+        if channel.status != ChannelStatus::Active || now - idle_since < KEEPALIVE_AFTER {
+            continue;
+        }
+        let flight = l.broker().flight(&channel.id);
+        let _turn = flight.lock().await;
+        let lease = l
+            .store()
+            .take_lease(
+                &channel.id,
+                l.broker().owner(),
+                now,
+                LEASE_SECONDS,
+                owner_alive,
+            )
+            .await?;
+        if let Lease::Taken(st) = lease {
+            // A peer may have refreshed it since we listed the channels.
+            if st.received_at.is_some_and(|t| now - t < KEEPALIVE_AFTER) {
+                release(l, &channel.id, None).await;
+                continue;
+            }
+            if refresh(l, &channel.id, st).await.is_ok() {
+                refreshed += 1;
+            }
+        }
+    }
+    Ok(refreshed)
+}
+
 async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<CachedToken> {
     let provider = l.store().provider(&st.provider_id).await?;
     let secret = if provider.has_client_secret {
@@ -170,7 +211,7 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
                     if let Some(token) =
                         stored_token(l, channel_id, &now_state, l.clock().now()).await?
                     {
-                        release(l, channel_id, "").await;
+                        release(l, channel_id, None).await;
                         l.broker().remember(channel_id, token.clone());
                         return Ok(token);
                     }
@@ -192,7 +233,7 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
             }
             Err(err) => {
                 let error = token_error(&provider, err);
-                release(l, channel_id, &error.to_string()).await;
+                release(l, channel_id, Some(&error.to_string())).await;
                 audit_refresh(l, channel_id, "failed", &error.to_string()).await;
                 return Err(match error {
                     Error::ProviderUnavailable(m) => Error::ProviderUnavailable(m),
@@ -291,7 +332,7 @@ async fn finish(
     Ok(token)
 }
 
-async fn release(l: &Lanyard, channel_id: &str, error: &str) {
+async fn release(l: &Lanyard, channel_id: &str, error: Option<&str>) {
     let _ = l
         .store()
         .release_lease(channel_id, l.broker().owner(), error)

@@ -133,7 +133,12 @@ impl Store {
     }
 
     /// Releases the lease after a failed refresh, keeping the status, noting the error.
-    pub async fn release_lease(&self, channel_id: &str, owner: &str, error: &str) -> Result<()> {
+    pub async fn release_lease(
+        &self,
+        channel_id: &str,
+        owner: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE channel SET refresh_lease_owner = NULL, refresh_lease_until = NULL, \
