@@ -572,3 +572,20 @@ async fn https_provider_trusted_only_through_the_extra_ca_file() {
     let out = run(Some(&tls.ca), &["channel", "disconnect", &id]);
     assert_eq!(stdout_json(&out)["revocation"]["outcome"], "revoked");
 }
+
+#[tokio::test]
+async fn revocation_unavailable_is_reported_as_pending_and_the_channel_still_goes() {
+    let env = Env::new();
+    let provider = env.add_provider("deep-link");
+    let connected = connect_alice(&env, &provider).await;
+    let id = connected["channel"]["id"].as_str().expect("id").to_string();
+    env.server.set_revocation_down(true).await;
+    let done = env.ok(&["channel", "disconnect", &id]);
+    assert_eq!(done["revocation"]["outcome"], "pending");
+    assert!(done["revocation"]["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("HTTP 503"));
+    assert!(env.channels().is_empty());
+    assert!(env.secrets().keys().all(|k| !k.contains(&id)));
+}

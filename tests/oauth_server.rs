@@ -91,6 +91,22 @@ impl OauthServer {
         assert!(status.is_success());
     }
 
+    /// Makes the revocation endpoint answer 503 (`down = true`) or work again.
+    pub async fn set_revocation_down(&self, down: bool) {
+        let path = if down {
+            "revocation-down"
+        } else {
+            "revocation-up"
+        };
+        let status = reqwest::Client::new()
+            .post(format!("{}/test/{path}", self.issuer))
+            .send()
+            .await
+            .expect("toggle")
+            .status();
+        assert!(status.is_success());
+    }
+
     /// Revokes a token at the provider (as the `introspector` client).
     pub async fn revoke(&self, token: &str) {
         let status = reqwest::Client::new()

@@ -190,8 +190,10 @@ provider.on('server_error', (_ctx, err) => process.stderr.write(`oauth-server se
 // GET  /test/counts  → {"refresh_token": n, "authorization_code": n, "errors": n}
 //                      successful token grants by type, and failed token requests
 // POST /test/down    → the token endpoint answers 503 until POST /test/up
+// POST /test/revocation-down → the revocation endpoint answers 503 until .../revocation-up
 const counts = { refresh_token: 0, authorization_code: 0, errors: 0 };
 let tokenDown = false;
+let revocationDown = false;
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params.grant_type;
   counts[type] = (counts[type] || 0) + 1;
@@ -209,6 +211,17 @@ server.on('request', (req, res) => {
     tokenDown = path === '/test/down';
     res.writeHead(204);
     res.end();
+    return;
+  }
+  if ((path === '/test/revocation-down' || path === '/test/revocation-up') && req.method === 'POST') {
+    revocationDown = path === '/test/revocation-down';
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (revocationDown && path === '/token/revocation') {
+    res.writeHead(503, { 'content-type': 'text/plain' });
+    res.end('revocation unavailable for the test');
     return;
   }
   if (tokenDown && path === '/token') {

@@ -17,7 +17,7 @@ pub const OAUTH_REDIRECT_URI: &str = "app.lanyard.desktop:/oauth/callback";
 pub const LINK_SCHEME: &str = "lanyard";
 
 /// Longest link accepted (offers above 2 KiB travel as files).
-pub const MAX_LINK_LEN: usize = 16 * 1024;
+pub const MAX_LINK_LEN: usize = 8 * 1024;
 
 /// A link Lanyard understands.
 #[derive(Clone, PartialEq, Eq)]
