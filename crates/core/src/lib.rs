@@ -15,6 +15,7 @@
 //! - [`broker`]: principals, links, grants, single-flight refresh.
 //! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
 //!   disconnect).
+//! - [`urltokens`]: per-URL credentials: matching, placement, permission, prompts.
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //!
 //! ## Security
@@ -32,6 +33,7 @@ pub mod links;
 pub mod oauth;
 pub mod secrets;
 pub mod store;
+pub mod urltokens;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -1,7 +1,7 @@
 //! The broker: principals (the desktop license, players) ask for access to a channel and
 //! get a short-lived grant made from the channel's master token.
 //!
-//! - [`Broker::issue_grant`] checks the principal, the link and the channel on every call
+//! - [`grant::issue_grant`] checks the principal, the link and the channel on every call
 //!   (so a removal made by another process denies the very next grant), then hands out the
 //!   provider access token with `expires_at ≤ now + 15 min` and before the provider's own
 //!   expiry minus a skew. The refresh token never leaves the broker.

@@ -12,6 +12,7 @@ pub mod principals;
 pub mod providers;
 pub mod settings;
 pub mod tokens;
+pub mod urltokens;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

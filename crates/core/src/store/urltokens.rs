@@ -1,0 +1,190 @@
+//! The `url_token` and `permission_decision` tables.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::urltokens::permission::Decision;
+use crate::urltokens::{Placement, UrlToken};
+
+fn from_row(row: &SqliteRow) -> Result<UrlToken> {
+    Ok(UrlToken {
+        id: row.try_get("id")?,
+        prefix: row.try_get("prefix")?,
+        key: row.try_get("key")?,
+        placement: match row.try_get::<&str, _>("placement")? {
+            "header" => Placement::Header,
+            _ => Placement::Form,
+        },
+        requires_permission: row.try_get("requires_permission")?,
+        prompt: row.try_get("prompt")?,
+        origin: row.try_get("origin")?,
+        received_from: row.try_get("received_from")?,
+        viewable: row.try_get("viewable")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn conflict(e: sqlx::Error, t: &UrlToken) -> Error {
+    match Error::from(e) {
+        Error::Conflict(_) => Error::Conflict(format!(
+            "a token with key {:?} already exists for {}: edit it instead",
+            t.key, t.prefix
+        )),
+        other => other,
+    }
+}
+
+impl Store {
+    /// Every token.
+    pub async fn url_tokens(&self) -> Result<Vec<UrlToken>> {
+        let rows = sqlx::query("SELECT * FROM url_token ORDER BY prefix, key, id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// One token.
+    pub async fn url_token(&self, id: &str) -> Result<UrlToken> {
+        let row = sqlx::query("SELECT * FROM url_token WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no URL token with id {id:?}")))?;
+        from_row(&row)
+    }
+
+    /// Inserts a token (one token per prefix and key).
+    pub async fn insert_url_token(&self, t: &UrlToken, origin: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO url_token (id, prefix, prefix_origin, key, placement, \
+             requires_permission, prompt, origin, received_from, viewable, created_at, \
+             updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.id)
+        .bind(&t.prefix)
+        .bind(origin)
+        .bind(&t.key)
+        .bind(t.placement.as_str())
+        .bind(t.requires_permission)
+        .bind(t.prompt)
+        .bind(&t.origin)
+        .bind(&t.received_from)
+        .bind(t.viewable)
+        .bind(t.created_at)
+        .bind(t.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, t))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Updates a token's fields.
+    pub async fn update_url_token(&self, t: &UrlToken, origin: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE url_token SET prefix = ?, prefix_origin = ?, key = ?, placement = ?, \
+             requires_permission = ?, prompt = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&t.prefix)
+        .bind(origin)
+        .bind(&t.key)
+        .bind(t.placement.as_str())
+        .bind(t.requires_permission)
+        .bind(t.prompt)
+        .bind(t.updated_at)
+        .bind(&t.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, t))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a token (its decisions go with it).
+    pub async fn delete_url_token(&self, id: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM url_token WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!("no URL token with id {id:?}")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ids of tokens with a stored "Accept all".
+    pub async fn accepted_tokens(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT token_id FROM permission_decision \
+             WHERE scope = 'always' AND decision = 'accept'",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Stores "Accept all" for a token.
+    pub async fn insert_decision(&self, token_id: &str, url: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO permission_decision (id, token_id, scope, decision, url, decided_at) \
+             VALUES (?, ?, 'always', 'accept', ?, ?)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(token_id)
+        .bind(url)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stored decisions.
+    pub async fn decisions(&self) -> Result<Vec<Decision>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.token_id, t.prefix, t.key, d.decision, d.url, d.decided_at \
+             FROM permission_decision d JOIN url_token t ON t.id = d.token_id \
+             ORDER BY d.decided_at DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Decision {
+                    id: r.try_get("id")?,
+                    token_id: r.try_get("token_id")?,
+                    prefix: r.try_get("prefix")?,
+                    key: r.try_get("key")?,
+                    decision: r.try_get("decision")?,
+                    url: r.try_get("url")?,
+                    decided_at: r.try_get("decided_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes a decision.
+    pub async fn delete_decision(&self, id: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM permission_decision WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!(
+                "no permission decision with id {id:?}"
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! URL tokens: the user's own credentials for data URLs (a prefix, a key, a value in the
+//! secret store), attached to requests as form fields or `Authorization` headers, with
+//! permission prompts and values asked at use time.
+//!
+//! - [`prefix`]: parsing and normalizing prefixes and request URLs.
+//! - [`matcher`]: the origin + path-segment index.
+//! - [`decorate`]: placement (Basic, Bearer, form body or query) and the report.
+//! - [`permission`]: the [`Prompter`](permission::Prompter), stored decisions, and
+//!   [`resolve`](permission::resolve) which puts it all together for one request.
+//! - [`tokens`]: add, edit, remove, list.
+
+pub mod decorate;
+pub mod matcher;
+pub mod permission;
+pub mod prefix;
+pub mod tokens;
+
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a token goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// A form field (POST body; query parameter for a GET).
+    Form,
+    /// The `Authorization` header (`username`+`password` → Basic, `token` → Bearer).
+    Header,
+}
+
+impl Placement {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Form => "form",
+            Placement::Header => "header",
+        }
+    }
+}
+
+/// A URL token as stored (its value is in the secret store, or asked at use time).
+#[derive(Debug, Clone, Serialize)]
+pub struct UrlToken {
+    /// Id.
+    pub id: String,
+    /// The normalized URL prefix.
+    pub prefix: String,
+    /// The key.
+    pub key: String,
+    /// Form field or header.
+    pub placement: Placement,
+    /// Ask the user before attaching it.
+    pub requires_permission: bool,
+    /// Ask for the value at use time; none is stored.
+    pub prompt: bool,
+    /// `own` or `received`.
+    pub origin: String,
+    /// The contact it came from.
+    pub received_from: Option<String>,
+    /// Whether its value may be shown (never for received tokens).
+    pub viewable: bool,
+    /// When added.
+    pub created_at: i64,
+    /// When last changed.
+    pub updated_at: i64,
+}
+
+impl UrlToken {
+    /// Why a header token will be ignored, if it will.
+    pub fn header_warning(&self) -> Option<String> {
+        header_warning(self.placement, &self.key)
+    }
+}
+
+/// The header keys the source system understands.
+pub const HEADER_KEYS: [&str; 3] = ["username", "password", "token"];
+
+/// Why a header token with `key` is ignored, if it is.
+pub fn header_warning(placement: Placement, key: &str) -> Option<String> {
+    (placement == Placement::Header && !HEADER_KEYS.contains(&key)).then(|| {
+        format!(
+            "header token {key:?} will be ignored: only \"username\" + \"password\" (Basic) and \
+             \"token\" (Bearer) go into the Authorization header"
+        )
+    })
+}
+
+/// Secret store key of a token's value.
+pub fn value_key(token_id: &str) -> String {
+    format!("urltoken/{token_id}/value")
+}

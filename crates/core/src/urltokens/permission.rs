@@ -1,0 +1,349 @@
+//! Asking the user: permission before attaching tokens that require it (Accept this time,
+//! Deny, Accept all — remembered per token), and values for prompt tokens (asked at use
+//! time, never stored). [`resolve`] is the whole path for one request: match, ask,
+//! read values, place.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::Serialize;
+use url::Url;
+
+use super::decorate::{decorate, Decoration, ReportLine};
+use super::matcher::Index;
+use super::prefix::{origin_of, parse_request_url};
+use super::{value_key, UrlToken};
+use crate::error::Result;
+use crate::instance::Lanyard;
+use crate::secrets::SecretValue;
+use crate::store::audit::AuditEvent;
+
+/// How long the user has to answer; no answer counts as Deny.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A token as shown in a question (never its value).
+#[derive(Debug, Clone, Serialize)]
+pub struct AskedToken {
+    /// Id.
+    pub token_id: String,
+    /// Prefix.
+    pub prefix: String,
+    /// Key.
+    pub key: String,
+}
+
+/// "May these tokens be sent to this URL?"
+#[derive(Debug, Clone, Serialize)]
+pub struct PermissionRequest {
+    /// The URL's origin, host in punycode.
+    pub origin: String,
+    /// The full URL.
+    pub url: String,
+    /// The method.
+    pub method: String,
+    /// The tokens that need permission.
+    pub tokens: Vec<AskedToken>,
+}
+
+/// The user's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    /// Attach them this time.
+    Accept,
+    /// Do not attach them.
+    Deny,
+    /// Attach them, and never ask again for these tokens.
+    AcceptAll,
+}
+
+/// "What values should these prompt tokens have this time?"
+#[derive(Debug, Clone, Serialize)]
+pub struct ValuesRequest {
+    /// The URL's origin.
+    pub origin: String,
+    /// The full URL.
+    pub url: String,
+    /// One entry per key to ask.
+    pub tokens: Vec<AskedToken>,
+}
+
+/// A boxed future (keeps [`Prompter`] object-safe).
+pub type Asked<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Who answers the questions: the desktop dialog, the terminal, or a test script.
+pub trait Prompter: Send + Sync {
+    /// Asks for permission.
+    fn permission<'a>(&'a self, request: &'a PermissionRequest) -> Asked<'a, Answer>;
+    /// Asks for prompt values, in the order of `request.tokens`; `None` = cancelled.
+    fn values<'a>(&'a self, request: &'a ValuesRequest) -> Asked<'a, Option<Vec<SecretValue>>>;
+}
+
+/// A prompter that answers everything the same way (CLI `--yes` / `--no`, tests).
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed(pub Answer);
+
+impl Prompter for Fixed {
+    fn permission<'a>(&'a self, _: &'a PermissionRequest) -> Asked<'a, Answer> {
+        Box::pin(async move { self.0 })
+    }
+    fn values<'a>(&'a self, _: &'a ValuesRequest) -> Asked<'a, Option<Vec<SecretValue>>> {
+        Box::pin(async { None })
+    }
+}
+
+/// A stored "Accept all".
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    /// Id (for revoking).
+    pub id: String,
+    /// The token.
+    pub token_id: String,
+    /// Its prefix.
+    pub prefix: String,
+    /// Its key.
+    pub key: String,
+    /// `accept`.
+    pub decision: String,
+    /// The URL it was given for.
+    pub url: Option<String>,
+    /// When.
+    pub decided_at: i64,
+}
+
+/// What a request would carry, without asking anyone or reading any value.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchReport {
+    /// The URL as parsed (host in punycode).
+    pub url: String,
+    /// The method.
+    pub method: String,
+    /// Whether form tokens go into the query (GET) rather than the body.
+    pub form_in_query: bool,
+    /// What would be attached.
+    pub attached: Vec<MatchLine>,
+    /// What matched but would not be attached.
+    pub ignored: Vec<ReportLine>,
+}
+
+/// A token that would be attached.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchLine {
+    /// Report line (id, prefix, key, where).
+    #[serde(flatten)]
+    pub line: ReportLine,
+    /// The user will be asked first (no "Accept all" stored).
+    pub asks_permission: bool,
+    /// The value will be asked at use time.
+    pub prompt: bool,
+}
+
+async fn index(l: &Lanyard) -> Result<Index> {
+    Ok(Index::build(l.store().url_tokens().await?))
+}
+
+fn asked(t: &UrlToken) -> AskedToken {
+    AskedToken {
+        token_id: t.id.clone(),
+        prefix: t.prefix.clone(),
+        key: t.key.clone(),
+    }
+}
+
+/// Which tokens `method url` would carry, where, and what would be asked.
+pub async fn match_url(l: &Lanyard, method: &str, raw_url: &str) -> Result<MatchReport> {
+    let url = parse_request_url(raw_url)?;
+    let method = checked_method(method)?;
+    let matched = index(l).await?.matching(&url);
+    let accepted = l.store().accepted_tokens().await?;
+    let with_dummies: Vec<(UrlToken, SecretValue)> = matched
+        .iter()
+        .map(|t| (t.as_ref().clone(), SecretValue::new("")))
+        .collect();
+    let decoration = decorate(&method, with_dummies);
+    let attached = decoration
+        .report
+        .attached
+        .into_iter()
+        .map(|line| {
+            let token = matched.iter().find(|t| t.id == line.token_id);
+            MatchLine {
+                asks_permission: token
+                    .map(|t| t.requires_permission && !accepted.contains(&t.id))
+                    .unwrap_or(false),
+                prompt: token.map(|t| t.prompt).unwrap_or(false),
+                line,
+            }
+        })
+        .collect();
+    Ok(MatchReport {
+        url: url.to_string(),
+        method,
+        form_in_query: decoration.form_in_query,
+        attached,
+        ignored: decoration.report.ignored,
+    })
+}
+
+fn checked_method(method: &str) -> Result<String> {
+    let m = method.trim().to_ascii_uppercase();
+    if m.is_empty() || m.len() > 16 || !m.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(crate::error::Error::invalid(format!(
+            "{method:?} is not an HTTP method"
+        )));
+    }
+    Ok(m)
+}
+
+/// Everything for one request: match, ask permission and prompt values, read the stored
+/// values, place them. Denied or unanswered tokens are reported as ignored.
+pub async fn resolve(
+    l: &Lanyard,
+    method: &str,
+    url: &Url,
+    prompter: &dyn Prompter,
+) -> Result<Decoration> {
+    let method = checked_method(method)?;
+    let matched = index(l).await?.matching(url);
+    let accepted = l.store().accepted_tokens().await?;
+    let origin = origin_of(url).unwrap_or_default();
+    let mut denied: Vec<ReportLine> = Vec::new();
+
+    let needs: Vec<&UrlToken> = matched
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|t| t.requires_permission && !accepted.contains(&t.id))
+        .collect();
+    let mut allowed_ids: Vec<String> = Vec::new();
+    if !needs.is_empty() {
+        let request = PermissionRequest {
+            origin: origin.clone(),
+            url: url.to_string(),
+            method: method.clone(),
+            tokens: needs.iter().map(|t| asked(t)).collect(),
+        };
+        let answer = tokio::time::timeout(ANSWER_TIMEOUT, prompter.permission(&request))
+            .await
+            .unwrap_or(Answer::Deny);
+        record_answer(l, &request, answer).await?;
+        match answer {
+            Answer::Deny => denied.extend(needs.iter().map(|t| ReportLine {
+                token_id: t.id.clone(),
+                prefix: t.prefix.clone(),
+                key: t.key.clone(),
+                attached: None,
+                reason: Some("you denied permission for this URL".into()),
+            })),
+            Answer::Accept | Answer::AcceptAll => {
+                allowed_ids.extend(needs.iter().map(|t| t.id.clone()))
+            }
+        }
+    }
+    let usable: Vec<&UrlToken> = matched
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|t| {
+            !t.requires_permission || accepted.contains(&t.id) || allowed_ids.contains(&t.id)
+        })
+        .collect();
+
+    let prompts: Vec<&UrlToken> = usable.iter().copied().filter(|t| t.prompt).collect();
+    let mut prompted: Vec<(String, SecretValue)> = Vec::new();
+    if !prompts.is_empty() {
+        let request = ValuesRequest {
+            origin,
+            url: url.to_string(),
+            tokens: prompts.iter().map(|t| asked(t)).collect(),
+        };
+        let values = tokio::time::timeout(ANSWER_TIMEOUT, prompter.values(&request))
+            .await
+            .ok()
+            .flatten();
+        match values {
+            Some(values) if values.len() == prompts.len() => {
+                for (t, v) in prompts.iter().zip(values) {
+                    super::tokens::check_value_for(&t.key, t.placement, &v)?;
+                    prompted.push((t.id.clone(), v));
+                }
+            }
+            _ => denied.extend(prompts.iter().map(|t| ReportLine {
+                token_id: t.id.clone(),
+                prefix: t.prefix.clone(),
+                key: t.key.clone(),
+                attached: None,
+                reason: Some("no value was given when asked".into()),
+            })),
+        }
+    }
+
+    let mut with_values = Vec::new();
+    for t in usable {
+        let value = if t.prompt {
+            match prompted.iter().position(|(id, _)| *id == t.id) {
+                Some(i) => prompted.swap_remove(i).1,
+                None => continue,
+            }
+        } else {
+            match l.secrets().get(&value_key(&t.id)).await? {
+                Some(v) => v,
+                None => {
+                    denied.push(ReportLine {
+                        token_id: t.id.clone(),
+                        prefix: t.prefix.clone(),
+                        key: t.key.clone(),
+                        attached: None,
+                        reason: Some("its value is missing from the secret store".into()),
+                    });
+                    continue;
+                }
+            }
+        };
+        with_values.push((t.clone(), value));
+    }
+    let mut decoration = decorate(&method, with_values);
+    decoration.report.ignored.extend(denied);
+    Ok(decoration)
+}
+
+async fn record_answer(l: &Lanyard, request: &PermissionRequest, answer: Answer) -> Result<()> {
+    let now = l.clock().now();
+    if answer == Answer::AcceptAll {
+        for t in &request.tokens {
+            l.store()
+                .insert_decision(&t.token_id, &request.url, now)
+                .await?;
+        }
+    }
+    let outcome = match answer {
+        Answer::Accept => "accept",
+        Answer::AcceptAll => "accept_all",
+        Answer::Deny => "deny",
+    };
+    for t in &request.tokens {
+        l.store()
+            .audit_now(
+                now,
+                &AuditEvent {
+                    principal_id: Some("license"),
+                    action: "prompt_answered",
+                    subject_kind: "url_token",
+                    subject_id: &t.token_id,
+                    outcome,
+                    detail: Some(&request.origin),
+                },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stored "Accept all" decisions.
+pub async fn decisions(l: &Lanyard) -> Result<Vec<Decision>> {
+    l.store().decisions().await
+}
+
+/// Revokes a stored decision: the user will be asked again.
+pub async fn revoke(l: &Lanyard, id: &str) -> Result<()> {
+    l.store().delete_decision(id).await
+}
