@@ -8,4 +8,5 @@ mod cli;
 mod keyring;
 mod oauth_failures;
 mod oauth_server;
+mod urltokens;
 mod util;

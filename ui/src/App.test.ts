@@ -51,6 +51,11 @@ describe("App", () => {
     await goTo("#/players");
     await waitFor(() => expect(heading()).toBe("Players"));
     expect(screen.getByText(/at most 15 minutes/)).toBeTruthy();
+    expect(screen.queryByText("Not available in this build yet.")).toBeNull();
+    expect(await screen.findByTestId("link-matrix")).toBeTruthy();
+
+    await goTo("#/preview");
+    await waitFor(() => expect(heading()).toBe("Preview"));
     expect(screen.getByText("Not available in this build yet.")).toBeTruthy();
 
     await goTo("#/no-such-page");

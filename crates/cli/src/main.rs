@@ -64,6 +64,12 @@ enum Command {
     Grant(commands::broker::GrantArgs),
     /// The audit log: grants, refreshes, denials, link changes, disconnects.
     Audit(commands::broker::AuditArgs),
+    /// URL tokens: per-URL credentials attached to data requests.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
+    /// Stored permission decisions for URL tokens.
+    #[command(subcommand)]
+    Permission(commands::token::PermissionCommand),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +104,8 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Link(c) => commands::broker::link(&lanyard, out, c).await,
         Command::Grant(a) => commands::broker::grant(&lanyard, out, a).await,
         Command::Audit(a) => commands::broker::audit(&lanyard, out, a).await,
+        Command::Token(c) => commands::token::run(&lanyard, out, c).await,
+        Command::Permission(c) => commands::token::permission(&lanyard, out, c).await,
     }
 }
 

@@ -1,6 +1,17 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
-import { isIpcError, status, toIpcError } from "./ipc";
+import {
+  auditList,
+  isIpcError,
+  linkAdd,
+  linkRemove,
+  linksList,
+  playerAdd,
+  playerRemove,
+  playersList,
+  status,
+  toIpcError,
+} from "./ipc";
 import { makeStatus } from "./test-fixtures";
 
 describe("isIpcError", () => {
@@ -72,5 +83,31 @@ describe("toIpcError", () => {
 
   it("drops extra fields from an IpcError", () => {
     expect(toIpcError({ code: "a", message: "b", extra: 1 })).toEqual({ code: "a", message: "b" });
+  });
+});
+
+describe("players, links and audit wrappers", () => {
+  it("invoke the right commands with camelCase arguments", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return cmd.endsWith("_list") ? [] : null;
+    });
+    await playersList();
+    await playerAdd("Lobby screen", null);
+    await playerRemove("pl-1");
+    await linksList();
+    await linkAdd("license", "ch-1");
+    await linkRemove("pl-1", "ch-2");
+    await auditList({ channelId: "ch-1", since: 1_700_000_000, limit: 50 });
+    expect(calls).toEqual([
+      { cmd: "players_list", args: {} },
+      { cmd: "player_add", args: { name: "Lobby screen", serial: null } },
+      { cmd: "player_remove", args: { id: "pl-1" } },
+      { cmd: "links_list", args: {} },
+      { cmd: "link_add", args: { principalId: "license", channelId: "ch-1" } },
+      { cmd: "link_remove", args: { principalId: "pl-1", channelId: "ch-2" } },
+      { cmd: "audit_list", args: { channelId: "ch-1", since: 1_700_000_000, limit: 50 } },
+    ]);
   });
 });

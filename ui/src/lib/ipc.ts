@@ -2,12 +2,15 @@
 // wrapper here; components never call `invoke` directly.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { AuthorizationDto } from "./bindings/AuthorizationDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
 import type { DisconnectedDto } from "./bindings/DisconnectedDto";
 import type { IpcError } from "./bindings/IpcError";
+import type { LinkDto } from "./bindings/LinkDto";
 import type { OauthResultDto } from "./bindings/OauthResultDto";
+import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { ProviderInputDto } from "./bindings/ProviderInputDto";
 import type { StatusDto } from "./bindings/StatusDto";
@@ -26,6 +29,9 @@ export type { OauthResultDto } from "./bindings/OauthResultDto";
 export type { ProviderDto } from "./bindings/ProviderDto";
 export type { ProviderInputDto } from "./bindings/ProviderInputDto";
 export type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
+export type { PrincipalDto } from "./bindings/PrincipalDto";
+export type { LinkDto } from "./bindings/LinkDto";
+export type { AuditEventDto } from "./bindings/AuditEventDto";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -109,4 +115,48 @@ export function channelDisconnect(id: string): Promise<DisconnectedDto> {
 /** The backend's `oauth-result` event: how a sign-in started with connect or re-authorize ended. */
 export function onOauthResult(handler: (result: OauthResultDto) => void): Promise<UnlistenFn> {
   return listen<OauthResultDto>("oauth-result", (event) => handler(event.payload));
+}
+
+/** The desktop license first, then the registered players. */
+export function playersList(): Promise<PrincipalDto[]> {
+  return call<PrincipalDto[]>("players_list");
+}
+
+/** Registers a player; a null serial lets the backend generate one. */
+export function playerAdd(name: string, serial: string | null): Promise<PrincipalDto> {
+  return call<PrincipalDto>("player_add", { name, serial });
+}
+
+/** Removes a player and its links; its next grant is denied at once. The license cannot be removed. */
+export function playerRemove(id: string): Promise<null> {
+  return call<null>("player_remove", { id });
+}
+
+/** Which principal may get grants for which channel. */
+export function linksList(): Promise<LinkDto[]> {
+  return call<LinkDto[]>("links_list");
+}
+
+/** Lets a principal get grants for a channel. */
+export function linkAdd(principalId: string, channelId: string): Promise<null> {
+  return call<null>("link_add", { principalId, channelId });
+}
+
+/** Stops a principal from getting grants for a channel. */
+export function linkRemove(principalId: string, channelId: string): Promise<null> {
+  return call<null>("link_remove", { principalId, channelId });
+}
+
+export interface AuditQuery {
+  /** Only events about this channel; null for all. */
+  channelId: string | null;
+  /** Only events at or after this time (Unix seconds); null for all. */
+  since: number | null;
+  /** At most this many events; null for the backend's default. */
+  limit: number | null;
+}
+
+/** Audit events, newest first (never a token). */
+export function auditList(query: AuditQuery): Promise<AuditEventDto[]> {
+  return call<AuditEventDto[]>("audit_list", { ...query });
 }

@@ -1,4 +1,7 @@
+import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
+import type { LinkDto } from "./bindings/LinkDto";
+import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { StatusDto } from "./bindings/StatusDto";
 
@@ -67,6 +70,56 @@ export function makeTemplates(): ProviderDto[] {
   );
 }
 
+/** The desktop license, as `players_list` returns it first. */
+export function makeLicense(overrides: Partial<PrincipalDto> = {}): PrincipalDto {
+  return {
+    id: "license",
+    kind: "license",
+    name: "Desktop license",
+    serial: null,
+    createdAt: 1_700_000_000,
+    lastSeenAt: null,
+    ...overrides,
+  };
+}
+
+export function makePlayer(overrides: Partial<PrincipalDto> = {}): PrincipalDto {
+  return {
+    id: "pl-1",
+    kind: "player",
+    name: "Lobby screen",
+    serial: "LOBBY-0001",
+    createdAt: 1_700_000_100,
+    lastSeenAt: null,
+    ...overrides,
+  };
+}
+
+export function makeLink(overrides: Partial<LinkDto> = {}): LinkDto {
+  return {
+    principalId: "pl-1",
+    principalName: "Lobby screen",
+    channelId: "ch-1",
+    channelLabel: "alice@example.com",
+    createdAt: 1_700_000_200,
+    ...overrides,
+  };
+}
+
+export function makeAuditEvent(overrides: Partial<AuditEventDto> = {}): AuditEventDto {
+  return {
+    id: 1,
+    at: 1_700_000_300,
+    principalId: "pl-1",
+    action: "grant",
+    subjectKind: "channel",
+    subjectId: "ch-1",
+    outcome: "ok",
+    detail: null,
+    ...overrides,
+  };
+}
+
 export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 /**
@@ -78,6 +131,9 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     status: () => makeStatus(),
     channels_list: () => [],
     providers_list: () => makeTemplates(),
+    players_list: () => [makeLicense()],
+    links_list: () => [],
+    audit_list: () => [],
   };
   const all = { ...defaults, ...handlers };
   return (cmd: string, args?: unknown): unknown => {

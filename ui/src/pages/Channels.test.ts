@@ -4,7 +4,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import { formatDueDate } from "../lib/channels";
 import type { AuthorizationDto, ChannelDto } from "../lib/ipc";
-import { ipcRoutes, makeChannel, makeProvider, makeTemplates } from "../lib/test-fixtures";
+import { ipcRoutes, makeChannel, makeLink, makeProvider, makeTemplates } from "../lib/test-fixtures";
 import Channels from "./Channels.svelte";
 
 const DAY = 86_400;
@@ -292,5 +292,23 @@ describe("Channels", () => {
     expect(notice.textContent).toContain("still pending");
     expect(notice.textContent).toContain("The provider did not answer; Lanyard will retry.");
     await screen.findByTestId("channels-empty");
+  });
+
+  it("shows the names of the linked principals on each channel", async () => {
+    mockIPC(
+      ipcRoutes({
+        channels_list: () => [makeChannel(), makeChannel({ id: "ch-2", accountLabel: "bob@example.com" })],
+        links_list: () => [
+          makeLink(),
+          makeLink({ principalId: "license", principalName: "Desktop license" }),
+        ],
+      }),
+    );
+    render(Channels);
+    await waitFor(() => expect(screen.getAllByTestId("channel-linked")).toHaveLength(2));
+    const [alice, bob] = screen.getAllByTestId("channel-linked") as [HTMLElement, HTMLElement];
+    expect(alice.textContent?.replace(/\s+/g, " ").trim()).toBe("Linked: This desktop, Lobby screen");
+    expect(bob.textContent).toContain("Linked: nobody yet");
+    expect(within(bob).getByRole("link").getAttribute("href")).toBe("#/players");
   });
 });

@@ -3,8 +3,11 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 
 mockWindows("main");
+// Every command the app sent, so the test can assert arguments.
+window.__LANYARD_TEST_CALLS__ = [];
 mockIPC(
-  (cmd) => {
+  (cmd, args) => {
+    window.__LANYARD_TEST_CALLS__.push({ cmd, args: args ?? {} });
     const fixture = window.__LANYARD_TEST_IPC__ ?? {};
     if (cmd in fixture) return fixture[cmd];
     throw { code: "not_mocked", message: `command ${cmd} is not mocked in the browser test` };

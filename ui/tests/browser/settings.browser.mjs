@@ -53,6 +53,65 @@ const CHANNELS = [
   },
 ];
 
+const PLAYERS = [
+  {
+    id: "license",
+    kind: "license",
+    name: "Desktop license",
+    serial: null,
+    createdAt: NOW - 60 * 86400,
+    lastSeenAt: NOW - 300,
+  },
+  {
+    id: "pl-1",
+    kind: "player",
+    name: "Lobby screen",
+    serial: "LOBBY-0001",
+    createdAt: NOW - 10 * 86400,
+    lastSeenAt: null,
+  },
+];
+
+const LINKS = [
+  {
+    principalId: "license",
+    principalName: "Desktop license",
+    channelId: "ch-1",
+    channelLabel: "alice@example.com",
+    createdAt: NOW - 86400,
+  },
+  {
+    principalId: "pl-1",
+    principalName: "Lobby screen",
+    channelId: "ch-1",
+    channelLabel: "alice@example.com",
+    createdAt: NOW - 86400,
+  },
+];
+
+const AUDIT = [
+  {
+    id: 2,
+    at: NOW - 300,
+    principalId: "license",
+    action: "grant",
+    subjectKind: "channel",
+    subjectId: "ch-1",
+    outcome: "ok",
+    detail: null,
+  },
+  {
+    id: 1,
+    at: NOW - 600,
+    principalId: "pl-9",
+    action: "grant",
+    subjectKind: "channel",
+    subjectId: "ch-1",
+    outcome: "denied",
+    detail: "not linked to this channel",
+  },
+];
+
 const template = (kind, name) => ({
   id: `builtin-${kind}`,
   kind,
@@ -223,6 +282,9 @@ async function main() {
           status: STATUS,
           channels_list: CHANNELS,
           providers_list: PROVIDERS,
+          players_list: PLAYERS,
+          links_list: LINKS,
+          audit_list: AUDIT,
         })};
       `,
     });
@@ -297,6 +359,12 @@ async function main() {
         "status badge",
       );
       assertEqual(await page.getByText("Not available in this build yet.").count(), 0, "coming-soon note");
+      await channel.getByTestId("channel-linked").waitFor();
+      assertEqual(
+        (await channel.getByTestId("channel-linked").textContent())?.replace(/\s+/g, " ").trim(),
+        "Linked: This desktop, Lobby screen",
+        "linked principals",
+      );
       assert(await page.getByRole("button", { name: "Connect account" }).isVisible(), "no Connect button");
 
       await page.getByRole("button", { name: "Connect account" }).click();
@@ -320,6 +388,61 @@ async function main() {
       await page.locator("h1", { hasText: "Settings" }).waitFor();
       await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
       assert(page.url().endsWith("#/settings"), `url was ${page.url()}`);
+    });
+
+    await check("Players page shows the link matrix and the audit", async () => {
+      await page.getByRole("link", { name: "Players" }).click();
+      await page.locator("h1", { hasText: "Players" }).waitFor();
+      assertEqual(await page.title(), "Players · Lanyard", "document title");
+      const matrix = page.getByTestId("link-matrix");
+      await matrix.waitFor();
+      assertEqual(await page.getByTestId("principal-row").count(), 2, "principal rows");
+      const rows = page.getByTestId("principal-row");
+      assert(((await rows.nth(0).textContent()) ?? "").includes("This desktop (license)"), "license row");
+      assert(((await rows.nth(0).textContent()) ?? "").includes("last grant 5 minutes ago"), "last grant");
+      assert(((await rows.nth(1).textContent()) ?? "").includes("LOBBY-0001"), "player serial");
+      assertEqual(await matrix.getByRole("checkbox").count(), 2, "checkboxes");
+      assert(
+        await page.getByRole("checkbox", { name: "Link This desktop to alice@example.com" }).isChecked(),
+        "the license is not shown as linked",
+      );
+      assert(
+        await page.getByRole("checkbox", { name: "Link Lobby screen to alice@example.com" }).isChecked(),
+        "the player is not shown as linked",
+      );
+      assertEqual(await rows.nth(0).getByRole("button").count(), 0, "license Remove button");
+      assert(
+        await page.getByRole("button", { name: "Remove Lobby screen" }).isVisible(),
+        "no Remove button for the player",
+      );
+
+      const audit = page.getByTestId("audit-table");
+      await audit.waitFor();
+      assertEqual(await page.getByTestId("audit-row").count(), 2, "audit rows");
+      const first = (await page.getByTestId("audit-row").nth(0).textContent()) ?? "";
+      assert(first.includes("This desktop") && first.includes("alice@example.com"), `row: ${first}`);
+      const second = (await page.getByTestId("audit-row").nth(1).textContent()) ?? "";
+      assert(second.includes("Denied") && second.includes("pl-9"), `row: ${second}`);
+      assert(second.includes("not linked to this channel"), "detail missing");
+
+      await page.getByTestId("audit").getByLabel("Period").selectOption("hour");
+      await page.waitForFunction(
+        () => window.__LANYARD_TEST_CALLS__.filter((c) => c.cmd === "audit_list").length >= 2,
+      );
+      const audits = await page.evaluate(() =>
+        window.__LANYARD_TEST_CALLS__.filter((c) => c.cmd === "audit_list").map((c) => c.args),
+      );
+      const last = audits[audits.length - 1];
+      assertEqual(last.channelId, null, "audit channel filter");
+      assert(Math.abs(last.since - (Math.floor(Date.now() / 1000) - 3600)) < 60, `since was ${last.since}`);
+
+      // The content pane scrolls by itself: make the window tall enough to show the audit too.
+      await page.setViewportSize({ width: 1000, height: 1200 });
+      await page.screenshot({ path: join(resultsDir, "players.png"), fullPage: true });
+      await page.setViewportSize({ width: 1000, height: 680 });
+      assert(statSync(join(resultsDir, "players.png")).size > 1000, "players screenshot is suspiciously small");
+      await page.getByRole("link", { name: "Settings" }).click();
+      await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
     });
 
     await check("Screenshot saved", async () => {

@@ -4,3 +4,4 @@ pub mod broker;
 pub mod channel;
 pub mod provider;
 pub mod status;
+pub mod token;

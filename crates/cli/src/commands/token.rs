@@ -1,0 +1,307 @@
+//! `lanyard token add|list|show|edit|remove|match` and `lanyard permission list|revoke`.
+//! Values are read from standard input or a hidden terminal prompt — never from the
+//! command line — and never printed.
+
+use std::io::{IsTerminal, Read};
+
+use clap::{Args, Subcommand};
+use lanyard_core::secrets::SecretValue;
+use lanyard_core::urltokens::permission::{self, MatchReport};
+use lanyard_core::urltokens::tokens::{self, NewToken, Saved, TokenEdit};
+use lanyard_core::urltokens::{Placement, UrlToken};
+use lanyard_core::{Error, Lanyard, Result};
+
+use crate::output::{date, Output};
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Add a token; its value is read from standard input (or asked without echo).
+    Add(AddArgs),
+    /// List tokens (never their values).
+    List,
+    /// Show one token (never its value).
+    Show {
+        /// The token's id.
+        id: String,
+    },
+    /// Change a token; `--replace-value` reads a new value like `add`.
+    Edit(EditArgs),
+    /// Remove a token and its value.
+    Remove {
+        /// The token's id.
+        id: String,
+    },
+    /// Which tokens a request to URL would carry, where, and which are ignored.
+    Match {
+        /// The request URL.
+        url: String,
+        /// The request method.
+        #[arg(long, default_value = "GET")]
+        method: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The URL prefix (https; http only on loopback).
+    #[arg(long = "url", value_name = "PREFIX")]
+    prefix: String,
+    /// The key.
+    #[arg(long)]
+    key: String,
+    /// Put it in the Authorization header (keys username, password, token) instead of a
+    /// form field.
+    #[arg(long)]
+    header: bool,
+    /// Ask before attaching it.
+    #[arg(long)]
+    requires_permission: bool,
+    /// Ask for its value at use time; none is stored.
+    #[arg(long)]
+    prompt: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The token's id.
+    id: String,
+    /// New URL prefix.
+    #[arg(long = "url", value_name = "PREFIX")]
+    prefix: Option<String>,
+    /// New key.
+    #[arg(long)]
+    key: Option<String>,
+    /// Move it to the Authorization header.
+    #[arg(long, conflicts_with = "form")]
+    header: bool,
+    /// Move it to a form field.
+    #[arg(long)]
+    form: bool,
+    /// Ask before attaching it (true/false).
+    #[arg(long, value_name = "BOOL")]
+    requires_permission: Option<bool>,
+    /// Ask for its value at use time (true/false).
+    #[arg(long, value_name = "BOOL")]
+    prompt: Option<bool>,
+    /// Read a new value (standard input or a hidden prompt).
+    #[arg(long)]
+    replace_value: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PermissionCommand {
+    /// Stored "Accept all" decisions.
+    List,
+    /// Revoke a decision: you will be asked again.
+    Revoke {
+        /// The decision's id.
+        id: String,
+    },
+}
+
+/// Reads a value from standard input (piped) or a hidden terminal prompt.
+fn read_value(what: &str) -> Result<SecretValue> {
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Value for {what} (not shown): "))
+            .map_err(|e| Error::Io(format!("could not read the value: {e}")))?
+    } else {
+        let mut raw = String::new();
+        std::io::stdin()
+            .read_to_string(&mut raw)
+            .map_err(|e| Error::Io(format!("could not read the value from standard input: {e}")))?;
+        if raw.ends_with('\n') {
+            raw.pop();
+            if raw.ends_with('\r') {
+                raw.pop();
+            }
+        }
+        raw
+    };
+    if raw.is_empty() {
+        return Err(Error::InvalidInput("the value is empty".into()));
+    }
+    Ok(SecretValue::new(raw))
+}
+
+pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Add(a) => {
+            let placement = if a.header {
+                Placement::Header
+            } else {
+                Placement::Form
+            };
+            let value = if a.prompt {
+                None
+            } else {
+                Some(read_value(&a.key)?)
+            };
+            let saved = tokens::add(
+                l,
+                NewToken {
+                    prefix: a.prefix,
+                    key: a.key,
+                    placement,
+                    requires_permission: a.requires_permission,
+                    prompt: a.prompt,
+                    value,
+                },
+            )
+            .await?;
+            print_saved(out, "added", &saved);
+        }
+        TokenCommand::List => {
+            let all = tokens::list(l).await?;
+            out.print(&all, || {
+                if all.is_empty() {
+                    "no URL tokens".into()
+                } else {
+                    all.iter().map(line).collect::<Vec<_>>().join("\n")
+                }
+            });
+        }
+        TokenCommand::Show { id } => {
+            let t = l.store().url_token(&id).await?;
+            out.print(&t, || line(&t));
+        }
+        TokenCommand::Edit(e) => {
+            let value = if e.replace_value {
+                Some(read_value(&e.id)?)
+            } else {
+                None
+            };
+            let placement = match (e.header, e.form) {
+                (true, _) => Some(Placement::Header),
+                (_, true) => Some(Placement::Form),
+                _ => None,
+            };
+            let saved = tokens::edit(
+                l,
+                &e.id,
+                TokenEdit {
+                    prefix: e.prefix,
+                    key: e.key,
+                    placement,
+                    requires_permission: e.requires_permission,
+                    prompt: e.prompt,
+                    value,
+                },
+            )
+            .await?;
+            print_saved(out, "saved", &saved);
+        }
+        TokenCommand::Remove { id } => {
+            tokens::remove(l, &id).await?;
+            out.print(&serde_json::json!({ "removed": id }), || {
+                format!("removed token {id}")
+            });
+        }
+        TokenCommand::Match { url, method } => {
+            let report = permission::match_url(l, &method, &url).await?;
+            out.print(&report, || match_text(&report));
+        }
+    }
+    Ok(())
+}
+
+pub async fn permission(l: &Lanyard, out: &Output, command: PermissionCommand) -> Result<()> {
+    match command {
+        PermissionCommand::List => {
+            let all = permission::decisions(l).await?;
+            out.print(&all, || {
+                all.iter()
+                    .map(|d| {
+                        format!(
+                            "{}  accept all · {} {} · {}",
+                            d.id,
+                            d.prefix,
+                            d.key,
+                            date(d.decided_at)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PermissionCommand::Revoke { id } => {
+            permission::revoke(l, &id).await?;
+            out.print(&serde_json::json!({ "revoked": id }), || {
+                format!("revoked {id}; you will be asked again")
+            });
+        }
+    }
+    Ok(())
+}
+
+fn print_saved(out: &Output, verb: &str, saved: &Saved) {
+    for w in &saved.warnings {
+        eprintln!("warning: {w}");
+    }
+    out.print(saved, || format!("{verb} {}", line(&saved.token)));
+}
+
+fn line(t: &UrlToken) -> String {
+    let mut flags = vec![t.placement.as_str().to_string()];
+    if t.requires_permission {
+        flags.push("asks permission".into());
+    }
+    if t.prompt {
+        flags.push("value asked at use".into());
+    }
+    if t.origin == "received" {
+        flags.push("received (value not viewable)".into());
+    }
+    let warning = t
+        .header_warning()
+        .map(|w| format!("\n    warning: {w}"))
+        .unwrap_or_default();
+    format!(
+        "{}  {}  {}  [{}]{warning}",
+        t.id,
+        t.prefix,
+        t.key,
+        flags.join(", ")
+    )
+}
+
+fn match_text(r: &MatchReport) -> String {
+    let mut out = format!("{} {}\n", r.method, r.url);
+    if r.attached.is_empty() && r.ignored.is_empty() {
+        out.push_str("no token matches");
+    }
+    for a in &r.attached {
+        let place = match a.line.attached {
+            Some(p) => serde_json::to_value(p)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let mut notes = Vec::new();
+        if a.asks_permission {
+            notes.push("asks permission first");
+        }
+        if a.prompt {
+            notes.push("value asked at use");
+        }
+        out.push_str(&format!(
+            "attach  {} ({})  → {place}{}\n",
+            a.line.key,
+            a.line.prefix,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", notes.join(", "))
+            }
+        ));
+    }
+    for i in &r.ignored {
+        out.push_str(&format!(
+            "ignore  {} ({}): {}\n",
+            i.key,
+            i.prefix,
+            i.reason.as_deref().unwrap_or("")
+        ));
+    }
+    out.trim_end().to_string()
+}

@@ -1,0 +1,342 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import type { LinkDto } from "../lib/ipc";
+import { formatEventTime } from "../lib/players";
+import {
+  ipcRoutes,
+  makeAuditEvent,
+  makeChannel,
+  makeLicense,
+  makePlayer,
+  makeLink,
+  type IpcHandlers,
+} from "../lib/test-fixtures";
+import Players from "./Players.svelte";
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+/** Mocks the IPC with `ipcRoutes(handlers)` and records every call. */
+function mockRecording(handlers: IpcHandlers = {}) {
+  const calls: Call[] = [];
+  const routes = ipcRoutes(handlers);
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    return routes(cmd, args);
+  });
+  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
+}
+
+const CHANNELS = [
+  makeChannel(),
+  makeChannel({ id: "ch-2", providerName: "Google", accountLabel: "bob@example.com" }),
+];
+
+function principals() {
+  return [makeLicense({ lastSeenAt: Math.floor(Date.now() / 1000) - 120 }), makePlayer()];
+}
+
+function checkbox(name: string): HTMLInputElement {
+  return screen.getByRole("checkbox", { name }) as HTMLInputElement;
+}
+
+describe("Players", () => {
+  it("renders a checkbox per principal × channel with the linked state", async () => {
+    mockRecording({
+      players_list: principals,
+      channels_list: () => CHANNELS,
+      links_list: () => [makeLink({ principalId: "license", principalName: "Desktop license" })],
+    });
+    render(Players);
+
+    await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(4));
+    expect(checkbox("Link This desktop to alice@example.com").checked).toBe(true);
+    expect(checkbox("Link This desktop to bob@example.com").checked).toBe(false);
+    expect(checkbox("Link Lobby screen to alice@example.com").checked).toBe(false);
+    expect(checkbox("Link Lobby screen to bob@example.com").checked).toBe(false);
+
+    const [license, lobby] = screen.getAllByTestId("principal-row") as [HTMLElement, HTMLElement];
+    expect(license.textContent).toContain("This desktop (license)");
+    expect(within(license).getByTestId("last-grant").textContent).toContain("last grant 2 minutes ago");
+    expect(lobby.textContent).toContain("Lobby screen");
+    expect(lobby.textContent).toContain("LOBBY-0001");
+    expect(within(lobby).getByTestId("last-grant").textContent).toContain("last grant never");
+    const matrix = screen.getByTestId("link-matrix");
+    expect(matrix.textContent).toContain("Google");
+    expect(matrix.textContent).toContain("bob@example.com");
+  });
+
+  it("toggling calls link_add / link_remove with the right arguments and reloads the links", async () => {
+    let links: LinkDto[] = [makeLink({ principalId: "license", principalName: "Desktop license" })];
+    const { of } = mockRecording({
+      players_list: principals,
+      channels_list: () => CHANNELS,
+      links_list: () => links,
+      link_add: ({ principalId, channelId }) => {
+        links = [...links, makeLink({ principalId: String(principalId), channelId: String(channelId) })];
+        return null;
+      },
+      link_remove: ({ principalId, channelId }) => {
+        links = links.filter((l) => !(l.principalId === principalId && l.channelId === channelId));
+        return null;
+      },
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(4));
+    expect(of("links_list")).toHaveLength(1);
+
+    await fireEvent.click(checkbox("Link Lobby screen to bob@example.com"));
+    await waitFor(() => expect(of("links_list")).toHaveLength(2));
+    expect(of("link_add").map((c) => c.args)).toEqual([{ principalId: "pl-1", channelId: "ch-2" }]);
+    await waitFor(() => expect(checkbox("Link Lobby screen to bob@example.com").checked).toBe(true));
+
+    await fireEvent.click(checkbox("Link This desktop to alice@example.com"));
+    await waitFor(() => expect(of("links_list")).toHaveLength(3));
+    expect(of("link_remove").map((c) => c.args)).toEqual([{ principalId: "license", channelId: "ch-1" }]);
+    await waitFor(() => expect(checkbox("Link This desktop to alice@example.com").checked).toBe(false));
+    expect(screen.queryByTestId("cell-error")).toBeNull();
+  });
+
+  it("disables the checkbox while its call is in flight", async () => {
+    let release: () => void = () => {};
+    mockRecording({
+      players_list: principals,
+      channels_list: () => [makeChannel()],
+      link_add: () => new Promise((done) => (release = () => done(null))),
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(2));
+
+    await fireEvent.click(checkbox("Link Lobby screen to alice@example.com"));
+    await waitFor(() => expect(checkbox("Link Lobby screen to alice@example.com").disabled).toBe(true));
+    expect(checkbox("Link This desktop to alice@example.com").disabled).toBe(false);
+    release();
+    await waitFor(() => expect(checkbox("Link Lobby screen to alice@example.com").disabled).toBe(false));
+  });
+
+  it("shows a refused link next to the checkbox and keeps it unticked", async () => {
+    mockRecording({
+      players_list: principals,
+      channels_list: () => [makeChannel({ status: "revoked" })],
+      link_add: () => {
+        throw { code: "invalid_input", message: "The channel is revoked." };
+      },
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(2));
+
+    await fireEvent.click(checkbox("Link Lobby screen to alice@example.com"));
+    const error = await screen.findByTestId("cell-error");
+    expect(error.textContent).toContain("Could not link: The channel is revoked.");
+    expect(checkbox("Link Lobby screen to alice@example.com").checked).toBe(false);
+  });
+
+  it("adds a player with name and serial", async () => {
+    let list = [makeLicense()];
+    const { of } = mockRecording({
+      players_list: () => list,
+      player_add: ({ name, serial }) => {
+        const player = makePlayer({ name: String(name), serial: (serial as string | null) ?? "GEN-1" });
+        list = [...list, player];
+        return player;
+      },
+    });
+    render(Players);
+    expect((await screen.findByTestId("no-players")).textContent).toContain("No players yet");
+
+    await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "  Lobby screen " } });
+    await fireEvent.input(screen.getByLabelText("Serial (optional)"), { target: { value: "LOBBY-0001" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add player" }));
+
+    await waitFor(() => expect(screen.getAllByTestId("principal-row")).toHaveLength(2));
+    expect(of("player_add").map((c) => c.args)).toEqual([{ name: "Lobby screen", serial: "LOBBY-0001" }]);
+    expect(screen.getByTestId("players-notice").textContent).toContain("Added Lobby screen");
+    expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("");
+    expect(screen.queryByTestId("no-players")).toBeNull();
+  });
+
+  it("sends a null serial when it is left empty, and requires a name", async () => {
+    const { of } = mockRecording({ player_add: ({ name }) => makePlayer({ name: String(name) }) });
+    render(Players);
+    await screen.findByTestId("no-players");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Add player" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Enter a name");
+    expect(of("player_add")).toHaveLength(0);
+
+    await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Kiosk" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add player" }));
+    await waitFor(() => expect(of("player_add")).toHaveLength(1));
+    expect(of("player_add")[0]?.args).toEqual({ name: "Kiosk", serial: null });
+  });
+
+  it("shows a duplicate serial inline", async () => {
+    mockRecording({
+      player_add: () => {
+        throw { code: "conflict", message: 'a player with serial "LOBBY-0001" is already registered' };
+      },
+    });
+    render(Players);
+    await screen.findByTestId("no-players");
+    await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Lobby 2" } });
+    await fireEvent.input(screen.getByLabelText("Serial (optional)"), { target: { value: "LOBBY-0001" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add player" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("is already registered");
+    expect(alert.id).toBe("player-serial-error");
+    expect(screen.getByLabelText("Serial (optional)").getAttribute("aria-invalid")).toBe("true");
+    // The form keeps what was typed.
+    expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("Lobby 2");
+  });
+
+  it("the license has no Remove button; removing a player asks first, then calls player_remove", async () => {
+    let list = principals();
+    const { of } = mockRecording({
+      players_list: () => list,
+      channels_list: () => CHANNELS,
+      player_remove: ({ id }) => {
+        list = list.filter((p) => p.id !== id);
+        return null;
+      },
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByTestId("principal-row")).toHaveLength(2));
+
+    const [license] = screen.getAllByTestId("principal-row") as [HTMLElement];
+    expect(within(license).queryByRole("button")).toBeNull();
+    expect(screen.getAllByRole("button", { name: /^Remove/ })).toHaveLength(1);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Remove Lobby screen" }));
+    let dialog = screen.getByRole("dialog");
+    expect(dialog.textContent).toContain("Remove Lobby screen?");
+    expect(dialog.textContent).toContain("Its access to every linked channel ends now");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Keep player" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(of("player_remove")).toHaveLength(0);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Remove Lobby screen" }));
+    dialog = screen.getByRole("dialog");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Remove player" }));
+    await waitFor(() => expect(screen.getAllByTestId("principal-row")).toHaveLength(1));
+    expect(of("player_remove").map((c) => c.args)).toEqual([{ id: "pl-1" }]);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.getByTestId("players-notice").textContent).toContain("Removed Lobby screen");
+  });
+
+  it("explains what to do when no account is connected", async () => {
+    mockRecording({ players_list: principals });
+    render(Players);
+    const empty = await screen.findByTestId("no-channels");
+    expect(empty.textContent).toContain("Players get access only to the accounts you connect");
+    expect(within(empty).getByRole("link").getAttribute("href")).toBe("#/channels");
+    expect(screen.queryAllByRole("checkbox")).toHaveLength(0);
+  });
+
+  it("shows a load error with Retry", async () => {
+    let calls = 0;
+    mockRecording({
+      players_list: () => {
+        calls += 1;
+        if (calls === 1) throw { code: "database", message: "The database is locked." };
+        return principals();
+      },
+    });
+    render(Players);
+    expect((await screen.findByRole("alert")).textContent).toContain("The database is locked.");
+    await fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(screen.getAllByTestId("principal-row")).toHaveLength(2));
+  });
+});
+
+describe("Players audit", () => {
+  const NOW = Math.floor(Date.now() / 1000);
+
+  it("lists events with time, action, outcome, who, channel and detail", async () => {
+    mockRecording({
+      players_list: principals,
+      channels_list: () => CHANNELS,
+      audit_list: () => [
+        makeAuditEvent({ id: 3, at: NOW - 60, outcome: "denied", detail: "not linked" }),
+        makeAuditEvent({
+          id: 2,
+          at: NOW - 120,
+          action: "player_added",
+          subjectKind: "principal",
+          subjectId: "pl-1",
+          principalId: "pl-1",
+        }),
+        makeAuditEvent({ id: 1, at: NOW - 180, principalId: "pl-gone", subjectId: "ch-gone" }),
+      ],
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByTestId("audit-row")).toHaveLength(3));
+    await waitFor(() => expect(screen.getAllByTestId("principal-row")).toHaveLength(2));
+    const cells = (row: HTMLElement) => Array.from(row.querySelectorAll("td")).map((td) => td.textContent?.trim());
+    const [denied, added, unknown] = screen.getAllByTestId("audit-row") as [HTMLElement, HTMLElement, HTMLElement];
+    expect(cells(denied)).toEqual([
+      formatEventTime(NOW - 60),
+      "Grant",
+      "Denied",
+      "Lobby screen",
+      "alice@example.com",
+      "not linked",
+    ]);
+    expect(cells(added).slice(1, 5)).toEqual(["Player added", "OK", "Lobby screen", "—"]);
+    expect(cells(unknown).slice(3, 5)).toEqual(["pl-gone", "ch-gone"]);
+  });
+
+  it("sends the channel and period filters, and Refresh asks again", async () => {
+    const { of } = mockRecording({ players_list: principals, channels_list: () => CHANNELS });
+    render(Players);
+    await waitFor(() => expect(of("audit_list")).toHaveLength(1));
+    await screen.findByTestId("audit-empty");
+
+    const near = (since: unknown, seconds: number) => {
+      expect(typeof since).toBe("number");
+      expect(Math.abs((since as number) - (Math.floor(Date.now() / 1000) - seconds))).toBeLessThan(30);
+    };
+    // Default: all channels, last 24 hours.
+    expect(of("audit_list")[0]?.args.channelId).toBeNull();
+    near(of("audit_list")[0]?.args.since, 86_400);
+
+    const audit = screen.getByTestId("audit");
+    await waitFor(() => expect(within(audit).getAllByRole("option", { name: /alice/ })).toHaveLength(1));
+    await fireEvent.change(within(audit).getByLabelText("Channel"), { target: { value: "ch-2" } });
+    await waitFor(() => expect(of("audit_list")).toHaveLength(2));
+    expect(of("audit_list")[1]?.args.channelId).toBe("ch-2");
+    near(of("audit_list")[1]?.args.since, 86_400);
+
+    await fireEvent.change(within(audit).getByLabelText("Period"), { target: { value: "hour" } });
+    await waitFor(() => expect(of("audit_list")).toHaveLength(3));
+    expect(of("audit_list")[2]?.args.channelId).toBe("ch-2");
+    near(of("audit_list")[2]?.args.since, 3_600);
+
+    await fireEvent.change(within(audit).getByLabelText("Period"), { target: { value: "week" } });
+    await waitFor(() => expect(of("audit_list")).toHaveLength(4));
+    near(of("audit_list")[3]?.args.since, 7 * 86_400);
+
+    await fireEvent.change(within(audit).getByLabelText("Period"), { target: { value: "all" } });
+    await waitFor(() => expect(of("audit_list")).toHaveLength(5));
+    expect(of("audit_list")[4]?.args.since).toBeNull();
+
+    await fireEvent.change(within(audit).getByLabelText("Channel"), { target: { value: "" } });
+    await waitFor(() => expect(of("audit_list")).toHaveLength(6));
+    await fireEvent.click(await within(audit).findByRole("button", { name: "Refresh" }));
+    await waitFor(() => expect(of("audit_list")).toHaveLength(7));
+    expect(of("audit_list")[6]?.args).toMatchObject({ channelId: null, since: null });
+  });
+
+  it("shows an audit error without hiding the matrix", async () => {
+    mockRecording({
+      players_list: principals,
+      channels_list: () => CHANNELS,
+      audit_list: () => {
+        throw { code: "database", message: "audit unavailable" };
+      },
+    });
+    render(Players);
+    expect((await screen.findByRole("alert")).textContent).toContain("audit unavailable");
+    await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(4));
+  });
+});
