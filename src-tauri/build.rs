@@ -19,6 +19,14 @@ const COMMANDS: &[&str] = &[
     "link_add",
     "link_remove",
     "audit_list",
+    "tokens_list",
+    "token_add",
+    "token_edit",
+    "token_remove",
+    "token_match",
+    "decisions_list",
+    "decision_revoke",
+    "prompt_answer",
 ];
 
 fn main() {

@@ -3,11 +3,13 @@
 
 use lanyard_core::broker::players;
 use lanyard_core::oauth::{channels, providers};
+use lanyard_core::urltokens;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{
-    AuditEventDto, AuthorizationDto, ChannelDto, DisconnectedDto, IpcError, LinkDto, PrincipalDto,
-    ProviderDto, ProviderInputDto, StatusDto,
+    AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, IpcError, LinkDto,
+    MatchReportDto, PrincipalDto, ProviderDto, ProviderInputDto, SavedTokenDto, StatusDto,
+    TokenEditDto, TokenInputDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::state::AppState;
@@ -173,4 +175,89 @@ pub async fn audit_list(
         .audit_events(channel_id.as_deref(), since, limit)
         .await?;
     Ok(events.into_iter().map(Into::into).collect())
+}
+
+/// Every URL token (never a value).
+#[tauri::command]
+pub async fn tokens_list(state: State<'_, AppState>) -> Reply<Vec<UrlTokenDto>> {
+    Ok(urltokens::tokens::list(state.lanyard()?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Adds a URL token; the value travels into the backend only.
+#[tauri::command]
+pub async fn token_add(state: State<'_, AppState>, input: TokenInputDto) -> Reply<SavedTokenDto> {
+    Ok(urltokens::tokens::add(state.lanyard()?, input.into_new()?)
+        .await?
+        .into())
+}
+
+/// Edits a URL token (the value only by replacing it).
+#[tauri::command]
+pub async fn token_edit(
+    state: State<'_, AppState>,
+    id: String,
+    edit: TokenEditDto,
+) -> Reply<SavedTokenDto> {
+    Ok(
+        urltokens::tokens::edit(state.lanyard()?, &id, edit.into_edit())
+            .await?
+            .into(),
+    )
+}
+
+/// Removes a URL token.
+#[tauri::command]
+pub async fn token_remove(state: State<'_, AppState>, id: String) -> Reply<()> {
+    Ok(urltokens::tokens::remove(state.lanyard()?, &id).await?)
+}
+
+/// What a request would carry (no values, nobody asked).
+#[tauri::command]
+pub async fn token_match(
+    state: State<'_, AppState>,
+    url: String,
+    method: String,
+) -> Reply<MatchReportDto> {
+    Ok(
+        urltokens::permission::match_url(state.lanyard()?, &method, &url)
+            .await?
+            .into(),
+    )
+}
+
+/// Stored "Accept all" decisions.
+#[tauri::command]
+pub async fn decisions_list(state: State<'_, AppState>) -> Reply<Vec<DecisionDto>> {
+    Ok(urltokens::permission::decisions(state.lanyard()?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Revokes a decision.
+#[tauri::command]
+pub async fn decision_revoke(state: State<'_, AppState>, id: String) -> Reply<()> {
+    Ok(urltokens::permission::revoke(state.lanyard()?, &id).await?)
+}
+
+/// The UI's answer to a `prompt-request`.
+#[tauri::command]
+pub fn prompt_answer(
+    pending: State<'_, crate::prompter::Pending>,
+    id: String,
+    reply: crate::prompter::PromptReplyDto,
+) -> Reply<()> {
+    if pending.answer(&id, reply) {
+        Ok(())
+    } else {
+        Err(IpcError {
+            code: "not_found".into(),
+            message: "that question is no longer waiting".into(),
+        })
+    }
 }

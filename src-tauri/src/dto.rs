@@ -11,6 +11,9 @@ use lanyard_core::oauth::revoke::Revocation;
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::store::audit::AuditRecord;
 use lanyard_core::store::principals::{Link, Principal};
+use lanyard_core::urltokens::permission::{Decision, MatchReport};
+use lanyard_core::urltokens::tokens::{NewToken, Saved, TokenEdit};
+use lanyard_core::urltokens::{Placement, UrlToken};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -552,6 +555,296 @@ impl From<AuditRecord> for AuditEventDto {
             subject_id: e.subject_id,
             outcome: e.outcome,
             detail: e.detail,
+        }
+    }
+}
+
+/// Form or header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum PlacementDto {
+    /// Form field (POST body; query for GET).
+    Form,
+    /// Authorization header.
+    Header,
+}
+
+impl From<Placement> for PlacementDto {
+    fn from(p: Placement) -> Self {
+        match p {
+            Placement::Form => PlacementDto::Form,
+            Placement::Header => PlacementDto::Header,
+        }
+    }
+}
+
+impl From<PlacementDto> for Placement {
+    fn from(p: PlacementDto) -> Self {
+        match p {
+            PlacementDto::Form => Placement::Form,
+            PlacementDto::Header => Placement::Header,
+        }
+    }
+}
+
+/// A URL token (never its value).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UrlTokenDto {
+    /// Id.
+    pub id: String,
+    /// Normalized prefix.
+    pub prefix: String,
+    /// Key.
+    pub key: String,
+    /// Placement.
+    pub placement: PlacementDto,
+    /// Asks permission.
+    pub requires_permission: bool,
+    /// Value asked at use time.
+    pub prompt: bool,
+    /// `own` or `received`.
+    pub origin: String,
+    /// Whether the value may be replaced/viewed (false for received tokens).
+    pub viewable: bool,
+    /// Why a header token will be ignored.
+    pub warning: Option<String>,
+    /// When last changed (Unix seconds).
+    #[ts(type = "number")]
+    pub updated_at: i64,
+}
+
+impl From<UrlToken> for UrlTokenDto {
+    fn from(t: UrlToken) -> Self {
+        UrlTokenDto {
+            warning: t.header_warning(),
+            id: t.id,
+            prefix: t.prefix,
+            key: t.key,
+            placement: t.placement.into(),
+            requires_permission: t.requires_permission,
+            prompt: t.prompt,
+            origin: t.origin,
+            viewable: t.viewable,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A saved token and its warnings.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SavedTokenDto {
+    /// The token.
+    pub token: UrlTokenDto,
+    /// Warnings (plain http, ignored header key).
+    pub warnings: Vec<String>,
+}
+
+impl From<Saved> for SavedTokenDto {
+    fn from(s: Saved) -> Self {
+        SavedTokenDto {
+            token: s.token.into(),
+            warnings: s.warnings,
+        }
+    }
+}
+
+/// A new token from the UI. The value travels into the backend only.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TokenInputDto {
+    /// URL prefix.
+    pub prefix: String,
+    /// Key.
+    pub key: String,
+    /// Placement.
+    pub placement: PlacementDto,
+    /// Ask permission.
+    pub requires_permission: bool,
+    /// Ask the value at use time.
+    pub prompt: bool,
+    /// The value (null for prompt tokens).
+    pub value: Option<String>,
+}
+
+impl std::fmt::Debug for TokenInputDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenInputDto")
+            .field("prefix", &self.prefix)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenInputDto {
+    /// Into the core's input.
+    pub fn into_new(self) -> Result<NewToken, IpcError> {
+        Ok(NewToken {
+            prefix: self.prefix,
+            key: self.key,
+            placement: self.placement.into(),
+            requires_permission: self.requires_permission,
+            prompt: self.prompt,
+            value: self.value.map(SecretValue::new),
+        })
+    }
+}
+
+/// A change from the UI; null fields stay as they are.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TokenEditDto {
+    /// New prefix.
+    pub prefix: Option<String>,
+    /// New key.
+    pub key: Option<String>,
+    /// New placement.
+    pub placement: Option<PlacementDto>,
+    /// New flag.
+    pub requires_permission: Option<bool>,
+    /// New flag.
+    pub prompt: Option<bool>,
+    /// Replacement value.
+    pub value: Option<String>,
+}
+
+impl std::fmt::Debug for TokenEditDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenEditDto")
+            .field("prefix", &self.prefix)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenEditDto {
+    /// Into the core's edit.
+    pub fn into_edit(self) -> TokenEdit {
+        TokenEdit {
+            prefix: self.prefix,
+            key: self.key,
+            placement: self.placement.map(Into::into),
+            requires_permission: self.requires_permission,
+            prompt: self.prompt,
+            value: self.value.map(SecretValue::new),
+        }
+    }
+}
+
+/// One line of a match report.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MatchLineDto {
+    /// Token id.
+    pub token_id: String,
+    /// Prefix.
+    pub prefix: String,
+    /// Key.
+    pub key: String,
+    /// authorization_basic, authorization_bearer, form_body, query; null when ignored.
+    pub attached: Option<String>,
+    /// Why ignored.
+    pub reason: Option<String>,
+    /// Permission will be asked first.
+    pub asks_permission: bool,
+    /// The value will be asked at use time.
+    pub prompt: bool,
+}
+
+/// What a request would carry.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MatchReportDto {
+    /// The URL as parsed (host in punycode).
+    pub url: String,
+    /// Method.
+    pub method: String,
+    /// Form tokens go to the query (GET).
+    pub form_in_query: bool,
+    /// Attached.
+    pub attached: Vec<MatchLineDto>,
+    /// Ignored.
+    pub ignored: Vec<MatchLineDto>,
+}
+
+fn attached_name(a: Option<lanyard_core::urltokens::decorate::Attached>) -> Option<String> {
+    a.and_then(|a| serde_json::to_value(a).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+}
+
+impl From<MatchReport> for MatchReportDto {
+    fn from(r: MatchReport) -> Self {
+        MatchReportDto {
+            url: r.url,
+            method: r.method,
+            form_in_query: r.form_in_query,
+            attached: r
+                .attached
+                .into_iter()
+                .map(|a| MatchLineDto {
+                    token_id: a.line.token_id,
+                    prefix: a.line.prefix,
+                    key: a.line.key,
+                    attached: attached_name(a.line.attached),
+                    reason: a.line.reason,
+                    asks_permission: a.asks_permission,
+                    prompt: a.prompt,
+                })
+                .collect(),
+            ignored: r
+                .ignored
+                .into_iter()
+                .map(|i| MatchLineDto {
+                    token_id: i.token_id,
+                    prefix: i.prefix,
+                    key: i.key,
+                    attached: None,
+                    reason: i.reason,
+                    asks_permission: false,
+                    prompt: false,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A stored "Accept all".
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DecisionDto {
+    /// Id.
+    pub id: String,
+    /// Token id.
+    pub token_id: String,
+    /// Prefix.
+    pub prefix: String,
+    /// Key.
+    pub key: String,
+    /// The URL it was given for.
+    pub url: Option<String>,
+    /// When (Unix seconds).
+    #[ts(type = "number")]
+    pub decided_at: i64,
+}
+
+impl From<Decision> for DecisionDto {
+    fn from(d: Decision) -> Self {
+        DecisionDto {
+            id: d.id,
+            token_id: d.token_id,
+            prefix: d.prefix,
+            key: d.key,
+            url: d.url,
+            decided_at: d.decided_at,
         }
     }
 }

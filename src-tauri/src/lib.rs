@@ -13,6 +13,7 @@ pub mod commands;
 pub mod deep_link;
 pub mod dto;
 pub mod oauth;
+pub mod prompter;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
@@ -28,6 +29,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
     builder
         .manage(state)
         .manage(oauth::Waiting::default())
+        .manage(prompter::Pending::default())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::providers_list,
@@ -45,6 +47,14 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::link_add,
             commands::link_remove,
             commands::audit_list,
+            commands::tokens_list,
+            commands::token_add,
+            commands::token_edit,
+            commands::token_remove,
+            commands::token_match,
+            commands::decisions_list,
+            commands::decision_revoke,
+            commands::prompt_answer,
         ])
         .on_window_event(window::on_window_event)
 }

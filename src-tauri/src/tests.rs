@@ -212,6 +212,64 @@ fn connect_and_cancel_through_commands() {
 }
 
 #[test]
+fn a_permission_question_goes_to_the_window_and_its_answer_comes_back() {
+    use lanyard_core::secrets::SecretValue;
+    use lanyard_core::urltokens::permission::resolve;
+    use lanyard_core::urltokens::tokens::{add, NewToken};
+    use lanyard_core::urltokens::Placement;
+    use tauri::Manager;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    tauri::async_runtime::block_on(add(
+        &lanyard,
+        NewToken {
+            prefix: "https://api.example.com".into(),
+            key: "token".into(),
+            placement: Placement::Header,
+            requires_permission: true,
+            prompt: false,
+            value: Some(SecretValue::new("CANARY-bearer")),
+        },
+    ))
+    .expect("token");
+    let (app, window) = app_with(AppState::with(lanyard.clone()));
+    let pending = app.state::<crate::prompter::Pending>().inner().clone();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (sink, answerer) = (seen.clone(), pending.clone());
+    app.listen(crate::prompter::EVENT, move |event| {
+        let payload = event.payload().to_string();
+        let request: serde_json::Value = serde_json::from_str(&payload).expect("json");
+        let id = request["id"].as_str().expect("id").to_string();
+        sink.lock().expect("lock").push(payload);
+        let reply =
+            serde_json::from_value(serde_json::json!({ "kind": "permission", "answer": "accept" }))
+                .expect("reply");
+        assert!(answerer.answer(&id, reply));
+    });
+    let prompter = crate::prompter::DesktopPrompter::new(app.handle().clone(), pending);
+    let url = lanyard_core::urltokens::prefix::parse_request_url("https://api.example.com/x")
+        .expect("url");
+    let decoration =
+        tauri::async_runtime::block_on(resolve(&lanyard, "GET", &url, &prompter)).expect("resolve");
+    assert_eq!(
+        decoration.authorization.expect("auth").expose(),
+        "Bearer CANARY-bearer"
+    );
+    let payloads = seen.lock().expect("lock").clone();
+    assert_eq!(payloads.len(), 1);
+    assert!(payloads[0].contains("\"origin\":\"https://api.example.com:443\""));
+    assert!(!payloads[0].contains("CANARY"), "a value reached the UI");
+    let err = invoke(
+        &window,
+        "prompt_answer",
+        serde_json::json!({ "id": "nope", "reply": { "kind": "permission", "answer": "deny" } }),
+    )
+    .expect_err("nothing waits");
+    assert_eq!(err["code"], "not_found");
+}
+
+#[test]
 fn error_json_shape_is_pinned() {
     let err = crate::dto::IpcError::from(lanyard_core::Error::NotFound("no such channel".into()));
     assert_eq!(
