@@ -66,15 +66,19 @@ impl Index {
         let Some(mut node) = self.origins.get(&origin) else {
             return vec![];
         };
-        let mut found: Vec<Arc<UrlToken>> = node.tokens.clone();
+        let mut found: Vec<Arc<UrlToken>> = Vec::new();
+        let mut take = |node: &Node| {
+            for token in &node.tokens {
+                found.retain(|t| t.key != token.key);
+                found.push(token.clone());
+            }
+        };
+        take(node);
         for segment in segments_of(url) {
             match node.children.get(&segment) {
                 Some(child) => {
                     node = child;
-                    for token in &node.tokens {
-                        found.retain(|t| t.key != token.key);
-                        found.push(token.clone());
-                    }
+                    take(node);
                 }
                 None => break,
             }
