@@ -70,6 +70,8 @@ enum Command {
     /// Stored permission decisions for URL tokens.
     #[command(subcommand)]
     Permission(commands::token::PermissionCommand),
+    /// Fetch a data URL as a player would and show what came back.
+    Preview(commands::preview::PreviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +108,7 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Audit(a) => commands::broker::audit(&lanyard, out, a).await,
         Command::Token(c) => commands::token::run(&lanyard, out, c).await,
         Command::Permission(c) => commands::token::permission(&lanyard, out, c).await,
+        Command::Preview(a) => commands::preview::run(&lanyard, out, a).await,
     }
 }
 

@@ -61,6 +61,9 @@ pub enum Error {
     /// The channel was disconnected or revoked.
     #[error("{0}")]
     Revoked(String),
+    /// A data request could not be completed (timeout, refused, TLS, too many redirects).
+    #[error("{0}")]
+    RequestFailed(String),
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
@@ -87,6 +90,7 @@ impl Error {
             Error::UnknownPrincipal(_) => "unknown_principal",
             Error::NeedsReauth(_) => "needs_reauth",
             Error::Revoked(_) => "revoked",
+            Error::RequestFailed(_) => "request_failed",
             Error::Internal(_) => "internal",
         }
     }
@@ -110,6 +114,7 @@ impl Error {
         "unknown_principal",
         "needs_reauth",
         "revoked",
+        "request_failed",
         "internal",
     ];
 
@@ -189,6 +194,7 @@ mod tests {
             Error::UnknownPrincipal(String::new()),
             Error::NeedsReauth(String::new()),
             Error::Revoked(String::new()),
+            Error::RequestFailed(String::new()),
             Error::Internal(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();

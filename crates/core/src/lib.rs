@@ -16,6 +16,7 @@
 //! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
 //!   disconnect).
 //! - [`urltokens`]: per-URL credentials: matching, placement, permission, prompts.
+//! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //!
 //! ## Security
@@ -31,6 +32,7 @@ pub mod error;
 pub mod instance;
 pub mod links;
 pub mod oauth;
+pub mod preview;
 pub mod secrets;
 pub mod store;
 pub mod urltokens;

@@ -2,6 +2,7 @@
 
 pub mod broker;
 pub mod channel;
+pub mod preview;
 pub mod provider;
 pub mod status;
 pub mod token;

@@ -17,6 +17,26 @@ pub async fn seed_channel(
     access_expires_at: i64,
     refresh_token: &str,
 ) -> Result<String> {
+    seed_channel_for(
+        l,
+        token_endpoint,
+        access_token,
+        access_expires_at,
+        refresh_token,
+        vec![],
+    )
+    .await
+}
+
+/// [`seed_channel`] for a provider whose access tokens are for `api_base_urls`.
+pub async fn seed_channel_for(
+    l: &Lanyard,
+    token_endpoint: &str,
+    access_token: &str,
+    access_expires_at: i64,
+    refresh_token: &str,
+    api_base_urls: Vec<String>,
+) -> Result<String> {
     let now = l.clock().now();
     let provider_id = format!("seed-{}", uuid::Uuid::new_v4().simple());
     l.store()
@@ -36,7 +56,7 @@ pub async fn seed_channel(
             client_id: Some("seed-client".into()),
             has_client_secret: false,
             redirect_style: RedirectStyle::DeepLink,
-            api_base_urls: vec![],
+            api_base_urls,
             forced_reauth_seconds: None,
             iss_parameter_supported: false,
             created_at: now,

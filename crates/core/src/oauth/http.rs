@@ -18,11 +18,16 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// Builds the provider client.
 pub fn client() -> Result<reqwest::Client> {
+    client_with(Duration::from_secs(10), Duration::from_secs(30))
+}
+
+/// A client with the given timeouts (no redirects, no Referer, extra CAs).
+pub fn client_with(connect: Duration, total: Duration) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
+        .connect_timeout(connect)
+        .timeout(total)
         .user_agent(concat!("Lanyard/", env!("CARGO_PKG_VERSION")))
         .use_rustls_tls()
         .https_only(false);

@@ -1,0 +1,786 @@
+//! Preview: fetch a data URL exactly as a player would — with the license's grant for the
+//! channel whose API covers the URL, plus the matching URL tokens — and report what came
+//! back and exactly which credentials went where (never a value).
+//!
+//! Redirects are followed by hand (at most [`MAX_HOPS`]): matching is re-run at every hop,
+//! credentials only ever go to the first request's origin, a 307/308 body that carried
+//! form tokens is never re-sent to another origin, and an https → http hop carries nothing.
+
+pub mod body;
+mod once;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use url::Url;
+
+use crate::broker::grant::issue_grant;
+use crate::broker::players::LICENSE;
+use crate::error::{Error, Result};
+use crate::instance::Lanyard;
+use crate::oauth::endpoint::is_loopback;
+use crate::oauth::http::{client_with, describe};
+use crate::secrets::SecretValue;
+use crate::urltokens::decorate::{encode_form, Attached};
+use crate::urltokens::permission::{resolve, Prompter};
+use crate::urltokens::prefix::{origin_of, parse_prefix, parse_request_url, segments_of};
+
+pub use body::Body;
+
+/// The most redirects followed.
+pub const MAX_HOPS: usize = 5;
+/// Default response size cap.
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// What to fetch.
+#[derive(Debug, Clone, Default)]
+pub struct PreviewRequest {
+    /// The URL.
+    pub url: String,
+    /// The method (GET when empty).
+    pub method: String,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// A body.
+    pub body: Option<Vec<u8>>,
+    /// Use this channel (else the one whose API base covers the URL).
+    pub channel: Option<String>,
+}
+
+/// Limits.
+#[derive(Debug, Clone, Copy)]
+pub struct PreviewOptions {
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Total timeout per request.
+    pub timeout: Duration,
+    /// Response body cap.
+    pub max_body: usize,
+}
+
+impl Default for PreviewOptions {
+    fn default() -> Self {
+        PreviewOptions {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body: MAX_BODY,
+        }
+    }
+}
+
+/// One credential on one hop.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialUse {
+    /// `channel` or `url_token`.
+    pub source: &'static str,
+    /// Channel or token id.
+    pub id: String,
+    /// The token key (URL tokens).
+    pub key: Option<String>,
+    /// Where it went.
+    pub placement: String,
+}
+
+/// Something that matched but was not sent, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotSent {
+    /// `channel`, `url_token` or `header`.
+    pub source: &'static str,
+    /// Id (or header name).
+    pub id: String,
+    /// Token key.
+    pub key: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// One request of the chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hop {
+    /// Method.
+    pub method: String,
+    /// URL as sent (token values in the query redacted).
+    pub url: String,
+    /// Status.
+    pub status: u16,
+    /// Credentials it carried.
+    pub credentials: Vec<CredentialUse>,
+    /// What it did not carry.
+    pub not_sent: Vec<NotSent>,
+}
+
+/// The channel used (or why not).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelUse {
+    /// The channel.
+    pub channel_id: String,
+    /// Its account.
+    pub account_label: String,
+    /// The grant expiry, when one was issued.
+    pub grant_expires_at: Option<i64>,
+    /// The problem, when none was issued.
+    pub error: Option<Problem>,
+}
+
+/// An error as reported inside a preview (`{ code, message }`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Stable code.
+    pub code: String,
+    /// Plain words.
+    pub message: String,
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        Problem {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Timings of the first hop and the whole preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timings {
+    /// DNS + TCP connect to the first origin, measured separately (ms).
+    pub connect_ms: Option<f64>,
+    /// Request sent → response headers, first hop (ms).
+    pub ttfb_ms: f64,
+    /// Everything, all hops and the body (ms).
+    pub total_ms: f64,
+}
+
+/// The request as sent (first hop), credentials redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentRequest {
+    /// Method.
+    pub method: String,
+    /// URL (token values redacted).
+    pub url: String,
+    /// Headers (`Authorization` redacted).
+    pub headers: Vec<(String, String)>,
+    /// Body (token values redacted), if text.
+    pub body: Option<String>,
+}
+
+/// The preview report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Final status.
+    pub status: u16,
+    /// Final response headers.
+    pub headers: Vec<(String, String)>,
+    /// Final body.
+    pub body: Body,
+    /// Size read (bytes).
+    pub size: u64,
+    /// The body was cut at the cap.
+    pub truncated: bool,
+    /// Every hop.
+    pub hops: Vec<Hop>,
+    /// The channel.
+    pub channel: Option<ChannelUse>,
+    /// Timings.
+    pub timings: Timings,
+    /// The first request as sent.
+    pub request: SentRequest,
+    /// Notes (form tokens moved to the query of a GET, redirects stopped, …).
+    pub notes: Vec<String>,
+}
+
+fn covers(base: &str, url: &Url) -> bool {
+    let Ok(prefix) = parse_prefix(base) else {
+        return false;
+    };
+    origin_of(url).as_deref() == Some(prefix.origin.as_str())
+        && segments_of(url).starts_with(&prefix.segments)
+}
+
+/// Finds the channel for a URL: the one named, else the one whose provider's API base
+/// covers it.
+async fn channel_for(
+    l: &Lanyard,
+    url: &Url,
+    wanted: Option<&str>,
+) -> Result<Option<(String, String, Vec<String>)>> {
+    let channels = l.store().channels().await?;
+    if let Some(id) = wanted {
+        let c = channels
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Error::NotFound(format!("no channel with id {id:?}")))?;
+        let bases = l.store().provider(&c.provider_id).await?.api_base_urls;
+        return Ok(Some((c.id, c.account_label, bases)));
+    }
+    for c in channels {
+        let bases = l.store().provider(&c.provider_id).await?.api_base_urls;
+        if bases.iter().any(|b| covers(b, url)) {
+            return Ok(Some((c.id, c.account_label, bases)));
+        }
+    }
+    Ok(None)
+}
+
+fn check_headers(headers: &[(String, String)]) -> Result<()> {
+    for (name, value) in headers {
+        let valid_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !valid_name {
+            return Err(Error::invalid(format!(
+                "{name:?} is not a valid header name"
+            )));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(Error::invalid(format!(
+                "the value of header {name} contains control characters"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn sensitive(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "authorization" | "cookie" | "proxy-authorization"
+    )
+}
+
+/// Fetches a URL as a player would and reports.
+pub async fn preview(
+    l: &Lanyard,
+    request: PreviewRequest,
+    prompter: &dyn Prompter,
+    options: PreviewOptions,
+) -> Result<Report> {
+    let started = Instant::now();
+    let first = parse_request_url(&request.url)?;
+    if first.scheme() == "http" && !is_loopback(&first) {
+        return Err(Error::invalid(
+            "previews use https (plain http only for 127.0.0.1, ::1 or localhost)",
+        ));
+    }
+    check_headers(&request.headers)?;
+    let method = if request.method.trim().is_empty() {
+        "GET".to_string()
+    } else {
+        request.method.trim().to_ascii_uppercase()
+    };
+    if !method.bytes().all(|b| b.is_ascii_uppercase()) || method.len() > 16 {
+        return Err(Error::invalid(format!("{method:?} is not an HTTP method")));
+    }
+    let client = if options.connect_timeout == Duration::from_secs(10)
+        && options.timeout == Duration::from_secs(30)
+    {
+        l.http().clone()
+    } else {
+        client_with(options.connect_timeout, options.timeout)?
+    };
+    let prompter = once::Once::new(prompter);
+    let first_origin = origin_of(&first).unwrap_or_default();
+
+    // The channel and its grant (license principal), as a player would get it.
+    let mut channel_use = None;
+    let mut grant_token: Option<(String, SecretValue, Vec<String>)> = None;
+    if let Some((id, label, bases)) = channel_for(l, &first, request.channel.as_deref()).await? {
+        match issue_grant(l, LICENSE, &id).await {
+            Ok(g) => {
+                channel_use = Some(ChannelUse {
+                    channel_id: id.clone(),
+                    account_label: label,
+                    grant_expires_at: Some(g.expires_at),
+                    error: None,
+                });
+                grant_token = Some((id, SecretValue::new(g.access_token), bases));
+            }
+            Err(err) => {
+                let err = match err {
+                    Error::NeedsReauth(m) => Error::NeedsReauth(format!(
+                        "{m}. Re-authorize it on the Channels page or with `lanyard channel reauth {id}`"
+                    )),
+                    other => other,
+                };
+                channel_use = Some(ChannelUse {
+                    channel_id: id,
+                    account_label: label,
+                    grant_expires_at: None,
+                    error: Some(err.into()),
+                });
+            }
+        }
+        let _ = l.broker().flush(l.store()).await;
+    }
+
+    let connect_ms = measure_connect(&first, options.connect_timeout).await;
+    let mut url = first.clone();
+    let mut method = method;
+    let mut body = request.body.clone();
+    let mut hops = Vec::new();
+    let mut notes = Vec::new();
+    let mut sent_request = None;
+    let mut ttfb_ms = 0.0;
+    let mut downgraded = false;
+    loop {
+        let same_origin = origin_of(&url).as_deref() == Some(first_origin.as_str());
+        if url.scheme() == "http" && first.scheme() == "https" {
+            downgraded = true;
+        }
+        let trusted = same_origin && !downgraded;
+        let mut credentials = Vec::new();
+        let mut not_sent = Vec::new();
+        let mut authorization: Option<SecretValue> = None;
+        let mut form: Vec<(String, SecretValue)> = Vec::new();
+        let mut form_keys: Vec<String> = Vec::new();
+
+        if let Some((id, token, bases)) = &grant_token {
+            if trusted && bases.iter().any(|b| covers(b, &url)) {
+                authorization = Some(SecretValue::new(format!("Bearer {}", token.expose())));
+                credentials.push(CredentialUse {
+                    source: "channel",
+                    id: id.clone(),
+                    key: None,
+                    placement: "authorization_bearer".into(),
+                });
+            } else {
+                not_sent.push(NotSent {
+                    source: "channel",
+                    id: id.clone(),
+                    key: None,
+                    reason: cross_reason(trusted, downgraded),
+                });
+            }
+        }
+        if trusted {
+            let decoration = resolve(l, &method, &url, &prompter).await?;
+            if let Some(auth) = decoration.authorization {
+                if authorization.is_some() {
+                    for line in decoration.report.attached.iter().filter(|a| {
+                        matches!(
+                            a.attached,
+                            Some(Attached::AuthorizationBasic | Attached::AuthorizationBearer)
+                        )
+                    }) {
+                        not_sent.push(NotSent {
+                            source: "url_token",
+                            id: line.token_id.clone(),
+                            key: Some(line.key.clone()),
+                            reason: "the channel's grant takes the Authorization header".into(),
+                        });
+                    }
+                } else {
+                    authorization = Some(auth);
+                }
+            }
+            let body_is_form = body.is_none()
+                || request.headers.iter().any(|(k, v)| {
+                    k.eq_ignore_ascii_case("content-type")
+                        && v.to_ascii_lowercase()
+                            .starts_with("application/x-www-form-urlencoded")
+                });
+            for line in decoration.report.attached {
+                let placement = match line.attached {
+                    Some(Attached::AuthorizationBasic) => "authorization_basic",
+                    Some(Attached::AuthorizationBearer) => "authorization_bearer",
+                    Some(Attached::FormBody) => "form_body",
+                    Some(Attached::Query) => "query",
+                    None => continue,
+                };
+                if matches!(
+                    line.attached,
+                    Some(Attached::AuthorizationBasic | Attached::AuthorizationBearer)
+                ) && credentials.iter().any(|c| c.source == "channel")
+                {
+                    continue;
+                }
+                if line.attached == Some(Attached::FormBody) && !body_is_form {
+                    not_sent.push(NotSent {
+                        source: "url_token",
+                        id: line.token_id,
+                        key: Some(line.key),
+                        reason:
+                            "the request body is not a form, so form tokens cannot be added to it"
+                                .into(),
+                    });
+                    continue;
+                }
+                credentials.push(CredentialUse {
+                    source: "url_token",
+                    id: line.token_id,
+                    key: Some(line.key),
+                    placement: placement.into(),
+                });
+            }
+            for line in decoration.report.ignored {
+                not_sent.push(NotSent {
+                    source: "url_token",
+                    id: line.token_id,
+                    key: Some(line.key),
+                    reason: line.reason.unwrap_or_default(),
+                });
+            }
+            if !(body.is_some() && !body_is_form && !decoration.form_in_query) {
+                form_keys = decoration.form.iter().map(|(k, _)| k.clone()).collect();
+                form = decoration.form;
+            }
+            if decoration.form_in_query && !form.is_empty() && hops.is_empty() {
+                notes.push(
+                    "form tokens were sent as query parameters because the request is a GET".into(),
+                );
+            }
+        } else if !hops.is_empty() {
+            notes.push(format!(
+                "no credentials were sent to {}: {}",
+                origin_of(&url).unwrap_or_default(),
+                cross_reason(trusted, downgraded)
+            ));
+        }
+
+        // Build the request.
+        let mut send_url = url.clone();
+        let mut send_body = body.clone();
+        let mut content_type = None;
+        if !form.is_empty() {
+            if method == "GET" || method == "HEAD" {
+                let mut pairs = send_url.query_pairs_mut();
+                for (k, v) in &form {
+                    pairs.append_pair(k, v.expose());
+                }
+            } else {
+                let encoded = encode_form(&form);
+                let mut joined = send_body.take().unwrap_or_default();
+                if !joined.is_empty() {
+                    joined.push(b'&');
+                }
+                joined.extend_from_slice(encoded.expose().as_bytes());
+                send_body = Some(joined);
+                content_type = Some("application/x-www-form-urlencoded");
+            }
+        }
+        let http_method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| Error::invalid("invalid method"))?;
+        let mut builder = client.request(http_method, send_url.clone());
+        let mut echoed_headers = Vec::new();
+        for (k, v) in &request.headers {
+            if sensitive(k) && !trusted {
+                not_sent.push(NotSent {
+                    source: "header",
+                    id: k.clone(),
+                    key: None,
+                    reason: cross_reason(trusted, downgraded),
+                });
+                continue;
+            }
+            if sensitive(k) && authorization.is_some() && k.eq_ignore_ascii_case("authorization") {
+                continue;
+            }
+            builder = builder.header(k.as_str(), v.as_str());
+            echoed_headers.push((
+                k.clone(),
+                if sensitive(k) {
+                    "[redacted]".into()
+                } else {
+                    v.clone()
+                },
+            ));
+        }
+        if let Some(auth) = &authorization {
+            builder = builder.header("Authorization", auth.expose());
+            let scheme = auth.expose().split(' ').next().unwrap_or("").to_string();
+            echoed_headers.push(("Authorization".into(), format!("{scheme} [redacted]")));
+        }
+        if let Some(ct) = content_type {
+            builder = builder.header("Content-Type", ct);
+            echoed_headers.push(("Content-Type".into(), ct.into()));
+        }
+        let body_had_tokens = !(form.is_empty() || method == "GET" || method == "HEAD");
+        if let Some(b) = &send_body {
+            builder = builder.body(b.clone());
+        }
+        let shown_url = redact_url(&send_url, &form_keys);
+        if sent_request.is_none() {
+            sent_request = Some(SentRequest {
+                method: method.clone(),
+                url: shown_url.clone(),
+                headers: echoed_headers,
+                body: send_body
+                    .as_ref()
+                    .map(|b| redact_body(b, if body_had_tokens { &form_keys } else { &[] })),
+            });
+        }
+
+        let t = Instant::now();
+        let response = builder.send().await.map_err(|e| transport_error(&url, e))?;
+        if hops.is_empty() {
+            ttfb_ms = t.elapsed().as_secs_f64() * 1000.0;
+        }
+        let status = response.status();
+        hops.push(Hop {
+            method: method.clone(),
+            url: shown_url,
+            status: status.as_u16(),
+            credentials,
+            not_sent,
+        });
+
+        if status.is_redirection() {
+            if let Some(next) = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|loc| url.join(loc).ok())
+            {
+                if hops.len() > MAX_HOPS {
+                    notes.push(format!("stopped after {MAX_HOPS} redirects"));
+                    return finish(
+                        response,
+                        hops,
+                        channel_use,
+                        connect_ms,
+                        ttfb_ms,
+                        started,
+                        sent_request,
+                        notes,
+                        options,
+                    )
+                    .await;
+                }
+                if !matches!(next.scheme(), "http" | "https")
+                    || parse_request_url(next.as_str()).is_err()
+                {
+                    notes.push("the redirect points somewhere Lanyard does not follow".into());
+                    return finish(
+                        response,
+                        hops,
+                        channel_use,
+                        connect_ms,
+                        ttfb_ms,
+                        started,
+                        sent_request,
+                        notes,
+                        options,
+                    )
+                    .await;
+                }
+                let next_same_origin = origin_of(&next).as_deref() == Some(first_origin.as_str());
+                match status.as_u16() {
+                    307 | 308 => {
+                        if body_had_tokens && !next_same_origin {
+                            notes.push(format!(
+                                "not following the {} to {}: the request body carried URL tokens and would be re-sent to another origin",
+                                status.as_u16(),
+                                origin_of(&next).unwrap_or_default()
+                            ));
+                            return finish(
+                                response,
+                                hops,
+                                channel_use,
+                                connect_ms,
+                                ttfb_ms,
+                                started,
+                                sent_request,
+                                notes,
+                                options,
+                            )
+                            .await;
+                        }
+                    }
+                    303 => {
+                        method = if method == "HEAD" {
+                            method
+                        } else {
+                            "GET".into()
+                        };
+                        body = None;
+                    }
+                    _ => {
+                        if method != "GET" && method != "HEAD" {
+                            method = "GET".into();
+                        }
+                        body = None;
+                    }
+                }
+                url = next;
+                continue;
+            }
+        }
+        return finish(
+            response,
+            hops,
+            channel_use,
+            connect_ms,
+            ttfb_ms,
+            started,
+            sent_request,
+            notes,
+            options,
+        )
+        .await;
+    }
+}
+
+fn cross_reason(trusted: bool, downgraded: bool) -> String {
+    if downgraded {
+        "the redirect went from https to http, so nothing was sent".into()
+    } else if !trusted {
+        "credentials are sent only to the origin of the first request".into()
+    } else {
+        "its API base does not cover this URL".into()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    mut response: reqwest::Response,
+    hops: Vec<Hop>,
+    channel: Option<ChannelUse>,
+    connect_ms: Option<f64>,
+    ttfb_ms: f64,
+    started: Instant,
+    request: Option<SentRequest>,
+    notes: Vec<String>,
+    options: PreviewOptions,
+) -> Result<Report> {
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let announced = response.content_length();
+    let mut bytes = Vec::new();
+    let mut truncated = false;
+    let mut size: u64 = 0;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                size += chunk.len() as u64;
+                let room = options.max_body.saturating_sub(bytes.len());
+                if chunk.len() > room {
+                    bytes.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(Error::RequestFailed(format!(
+                    "the response could not be read: {}",
+                    describe(&e.without_url())
+                )))
+            }
+        }
+    }
+    // The size of the response: what the server announced when it did, else what arrived.
+    let size = announced.unwrap_or(size).max(size);
+    let body = if truncated {
+        body::classify(Some("application/octet-stream"), &bytes)
+    } else {
+        body::classify(content_type.as_deref(), &bytes)
+    };
+    Ok(Report {
+        status,
+        headers,
+        body,
+        size,
+        truncated,
+        hops,
+        channel,
+        timings: Timings {
+            connect_ms,
+            ttfb_ms,
+            total_ms: started.elapsed().as_secs_f64() * 1000.0,
+        },
+        request: request.unwrap_or(SentRequest {
+            method: String::new(),
+            url: String::new(),
+            headers: vec![],
+            body: None,
+        }),
+        notes,
+    })
+}
+
+fn transport_error(url: &Url, e: reqwest::Error) -> Error {
+    let (timeout, connect) = (e.is_timeout(), e.is_connect());
+    let host = url.host_str().unwrap_or("the server");
+    let why = describe(&e.without_url());
+    if timeout {
+        Error::RequestFailed(format!("{host} did not answer in time ({why})"))
+    } else if connect {
+        Error::RequestFailed(format!("could not connect to {host}: {why}"))
+    } else {
+        Error::RequestFailed(format!("the request to {host} failed: {why}"))
+    }
+}
+
+async fn measure_connect(url: &Url, limit: Duration) -> Option<f64> {
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url.port_or_known_default()?;
+    let t = Instant::now();
+    let connect = async {
+        let mut addrs = tokio::net::lookup_host((host.as_str(), port)).await.ok()?;
+        let addr = addrs.next()?;
+        tokio::net::TcpStream::connect(addr).await.ok()
+    };
+    match tokio::time::timeout(limit, connect).await {
+        Ok(Some(_)) => Some(t.elapsed().as_secs_f64() * 1000.0),
+        _ => None,
+    }
+}
+
+fn redact_url(url: &Url, keys: &[String]) -> String {
+    if keys.is_empty() || url.query().is_none() {
+        return url.to_string();
+    }
+    let mut shown = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if keys.iter().any(|key| *key == k) {
+                "[redacted]".to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    shown.query_pairs_mut().clear().extend_pairs(pairs);
+    shown.to_string()
+}
+
+fn redact_body(body: &[u8], keys: &[String]) -> String {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return format!("[{} bytes]", body.len());
+    };
+    if keys.is_empty() {
+        return text.to_string();
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+        let v = if keys.iter().any(|key| *key == k) {
+            "[redacted]".into()
+        } else {
+            v.into_owned()
+        };
+        out.append_pair(&k, &v);
+    }
+    out.finish()
+}
