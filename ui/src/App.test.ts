@@ -47,6 +47,8 @@ describe("App", () => {
     await goTo("#/url-tokens");
     await waitFor(() => expect(heading()).toBe("URL tokens"));
     expect(screen.getByText(/Authorization header/)).toBeTruthy();
+    expect(await screen.findByTestId("tokens-empty")).toBeTruthy();
+    expect(screen.queryByText("Not available in this build yet.")).toBeNull();
 
     await goTo("#/players");
     await waitFor(() => expect(heading()).toBe("Players"));
@@ -102,5 +104,17 @@ describe("App", () => {
       expect(screen.getByTestId("link-notice").textContent).toContain("token offer");
     });
     await waitFor(() => expect(heading()).toBe("Token requests"));
+  });
+
+  it("opens Channels after a sign-in callback without a separate notice", async () => {
+    mockIPC(ipcRoutes(), { shouldMockEvents: true });
+    await goTo("#/settings");
+    render(App);
+    await waitFor(() => expect(heading()).toBe("Settings"));
+    await waitFor(async () => {
+      await emit("deep-link", { outcome: "accepted", kind: "oauth_callback" });
+      expect(heading()).toBe("Channels");
+    });
+    expect(screen.queryByTestId("link-notice")).toBeNull();
   });
 });

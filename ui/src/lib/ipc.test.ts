@@ -9,7 +9,11 @@ import {
   playerAdd,
   playerRemove,
   playersList,
+  promptAnswer,
   status,
+  tokenAdd,
+  tokenEdit,
+  tokenMatch,
   toIpcError,
 } from "./ipc";
 import { makeStatus } from "./test-fixtures";
@@ -108,6 +112,34 @@ describe("players, links and audit wrappers", () => {
       { cmd: "link_add", args: { principalId: "license", channelId: "ch-1" } },
       { cmd: "link_remove", args: { principalId: "pl-1", channelId: "ch-2" } },
       { cmd: "audit_list", args: { channelId: "ch-1", since: 1_700_000_000, limit: 50 } },
+    ]);
+  });
+});
+
+describe("URL token commands", () => {
+  it("send their arguments in camelCase under the expected names", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return null;
+    });
+    const input = {
+      prefix: "https://a.example/",
+      key: "token",
+      placement: "header" as const,
+      requiresPermission: true,
+      prompt: false,
+      value: "v",
+    };
+    await tokenAdd(input);
+    await tokenEdit("tok-1", { ...input, value: null });
+    await tokenMatch("https://a.example/x", "GET");
+    await promptAnswer("q-1", { kind: "permission", answer: "accept_all" });
+    expect(calls).toEqual([
+      { cmd: "token_add", args: { input } },
+      { cmd: "token_edit", args: { id: "tok-1", edit: { ...input, value: null } } },
+      { cmd: "token_match", args: { url: "https://a.example/x", method: "GET" } },
+      { cmd: "prompt_answer", args: { id: "q-1", reply: { kind: "permission", answer: "accept_all" } } },
     ]);
   });
 });

@@ -14,6 +14,14 @@ import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { ProviderInputDto } from "./bindings/ProviderInputDto";
 import type { StatusDto } from "./bindings/StatusDto";
+import type { DecisionDto } from "./bindings/DecisionDto";
+import type { MatchReportDto } from "./bindings/MatchReportDto";
+import type { PromptReplyDto } from "./bindings/PromptReplyDto";
+import type { PromptRequestDto } from "./bindings/PromptRequestDto";
+import type { SavedTokenDto } from "./bindings/SavedTokenDto";
+import type { TokenEditDto } from "./bindings/TokenEditDto";
+import type { TokenInputDto } from "./bindings/TokenInputDto";
+import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { StatusDto } from "./bindings/StatusDto";
@@ -32,6 +40,18 @@ export type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
 export type { PrincipalDto } from "./bindings/PrincipalDto";
 export type { LinkDto } from "./bindings/LinkDto";
 export type { AuditEventDto } from "./bindings/AuditEventDto";
+export type { UrlTokenDto } from "./bindings/UrlTokenDto";
+export type { SavedTokenDto } from "./bindings/SavedTokenDto";
+export type { TokenInputDto } from "./bindings/TokenInputDto";
+export type { TokenEditDto } from "./bindings/TokenEditDto";
+export type { PlacementDto } from "./bindings/PlacementDto";
+export type { MatchReportDto } from "./bindings/MatchReportDto";
+export type { MatchLineDto } from "./bindings/MatchLineDto";
+export type { DecisionDto } from "./bindings/DecisionDto";
+export type { PromptRequestDto } from "./bindings/PromptRequestDto";
+export type { PromptReplyDto } from "./bindings/PromptReplyDto";
+export type { PermissionAnswerDto } from "./bindings/PermissionAnswerDto";
+export type { AskedTokenDto } from "./bindings/AskedTokenDto";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -159,4 +179,49 @@ export interface AuditQuery {
 /** Audit events, newest first (never a token). */
 export function auditList(query: AuditQuery): Promise<AuditEventDto[]> {
   return call<AuditEventDto[]>("audit_list", { ...query });
+}
+
+/** The URL tokens (never their values). */
+export function tokensList(): Promise<UrlTokenDto[]> {
+  return call<UrlTokenDto[]>("tokens_list");
+}
+
+/** Adds a URL token; the value goes to the keyring (null for prompt tokens). */
+export function tokenAdd(input: TokenInputDto): Promise<SavedTokenDto> {
+  return call<SavedTokenDto>("token_add", { input });
+}
+
+/** Changes a URL token; null fields stay as they are, a non-null value replaces the stored one. */
+export function tokenEdit(id: string, edit: TokenEditDto): Promise<SavedTokenDto> {
+  return call<SavedTokenDto>("token_edit", { id, edit });
+}
+
+/** Removes a URL token and its stored value. */
+export function tokenRemove(id: string): Promise<null> {
+  return call<null>("token_remove", { id });
+}
+
+/** What a request to `url` with `method` would carry (nothing is sent). */
+export function tokenMatch(url: string, method: string): Promise<MatchReportDto> {
+  return call<MatchReportDto>("token_match", { url, method });
+}
+
+/** The stored "Accept all" decisions. */
+export function decisionsList(): Promise<DecisionDto[]> {
+  return call<DecisionDto[]>("decisions_list");
+}
+
+/** Forgets an "Accept all": the user is asked again next time. */
+export function decisionRevoke(id: string): Promise<null> {
+  return call<null>("decision_revoke", { id });
+}
+
+/** Answers a `prompt-request`; rejects when the question is no longer waiting (expired). */
+export function promptAnswer(id: string, reply: PromptReplyDto): Promise<null> {
+  return call<null>("prompt_answer", { id, reply });
+}
+
+/** The backend's `prompt-request` event: a question for the user before tokens are sent. */
+export function onPromptRequest(handler: (request: PromptRequestDto) => void): Promise<UnlistenFn> {
+  return listen<PromptRequestDto>("prompt-request", (event) => handler(event.payload));
 }

@@ -1,20 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { noticeFor } from "./links";
+import { actionFor } from "./links";
 
-describe("noticeFor", () => {
+describe("actionFor", () => {
   it("shows a refused link as an error with the backend's message and opens nothing", () => {
-    const notice = noticeFor({
+    const action = actionFor({
       outcome: "refused",
       error: { code: "invalid_input", message: "not a Lanyard link" },
     });
-    expect(notice.tone).toBe("error");
-    expect(notice.text).toContain("not a Lanyard link");
-    expect(notice.route).toBeNull();
+    expect(action.notice?.tone).toBe("error");
+    expect(action.notice?.text).toContain("not a Lanyard link");
+    expect(action.route).toBeNull();
   });
 
   it("routes accepted links to their page", () => {
-    expect(noticeFor({ outcome: "accepted", kind: "offer" }).route).toBe("token-requests");
-    expect(noticeFor({ outcome: "accepted", kind: "oauth_callback" }).route).toBe("channels");
-    expect(noticeFor({ outcome: "accepted", kind: "open_channel" }).route).toBe("channels");
+    expect(actionFor({ outcome: "accepted", kind: "offer" }).route).toBe("token-requests");
+    expect(actionFor({ outcome: "accepted", kind: "oauth_callback" }).route).toBe("channels");
+    expect(actionFor({ outcome: "accepted", kind: "open_channel" }).route).toBe("channels");
+  });
+
+  it("shows no separate notice for a sign-in callback (Channels says Connected itself)", () => {
+    expect(actionFor({ outcome: "accepted", kind: "oauth_callback" }).notice).toBeNull();
+  });
+
+  it("says what happened for the other accepted links", () => {
+    expect(actionFor({ outcome: "accepted", kind: "offer" }).notice?.text).toContain("token offer");
+    expect(actionFor({ outcome: "accepted", kind: "open_channel" }).notice?.tone).toBe("info");
   });
 });

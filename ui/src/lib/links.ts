@@ -7,15 +7,18 @@ import type { RouteId } from "./routes";
 export interface LinkNotice {
   tone: "info" | "error";
   text: string;
-  /** The page to open, if any. */
+}
+
+/** What to do with a link: the notice to show (if any) and the page to open (if any). */
+export interface LinkAction {
+  notice: LinkNotice | null;
   route: RouteId | null;
 }
 
-const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string }> = {
-  oauth_callback: {
-    route: "channels",
-    text: "Your browser returned from a sign-in.",
-  },
+/** A null text means "no separate notice". */
+const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string | null }> = {
+  // The Channels page says "Connected …" itself when the `oauth-result` arrives.
+  oauth_callback: { route: "channels", text: null },
   open_channel: { route: "channels", text: "Opened from a link to a channel." },
   offer: {
     route: "token-requests",
@@ -27,15 +30,17 @@ const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string }> = {
   },
 };
 
-/** Turns a `deep-link` event into a notice for the user. */
-export function noticeFor(event: DeepLinkEvent): LinkNotice {
+/** Turns a `deep-link` event into what the UI does: a notice and/or a page to open. */
+export function actionFor(event: DeepLinkEvent): LinkAction {
   if (event.outcome === "refused") {
     return {
-      tone: "error",
-      text: `A link was refused and nothing was changed: ${event.error.message}`,
+      notice: {
+        tone: "error",
+        text: `A link was refused and nothing was changed: ${event.error.message}`,
+      },
       route: null,
     };
   }
   const { route, text } = ACCEPTED[event.kind];
-  return { tone: "info", text, route };
+  return { notice: text === null ? null : { tone: "info", text }, route };
 }

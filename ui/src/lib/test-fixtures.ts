@@ -4,6 +4,9 @@ import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { StatusDto } from "./bindings/StatusDto";
+import type { DecisionDto } from "./bindings/DecisionDto";
+import type { MatchLineDto } from "./bindings/MatchLineDto";
+import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 
 export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
   return {
@@ -120,6 +123,47 @@ export function makeAuditEvent(overrides: Partial<AuditEventDto> = {}): AuditEve
   };
 }
 
+export function makeToken(overrides: Partial<UrlTokenDto> = {}): UrlTokenDto {
+  return {
+    id: "tok-1",
+    prefix: "https://davinci.example.com/api/",
+    key: "token",
+    placement: "header",
+    requiresPermission: false,
+    prompt: false,
+    origin: "own",
+    viewable: true,
+    warning: null,
+    updatedAt: 1_700_000_400,
+    ...overrides,
+  };
+}
+
+export function makeDecision(overrides: Partial<DecisionDto> = {}): DecisionDto {
+  return {
+    id: "dec-1",
+    tokenId: "tok-1",
+    prefix: "https://davinci.example.com/api/",
+    key: "token",
+    url: "https://davinci.example.com/api/data",
+    decidedAt: 1_700_000_500,
+    ...overrides,
+  };
+}
+
+export function makeMatchLine(overrides: Partial<MatchLineDto> = {}): MatchLineDto {
+  return {
+    tokenId: "tok-1",
+    prefix: "https://davinci.example.com/api/",
+    key: "token",
+    attached: "authorization_bearer",
+    reason: null,
+    asksPermission: false,
+    prompt: false,
+    ...overrides,
+  };
+}
+
 export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 /**
@@ -134,6 +178,8 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     players_list: () => [makeLicense()],
     links_list: () => [],
     audit_list: () => [],
+    tokens_list: () => [],
+    decisions_list: () => [],
   };
   const all = { ...defaults, ...handlers };
   return (cmd: string, args?: unknown): unknown => {

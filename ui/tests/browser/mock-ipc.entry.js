@@ -1,5 +1,6 @@
 // Bundled into an IIFE by settings.browser.mjs and injected with
 // page.addInitScript before the app loads. It stands in for the Tauri runtime.
+import { emit } from "@tauri-apps/api/event";
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 
 mockWindows("main");
@@ -15,3 +16,5 @@ mockIPC(
   // Lets the pages subscribe to backend events (`deep-link`, `oauth-result`) without a runtime.
   { shouldMockEvents: true },
 );
+// Lets the test fire a backend event (e.g. `prompt-request`) at the app.
+window.__LANYARD_TEST_EMIT__ = (event, payload) => emit(event, payload);

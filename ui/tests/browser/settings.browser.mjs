@@ -145,6 +145,50 @@ const PROVIDERS = [
   },
 ];
 
+const DAVINCI = "https://davinci.example.com/api/";
+const REPORTS = "https://reports.example.org/";
+
+const token = (id, prefix, key, placement, extra = {}) => ({
+  id,
+  prefix,
+  key,
+  placement,
+  requiresPermission: false,
+  prompt: false,
+  origin: "own",
+  viewable: true,
+  warning: null,
+  updatedAt: NOW - 3600,
+  ...extra,
+});
+
+const TOKENS = [
+  token("tok-u", DAVINCI, "username", "header", { requiresPermission: true }),
+  token("tok-p", DAVINCI, "password", "header", { prompt: true }),
+  token("tok-f", REPORTS, "apikey", "form"),
+  token("tok-x", REPORTS, "X-Api-Key", "header", {
+    warning: "Only username, password and token are used in a header: X-Api-Key is ignored.",
+  }),
+  token("tok-r", REPORTS, "session", "form", { origin: "received", viewable: false }),
+];
+
+const MATCH_REPORT = {
+  url: "https://davinci.example.com/api/data",
+  method: "POST",
+  formInQuery: false,
+  attached: [
+    { tokenId: "tok-u", prefix: DAVINCI, key: "username", attached: "authorization_basic", reason: null, asksPermission: true, prompt: false },
+    { tokenId: "tok-p", prefix: DAVINCI, key: "password", attached: "authorization_basic", reason: null, asksPermission: false, prompt: true },
+  ],
+  ignored: [
+    { tokenId: "tok-x", prefix: DAVINCI, key: "X-Api-Key", attached: null, reason: "not a supported header key", asksPermission: false, prompt: false },
+  ],
+};
+
+const DECISIONS = [
+  { id: "dec-1", tokenId: "tok-f", prefix: REPORTS, key: "apikey", url: "https://reports.example.org/q", decidedAt: NOW - 86400 },
+];
+
 const MIME = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -285,6 +329,10 @@ async function main() {
           players_list: PLAYERS,
           links_list: LINKS,
           audit_list: AUDIT,
+          tokens_list: TOKENS,
+          decisions_list: DECISIONS,
+          token_match: MATCH_REPORT,
+          prompt_answer: null,
         })};
       `,
     });
@@ -441,6 +489,70 @@ async function main() {
       await page.screenshot({ path: join(resultsDir, "players.png"), fullPage: true });
       await page.setViewportSize({ width: 1000, height: 680 });
       assert(statSync(join(resultsDir, "players.png")).size > 1000, "players screenshot is suspiciously small");
+      await page.getByRole("link", { name: "Settings" }).click();
+      await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
+    });
+
+    await check("URL tokens page shows groups, tests a URL and answers a permission question", async () => {
+      await page.getByRole("link", { name: "URL tokens" }).click();
+      await page.locator("h1", { hasText: "URL tokens" }).waitFor();
+      assertEqual(await page.title(), "URL tokens · Lanyard", "document title");
+      await page.getByTestId("token-group").first().waitFor();
+      assertEqual(await page.getByTestId("token-group").count(), 2, "prefix groups");
+      assertEqual(await page.getByTestId("token").count(), TOKENS.length, "token rows");
+      const headings = await page.getByTestId("token-group").locator("h3").allTextContents();
+      assertEqual(JSON.stringify(headings), JSON.stringify([DAVINCI, REPORTS]), "group headings");
+      const listText = (await page.getByTestId("token-group").nth(1).textContent()) ?? "";
+      assert(listText.includes("Received"), "received badge missing");
+      assert(listText.includes("X-Api-Key is ignored"), "warning missing");
+      assertEqual(await page.getByTestId("decision").count(), 1, "decisions");
+
+      await page.getByLabel("URL to test").fill(MATCH_REPORT.url);
+      await page.getByLabel("Method").selectOption("POST");
+      await page.getByRole("button", { name: "Test", exact: true }).click();
+      await page.getByTestId("match-report").waitFor();
+      assertEqual(await page.getByTestId("match-attached").count(), 2, "attached lines");
+      const attached = (await page.getByTestId("match-attached").nth(0).textContent()) ?? "";
+      assert(attached.includes("Authorization: Basic (user name, with password)"), `attached: ${attached}`);
+      const ignored = (await page.getByTestId("match-ignored").nth(0).textContent()) ?? "";
+      assert(ignored.includes("not a supported header key"), `ignored: ${ignored}`);
+      const match = await page.evaluate(() =>
+        window.__LANYARD_TEST_CALLS__.filter((c) => c.cmd === "token_match").map((c) => c.args),
+      );
+      assertEqual(JSON.stringify(match), JSON.stringify([{ url: MATCH_REPORT.url, method: "POST" }]), "token_match");
+
+      await page.setViewportSize({ width: 1000, height: 1600 });
+      await page.screenshot({ path: join(resultsDir, "url-tokens.png"), fullPage: true });
+      await page.setViewportSize({ width: 1000, height: 680 });
+      assert(statSync(join(resultsDir, "url-tokens.png")).size > 1000, "url-tokens screenshot is suspiciously small");
+
+      await page.evaluate(() =>
+        window.__LANYARD_TEST_EMIT__("prompt-request", {
+          kind: "permission",
+          id: "q-1",
+          origin: "davinci.example.com",
+          url: "https://davinci.example.com/api/data",
+          method: "GET",
+          tokens: [{ tokenId: "tok-u", prefix: "https://davinci.example.com/api/", key: "username" }],
+        }),
+      );
+      const dialog = page.getByRole("dialog");
+      await dialog.waitFor();
+      const question = (await dialog.textContent()) ?? "";
+      assert(question.includes("Send your tokens to davinci.example.com?"), `dialog: ${question}`);
+      assert(question.includes("username"), "token key missing from the question");
+      await page.screenshot({ path: join(resultsDir, "permission-dialog.png") });
+      await dialog.getByRole("button", { name: "Accept all" }).click();
+      await dialog.waitFor({ state: "detached" });
+      const answers = await page.evaluate(() =>
+        window.__LANYARD_TEST_CALLS__.filter((c) => c.cmd === "prompt_answer").map((c) => c.args),
+      );
+      assertEqual(
+        JSON.stringify(answers),
+        JSON.stringify([{ id: "q-1", reply: { kind: "permission", answer: "accept_all" } }]),
+        "prompt_answer",
+      );
+
       await page.getByRole("link", { name: "Settings" }).click();
       await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
     });

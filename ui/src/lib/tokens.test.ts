@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { makeMatchLine, makeToken } from "./test-fixtures";
+import { attachedLabel, fieldForBackendError, groupByPrefix, validateDraft } from "./tokens";
+
+describe("groupByPrefix", () => {
+  it("groups by prefix, sorted, keys sorted within", () => {
+    const groups = groupByPrefix([
+      makeToken({ id: "1", prefix: "https://b.example/", key: "z" }),
+      makeToken({ id: "2", prefix: "https://a.example/", key: "token" }),
+      makeToken({ id: "3", prefix: "https://b.example/", key: "a" }),
+    ]);
+    expect(groups.map((g) => [g.prefix, g.tokens.map((t) => t.key)])).toEqual([
+      ["https://a.example/", ["token"]],
+      ["https://b.example/", ["a", "z"]],
+    ]);
+  });
+});
+
+describe("validateDraft", () => {
+  const ok = { prefix: "https://a.example/", key: "token", placement: "form" as const, prompt: false, value: "v" };
+
+  it("accepts a complete draft, and a prompt draft without value", () => {
+    expect(validateDraft(ok)).toEqual({});
+    expect(validateDraft({ ...ok, prompt: true, value: null })).toEqual({});
+  });
+
+  it("flags empty fields, control characters and a ':' in a Basic user name", () => {
+    expect(Object.keys(validateDraft({ ...ok, prefix: " ", key: "", value: "" })).sort()).toEqual([
+      "key",
+      "prefix",
+      "value",
+    ]);
+    expect(validateDraft({ ...ok, prefix: "example.com" }).prefix).toContain("https://");
+    expect(validateDraft({ ...ok, value: "a\u0000b" }).value).toContain("control characters");
+    expect(validateDraft({ ...ok, placement: "header", key: "username", value: "a:b" }).value).toContain(":");
+    expect(validateDraft({ ...ok, placement: "form", key: "username", value: "a:b" })).toEqual({});
+  });
+});
+
+describe("fieldForBackendError", () => {
+  it("maps messages to fields", () => {
+    expect(fieldForBackendError("invalid_input", "a URL prefix must use https")).toBe("prefix");
+    expect(fieldForBackendError("invalid_input", "a token value cannot contain control characters")).toBe(
+      "value",
+    );
+    expect(fieldForBackendError("invalid_input", "a Basic user name cannot contain ':'")).toBe("value");
+    expect(fieldForBackendError("conflict", "exists")).toBe("key");
+    expect(fieldForBackendError("database", "locked")).toBeNull();
+  });
+});
+
+describe("attachedLabel", () => {
+  it("says where each token goes", () => {
+    const user = makeMatchLine({ key: "username", attached: "authorization_basic" });
+    const pass = makeMatchLine({ key: "password", attached: "authorization_basic" });
+    expect(attachedLabel(user, [user, pass])).toBe("Authorization: Basic (user name, with password)");
+    expect(attachedLabel(user, [user])).toBe("Authorization: Basic (user name, without password)");
+    expect(attachedLabel(pass, [user, pass])).toBe("Authorization: Basic (password)");
+    expect(attachedLabel(makeMatchLine(), [])).toBe("Authorization: Bearer");
+    expect(attachedLabel(makeMatchLine({ attached: "form_body" }), [])).toBe("form body field");
+    expect(attachedLabel(makeMatchLine({ attached: "query" }), [])).toBe("query parameter");
+  });
+});

@@ -1,0 +1,113 @@
+// Pure helpers for the URL tokens page and the question dialogs. Values never pass
+// through here: the UI only ever holds a value the user is typing.
+import type { MatchLineDto } from "./bindings/MatchLineDto";
+import type { PlacementDto } from "./bindings/PlacementDto";
+import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+
+export interface TokenGroup {
+  prefix: string;
+  tokens: UrlTokenDto[];
+}
+
+/** Tokens grouped by prefix (prefixes sorted, keys sorted within a prefix). */
+export function groupByPrefix(tokens: readonly UrlTokenDto[]): TokenGroup[] {
+  const groups = new Map<string, UrlTokenDto[]>();
+  for (const token of tokens) {
+    const list = groups.get(token.prefix) ?? [];
+    list.push(token);
+    groups.set(token.prefix, list);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([prefix, list]) => ({
+      prefix,
+      tokens: [...list].sort((a, b) => a.key.localeCompare(b.key)),
+    }));
+}
+
+export function placementLabel(placement: PlacementDto): string {
+  return placement === "header" ? "Header" : "Form field";
+}
+
+export function isReceived(token: UrlTokenDto): boolean {
+  return token.origin === "received";
+}
+
+/** Header keys the backend turns into an Authorization header; any other is ignored. */
+export const HEADER_KEYS: readonly string[] = ["username", "password", "token"];
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+export interface TokenDraft {
+  prefix: string;
+  key: string;
+  placement: PlacementDto;
+  prompt: boolean;
+  /** The value typed, or null when no value field is shown. */
+  value: string | null;
+}
+
+export type FieldErrors = Partial<Record<"prefix" | "key" | "value", string>>;
+
+/** Obvious mistakes only; the backend remains the authority. */
+export function validateDraft(draft: TokenDraft): FieldErrors {
+  const errors: FieldErrors = {};
+  const prefix = draft.prefix.trim();
+  if (prefix === "") errors.prefix = "Enter the URL prefix the token is for, such as https://example.com/api/.";
+  else if (!/^https?:\/\//i.test(prefix)) errors.prefix = "A URL prefix starts with https://.";
+  if (draft.key.trim() === "") errors.key = "Enter the key, such as “username”, “token” or a form field name.";
+  if (!draft.prompt && draft.value !== null) {
+    if (draft.value === "") errors.value = "Enter the value, or turn on “Prompt” to be asked each time.";
+    else if (hasControlCharacters(draft.value))
+      errors.value = "The value cannot contain control characters such as line breaks or tabs.";
+    else if (draft.placement === "header" && draft.key.trim() === "username" && draft.value.includes(":"))
+      errors.value = "A Basic user name cannot contain “:”.";
+  }
+  return errors;
+}
+
+/** Which field a backend `invalid_input`/`conflict` message is about (null: the whole form). */
+export function fieldForBackendError(
+  code: string,
+  message: string,
+): "prefix" | "key" | "value" | null {
+  if (code === "conflict") return "key";
+  if (code !== "invalid_input") return null;
+  if (/prefix|url/i.test(message)) return "prefix";
+  if (/value|user name|password/i.test(message)) return "value";
+  if (/key/i.test(message)) return "key";
+  return null;
+}
+
+/** Where an attached token goes, in words. */
+export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDto[]): string {
+  switch (line.attached) {
+    case "authorization_basic": {
+      if (line.key === "password") return "Authorization: Basic (password)";
+      const withPassword = attached.some(
+        (other) => other.attached === "authorization_basic" && other.key === "password",
+      );
+      return withPassword
+        ? "Authorization: Basic (user name, with password)"
+        : "Authorization: Basic (user name, without password)";
+    }
+    case "authorization_bearer":
+      return "Authorization: Bearer";
+    case "form_body":
+      return "form body field";
+    case "query":
+      return "query parameter";
+    default:
+      return line.attached ?? "not attached";
+  }
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export function formatDate(at: number): string {
+  return dateFormat.format(new Date(at * 1000));
+}

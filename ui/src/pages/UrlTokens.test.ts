@@ -1,0 +1,451 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import type { UrlTokenDto } from "../lib/ipc";
+import {
+  ipcRoutes,
+  makeDecision,
+  makeMatchLine,
+  makeToken,
+  type IpcHandlers,
+} from "../lib/test-fixtures";
+import UrlTokens from "./UrlTokens.svelte";
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+function mockRecording(handlers: IpcHandlers = {}) {
+  const calls: Call[] = [];
+  const routes = ipcRoutes(handlers);
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    return routes(cmd, args);
+  });
+  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
+}
+
+const DAVINCI = "https://davinci.example.com/api/";
+const OTHER = "https://reports.example.org/";
+
+function tokens(): UrlTokenDto[] {
+  return [
+    makeToken({ id: "tok-u", key: "username", placement: "header" }),
+    makeToken({ id: "tok-p", key: "password", placement: "header", prompt: true }),
+    makeToken({
+      id: "tok-f",
+      prefix: OTHER,
+      key: "apikey",
+      placement: "form",
+      requiresPermission: true,
+    }),
+    makeToken({
+      id: "tok-x",
+      prefix: OTHER,
+      key: "X-Api-Key",
+      placement: "header",
+      warning: "Only username, password and token are used in a header: X-Api-Key is ignored.",
+    }),
+    makeToken({
+      id: "tok-r",
+      prefix: OTHER,
+      key: "session",
+      placement: "form",
+      origin: "received",
+      viewable: false,
+    }),
+  ];
+}
+
+function input(label: string | RegExp): HTMLInputElement {
+  return screen.getByLabelText(label) as HTMLInputElement;
+}
+
+async function type(label: string | RegExp, value: string): Promise<void> {
+  await fireEvent.input(input(label), { target: { value } });
+}
+
+describe("URL tokens list", () => {
+  it("groups tokens by prefix with placement, flags and warnings", async () => {
+    mockRecording({ tokens_list: tokens });
+    render(UrlTokens);
+
+    await waitFor(() => expect(screen.getAllByTestId("token-group")).toHaveLength(2));
+    const [davinci, other] = screen.getAllByTestId("token-group") as [HTMLElement, HTMLElement];
+    expect(within(davinci).getByRole("heading").textContent).toBe(DAVINCI);
+    expect(within(other).getByRole("heading").textContent).toBe(OTHER);
+    expect(within(davinci).getAllByTestId("token")).toHaveLength(2);
+    expect(within(other).getAllByTestId("token")).toHaveLength(3);
+
+    const rows = screen.getAllByTestId("token").map((row) => row.textContent ?? "");
+    const row = (key: string) => rows.find((text) => text.includes(key)) ?? "";
+    expect(row("username")).toContain("Header");
+    expect(row("password")).toContain("Asked at use");
+    expect(row("apikey")).toContain("Form field");
+    expect(row("apikey")).toContain("Asks permission");
+    expect(row("session")).toContain("Received");
+    expect(row("X-Api-Key")).toContain("X-Api-Key is ignored");
+    expect(screen.getAllByTestId("token-warning")).toHaveLength(1);
+  });
+
+  it("shows an empty state and a load error with Retry", async () => {
+    let calls = 0;
+    mockRecording({
+      tokens_list: () => {
+        calls += 1;
+        if (calls === 1) throw { code: "database", message: "The database is locked." };
+        return [];
+      },
+    });
+    render(UrlTokens);
+    expect((await screen.findByRole("alert")).textContent).toContain("The database is locked.");
+    await fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(await screen.findByTestId("tokens-empty")).toBeTruthy();
+  });
+
+  it("removing asks first, then calls token_remove", async () => {
+    let list = tokens();
+    const { of } = mockRecording({
+      tokens_list: () => list,
+      token_remove: ({ id }) => {
+        list = list.filter((t) => t.id !== id);
+        return null;
+      },
+    });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+
+    await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
+    let dialog = screen.getByRole("dialog");
+    expect(dialog.textContent).toContain("Remove “apikey”");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Keep token" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(of("token_remove")).toHaveLength(0);
+
+    await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
+    dialog = screen.getByRole("dialog");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Remove token" }));
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(4));
+    expect(of("token_remove").map((c) => c.args)).toEqual([{ id: "tok-f" }]);
+    expect(screen.getByTestId("tokens-notice").textContent).toContain("Removed “apikey”");
+  });
+});
+
+describe("URL token form", () => {
+  it("adds a token with its value and shows the returned warnings", async () => {
+    const { of } = mockRecording({
+      token_add: ({ input: sent }) => {
+        const dto = sent as { prefix: string; key: string };
+        return {
+          token: makeToken({ id: "tok-new", prefix: dto.prefix, key: dto.key }),
+          warnings: ["Plain http is allowed only on this computer (loopback)."],
+        };
+      },
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    const value = input("Value");
+    expect(value.type).toBe("password");
+    expect(value.value).toBe("");
+
+    await type("URL prefix", " http://127.0.0.1:8080/ ");
+    await type("Key", "token");
+    await fireEvent.click(screen.getByLabelText("Header"));
+    await fireEvent.click(screen.getByLabelText("Requires permission"));
+    await type("Value", "s3cret");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+
+    await waitFor(() => expect(of("token_add")).toHaveLength(1));
+    expect(of("token_add")[0]?.args).toEqual({
+      input: {
+        prefix: "http://127.0.0.1:8080/",
+        key: "token",
+        placement: "header",
+        requiresPermission: true,
+        prompt: false,
+        value: "s3cret",
+      },
+    });
+    const notice = await screen.findByTestId("tokens-notice");
+    expect(notice.textContent).toContain("Added “token”");
+    expect(screen.getByTestId("save-warnings").textContent).toContain("Plain http is allowed");
+    // The form is cleared, value included.
+    expect(input("Value").value).toBe("");
+    expect(input("URL prefix").value).toBe("");
+  });
+
+  it("sends a null value for a prompt token and hides the value field", async () => {
+    const { of } = mockRecording({
+      token_add: () => ({ token: makeToken({ prompt: true }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    await type("URL prefix", DAVINCI);
+    await type("Key", "password");
+    await type("Value", "typed before");
+    await fireEvent.click(screen.getByLabelText("Prompt"));
+    expect(screen.queryByLabelText("Value")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+
+    await waitFor(() => expect(of("token_add")).toHaveLength(1));
+    expect(of("token_add")[0]?.args).toEqual({
+      input: {
+        prefix: DAVINCI,
+        key: "password",
+        placement: "form",
+        requiresPermission: false,
+        prompt: true,
+        value: null,
+      },
+    });
+  });
+
+  it("validates obvious mistakes inline without calling the backend", async () => {
+    const { of } = mockRecording();
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    expect(screen.getByText(/Enter the URL prefix/)).toBeTruthy();
+    expect(screen.getByText(/Enter the key/)).toBeTruthy();
+    expect(screen.getByText(/Enter the value/)).toBeTruthy();
+    expect(input("URL prefix").getAttribute("aria-invalid")).toBe("true");
+
+    await type("URL prefix", DAVINCI);
+    await type("Key", "token");
+    await type("Value", "tab\there");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    expect(screen.getAllByRole("alert")).toHaveLength(1);
+    expect(screen.getByRole("alert").textContent).toContain("control characters");
+    expect(of("token_add")).toHaveLength(0);
+  });
+
+  it("warns while typing a header key that would be ignored", async () => {
+    mockRecording();
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+    await type("Key", "X-Api-Key");
+    expect(screen.queryByTestId("header-key-hint")).toBeNull();
+    await fireEvent.click(screen.getByLabelText("Header"));
+    expect(screen.getByTestId("header-key-hint").textContent).toContain("would be ignored");
+  });
+
+  it("shows the backend's invalid_input and conflict messages inline", async () => {
+    let attempt = 0;
+    mockRecording({
+      token_add: () => {
+        attempt += 1;
+        if (attempt === 1) {
+          throw { code: "invalid_input", message: "a URL prefix must use https (http only on loopback)" };
+        }
+        throw { code: "conflict", message: "a token with this prefix and key already exists" };
+      },
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    await type("URL prefix", "http://example.com/");
+    await type("Key", "token");
+    await type("Value", "v");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    const prefixError = await screen.findByRole("alert");
+    expect(prefixError.id).toBe("token-prefix-error");
+    expect(prefixError.textContent).toContain("must use https");
+    // What was typed stays.
+    expect(input("URL prefix").value).toBe("http://example.com/");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    await waitFor(() => expect(screen.getByRole("alert").id).toBe("token-key-error"));
+    expect(screen.getByRole("alert").textContent).toContain("already exists");
+  });
+
+  it("edits without replacing the value: value null and only changed fields", async () => {
+    const { of } = mockRecording({
+      tokens_list: tokens,
+      token_edit: ({ id }) => ({ token: makeToken({ id: String(id), key: "user" }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+
+    await fireEvent.click(screen.getByRole("button", { name: `Edit username for ${DAVINCI}` }));
+    expect(input("URL prefix").value).toBe(DAVINCI);
+    expect(input("Key").value).toBe("username");
+    expect((screen.getByLabelText("Header") as HTMLInputElement).checked).toBe(true);
+    // The current value is never shown: there is no value field until "Replace value".
+    expect(screen.queryByLabelText(/value/i)).toBeNull();
+    expect(screen.getByRole("button", { name: "Replace value" })).toBeTruthy();
+
+    await fireEvent.click(screen.getByLabelText("Requires permission"));
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(of("token_edit")).toHaveLength(1));
+    expect(of("token_edit")[0]?.args).toEqual({
+      id: "tok-u",
+      edit: {
+        prefix: null,
+        key: null,
+        placement: null,
+        requiresPermission: true,
+        prompt: null,
+        value: null,
+      },
+    });
+    expect((await screen.findByTestId("tokens-notice")).textContent).toContain("Saved");
+  });
+
+  it("Replace value reveals an empty password field and sends the new value", async () => {
+    const { of } = mockRecording({
+      tokens_list: tokens,
+      token_edit: ({ id }) => ({ token: makeToken({ id: String(id) }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+
+    await fireEvent.click(screen.getByRole("button", { name: `Edit username for ${DAVINCI}` }));
+    await fireEvent.click(screen.getByRole("button", { name: "Replace value" }));
+    const value = input("New value");
+    expect(value.type).toBe("password");
+    expect(value.value).toBe("");
+    await type("New value", "ada");
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(of("token_edit")).toHaveLength(1));
+    expect(of("token_edit")[0]?.args).toMatchObject({ id: "tok-u", edit: { value: "ada" } });
+  });
+
+  it("a received token has no value field and a read-only prefix and placement", async () => {
+    const { of } = mockRecording({
+      tokens_list: tokens,
+      token_edit: ({ id }) => ({ token: makeToken({ id: String(id) }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+
+    await fireEvent.click(screen.getByRole("button", { name: `Edit session for ${OTHER}` }));
+    const form = screen.getByTestId("token-form");
+    expect(form.textContent).toContain("You received this token");
+    expect(within(form).queryByLabelText(/value/i)).toBeNull();
+    expect(within(form).queryByRole("button", { name: "Replace value" })).toBeNull();
+    expect(form.querySelectorAll('input[type="password"]')).toHaveLength(0);
+    expect(input("URL prefix").readOnly).toBe(true);
+    expect((screen.getByLabelText("Header") as HTMLInputElement).disabled).toBe(true);
+    expect((screen.getByLabelText("Prompt") as HTMLInputElement).disabled).toBe(true);
+
+    await fireEvent.click(screen.getByLabelText("Requires permission"));
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(of("token_edit")).toHaveLength(1));
+    expect(of("token_edit")[0]?.args).toEqual({
+      id: "tok-r",
+      edit: {
+        prefix: null,
+        key: null,
+        placement: null,
+        requiresPermission: true,
+        prompt: null,
+        value: null,
+      },
+    });
+  });
+});
+
+describe("Test a URL", () => {
+  it("passes url and method and renders attached and ignored lines", async () => {
+    const { of } = mockRecording({
+      token_match: ({ url, method }) => ({
+        url: String(url),
+        method: String(method),
+        formInQuery: false,
+        attached: [
+          makeMatchLine({ tokenId: "u", key: "username", attached: "authorization_basic" }),
+          makeMatchLine({
+            tokenId: "p",
+            key: "password",
+            attached: "authorization_basic",
+            prompt: true,
+          }),
+          makeMatchLine({
+            tokenId: "f",
+            key: "apikey",
+            attached: "form_body",
+            asksPermission: true,
+          }),
+        ],
+        ignored: [
+          makeMatchLine({
+            tokenId: "x",
+            key: "X-Api-Key",
+            attached: null,
+            reason: "not a supported header key",
+          }),
+        ],
+      }),
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    await type("URL to test", " https://davinci.example.com/api/data ");
+    await fireEvent.change(screen.getByLabelText("Method"), { target: { value: "POST" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+
+    await waitFor(() => expect(screen.getAllByTestId("match-attached")).toHaveLength(3));
+    expect(of("token_match").map((c) => c.args)).toEqual([
+      { url: "https://davinci.example.com/api/data", method: "POST" },
+    ]);
+    const [user, password, form] = screen.getAllByTestId("match-attached").map((li) => li.textContent ?? "");
+    expect(user).toContain("Authorization: Basic (user name, with password)");
+    expect(password).toContain("Authorization: Basic (password)");
+    expect(password).toContain("Value asked");
+    expect(form).toContain("form body field");
+    expect(form).toContain("Permission asked");
+    const ignored = screen.getAllByTestId("match-ignored");
+    expect(ignored).toHaveLength(1);
+    expect(ignored[0]?.textContent).toContain("not a supported header key");
+  });
+
+  it("says when no token matches, and shows an invalid URL inline", async () => {
+    let attempt = 0;
+    mockRecording({
+      token_match: ({ url, method }) => {
+        attempt += 1;
+        if (attempt === 2) throw { code: "invalid_input", message: "a URL cannot contain user info" };
+        return { url, method, formInQuery: true, attached: [], ignored: [] };
+      },
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    await type("URL to test", "https://nothing.example.net/");
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect((await screen.findByTestId("no-match")).textContent).toContain("No token matches");
+
+    await type("URL to test", "https://a.com@evil.net/");
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("cannot contain user info");
+    expect(screen.queryByTestId("match-report")).toBeNull();
+  });
+});
+
+describe("Permissions", () => {
+  it("lists stored Accept all decisions and revokes one", async () => {
+    let list = [
+      makeDecision(),
+      makeDecision({ id: "dec-2", key: "apikey", prefix: OTHER, url: null }),
+    ];
+    const { of } = mockRecording({
+      decisions_list: () => list,
+      decision_revoke: ({ id }) => {
+        list = list.filter((d) => d.id !== id);
+        return null;
+      },
+    });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("decision")).toHaveLength(2));
+    const first = screen.getAllByTestId("decision")[0]?.textContent ?? "";
+    expect(first).toContain("token");
+    expect(first).toContain(DAVINCI);
+    expect(first).toContain("https://davinci.example.com/api/data");
+
+    await fireEvent.click(screen.getByRole("button", { name: `Revoke apikey for ${OTHER}` }));
+    await waitFor(() => expect(screen.getAllByTestId("decision")).toHaveLength(1));
+    expect(of("decision_revoke").map((c) => c.args)).toEqual([{ id: "dec-2" }]);
+    expect(screen.getByTestId("tokens-notice").textContent).toContain("you will be asked again");
+  });
+});
