@@ -27,6 +27,9 @@ const COMMANDS: &[&str] = &[
     "decisions_list",
     "decision_revoke",
     "prompt_answer",
+    "preview_send",
+    "preview_history",
+    "preview_history_clear",
 ];
 
 fn main() {

@@ -12,6 +12,7 @@ use crate::dto::{
     TokenEditDto, TokenInputDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
+use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::state::AppState;
 
 type Reply<T> = Result<T, IpcError>;
@@ -260,4 +261,42 @@ pub fn prompt_answer(
             message: "that question is no longer waiting".into(),
         })
     }
+}
+
+/// Fetches a data URL as a player would; questions go to the window's dialogs.
+#[tauri::command]
+pub async fn preview_send<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    pending: State<'_, crate::prompter::Pending>,
+    input: PreviewInputDto,
+) -> Reply<PreviewReportDto> {
+    let prompter = crate::prompter::DesktopPrompter::new(app, pending.inner().clone());
+    let report = lanyard_core::preview::preview_and_remember(
+        state.lanyard()?,
+        input.into(),
+        &prompter,
+        Default::default(),
+    )
+    .await?;
+    Ok(report.into())
+}
+
+/// Recent previews (URLs and outcomes only).
+#[tauri::command]
+pub async fn preview_history(state: State<'_, AppState>) -> Reply<Vec<HistoryEntryDto>> {
+    Ok(state
+        .lanyard()?
+        .store()
+        .preview_history()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Forgets recent previews.
+#[tauri::command]
+pub async fn preview_history_clear(state: State<'_, AppState>) -> Reply<()> {
+    Ok(state.lanyard()?.store().clear_preview_history().await?)
 }

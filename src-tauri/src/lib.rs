@@ -13,6 +13,7 @@ pub mod commands;
 pub mod deep_link;
 pub mod dto;
 pub mod oauth;
+pub mod preview_dto;
 pub mod prompter;
 pub mod state;
 #[cfg(desktop)]
@@ -55,6 +56,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::decisions_list,
             commands::decision_revoke,
             commands::prompt_answer,
+            commands::preview_send,
+            commands::preview_history,
+            commands::preview_history_clear,
         ])
         .on_window_event(window::on_window_event)
 }

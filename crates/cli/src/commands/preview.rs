@@ -134,7 +134,7 @@ pub async fn run(l: &Lanyard, out: &Output, a: PreviewArgs) -> Result<()> {
     } else {
         &Terminal
     };
-    let report = preview::preview(l, request, prompter, options).await?;
+    let report = preview::preview_and_remember(l, request, prompter, options).await?;
     out.print(&report, || human(&report));
     Ok(())
 }

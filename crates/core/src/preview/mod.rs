@@ -249,6 +249,49 @@ fn sensitive(name: &str) -> bool {
     )
 }
 
+/// [`preview`], remembered in the history (URL and outcome only).
+pub async fn preview_and_remember(
+    l: &Lanyard,
+    request: PreviewRequest,
+    prompter: &dyn Prompter,
+    options: PreviewOptions,
+) -> Result<Report> {
+    let (method, url) = (
+        request.method.trim().to_ascii_uppercase(),
+        request.url.clone(),
+    );
+    let method = if method.is_empty() {
+        "GET".to_string()
+    } else {
+        method
+    };
+    let result = preview(l, request, prompter, options).await;
+    let now = l.clock().now();
+    let recorded = match &result {
+        Ok(r) => {
+            l.store()
+                .record_preview(
+                    now,
+                    &method,
+                    &url,
+                    Some(r.status),
+                    None,
+                    Some(r.timings.total_ms),
+                )
+                .await
+        }
+        Err(e) => {
+            l.store()
+                .record_preview(now, &method, &url, None, Some(e.code()), None)
+                .await
+        }
+    };
+    if let Err(err) = recorded {
+        tracing::warn!("could not remember the preview: {err}");
+    }
+    result
+}
+
 /// Fetches a URL as a player would and reports.
 pub async fn preview(
     l: &Lanyard,

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod channels;
 pub mod epoch;
+pub mod history;
 pub mod pending;
 pub mod principals;
 pub mod providers;
