@@ -134,7 +134,9 @@ pub async fn run(l: &Lanyard, out: &Output, a: PreviewArgs) -> Result<()> {
     } else {
         &Terminal
     };
-    let report = preview::preview_and_remember(l, request, prompter, options).await?;
+    let result = preview::preview_and_remember(l, request, prompter, options).await;
+    l.broker().flush(l.store()).await?;
+    let report = result?;
     out.print(&report, || human(&report));
     Ok(())
 }

@@ -354,10 +354,10 @@ pub async fn preview(
                 });
             }
         }
-        let _ = l.broker().flush(l.store()).await;
     }
 
-    let connect_ms = measure_connect(&first, options.connect_timeout).await;
+    // Measured on its own connection, concurrently with the request.
+    let connect_probe = tokio::spawn(measure_connect(first.clone(), options.connect_timeout));
     let mut url = first.clone();
     let mut method = method;
     let mut body = request.body.clone();
@@ -581,7 +581,7 @@ pub async fn preview(
                         response,
                         hops,
                         channel_use,
-                        connect_ms,
+                        connect_probe,
                         ttfb_ms,
                         started,
                         sent_request,
@@ -598,7 +598,7 @@ pub async fn preview(
                         response,
                         hops,
                         channel_use,
-                        connect_ms,
+                        connect_probe,
                         ttfb_ms,
                         started,
                         sent_request,
@@ -620,7 +620,7 @@ pub async fn preview(
                                 response,
                                 hops,
                                 channel_use,
-                                connect_ms,
+                                connect_probe,
                                 ttfb_ms,
                                 started,
                                 sent_request,
@@ -653,7 +653,7 @@ pub async fn preview(
             response,
             hops,
             channel_use,
-            connect_ms,
+            connect_probe,
             ttfb_ms,
             started,
             sent_request,
@@ -679,13 +679,14 @@ async fn finish(
     mut response: reqwest::Response,
     hops: Vec<Hop>,
     channel: Option<ChannelUse>,
-    connect_ms: Option<f64>,
+    connect_probe: tokio::task::JoinHandle<Option<f64>>,
     ttfb_ms: f64,
     started: Instant,
     request: Option<SentRequest>,
     notes: Vec<String>,
     options: PreviewOptions,
 ) -> Result<Report> {
+    let connect_ms = connect_probe.await.ok().flatten();
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response
         .headers()
@@ -770,7 +771,7 @@ fn transport_error(url: &Url, e: reqwest::Error) -> Error {
     }
 }
 
-async fn measure_connect(url: &Url, limit: Duration) -> Option<f64> {
+async fn measure_connect(url: Url, limit: Duration) -> Option<f64> {
     let host = url
         .host_str()?
         .trim_start_matches('[')

@@ -1,0 +1,162 @@
+//! The cost of signing: a preview through the engine (channel lookup and grant, URL token
+//! matching and placement, the report) against a bare reqwest GET to the same local
+//! server, in the same run. Prints medians and the difference per request.
+//!
+//! Run: `cargo bench -p lanyard-core --bench preview`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lanyard_core::broker::testing::seed_channel_for;
+use lanyard_core::clock::{Clock, SystemClock};
+use lanyard_core::preview::{preview, PreviewOptions, PreviewRequest};
+use lanyard_core::secrets::{SecretStoreKind, SecretValue, Secrets};
+use lanyard_core::urltokens::permission::{Answer, Fixed};
+use lanyard_core::urltokens::tokens::{add, NewToken};
+use lanyard_core::urltokens::Placement;
+use lanyard_core::{Config, Lanyard};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn server() -> String {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let _ = s.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let Ok(n) = s.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    let body = br#"{"temperature":21.5,"unit":"C"}"#;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if s.write_all(head.as_bytes()).await.is_err()
+                        || s.write_all(body).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let base = server().await;
+        let url = format!("{base}/api/weather?city=geneva");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            secret_store: SecretStoreKind::Memory,
+        };
+        let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
+            .await
+            .expect("open");
+        seed_channel_for(
+            &l,
+            "http://127.0.0.1:9/token",
+            "access",
+            SystemClock.now() + 3600,
+            "refresh",
+            vec![format!("{base}/api/")],
+        )
+        .await
+        .expect("seed");
+        add(
+            &l,
+            NewToken {
+                prefix: format!("{base}/api"),
+                key: "apikey".into(),
+                placement: Placement::Form,
+                requires_permission: false,
+                prompt: false,
+                value: Some(SecretValue::new("k")),
+            },
+        )
+        .await
+        .expect("token");
+        let bare = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        const N: usize = 400;
+        // Warm up both paths (connections, caches).
+        for _ in 0..50 {
+            bare.get(&url)
+                .send()
+                .await
+                .expect("bare")
+                .bytes()
+                .await
+                .expect("body");
+            preview(
+                &l,
+                PreviewRequest {
+                    url: url.clone(),
+                    ..Default::default()
+                },
+                &Fixed(Answer::Deny),
+                PreviewOptions::default(),
+            )
+            .await
+            .expect("preview");
+        }
+        let mut bare_t = Vec::with_capacity(N);
+        let mut engine_t = Vec::with_capacity(N);
+        for _ in 0..N {
+            let t = Instant::now();
+            bare.get(&url)
+                .send()
+                .await
+                .expect("bare")
+                .bytes()
+                .await
+                .expect("body");
+            bare_t.push(t.elapsed());
+            let t = Instant::now();
+            preview(
+                &l,
+                PreviewRequest {
+                    url: url.clone(),
+                    ..Default::default()
+                },
+                &Fixed(Answer::Deny),
+                PreviewOptions::default(),
+            )
+            .await
+            .expect("preview");
+            engine_t.push(t.elapsed());
+        }
+        let (b, e) = (median(bare_t), median(engine_t));
+        println!("== preview signing cost (one run, this machine) ==");
+        println!("bare reqwest GET, median:         {b:?}");
+        println!("preview through the engine, median: {e:?}");
+        println!(
+            "added per request: {:?} ({:.0} %); target ≤ 100 µs or ≤ 5 %, whichever is larger",
+            e.saturating_sub(b),
+            (e.as_secs_f64() / b.as_secs_f64() - 1.0) * 100.0
+        );
+        let _ = l.broker().flush(l.store()).await;
+    });
+}
