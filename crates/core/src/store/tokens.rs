@@ -37,17 +37,18 @@ pub enum Lease {
     Held(TokenState),
 }
 
+const SELECT_STATE: &str = "SELECT status, provider_id, token_generation, \
+    access_token_expires_at, last_refreshed_at, refresh_lease_owner, refresh_lease_until \
+    FROM channel WHERE id = ?";
+
 impl Store {
     /// Reads a channel's token state.
     pub async fn token_state(&self, channel_id: &str) -> Result<TokenState> {
-        let row = sqlx::query(
-            "SELECT status, provider_id, token_generation, access_token_expires_at, \
-             last_refreshed_at, refresh_lease_owner, refresh_lease_until FROM channel WHERE id = ?",
-        )
-        .bind(channel_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
+        let row = sqlx::query(SELECT_STATE)
+            .bind(channel_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
         state(&row)
     }
 
@@ -62,14 +63,11 @@ impl Store {
         alive: impl Fn(&str) -> bool,
     ) -> Result<Lease> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT status, provider_id, token_generation, access_token_expires_at, \
-             last_refreshed_at, refresh_lease_owner, refresh_lease_until FROM channel WHERE id = ?",
-        )
-        .bind(channel_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
+        let row = sqlx::query(SELECT_STATE)
+            .bind(channel_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
         let st = state(&row)?;
         let held = match (&st.lease_owner, st.lease_until) {
             (Some(o), Some(until)) if o != owner && until > now => alive(o),
@@ -92,14 +90,11 @@ impl Store {
 
     /// Reads the token state inside a write transaction.
     pub async fn token_state_in(&self, tx: &mut WriteTx, channel_id: &str) -> Result<TokenState> {
-        let row = sqlx::query(
-            "SELECT status, provider_id, token_generation, access_token_expires_at, \
-             last_refreshed_at, refresh_lease_owner, refresh_lease_until FROM channel WHERE id = ?",
-        )
-        .bind(channel_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
+        let row = sqlx::query(SELECT_STATE)
+            .bind(channel_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| Error::Revoked(format!("channel {channel_id} is disconnected")))?;
         state(&row)
     }
 
