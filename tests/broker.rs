@@ -176,8 +176,10 @@ async fn fifty_concurrent_grants_on_an_expired_token_share_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_racing_on_an_expired_token_refresh_once() {
-    let s = setup(2).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // Long enough that the slower process still finds the refreshed token fresh on a busy
+    // machine; short enough to expire before the race starts.
+    let s = setup(6).await;
+    tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
     let spawn = || {
         lanyard(s.dir.path())
             .args([

@@ -58,7 +58,8 @@ describe("App", () => {
 
     await goTo("#/preview");
     await waitFor(() => expect(heading()).toBe("Preview"));
-    expect(screen.getByText("Not available in this build yet.")).toBeTruthy();
+    expect(screen.queryByText("Not available in this build yet.")).toBeNull();
+    expect(await screen.findByTestId("history-empty")).toBeTruthy();
 
     await goTo("#/no-such-page");
     await waitFor(() => expect(heading()).toBe("Channels"));

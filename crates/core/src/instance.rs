@@ -24,6 +24,7 @@ pub struct Lanyard {
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
     broker: Arc<crate::broker::Broker>,
+    snapshot: Arc<crate::snapshot::SnapshotCache>,
 }
 
 /// What `lanyard status` and the Settings page show.
@@ -76,6 +77,7 @@ impl Lanyard {
             clock,
             http,
             broker: Arc::default(),
+            snapshot: Arc::default(),
         })
     }
 
@@ -102,6 +104,12 @@ impl Lanyard {
     /// This process's broker state (token cache, single-flight locks, audit buffer).
     pub fn broker(&self) -> &crate::broker::Broker {
         &self.broker
+    }
+
+    /// What data requests consult (tokens, decisions, channel API bases), cached per
+    /// process and revalidated by the access epoch.
+    pub async fn snapshot(&self) -> Result<Arc<crate::snapshot::Snapshot>> {
+        self.snapshot.get(&self.store).await
     }
 
     /// The clock.

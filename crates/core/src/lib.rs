@@ -34,6 +34,7 @@ pub mod links;
 pub mod oauth;
 pub mod preview;
 pub mod secrets;
+pub mod snapshot;
 pub mod store;
 pub mod urltokens;
 

@@ -22,6 +22,9 @@ import type { SavedTokenDto } from "./bindings/SavedTokenDto";
 import type { TokenEditDto } from "./bindings/TokenEditDto";
 import type { TokenInputDto } from "./bindings/TokenInputDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+import type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
+import type { PreviewInputDto } from "./bindings/PreviewInputDto";
+import type { PreviewReportDto } from "./bindings/PreviewReportDto";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { StatusDto } from "./bindings/StatusDto";
@@ -52,6 +55,16 @@ export type { PromptRequestDto } from "./bindings/PromptRequestDto";
 export type { PromptReplyDto } from "./bindings/PromptReplyDto";
 export type { PermissionAnswerDto } from "./bindings/PermissionAnswerDto";
 export type { AskedTokenDto } from "./bindings/AskedTokenDto";
+export type { PreviewInputDto } from "./bindings/PreviewInputDto";
+export type { PreviewReportDto } from "./bindings/PreviewReportDto";
+export type { BodyDto } from "./bindings/BodyDto";
+export type { HopDto } from "./bindings/HopDto";
+export type { CredentialUseDto } from "./bindings/CredentialUseDto";
+export type { NotSentDto } from "./bindings/NotSentDto";
+export type { ChannelUseDto } from "./bindings/ChannelUseDto";
+export type { TimingsDto } from "./bindings/TimingsDto";
+export type { SentRequestDto } from "./bindings/SentRequestDto";
+export type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -224,4 +237,22 @@ export function promptAnswer(id: string, reply: PromptReplyDto): Promise<null> {
 /** The backend's `prompt-request` event: a question for the user before tokens are sent. */
 export function onPromptRequest(handler: (request: PromptRequestDto) => void): Promise<UnlistenFn> {
   return listen<PromptRequestDto>("prompt-request", (event) => handler(event.payload));
+}
+
+/**
+ * Sends a request as a player would (channel grant and URL tokens attached, redirects
+ * followed by hand) and reports what came back, with every secret redacted.
+ */
+export function previewSend(input: PreviewInputDto): Promise<PreviewReportDto> {
+  return call<PreviewReportDto>("preview_send", { input });
+}
+
+/** Recent previews, newest first (URLs and outcomes only). */
+export function previewHistory(): Promise<HistoryEntryDto[]> {
+  return call<HistoryEntryDto[]>("preview_history");
+}
+
+/** Forgets the recent previews. */
+export function previewHistoryClear(): Promise<null> {
+  return call<null>("preview_history_clear");
 }

@@ -7,6 +7,8 @@ import type { StatusDto } from "./bindings/StatusDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
 import type { MatchLineDto } from "./bindings/MatchLineDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+import type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
+import type { PreviewReportDto } from "./bindings/PreviewReportDto";
 
 export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
   return {
@@ -164,6 +166,81 @@ export function makeMatchLine(overrides: Partial<MatchLineDto> = {}): MatchLineD
   };
 }
 
+export const PREVIEW_JSON = JSON.stringify({
+  title: "Lobby menu",
+  open: true,
+  items: [
+    { name: "Coffee", price: 2.5, note: null },
+    { name: "Tea", price: 2, note: "green" },
+  ],
+});
+
+/**
+ * A preview of a Graph URL that redirects to a CDN: hop 1 carries the channel grant and a
+ * query token (a Basic token is not sent), hop 2 is on another origin and carries nothing.
+ */
+export function makePreviewReport(overrides: Partial<PreviewReportDto> = {}): PreviewReportDto {
+  return {
+    status: 200,
+    headers: [
+      ["content-type", "application/json"],
+      ["content-length", "140"],
+    ],
+    body: { kind: "json", text: PREVIEW_JSON },
+    size: 140,
+    truncated: false,
+    hops: [
+      {
+        method: "GET",
+        url: "https://graph.microsoft.com/v1.0/sites/menu?apikey=%E2%80%A2%E2%80%A2%E2%80%A2",
+        status: 302,
+        credentials: [
+          { source: "channel", id: "ch-1", key: null, placement: "authorization_bearer" },
+          { source: "url_token", id: "tok-f", key: "apikey", placement: "query" },
+        ],
+        notSent: [
+          {
+            source: "url_token",
+            id: "tok-u",
+            key: "username",
+            reason: "the channel's grant takes the Authorization header",
+          },
+        ],
+      },
+      {
+        method: "GET",
+        url: "https://cdn.example.net/menu.json",
+        status: 200,
+        credentials: [],
+        notSent: [{ source: "channel", id: "ch-1", key: null, reason: "another origin" }],
+      },
+    ],
+    channel: { channelId: "ch-1", accountLabel: "alice@example.com", grantExpiresAt: 1_700_000_900, error: null },
+    timings: { connectMs: 12.4, ttfbMs: 80.2, totalMs: 120.7 },
+    request: {
+      method: "GET",
+      url: "https://graph.microsoft.com/v1.0/sites/menu?apikey=%E2%80%A2%E2%80%A2%E2%80%A2",
+      headers: [["authorization", "Bearer •••"]],
+      body: null,
+    },
+    notes: ["form tokens were sent as query parameters because the request is a GET"],
+    ...overrides,
+  };
+}
+
+export function makeHistoryEntry(overrides: Partial<HistoryEntryDto> = {}): HistoryEntryDto {
+  return {
+    id: 1,
+    at: Math.floor(Date.now() / 1000) - 120,
+    method: "GET",
+    url: "https://graph.microsoft.com/v1.0/sites/menu",
+    status: 200,
+    error: null,
+    totalMs: 120.7,
+    ...overrides,
+  };
+}
+
 export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 /**
@@ -180,6 +257,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     audit_list: () => [],
     tokens_list: () => [],
     decisions_list: () => [],
+    preview_history: () => [],
   };
   const all = { ...defaults, ...handlers };
   return (cmd: string, args?: unknown): unknown => {

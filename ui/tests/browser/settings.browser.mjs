@@ -189,6 +189,64 @@ const DECISIONS = [
   { id: "dec-1", tokenId: "tok-f", prefix: REPORTS, key: "apikey", url: "https://reports.example.org/q", decidedAt: NOW - 86400 },
 ];
 
+const PREVIEW_URL = "https://graph.microsoft.com/v1.0/sites/menu";
+
+const PREVIEW_REPORT = {
+  status: 200,
+  headers: [
+    ["content-type", "application/json"],
+    ["cache-control", "no-store"],
+  ],
+  body: {
+    kind: "json",
+    text: JSON.stringify({
+      title: "Lobby menu",
+      open: true,
+      items: [
+        { name: "Coffee", price: 2.5, note: null },
+        { name: "Tea", price: 2, note: "green" },
+      ],
+    }),
+  },
+  size: 118,
+  truncated: false,
+  hops: [
+    {
+      method: "GET",
+      url: `${PREVIEW_URL}?apikey=%E2%80%A2%E2%80%A2%E2%80%A2`,
+      status: 302,
+      credentials: [
+        { source: "channel", id: "ch-1", key: null, placement: "authorization_bearer" },
+        { source: "url_token", id: "tok-f", key: "apikey", placement: "query" },
+      ],
+      notSent: [
+        { source: "url_token", id: "tok-u", key: "username", reason: "the channel's grant takes the Authorization header" },
+      ],
+    },
+    {
+      method: "GET",
+      url: "https://cdn.example.net/menu.json",
+      status: 200,
+      credentials: [],
+      notSent: [{ source: "channel", id: "ch-1", key: null, reason: "another origin" }],
+    },
+  ],
+  channel: { channelId: "ch-1", accountLabel: "alice@example.com", grantExpiresAt: NOW + 900, error: null },
+  timings: { connectMs: 18.2, ttfbMs: 96.5, totalMs: 141.3 },
+  request: {
+    method: "GET",
+    url: `${PREVIEW_URL}?apikey=%E2%80%A2%E2%80%A2%E2%80%A2`,
+    headers: [["authorization", "Bearer •••"]],
+    body: null,
+  },
+  notes: ["form tokens were sent as query parameters because the request is a GET"],
+};
+
+const PREVIEW_HISTORY = [
+  { id: 2, at: NOW - 120, method: "GET", url: PREVIEW_URL, status: 200, error: null, totalMs: 141.3 },
+  { id: 1, at: NOW - 7200, method: "POST", url: "https://reports.example.org/q", status: null, error: "request_failed", totalMs: null },
+];
+
 const MIME = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -333,6 +391,9 @@ async function main() {
           decisions_list: DECISIONS,
           token_match: MATCH_REPORT,
           prompt_answer: null,
+          preview_send: PREVIEW_REPORT,
+          preview_history: PREVIEW_HISTORY,
+          preview_history_clear: null,
         })};
       `,
     });
@@ -552,6 +613,58 @@ async function main() {
         JSON.stringify([{ id: "q-1", reply: { kind: "permission", answer: "accept_all" } }]),
         "prompt_answer",
       );
+
+      await page.getByRole("link", { name: "Settings" }).click();
+      await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
+    });
+
+    await check("Preview sends on Enter and shows status, JSON tree and credentials", async () => {
+      await page.getByRole("link", { name: "Preview" }).click();
+      await page.locator("h1", { hasText: "Preview" }).waitFor();
+      assertEqual(await page.title(), "Preview · Lanyard", "document title");
+      await page.getByTestId("history-entry").first().waitFor();
+      assertEqual(await page.getByTestId("history-entry").count(), 2, "history entries");
+
+      const url = page.getByLabel("URL", { exact: true });
+      await url.fill(PREVIEW_URL);
+      await url.press("Enter");
+      await page.getByTestId("preview-status").waitFor();
+      assertEqual(await page.getByTestId("preview-status").textContent(), "200", "status");
+      const sends = await page.evaluate(() =>
+        window.__LANYARD_TEST_CALLS__.filter((c) => c.cmd === "preview_send").map((c) => c.args),
+      );
+      assertEqual(
+        JSON.stringify(sends),
+        JSON.stringify([{ input: { url: PREVIEW_URL, method: "GET", headers: [], body: null, channelId: null } }]),
+        "preview_send",
+      );
+
+      const tree = page.getByTestId("json-tree");
+      await tree.waitFor();
+      const treeText = (await tree.textContent()) ?? "";
+      assert(treeText.includes('"Lobby menu"') && treeText.includes("2 items"), `tree: ${treeText}`);
+      await tree.getByRole("button", { name: "Collapse items" }).click();
+      assert(!((await tree.textContent()) ?? "").includes('"Coffee"'), "items did not collapse");
+      await tree.getByRole("button", { name: "Expand items" }).click();
+
+      assertEqual(await page.getByTestId("hop").count(), 2, "hops");
+      const creds = (await page.getByTestId("credential").allTextContents()).map((t) => t.replace(/\s+/g, " ").trim());
+      assertEqual(
+        JSON.stringify(creds),
+        JSON.stringify([
+          "Channel alice@example.com → Authorization: Bearer",
+          "URL token apikey → query parameter",
+        ]),
+        "credentials",
+      );
+      assertEqual(await page.getByTestId("not-sent").count(), 2, "not-sent lines");
+      const bars = await page.getByTestId("timings").locator("rect.fill").count();
+      assertEqual(bars, 3, "timing bars");
+
+      await page.setViewportSize({ width: 1000, height: 1700 });
+      await page.screenshot({ path: join(resultsDir, "preview.png"), fullPage: true });
+      await page.setViewportSize({ width: 1000, height: 680 });
+      assert(statSync(join(resultsDir, "preview.png")).size > 1000, "preview screenshot is suspiciously small");
 
       await page.getByRole("link", { name: "Settings" }).click();
       await page.getByText(STATUS.dataDir, { exact: true }).waitFor();

@@ -204,22 +204,21 @@ async fn channel_for(
     url: &Url,
     wanted: Option<&str>,
 ) -> Result<Option<(String, String, Vec<String>)>> {
-    let channels = l.store().channels().await?;
-    if let Some(id) = wanted {
-        let c = channels
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| Error::NotFound(format!("no channel with id {id:?}")))?;
-        let bases = l.store().provider(&c.provider_id).await?.api_base_urls;
-        return Ok(Some((c.id, c.account_label, bases)));
-    }
-    for c in channels {
-        let bases = l.store().provider(&c.provider_id).await?.api_base_urls;
-        if bases.iter().any(|b| covers(b, url)) {
-            return Ok(Some((c.id, c.account_label, bases)));
-        }
-    }
-    Ok(None)
+    let snapshot = l.snapshot().await?;
+    let found = match wanted {
+        Some(id) => Some(
+            snapshot
+                .channels
+                .iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| Error::NotFound(format!("no channel with id {id:?}")))?,
+        ),
+        None => snapshot
+            .channels
+            .iter()
+            .find(|c| c.bases.iter().any(|b| covers(b, url))),
+    };
+    Ok(found.map(|c| (c.id.clone(), c.label.clone(), c.bases.clone())))
 }
 
 fn check_headers(headers: &[(String, String)]) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The access epoch: 16 bytes in a file next to the database that change after every
-//! committed change that can alter who may use which channel — players, links, channel
-//! status, channels themselves. Any process can cache access decisions and revalidate
+//! committed change that can alter who may use which channel or what a request carries —
+//! players, links, channel status, channels, providers, URL tokens, permission decisions. Any process can cache access decisions and revalidate
 //! them with one `pread` instead of a SQLite query, and still see another process's change
 //! on its very next grant: the writer bumps after its commit returns, the reader reads the
 //! epoch before it reads the database. A torn read can only look like a change (a harmless

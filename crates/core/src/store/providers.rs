@@ -99,7 +99,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Deletes a provider the user added; templates and providers with channels stay.
@@ -133,6 +133,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 }

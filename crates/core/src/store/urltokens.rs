@@ -80,7 +80,7 @@ impl Store {
         .await
         .map_err(|e| conflict(e, t))?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Updates a token's fields.
@@ -102,7 +102,7 @@ impl Store {
         .await
         .map_err(|e| conflict(e, t))?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Deletes a token (its decisions go with it).
@@ -117,7 +117,7 @@ impl Store {
             return Err(Error::NotFound(format!("no URL token with id {id:?}")));
         }
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Ids of tokens with a stored "Accept all".
@@ -144,7 +144,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 
     /// Stored decisions.
@@ -185,6 +185,6 @@ impl Store {
             )));
         }
         tx.commit().await?;
-        Ok(())
+        self.bump_access_epoch()
     }
 }

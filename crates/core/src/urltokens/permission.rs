@@ -11,7 +11,6 @@ use serde::Serialize;
 use url::Url;
 
 use super::decorate::{decorate, Decoration, ReportLine};
-use super::matcher::Index;
 use super::prefix::{origin_of, parse_request_url};
 use super::{value_key, UrlToken};
 use crate::error::Result;
@@ -139,10 +138,6 @@ pub struct MatchLine {
     pub prompt: bool,
 }
 
-async fn index(l: &Lanyard) -> Result<Index> {
-    Ok(Index::build(l.store().url_tokens().await?))
-}
-
 fn asked(t: &UrlToken) -> AskedToken {
     AskedToken {
         token_id: t.id.clone(),
@@ -155,8 +150,9 @@ fn asked(t: &UrlToken) -> AskedToken {
 pub async fn match_url(l: &Lanyard, method: &str, raw_url: &str) -> Result<MatchReport> {
     let url = parse_request_url(raw_url)?;
     let method = checked_method(method)?;
-    let matched = index(l).await?.matching(&url);
-    let accepted = l.store().accepted_tokens().await?;
+    let snapshot = l.snapshot().await?;
+    let matched = snapshot.tokens.matching(&url);
+    let accepted = &snapshot.accepted;
     let with_dummies: Vec<(UrlToken, SecretValue)> = matched
         .iter()
         .map(|t| (t.as_ref().clone(), SecretValue::new("")))
@@ -205,8 +201,9 @@ pub async fn resolve(
     prompter: &dyn Prompter,
 ) -> Result<Decoration> {
     let method = checked_method(method)?;
-    let matched = index(l).await?.matching(url);
-    let accepted = l.store().accepted_tokens().await?;
+    let snapshot = l.snapshot().await?;
+    let matched = snapshot.tokens.matching(url);
+    let accepted = &snapshot.accepted;
     let origin = origin_of(url).unwrap_or_default();
     let mut denied: Vec<ReportLine> = Vec::new();
 

@@ -1,0 +1,111 @@
+// Pure helpers for the Preview page. The backend has already redacted every secret in
+// the report; nothing here ever sees a token value.
+import type { TimingsDto } from "./bindings/TimingsDto";
+
+export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
+export type Method = (typeof METHODS)[number];
+
+export function isMethod(value: string): value is Method {
+  return (METHODS as readonly string[]).includes(value);
+}
+
+/** Whether the body editor is offered for `method`. */
+export function hasBody(method: string): boolean {
+  return method !== "GET" && method !== "HEAD";
+}
+
+export type StatusClass = "info" | "success" | "redirect" | "client" | "server";
+
+export function statusClass(status: number): StatusClass {
+  if (status >= 500) return "server";
+  if (status >= 400) return "client";
+  if (status >= 300) return "redirect";
+  if (status >= 200) return "success";
+  return "info";
+}
+
+/** Where a credential went, in words. */
+export function placementText(placement: string): string {
+  switch (placement) {
+    case "authorization_bearer":
+      return "Authorization: Bearer";
+    case "authorization_basic":
+      return "Authorization: Basic";
+    case "form_body":
+      return "form body field";
+    case "query":
+      return "query parameter";
+    default:
+      return placement;
+  }
+}
+
+export function sourceText(source: string): string {
+  switch (source) {
+    case "channel":
+      return "Channel";
+    case "url_token":
+      return "URL token";
+    case "header":
+      return "Header";
+    default:
+      return source;
+  }
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return "<1 ms";
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  return `${Math.round(ms)} ms`;
+}
+
+export interface TimingRow {
+  label: string;
+  ms: number;
+  /** Bar length, 0–100, relative to the longest measure. */
+  percent: number;
+}
+
+/**
+ * Connect (when measured), time to first byte and total, each as a bar from zero
+ * proportional to the longest. Connect is measured on its own connection, so the
+ * bars are not stacked.
+ */
+export function timingRows(timings: TimingsDto): TimingRow[] {
+  const rows: { label: string; ms: number }[] = [];
+  if (timings.connectMs !== null) rows.push({ label: "Connect", ms: timings.connectMs });
+  rows.push({ label: "First byte", ms: timings.ttfbMs });
+  rows.push({ label: "Total", ms: timings.totalMs });
+  const longest = Math.max(...rows.map((row) => row.ms), 0);
+  return rows.map((row) => ({
+    ...row,
+    percent: longest > 0 ? Math.max(0.5, Math.min(100, (row.ms / longest) * 100)) : 0.5,
+  }));
+}
+
+export interface HeaderRow {
+  name: string;
+  value: string;
+}
+
+/** The rows to send: blank rows are dropped; a value without a name is an error. */
+export function headerPairs(rows: readonly HeaderRow[]): { pairs: [string, string][]; error: string | null } {
+  const pairs: [string, string][] = [];
+  for (const [index, row] of rows.entries()) {
+    const name = row.name.trim();
+    if (name === "") {
+      if (row.value.trim() !== "") {
+        return { pairs: [], error: `Header ${index + 1} has a value but no name.` };
+      }
+      continue;
+    }
+    pairs.push([name, row.value]);
+  }
+  return { pairs, error: null };
+}
