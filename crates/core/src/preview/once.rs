@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::secrets::SecretValue;
 use crate::urltokens::permission::{Answer, Asked, PermissionRequest, Prompter, ValuesRequest};
@@ -11,6 +12,7 @@ pub(super) struct Once<'p> {
     inner: &'p dyn Prompter,
     answers: Mutex<HashMap<String, Answer>>,
     values: Mutex<HashMap<String, String>>,
+    waited: Mutex<Duration>,
 }
 
 impl<'p> Once<'p> {
@@ -19,7 +21,17 @@ impl<'p> Once<'p> {
             inner,
             answers: Mutex::default(),
             values: Mutex::default(),
+            waited: Mutex::default(),
         }
+    }
+
+    /// How long the user took to answer, in total (kept out of the timings).
+    pub(super) fn waited(&self) -> Duration {
+        *self.waited.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn add_wait(&self, since: Instant) {
+        *self.waited.lock().unwrap_or_else(|p| p.into_inner()) += since.elapsed();
     }
 }
 
@@ -42,7 +54,9 @@ impl Prompter for Once<'_> {
             if let Some(answer) = known {
                 return answer;
             }
+            let asked = Instant::now();
             let answer = self.inner.permission(request).await;
+            self.add_wait(asked);
             let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
             for t in &request.tokens {
                 answers.insert(t.token_id.clone(), answer);
@@ -68,7 +82,10 @@ impl Prompter for Once<'_> {
             if known.is_some() {
                 return known;
             }
-            let got = self.inner.values(request).await?;
+            let asked = Instant::now();
+            let got = self.inner.values(request).await;
+            self.add_wait(asked);
+            let got = got?;
             let mut values = self.values.lock().unwrap_or_else(|p| p.into_inner());
             for (t, v) in request.tokens.iter().zip(&got) {
                 values.insert(t.token_id.clone(), v.expose().to_string());
