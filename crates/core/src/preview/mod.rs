@@ -8,10 +8,11 @@
 
 pub mod body;
 mod once;
+mod redact;
+pub mod report;
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use url::Url;
 
 use crate::broker::grant::issue_grant;
@@ -26,6 +27,9 @@ use crate::urltokens::permission::{resolve, Prompter};
 use crate::urltokens::prefix::{origin_of, parse_prefix, parse_request_url, segments_of};
 
 pub use body::Body;
+pub use report::{ChannelUse, CredentialUse, Hop, NotSent, Problem, Report, SentRequest, Timings};
+
+use redact::{redact_body, redact_url};
 
 /// The most redirects followed.
 pub const MAX_HOPS: usize = 5;
@@ -66,127 +70,6 @@ impl Default for PreviewOptions {
             max_body: MAX_BODY,
         }
     }
-}
-
-/// One credential on one hop.
-#[derive(Debug, Clone, Serialize)]
-pub struct CredentialUse {
-    /// `channel` or `url_token`.
-    pub source: &'static str,
-    /// Channel or token id.
-    pub id: String,
-    /// The token key (URL tokens).
-    pub key: Option<String>,
-    /// Where it went.
-    pub placement: String,
-}
-
-/// Something that matched but was not sent, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct NotSent {
-    /// `channel`, `url_token` or `header`.
-    pub source: &'static str,
-    /// Id (or header name).
-    pub id: String,
-    /// Token key.
-    pub key: Option<String>,
-    /// Why.
-    pub reason: String,
-}
-
-/// One request of the chain.
-#[derive(Debug, Clone, Serialize)]
-pub struct Hop {
-    /// Method.
-    pub method: String,
-    /// URL as sent (token values in the query redacted).
-    pub url: String,
-    /// Status.
-    pub status: u16,
-    /// Credentials it carried.
-    pub credentials: Vec<CredentialUse>,
-    /// What it did not carry.
-    pub not_sent: Vec<NotSent>,
-}
-
-/// The channel used (or why not).
-#[derive(Debug, Clone, Serialize)]
-pub struct ChannelUse {
-    /// The channel.
-    pub channel_id: String,
-    /// Its account.
-    pub account_label: String,
-    /// The grant expiry, when one was issued.
-    pub grant_expires_at: Option<i64>,
-    /// The problem, when none was issued.
-    pub error: Option<Problem>,
-}
-
-/// An error as reported inside a preview (`{ code, message }`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Problem {
-    /// Stable code.
-    pub code: String,
-    /// Plain words.
-    pub message: String,
-}
-
-impl From<Error> for Problem {
-    fn from(e: Error) -> Self {
-        Problem {
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }
-    }
-}
-
-/// Timings of the first hop and the whole preview.
-#[derive(Debug, Clone, Serialize)]
-pub struct Timings {
-    /// DNS + TCP connect to the first origin, measured separately (ms).
-    pub connect_ms: Option<f64>,
-    /// Request sent → response headers, first hop (ms).
-    pub ttfb_ms: f64,
-    /// Everything, all hops and the body (ms).
-    pub total_ms: f64,
-}
-
-/// The request as sent (first hop), credentials redacted.
-#[derive(Debug, Clone, Serialize)]
-pub struct SentRequest {
-    /// Method.
-    pub method: String,
-    /// URL (token values redacted).
-    pub url: String,
-    /// Headers (`Authorization` redacted).
-    pub headers: Vec<(String, String)>,
-    /// Body (token values redacted), if text.
-    pub body: Option<String>,
-}
-
-/// The preview report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// Final status.
-    pub status: u16,
-    /// Final response headers.
-    pub headers: Vec<(String, String)>,
-    /// Final body.
-    pub body: Body,
-    /// Size read (bytes).
-    pub size: u64,
-    /// The body was cut at the cap.
-    pub truncated: bool,
-    /// Every hop.
-    pub hops: Vec<Hop>,
-    /// The channel.
-    pub channel: Option<ChannelUse>,
-    /// Timings.
-    pub timings: Timings,
-    /// The first request as sent.
-    pub request: SentRequest,
-    /// Notes (form tokens moved to the query of a GET, redirects stopped, …).
-    pub notes: Vec<String>,
 }
 
 fn covers(base: &str, url: &Url) -> bool {
@@ -787,43 +670,4 @@ async fn measure_connect(url: Url, limit: Duration) -> Option<f64> {
         Ok(Some(_)) => Some(t.elapsed().as_secs_f64() * 1000.0),
         _ => None,
     }
-}
-
-fn redact_url(url: &Url, keys: &[String]) -> String {
-    if keys.is_empty() || url.query().is_none() {
-        return url.to_string();
-    }
-    let mut shown = url.clone();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if keys.iter().any(|key| *key == k) {
-                "[redacted]".to_string()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    shown.query_pairs_mut().clear().extend_pairs(pairs);
-    shown.to_string()
-}
-
-fn redact_body(body: &[u8], keys: &[String]) -> String {
-    let Ok(text) = std::str::from_utf8(body) else {
-        return format!("[{} bytes]", body.len());
-    };
-    if keys.is_empty() {
-        return text.to_string();
-    }
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
-        let v = if keys.iter().any(|key| *key == k) {
-            "[redacted]".into()
-        } else {
-            v.into_owned()
-        };
-        out.append_pair(&k, &v);
-    }
-    out.finish()
 }

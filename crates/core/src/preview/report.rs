@@ -1,0 +1,128 @@
+//! The preview report's types: what came back, every hop with the credentials it carried
+//! (never a value), the channel used, timings and the request as sent.
+
+use serde::Serialize;
+
+use super::Body;
+use crate::error::Error;
+
+/// One credential on one hop.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialUse {
+    /// `channel` or `url_token`.
+    pub source: &'static str,
+    /// Channel or token id.
+    pub id: String,
+    /// The token key (URL tokens).
+    pub key: Option<String>,
+    /// Where it went.
+    pub placement: String,
+}
+
+/// Something that matched but was not sent, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotSent {
+    /// `channel`, `url_token` or `header`.
+    pub source: &'static str,
+    /// Id (or header name).
+    pub id: String,
+    /// Token key.
+    pub key: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// One request of the chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hop {
+    /// Method.
+    pub method: String,
+    /// URL as sent (token values in the query redacted).
+    pub url: String,
+    /// Status.
+    pub status: u16,
+    /// Credentials it carried.
+    pub credentials: Vec<CredentialUse>,
+    /// What it did not carry.
+    pub not_sent: Vec<NotSent>,
+}
+
+/// The channel used (or why not).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelUse {
+    /// The channel.
+    pub channel_id: String,
+    /// Its account.
+    pub account_label: String,
+    /// The grant expiry, when one was issued.
+    pub grant_expires_at: Option<i64>,
+    /// The problem, when none was issued.
+    pub error: Option<Problem>,
+}
+
+/// An error as reported inside a preview (`{ code, message }`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Stable code.
+    pub code: String,
+    /// Plain words.
+    pub message: String,
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        Problem {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Timings of the first hop and the whole preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timings {
+    /// DNS + TCP connect to the first origin, measured separately (ms).
+    pub connect_ms: Option<f64>,
+    /// Request sent → response headers, first hop (ms).
+    pub ttfb_ms: f64,
+    /// Everything, all hops and the body (ms).
+    pub total_ms: f64,
+}
+
+/// The request as sent (first hop), credentials redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentRequest {
+    /// Method.
+    pub method: String,
+    /// URL (token values redacted).
+    pub url: String,
+    /// Headers (`Authorization` redacted).
+    pub headers: Vec<(String, String)>,
+    /// Body (token values redacted), if text.
+    pub body: Option<String>,
+}
+
+/// The preview report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Final status.
+    pub status: u16,
+    /// Final response headers.
+    pub headers: Vec<(String, String)>,
+    /// Final body.
+    pub body: Body,
+    /// Size read (bytes).
+    pub size: u64,
+    /// The body was cut at the cap.
+    pub truncated: bool,
+    /// Every hop.
+    pub hops: Vec<Hop>,
+    /// The channel.
+    pub channel: Option<ChannelUse>,
+    /// Timings.
+    pub timings: Timings,
+    /// The first request as sent.
+    pub request: SentRequest,
+    /// Notes (form tokens moved to the query of a GET, redirects stopped, …).
+    pub notes: Vec<String>,
+}
