@@ -72,6 +72,8 @@ enum Command {
     Permission(commands::token::PermissionCommand),
     /// Fetch a data URL as a player would and show what came back.
     Preview(commands::preview::PreviewArgs),
+    /// Channels that need re-authorization, and when to check again.
+    Reminders,
 }
 
 fn main() -> ExitCode {
@@ -109,6 +111,7 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Token(c) => commands::token::run(&lanyard, out, c).await,
         Command::Permission(c) => commands::token::permission(&lanyard, out, c).await,
         Command::Preview(a) => commands::preview::run(&lanyard, out, a).await,
+        Command::Reminders => commands::reminders::run(&lanyard, out).await,
     }
 }
 

@@ -17,6 +17,7 @@
 //!   disconnect).
 //! - [`urltokens`]: per-URL credentials: matching, placement, permission, prompts.
 //! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
+//! - [`reminders`]: the pure re-authorization schedule.
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //!
 //! ## Security
@@ -33,6 +34,7 @@ pub mod instance;
 pub mod links;
 pub mod oauth;
 pub mod preview;
+pub mod reminders;
 pub mod secrets;
 pub mod snapshot;
 pub mod store;

@@ -4,5 +4,6 @@ pub mod broker;
 pub mod channel;
 pub mod preview;
 pub mod provider;
+pub mod reminders;
 pub mod status;
 pub mod token;

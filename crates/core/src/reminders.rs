@@ -1,0 +1,280 @@
+//! Re-authorization reminders as a pure schedule: given the channels and `now`, which
+//! reminders are due (needs re-authorization now, expired, due within a day, due within
+//! three days) and when the next threshold will be crossed. No clock, no I/O: the shell
+//! and the CLI call it with the time they have. Times are Unix seconds (UTC), so time
+//! zones and daylight-saving changes cannot move a threshold; only the displayed date
+//! changes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::oauth::channel::{Channel, ChannelStatus};
+
+const DAY: i64 = 86_400;
+
+/// When to remind, in days before the "re-authorize by" date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// The early reminder (default 3 days).
+    pub soon_days: i64,
+    /// The last reminder (default 1 day).
+    pub imminent_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            soon_days: 3,
+            imminent_days: 1,
+        }
+    }
+}
+
+/// How urgent a reminder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// The provider already refused the channel's master token.
+    NeedsReauth,
+    /// The "re-authorize by" date has passed.
+    Expired,
+    /// Due within the imminent threshold.
+    DueSoon,
+    /// Due within the early threshold.
+    DueLater,
+}
+
+/// One reminder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reminder {
+    /// The channel.
+    pub channel_id: String,
+    /// Its provider's name.
+    pub provider_name: String,
+    /// Its account.
+    pub account_label: String,
+    /// How urgent.
+    pub level: Level,
+    /// The "re-authorize by" date, if known.
+    pub due_at: Option<i64>,
+    /// What the tray and notifications say.
+    pub message: String,
+}
+
+/// What is due now and when to look again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Schedule {
+    /// Due reminders, most urgent first.
+    pub reminders: Vec<Reminder>,
+    /// The next moment a threshold is crossed (None: nothing scheduled).
+    pub next_check_at: Option<i64>,
+}
+
+fn in_words(seconds: i64) -> String {
+    let days = seconds / DAY;
+    let hours = seconds / 3600;
+    if days >= 2 {
+        format!("due in {days} days")
+    } else if hours >= 2 {
+        format!("due in {hours} hours")
+    } else {
+        "due within the hour".into()
+    }
+}
+
+/// The schedule for `channels` at `now`.
+pub fn schedule(channels: &[Channel], now: i64, t: Thresholds) -> Schedule {
+    let (soon, imminent) = (
+        t.soon_days.max(t.imminent_days) * DAY,
+        t.imminent_days.max(0) * DAY,
+    );
+    let mut reminders = Vec::new();
+    let mut next: Option<i64> = None;
+    for c in channels {
+        let head = format!("Re-authorize {} — {}", c.provider_name, c.account_label);
+        let level = match (c.status, c.reauth_due_at) {
+            (ChannelStatus::Revoked, _) => continue,
+            (ChannelStatus::NeedsReauth, _) => Some((Level::NeedsReauth, "needed now".to_string())),
+            (ChannelStatus::Active, Some(due)) if due <= now => {
+                Some((Level::Expired, "expired".into()))
+            }
+            (ChannelStatus::Active, Some(due)) if due - now <= imminent => {
+                Some((Level::DueSoon, in_words(due - now)))
+            }
+            (ChannelStatus::Active, Some(due)) if due - now <= soon => {
+                Some((Level::DueLater, in_words(due - now)))
+            }
+            _ => None,
+        };
+        if c.status == ChannelStatus::Active {
+            if let Some(due) = c.reauth_due_at {
+                for crossing in [due - soon, due - imminent, due] {
+                    if crossing > now {
+                        next = Some(next.map_or(crossing, |n| n.min(crossing)));
+                    }
+                }
+            }
+        }
+        if let Some((level, words)) = level {
+            reminders.push(Reminder {
+                channel_id: c.id.clone(),
+                provider_name: c.provider_name.clone(),
+                account_label: c.account_label.clone(),
+                level,
+                due_at: c.reauth_due_at,
+                message: format!("{head} · {words}"),
+            });
+        }
+    }
+    reminders.sort_by(|a, b| a.level.cmp(&b.level).then(a.due_at.cmp(&b.due_at)));
+    Schedule {
+        reminders,
+        next_check_at: next,
+    }
+}
+
+/// The setting holding [`Thresholds`].
+pub const THRESHOLDS_SETTING: &str = "reminder_thresholds";
+
+/// The schedule of an installation now (thresholds from its settings).
+pub async fn current(l: &crate::Lanyard) -> crate::Result<Schedule> {
+    let t: Thresholds = l
+        .store()
+        .setting(THRESHOLDS_SETTING)
+        .await?
+        .unwrap_or_default();
+    Ok(schedule(&l.store().channels().await?, l.clock().now(), t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn channel(id: &str, status: ChannelStatus, due: Option<i64>) -> Channel {
+        Channel {
+            id: id.into(),
+            provider_id: "microsoft".into(),
+            provider_name: "Microsoft 365".into(),
+            account_subject: id.into(),
+            account_label: format!("{id}@contoso.com"),
+            scopes: vec![],
+            status,
+            connected_at: NOW - 10 * DAY,
+            last_refreshed_at: None,
+            reauth_due_at: due,
+            refresh_token_expires_at: None,
+            last_error: None,
+            token_generation: 1,
+            access_token_expires_at: None,
+        }
+    }
+
+    #[test]
+    fn every_threshold() {
+        let t = Thresholds::default();
+        let cases = [
+            (
+                channel("a", ChannelStatus::Active, Some(NOW + 5 * DAY)),
+                None,
+            ),
+            (
+                channel("b", ChannelStatus::Active, Some(NOW + 3 * DAY)),
+                Some(Level::DueLater),
+            ),
+            (
+                channel("c", ChannelStatus::Active, Some(NOW + 2 * DAY)),
+                Some(Level::DueLater),
+            ),
+            (
+                channel("d", ChannelStatus::Active, Some(NOW + DAY)),
+                Some(Level::DueSoon),
+            ),
+            (
+                channel("e", ChannelStatus::Active, Some(NOW + 60)),
+                Some(Level::DueSoon),
+            ),
+            (
+                channel("f", ChannelStatus::Active, Some(NOW)),
+                Some(Level::Expired),
+            ),
+            (
+                channel("g", ChannelStatus::NeedsReauth, None),
+                Some(Level::NeedsReauth),
+            ),
+            (channel("h", ChannelStatus::Active, None), None),
+            (channel("i", ChannelStatus::Revoked, Some(NOW - DAY)), None),
+        ];
+        for (c, expected) in cases {
+            let s = schedule(std::slice::from_ref(&c), NOW, t);
+            assert_eq!(
+                s.reminders.first().map(|r| r.level),
+                expected,
+                "channel {}",
+                c.id
+            );
+        }
+        let s = schedule(
+            &[channel("c", ChannelStatus::Active, Some(NOW + 2 * DAY))],
+            NOW,
+            t,
+        );
+        assert_eq!(
+            s.reminders[0].message,
+            "Re-authorize Microsoft 365 — c@contoso.com · due in 2 days"
+        );
+    }
+
+    #[test]
+    fn the_next_check_is_the_next_crossing() {
+        let t = Thresholds::default();
+        let due = NOW + 5 * DAY;
+        let s = schedule(&[channel("a", ChannelStatus::Active, Some(due))], NOW, t);
+        assert_eq!(s.next_check_at, Some(due - 3 * DAY));
+        let s = schedule(
+            &[channel("a", ChannelStatus::Active, Some(due))],
+            due - 2 * DAY,
+            t,
+        );
+        assert_eq!(s.next_check_at, Some(due - DAY));
+        let s = schedule(
+            &[channel("a", ChannelStatus::Active, Some(due))],
+            due - 3600,
+            t,
+        );
+        assert_eq!(s.next_check_at, Some(due));
+        let s = schedule(
+            &[channel("a", ChannelStatus::Active, Some(due))],
+            due + 1,
+            t,
+        );
+        assert_eq!(s.next_check_at, None);
+        assert_eq!(s.reminders[0].level, Level::Expired);
+    }
+
+    #[test]
+    fn clock_jumps_are_just_another_now() {
+        let t = Thresholds::default();
+        let due = NOW + 5 * DAY;
+        let c = [channel("a", ChannelStatus::Active, Some(due))];
+        // Jump forward past every threshold, then back: the schedule follows `now`.
+        assert_eq!(schedule(&c, due + 10, t).reminders[0].level, Level::Expired);
+        assert!(schedule(&c, NOW - 30 * DAY, t).reminders.is_empty());
+    }
+
+    #[test]
+    fn custom_thresholds_and_order() {
+        let t = Thresholds {
+            soon_days: 7,
+            imminent_days: 2,
+        };
+        let channels = [
+            channel("later", ChannelStatus::Active, Some(NOW + 6 * DAY)),
+            channel("now", ChannelStatus::NeedsReauth, None),
+            channel("soon", ChannelStatus::Active, Some(NOW + DAY)),
+        ];
+        let s = schedule(&channels, NOW, t);
+        let order: Vec<_> = s.reminders.iter().map(|r| r.channel_id.as_str()).collect();
+        assert_eq!(order, ["now", "soon", "later"]);
+    }
+}
