@@ -1,6 +1,8 @@
 //! Work the app does while it runs: writing buffered grant audit records every couple of
-//! seconds, and an hourly keep-alive refresh of channels nobody used for a day (providers
-//! expire idle refresh tokens).
+//! seconds, an hourly keep-alive refresh of channels nobody used for a day (providers
+//! expire idle refresh tokens), and the reminder check — at start, when a sign-in ends,
+//! at the schedule's next threshold, and at least every 15 minutes (changes made by other
+//! processes, wall-clock jumps and resume from sleep are caught then).
 
 use std::time::Duration;
 
@@ -10,12 +12,45 @@ use crate::state::AppState;
 
 const FLUSH_EVERY: Duration = Duration::from_secs(2);
 const KEEPALIVE_EVERY: Duration = Duration::from_secs(3600);
+const REMINDERS_AT_LEAST_EVERY: i64 = 15 * 60;
+
+/// Wakes the reminder check (after a sign-in, a refresh failure, …).
+#[derive(Debug, Default)]
+pub struct RemindersWake(pub tokio::sync::Notify);
 
 /// Starts the background tasks (no-op when the installation failed to open).
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let Ok(lanyard) = app.state::<AppState>().lanyard().cloned() else {
         return;
     };
+    #[cfg(desktop)]
+    {
+        let (app, l) = (app.clone(), lanyard.clone());
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let wait = match lanyard_core::reminders::current(&l).await {
+                    Ok(schedule) => {
+                        crate::tray::update(&app, &schedule);
+                        let now = l.clock().now();
+                        let until = schedule
+                            .next_check_at
+                            .unwrap_or(i64::MAX)
+                            .min(now + REMINDERS_AT_LEAST_EVERY);
+                        Duration::from_secs(u64::try_from(until - now).unwrap_or(1).max(1))
+                    }
+                    Err(err) => {
+                        tracing::warn!("could not check reminders: {err}");
+                        Duration::from_secs(60)
+                    }
+                };
+                let wake = app.state::<RemindersWake>();
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = wake.0.notified() => {}
+                }
+            }
+        });
+    }
     let l = lanyard.clone();
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(FLUSH_EVERY);

@@ -31,6 +31,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(prompter::Pending::default())
+        .manage(background::RemindersWake::default())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::providers_list,

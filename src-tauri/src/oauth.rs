@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lanyard_core::oauth::flow;
 use lanyard_core::Lanyard;
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::dto::{AuthorizationDto, ChannelDto, IpcError, OauthResultDto};
 use crate::window;
@@ -52,6 +52,9 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, result: lanyard_core::Result<flo
     };
     if let Err(err) = app.emit(EVENT, &event) {
         tracing::warn!("could not announce the sign-in result: {err}");
+    }
+    if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
+        wake.0.notify_one();
     }
     window::show_main(app);
 }

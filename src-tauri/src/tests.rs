@@ -270,6 +270,62 @@ fn a_permission_question_goes_to_the_window_and_its_answer_comes_back() {
 }
 
 #[test]
+fn the_tray_menu_is_built_from_the_reminder_schedule() {
+    use lanyard_core::reminders::{Level, Reminder, Schedule};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (app, _window) = app_with(AppState::with(lanyard));
+    let schedule = Schedule {
+        reminders: vec![Reminder {
+            channel_id: "c1".into(),
+            provider_name: "Microsoft 365".into(),
+            account_label: "alice@contoso.com".into(),
+            level: Level::DueLater,
+            due_at: Some(1),
+            message: "Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days".into(),
+        }],
+        next_check_at: None,
+    };
+    let menu = crate::tray::menu(app.handle(), &schedule).expect("menu");
+    let texts: Vec<String> = menu
+        .items()
+        .expect("items")
+        .iter()
+        .filter_map(|i| {
+            i.as_menuitem()
+                .map(|m| (m.id().0.clone(), m.text().expect("text")))
+        })
+        .map(|(id, text)| format!("{id}={text}"))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            "reauth:c1=Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days".to_string(),
+            "open=Open Lanyard".to_string(),
+            "quit=Quit".to_string(),
+        ]
+    );
+    let empty = crate::tray::menu(
+        app.handle(),
+        &Schedule {
+            reminders: vec![],
+            next_check_at: None,
+        },
+    )
+    .expect("menu");
+    assert_eq!(
+        empty
+            .items()
+            .expect("items")
+            .iter()
+            .filter(|i| i.as_menuitem().is_some())
+            .count(),
+        2
+    );
+}
+
+#[test]
 fn error_json_shape_is_pinned() {
     let err = crate::dto::IpcError::from(lanyard_core::Error::NotFound("no such channel".into()));
     assert_eq!(
