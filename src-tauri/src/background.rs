@@ -31,6 +31,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                 let wait = match lanyard_core::reminders::current(&l).await {
                     Ok(schedule) => {
                         crate::tray::update(&app, &schedule);
+                        notify(&app, &l, &schedule).await;
                         let now = l.clock().now();
                         let until = schedule
                             .next_check_at
@@ -72,4 +73,33 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             }
         }
     });
+}
+
+/// Raises one desktop notification per reminder not notified before. Without a
+/// notification service this only logs; the tray still shows everything.
+#[cfg(desktop)]
+async fn notify<R: Runtime>(
+    app: &AppHandle<R>,
+    lanyard: &lanyard_core::Lanyard,
+    schedule: &lanyard_core::reminders::Schedule,
+) {
+    use tauri_plugin_notification::NotificationExt;
+    let fresh = match lanyard_core::reminders::to_notify(lanyard, schedule).await {
+        Ok(fresh) => fresh,
+        Err(err) => {
+            tracing::warn!("could not record reminders: {err}");
+            return;
+        }
+    };
+    for reminder in fresh {
+        if let Err(err) = app
+            .notification()
+            .builder()
+            .title("Lanyard")
+            .body(&reminder.message)
+            .show()
+        {
+            tracing::warn!("no desktop notification ({err}); the tray shows the reminder");
+        }
+    }
 }

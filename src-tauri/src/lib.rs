@@ -76,6 +76,7 @@ pub fn run() {
             window::show_main(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             setup_desktop(app.handle())?;
             Ok(())

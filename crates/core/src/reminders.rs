@@ -145,6 +145,35 @@ pub async fn current(l: &crate::Lanyard) -> crate::Result<Schedule> {
     Ok(schedule(&l.store().channels().await?, l.clock().now(), t))
 }
 
+/// The reminders of `schedule` not yet shown as notifications; they are recorded as shown,
+/// so each (channel, level, due date) is notified once, across restarts.
+pub async fn to_notify(l: &crate::Lanyard, schedule: &Schedule) -> crate::Result<Vec<Reminder>> {
+    let mut fresh = Vec::new();
+    for r in &schedule.reminders {
+        let level = serde_json::to_value(r.level)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let mut tx = l.store().begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO reminder_notified (channel_id, level, due_at, notified_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(&r.channel_id)
+        .bind(&level)
+        .bind(r.due_at.unwrap_or(0))
+        .bind(l.clock().now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        if inserted == 1 {
+            fresh.push(r.clone());
+        }
+    }
+    Ok(fresh)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +289,48 @@ mod tests {
         // Jump forward past every threshold, then back: the schedule follows `now`.
         assert_eq!(schedule(&c, due + 10, t).reminders[0].level, Level::Expired);
         assert!(schedule(&c, NOW - 30 * DAY, t).reminders.is_empty());
+    }
+
+    #[tokio::test]
+    async fn each_reminder_is_notified_once_across_restarts() {
+        use crate::secrets::{SecretStoreKind, Secrets};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = crate::Config {
+            data_dir: dir.path().to_path_buf(),
+            secret_store: SecretStoreKind::Memory,
+        };
+        let clock = std::sync::Arc::new(crate::clock::FixedClock::at(NOW));
+        let open = || crate::Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()));
+        let l = open().await.expect("open");
+        let id = crate::broker::testing::seed_channel(
+            &l,
+            "http://127.0.0.1:9/token",
+            "a",
+            NOW + 3600,
+            "r",
+        )
+        .await
+        .expect("seed");
+        sqlx::query("UPDATE channel SET reauth_due_at = ? WHERE id = ?")
+            .bind(NOW + 2 * DAY)
+            .bind(&id)
+            .execute(l.store().pool())
+            .await
+            .expect("due");
+        let s = current(&l).await.expect("schedule");
+        assert_eq!(to_notify(&l, &s).await.expect("notify").len(), 1);
+        assert!(to_notify(&l, &s).await.expect("again").is_empty());
+        drop(l);
+        let again = open().await.expect("reopen");
+        assert!(to_notify(&again, &current(&again).await.expect("s"))
+            .await
+            .expect("n")
+            .is_empty());
+        // The next threshold is a new notification.
+        clock.advance(DAY + 60);
+        let s = current(&again).await.expect("schedule");
+        assert_eq!(s.reminders[0].level, Level::DueSoon);
+        assert_eq!(to_notify(&again, &s).await.expect("notify").len(), 1);
     }
 
     #[test]
