@@ -30,6 +30,9 @@ const COMMANDS: &[&str] = &[
     "preview_send",
     "preview_history",
     "preview_history_clear",
+    "reminders_get",
+    "reminders_set_thresholds",
+    "reminders_pause",
 ];
 
 fn main() {

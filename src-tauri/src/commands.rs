@@ -8,8 +8,8 @@ use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, IpcError, LinkDto,
-    MatchReportDto, PrincipalDto, ProviderDto, ProviderInputDto, SavedTokenDto, StatusDto,
-    TokenEditDto, TokenInputDto, UrlTokenDto,
+    MatchReportDto, PrincipalDto, ProviderDto, ProviderInputDto, RemindersDto, SavedTokenDto,
+    StatusDto, TokenEditDto, TokenInputDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
@@ -299,4 +299,50 @@ pub async fn preview_history(state: State<'_, AppState>) -> Reply<Vec<HistoryEnt
 #[tauri::command]
 pub async fn preview_history_clear(state: State<'_, AppState>) -> Reply<()> {
     Ok(state.lanyard()?.store().clear_preview_history().await?)
+}
+
+/// Reminders: what is due, the thresholds, and whether notifications are paused.
+#[tauri::command]
+pub async fn reminders_get(state: State<'_, AppState>) -> Reply<RemindersDto> {
+    let l = state.lanyard()?;
+    let schedule = lanyard_core::reminders::current(l).await?;
+    let thresholds = lanyard_core::reminders::thresholds(l).await?;
+    let paused_until = lanyard_core::reminders::paused_until(l).await?;
+    Ok(RemindersDto::new(schedule, thresholds, paused_until))
+}
+
+/// Changes the reminder thresholds (days before the re-authorize-by date).
+#[tauri::command]
+pub async fn reminders_set_thresholds(
+    app: AppHandle<impl Runtime>,
+    state: State<'_, AppState>,
+    soon_days: i64,
+    imminent_days: i64,
+) -> Reply<()> {
+    let t = lanyard_core::reminders::Thresholds {
+        soon_days,
+        imminent_days,
+    };
+    lanyard_core::reminders::set_thresholds(state.lanyard()?, t).await?;
+    wake_reminders(&app);
+    Ok(())
+}
+
+/// Pauses reminder notifications for `hours` (0 resumes them).
+#[tauri::command]
+pub async fn reminders_pause(
+    app: AppHandle<impl Runtime>,
+    state: State<'_, AppState>,
+    hours: i64,
+) -> Reply<Option<i64>> {
+    let until = lanyard_core::reminders::pause(state.lanyard()?, hours.max(0) * 3600).await?;
+    wake_reminders(&app);
+    Ok(until)
+}
+
+fn wake_reminders<R: Runtime>(app: &AppHandle<R>) {
+    use tauri::Manager;
+    if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
+        wake.0.notify_one();
+    }
 }

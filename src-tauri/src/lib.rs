@@ -60,6 +60,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::preview_send,
             commands::preview_history,
             commands::preview_history_clear,
+            commands::reminders_get,
+            commands::reminders_set_thresholds,
+            commands::reminders_pause,
         ])
         .on_window_event(window::on_window_event)
 }

@@ -303,6 +303,7 @@ fn the_tray_menu_is_built_from_the_reminder_schedule() {
         vec![
             "reauth:c1=Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days".to_string(),
             "open=Open Lanyard".to_string(),
+            "pause=Pause reminders for 1 day".to_string(),
             "quit=Quit".to_string(),
         ]
     );
@@ -321,7 +322,7 @@ fn the_tray_menu_is_built_from_the_reminder_schedule() {
             .iter()
             .filter(|i| i.as_menuitem().is_some())
             .count(),
-        2
+        3
     );
 }
 

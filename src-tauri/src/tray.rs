@@ -20,6 +20,8 @@ pub const OPEN: &str = "open";
 pub const QUIT: &str = "quit";
 /// Prefix of a re-authorization item's id (followed by the channel id).
 pub const REAUTH: &str = "reauth:";
+/// Menu item ids.
+pub const PAUSE: &str = "pause";
 
 const ICON: &[u8] = include_bytes!("../../icons/tray.png");
 const ATTENTION: &[u8] = include_bytes!("../../icons/tray-attention.png");
@@ -32,6 +34,7 @@ pub fn items(schedule: &Schedule) -> Vec<(String, String)> {
         .map(|r| (format!("{REAUTH}{}", r.channel_id), r.message.clone()))
         .collect();
     out.push((OPEN.into(), "Open Lanyard".into()));
+    out.push((PAUSE.into(), "Pause reminders for 1 day".into()));
     out.push((QUIT.into(), "Quit".into()));
     out
 }
@@ -117,6 +120,16 @@ pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     match id.as_str() {
         OPEN => window::show_main(app),
         QUIT => app.exit(0),
+        PAUSE => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Ok(lanyard) = app.state::<AppState>().lanyard() {
+                    if let Err(err) = lanyard_core::reminders::pause(lanyard, 86_400).await {
+                        tracing::warn!("could not pause reminders: {err}");
+                    }
+                }
+            });
+        }
         other => {
             if let Some(channel_id) = other.strip_prefix(REAUTH) {
                 start_reauth(app, channel_id.to_string());

@@ -145,10 +145,52 @@ pub async fn current(l: &crate::Lanyard) -> crate::Result<Schedule> {
     Ok(schedule(&l.store().channels().await?, l.clock().now(), t))
 }
 
+/// The setting holding the time until which notifications are paused.
+pub const PAUSED_UNTIL_SETTING: &str = "reminders_paused_until";
+
+/// The thresholds in use.
+pub async fn thresholds(l: &crate::Lanyard) -> crate::Result<Thresholds> {
+    Ok(l.store()
+        .setting(THRESHOLDS_SETTING)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Changes the thresholds (1 ≤ imminent < soon ≤ 30 days).
+pub async fn set_thresholds(l: &crate::Lanyard, t: Thresholds) -> crate::Result<()> {
+    if !(1 <= t.imminent_days && t.imminent_days < t.soon_days && t.soon_days <= 30) {
+        return Err(crate::Error::InvalidInput(
+            "reminder thresholds must satisfy 1 ≤ last reminder < first reminder ≤ 30 days".into(),
+        ));
+    }
+    l.store()
+        .set_setting(THRESHOLDS_SETTING, &t, l.clock().now())
+        .await
+}
+
+/// Until when notifications are paused (None: not paused).
+pub async fn paused_until(l: &crate::Lanyard) -> crate::Result<Option<i64>> {
+    let until: Option<Option<i64>> = l.store().setting(PAUSED_UNTIL_SETTING).await?;
+    Ok(until.flatten().filter(|u| *u > l.clock().now()))
+}
+
+/// Pauses notifications for `seconds` (0 resumes them).
+pub async fn pause(l: &crate::Lanyard, seconds: i64) -> crate::Result<Option<i64>> {
+    let until = (seconds > 0).then(|| l.clock().now() + seconds.min(30 * DAY));
+    l.store()
+        .set_setting(PAUSED_UNTIL_SETTING, &until, l.clock().now())
+        .await?;
+    Ok(until)
+}
+
 /// The reminders of `schedule` not yet shown as notifications; they are recorded as shown,
 /// so each (channel, level, due date) is notified once, across restarts.
 pub async fn to_notify(l: &crate::Lanyard, schedule: &Schedule) -> crate::Result<Vec<Reminder>> {
     let mut fresh = Vec::new();
+    if paused_until(l).await?.is_some() {
+        // Paused: nothing is recorded, so the reminders come once the pause ends.
+        return Ok(fresh);
+    }
     for r in &schedule.reminders {
         let level = serde_json::to_value(r.level)
             .ok()
@@ -326,11 +368,34 @@ mod tests {
             .await
             .expect("n")
             .is_empty());
-        // The next threshold is a new notification.
+        // Paused: the next threshold waits for the pause to end.
+        pause(&again, DAY * 2).await.expect("pause");
+        // The next threshold is a new notification (once the pause is over).
         clock.advance(DAY + 60);
         let s = current(&again).await.expect("schedule");
         assert_eq!(s.reminders[0].level, Level::DueSoon);
+        assert!(to_notify(&again, &s).await.expect("paused").is_empty());
+        pause(&again, 0).await.expect("resume");
         assert_eq!(to_notify(&again, &s).await.expect("notify").len(), 1);
+        assert!(set_thresholds(
+            &again,
+            Thresholds {
+                soon_days: 1,
+                imminent_days: 1
+            }
+        )
+        .await
+        .is_err());
+        set_thresholds(
+            &again,
+            Thresholds {
+                soon_days: 7,
+                imminent_days: 2,
+            },
+        )
+        .await
+        .expect("set");
+        assert_eq!(thresholds(&again).await.expect("get").soon_days, 7);
     }
 
     #[test]
