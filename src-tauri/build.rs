@@ -33,6 +33,8 @@ const COMMANDS: &[&str] = &[
     "reminders_get",
     "reminders_set_thresholds",
     "reminders_pause",
+    "autostart_get",
+    "autostart_set",
 ];
 
 fn main() {

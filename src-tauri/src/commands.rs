@@ -346,3 +346,31 @@ fn wake_reminders<R: Runtime>(app: &AppHandle<R>) {
         wake.0.notify_one();
     }
 }
+
+/// Whether Lanyard starts (in the tray) at login.
+#[tauri::command]
+pub fn autostart_get<R: Runtime>(app: AppHandle<R>) -> Reply<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+/// Turns starting at login on or off.
+#[tauri::command]
+pub fn autostart_set<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Reply<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    }
+    .map_err(autostart_error)?;
+    launcher.is_enabled().map_err(autostart_error)
+}
+
+fn autostart_error(err: impl std::fmt::Display) -> IpcError {
+    IpcError {
+        code: "io".into(),
+        message: format!("could not change starting at login: {err}"),
+    }
+}

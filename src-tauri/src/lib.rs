@@ -20,7 +20,7 @@ pub mod state;
 pub mod tray;
 pub mod window;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Manager, Runtime};
 
 use state::AppState;
 
@@ -63,9 +63,14 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::reminders_get,
             commands::reminders_set_thresholds,
             commands::reminders_pause,
+            commands::autostart_get,
+            commands::autostart_set,
         ])
         .on_window_event(window::on_window_event)
 }
+
+/// The argument autostart passes: start in the tray with the window hidden.
+pub const MINIMIZED: &str = "--minimized";
 
 /// Starts Lanyard.
 pub fn run() {
@@ -80,6 +85,10 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![MINIMIZED]),
+        ))
         .setup(|app| {
             setup_desktop(app.handle())?;
             Ok(())
@@ -126,6 +135,11 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
         deep_link::handle(app, &urls);
     }
     background::start(app);
+    if std::env::args().any(|a| a == MINIMIZED) {
+        if let Some(window) = app.get_webview_window(window::MAIN) {
+            let _ = window.hide();
+        }
+    }
     Ok(())
 }
 

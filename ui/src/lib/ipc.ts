@@ -25,6 +25,7 @@ import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 import type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 import type { PreviewInputDto } from "./bindings/PreviewInputDto";
 import type { PreviewReportDto } from "./bindings/PreviewReportDto";
+import type { RemindersDto } from "./bindings/RemindersDto";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { StatusDto } from "./bindings/StatusDto";
@@ -65,6 +66,8 @@ export type { ChannelUseDto } from "./bindings/ChannelUseDto";
 export type { TimingsDto } from "./bindings/TimingsDto";
 export type { SentRequestDto } from "./bindings/SentRequestDto";
 export type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
+export type { RemindersDto } from "./bindings/RemindersDto";
+export type { ReminderDto } from "./bindings/ReminderDto";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -255,4 +258,29 @@ export function previewHistory(): Promise<HistoryEntryDto[]> {
 /** Forgets the recent previews. */
 export function previewHistoryClear(): Promise<null> {
   return call<null>("preview_history_clear");
+}
+
+/** Due re-authorization reminders, the thresholds and whether notifications are paused. */
+export function remindersGet(): Promise<RemindersDto> {
+  return call<RemindersDto>("reminders_get");
+}
+
+/** Sets the reminder thresholds (days before the due date); needs 1 ≤ imminentDays < soonDays ≤ 30. */
+export function remindersSetThresholds(soonDays: number, imminentDays: number): Promise<null> {
+  return call<null>("reminders_set_thresholds", { soonDays, imminentDays });
+}
+
+/** Pauses notifications for `hours` (0 resumes); returns the paused-until time (Unix seconds) or null. */
+export function remindersPause(hours: number): Promise<number | null> {
+  return call<number | null>("reminders_pause", { hours });
+}
+
+/** Whether Lanyard starts in the tray at login. */
+export function autostartGet(): Promise<boolean> {
+  return call<boolean>("autostart_get");
+}
+
+/** Turns starting at login on or off; resolves to the new state. */
+export function autostartSet(enabled: boolean): Promise<boolean> {
+  return call<boolean>("autostart_set", { enabled });
 }

@@ -9,6 +9,7 @@ import type { MatchLineDto } from "./bindings/MatchLineDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 import type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 import type { PreviewReportDto } from "./bindings/PreviewReportDto";
+import type { RemindersDto } from "./bindings/RemindersDto";
 
 export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
   return {
@@ -241,6 +242,17 @@ export function makeHistoryEntry(overrides: Partial<HistoryEntryDto> = {}): Hist
   };
 }
 
+export function makeReminders(overrides: Partial<RemindersDto> = {}): RemindersDto {
+  return {
+    reminders: [],
+    nextCheckAt: null,
+    soonDays: 3,
+    imminentDays: 1,
+    pausedUntil: null,
+    ...overrides,
+  };
+}
+
 export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 /**
@@ -258,6 +270,9 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     tokens_list: () => [],
     decisions_list: () => [],
     preview_history: () => [],
+    reminders_get: () => makeReminders(),
+    autostart_get: () => false,
+    autostart_set: (args) => Boolean((args as { enabled?: boolean } | undefined)?.enabled),
   };
   const all = { ...defaults, ...handlers };
   return (cmd: string, args?: unknown): unknown => {

@@ -394,6 +394,8 @@ async function main() {
           preview_send: PREVIEW_REPORT,
           preview_history: PREVIEW_HISTORY,
           preview_history_clear: null,
+          reminders_get: { reminders: [], nextCheckAt: null, soonDays: 3, imminentDays: 1, pausedUntil: null },
+          autostart_get: false,
         })};
       `,
     });
