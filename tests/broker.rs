@@ -361,6 +361,16 @@ async fn a_refresh_token_revoked_at_the_provider_means_needs_reauth() {
         .expect_err("revoked");
     assert_eq!(err.code(), "needs_reauth");
     assert_eq!(s.status().await, "needs_reauth");
+    // The tray's next check (the reminder schedule) lists it at once.
+    let schedule = lanyard_core::reminders::current(&s.lanyard)
+        .await
+        .expect("schedule");
+    assert_eq!(schedule.reminders.len(), 1);
+    assert_eq!(schedule.reminders[0].channel_id, s.channel);
+    assert_eq!(
+        schedule.reminders[0].level,
+        lanyard_core::reminders::Level::NeedsReauth
+    );
     let errors = s.server.counts().await["errors"].as_i64().expect("errors");
     // No loop of failed refreshes: later grants are denied without asking the provider.
     for _ in 0..3 {
