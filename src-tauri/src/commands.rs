@@ -271,7 +271,7 @@ pub async fn preview_send<R: Runtime>(
     pending: State<'_, crate::prompter::Pending>,
     input: PreviewInputDto,
 ) -> Reply<PreviewReportDto> {
-    let prompter = crate::prompter::DesktopPrompter::new(app, pending.inner().clone());
+    let prompter = crate::prompter::DesktopPrompter::new(app.clone(), pending.inner().clone());
     let report = lanyard_core::preview::preview_and_remember(
         state.lanyard()?,
         input.into(),
@@ -279,6 +279,10 @@ pub async fn preview_send<R: Runtime>(
         Default::default(),
     )
     .await?;
+    if report.channel.as_ref().is_some_and(|c| c.error.is_some()) {
+        // A refresh the preview triggered may have found the channel needs re-authorization.
+        wake_reminders(&app);
+    }
     Ok(report.into())
 }
 
