@@ -451,84 +451,40 @@ pub async fn preview(
         });
 
         if status.is_redirection() {
-            if let Some(next) = response
+            let next = response
                 .headers()
                 .get("location")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|loc| url.join(loc).ok())
-            {
-                if hops.len() > MAX_HOPS {
-                    notes.push(format!("stopped after {MAX_HOPS} redirects"));
-                    return finish(
-                        response,
-                        hops,
-                        channel_use,
-                        connect_probe,
-                        ttfb_ms,
-                        (started, prompter.waited()),
-                        sent_request,
-                        notes,
-                        options,
-                    )
-                    .await;
-                }
-                if !matches!(next.scheme(), "http" | "https")
-                    || parse_request_url(next.as_str()).is_err()
-                {
-                    notes.push("the redirect points somewhere Lanyard does not follow".into());
-                    return finish(
-                        response,
-                        hops,
-                        channel_use,
-                        connect_probe,
-                        ttfb_ms,
-                        (started, prompter.waited()),
-                        sent_request,
-                        notes,
-                        options,
-                    )
-                    .await;
-                }
-                let next_same_origin = origin_of(&next).as_deref() == Some(first_origin.as_str());
-                match status.as_u16() {
-                    307 | 308 => {
-                        if body_had_tokens && !next_same_origin {
-                            notes.push(format!(
-                                "not following the {} to {}: the request body carried URL tokens and would be re-sent to another origin",
-                                status.as_u16(),
-                                origin_of(&next).unwrap_or_default()
-                            ));
-                            return finish(
-                                response,
-                                hops,
-                                channel_use,
-                                connect_probe,
-                                ttfb_ms,
-                                (started, prompter.waited()),
-                                sent_request,
-                                notes,
-                                options,
-                            )
-                            .await;
+                .and_then(|loc| url.join(loc).ok());
+            if let Some(next) = next {
+                match follow(
+                    &hops,
+                    &next,
+                    status.as_u16(),
+                    body_had_tokens,
+                    &first_origin,
+                ) {
+                    Err(note) => notes.push(note),
+                    Ok(()) => {
+                        match status.as_u16() {
+                            // 307/308 keep the method and the body.
+                            307 | 308 => {}
+                            303 if method == "HEAD" => body = None,
+                            303 => {
+                                method = "GET".into();
+                                body = None;
+                            }
+                            _ => {
+                                if method != "GET" && method != "HEAD" {
+                                    method = "GET".into();
+                                }
+                                body = None;
+                            }
                         }
-                    }
-                    303 => {
-                        method = if method == "HEAD" {
-                            method
-                        } else {
-                            "GET".into()
-                        };
-                        body = None;
-                    }
-                    _ => {
-                        if method != "GET" && method != "HEAD" {
-                            method = "GET".into();
-                        }
-                        body = None;
+                        url = next;
+                        continue;
                     }
                 }
-                url = next;
-                continue;
             }
         }
         return finish(
@@ -544,6 +500,30 @@ pub async fn preview(
         )
         .await;
     }
+}
+
+/// Whether to follow a redirect to `next`; the error is the note saying why not.
+fn follow(
+    hops: &[Hop],
+    next: &Url,
+    status: u16,
+    body_had_tokens: bool,
+    first_origin: &str,
+) -> std::result::Result<(), String> {
+    if hops.len() > MAX_HOPS {
+        return Err(format!("stopped after {MAX_HOPS} redirects"));
+    }
+    if !matches!(next.scheme(), "http" | "https") || parse_request_url(next.as_str()).is_err() {
+        return Err("the redirect points somewhere Lanyard does not follow".into());
+    }
+    let next_origin = origin_of(next).unwrap_or_default();
+    if matches!(status, 307 | 308) && body_had_tokens && next_origin != first_origin {
+        return Err(format!(
+            "not following the {status} to {next_origin}: the request body carried URL tokens \
+             and would be re-sent to another origin"
+        ));
+    }
+    Ok(())
 }
 
 fn cross_reason(trusted: bool, downgraded: bool) -> String {
