@@ -214,10 +214,7 @@ pub struct ProviderDto {
 impl From<Provider> for ProviderDto {
     fn from(p: Provider) -> Self {
         ProviderDto {
-            kind: serde_json::to_value(p.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            kind: p.kind.as_str().to_string(),
             id: p.id,
             name: p.name,
             builtin: p.builtin,
@@ -776,8 +773,7 @@ pub struct MatchReportDto {
 }
 
 fn attached_name(a: Option<lanyard_core::urltokens::decorate::Attached>) -> Option<String> {
-    a.and_then(|a| serde_json::to_value(a).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
+    a.map(|a| a.as_str().to_string())
 }
 
 impl From<MatchReport> for MatchReportDto {
@@ -899,10 +895,7 @@ impl RemindersDto {
                 .into_iter()
                 .map(|r| ReminderDto {
                     channel_id: r.channel_id,
-                    level: serde_json::to_value(r.level)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    level: r.level.as_str().to_string(),
                     due_at: r.due_at,
                     message: r.message,
                 })

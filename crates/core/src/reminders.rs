@@ -43,6 +43,18 @@ pub enum Level {
     DueLater,
 }
 
+impl Level {
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::NeedsReauth => "needs_reauth",
+            Level::Expired => "expired",
+            Level::DueSoon => "due_soon",
+            Level::DueLater => "due_later",
+        }
+    }
+}
+
 /// One reminder.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reminder {
@@ -192,17 +204,14 @@ pub async fn to_notify(l: &crate::Lanyard, schedule: &Schedule) -> crate::Result
         return Ok(fresh);
     }
     for r in &schedule.reminders {
-        let level = serde_json::to_value(r.level)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let level = r.level.as_str();
         let mut tx = l.store().begin_write().await?;
         let inserted = sqlx::query(
             "INSERT OR IGNORE INTO reminder_notified (channel_id, level, due_at, notified_at) \
              VALUES (?, ?, ?, ?)",
         )
         .bind(&r.channel_id)
-        .bind(&level)
+        .bind(level)
         .bind(r.due_at.unwrap_or(0))
         .bind(l.clock().now())
         .execute(&mut *tx)
@@ -238,6 +247,18 @@ mod tests {
             last_error: None,
             token_generation: 1,
             access_token_expires_at: None,
+        }
+    }
+
+    #[test]
+    fn level_names_match_their_serialized_form() {
+        for l in [
+            Level::NeedsReauth,
+            Level::Expired,
+            Level::DueSoon,
+            Level::DueLater,
+        ] {
+            assert_eq!(serde_json::to_value(l).expect("json"), l.as_str());
         }
     }
 

@@ -270,13 +270,7 @@ fn match_text(r: &MatchReport) -> String {
         out.push_str("no token matches");
     }
     for a in &r.attached {
-        let place = match a.line.attached {
-            Some(p) => serde_json::to_value(p)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let place = a.line.attached.map(|p| p.as_str()).unwrap_or_default();
         let mut notes = Vec::new();
         if a.asks_permission {
             notes.push("asks permission first");

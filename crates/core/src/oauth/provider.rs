@@ -27,7 +27,8 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::Microsoft => "microsoft",
             ProviderKind::Google => "google",

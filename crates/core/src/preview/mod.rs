@@ -306,12 +306,8 @@ pub async fn preview(
                             .starts_with("application/x-www-form-urlencoded")
                 });
             for line in decoration.report.attached {
-                let placement = match line.attached {
-                    Some(Attached::AuthorizationBasic) => "authorization_basic",
-                    Some(Attached::AuthorizationBearer) => "authorization_bearer",
-                    Some(Attached::FormBody) => "form_body",
-                    Some(Attached::Query) => "query",
-                    None => continue,
+                let Some(placement) = line.attached.map(Attached::as_str) else {
+                    continue;
                 };
                 if matches!(
                     line.attached,

@@ -23,6 +23,18 @@ pub enum Attached {
     Query,
 }
 
+impl Attached {
+    /// The serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attached::AuthorizationBasic => "authorization_basic",
+            Attached::AuthorizationBearer => "authorization_bearer",
+            Attached::FormBody => "form_body",
+            Attached::Query => "query",
+        }
+    }
+}
+
 /// One line of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportLine {

@@ -407,3 +407,15 @@ fn request_urls_with_user_info_are_refused() {
     assert!(parse_request_url("ftp://api.example.com/").is_err());
     assert!(parse_request_url("not a url").is_err());
 }
+
+#[test]
+fn placement_names_match_their_serialized_form() {
+    for a in [
+        Attached::AuthorizationBasic,
+        Attached::AuthorizationBearer,
+        Attached::FormBody,
+        Attached::Query,
+    ] {
+        assert_eq!(serde_json::to_value(a).expect("json"), a.as_str());
+    }
+}
