@@ -1,0 +1,275 @@
+// Lanyard end to end: the release app in a real window (WebKitGTK under Xvfb), driven over
+// WebDriver, against the real `oidc-provider` and a local data endpoint.
+//
+// Run it through `tests/e2e/run` (it provides the display, the D-Bus session, the unlocked
+// GNOME Keyring and a throwaway HOME). Environment:
+//   LANYARD_E2E_APP          the app binary (default $CARGO_TARGET_DIR/release/lanyard-app)
+//   LANYARD_E2E_ARTIFACTS    where failure screenshots and logs go (default .artifacts/e2e)
+//   LANYARD_E2E_SCREENSHOTS  if set, a folder for the README's page screenshots
+//
+// Scenarios (one app session, in order; each saves a screenshot when it fails):
+//   channel      add the test provider in Settings, connect a channel: the harness signs in
+//                at the provider and delivers app.lanyard.desktop:/oauth/callback?… by
+//                launching a second instance with the URL (single-instance forwarding);
+//                the Channels page shows the account. Then `gio open lanyard://channel/…`
+//                reaches the running app through the handler it registered at start.
+//   url-token    add a URL token that requires permission, preview a local URL, accept
+//                the permission dialog, see the credential in the report.
+//   player       add a player, link it to the channel, see it on the Players page.
+
+import { spawn, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Session, startDriver } from './webdriver.mjs';
+import { signIn, startDataServer, startOauthServer } from './peers.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(process.env.REAL_HOME ?? process.env.HOME, '.cache/lanyard-target');
+const app = path.resolve(process.env.LANYARD_E2E_APP ?? path.join(targetDir, 'release/lanyard-app'));
+const artifacts = path.resolve(root, process.env.LANYARD_E2E_ARTIFACTS ?? '.artifacts/e2e');
+const shots = process.env.LANYARD_E2E_SCREENSHOTS ? path.resolve(root, process.env.LANYARD_E2E_SCREENSHOTS) : null;
+const home = process.env.HOME;
+
+for (const need of ['DISPLAY', 'DBUS_SESSION_BUS_ADDRESS', 'LANYARD_E2E_HOME']) {
+  if (!process.env[need]) {
+    console.error(`error: ${need} is not set; run tests/e2e/run, not this file`);
+    process.exit(2);
+  }
+}
+if (!fs.existsSync(app)) {
+  console.error(`error: no app binary at ${app}; build it with \`npx tauri build --bundles deb\` or set LANYARD_E2E_APP`);
+  process.exit(2);
+}
+fs.mkdirSync(artifacts, { recursive: true });
+if (shots) fs.mkdirSync(shots, { recursive: true });
+
+// The "browser": the app opens sign-in pages with xdg-open; this one writes the URL down.
+const opened = path.join(home, 'opened-urls');
+const fakeBin = path.join(home, 'bin');
+fs.mkdirSync(fakeBin, { recursive: true });
+fs.writeFileSync(path.join(fakeBin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`, { mode: 0o755 });
+
+const dataDir = path.join(home, 'data');
+const appEnv = {
+  ...process.env,
+  PATH: `${fakeBin}:${process.env.PATH}`,
+  LANYARD_DATA_DIR: dataDir,
+  LANYARD_LOG: 'info',
+};
+// The token value: a canary that must never show up in a log, the database or a screenshot.
+const canary = `CANARY-${randomUUID()}`;
+
+const appLog = path.join(artifacts, 'app.log');
+const logFd = fs.openSync(appLog, 'w');
+const peerLog = fs.openSync(path.join(artifacts, 'peers.log'), 'w');
+
+const results = [];
+let session;
+
+async function scenario(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true, ms: Date.now() - started });
+    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    results.push({ name, ok: false, ms: Date.now() - started });
+    console.log(`FAIL ${name}: ${err.stack ?? err}`);
+    if (session) {
+      try {
+        const file = path.join(artifacts, `${name}-failure.png`);
+        fs.writeFileSync(file, await session.screenshot());
+        console.log(`     screenshot: ${path.relative(root, file)}`);
+      } catch (shotErr) {
+        console.log(`     no screenshot: ${shotErr.message}`);
+      }
+    }
+  }
+}
+
+/** Saves a page screenshot for the README (when asked to), after the UI has settled. */
+async function pageShot(name) {
+  if (!shots) return;
+  await session.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur();');
+  await sleep(1000);
+  fs.writeFileSync(path.join(shots, `${name}.png`), await session.screenshot());
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Runs the app binary a second time, as the OS does for a URL, and waits for it to hand over. */
+async function launchWithUrl(url) {
+  const child = spawn(app, [url], { env: appEnv, stdio: ['ignore', logFd, logFd] });
+  const code = await Promise.race([
+    new Promise((resolve) => child.once('exit', resolve)),
+    sleep(10_000).then(() => 'timeout'),
+  ]);
+  if (code === 'timeout') {
+    child.kill('SIGKILL');
+    throw new Error('the second instance did not hand the URL over and exit within 10 s');
+  }
+  assert(code === 0, `the second instance exited with ${code}`);
+}
+
+async function waitForOpenedUrl(timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (fs.existsSync(opened)) {
+      const lines = fs.readFileSync(opened, 'utf8').trim().split('\n').filter(Boolean);
+      if (lines.length) {
+        fs.rmSync(opened);
+        return lines.at(-1);
+      }
+    }
+    if (Date.now() > deadline) throw new Error('the app did not open a sign-in page in the browser');
+    await sleep(100);
+  }
+}
+
+const oauth = await startOauthServer(peerLog);
+const data = await startDataServer();
+const driver = await startDriver({ env: appEnv, log: logFd });
+let firstPaintMs = null;
+try {
+  const launched = Date.now();
+  session = await Session.create(driver.url, app);
+  // First contentful paint, from the launch request (includes the driver starting the app).
+  const paint = await session.executeAsync(`
+    const done = arguments[arguments.length - 1];
+    const look = () => {
+      const p = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+      if (p) done(performance.timeOrigin + p.startTime); else setTimeout(look, 50);
+    };
+    look();`);
+  firstPaintMs = Math.round(paint - launched);
+  console.log(`first contentful paint ${firstPaintMs} ms after the launch request`);
+
+  const accountLabel = 'alice@example.com';
+
+  await scenario('channel', async () => {
+    await session.waitFor('h1#page-title', { text: 'Channels' });
+    await session.go('Settings');
+    await session.waitFor('[data-testid=secret-store-health]', { text: 'Ready' });
+    await (await session.find('input[type=radio][value=discovery]')).click();
+    await (await session.waitFor('#provider-discovery')).type(oauth.issuer);
+    await (await session.find('#provider-name')).type('Test IdP');
+    await (await session.find('#provider-client-id')).type('lanyard-test');
+    await (await session.find('#provider-redirect option[value=deep_link]')).click();
+    await (await session.byText('[data-testid=providers] button[type=submit]', 'Add provider')).click();
+    await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
+    await pageShot('settings');
+
+    await session.go('Channels');
+    await session.waitFor('[data-testid=channels-empty]');
+    await (await session.byText('button', 'Connect account')).click();
+    await (await session.byText('.provider-list button', 'Test IdP')).click();
+    await session.waitFor('[data-testid=sign-in-waiting]');
+    const authorization = new URL(await waitForOpenedUrl());
+    assert(authorization.origin === oauth.issuer, `the browser was sent to ${authorization.origin}`);
+    assert(
+      authorization.searchParams.get('redirect_uri') === 'app.lanyard.desktop:/oauth/callback',
+      `redirect_uri ${authorization.searchParams.get('redirect_uri')}`,
+    );
+    const callback = await signIn(authorization.href, 'alice');
+    assert(callback.startsWith('app.lanyard.desktop:/oauth/callback?code='), 'the provider did not redirect to the app');
+    await launchWithUrl(callback);
+    await session.waitFor('[data-testid=channels-notice]', { text: `Connected ${accountLabel}` });
+    await session.waitFor('[data-testid=channel]', { text: accountLabel });
+    await session.waitFor('[data-testid=channel-status]', { text: 'Connected' });
+
+    // The app registered itself for both schemes at start (in this throwaway HOME); a
+    // browser redirect — here `gio open`, which launches the default handler — reaches it.
+    for (const scheme of ['lanyard', 'app.lanyard.desktop']) {
+      const handler = execFileSync('xdg-mime', ['query', 'default', `x-scheme-handler/${scheme}`], { env: appEnv })
+        .toString()
+        .trim();
+      assert(handler.endsWith('.desktop'), `no handler for ${scheme}: (${handler})`);
+      const file = path.join(home, '.local/share/applications', handler);
+      assert(fs.existsSync(file), `${handler} is not in ~/.local/share/applications`);
+      const exec = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('Exec='));
+      assert(exec.includes(app) && exec.endsWith('%u'), `the handler runs ${exec}`);
+    }
+    await session.go('Players');
+    execFileSync('gio', ['open', `lanyard://channel/${randomUUID()}`], { env: appEnv, stdio: 'ignore', timeout: 10_000 });
+    await session.waitFor('[data-testid=link-notice]', { text: 'Opened from a link to a channel.' });
+    await session.waitFor('h1#page-title', { text: 'Channels' });
+    await (await session.byText('.notice button', 'Dismiss')).click();
+    await pageShot('channels');
+  });
+
+  await scenario('url-token', async () => {
+    await session.go('URL tokens');
+    await (await session.find('#token-prefix')).type(`${data.origin}/feeds`);
+    await (await session.find('#token-key')).type('apikey');
+    const permission = await session.byText('[data-testid=token-form] label', 'Requires permission');
+    await (await session.find('[data-testid=token-form] input[type=checkbox][aria-describedby=permission-help]')).click();
+    assert(await (await session.find('input[aria-describedby=permission-help]')).selected(), `not checked: ${await permission.text()}`);
+    await (await session.find('#token-value')).type(canary);
+    await (await session.byText('[data-testid=token-form] button[type=submit]', 'Add token')).click();
+    await session.waitFor('[data-testid=tokens-notice]', { text: 'apikey' });
+    await session.waitFor('[data-testid=token]', { text: 'apikey' });
+    await pageShot('url-tokens');
+
+    await session.go('Preview');
+    await (await session.find('#preview-url')).type(`${data.origin}/feeds/lobby?lang=en`);
+    await (await session.byText('button[type=submit]', 'Send')).click();
+    await session.waitFor('[data-testid=permission-dialog]', { text: 'apikey' });
+    await pageShot('permission');
+    assert(data.seen.length === 0, 'the request went out before the permission was answered');
+    await (await session.byText('[data-testid=permission-dialog] button', 'Accept this time')).click();
+    await session.waitFor('[data-testid=preview-status]', { text: '200' });
+    await session.waitFor('[data-testid=credential]', { text: 'apikey' });
+    const report = await (await session.find('[data-testid=preview-report]')).text();
+    assert(!report.includes(canary), 'the report shows the token value');
+    const got = data.seen.at(-1);
+    assert(got && got.method === 'GET' && got.path === '/feeds/lobby', `the endpoint saw ${JSON.stringify(got?.path)}`);
+    assert(new URLSearchParams(got.query).get('apikey') === canary, 'the token did not reach the endpoint in the query');
+    await pageShot('preview');
+  });
+
+  await scenario('player', async () => {
+    await session.go('Players');
+    await (await session.find('#player-name')).type('Lobby screen');
+    await (await session.find('#player-serial')).type('SN-001');
+    await (await session.byText('button[type=submit]', 'Add player')).click();
+    await session.waitFor('[data-testid=players-notice]', { text: 'Added Lobby screen' });
+    const box = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
+    assert(!(await box.selected()), 'a new player is already linked');
+    await box.click();
+    // Come back to the page: the link was stored, not just ticked.
+    await session.go('Channels');
+    await session.waitFor('[data-testid=channel-linked]', { text: 'Lobby screen' });
+    await session.go('Players');
+    await session.waitFor('[data-testid=principal-row]', { text: 'SN-001' });
+    const again = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
+    assert(await again.selected(), 'the link is not shown after coming back');
+    await pageShot('players');
+  });
+} finally {
+  if (session) await session.delete();
+  await driver.stop();
+  await oauth.stop();
+  data.stop();
+}
+
+// No secret in what the run left behind: the app's log and the data directory.
+await scenario('secrets-sweep', async () => {
+  assert(fs.readFileSync(appLog, 'utf8').includes('link received'), "the app's log was not captured");
+  const haystacks = [appLog];
+  for (const f of fs.readdirSync(dataDir)) haystacks.push(path.join(dataDir, f));
+  for (const file of haystacks) {
+    if (!fs.statSync(file).isFile()) continue;
+    assert(!fs.readFileSync(file).includes(canary), `the token value is in ${path.basename(file)}`);
+  }
+  assert(!fs.existsSync(path.join(dataDir, 'secrets')), 'secrets went to the file store, not the keyring');
+});
+
+fs.writeFileSync(path.join(artifacts, 'results.json'), JSON.stringify({ firstPaintMs, results }, null, 2));
+const failed = results.filter((r) => !r.ok);
+console.log(failed.length ? `${failed.length} of ${results.length} scenarios failed (log: ${path.relative(root, appLog)})` : `all ${results.length} scenarios passed`);
+process.exit(failed.length ? 1 : 0);
