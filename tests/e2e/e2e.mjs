@@ -180,7 +180,7 @@ try {
     await launchWithUrl(callback);
     await session.waitFor('[data-testid=channels-notice]', { text: `Connected ${accountLabel}` });
     await session.waitFor('[data-testid=channel]', { text: accountLabel });
-    await session.waitFor('[data-testid=channel-status]', { text: 'Connected' });
+    await session.waitFor('[data-testid=channel-status]', { text: 'Active' });
 
     // The app registered itself for both schemes at start (in this throwaway HOME); a
     // browser redirect — here `gio open`, which launches the default handler — reaches it.
@@ -229,6 +229,7 @@ try {
     const got = data.seen.at(-1);
     assert(got && got.method === 'GET' && got.path === '/feeds/lobby', `the endpoint saw ${JSON.stringify(got?.path)}`);
     assert(new URLSearchParams(got.query).get('apikey') === canary, 'the token did not reach the endpoint in the query');
+    await session.execute("document.querySelector('[data-testid=hops]').scrollIntoView({ block: 'end' });");
     await pageShot('preview');
   });
 
