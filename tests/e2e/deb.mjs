@@ -1,0 +1,169 @@
+// Checks the .deb that `npx tauri build --bundles deb` wrote, in the setting of
+// `tests/e2e/run` (a display and a D-Bus session):
+//   - its size (≤ 15 MiB);
+//   - its desktop entry passes the URL (`Exec=… %u`), declares both URL schemes and
+//     validates (desktop-file-validate); its icons are there in every size;
+//   - its declared dependencies are right: every shared library the binary loads belongs
+//     to a package in the closure of `Depends` (so `dpkg -i` on a clean machine pulls in
+//     all of them);
+//   - the binary it contains starts and shows the main window (WebDriver).
+// With `--install` (changes this machine: run it on a scratch machine or CI runner), it also
+// installs the package with `dpkg -i` (apt resolves the dependencies), checks that the
+// system's default handler for both schemes is Lanyard's desktop entry, launches
+// /usr/bin/lanyard-app, and removes the package again.
+//
+//   tests/e2e/run deb.mjs [--install]
+//   LANYARD_DEB=path/to/file.deb tests/e2e/run deb.mjs
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Session, startDriver } from './webdriver.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(process.env.REAL_HOME ?? process.env.HOME, '.cache/lanyard-target');
+const install = process.argv.includes('--install');
+const MAX_BYTES = 15 * 1024 * 1024;
+const SCHEMES = ['lanyard', 'app.lanyard.desktop'];
+
+function findDeb() {
+  if (process.env.LANYARD_DEB) return path.resolve(root, process.env.LANYARD_DEB);
+  const dir = path.join(targetDir, 'release/bundle/deb');
+  const debs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.deb')) : [];
+  if (debs.length !== 1) {
+    console.error(`error: expected one .deb in ${dir}, found ${debs.length}; run \`npx tauri build --bundles deb\``);
+    process.exit(2);
+  }
+  return path.join(dir, debs[0]);
+}
+
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts });
+let failures = 0;
+function check(name, fn) {
+  try {
+    const note = fn();
+    console.log(`ok   ${name}${note ? ` — ${note}` : ''}`);
+  } catch (err) {
+    failures += 1;
+    console.log(`FAIL ${name}: ${err.message}`);
+  }
+}
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+const deb = findDeb();
+const scratch = fs.mkdtempSync(path.join(process.env.HOME, 'deb-'));
+run('dpkg-deb', ['-x', deb, scratch]);
+const field = (name) => run('dpkg-deb', ['-f', deb, name]).trim();
+const pkg = field('Package');
+const binary = path.join(scratch, 'usr/bin/lanyard-app');
+
+check('size', () => {
+  const size = fs.statSync(deb).size;
+  assert(size <= MAX_BYTES, `${(size / 1048576).toFixed(1)} MiB > 15 MiB`);
+  return `${path.basename(deb)}: ${(size / 1048576).toFixed(2)} MiB (${size} bytes), installed ${field('Installed-Size')} KiB`;
+});
+
+check('desktop entry', () => {
+  const apps = path.join(scratch, 'usr/share/applications');
+  const files = fs.readdirSync(apps).filter((f) => f.endsWith('.desktop'));
+  assert(files.length === 1, `desktop files: ${files.join(', ')}`);
+  const text = fs.readFileSync(path.join(apps, files[0]), 'utf8');
+  const line = (key) => text.split('\n').find((l) => l.startsWith(`${key}=`));
+  assert(line('Exec') === 'Exec=lanyard-app %u', `${line('Exec')} (the URL must be passed as %u)`);
+  const mimes = (line('MimeType') ?? '').slice('MimeType='.length).split(';').filter(Boolean);
+  for (const scheme of SCHEMES) {
+    assert(mimes.includes(`x-scheme-handler/${scheme}`), `MimeType lacks x-scheme-handler/${scheme}: ${line('MimeType')}`);
+  }
+  run('desktop-file-validate', [path.join(apps, files[0])]);
+  return `${files[0]}: ${line('Exec')}; ${line('MimeType')}`;
+});
+
+check('icons', () => {
+  const sizes = ['32x32', '64x64', '128x128', '256x256@2', '512x512'];
+  const hicolor = path.join(scratch, 'usr/share/icons/hicolor');
+  const found = fs.existsSync(hicolor) ? fs.readdirSync(hicolor) : [];
+  const missing = sizes.filter((s) => !fs.existsSync(path.join(hicolor, s, 'apps/lanyard-app.png')));
+  assert(missing.length === 0, `missing ${missing.join(', ')} (found ${found.join(', ')})`);
+  return found.join(', ');
+});
+
+check('declared dependencies cover every shared library', () => {
+  const depends = field('Depends');
+  const names = depends.split(',').map((d) => d.trim().split(/[\s(|]/)[0]);
+  const closure = new Set(
+    run('apt-cache', ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...names])
+      .split('\n')
+      .filter((l) => /^[a-z0-9]/.test(l))
+      .map((l) => l.trim().replace(/:.*$/, '')),
+  );
+  const libs = run('ldd', [binary])
+    .split('\n')
+    .map((l) => /=> (\/\S+)/.exec(l)?.[1])
+    .filter(Boolean);
+  assert(libs.length > 10, `ldd found only ${libs.length} libraries`);
+  const uncovered = [];
+  for (const lib of libs) {
+    let owner;
+    try {
+      owner = run('dpkg', ['-S', fs.realpathSync(lib)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      owner = run('dpkg', ['-S', lib], { stdio: ['ignore', 'pipe', 'ignore'] });
+    }
+    const owners = owner.split('\n')[0].split(':')[0].split(',').map((o) => o.trim());
+    if (!owners.some((o) => closure.has(o))) uncovered.push(`${path.basename(lib)} (${owners.join(', ')})`);
+  }
+  assert(uncovered.length === 0, `not pulled in by Depends: ${uncovered.join('; ')}`);
+  return `Depends: ${depends}; ${libs.length} libraries covered`;
+});
+
+async function launches(bin) {
+  const home = fs.mkdtempSync(path.join(process.env.HOME, 'launch-'));
+  const driver = await startDriver({ env: { ...process.env, LANYARD_DATA_DIR: path.join(home, 'data') }, log: 'ignore' });
+  try {
+    const session = await Session.create(driver.url, bin);
+    try {
+      await session.waitFor('h1#page-title', { text: 'Channels' });
+      await session.waitFor('[data-testid=secrets-status]', { text: 'ready' });
+    } finally {
+      await session.delete();
+    }
+  } finally {
+    await driver.stop();
+  }
+}
+
+try {
+  await launches(binary);
+  console.log('ok   the packaged binary starts and shows the Channels page');
+} catch (err) {
+  failures += 1;
+  console.log(`FAIL the packaged binary does not start: ${err.message}`);
+}
+
+if (install) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', deb], { env, stdio: 'inherit' });
+    check('installed: default handler of both schemes', () => {
+      const handlers = SCHEMES.map((s) => run('xdg-mime', ['query', 'default', `x-scheme-handler/${s}`]).trim());
+      for (const h of handlers) assert(h === 'Lanyard.desktop', `handler ${JSON.stringify(h)}`);
+      return handlers.join(', ');
+    });
+    try {
+      await launches('/usr/bin/lanyard-app');
+      console.log('ok   installed: /usr/bin/lanyard-app starts and shows the Channels page');
+    } catch (err) {
+      failures += 1;
+      console.log(`FAIL installed: /usr/bin/lanyard-app does not start: ${err.message}`);
+    }
+  } finally {
+    run('dpkg', ['-r', pkg], { env, stdio: 'inherit' });
+  }
+}
+
+fs.rmSync(scratch, { recursive: true, force: true });
+console.log(failures ? `${failures} .deb checks failed` : 'the .deb checks passed');
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,202 @@
+// Start-up time and memory of the real window, against an empty Tauri 2 window built the
+// same way (benches/empty-window), measured in the same run. Run it through the same
+// setting as the scenarios (a display, a D-Bus session, an unlocked keyring):
+//
+//   tests/e2e/run measure.mjs
+//
+// Environment: LANYARD_E2E_APP (default $CARGO_TARGET_DIR/release/lanyard-app),
+// LANYARD_BASELINE_APP (default $CARGO_TARGET_DIR/release/empty-window), LANYARD_MEASURE_ROUNDS
+// (default 3). Each round launches each binary fresh through WebKitWebDriver with a new data
+// directory and reports:
+//   first paint   the page's first-contentful-paint (Paint Timing, wall clock via
+//                 performance.timeOrigin) minus the app process's start time (/proc, 10 ms
+//                 resolution)
+//   PSS           the sum of Pss in /proc/PID/smaps_rollup over the app and every process it
+//                 started (WebKitWebProcess, WebKitNetworkProcess, …), 3 s after first
+//                 paint, and for Lanyard again after 10 previews of a local JSON URL
+// Prints a table and writes .artifacts/e2e/measure.json.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Session, startDriver } from './webdriver.mjs';
+import { startDataServer } from './peers.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(process.env.REAL_HOME ?? process.env.HOME, '.cache/lanyard-target');
+const app = path.resolve(process.env.LANYARD_E2E_APP ?? path.join(targetDir, 'release/lanyard-app'));
+const baseline = path.resolve(process.env.LANYARD_BASELINE_APP ?? path.join(targetDir, 'release/empty-window'));
+const rounds = Number(process.env.LANYARD_MEASURE_ROUNDS ?? 3);
+const artifacts = path.join(root, '.artifacts/e2e');
+fs.mkdirSync(artifacts, { recursive: true });
+for (const bin of [app, baseline]) {
+  if (!fs.existsSync(bin)) {
+    console.error(`error: no binary at ${bin} (see docs/benchmarks.md for how to build it)`);
+    process.exit(2);
+  }
+}
+
+const HZ = 100; // USER_HZ on Linux
+
+function stat(pid) {
+  const raw = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), starttime: Number(fields[19]) };
+}
+
+/** Every live process below `pid` (not `pid` itself). */
+function descendants(pid) {
+  const parent = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parent.set(Number(entry), stat(entry).ppid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [];
+  const walk = (p) => {
+    for (const [child, pp] of parent) {
+      if (pp === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function pssKiB(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+function comm(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** Wall-clock time (ms since the epoch) at which `pid` started. */
+function startedAt(pid) {
+  const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const now = Date.now();
+  return now - (uptime - stat(pid).starttime / HZ) * 1000;
+}
+
+async function launch(binary, dataServer) {
+  const home = fs.mkdtempSync(path.join(process.env.HOME, 'measure-'));
+  const env = { ...process.env, LANYARD_DATA_DIR: path.join(home, 'data') };
+  const driver = await startDriver({ env, log: 'ignore' });
+  const session = await Session.create(driver.url, binary);
+  try {
+    const paint = await session.executeAsync(`
+      const done = arguments[arguments.length - 1];
+      const look = () => {
+        const p = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+        if (p) done(performance.timeOrigin + p.startTime); else setTimeout(look, 20);
+      };
+      look();`);
+    const [appPid] = descendants(driver.child.pid).filter((p) => stat(p).ppid === driver.child.pid);
+    const firstPaint = paint - startedAt(appPid);
+    await sleep(3000);
+    const procs = descendants(driver.child.pid);
+    const result = {
+      firstPaintMs: Math.round(firstPaint),
+      pssStartKiB: pssKiB(procs),
+      processes: procs.map(comm),
+    };
+    if (dataServer) {
+      await session.waitFor('h1#page-title', { text: 'Channels' });
+      await session.go('Preview');
+      for (let i = 1; i <= 10; i++) {
+        await (await session.find('#preview-url')).type(`${dataServer.origin}/feeds/lobby?n=${i}`);
+        await (await session.byText('button[type=submit]', 'Send')).click();
+        await session.waitFor('[data-testid=preview-status]', { text: '200' });
+        await session.byText('button[type=submit]', 'Send');
+        await session.waitFor('[data-testid=history-entry]', { text: `n=${i}` });
+      }
+      await sleep(3000);
+      result.pssAfterPreviewsKiB = pssKiB(descendants(driver.child.pid));
+    }
+    return result;
+  } finally {
+    await session.delete();
+    for (const pid of descendants(driver.child.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await driver.stop();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mib = (kib) => (kib / 1024).toFixed(0);
+
+const data = await startDataServer();
+const samples = { baseline: [], app: [] };
+try {
+  for (let r = 1; r <= rounds; r++) {
+    samples.baseline.push(await launch(baseline, null));
+    samples.app.push(await launch(app, data));
+    const [b, a] = [samples.baseline.at(-1), samples.app.at(-1)];
+    console.log(
+      `round ${r}: baseline ${b.firstPaintMs} ms, ${mib(b.pssStartKiB)} MiB | ` +
+        `lanyard ${a.firstPaintMs} ms, ${mib(a.pssStartKiB)} MiB, after 10 previews ${mib(a.pssAfterPreviewsKiB)} MiB`,
+    );
+  }
+} finally {
+  data.stop();
+}
+
+const b = {
+  paint: median(samples.baseline.map((s) => s.firstPaintMs)),
+  pss: median(samples.baseline.map((s) => s.pssStartKiB)),
+};
+const a = {
+  paint: median(samples.app.map((s) => s.firstPaintMs)),
+  pss: median(samples.app.map((s) => s.pssStartKiB)),
+  pssPreviews: median(samples.app.map((s) => s.pssAfterPreviewsKiB)),
+};
+const summary = {
+  rounds,
+  baseline: { binary: baseline, firstPaintMs: b.paint, pssStartKiB: b.pss, processes: samples.baseline[0].processes },
+  app: {
+    binary: app,
+    firstPaintMs: a.paint,
+    pssStartKiB: a.pss,
+    pssAfterPreviewsKiB: a.pssPreviews,
+    processes: samples.app[0].processes,
+  },
+  ratioStart: +(a.pss / b.pss).toFixed(3),
+  ratioAfterPreviews: +(a.pssPreviews / b.pss).toFixed(3),
+  samples,
+};
+fs.writeFileSync(path.join(artifacts, 'measure.json'), JSON.stringify(summary, null, 2));
+console.log(`
+| measure (median of ${rounds}) | empty Tauri window | Lanyard | ratio | target |
+|---|---|---|---|---|
+| first paint after process start | ${b.paint} ms | ${a.paint} ms | — | ≤ 1 500 ms |
+| PSS, 3 s after first paint | ${mib(b.pss)} MiB | ${mib(a.pss)} MiB | ${summary.ratioStart}× | ≤ 1.25× |
+| PSS after 10 previews | — | ${mib(a.pssPreviews)} MiB | ${summary.ratioAfterPreviews}× | ≤ 1.25× |
+
+processes counted: baseline ${summary.baseline.processes.join(', ')}; Lanyard ${summary.app.processes.join(', ')}`);
