@@ -15,7 +15,7 @@
 //   tests/e2e/run deb.mjs [--install]
 //   LANYARD_DEB=path/to/file.deb tests/e2e/run deb.mjs
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,19 +104,32 @@ check('declared dependencies cover every shared library', () => {
     .map((l) => /=> (\/\S+)/.exec(l)?.[1])
     .filter(Boolean);
   assert(libs.length > 10, `ldd found only ${libs.length} libraries`);
+  // Libraries loaded with dlopen (the tray's libayatana-appindicator3) are not in ldd's
+  // list: take the sonames the binary names, and check those this machine has.
+  const cache = run('ldconfig', ['-p']);
+  const named = new Set(fs.readFileSync(binary).toString('latin1').match(/lib[A-Za-z0-9_+-]+\.so\.\d+/g) ?? []);
+  const dlopened = [];
+  for (const soname of named) {
+    const m = new RegExp(`^\\s+${soname.replace(/[.+]/g, '\\$&')} \\(libc6,x86-64\\) => (\\S+)$`, 'm').exec(cache);
+    if (m && !libs.some((l) => path.basename(l) === soname)) dlopened.push(m[1]);
+  }
+  const all = [...libs, ...dlopened];
+  // dpkg knows a file by the path its package installed (/lib or /usr/lib, usrmerge):
+  // ask for both the path ldd printed and the real one; a miss is not an error here.
+  const asked = [...new Set(all.flatMap((l) => [l, fs.realpathSync(l)]))];
+  const found = spawnSync('dpkg', ['-S', ...asked], { encoding: 'utf8' }).stdout;
+  const ownerOf = new Map();
+  for (const line of found.split('\n')) {
+    const at = line.lastIndexOf(': ');
+    if (at > 0) ownerOf.set(line.slice(at + 2), line.slice(0, at).split(',').map((o) => o.trim().replace(/:.*$/, '')));
+  }
   const uncovered = [];
-  for (const lib of libs) {
-    let owner;
-    try {
-      owner = run('dpkg', ['-S', fs.realpathSync(lib)], { stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      owner = run('dpkg', ['-S', lib], { stdio: ['ignore', 'pipe', 'ignore'] });
-    }
-    const owners = owner.split('\n')[0].split(':')[0].split(',').map((o) => o.trim());
-    if (!owners.some((o) => closure.has(o))) uncovered.push(`${path.basename(lib)} (${owners.join(', ')})`);
+  for (const lib of all) {
+    const pkgs = ownerOf.get(lib) ?? ownerOf.get(fs.realpathSync(lib)) ?? ['no package'];
+    if (!pkgs.some((o) => closure.has(o))) uncovered.push(`${path.basename(lib)} (${pkgs.join(', ')})`);
   }
   assert(uncovered.length === 0, `not pulled in by Depends: ${uncovered.join('; ')}`);
-  return `Depends: ${depends}; ${libs.length} libraries covered`;
+  return `Depends: ${depends}; ${libs.length} linked and ${dlopened.length} dlopen()ed libraries covered (${dlopened.map((l) => path.basename(l)).join(', ')})`;
 });
 
 async function launches(bin) {
