@@ -90,10 +90,15 @@ async function scenario(name, body) {
   }
 }
 
-/** Saves a page screenshot for the README (when asked to), after the UI has settled. */
-async function pageShot(name) {
+/**
+ * Saves a page screenshot for the README (when asked to), after the UI has settled; the page
+ * is scrolled to the top, or `selector`'s element into view.
+ */
+async function pageShot(name, selector = null) {
   if (!shots) return;
   await session.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur();');
+  if (selector) await session.execute('document.querySelector(arguments[0]).scrollIntoView({ block: "end" });', [selector]);
+  else await session.execute('document.querySelector("main").scrollTo(0, 0);');
   await sleep(1000);
   fs.writeFileSync(path.join(shots, `${name}.png`), await session.screenshot());
 }
@@ -229,8 +234,7 @@ try {
     const got = data.seen.at(-1);
     assert(got && got.method === 'GET' && got.path === '/feeds/lobby', `the endpoint saw ${JSON.stringify(got?.path)}`);
     assert(new URLSearchParams(got.query).get('apikey') === canary, 'the token did not reach the endpoint in the query');
-    await session.execute("document.querySelector('[data-testid=hops]').scrollIntoView({ block: 'end' });");
-    await pageShot('preview');
+    await pageShot('preview', '[data-testid=hops]');
   });
 
   await scenario('player', async () => {
