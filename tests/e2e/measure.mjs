@@ -6,8 +6,8 @@
 //
 // Environment: LANYARD_E2E_APP (default $CARGO_TARGET_DIR/release/lanyard-app),
 // LANYARD_BASELINE_APP (default $CARGO_TARGET_DIR/release/empty-window), LANYARD_MEASURE_ROUNDS
-// (default 3). Each round launches each binary fresh through WebKitWebDriver with a new data
-// directory and reports:
+// (default 3). Each round launches each binary fresh through WebKitWebDriver with a new HOME
+// and data directory (the page cache stays warm) and reports:
 //   first paint   the page's first-contentful-paint (Paint Timing, wall clock via
 //                 performance.timeOrigin) minus the app process's start time (/proc, 10 ms
 //                 resolution)
@@ -99,7 +99,15 @@ function startedAt(pid) {
 
 async function launch(binary, dataServer) {
   const home = fs.mkdtempSync(path.join(process.env.HOME, 'measure-'));
-  const env = { ...process.env, LANYARD_DATA_DIR: path.join(home, 'data') };
+  // A fresh HOME per launch: no WebKit cache or data from an earlier round.
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, '.local/share'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    LANYARD_DATA_DIR: path.join(home, 'data'),
+  };
   const driver = await startDriver({ env, log: 'ignore' });
   const session = await Session.create(driver.url, binary);
   try {
@@ -122,14 +130,20 @@ async function launch(binary, dataServer) {
     if (dataServer) {
       await session.waitFor('h1#page-title', { text: 'Channels' });
       await session.go('Preview');
+      const before = dataServer.seen.length;
       for (let i = 1; i <= 10; i++) {
         await (await session.find('#preview-url')).type(`${dataServer.origin}/feeds/lobby?n=${i}`);
         await (await session.byText('button[type=submit]', 'Send')).click();
         await session.waitFor('[data-testid=preview-status]', { text: '200' });
         await session.byText('button[type=submit]', 'Send');
-        await session.waitFor('[data-testid=history-entry]', { text: `n=${i}` });
+        const deadline = Date.now() + 15_000;
+        while ((await session.findAll('[data-testid=history-entry]')).length < i) {
+          if (Date.now() > deadline) throw new Error(`preview ${i} is not in the history`);
+          await sleep(50);
+        }
       }
       await sleep(3000);
+      if (dataServer.seen.length - before !== 10) throw new Error(`the endpoint saw ${dataServer.seen.length - before} requests, not 10`);
       result.pssAfterPreviewsKiB = pssKiB(descendants(driver.child.pid));
     }
     return result;
