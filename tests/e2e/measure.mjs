@@ -82,6 +82,13 @@ function pssKiB(pids) {
   return total;
 }
 
+/** PSS per process name (KiB), to see which process grew. */
+function pssByProcess(pids) {
+  const out = {};
+  for (const pid of pids) out[comm(pid)] = (out[comm(pid)] ?? 0) + pssKiB([pid]);
+  return out;
+}
+
 function comm(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -125,6 +132,7 @@ async function launch(binary, dataServer) {
     const result = {
       firstPaintMs: Math.round(firstPaint),
       pssStartKiB: pssKiB(procs),
+      pssStartByProcess: pssByProcess(procs),
       processes: procs.map(comm),
     };
     if (dataServer) {
@@ -145,6 +153,7 @@ async function launch(binary, dataServer) {
       await sleep(3000);
       if (dataServer.seen.length - before !== 10) throw new Error(`the endpoint saw ${dataServer.seen.length - before} requests, not 10`);
       result.pssAfterPreviewsKiB = pssKiB(descendants(driver.child.pid));
+      result.pssAfterPreviewsByProcess = pssByProcess(descendants(driver.child.pid));
     }
     return result;
   } finally {
@@ -165,6 +174,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const mib = (kib) => (kib / 1024).toFixed(0);
+const fmt = (byProcess) => Object.entries(byProcess).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
 
 const data = await startDataServer();
 const samples = { baseline: [], app: [] };
@@ -213,4 +223,5 @@ console.log(`
 | PSS, 3 s after first paint | ${mib(b.pss)} MiB | ${mib(a.pss)} MiB | ${summary.ratioStart}× | ≤ 1.25× |
 | PSS after 10 previews | — | ${mib(a.pssPreviews)} MiB | ${summary.ratioAfterPreviews}× | ≤ 1.25× |
 
-processes counted: baseline ${summary.baseline.processes.join(', ')}; Lanyard ${summary.app.processes.join(', ')}`);
+processes counted: baseline ${summary.baseline.processes.join(', ')}; Lanyard ${summary.app.processes.join(', ')}
+by process (MiB, last round): baseline ${fmt(samples.baseline.at(-1).pssStartByProcess)}; Lanyard at start ${fmt(samples.app.at(-1).pssStartByProcess)}, after 10 previews ${fmt(samples.app.at(-1).pssAfterPreviewsByProcess)}`);
