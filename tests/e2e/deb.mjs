@@ -132,9 +132,21 @@ check('declared dependencies cover every shared library', () => {
   return `Depends: ${depends}; ${libs.length} linked and ${dlopened.length} dlopen()ed libraries covered (${dlopened.map((l) => path.basename(l)).join(', ')})`;
 });
 
+/** The environment of a user who has never run Lanyard: a fresh HOME and XDG dirs. */
+function freshUser() {
+  const home = fs.mkdtempSync(path.join(process.env.HOME, 'user-'));
+  return {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, '.local/share'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    LANYARD_DATA_DIR: path.join(home, 'data'),
+  };
+}
+
 async function launches(bin) {
-  const home = fs.mkdtempSync(path.join(process.env.HOME, 'launch-'));
-  const driver = await startDriver({ env: { ...process.env, LANYARD_DATA_DIR: path.join(home, 'data') }, log: 'ignore' });
+  const driver = await startDriver({ env: freshUser(), log: 'ignore' });
   try {
     const session = await Session.create(driver.url, bin);
     try {
@@ -161,7 +173,9 @@ if (install) {
   try {
     run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', deb], { env, stdio: 'inherit' });
     check('installed: default handler of both schemes', () => {
-      const handlers = SCHEMES.map((s) => run('xdg-mime', ['query', 'default', `x-scheme-handler/${s}`]).trim());
+      // Before the app ever ran (it also registers a per-user handler at start).
+      const user = freshUser();
+      const handlers = SCHEMES.map((s) => run('xdg-mime', ['query', 'default', `x-scheme-handler/${s}`], { env: user }).trim());
       for (const h of handlers) assert(h === 'Lanyard.desktop', `handler ${JSON.stringify(h)}`);
       return handlers.join(', ');
     });
