@@ -106,7 +106,7 @@ check('declared dependencies cover every shared library', () => {
   assert(libs.length > 10, `ldd found only ${libs.length} libraries`);
   // Libraries loaded with dlopen (the tray's libayatana-appindicator3) are not in ldd's
   // list: take the sonames the binary names, and check those this machine has.
-  const cache = run('ldconfig', ['-p']);
+  const cache = run(fs.existsSync('/sbin/ldconfig') ? '/sbin/ldconfig' : 'ldconfig', ['-p']);
   const named = new Set(fs.readFileSync(binary).toString('latin1').match(/lib[A-Za-z0-9_+-]+\.so\.\d+/g) ?? []);
   const dlopened = [];
   for (const soname of named) {
