@@ -61,6 +61,8 @@ const appEnv = {
 };
 // The token value: a canary that must never show up in a log, the database or a screenshot.
 const canary = `CANARY-${randomUUID()}`;
+// The authorization code the provider sent back: logged only as `[redacted]`.
+let oauthCode = null;
 
 const appLog = path.join(artifacts, 'app.log');
 const logFd = fs.openSync(appLog, 'w');
@@ -182,6 +184,7 @@ try {
     );
     const callback = await signIn(authorization.href, 'alice');
     assert(callback.startsWith('app.lanyard.desktop:/oauth/callback?code='), 'the provider did not redirect to the app');
+    oauthCode = new URL(callback).searchParams.get('code');
     await launchWithUrl(callback);
     await session.waitFor('[data-testid=channels-notice]', { text: `Connected ${accountLabel}` });
     await session.waitFor('[data-testid=channel]', { text: accountLabel });
@@ -264,7 +267,9 @@ try {
 
 // No secret in what the run left behind: the app's log and the data directory.
 await scenario('secrets-sweep', async () => {
-  assert(fs.readFileSync(appLog, 'utf8').includes('link received'), "the app's log was not captured");
+  const log = fs.readFileSync(appLog, 'utf8');
+  assert(log.includes('link received'), "the app's log was not captured");
+  assert(oauthCode && !log.includes(oauthCode), 'the authorization code is in the log');
   const haystacks = [appLog];
   for (const f of fs.readdirSync(dataDir)) haystacks.push(path.join(dataDir, f));
   for (const file of haystacks) {
