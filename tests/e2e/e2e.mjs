@@ -58,6 +58,11 @@ const appEnv = {
   PATH: `${fakeBin}:${process.env.PATH}`,
   LANYARD_DATA_DIR: dataDir,
   LANYARD_LOG: 'info',
+  // Lanyard turns WebKit's accelerated compositing off by default (memory); with it off,
+  // WebKitWebDriver's screenshot command hung now and then here, and these tests take
+  // screenshots (README, failures). The scenarios therefore run with compositing on; the
+  // shipped default is exercised by deb.mjs (launch) and measure.mjs (10 previews).
+  WEBKIT_DISABLE_COMPOSITING_MODE: process.env.WEBKIT_DISABLE_COMPOSITING_MODE ?? '0',
 };
 // The token value: a canary that must never show up in a log, the database or a screenshot.
 const canary = `CANARY-${randomUUID()}`;

@@ -54,11 +54,15 @@ export async function startDriver({ env, log }) {
   };
 }
 
+/** No WebDriver command may take longer: a stuck one fails the scenario instead of the run. */
+const COMMAND_TIMEOUT_MS = 60_000;
+
 async function request(method, url, body) {
   const res = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
   });
   const text = await res.text();
   let json;
