@@ -5,5 +5,6 @@ pub mod channel;
 pub mod preview;
 pub mod provider;
 pub mod reminders;
+pub mod sharing;
 pub mod status;
 pub mod token;

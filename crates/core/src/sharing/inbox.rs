@@ -2,6 +2,8 @@
 //! queue), list, accept (a received token: usable, never viewable, never re-pointable),
 //! reject.
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use super::contacts::{self, Contact};
@@ -59,10 +61,14 @@ pub struct Sent {
     pub link: Option<String>,
     /// The offer's size in bytes.
     pub size: usize,
+    /// The `.lanyard-offer` file it was written to, if any.
+    pub file: Option<String>,
 }
 
-/// Seals one of your own tokens to a contact and signs it.
-pub async fn send(l: &Lanyard, token_id: &str, to: &str) -> Result<Sent> {
+/// Seals one of your own tokens to a contact and signs it; writes it to `out` when given.
+/// Without `out`, an offer too large for a link (> 2 KiB) is refused before anything is
+/// recorded.
+pub async fn send(l: &Lanyard, token_id: &str, to: &str, out: Option<&Path>) -> Result<Sent> {
     let token = l.store().url_token(token_id).await?;
     if token.origin != "own" {
         return Err(Error::invalid(
@@ -99,6 +105,16 @@ pub async fn send(l: &Lanyard, token_id: &str, to: &str) -> Result<Sent> {
             value: &value,
         },
     )?;
+    if out.is_none() && text.len() > offer::MAX_LINK_LEN {
+        return Err(Error::invalid(format!(
+            "this offer is {} bytes, more than a link can carry ({} bytes): save it as a file",
+            text.len(),
+            offer::MAX_LINK_LEN
+        )));
+    }
+    if let Some(path) = out {
+        write_offer_file(path, &text)?;
+    }
     l.store()
         .insert_offer(&NewOffer {
             id: &id,
@@ -118,8 +134,34 @@ pub async fn send(l: &Lanyard, token_id: &str, to: &str) -> Result<Sent> {
         contact,
         link: (text.len() <= offer::MAX_LINK_LEN).then(|| text.clone()),
         size: text.len(),
+        file: out.map(|p| p.display().to_string()),
         text,
     })
+}
+
+fn write_offer_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, format!("{text}\n"))
+        .map_err(|e| Error::io(&format!("could not write {}", path.display()), &e))
+}
+
+/// Reads a card or offer file of at most `max` bytes (larger files are refused unread).
+pub fn read_limited(path: &Path, max: usize, what: &str) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::io(&format!("could not open {}", path.display()), &e))?;
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(&format!("could not read {}", path.display()), &e))?;
+    if bytes.len() > max {
+        return Err(Error::invalid(format!(
+            "{} is larger than {} KiB: not a {what}",
+            path.display(),
+            max / 1024
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(format!("{} is not a {what} (not text)", path.display())))
 }
 
 /// Verifies an offer (the text of a file or link) and queues it in Token requests.

@@ -55,7 +55,9 @@ async fn a_token_travels_sealed_and_arrives_unreadable() {
     befriend(&alice, &bob).await;
     let token = own_token(&alice, CANARY).await;
 
-    let sent = inbox::send(&alice, &token, "bob").await.expect("send");
+    let sent = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send");
     assert!(!sent.text.contains(CANARY));
     assert_eq!(sent.link.as_deref(), Some(sent.text.as_str()));
     assert!(!format!("{sent:?}").contains(CANARY));
@@ -113,7 +115,7 @@ async fn a_token_travels_sealed_and_arrives_unreadable() {
     .await
     .expect_err("edit flags");
     assert_eq!(err.code(), "invalid_input");
-    let err = inbox::send(&bob, &received.id, "alice")
+    let err = inbox::send(&bob, &received.id, "alice", None)
         .await
         .expect_err("send on");
     assert_eq!(err.code(), "invalid_input");
@@ -138,8 +140,11 @@ async fn refused_offers_store_nothing() {
     befriend(&alice, &bob).await;
     befriend(&alice, &carol).await;
     let token = own_token(&alice, CANARY).await;
-    let to_bob = inbox::send(&alice, &token, "bob").await.expect("send").text;
-    let to_carol = inbox::send(&alice, &token, "carol")
+    let to_bob = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send")
+        .text;
+    let to_carol = inbox::send(&alice, &token, "carol", None)
         .await
         .expect("send")
         .text;
@@ -149,7 +154,7 @@ async fn refused_offers_store_nothing() {
     contacts::add(&bob, &identity::show(&carol).await.expect("c").card, None)
         .await
         .expect("bob adds carol");
-    let from_bob = inbox::send(&bob, &bob_token, "carol")
+    let from_bob = inbox::send(&bob, &bob_token, "carol", None)
         .await
         .expect("send")
         .text;
@@ -219,7 +224,10 @@ async fn a_sealed_value_cannot_be_re_pointed_by_another_contact() {
     befriend(&alice, &bob).await;
     befriend(&carol, &bob).await;
     let token = own_token(&alice, CANARY).await;
-    let to_bob = inbox::send(&alice, &token, "bob").await.expect("send").text;
+    let to_bob = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send")
+        .text;
     let parsed = offer::parse(&to_bob).expect("parse");
     let sealed = parsed.sealed().expect("sealed");
 
@@ -304,13 +312,15 @@ async fn contacts_are_managed_and_checked() {
         .await
         .expect("alice adds bob");
     let token = own_token(&alice, CANARY).await;
-    let sent = inbox::send(&alice, &token, "bob").await.expect("send");
+    let sent = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send");
     inbox::import(&bob, &sent.text).await.expect("import");
     contacts::remove(&bob, "alice").await.expect("remove");
     assert_eq!(inbox::pending_count(&bob).await.expect("count"), 0);
     let err = contacts::find(&bob, "alice").await.expect_err("gone");
     assert_eq!(err.code(), "not_found");
-    let err = inbox::send(&alice, &token, "nobody")
+    let err = inbox::send(&alice, &token, "nobody", None)
         .await
         .expect_err("no contact");
     assert_eq!(err.code(), "not_found");
@@ -323,7 +333,9 @@ async fn rejecting_erases_and_keeps_the_id() {
     let bob = install(&dir, "bob").await;
     befriend(&alice, &bob).await;
     let token = own_token(&alice, CANARY).await;
-    let sent = inbox::send(&alice, &token, "bob").await.expect("send");
+    let sent = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send");
     let offer = inbox::import(&bob, &sent.text).await.expect("import");
     let rejected = inbox::reject(&bob, &offer.id).await.expect("reject");
     assert_eq!(rejected.status, "rejected");
@@ -357,7 +369,7 @@ async fn rejecting_erases_and_keeps_the_id() {
     .await
     .expect("prompt token");
     assert_eq!(
-        inbox::send(&alice, &prompt.token.id, "bob")
+        inbox::send(&alice, &prompt.token.id, "bob", None)
             .await
             .expect_err("prompt")
             .code(),
