@@ -606,6 +606,8 @@ pub struct UrlTokenDto {
     pub origin: String,
     /// Whether the value may be replaced/viewed (false for received tokens).
     pub viewable: bool,
+    /// The contact a received token came from (their id; none once removed).
+    pub received_from: Option<String>,
     /// Why a header token will be ignored.
     pub warning: Option<String>,
     /// When last changed (Unix seconds).
@@ -625,6 +627,7 @@ impl From<UrlToken> for UrlTokenDto {
             prompt: t.prompt,
             origin: t.origin,
             viewable: t.viewable,
+            received_from: t.received_from,
             updated_at: t.updated_at,
         }
     }
