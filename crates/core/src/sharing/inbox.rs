@@ -250,7 +250,7 @@ async fn pending(l: &Lanyard, id: &str) -> Result<(Offer, Option<Vec<u8>>)> {
 }
 
 /// Accepts an offer: its value goes to the secret store, and a token that cannot be
-/// viewed, edited or sent on is added with origin "received from <contact>".
+/// viewed, edited or sent on is added with origin "received from" the contact.
 pub async fn accept(l: &Lanyard, id: &str) -> Result<UrlToken> {
     let (offer, sealed) = pending(l, id).await?;
     let (Some(contact_id), Some(sealed)) = (offer.contact_id.clone(), sealed) else {
