@@ -120,6 +120,7 @@ pub async fn player_add(
     Ok(
         players::add_player(state.lanyard()?, &name, serial.as_deref())
             .await?
+            .player
             .into(),
     )
 }

@@ -74,6 +74,9 @@ enum Command {
     Preview(commands::preview::PreviewArgs),
     /// Channels that need re-authorization, and when to check again.
     Reminders,
+    /// The player gateway: grants over HTTP(S).
+    #[command(subcommand)]
+    Gateway(commands::gateway::GatewayCommand),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +115,7 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Permission(c) => commands::token::permission(&lanyard, out, c).await,
         Command::Preview(a) => commands::preview::run(&lanyard, out, a).await,
         Command::Reminders => commands::reminders::run(&lanyard, out).await,
+        Command::Gateway(c) => commands::gateway::run(&lanyard, out, c).await,
     }
 }
 

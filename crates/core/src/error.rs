@@ -67,6 +67,12 @@ pub enum Error {
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
+    /// A request to a gateway carried no valid player secret.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts or requests; try again later.
+    #[error("{0}")]
+    RateLimited(String),
 }
 
 impl Error {
@@ -92,6 +98,8 @@ impl Error {
             Error::Revoked(_) => "revoked",
             Error::RequestFailed(_) => "request_failed",
             Error::Internal(_) => "internal",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::RateLimited(_) => "rate_limited",
         }
     }
 
@@ -116,13 +124,16 @@ impl Error {
         "revoked",
         "request_failed",
         "internal",
+        "unauthenticated",
+        "rate_limited",
     ];
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidInput(message.into())
     }
 
-    pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+    /// An I/O failure, described as what was being done and the OS's words.
+    pub fn io(what: &str, err: &std::io::Error) -> Self {
         Error::Io(format!("{what}: {err}"))
     }
 }
@@ -196,6 +207,8 @@ mod tests {
             Error::Revoked(String::new()),
             Error::RequestFailed(String::new()),
             Error::Internal(String::new()),
+            Error::Unauthenticated(String::new()),
+            Error::RateLimited(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);
