@@ -12,6 +12,7 @@
 //!   moves.
 //! - [`limits`]: failed-attempt limits per player and per source address.
 //! - [`metrics`]: counters and the grant latency histogram in Prometheus text.
+//! - [`background`]: a gateway inside the desktop app, started and stopped from Settings.
 //! - [`serve`]: listening (plain HTTP on loopback only unless told otherwise, TLS with
 //!   rustls), the audit flush and graceful shutdown.
 //!
@@ -22,6 +23,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod limits;
 pub mod metrics;
 pub mod serve;

@@ -2,6 +2,7 @@ import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
+import type { GatewayDto } from "./bindings/GatewayDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { StatusDto } from "./bindings/StatusDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
@@ -253,6 +254,11 @@ export function makeReminders(overrides: Partial<RemindersDto> = {}): RemindersD
   };
 }
 
+/** The app's gateway as `gateway_get` returns it by default: off. */
+export function makeGateway(overrides: Partial<GatewayDto> = {}): GatewayDto {
+  return { enabled: false, listen: "127.0.0.1:7443", url: null, error: null, ...overrides };
+}
+
 export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 /**
@@ -272,6 +278,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     preview_history: () => [],
     reminders_get: () => makeReminders(),
     autostart_get: () => false,
+    gateway_get: () => makeGateway(),
     autostart_set: (args) => Boolean((args as { enabled?: boolean } | undefined)?.enabled),
   };
   const all = { ...defaults, ...handlers };
