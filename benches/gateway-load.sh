@@ -34,9 +34,14 @@ URL=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$DATA/gateway.out")
 [ -n "$URL" ] || { cat "$DATA/gateway.err" >&2; exit 1; }
 echo "==> gateway at $URL (pid $GW_PID)"
 
-echo "==> warming: one argon2id verification per player"
-wrk -t1 -c4 -d"$((PLAYERS / 40 + 5))s" -s benches/gateway-grants.lua "$URL" -- "$DATA/load-players.txt" >/dev/null
-curl -s "$URL/metrics" | grep -E '^lanyard_gateway_(verified_players|grants_total) '
+echo "==> warming: one argon2id verification per player (not measured)"
+verified() { curl -s "$URL/metrics" | sed -n 's/^lanyard_gateway_verified_players //p'; }
+for _ in $(seq 60); do
+  [ "$(verified)" -ge "$PLAYERS" ] && break
+  wrk -t1 -c8 -d5s -s benches/gateway-grants.lua "$URL" -- "$DATA/load-players.txt" >/dev/null
+done
+echo "verified players: $(verified) of $PLAYERS"
+[ "$(verified)" -ge "$PLAYERS" ] || { echo "error: warming did not finish" >&2; exit 1; }
 
 echo "==> wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $URL"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-grants.lua "$URL" -- "$DATA/load-players.txt"
