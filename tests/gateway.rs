@@ -555,3 +555,46 @@ async fn a_gateway_killed_mid_refresh_loses_no_account() {
     let (_, channels) = get(&gw.url, "/v1/channels", Some(&secret)).await;
     assert!(channels.contains(r#""status":"active""#), "{channels}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_simulator_gets_grants_until_it_is_unlinked() {
+    if !crate::util::have("curl") {
+        panic!("curl is required for the player simulator (scripts/install-deps installs it)");
+    }
+    let s = setup(3600).await;
+    let (pid, secret) = s.player("Simulated screen");
+    s.link(&pid);
+    let gw = s.gateway(&[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/player-sim.sh");
+    let sim = |count: &str| {
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .args([gw.url.as_str(), "", "0", count])
+            .env("LANYARD_PLAYER_SECRET", &secret)
+            .output()
+            .expect("run the simulator");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = sim("2");
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(stdout.matches(" grant 200 ").count(), 2, "{stdout}");
+    assert!(stdout.contains(&s.channel));
+    assert!(
+        !stdout.contains(&secret),
+        "the simulator never prints the secret"
+    );
+
+    // Once unlinked it has no channel left: the simulator says so and fails.
+    s.cli(&["link", "remove", "--player", &pid, "--channel", &s.channel]);
+    let (ok, stdout, stderr) = sim("1");
+    assert!(!ok);
+    assert!(
+        stdout.contains(r#"channels (200): {"channels":[]}"#),
+        "{stdout}"
+    );
+    assert!(stderr.contains("linked to no channel"), "{stderr}");
+}

@@ -10,9 +10,8 @@ use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
 
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
-    IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto,
-    ProviderInputDto, RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto,
-    UrlTokenDto,
+    IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
+    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};

@@ -487,7 +487,7 @@ impl From<Principal> for PrincipalDto {
 }
 
 /// A player just registered or given a new secret. The one reply that carries a secret
-/// across IPC: the UI shows it once (copy button, QR code) and keeps it nowhere.
+/// across IPC: the UI shows it once (with a copy button) and keeps it nowhere.
 #[derive(Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

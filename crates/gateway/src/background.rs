@@ -226,18 +226,32 @@ mod tests {
         let state = gw.set(&l, on.clone()).await.expect("start");
         let url = state.url.expect("running");
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        let port: u16 = url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        let port: u16 = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
         assert_ne!(port, 0);
-        assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok());
+        assert!(tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok());
 
         let again = BackgroundGateway::default();
         assert_eq!(again.state(&l).await.expect("state").settings, on, "saved");
 
         let state = gw
-            .set(&l, GatewaySettings { enabled: false, ..on })
+            .set(
+                &l,
+                GatewaySettings {
+                    enabled: false,
+                    ..on
+                },
+            )
             .await
             .expect("stop");
         assert!(state.url.is_none());
-        assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err());
+        assert!(tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err());
     }
 }
