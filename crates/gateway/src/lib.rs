@@ -13,7 +13,7 @@
 //! - [`limits`]: failed-attempt limits per player and per source address.
 //! - [`metrics`]: counters and the grant latency histogram in Prometheus text.
 //! - [`background`]: a gateway inside the desktop app, started and stopped from Settings.
-//! - [`serve`]: listening (plain HTTP on loopback only unless told otherwise, TLS with
+//! - [`mod@serve`]: listening (plain HTTP on loopback only unless told otherwise, TLS with
 //!   rustls), the audit flush and graceful shutdown.
 //!
 //! ## Security
