@@ -205,12 +205,12 @@ impl Broker {
         }
         let mut tx = store.begin_write().await?;
         let mut seen: HashMap<&str, i64> = HashMap::new();
-        for e in &batch {
-            store
-                .audit(
-                    &mut tx,
+        let events: Vec<_> = batch
+            .iter()
+            .map(|e| {
+                (
                     e.at,
-                    &crate::store::audit::AuditEvent {
+                    crate::store::audit::AuditEvent {
                         principal_id: Some(&e.principal_id),
                         action: "grant",
                         subject_kind: "channel",
@@ -219,11 +219,12 @@ impl Broker {
                         detail: e.detail.as_deref(),
                     },
                 )
-                .await?;
-            if e.outcome == "ok" {
-                let at = seen.entry(&e.principal_id).or_insert(e.at);
-                *at = (*at).max(e.at);
-            }
+            })
+            .collect();
+        store.audit_many(&mut tx, &events).await?;
+        for e in batch.iter().filter(|e| e.outcome == "ok") {
+            let at = seen.entry(&e.principal_id).or_insert(e.at);
+            *at = (*at).max(e.at);
         }
         for (principal, at) in seen {
             sqlx::query(
