@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 PLAYERS=${1:-1000}
 CHANNELS=${2:-100}
 DURATION=${3:-30s}
-CONNECTIONS=${4:-64}
-THREADS=${5:-2}
+CONNECTIONS=${4:-32}
+THREADS=${5:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 
@@ -48,3 +48,5 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-gra
 
 echo "==> gateway metrics"
 curl -s "$URL/metrics" | grep -E '^lanyard_gateway_(grants_total|denials_total|auth_failures_total|rate_limited_total|refreshes_total|verified_players) '
+echo "==> time inside the gateway (all grants, warm-up included): cumulative buckets"
+curl -s "$URL/metrics" | grep -E '^lanyard_gateway_grant_duration_seconds_(bucket\{le="(0.0001|0.00025|0.001|0.005|0.01|\+Inf)"\}|count)'
