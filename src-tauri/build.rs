@@ -38,6 +38,21 @@ const COMMANDS: &[&str] = &[
     "reminders_pause",
     "autostart_get",
     "autostart_set",
+    "identity_show",
+    "identity_rename",
+    "qr_code",
+    "contacts_list",
+    "contact_preview",
+    "contact_add",
+    "contact_rename",
+    "contact_remove",
+    "token_send",
+    "offers_list",
+    "offers_pending",
+    "offer_import",
+    "offer_import_file",
+    "offer_accept",
+    "offer_reject",
 ];
 
 fn main() {

@@ -11,5 +11,6 @@ mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod preview;
+mod sharing;
 mod urltokens;
 mod util;

@@ -487,7 +487,7 @@ impl From<Principal> for PrincipalDto {
 }
 
 /// A player just registered or given a new secret. The one reply that carries a secret
-/// across IPC: the UI shows it once (with a copy button) and keeps it nowhere.
+/// across IPC: the UI shows it once (copy button, QR code) and keeps it nowhere.
 #[derive(Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -662,6 +662,8 @@ pub struct UrlTokenDto {
     pub origin: String,
     /// Whether the value may be replaced/viewed (false for received tokens).
     pub viewable: bool,
+    /// The contact a received token came from (their id; none once removed).
+    pub received_from: Option<String>,
     /// Why a header token will be ignored.
     pub warning: Option<String>,
     /// When last changed (Unix seconds).
@@ -681,6 +683,7 @@ impl From<UrlToken> for UrlTokenDto {
             prompt: t.prompt,
             origin: t.origin,
             viewable: t.viewable,
+            received_from: t.received_from,
             updated_at: t.updated_at,
         }
     }

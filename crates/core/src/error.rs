@@ -64,6 +64,18 @@ pub enum Error {
     /// A data request could not be completed (timeout, refused, TLS, too many redirects).
     #[error("{0}")]
     RequestFailed(String),
+    /// A contact card or offer from someone who is not one of your contacts.
+    #[error("{0}")]
+    UnknownContact(String),
+    /// A contact card or offer whose signature does not verify (altered or forged).
+    #[error("{0}")]
+    BadSignature(String),
+    /// An offer sealed for another installation.
+    #[error("{0}")]
+    WrongRecipient(String),
+    /// An offer that was already imported (accepted, rejected or waiting).
+    #[error("{0}")]
+    Replayed(String),
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
@@ -97,6 +109,10 @@ impl Error {
             Error::NeedsReauth(_) => "needs_reauth",
             Error::Revoked(_) => "revoked",
             Error::RequestFailed(_) => "request_failed",
+            Error::UnknownContact(_) => "unknown_contact",
+            Error::BadSignature(_) => "bad_signature",
+            Error::WrongRecipient(_) => "wrong_recipient",
+            Error::Replayed(_) => "replayed",
             Error::Internal(_) => "internal",
             Error::Unauthenticated(_) => "unauthenticated",
             Error::RateLimited(_) => "rate_limited",
@@ -123,6 +139,10 @@ impl Error {
         "needs_reauth",
         "revoked",
         "request_failed",
+        "unknown_contact",
+        "bad_signature",
+        "wrong_recipient",
+        "replayed",
         "internal",
         "unauthenticated",
         "rate_limited",
@@ -206,6 +226,10 @@ mod tests {
             Error::NeedsReauth(String::new()),
             Error::Revoked(String::new()),
             Error::RequestFailed(String::new()),
+            Error::UnknownContact(String::new()),
+            Error::BadSignature(String::new()),
+            Error::WrongRecipient(String::new()),
+            Error::Replayed(String::new()),
             Error::Internal(String::new()),
             Error::Unauthenticated(String::new()),
             Error::RateLimited(String::new()),

@@ -158,6 +158,8 @@ describe("Players", () => {
 
     // The secret is shown once, then forgotten.
     expect((await screen.findByTestId("player-secret")).textContent).toBe(SECRET);
+    expect((await screen.findByTestId("qr-code")).getAttribute("alt")).toContain("Lobby screen");
+    expect(of("qr_code").map((c) => c.args)).toEqual([{ text: SECRET }]);
     await fireEvent.click(screen.getByRole("button", { name: "Done" }));
     expect(screen.queryByTestId("secret-dialog")).toBeNull();
     expect(document.body.textContent).not.toContain(SECRET);

@@ -6,5 +6,6 @@ pub mod gateway;
 pub mod preview;
 pub mod provider;
 pub mod reminders;
+pub mod sharing;
 pub mod status;
 pub mod token;
