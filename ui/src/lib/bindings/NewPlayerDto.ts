@@ -3,7 +3,7 @@ import type { PrincipalDto } from "./PrincipalDto";
 
 /**
  * A player just registered or given a new secret. The one reply that carries a secret
- * across IPC: the UI shows it once (with a copy button) and keeps it nowhere.
+ * across IPC: the UI shows it once (copy button, QR code) and keeps it nowhere.
  */
 export type NewPlayerDto = { 
 /**
