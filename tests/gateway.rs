@@ -532,7 +532,29 @@ async fn a_gateway_killed_mid_refresh_loses_no_account() {
             .send()
             .await
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Kill it while it holds the refresh lease (its pid is in the lease owner).
+    let pid = doomed.child.id().to_string();
+    let started = Instant::now();
+    loop {
+        let st = s
+            .lanyard
+            .store()
+            .token_state(&s.channel)
+            .await
+            .expect("state");
+        if st
+            .lease_owner
+            .as_deref()
+            .is_some_and(|o| o.starts_with(&format!("{pid}:")))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the gateway never took the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     doomed.child.kill().expect("kill");
     let _ = doomed.child.wait();
     assert!(
