@@ -5,6 +5,7 @@
 mod broker;
 mod channels;
 mod cli;
+mod gateway;
 mod keyring;
 mod local_server;
 mod oauth_failures;

@@ -36,6 +36,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(oauth::Waiting::default())
         .manage(prompter::Pending::default())
         .manage(background::RemindersWake::default())
+        .manage(lanyard_gateway::background::BackgroundGateway::default())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::providers_list,
@@ -49,6 +50,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::players_list,
             commands::player_add,
             commands::player_remove,
+            commands::player_rotate_secret,
+            commands::gateway_get,
+            commands::gateway_set,
             commands::links_list,
             commands::link_add,
             commands::link_remove,

@@ -335,6 +335,63 @@ fn error_json_shape_is_pinned() {
     );
 }
 
+#[test]
+fn a_player_secret_is_returned_once_and_the_gateway_runs_from_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (_app, window) = app_with(AppState::with(lanyard.clone()));
+    let added = invoke(
+        &window,
+        "player_add",
+        serde_json::json!({ "name": "Lobby", "serial": null }),
+    )
+    .expect("player_add");
+    let id = added["player"]["id"].as_str().expect("id").to_string();
+    let secret = added["secret"].as_str().expect("secret").to_string();
+    assert!(secret.starts_with("lyp_"));
+    let listed = invoke(&window, "players_list", serde_json::json!({})).expect("list");
+    assert!(
+        !listed.to_string().contains(&secret),
+        "listing never shows it"
+    );
+
+    let rotated = invoke(
+        &window,
+        "player_rotate_secret",
+        serde_json::json!({ "id": id }),
+    )
+    .expect("rotate");
+    assert_ne!(rotated["secret"], secret.as_str());
+
+    let off = invoke(&window, "gateway_get", serde_json::json!({})).expect("get");
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["url"], serde_json::Value::Null);
+    let on = invoke(
+        &window,
+        "gateway_set",
+        serde_json::json!({ "enabled": true, "listen": "127.0.0.1:0" }),
+    )
+    .expect("set");
+    assert!(on["url"]
+        .as_str()
+        .expect("url")
+        .starts_with("http://127.0.0.1:"));
+    let refused = invoke(
+        &window,
+        "gateway_set",
+        serde_json::json!({ "enabled": true, "listen": "0.0.0.0:7443" }),
+    )
+    .expect_err("not loopback");
+    assert_eq!(refused["code"], "invalid_input");
+    let stopped = invoke(
+        &window,
+        "gateway_set",
+        serde_json::json!({ "enabled": false, "listen": "127.0.0.1:0" }),
+    )
+    .expect("stop");
+    assert_eq!(stopped["url"], serde_json::Value::Null);
+}
+
 fn wait_for(seen: &std::sync::Mutex<Vec<String>>, n: usize) -> Vec<serde_json::Value> {
     for _ in 0..200 {
         if seen.lock().expect("lock").len() >= n {

@@ -79,6 +79,12 @@ pub enum Error {
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
+    /// A request to a gateway carried no valid player secret.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts or requests; try again later.
+    #[error("{0}")]
+    RateLimited(String),
 }
 
 impl Error {
@@ -108,6 +114,8 @@ impl Error {
             Error::WrongRecipient(_) => "wrong_recipient",
             Error::Replayed(_) => "replayed",
             Error::Internal(_) => "internal",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::RateLimited(_) => "rate_limited",
         }
     }
 
@@ -136,13 +144,16 @@ impl Error {
         "wrong_recipient",
         "replayed",
         "internal",
+        "unauthenticated",
+        "rate_limited",
     ];
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidInput(message.into())
     }
 
-    pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+    /// An I/O failure, described as what was being done and the OS's words.
+    pub fn io(what: &str, err: &std::io::Error) -> Self {
         Error::Io(format!("{what}: {err}"))
     }
 }
@@ -220,6 +231,8 @@ mod tests {
             Error::WrongRecipient(String::new()),
             Error::Replayed(String::new()),
             Error::Internal(String::new()),
+            Error::Unauthenticated(String::new()),
+            Error::RateLimited(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -11,6 +11,8 @@ import type { IpcError } from "./bindings/IpcError";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { OauthResultDto } from "./bindings/OauthResultDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
+import type { NewPlayerDto } from "./bindings/NewPlayerDto";
+import type { GatewayDto } from "./bindings/GatewayDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { ProviderInputDto } from "./bindings/ProviderInputDto";
 import type { StatusDto } from "./bindings/StatusDto";
@@ -34,6 +36,8 @@ import type { SentOfferDto } from "./bindings/SentOfferDto";
 import type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
 
 export type { IpcError } from "./bindings/IpcError";
+export type { NewPlayerDto } from "./bindings/NewPlayerDto";
+export type { GatewayDto } from "./bindings/GatewayDto";
 export type { StatusDto } from "./bindings/StatusDto";
 export type { SecretStoreKind } from "./bindings/SecretStoreKind";
 export type { SecretStoreStatusDto } from "./bindings/SecretStoreStatusDto";
@@ -170,9 +174,27 @@ export function playersList(): Promise<PrincipalDto[]> {
   return call<PrincipalDto[]>("players_list");
 }
 
-/** Registers a player; a null serial lets the backend generate one. */
-export function playerAdd(name: string, serial: string | null): Promise<PrincipalDto> {
-  return call<PrincipalDto>("player_add", { name, serial });
+/**
+ * Registers a player; a null serial lets the backend generate one. The reply carries the
+ * player's gateway secret: show it once, keep it nowhere.
+ */
+export function playerAdd(name: string, serial: string | null): Promise<NewPlayerDto> {
+  return call<NewPlayerDto>("player_add", { name, serial });
+}
+
+/** Issues a new gateway secret for a player (shown once); the old one stops working now. */
+export function playerRotateSecret(id: string): Promise<NewPlayerDto> {
+  return call<NewPlayerDto>("player_rotate_secret", { id });
+}
+
+/** The app's player gateway: the saved choice (off by default) and its address while it runs. */
+export function gatewayGet(): Promise<GatewayDto> {
+  return call<GatewayDto>("gateway_get");
+}
+
+/** Turns the app's player gateway on or off at a loopback address, and saves the choice. */
+export function gatewaySet(enabled: boolean, listen: string): Promise<GatewayDto> {
+  return call<GatewayDto>("gateway_set", { enabled, listen });
 }
 
 /** Removes a player and its links; its next grant is denied at once. The license cannot be removed. */

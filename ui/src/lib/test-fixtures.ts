@@ -2,6 +2,7 @@ import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
+import type { GatewayDto } from "./bindings/GatewayDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { StatusDto } from "./bindings/StatusDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
@@ -257,6 +258,11 @@ export function makeReminders(overrides: Partial<RemindersDto> = {}): RemindersD
   };
 }
 
+/** The app's gateway as `gateway_get` returns it by default: off. */
+export function makeGateway(overrides: Partial<GatewayDto> = {}): GatewayDto {
+  return { enabled: false, listen: "127.0.0.1:7443", url: null, error: null, ...overrides };
+}
+
 export function makeIdentity(overrides: Partial<IdentityDto> = {}): IdentityDto {
   return {
     name: "Ada",
@@ -316,6 +322,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     preview_history: () => [],
     reminders_get: () => makeReminders(),
     autostart_get: () => false,
+    gateway_get: () => makeGateway(),
     contacts_list: () => [],
     offers_list: () => [],
     offers_pending: () => 0,

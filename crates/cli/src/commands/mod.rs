@@ -2,6 +2,7 @@
 
 pub mod broker;
 pub mod channel;
+pub mod gateway;
 pub mod preview;
 pub mod provider;
 pub mod reminders;

@@ -312,6 +312,7 @@ async fn finish(
         )
         .await?;
     tx.commit().await?;
+    l.broker().count_refresh();
     let scopes = match tokens.scopes() {
         Some(s) => s.iter().map(|s| s.to_string()).collect(),
         None => store
