@@ -176,10 +176,16 @@ async fn fifty_concurrent_grants_on_an_expired_token_share_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_racing_on_an_expired_token_refresh_once() {
-    // Long enough that the slower process still finds the refreshed token fresh on a busy
-    // machine; short enough to expire before the race starts.
-    let s = setup(6).await;
-    tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
+    // The provider's tokens live two minutes, so the slower process still finds the
+    // refreshed one fresh however busy the machine is; the cached token is made to look
+    // expired instead of waiting for it.
+    let s = setup(120).await;
+    sqlx::query("UPDATE channel SET access_token_expires_at = ? WHERE id = ?")
+        .bind(now() - 1)
+        .bind(&s.channel)
+        .execute(s.lanyard.store().pool())
+        .await
+        .expect("expire the cached token");
     let spawn = || {
         lanyard(s.dir.path())
             .args([

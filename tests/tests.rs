@@ -5,10 +5,12 @@
 mod broker;
 mod channels;
 mod cli;
+mod gateway;
 mod keyring;
 mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod preview;
+mod sharing;
 mod urltokens;
 mod util;

@@ -1,4 +1,5 @@
-//! Work the app does while it runs: writing buffered grant audit records every couple of
+//! Work the app does while it runs: the player gateway when Settings turned it on, writing
+//! buffered grant audit records every couple of
 //! seconds, an hourly keep-alive refresh of channels nobody used for a day (providers
 //! expire idle refresh tokens), and the reminder check — at start, when a sign-in ends,
 //! at the schedule's next threshold, and at least every 15 minutes (changes made by other
@@ -50,6 +51,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                     _ = wake.0.notified() => {}
                 }
             }
+        });
+    }
+    {
+        // The player gateway, when Settings turned it on.
+        let (app, l) = (app.clone(), lanyard.clone());
+        tauri::async_runtime::spawn(async move {
+            let gateway = app.state::<lanyard_gateway::background::BackgroundGateway>();
+            gateway.resume(&l).await;
         });
     }
     let l = lanyard.clone();

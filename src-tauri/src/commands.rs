@@ -6,10 +6,12 @@ use lanyard_core::oauth::{channels, providers};
 use lanyard_core::urltokens;
 use tauri::{AppHandle, Runtime, State};
 
+use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
+
 use crate::dto::{
-    AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, IpcError, LinkDto,
-    MatchReportDto, PrincipalDto, ProviderDto, ProviderInputDto, RemindersDto, SavedTokenDto,
-    StatusDto, TokenEditDto, TokenInputDto, UrlTokenDto,
+    AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
+    IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
+    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
@@ -109,19 +111,47 @@ pub async fn players_list(state: State<'_, AppState>) -> Reply<Vec<PrincipalDto>
         .collect())
 }
 
-/// Registers a player (a serial is generated when none is given).
+/// Registers a player (a serial is generated when none is given); the reply carries its
+/// secret, shown once.
 #[tauri::command]
 pub async fn player_add(
     state: State<'_, AppState>,
     name: String,
     serial: Option<String>,
-) -> Reply<PrincipalDto> {
+) -> Reply<NewPlayerDto> {
     let serial = serial.filter(|s| !s.trim().is_empty());
     Ok(
         players::add_player(state.lanyard()?, &name, serial.as_deref())
             .await?
             .into(),
     )
+}
+
+/// Issues a new secret for a player (shown once); the old one stops working now.
+#[tauri::command]
+pub async fn player_rotate_secret(state: State<'_, AppState>, id: String) -> Reply<NewPlayerDto> {
+    Ok(players::rotate_secret(state.lanyard()?, &id).await?.into())
+}
+
+/// The app's player gateway: the saved choice and whether it runs.
+#[tauri::command]
+pub async fn gateway_get(
+    state: State<'_, AppState>,
+    gateway: State<'_, BackgroundGateway>,
+) -> Reply<GatewayDto> {
+    Ok(gateway.state(state.lanyard()?).await?.into())
+}
+
+/// Turns the app's player gateway on or off (and saves the choice).
+#[tauri::command]
+pub async fn gateway_set(
+    state: State<'_, AppState>,
+    gateway: State<'_, BackgroundGateway>,
+    enabled: bool,
+    listen: String,
+) -> Reply<GatewayDto> {
+    let wanted = GatewaySettings { enabled, listen };
+    Ok(gateway.set(state.lanyard()?, wanted).await?.into())
 }
 
 /// Removes a player: its access ends now.

@@ -1,12 +1,16 @@
 //! Links handed over by the OS (a cold start, or forwarded by the single-instance plugin
 //! from a second launch): parsed by the core, announced to the UI as a `deep-link` event,
-//! and the main window brought forward. Only the redacted form of a link is ever logged.
+//! and the main window brought forward. OAuth callbacks complete the sign-in; offers go
+//! to Token requests and cards to a confirmation ([`crate::sharing`]). Only the redacted form of a link is ever logged.
 
 use lanyard_core::links::DeepLink;
+use lanyard_core::sharing::card::CARD_PREFIX;
+use lanyard_core::sharing::offer::OFFER_PREFIX;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::dto::{DeepLinkEvent, IpcError};
 use crate::oauth;
+use crate::sharing;
 use crate::state::AppState;
 use crate::window;
 
@@ -20,11 +24,26 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
         .map(|raw| match DeepLink::parse(raw) {
             Ok(link) => {
                 tracing::info!(link = %link.redacted(), "link received");
-                if let DeepLink::OAuthCallback(url) = &link {
-                    match app.state::<AppState>().lanyard() {
-                        Ok(l) => oauth::complete_from_link(app, l.clone(), url.to_string()),
-                        Err(err) => tracing::warn!("cannot complete a sign-in: {}", err.message),
+                match (&link, app.state::<AppState>().lanyard()) {
+                    (DeepLink::OAuthCallback(url), Ok(l)) => {
+                        oauth::complete_from_link(app, l.clone(), url.to_string())
                     }
+                    (DeepLink::Offer(payload), Ok(l)) => {
+                        let (app, l) = (app.clone(), l.clone());
+                        let text = format!("{OFFER_PREFIX}{payload}");
+                        tauri::async_runtime::spawn(async move {
+                            sharing::receive_offer(&app, &l, &text).await;
+                        });
+                    }
+                    (DeepLink::Contact(payload), Ok(l)) => {
+                        let (app, l) = (app.clone(), l.clone());
+                        let text = format!("{CARD_PREFIX}{payload}");
+                        tauri::async_runtime::spawn(async move {
+                            sharing::receive_card(&app, &l, &text).await;
+                        });
+                    }
+                    (DeepLink::OpenChannel(_), _) => {}
+                    (_, Err(err)) => tracing::warn!("cannot act on a link: {}", err.message),
                 }
                 DeepLinkEvent::Accepted {
                     kind: link.kind().into(),

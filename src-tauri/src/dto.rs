@@ -486,6 +486,62 @@ impl From<Principal> for PrincipalDto {
     }
 }
 
+/// A player just registered or given a new secret. The one reply that carries a secret
+/// across IPC: the UI shows it once (copy button, QR code) and keeps it nowhere.
+#[derive(Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewPlayerDto {
+    /// The player.
+    pub player: PrincipalDto,
+    /// Its secret, for `Authorization: Bearer …` at a gateway. Not stored anywhere.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for NewPlayerDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPlayerDto")
+            .field("player", &self.player)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl From<lanyard_core::broker::players::NewPlayer> for NewPlayerDto {
+    fn from(n: lanyard_core::broker::players::NewPlayer) -> Self {
+        NewPlayerDto {
+            secret: n.secret.expose().to_string(),
+            player: n.player.into(),
+        }
+    }
+}
+
+/// The player gateway run by the app (Settings).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct GatewayDto {
+    /// Run it while the app runs (off by default).
+    pub enabled: bool,
+    /// The address it listens on (loopback).
+    pub listen: String,
+    /// `http://…` while it runs.
+    pub url: Option<String>,
+    /// Why it is not running although enabled.
+    pub error: Option<String>,
+}
+
+impl From<lanyard_gateway::background::GatewayState> for GatewayDto {
+    fn from(s: lanyard_gateway::background::GatewayState) -> Self {
+        GatewayDto {
+            enabled: s.settings.enabled,
+            listen: s.settings.listen,
+            url: s.url,
+            error: s.error,
+        }
+    }
+}
+
 /// A link between a principal and a channel.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -606,6 +662,8 @@ pub struct UrlTokenDto {
     pub origin: String,
     /// Whether the value may be replaced/viewed (false for received tokens).
     pub viewable: bool,
+    /// The contact a received token came from (their id; none once removed).
+    pub received_from: Option<String>,
     /// Why a header token will be ignored.
     pub warning: Option<String>,
     /// When last changed (Unix seconds).
@@ -625,6 +683,7 @@ impl From<UrlToken> for UrlTokenDto {
             prompt: t.prompt,
             origin: t.origin,
             viewable: t.viewable,
+            received_from: t.received_from,
             updated_at: t.updated_at,
         }
     }

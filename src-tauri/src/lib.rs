@@ -15,10 +15,14 @@ pub mod dto;
 pub mod oauth;
 pub mod preview_dto;
 pub mod prompter;
+pub mod sharing;
+pub mod sharing_dto;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
 pub mod window;
+
+use std::path::Path;
 
 use tauri::{Builder, Manager, Runtime};
 
@@ -32,6 +36,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(oauth::Waiting::default())
         .manage(prompter::Pending::default())
         .manage(background::RemindersWake::default())
+        .manage(lanyard_gateway::background::BackgroundGateway::default())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::providers_list,
@@ -45,6 +50,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::players_list,
             commands::player_add,
             commands::player_remove,
+            commands::player_rotate_secret,
+            commands::gateway_get,
+            commands::gateway_set,
             commands::links_list,
             commands::link_add,
             commands::link_remove,
@@ -65,6 +73,21 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::reminders_pause,
             commands::autostart_get,
             commands::autostart_set,
+            sharing::identity_show,
+            sharing::identity_rename,
+            sharing::qr_code,
+            sharing::contacts_list,
+            sharing::contact_preview,
+            sharing::contact_add,
+            sharing::contact_rename,
+            sharing::contact_remove,
+            sharing::token_send,
+            sharing::offers_list,
+            sharing::offers_pending,
+            sharing::offer_import,
+            sharing::offer_import_file,
+            sharing::offer_accept,
+            sharing::offer_reject,
         ])
         .on_window_event(window::on_window_event)
 }
@@ -82,11 +105,17 @@ pub fn run() {
     let builder = Builder::default()
         // Single-instance first: a second launch (e.g. the OS opening a deep link) hands
         // its URL to this instance and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
             window::show_main(app);
+            // Offer and card files opened with Lanyard (double-click, "Open with").
+            let files = sharing::shared_files(argv.get(1..).unwrap_or_default(), Path::new(&cwd));
+            if let Ok(l) = app.state::<AppState>().lanyard() {
+                sharing::receive_files(app, l.clone(), files);
+            }
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![MINIMIZED]),
@@ -135,6 +164,11 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     if let Ok(Some(urls)) = app.deep_link().get_current() {
         let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
         deep_link::handle(app, &urls);
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Ok(l) = app.state::<AppState>().lanyard() {
+        sharing::receive_files(app, l.clone(), sharing::shared_files(&args, &cwd));
     }
     background::start(app);
     if std::env::args().any(|a| a == MINIMIZED) {

@@ -334,3 +334,223 @@ fn error_json_shape_is_pinned() {
         serde_json::json!({ "code": "not_found", "message": "no such channel" })
     );
 }
+
+#[test]
+fn a_player_secret_is_returned_once_and_the_gateway_runs_from_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (_app, window) = app_with(AppState::with(lanyard.clone()));
+    let added = invoke(
+        &window,
+        "player_add",
+        serde_json::json!({ "name": "Lobby", "serial": null }),
+    )
+    .expect("player_add");
+    let id = added["player"]["id"].as_str().expect("id").to_string();
+    let secret = added["secret"].as_str().expect("secret").to_string();
+    assert!(secret.starts_with("lyp_"));
+    let listed = invoke(&window, "players_list", serde_json::json!({})).expect("list");
+    assert!(
+        !listed.to_string().contains(&secret),
+        "listing never shows it"
+    );
+
+    let rotated = invoke(
+        &window,
+        "player_rotate_secret",
+        serde_json::json!({ "id": id }),
+    )
+    .expect("rotate");
+    assert_ne!(rotated["secret"], secret.as_str());
+
+    let off = invoke(&window, "gateway_get", serde_json::json!({})).expect("get");
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["url"], serde_json::Value::Null);
+    let on = invoke(
+        &window,
+        "gateway_set",
+        serde_json::json!({ "enabled": true, "listen": "127.0.0.1:0" }),
+    )
+    .expect("set");
+    assert!(on["url"]
+        .as_str()
+        .expect("url")
+        .starts_with("http://127.0.0.1:"));
+    let refused = invoke(
+        &window,
+        "gateway_set",
+        serde_json::json!({ "enabled": true, "listen": "0.0.0.0:7443" }),
+    )
+    .expect_err("not loopback");
+    assert_eq!(refused["code"], "invalid_input");
+    let stopped = invoke(
+        &window,
+        "gateway_set",
+        serde_json::json!({ "enabled": false, "listen": "127.0.0.1:0" }),
+    )
+    .expect("stop");
+    assert_eq!(stopped["url"], serde_json::Value::Null);
+}
+
+fn wait_for(seen: &std::sync::Mutex<Vec<String>>, n: usize) -> Vec<serde_json::Value> {
+    for _ in 0..200 {
+        if seen.lock().expect("lock").len() >= n {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    seen.lock()
+        .expect("lock")
+        .iter()
+        .map(|p| serde_json::from_str(p).expect("json"))
+        .collect()
+}
+
+fn collect(app: &App<MockRuntime>, event: &str) -> Arc<std::sync::Mutex<Vec<String>>> {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = seen.clone();
+    app.listen(event, move |e| {
+        sink.lock().expect("lock").push(e.payload().to_string());
+    });
+    seen
+}
+
+#[test]
+fn offers_arrive_by_link_and_are_accepted_without_their_value() {
+    use lanyard_core::sharing::{contacts, identity, inbox};
+    use lanyard_core::urltokens::tokens::{self, NewToken};
+    const CANARY: &str = "CANARY-0c2d7a55-shell";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (me, sender) = tauri::async_runtime::block_on(async {
+        (
+            opened(&dir.path().join("me")).await,
+            opened(&dir.path().join("sender")).await,
+        )
+    });
+    let (app, window) = app_with(AppState::with(me));
+    let requests = collect(&app, crate::sharing::REQUESTS_EVENT);
+    let cards = collect(&app, crate::sharing::CARD_EVENT);
+
+    let mine = invoke(&window, "identity_show", serde_json::json!({})).expect("identity");
+    let card = mine["card"].as_str().expect("card").to_string();
+    let link = tauri::async_runtime::block_on(async {
+        contacts::add(&sender, &card, Some("me"))
+            .await
+            .expect("add");
+        let id = tokens::add(
+            &sender,
+            NewToken {
+                prefix: "https://data.example.com/".into(),
+                key: "token".into(),
+                placement: lanyard_core::urltokens::Placement::Header,
+                requires_permission: false,
+                prompt: false,
+                value: Some(lanyard_core::secrets::SecretValue::new(CANARY)),
+            },
+        )
+        .await
+        .expect("token")
+        .token
+        .id;
+        inbox::send(&sender, &id, "me", None)
+            .await
+            .expect("send")
+            .text
+    });
+    let sender_card = tauri::async_runtime::block_on(identity::show(&sender))
+        .expect("sender")
+        .card;
+
+    // A card by link is only previewed; the offer from a stranger is refused.
+    crate::deep_link::handle(app.handle(), &[sender_card.clone(), link.clone()]);
+    let preview = wait_for(&cards, 1);
+    assert_eq!(preview[0]["card"], sender_card);
+    assert_eq!(preview[0]["own"], false);
+    let refused = wait_for(&requests, 1);
+    assert_eq!(refused[0]["error"]["code"], "unknown_contact");
+    assert!(invoke(&window, "contacts_list", serde_json::json!({}))
+        .expect("contacts")
+        .as_array()
+        .expect("list")
+        .is_empty());
+
+    // After confirming the card, the same link is imported.
+    invoke(
+        &window,
+        "contact_add",
+        serde_json::json!({ "card": sender_card, "name": null }),
+    )
+    .expect("add contact");
+    crate::deep_link::handle(app.handle(), std::slice::from_ref(&link));
+    let events = wait_for(&requests, 2);
+    assert_eq!(events[1]["pending"], 1);
+    let offer_id = events[1]["imported"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        invoke(&window, "offers_pending", serde_json::json!({})).expect("count"),
+        1
+    );
+    let token = invoke(
+        &window,
+        "offer_accept",
+        serde_json::json!({ "id": offer_id }),
+    )
+    .expect("accept");
+    assert_eq!(token["viewable"], false);
+    assert_eq!(token["origin"], "received");
+    let all = invoke(&window, "tokens_list", serde_json::json!({})).expect("tokens");
+    let replies = format!("{events:?}{token}{all}");
+    assert!(!replies.contains(CANARY), "a value crossed IPC");
+    // A forged link is refused and announced.
+    crate::deep_link::handle(app.handle(), &["lanyard://offer/Zm9v.YmFy".into()]);
+    let events = wait_for(&requests, 4);
+    assert_eq!(
+        events.last().expect("event")["error"]["code"],
+        "invalid_input"
+    );
+}
+
+#[test]
+fn shared_files_are_picked_from_arguments() {
+    let cwd = std::path::Path::new("/home/u");
+    let files = crate::sharing::shared_files(
+        &[
+            "--minimized".into(),
+            "offer.lanyard-offer".into(),
+            "file:///tmp/a%20b.lanyard-contact".into(),
+            "/tmp/notes.txt".into(),
+            "lanyard://offer/x".into(),
+        ],
+        cwd,
+    );
+    assert_eq!(
+        files,
+        vec![
+            cwd.join("offer.lanyard-offer"),
+            std::path::PathBuf::from("/tmp/a b.lanyard-contact")
+        ]
+    );
+}
+
+#[test]
+fn qr_codes_are_svg() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (_app, window) = app_with(AppState::with(lanyard));
+    let svg = invoke(
+        &window,
+        "qr_code",
+        serde_json::json!({ "text": "lanyard://contact/abc.def" }),
+    )
+    .expect("qr");
+    assert!(svg.as_str().expect("svg").contains("<svg"));
+    let err = invoke(
+        &window,
+        "qr_code",
+        serde_json::json!({ "text": "x".repeat(10_000) }),
+    )
+    .expect_err("too long");
+    assert_eq!(err["code"], "invalid_input");
+}

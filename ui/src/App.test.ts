@@ -3,7 +3,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import { ipcRoutes } from "./lib/test-fixtures";
+import { ipcRoutes, makeOffer } from "./lib/test-fixtures";
 
 function heading(): string {
   return screen.getByRole("heading", { level: 1 }).textContent ?? "";
@@ -27,6 +27,7 @@ describe("App", () => {
       "URL tokens",
       "Preview",
       "Token requests",
+      "Contacts",
       "Settings",
     ]);
     expect(heading()).toBe("Channels");
@@ -60,6 +61,15 @@ describe("App", () => {
     await waitFor(() => expect(heading()).toBe("Preview"));
     expect(screen.queryByText("Not available in this build yet.")).toBeNull();
     expect(await screen.findByTestId("history-empty")).toBeTruthy();
+
+    await goTo("#/token-requests");
+    await waitFor(() => expect(heading()).toBe("Token requests"));
+    expect(await screen.findByTestId("requests-empty")).toBeTruthy();
+
+    await goTo("#/contacts");
+    await waitFor(() => expect(heading()).toBe("Contacts"));
+    expect(await screen.findByTestId("contacts-empty")).toBeTruthy();
+    expect(await screen.findByTestId("my-fingerprint")).toBeTruthy();
 
     await goTo("#/no-such-page");
     await waitFor(() => expect(heading()).toBe("Channels"));
@@ -96,15 +106,46 @@ describe("App", () => {
     expect(heading()).toBe("Settings");
   });
 
-  it("opens the page of an accepted link and says what happened", async () => {
+  it("opens Token requests for an offer link and says how the import went", async () => {
     mockIPC(ipcRoutes(), { shouldMockEvents: true });
     await goTo("#/settings");
     render(App);
     await waitFor(async () => {
       await emit("deep-link", { outcome: "accepted", kind: "offer" });
-      expect(screen.getByTestId("link-notice").textContent).toContain("token offer");
+      expect(heading()).toBe("Token requests");
     });
-    await waitFor(() => expect(heading()).toBe("Token requests"));
+    await emit("token-requests", { pending: 1, imported: makeOffer(), error: null });
+    await waitFor(() => {
+      expect(screen.getByTestId("link-notice").textContent).toContain("token offer from Grace");
+      expect(screen.getByTestId("requests-badge").textContent).toBe("1");
+    });
+    await emit("token-requests", {
+      pending: 1,
+      imported: null,
+      error: { code: "bad_signature", message: "the offer's signature does not verify" },
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId("link-notice").textContent).toContain("signature does not verify"),
+    );
+  });
+
+  it("brings a contact card from a link to the Contacts page for confirmation", async () => {
+    mockIPC(ipcRoutes(), { shouldMockEvents: true });
+    await goTo("#/settings");
+    render(App);
+    await waitFor(async () => {
+      await emit("contact-card", {
+        card: "lanyard://contact/abc.def",
+        name: "Grace",
+        fingerprint: "0439-8999-C59F-41E3-931C",
+        existing: null,
+        own: false,
+      });
+      expect(heading()).toBe("Contacts");
+    });
+    const preview = await screen.findByTestId("card-preview");
+    expect(preview.textContent).toContain("Grace");
+    expect(preview.textContent).toContain("0439-8999-C59F-41E3-931C");
   });
 
   it("opens Channels after a sign-in callback without a separate notice", async () => {

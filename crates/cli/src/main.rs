@@ -74,6 +74,18 @@ enum Command {
     Preview(commands::preview::PreviewArgs),
     /// Channels that need re-authorization, and when to check again.
     Reminders,
+    /// The player gateway: grants over HTTP(S).
+    #[command(subcommand)]
+    Gateway(commands::gateway::GatewayCommand),
+    /// This installation's identity and contact card.
+    #[command(subcommand)]
+    Identity(commands::sharing::IdentityCommand),
+    /// People you share tokens with.
+    #[command(subcommand)]
+    Contact(commands::sharing::ContactCommand),
+    /// Token offers: import, the Token requests inbox, accept, reject.
+    #[command(subcommand)]
+    Offer(commands::sharing::OfferCommand),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +124,10 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Permission(c) => commands::token::permission(&lanyard, out, c).await,
         Command::Preview(a) => commands::preview::run(&lanyard, out, a).await,
         Command::Reminders => commands::reminders::run(&lanyard, out).await,
+        Command::Gateway(c) => commands::gateway::run(&lanyard, out, c).await,
+        Command::Identity(c) => commands::sharing::identity(&lanyard, out, c).await,
+        Command::Contact(c) => commands::sharing::contact(&lanyard, out, c).await,
+        Command::Offer(c) => commands::sharing::offer(&lanyard, out, c).await,
     }
 }
 

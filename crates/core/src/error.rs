@@ -64,9 +64,27 @@ pub enum Error {
     /// A data request could not be completed (timeout, refused, TLS, too many redirects).
     #[error("{0}")]
     RequestFailed(String),
+    /// A contact card or offer from someone who is not one of your contacts.
+    #[error("{0}")]
+    UnknownContact(String),
+    /// A contact card or offer whose signature does not verify (altered or forged).
+    #[error("{0}")]
+    BadSignature(String),
+    /// An offer sealed for another installation.
+    #[error("{0}")]
+    WrongRecipient(String),
+    /// An offer that was already imported (accepted, rejected or waiting).
+    #[error("{0}")]
+    Replayed(String),
     /// A bug: something that should not happen did.
     #[error("{0}")]
     Internal(String),
+    /// A request to a gateway carried no valid player secret.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts or requests; try again later.
+    #[error("{0}")]
+    RateLimited(String),
 }
 
 impl Error {
@@ -91,7 +109,13 @@ impl Error {
             Error::NeedsReauth(_) => "needs_reauth",
             Error::Revoked(_) => "revoked",
             Error::RequestFailed(_) => "request_failed",
+            Error::UnknownContact(_) => "unknown_contact",
+            Error::BadSignature(_) => "bad_signature",
+            Error::WrongRecipient(_) => "wrong_recipient",
+            Error::Replayed(_) => "replayed",
             Error::Internal(_) => "internal",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::RateLimited(_) => "rate_limited",
         }
     }
 
@@ -115,14 +139,21 @@ impl Error {
         "needs_reauth",
         "revoked",
         "request_failed",
+        "unknown_contact",
+        "bad_signature",
+        "wrong_recipient",
+        "replayed",
         "internal",
+        "unauthenticated",
+        "rate_limited",
     ];
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidInput(message.into())
     }
 
-    pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+    /// An I/O failure, described as what was being done and the OS's words.
+    pub fn io(what: &str, err: &std::io::Error) -> Self {
         Error::Io(format!("{what}: {err}"))
     }
 }
@@ -195,7 +226,13 @@ mod tests {
             Error::NeedsReauth(String::new()),
             Error::Revoked(String::new()),
             Error::RequestFailed(String::new()),
+            Error::UnknownContact(String::new()),
+            Error::BadSignature(String::new()),
+            Error::WrongRecipient(String::new()),
+            Error::Replayed(String::new()),
             Error::Internal(String::new()),
+            Error::Unauthenticated(String::new()),
+            Error::RateLimited(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

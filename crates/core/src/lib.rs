@@ -19,6 +19,7 @@
 //! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
 //! - [`reminders`]: the pure re-authorization schedule.
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
+//! - [`sharing`]: identity, contacts, sealed and signed token offers, Token requests.
 //!
 //! ## Security
 //! Secrets (refresh and access tokens, URL token values, client secrets, private keys)
@@ -36,6 +37,7 @@ pub mod oauth;
 pub mod preview;
 pub mod reminders;
 pub mod secrets;
+pub mod sharing;
 pub mod snapshot;
 pub mod store;
 pub mod urltokens;

@@ -11,6 +11,8 @@ import type { IpcError } from "./bindings/IpcError";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { OauthResultDto } from "./bindings/OauthResultDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
+import type { NewPlayerDto } from "./bindings/NewPlayerDto";
+import type { GatewayDto } from "./bindings/GatewayDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { ProviderInputDto } from "./bindings/ProviderInputDto";
 import type { StatusDto } from "./bindings/StatusDto";
@@ -26,8 +28,16 @@ import type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 import type { PreviewInputDto } from "./bindings/PreviewInputDto";
 import type { PreviewReportDto } from "./bindings/PreviewReportDto";
 import type { RemindersDto } from "./bindings/RemindersDto";
+import type { CardPreviewDto } from "./bindings/CardPreviewDto";
+import type { ContactDto } from "./bindings/ContactDto";
+import type { IdentityDto } from "./bindings/IdentityDto";
+import type { OfferDto } from "./bindings/OfferDto";
+import type { SentOfferDto } from "./bindings/SentOfferDto";
+import type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
 
 export type { IpcError } from "./bindings/IpcError";
+export type { NewPlayerDto } from "./bindings/NewPlayerDto";
+export type { GatewayDto } from "./bindings/GatewayDto";
 export type { StatusDto } from "./bindings/StatusDto";
 export type { SecretStoreKind } from "./bindings/SecretStoreKind";
 export type { SecretStoreStatusDto } from "./bindings/SecretStoreStatusDto";
@@ -68,6 +78,12 @@ export type { SentRequestDto } from "./bindings/SentRequestDto";
 export type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 export type { RemindersDto } from "./bindings/RemindersDto";
 export type { ReminderDto } from "./bindings/ReminderDto";
+export type { CardPreviewDto } from "./bindings/CardPreviewDto";
+export type { ContactDto } from "./bindings/ContactDto";
+export type { IdentityDto } from "./bindings/IdentityDto";
+export type { OfferDto } from "./bindings/OfferDto";
+export type { SentOfferDto } from "./bindings/SentOfferDto";
+export type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -158,9 +174,27 @@ export function playersList(): Promise<PrincipalDto[]> {
   return call<PrincipalDto[]>("players_list");
 }
 
-/** Registers a player; a null serial lets the backend generate one. */
-export function playerAdd(name: string, serial: string | null): Promise<PrincipalDto> {
-  return call<PrincipalDto>("player_add", { name, serial });
+/**
+ * Registers a player; a null serial lets the backend generate one. The reply carries the
+ * player's gateway secret: show it once, keep it nowhere.
+ */
+export function playerAdd(name: string, serial: string | null): Promise<NewPlayerDto> {
+  return call<NewPlayerDto>("player_add", { name, serial });
+}
+
+/** Issues a new gateway secret for a player (shown once); the old one stops working now. */
+export function playerRotateSecret(id: string): Promise<NewPlayerDto> {
+  return call<NewPlayerDto>("player_rotate_secret", { id });
+}
+
+/** The app's player gateway: the saved choice (off by default) and its address while it runs. */
+export function gatewayGet(): Promise<GatewayDto> {
+  return call<GatewayDto>("gateway_get");
+}
+
+/** Turns the app's player gateway on or off at a loopback address, and saves the choice. */
+export function gatewaySet(enabled: boolean, listen: string): Promise<GatewayDto> {
+  return call<GatewayDto>("gateway_set", { enabled, listen });
 }
 
 /** Removes a player and its links; its next grant is denied at once. The license cannot be removed. */
@@ -283,4 +317,93 @@ export function autostartGet(): Promise<boolean> {
 /** Turns starting at login on or off; resolves to the new state. */
 export function autostartSet(enabled: boolean): Promise<boolean> {
   return call<boolean>("autostart_set", { enabled });
+}
+
+/** This installation's name, fingerprint and contact card (created on first use). */
+export function identityShow(): Promise<IdentityDto> {
+  return call<IdentityDto>("identity_show");
+}
+
+/** Changes the name on your contact card. */
+export function identityRename(name: string): Promise<IdentityDto> {
+  return call<IdentityDto>("identity_rename", { name });
+}
+
+/** A QR code of `text` as an SVG document. */
+export function qrCode(text: string): Promise<string> {
+  return call<string>("qr_code", { text });
+}
+
+/** Your contacts. */
+export function contactsList(): Promise<ContactDto[]> {
+  return call<ContactDto[]>("contacts_list");
+}
+
+/** Verifies a contact card and shows whose it is, without adding it. */
+export function contactPreview(card: string): Promise<CardPreviewDto> {
+  return call<CardPreviewDto>("contact_preview", { card });
+}
+
+/** Adds a contact from their card; a null name keeps the card's. */
+export function contactAdd(card: string, name: string | null): Promise<ContactDto> {
+  return call<ContactDto>("contact_add", { card, name });
+}
+
+/** Renames a contact. */
+export function contactRename(id: string, name: string): Promise<ContactDto> {
+  return call<ContactDto>("contact_rename", { id, name });
+}
+
+/** Removes a contact; their offers still waiting are dropped. */
+export function contactRemove(id: string): Promise<null> {
+  return call<null>("contact_remove", { id });
+}
+
+/**
+ * Seals one of your tokens for a contact. With `saveFile`, the backend asks where to save
+ * the `.lanyard-offer` file (null when the user cancels); otherwise the offer comes back
+ * as a link.
+ */
+export function tokenSend(id: string, to: string, saveFile: boolean): Promise<SentOfferDto | null> {
+  return call<SentOfferDto | null>("token_send", { id, to, saveFile });
+}
+
+/** Offers waiting in Token requests, or (`all`) every offer sent and received. */
+export function offersList(all: boolean): Promise<OfferDto[]> {
+  return call<OfferDto[]>("offers_list", { all });
+}
+
+/** How many offers wait in Token requests. */
+export function offersPending(): Promise<number> {
+  return call<number>("offers_pending");
+}
+
+/** Verifies a pasted offer link and puts it in Token requests. */
+export function offerImport(text: string): Promise<OfferDto> {
+  return call<OfferDto>("offer_import", { text });
+}
+
+/** Asks for a `.lanyard-offer` file and imports it (null when the user cancels). */
+export function offerImportFile(): Promise<OfferDto | null> {
+  return call<OfferDto | null>("offer_import_file");
+}
+
+/** Accepts an offer: the token becomes usable, never viewable. */
+export function offerAccept(id: string): Promise<UrlTokenDto> {
+  return call<UrlTokenDto>("offer_accept", { id });
+}
+
+/** Rejects an offer: it is deleted. */
+export function offerReject(id: string): Promise<OfferDto> {
+  return call<OfferDto>("offer_reject", { id });
+}
+
+/** The backend's `token-requests` event: an offer arrived (or was refused), or the inbox changed. */
+export function onTokenRequests(handler: (event: TokenRequestsEvent) => void): Promise<UnlistenFn> {
+  return listen<TokenRequestsEvent>("token-requests", (event) => handler(event.payload));
+}
+
+/** The backend's `contact-card` event: a card arrived by link or file and waits for confirmation. */
+export function onContactCard(handler: (card: CardPreviewDto) => void): Promise<UnlistenFn> {
+  return listen<CardPreviewDto>("contact-card", (event) => handler(event.payload));
 }

@@ -20,14 +20,10 @@ const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string | null }> = 
   // The Channels page says "Connected …" itself when the `oauth-result` arrives.
   oauth_callback: { route: "channels", text: null },
   open_channel: { route: "channels", text: "Opened from a link to a channel." },
-  offer: {
-    route: "token-requests",
-    text: "A token offer link arrived, but this build cannot import offers yet, so nothing was stored.",
-  },
-  contact: {
-    route: "settings",
-    text: "A contact card link arrived, but this build cannot add contacts yet, so nothing was stored.",
-  },
+  // The backend verifies the offer and says how it went with a `token-requests` event.
+  offer: { route: "token-requests", text: null },
+  // The card waits on the Contacts page for the user to confirm it (`contact-card` event).
+  contact: { route: "contacts", text: null },
 };
 
 /** Turns a `deep-link` event into what the UI does: a notice and/or a page to open. */

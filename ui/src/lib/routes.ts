@@ -4,6 +4,7 @@ export type RouteId =
   | "url-tokens"
   | "preview"
   | "token-requests"
+  | "contacts"
   | "settings";
 
 export interface RouteInfo {
@@ -47,6 +48,13 @@ export const ROUTES: readonly RouteInfo[] = [
     summary:
       "Token requests are tokens your contacts share with you. You can use a shared token in your content, " +
       "but you can never read its value.",
+  },
+  {
+    id: "contacts",
+    label: "Contacts",
+    summary:
+      "Contacts are the people you share URL tokens with. You exchange contact cards once; after that, " +
+      "tokens travel between you sealed and signed, as a link or a file.",
   },
   {
     id: "settings",

@@ -2,6 +2,7 @@ import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
+import type { GatewayDto } from "./bindings/GatewayDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { StatusDto } from "./bindings/StatusDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
@@ -10,6 +11,9 @@ import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 import type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 import type { PreviewReportDto } from "./bindings/PreviewReportDto";
 import type { RemindersDto } from "./bindings/RemindersDto";
+import type { ContactDto } from "./bindings/ContactDto";
+import type { IdentityDto } from "./bindings/IdentityDto";
+import type { OfferDto } from "./bindings/OfferDto";
 
 export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
   return {
@@ -136,6 +140,7 @@ export function makeToken(overrides: Partial<UrlTokenDto> = {}): UrlTokenDto {
     prompt: false,
     origin: "own",
     viewable: true,
+    receivedFrom: null,
     warning: null,
     updatedAt: 1_700_000_400,
     ...overrides,
@@ -253,6 +258,51 @@ export function makeReminders(overrides: Partial<RemindersDto> = {}): RemindersD
   };
 }
 
+/** The app's gateway as `gateway_get` returns it by default: off. */
+export function makeGateway(overrides: Partial<GatewayDto> = {}): GatewayDto {
+  return { enabled: false, listen: "127.0.0.1:7443", url: null, error: null, ...overrides };
+}
+
+export function makeIdentity(overrides: Partial<IdentityDto> = {}): IdentityDto {
+  return {
+    name: "Ada",
+    fingerprint: "3F2A-91C0-7B44-0E1D-C6A8",
+    card: "lanyard://contact/eyJ2IjoxfQ.c2ln",
+    ...overrides,
+  };
+}
+
+export function makeContact(overrides: Partial<ContactDto> = {}): ContactDto {
+  return {
+    id: "contact-1",
+    name: "Grace",
+    fingerprint: "0439-8999-C59F-41E3-931C",
+    createdAt: 1_700_000_000,
+    ...overrides,
+  };
+}
+
+export function makeOffer(overrides: Partial<OfferDto> = {}): OfferDto {
+  return {
+    id: "offer-1",
+    direction: "incoming",
+    contactName: "Grace",
+    contactFingerprint: "0439-8999-C59F-41E3-931C",
+    prefix: "https://feeds.example.com/v2/",
+    key: "token",
+    placement: "header",
+    requiresPermission: true,
+    status: "pending",
+    createdAt: 1_700_000_000,
+    receivedAt: 1_700_000_060,
+    decidedAt: null,
+    ...overrides,
+  };
+}
+
+/** A tiny SVG standing in for the backend's QR code. */
+export const QR_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>';
+
 export type IpcHandlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 /**
@@ -272,6 +322,12 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     preview_history: () => [],
     reminders_get: () => makeReminders(),
     autostart_get: () => false,
+    gateway_get: () => makeGateway(),
+    contacts_list: () => [],
+    offers_list: () => [],
+    offers_pending: () => 0,
+    identity_show: () => makeIdentity(),
+    qr_code: () => QR_SVG,
     autostart_set: (args) => Boolean((args as { enabled?: boolean } | undefined)?.enabled),
   };
   const all = { ...defaults, ...handlers };

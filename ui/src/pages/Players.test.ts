@@ -16,6 +16,8 @@ import Players from "./Players.svelte";
 
 type Call = { cmd: string; args: Record<string, unknown> };
 
+const SECRET = "lyp_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
 /** Mocks the IPC with `ipcRoutes(handlers)` and records every call. */
 function mockRecording(handlers: IpcHandlers = {}) {
   const calls: Call[] = [];
@@ -138,7 +140,7 @@ describe("Players", () => {
       player_add: ({ name, serial }) => {
         const player = makePlayer({ name: String(name), serial: (serial as string | null) ?? "GEN-1" });
         list = [...list, player];
-        return player;
+        return { player, secret: SECRET };
       },
     });
     render(Players);
@@ -153,10 +155,38 @@ describe("Players", () => {
     expect(screen.getByTestId("players-notice").textContent).toContain("Added Lobby screen");
     expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("");
     expect(screen.queryByTestId("no-players")).toBeNull();
+
+    // The secret is shown once, then forgotten.
+    expect((await screen.findByTestId("player-secret")).textContent).toBe(SECRET);
+    expect((await screen.findByTestId("qr-code")).getAttribute("alt")).toContain("Lobby screen");
+    expect(of("qr_code").map((c) => c.args)).toEqual([{ text: SECRET }]);
+    await fireEvent.click(screen.getByRole("button", { name: "Done" }));
+    expect(screen.queryByTestId("secret-dialog")).toBeNull();
+    expect(document.body.textContent).not.toContain(SECRET);
+  });
+
+  it("issues a new secret after confirmation and shows it once", async () => {
+    const player = makePlayer({ name: "Lobby screen" });
+    const { of } = mockRecording({
+      players_list: () => [makeLicense(), player],
+      player_rotate_secret: () => ({ player, secret: SECRET }),
+    });
+    render(Players);
+    await fireEvent.click(await screen.findByRole("button", { name: "New secret for Lobby screen" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Keep the current secret" }));
+    expect(of("player_rotate_secret")).toHaveLength(0);
+
+    await fireEvent.click(screen.getByRole("button", { name: "New secret for Lobby screen" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Issue a new secret" }));
+    expect((await screen.findByTestId("player-secret")).textContent).toBe(SECRET);
+    expect(of("player_rotate_secret").map((c) => c.args)).toEqual([{ id: player.id }]);
+    expect(screen.getByTestId("players-notice").textContent).toContain("the old one no longer works");
   });
 
   it("sends a null serial when it is left empty, and requires a name", async () => {
-    const { of } = mockRecording({ player_add: ({ name }) => makePlayer({ name: String(name) }) });
+    const { of } = mockRecording({
+      player_add: ({ name }) => ({ player: makePlayer({ name: String(name) }), secret: SECRET }),
+    });
     render(Players);
     await screen.findByTestId("no-players");
 

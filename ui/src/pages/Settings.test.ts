@@ -2,7 +2,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { StatusResource } from "../lib/status.svelte";
-import { ipcRoutes, makeStatus } from "../lib/test-fixtures";
+import { ipcRoutes, makeGateway, makeStatus } from "../lib/test-fixtures";
 import Settings from "./Settings.svelte";
 
 function renderSettings() {
@@ -109,5 +109,39 @@ describe("Settings", () => {
     expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
     expect(calls).toBe(2);
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("turns the player gateway on at a loopback address and shows where it serves", async () => {
+    const calls: Record<string, unknown>[] = [];
+    mockIPC(
+      ipcRoutes({
+        gateway_set: (args) => {
+          calls.push(args);
+          return makeGateway({ enabled: Boolean(args.enabled), url: "http://127.0.0.1:7443" });
+        },
+      }),
+    );
+    renderSettings();
+    expect((await screen.findByTestId("gateway-off")).textContent).toContain("Off");
+    const toggle = screen.getByTestId("gateway-enabled") as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    await fireEvent.click(toggle);
+    expect((await screen.findByTestId("gateway-url")).textContent).toContain("http://127.0.0.1:7443");
+    expect(calls).toEqual([{ enabled: true, listen: "127.0.0.1:7443" }]);
+  });
+
+  it("shows why the gateway refused an address", async () => {
+    mockIPC(
+      ipcRoutes({
+        gateway_set: () => {
+          throw { code: "invalid_input", message: "the app serves players on this computer only" };
+        },
+      }),
+    );
+    renderSettings();
+    await screen.findByTestId("gateway-off");
+    await fireEvent.input(screen.getByLabelText("Address"), { target: { value: "0.0.0.0:7443" } });
+    await fireEvent.click(screen.getByTestId("gateway-enabled"));
+    expect((await screen.findByTestId("gateway-form-error")).textContent).toContain("this computer only");
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { UrlTokenDto } from "../lib/ipc";
 import {
   ipcRoutes,
+  makeContact,
   makeDecision,
   makeMatchLine,
   makeToken,
@@ -51,6 +52,7 @@ function tokens(): UrlTokenDto[] {
       placement: "form",
       origin: "received",
       viewable: false,
+      receivedFrom: "contact-1",
     }),
   ];
 }
@@ -311,42 +313,21 @@ describe("URL token form", () => {
     expect(of("token_edit")[0]?.args).toMatchObject({ id: "tok-u", edit: { value: "ada" } });
   });
 
-  it("a received token has no value field and a read-only prefix and placement", async () => {
-    const { of } = mockRecording({
+  it("a received token can be removed, not edited or sent, and names its sender", async () => {
+    mockRecording({
       tokens_list: tokens,
-      token_edit: ({ id }) => ({ token: makeToken({ id: String(id) }), warnings: [] }),
+      contacts_list: () => [makeContact({ id: "contact-1", name: "Grace" })],
     });
     render(UrlTokens);
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
-
-    await fireEvent.click(screen.getByRole("button", { name: `Edit session for ${OTHER}` }));
-    const form = screen.getByTestId("token-form");
-    expect(form.textContent).toContain("You received this token");
-    expect(within(form).queryByLabelText(/value/i)).toBeNull();
-    expect(within(form).queryByRole("button", { name: "Replace value" })).toBeNull();
-    expect(form.querySelectorAll('input[type="password"]')).toHaveLength(0);
-    expect(input("URL prefix").readOnly).toBe(true);
-    expect((screen.getByLabelText("Header") as HTMLInputElement).disabled).toBe(true);
-    expect((screen.getByLabelText("Prompt") as HTMLInputElement).disabled).toBe(true);
-
-    await fireEvent.click(screen.getByLabelText("Requires permission"));
-    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
-    await waitFor(() => expect(of("token_edit")).toHaveLength(1));
-    expect(of("token_edit")[0]?.args).toEqual({
-      id: "tok-r",
-      edit: {
-        prefix: null,
-        key: null,
-        placement: null,
-        requiresPermission: true,
-        prompt: null,
-        value: null,
-      },
-    });
+    const row = screen.getAllByTestId("token").find((r) => r.textContent?.includes("session"));
+    if (!row) throw new Error("no received row");
+    await waitFor(() => expect(row.textContent).toContain("Received from Grace · value hidden"));
+    expect(within(row).queryByRole("button", { name: /Edit/ })).toBeNull();
+    expect(within(row).queryByRole("button", { name: /Send/ })).toBeNull();
+    expect(within(row).getByRole("button", { name: `Remove session for ${OTHER}` })).toBeTruthy();
   });
-});
 
-describe("Test a URL", () => {
   it("passes url and method and renders attached and ignored lines", async () => {
     const { of } = mockRecording({
       token_match: ({ url, method }) => ({

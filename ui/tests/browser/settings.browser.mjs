@@ -280,6 +280,32 @@ function startServer() {
   });
 }
 
+const IDENTITY = {
+  name: "Ada",
+  fingerprint: "3F2A-91C0-7B44-0E1D-C6A8",
+  card: "lanyard://contact/eyJ2IjoxLCJuYW1lIjoiQWRhIn0.c2lnbmF0dXJl",
+};
+// A real 21×21 QR-sized SVG stands in for the backend's drawing.
+const QR_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="210" height="210" viewBox="0 0 21 21">' +
+  '<rect width="21" height="21" fill="#fff"/><path d="M0 0h7v7H0zM14 0h7v7h-7zM0 14h7v7H0z" fill="#000"/></svg>';
+const OFFERS = [
+  {
+    id: "offer-1",
+    direction: "incoming",
+    contactName: "Grace",
+    contactFingerprint: "0439-8999-C59F-41E3-931C",
+    prefix: "https://feeds.example.com/v2/",
+    key: "token",
+    placement: "header",
+    requiresPermission: true,
+    status: "pending",
+    createdAt: 1700000000,
+    receivedAt: 1700000060,
+    decidedAt: null,
+  },
+];
+
 async function buildMockBundle() {
   const output = await build({
     configFile: false,
@@ -396,6 +422,12 @@ async function main() {
           preview_history_clear: null,
           reminders_get: { reminders: [], nextCheckAt: null, soonDays: 3, imminentDays: 1, pausedUntil: null },
           autostart_get: false,
+          gateway_get: { enabled: false, listen: "127.0.0.1:7443", url: null, error: null },
+          identity_show: IDENTITY,
+          qr_code: QR_SVG,
+          contacts_list: [],
+          offers_list: OFFERS,
+          offers_pending: 1,
         })};
       `,
     });
@@ -670,6 +702,22 @@ async function main() {
 
       await page.getByRole("link", { name: "Settings" }).click();
       await page.getByText(STATUS.dataDir, { exact: true }).waitFor();
+    });
+
+    await check("Token requests shows the badge and the waiting offer; Contacts draws the QR code", async () => {
+      await page.goto(`${origin}/#/token-requests`);
+      assertEqual(await page.getByTestId("requests-badge").textContent(), "1", "badge");
+      const offer = page.getByTestId("offer");
+      await offer.waitFor();
+      const text = await offer.textContent();
+      assert(text.includes("Grace") && text.includes("Authorization: Bearer"), `offer row: ${text}`);
+      await page.getByRole("link", { name: "Contacts" }).click();
+      const qr = page.getByTestId("qr-code");
+      await qr.waitFor();
+      const size = await qr.evaluate((img) => ({ w: img.naturalWidth, done: img.complete }));
+      assert(size.done && size.w > 0, `the QR image did not load: ${JSON.stringify(size)}`);
+      assertEqual(await page.getByTestId("my-fingerprint").textContent(), IDENTITY.fingerprint, "fingerprint");
+      await page.screenshot({ path: join(resultsDir, "contacts.png"), fullPage: true });
     });
 
     await check("Screenshot saved", async () => {

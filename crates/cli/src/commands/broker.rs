@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use lanyard_core::broker::grant::issue_grant;
-use lanyard_core::broker::players::{self, LICENSE};
+use lanyard_core::broker::players::{self, NewPlayer, LICENSE};
 use lanyard_core::store::principals::Principal;
 use lanyard_core::{Error, Lanyard, Result};
 
@@ -10,7 +10,7 @@ use crate::output::{date, Output};
 
 #[derive(Debug, Subcommand)]
 pub enum PlayerCommand {
-    /// Register a player.
+    /// Register a player and print its secret (shown this once; only a hash is kept).
     Add {
         /// The player's name.
         name: String,
@@ -22,6 +22,11 @@ pub enum PlayerCommand {
     List,
     /// Remove a player: its access ends now.
     Remove {
+        /// The player's id.
+        id: String,
+    },
+    /// Issue a new secret for a player (printed this once); the old one stops working now.
+    RotateSecret {
         /// The player's id.
         id: String,
     },
@@ -93,8 +98,13 @@ pub struct AuditArgs {
 pub async fn player(l: &Lanyard, out: &Output, command: PlayerCommand) -> Result<()> {
     match command {
         PlayerCommand::Add { name, serial } => {
-            let p = players::add_player(l, &name, serial.as_deref()).await?;
-            out.print(&p, || format!("added {}", line(&p)));
+            let new = players::add_player(l, &name, serial.as_deref()).await?;
+            print_secret(out, &new, "added");
+        }
+        PlayerCommand::RotateSecret { id } => {
+            players::require_id("player", &id)?;
+            let new = players::rotate_secret(l, &id).await?;
+            print_secret(out, &new, "new secret for");
         }
         PlayerCommand::List => {
             let all = players::list(l).await?;
@@ -193,6 +203,20 @@ fn parse_time(raw: &str) -> Result<i64> {
     time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
         .map_err(|_| Error::InvalidInput(format!("{raw:?} is not a Unix time or an RFC 3339 date")))
+}
+
+/// Prints a player with its secret: the one time the secret is shown.
+fn print_secret(out: &Output, new: &NewPlayer, what: &str) {
+    let mut body = serde_json::to_value(&new.player).unwrap_or_default();
+    body["secret"] = serde_json::Value::String(new.secret.expose().to_string());
+    out.print(&body, || {
+        format!(
+            "{what} {}\nplayer secret (shown once; give it to the player as \
+             `Authorization: Bearer <secret>`):\n{}",
+            line(&new.player),
+            new.secret.expose()
+        )
+    });
 }
 
 fn line(p: &Principal) -> String {

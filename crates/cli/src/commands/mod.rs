@@ -2,8 +2,10 @@
 
 pub mod broker;
 pub mod channel;
+pub mod gateway;
 pub mod preview;
 pub mod provider;
 pub mod reminders;
+pub mod sharing;
 pub mod status;
 pub mod token;

@@ -1,4 +1,4 @@
-//! `lanyard token add|list|show|edit|remove|match` and `lanyard permission list|revoke`.
+//! `lanyard token add|list|show|edit|remove|send|match` and `lanyard permission list|revoke`.
 //! Values are read from standard input or a hidden terminal prompt — never from the
 //! command line — and never printed.
 
@@ -30,6 +30,18 @@ pub enum TokenCommand {
     Remove {
         /// The token's id.
         id: String,
+    },
+    /// Seal one of your tokens to a contact and sign it: prints the offer as a link (when it
+    /// fits in 2 KiB) and writes it to `--out` as a .lanyard-offer file.
+    Send {
+        /// The token's id.
+        id: String,
+        /// The contact (id, name or fingerprint).
+        #[arg(long)]
+        to: String,
+        /// Write the offer to this file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Which tokens a request to URL would carry, where, and which are ignored.
     Match {
@@ -195,6 +207,9 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
             out.print(&serde_json::json!({ "removed": id }), || {
                 format!("removed token {id}")
             });
+        }
+        TokenCommand::Send { id, to, out: file } => {
+            super::sharing::send(l, out, &id, &to, file.as_deref()).await?;
         }
         TokenCommand::Match { url, method } => {
             let report = permission::match_url(l, &method, &url).await?;

@@ -8,16 +8,20 @@
 //! - Refresh ([`refresh`]) is single-flight per channel in this process (one async mutex
 //!   per channel) and across processes (a lease in the channel row taken under
 //!   `BEGIN IMMEDIATE`; the second comer waits and re-reads the stored token).
+//! - Players prove who they are with a secret ([`secret`]) whose argon2id hash is all the
+//!   store keeps.
 //! - Grants are audited through a buffer flushed in batches ([`Broker::flush`]), so a
 //!   cached grant costs no disk write.
 
 pub mod grant;
 pub mod players;
 pub mod refresh;
+pub mod secret;
 #[doc(hidden)]
 pub mod testing;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::Result;
@@ -86,6 +90,7 @@ pub struct Broker {
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     audit: Mutex<Vec<PendingAudit>>,
     access: RwLock<AccessCache>,
+    refreshes: AtomicU64,
 }
 
 /// Access decisions valid for one access epoch (see [`crate::store::epoch`]).
@@ -103,6 +108,7 @@ impl Default for Broker {
             flights: Mutex::default(),
             audit: Mutex::default(),
             access: RwLock::default(),
+            refreshes: AtomicU64::new(0),
         }
     }
 }
@@ -111,6 +117,15 @@ impl Broker {
     /// This process's lease-owner name (`<pid>:<random>`).
     pub fn owner(&self) -> &str {
         &self.owner
+    }
+
+    /// Successful refreshes this process made at the provider (for metrics).
+    pub fn refreshes(&self) -> u64 {
+        self.refreshes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_refresh(&self) {
+        self.refreshes.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn cached(&self, channel_id: &str) -> Option<CachedToken> {
@@ -190,12 +205,12 @@ impl Broker {
         }
         let mut tx = store.begin_write().await?;
         let mut seen: HashMap<&str, i64> = HashMap::new();
-        for e in &batch {
-            store
-                .audit(
-                    &mut tx,
+        let events: Vec<_> = batch
+            .iter()
+            .map(|e| {
+                (
                     e.at,
-                    &crate::store::audit::AuditEvent {
+                    crate::store::audit::AuditEvent {
                         principal_id: Some(&e.principal_id),
                         action: "grant",
                         subject_kind: "channel",
@@ -204,11 +219,12 @@ impl Broker {
                         detail: e.detail.as_deref(),
                     },
                 )
-                .await?;
-            if e.outcome == "ok" {
-                let at = seen.entry(&e.principal_id).or_insert(e.at);
-                *at = (*at).max(e.at);
-            }
+            })
+            .collect();
+        store.audit_many(&mut tx, &events).await?;
+        for e in batch.iter().filter(|e| e.outcome == "ok") {
+            let at = seen.entry(&e.principal_id).or_insert(e.at);
+            *at = (*at).max(e.at);
         }
         for (principal, at) in seen {
             sqlx::query(

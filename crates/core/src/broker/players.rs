@@ -1,16 +1,35 @@
-//! Players and links: registering and removing players, linking principals to channels.
-//! Every change is audited and takes effect for the very next grant, in every process.
+//! Players and links: registering and removing players, their secrets, linking principals
+//! to channels. Every change takes effect for the very next grant, in every process.
 
+use super::secret;
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::oauth::provider::check_text;
-use crate::store::principals::{Link, Principal};
+use crate::secrets::SecretValue;
+use crate::store::principals::{Link, LinkedChannel, Principal};
+
+/// A player just registered, with its secret: the only time the secret is available.
+#[derive(Debug)]
+pub struct NewPlayer {
+    /// The player.
+    pub player: Principal,
+    /// Its secret (`Authorization: Bearer …` at a gateway). Show it once; it is not stored.
+    pub secret: SecretValue,
+}
+
+/// Hashes a secret on the blocking pool (argon2id takes tens of milliseconds).
+async fn hash_off_thread(secret: &SecretValue) -> Result<String> {
+    let copy = SecretValue::new(secret.expose());
+    tokio::task::spawn_blocking(move || secret::hash(&copy))
+        .await
+        .map_err(|_| Error::Internal("hashing a player secret panicked".into()))?
+}
 
 /// The desktop license's principal id.
 pub const LICENSE: &str = "license";
 
-/// Registers a player; a serial is generated when none is given.
-pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result<Principal> {
+/// Registers a player and issues its secret; a serial is generated when none is given.
+pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result<NewPlayer> {
     check_text("player name", name, 200)?;
     let serial = match serial {
         Some(s) => {
@@ -31,8 +50,31 @@ pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result
         created_at: l.clock().now(),
         last_seen_at: None,
     };
-    l.store().insert_player(&player).await?;
-    Ok(player)
+    let secret = secret::generate(&player.id)?;
+    let hash = hash_off_thread(&secret).await?;
+    l.store().insert_player(&player, &hash).await?;
+    Ok(NewPlayer { player, secret })
+}
+
+/// Issues a new secret for a player; the old one stops working at once (in every process:
+/// the change bumps the access epoch).
+pub async fn rotate_secret(l: &Lanyard, id: &str) -> Result<NewPlayer> {
+    require_id("player", id)?;
+    let player = l.store().principal(id).await?;
+    if player.kind != "player" {
+        return Err(Error::invalid(
+            "the desktop license has no secret; only players do",
+        ));
+    }
+    let secret = secret::generate(&player.id)?;
+    let hash = hash_off_thread(&secret).await?;
+    l.store().set_secret_hash(&player.id, &hash).await?;
+    Ok(NewPlayer { player, secret })
+}
+
+/// The channels a principal is linked to, with their status.
+pub async fn linked_channels(l: &Lanyard, principal_id: &str) -> Result<Vec<LinkedChannel>> {
+    l.store().linked_channels(principal_id).await
 }
 
 /// Every principal, the license first.

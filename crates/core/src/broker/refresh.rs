@@ -118,6 +118,13 @@ pub async fn access_token(l: &Lanyard, channel_id: &str) -> Result<CachedToken> 
         {
             Lease::Taken(st) => {
                 check_status(&st, channel_id)?;
+                // A peer may have refreshed and released the lease between our read above
+                // and taking it: the state read under the lease tells.
+                if let Some(token) = stored_token(l, channel_id, &st, now).await? {
+                    release(l, channel_id, None).await;
+                    broker.remember(channel_id, token.clone());
+                    return Ok(token);
+                }
                 return refresh(l, channel_id, st).await;
             }
             Lease::Held(_) => {
@@ -312,6 +319,7 @@ async fn finish(
         )
         .await?;
     tx.commit().await?;
+    l.broker().count_refresh();
     let scopes = match tokens.scopes() {
         Some(s) => s.iter().map(|s| s.to_string()).collect(),
         None => store

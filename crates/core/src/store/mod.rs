@@ -12,6 +12,7 @@ pub mod pending;
 pub mod principals;
 pub mod providers;
 pub mod settings;
+pub mod sharing;
 pub mod tokens;
 pub mod urltokens;
 

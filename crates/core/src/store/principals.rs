@@ -43,6 +43,21 @@ pub struct Link {
     pub created_at: i64,
 }
 
+/// A channel a principal is linked to, as a player sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedChannel {
+    /// The channel.
+    pub channel_id: String,
+    /// Its account label.
+    pub label: String,
+    /// Its provider's name.
+    pub provider: String,
+    /// `active`, `needs_reauth` or `revoked`.
+    pub status: String,
+    /// When linked.
+    pub linked_at: i64,
+}
+
 /// What the broker learns before a grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
@@ -95,16 +110,17 @@ impl Store {
         principal(&row)
     }
 
-    /// Registers a player.
-    pub async fn insert_player(&self, p: &Principal) -> Result<()> {
+    /// Registers a player with the argon2id hash of its secret.
+    pub async fn insert_player(&self, p: &Principal, secret_hash: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO principal (id, kind, name, serial, active, created_at) \
-             VALUES (?, 'player', ?, ?, 1, ?)",
+            "INSERT INTO principal (id, kind, name, serial, active, secret_hash, created_at) \
+             VALUES (?, 'player', ?, ?, 1, ?, ?)",
         )
         .bind(&p.id)
         .bind(&p.name)
         .bind(&p.serial)
+        .bind(secret_hash)
         .bind(p.created_at)
         .execute(&mut *tx)
         .await
@@ -130,6 +146,59 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.bump_access_epoch()
+    }
+
+    /// Replaces a player's secret hash; the old secret stops working in every process.
+    pub async fn set_secret_hash(&self, id: &str, secret_hash: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n =
+            sqlx::query("UPDATE principal SET secret_hash = ? WHERE id = ? AND kind = 'player'")
+                .bind(secret_hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if n == 0 {
+            return Err(Error::UnknownPrincipal(format!("no player with id {id:?}")));
+        }
+        tx.commit().await?;
+        self.bump_access_epoch()
+    }
+
+    /// The stored secret hash of an active player (`None`: no such active player, or it
+    /// has no secret yet).
+    pub async fn secret_hash(&self, id: &str) -> Result<Option<String>> {
+        let hash: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT secret_hash FROM principal WHERE id = ? AND kind = 'player' AND active = 1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(hash.flatten())
+    }
+
+    /// The channels a principal is linked to, with their status.
+    pub async fn linked_channels(&self, principal_id: &str) -> Result<Vec<LinkedChannel>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.account_label, p.name AS provider, c.status, l.created_at \
+             FROM link l JOIN channel c ON c.id = l.channel_id \
+             JOIN provider p ON p.id = c.provider_id \
+             WHERE l.principal_id = ? ORDER BY c.account_label, c.id",
+        )
+        .bind(principal_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LinkedChannel {
+                    channel_id: r.try_get("id")?,
+                    label: r.try_get("account_label")?,
+                    provider: r.try_get("provider")?,
+                    status: r.try_get("status")?,
+                    linked_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Removes a player and its links.

@@ -3,7 +3,7 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::Store;
+use super::{Store, WriteTx};
 use crate::error::{Error, Result};
 use crate::urltokens::permission::Decision;
 use crate::urltokens::{Placement, UrlToken};
@@ -37,6 +37,35 @@ fn conflict(e: sqlx::Error, t: &UrlToken) -> Error {
     }
 }
 
+/// Inserts a token inside a write transaction (the caller commits and bumps the epoch).
+pub(crate) async fn insert_url_token_tx(
+    tx: &mut WriteTx,
+    t: &UrlToken,
+    origin: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO url_token (id, prefix, prefix_origin, key, placement, \
+         requires_permission, prompt, origin, received_from, viewable, created_at, \
+         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&t.id)
+    .bind(&t.prefix)
+    .bind(origin)
+    .bind(&t.key)
+    .bind(t.placement.as_str())
+    .bind(t.requires_permission)
+    .bind(t.prompt)
+    .bind(&t.origin)
+    .bind(&t.received_from)
+    .bind(t.viewable)
+    .bind(t.created_at)
+    .bind(t.updated_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| conflict(e, t))?;
+    Ok(())
+}
+
 impl Store {
     /// Every token.
     pub async fn url_tokens(&self) -> Result<Vec<UrlToken>> {
@@ -59,26 +88,7 @@ impl Store {
     /// Inserts a token (one token per prefix and key).
     pub async fn insert_url_token(&self, t: &UrlToken, origin: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO url_token (id, prefix, prefix_origin, key, placement, \
-             requires_permission, prompt, origin, received_from, viewable, created_at, \
-             updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&t.id)
-        .bind(&t.prefix)
-        .bind(origin)
-        .bind(&t.key)
-        .bind(t.placement.as_str())
-        .bind(t.requires_permission)
-        .bind(t.prompt)
-        .bind(&t.origin)
-        .bind(&t.received_from)
-        .bind(t.viewable)
-        .bind(t.created_at)
-        .bind(t.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| conflict(e, t))?;
+        insert_url_token_tx(&mut tx, t, origin).await?;
         tx.commit().await?;
         self.bump_access_epoch()
     }

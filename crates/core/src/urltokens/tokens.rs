@@ -52,7 +52,7 @@ pub struct Saved {
     pub warnings: Vec<String>,
 }
 
-fn check_key(key: &str) -> Result<()> {
+pub(crate) fn check_key(key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(Error::invalid("a token key cannot be empty"));
     }
@@ -141,11 +141,10 @@ pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
 /// Edits a token (the value only by replacing it).
 pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     let mut token = l.store().url_token(id).await?;
-    if token.origin == "received"
-        && (edit.prefix.is_some() || edit.placement.is_some() || edit.value.is_some())
-    {
+    if token.origin == "received" {
         return Err(Error::invalid(
-            "a token received from a contact keeps the sender's prefix, placement and value",
+            "a token received from a contact keeps what its sender fixed (prefix, key, \
+             placement, flags and value): you can remove it, not edit it",
         ));
     }
     if let Some(p) = &edit.prefix {

@@ -38,6 +38,10 @@ origin: string,
  */
 viewable: boolean, 
 /**
+ * The contact a received token came from (their id; none once removed).
+ */
+receivedFrom: string | null, 
+/**
  * Why a header token will be ignored.
  */
 warning: string | null, 

@@ -1,0 +1,66 @@
+//! `lanyard gateway serve`: the broker over HTTP for players.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use lanyard_core::{Error, Lanyard, Result};
+use lanyard_gateway::serve::{serve, signals, Listening, ServeOptions};
+
+use crate::output::Output;
+
+#[derive(Debug, Subcommand)]
+pub enum GatewayCommand {
+    /// Serve grants to players until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:7443")]
+    listen: SocketAddr,
+    /// PEM certificate chain for HTTPS.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS.
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (player secrets cross the network in
+    /// the clear).
+    #[arg(long)]
+    insecure_http: bool,
+    /// Failed authentications allowed per player id per minute.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    max_failures_per_player: u32,
+    /// Failed authentications allowed per source address per minute.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    max_failures_per_address: u32,
+}
+
+pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
+    match command {
+        GatewayCommand::Serve(args) => {
+            let mut options = ServeOptions::new(args.listen);
+            options.tls = args.tls_cert.zip(args.tls_key);
+            options.insecure_http = args.insecure_http;
+            options.limits.per_player = args.max_failures_per_player;
+            options.limits.per_address = args.max_failures_per_address;
+            if options.limits.per_player == 0 || options.limits.per_address == 0 {
+                return Err(Error::InvalidInput(
+                    "failure limits must be at least 1".into(),
+                ));
+            }
+            serve(l.clone(), options, signals(), |at: Listening| {
+                out.line(&serde_json::json!({ "listening": at.url() }), || {
+                    format!("gateway listening on {} (Ctrl-C to stop)", at.url())
+                });
+            })
+            .await?;
+            out.line(&serde_json::json!({ "stopped": true }), || {
+                "gateway stopped; audit records written".into()
+            });
+            Ok(())
+        }
+    }
+}

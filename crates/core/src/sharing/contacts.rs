@@ -1,0 +1,117 @@
+//! Contacts: people whose cards you added. Only contacts can send you offers and only
+//! contacts can be sent to.
+
+use serde::Serialize;
+
+use super::card::ContactCard;
+use super::{check_name, fingerprint, identity};
+use crate::error::{Error, Result};
+use crate::instance::Lanyard;
+
+/// A contact (public keys only).
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    /// Id.
+    pub id: String,
+    /// The name you know them by (the card's, unless you renamed it).
+    pub name: String,
+    /// The short fingerprint to compare with them out of band.
+    pub fingerprint: String,
+    /// X25519 public key (base64url).
+    pub sealing_key: String,
+    /// Ed25519 public key (base64url).
+    pub signing_key: String,
+    /// When added.
+    pub created_at: i64,
+}
+
+/// Adds a contact from their card (a link or pasted text); `name` overrides the card's.
+pub async fn add(l: &Lanyard, card_text: &str, name: Option<&str>) -> Result<Contact> {
+    let card = ContactCard::parse(card_text)?;
+    let name = match name {
+        Some(n) => check_name(n)?,
+        None => card.name.clone(),
+    };
+    let own = identity::public_keys(l).await?;
+    if own.is_some_and(|(sign, _)| sign == card.signing_key) {
+        return Err(Error::invalid(
+            "that is your own contact card: give it to the people who should send you tokens",
+        ));
+    }
+    if let Some(existing) = l.store().contact_by_signing_key(&card.signing_key).await? {
+        return Err(Error::Conflict(format!(
+            "this card is already in your contacts as {:?}",
+            existing.name
+        )));
+    }
+    let contact = Contact {
+        id: uuid::Uuid::new_v4().to_string(),
+        name,
+        fingerprint: fingerprint(&card.signing_key, &card.sealing_key),
+        sealing_key: super::b64(&card.sealing_key),
+        signing_key: super::b64(&card.signing_key),
+        created_at: l.clock().now(),
+    };
+    l.store()
+        .insert_contact(&contact, &card.sealing_key, &card.signing_key)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict(_) => Error::Conflict("this card is already in your contacts".into()),
+            other => other,
+        })?;
+    Ok(contact)
+}
+
+/// Every contact, by name.
+pub async fn list(l: &Lanyard) -> Result<Vec<Contact>> {
+    l.store().contacts().await
+}
+
+/// Finds a contact by id, by name (case-insensitive, when only one has it) or by
+/// fingerprint.
+pub async fn find(l: &Lanyard, which: &str) -> Result<Contact> {
+    let all = l.store().contacts().await?;
+    if let Some(c) = all.iter().find(|c| c.id == which) {
+        return Ok(c.clone());
+    }
+    let wanted = which.trim();
+    let by_fp: Vec<_> = all
+        .iter()
+        .filter(|c| c.fingerprint.eq_ignore_ascii_case(wanted))
+        .collect();
+    if let [one] = by_fp.as_slice() {
+        return Ok((*one).clone());
+    }
+    let by_name: Vec<_> = all
+        .iter()
+        .filter(|c| c.name.to_lowercase() == wanted.to_lowercase())
+        .collect();
+    match by_name.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(Error::NotFound(format!(
+            "no contact {which:?} (give its id, its name or its fingerprint; `lanyard contact \
+             list` shows them)"
+        ))),
+        _ => Err(Error::invalid(format!(
+            "several contacts are named {which:?}: give the id or the fingerprint"
+        ))),
+    }
+}
+
+/// Renames a contact.
+pub async fn rename(l: &Lanyard, which: &str, name: &str) -> Result<Contact> {
+    let name = check_name(name)?;
+    let contact = find(l, which).await?;
+    l.store().rename_contact(&contact.id, &name).await?;
+    Ok(Contact { name, ..contact })
+}
+
+/// Removes a contact. Offers from them still waiting are dropped; tokens you already
+/// accepted from them keep working until you remove them.
+pub async fn remove(l: &Lanyard, which: &str) -> Result<Contact> {
+    let contact = find(l, which).await?;
+    l.store()
+        .delete_contact(&contact.id, l.clock().now())
+        .await?;
+    Ok(contact)
+}

@@ -1,0 +1,283 @@
+//! The `contact` and `token_offer` tables. An incoming offer keeps its value sealed to this
+//! installation's key until it is accepted; then the sealed value is erased. Rejected and
+//! accepted offers stay as tombstones (without a value) so a replayed offer id is refused.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::urltokens::insert_url_token_tx;
+use super::Store;
+use crate::error::{Error, Result};
+use crate::sharing::contacts::Contact;
+use crate::sharing::inbox::Offer;
+use crate::sharing::{b64, PublicKeyBytes};
+use crate::urltokens::{Placement, UrlToken};
+
+fn contact_from_row(row: &SqliteRow) -> Result<Contact> {
+    Ok(Contact {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        fingerprint: row.try_get("fingerprint")?,
+        sealing_key: b64(&row.try_get::<Vec<u8>, _>("sealing_key")?),
+        signing_key: b64(&row.try_get::<Vec<u8>, _>("signing_key")?),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const OFFER_SELECT: &str = "SELECT o.id, o.direction, o.contact_id, c.name AS contact_name, \
+     c.fingerprint AS contact_fingerprint, o.prefix, o.key, o.placement, \
+     o.requires_permission, o.status, o.created_at, o.received_at, o.decided_at \
+     FROM token_offer o LEFT JOIN contact c ON c.id = o.contact_id";
+
+fn offer_from_row(row: &SqliteRow) -> Result<Offer> {
+    Ok(Offer {
+        id: row.try_get("id")?,
+        direction: row.try_get("direction")?,
+        contact_id: row.try_get("contact_id")?,
+        contact_name: row.try_get("contact_name")?,
+        contact_fingerprint: row.try_get("contact_fingerprint")?,
+        prefix: row.try_get("prefix")?,
+        key: row.try_get("key")?,
+        placement: match row.try_get::<&str, _>("placement")? {
+            "header" => Placement::Header,
+            _ => Placement::Form,
+        },
+        requires_permission: row.try_get("requires_permission")?,
+        status: row.try_get("status")?,
+        created_at: row.try_get("created_at")?,
+        received_at: row.try_get("received_at")?,
+        decided_at: row.try_get("decided_at")?,
+    })
+}
+
+/// A new offer row; incoming ones carry the sealed value.
+#[derive(Debug)]
+pub struct NewOffer<'a> {
+    /// The offer's id (chosen by the sender).
+    pub id: &'a str,
+    /// `incoming` or `outgoing`.
+    pub direction: &'a str,
+    /// The sender (incoming) or recipient (outgoing).
+    pub contact_id: &'a str,
+    /// The token's prefix.
+    pub prefix: &'a str,
+    /// The token's key.
+    pub key: &'a str,
+    /// Where it goes.
+    pub placement: Placement,
+    /// Ask before attaching.
+    pub requires_permission: bool,
+    /// The value sealed to this installation (incoming only).
+    pub sealed_value: Option<&'a [u8]>,
+    /// When the sender made it.
+    pub created_at: i64,
+    /// When it arrived here (incoming only).
+    pub received_at: Option<i64>,
+}
+
+impl Store {
+    /// Every contact, by name.
+    pub async fn contacts(&self) -> Result<Vec<Contact>> {
+        let rows = sqlx::query("SELECT * FROM contact ORDER BY name COLLATE NOCASE, id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(contact_from_row).collect()
+    }
+
+    /// The contact whose signing key this is.
+    pub async fn contact_by_signing_key(&self, key: &PublicKeyBytes) -> Result<Option<Contact>> {
+        let row = sqlx::query("SELECT * FROM contact WHERE signing_key = ?")
+            .bind(key.as_slice())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(contact_from_row).transpose()
+    }
+
+    /// Adds a contact.
+    pub async fn insert_contact(
+        &self,
+        c: &Contact,
+        sealing_key: &PublicKeyBytes,
+        signing_key: &PublicKeyBytes,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO contact (id, name, sealing_key, signing_key, fingerprint, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(sealing_key.as_slice())
+        .bind(signing_key.as_slice())
+        .bind(&c.fingerprint)
+        .bind(c.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Renames a contact.
+    pub async fn rename_contact(&self, id: &str, name: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE contact SET name = ? WHERE id = ?")
+            .bind(name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!("no contact with id {id:?}")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a contact and the offers from them still waiting; tokens already accepted
+    /// stay (their origin then names no contact).
+    pub async fn delete_contact(&self, id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = ? \
+             WHERE contact_id = ? AND direction = 'incoming' AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let n = sqlx::query("DELETE FROM contact WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(format!("no contact with id {id:?}")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an offer. An id seen before (in either direction, in any state) is refused.
+    pub async fn insert_offer(&self, o: &NewOffer<'_>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let result = sqlx::query(
+            "INSERT INTO token_offer (id, direction, contact_id, prefix, key, placement, \
+             requires_permission, prompt, sealed_value, status, created_at, received_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?, ?)",
+        )
+        .bind(o.id)
+        .bind(o.direction)
+        .bind(o.contact_id)
+        .bind(o.prefix)
+        .bind(o.key)
+        .bind(o.placement.as_str())
+        .bind(o.requires_permission)
+        .bind(o.sealed_value)
+        .bind(o.created_at)
+        .bind(o.received_at)
+        .execute(&mut *tx)
+        .await;
+        match result.map_err(Error::from) {
+            Err(Error::Conflict(_)) => {
+                return Err(Error::Replayed(format!(
+                    "offer {} was already imported here; an offer can be used only once",
+                    o.id
+                )))
+            }
+            other => other?,
+        };
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Offers, newest first; `pending_incoming_only` narrows to the Token requests inbox.
+    pub async fn offers(&self, pending_incoming_only: bool) -> Result<Vec<Offer>> {
+        let filter = if pending_incoming_only {
+            " WHERE o.direction = 'incoming' AND o.status = 'pending'"
+        } else {
+            ""
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{OFFER_SELECT}{filter} ORDER BY COALESCE(o.received_at, o.created_at) DESC, o.id"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(offer_from_row).collect()
+    }
+
+    /// How many offers wait in Token requests.
+    pub async fn pending_offer_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM token_offer WHERE direction = 'incoming' AND status = 'pending'",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// One offer and, for a pending incoming one, its sealed value.
+    pub async fn offer(&self, id: &str) -> Result<(Offer, Option<Vec<u8>>)> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{OFFER_SELECT} WHERE o.id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no token offer with id {id:?}")))?;
+        let sealed: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT sealed_value FROM token_offer WHERE id = ?")
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok((offer_from_row(&row)?, sealed))
+    }
+
+    /// Marks a pending incoming offer accepted, erases its sealed value and inserts the
+    /// received token, in one transaction.
+    pub async fn accept_offer(
+        &self,
+        id: &str,
+        token: &UrlToken,
+        prefix_origin: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE token_offer SET status = 'accepted', sealed_value = NULL, decided_at = ? \
+             WHERE id = ? AND direction = 'incoming' AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::InvalidState(format!(
+                "offer {id} is no longer waiting (it was accepted or rejected meanwhile)"
+            )));
+        }
+        insert_url_token_tx(&mut tx, token, prefix_origin).await?;
+        tx.commit().await?;
+        self.bump_access_epoch()
+    }
+
+    /// Marks a pending incoming offer rejected and erases its sealed value.
+    pub async fn reject_offer(&self, id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = ? \
+             WHERE id = ? AND direction = 'incoming' AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::InvalidState(format!(
+                "offer {id} is not waiting in Token requests"
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

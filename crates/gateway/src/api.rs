@@ -1,0 +1,248 @@
+//! The HTTP API. Every error is `{ "code", "message" }` (the core's [`Error`]) with the
+//! status a client can act on:
+//!
+//! | code | status |
+//! |---|---|
+//! | `unauthenticated` | 401 (with `WWW-Authenticate: Bearer`) |
+//! | `not_linked`, `unknown_principal` | 403 |
+//! | `not_found` | 404 |
+//! | `needs_reauth`, `conflict` | 409 |
+//! | `revoked` | 410 |
+//! | `invalid_input` | 400 |
+//! | `rate_limited` | 429 (with `Retry-After`) |
+//! | `provider_error` | 502 |
+//! | `provider_unavailable`, `secret_store_unavailable` | 503 |
+//! | anything else | 500 |
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lanyard_core::broker::grant::issue_grant;
+use lanyard_core::broker::players;
+use lanyard_core::{Error, Lanyard, Result};
+use serde::Deserialize;
+
+use crate::auth::{Authenticator, Refusal};
+use crate::limits::LimitPolicy;
+use crate::metrics::Metrics;
+
+/// One gateway's state: the installation, the authenticator and the metrics.
+#[derive(Debug)]
+pub struct Gateway {
+    lanyard: Lanyard,
+    auth: Authenticator,
+    metrics: Metrics,
+}
+
+impl Gateway {
+    /// A gateway over an opened installation.
+    pub fn new(lanyard: Lanyard, limits: LimitPolicy) -> Result<Self> {
+        Ok(Gateway {
+            lanyard,
+            auth: Authenticator::new(limits)?,
+            metrics: Metrics::default(),
+        })
+    }
+
+    /// The installation.
+    pub fn lanyard(&self) -> &Lanyard {
+        &self.lanyard
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    async fn player(
+        &self,
+        headers: &HeaderMap,
+        peer: SocketAddr,
+    ) -> std::result::Result<Arc<str>, Response> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer);
+        match self
+            .auth
+            .authenticate(&self.lanyard, bearer, peer.ip())
+            .await
+        {
+            Ok(player) => Ok(player),
+            Err(Refusal::Unauthenticated(e)) => {
+                self.metrics.auth_failure();
+                Err(error_response(&e))
+            }
+            Err(Refusal::Limited(e, secs)) => {
+                self.metrics.rate_limited();
+                let mut response = error_response(&e);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                Err(response)
+            }
+            Err(Refusal::Failed(e)) => Err(error_response(&e)),
+        }
+    }
+}
+
+/// The routes over `gateway`. Serve with connect info (`SocketAddr`): limits need the peer.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/v1/grants", post(grant))
+        .route("/v1/channels", get(channels))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(gateway)
+}
+
+/// The secret of an `Authorization: Bearer …` header value (scheme case-insensitive).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantRequest {
+    channel: String,
+}
+
+async fn grant(
+    State(g): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let player = match g.player(&headers, peer).await {
+        Ok(player) => player,
+        Err(response) => return response,
+    };
+    let request: GrantRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => {
+            return error_response(&Error::InvalidInput(
+                "the body must be JSON: { \"channel\": \"<channel id>\" }".into(),
+            ))
+        }
+    };
+    match issue_grant(&g.lanyard, &player, &request.channel).await {
+        Ok(grant) => {
+            g.metrics.grant(started.elapsed());
+            let mut response = Json(grant).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => {
+            g.metrics.denial(e.code(), started.elapsed());
+            error_response(&e)
+        }
+    }
+}
+
+async fn channels(
+    State(g): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let player = match g.player(&headers, peer).await {
+        Ok(player) => player,
+        Err(response) => return response,
+    };
+    match players::linked_channels(&g.lanyard, &player).await {
+        Ok(channels) => Json(serde_json::json!({ "channels": channels })).into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn health() -> Response {
+    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+        .into_response()
+}
+
+async fn metrics(State(g): State<Arc<Gateway>>) -> Response {
+    let text = g
+        .metrics
+        .render(g.lanyard.broker().refreshes(), g.auth.verified_count());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// The HTTP status of an error code.
+pub fn status_of(err: &Error) -> StatusCode {
+    match err {
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::NotLinked(_) | Error::UnknownPrincipal(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::NeedsReauth(_) | Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::Revoked(_) => StatusCode::GONE,
+        Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
+        Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        Error::ProviderError(_) => StatusCode::BAD_GATEWAY,
+        Error::ProviderUnavailable(_) | Error::SecretStoreUnavailable(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// `{ code, message }` with its status.
+pub fn error_response(err: &Error) -> Response {
+    let mut response = (status_of(err), Json(err)).into_response();
+    if matches!(err, Error::Unauthenticated(_)) {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"lanyard\""),
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_needs_the_scheme_and_a_value() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Bearer"), None);
+    }
+
+    #[test]
+    fn codes_map_to_the_statuses_clients_act_on() {
+        let cases = [
+            (Error::Unauthenticated(String::new()), 401),
+            (Error::NotLinked(String::new()), 403),
+            (Error::NeedsReauth(String::new()), 409),
+            (Error::RateLimited(String::new()), 429),
+            (Error::ProviderUnavailable(String::new()), 503),
+            (Error::Revoked(String::new()), 410),
+            (Error::Storage(String::new()), 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(status_of(&err).as_u16(), status, "{}", err.code());
+        }
+        let r = error_response(&Error::Unauthenticated("x".into()));
+        assert!(r.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+}

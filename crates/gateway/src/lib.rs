@@ -1,0 +1,32 @@
+//! # lanyard-gateway
+//!
+//! The broker over HTTP for players (DESIGN §3): a player presents its secret and gets a
+//! short-lived grant for a channel it is linked to, through the same
+//! [`issue_grant`](lanyard_core::broker::grant::issue_grant) the desktop preview uses.
+//!
+//! ## Contents
+//! - [`api`]: the routes — `POST /v1/grants`, `GET /v1/channels`, `GET /healthz`,
+//!   `GET /metrics` — and how errors become `{ code, message }` with an HTTP status.
+//! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
+//!   keyed by HMAC-SHA256 under a random per-process key, revalidated when the access epoch
+//!   moves.
+//! - [`limits`]: failed-attempt limits per player and per source address.
+//! - [`metrics`]: counters and the grant latency histogram in Prometheus text.
+//! - [`background`]: a gateway inside the desktop app, started and stopped from Settings.
+//! - [`mod@serve`]: listening (plain HTTP on loopback only unless told otherwise, TLS with
+//!   rustls), the audit flush and graceful shutdown.
+//!
+//! ## Security
+//! A player secret is never stored (only its argon2id hash), never logged, never in an
+//! error message or a metric. Access tokens leave only in a grant's body, to the player
+//! that is linked to the channel.
+
+pub mod api;
+pub mod auth;
+pub mod background;
+pub mod limits;
+pub mod metrics;
+pub mod serve;
+
+pub use api::{router, Gateway};
+pub use serve::{serve, Listening, ServeOptions};

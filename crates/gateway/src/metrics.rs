@@ -1,0 +1,160 @@
+//! The gateway's metrics in the Prometheus text format (version 0.0.4): grants, denials by
+//! code, authentication failures, rate-limited requests, refreshes made by this process and
+//! a grant latency histogram. Lock-free counters; no label ever carries a secret or an id.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use std::collections::BTreeMap;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// Counters and the latency histogram.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    grants: AtomicU64,
+    auth_failures: AtomicU64,
+    rate_limited: AtomicU64,
+    denials: Mutex<BTreeMap<&'static str, u64>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    /// A grant was issued after `took`.
+    pub fn grant(&self, took: Duration) {
+        self.grants.fetch_add(1, Ordering::Relaxed);
+        self.observe(took);
+    }
+
+    /// A grant was refused with `code` after `took`.
+    pub fn denial(&self, code: &'static str, took: Duration) {
+        if let Ok(mut d) = self.denials.lock() {
+            *d.entry(code).or_default() += 1;
+        }
+        self.observe(took);
+    }
+
+    /// A request carried no valid secret.
+    pub fn auth_failure(&self) {
+        self.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request was refused by a failed-attempt limit.
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn observe(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Grants issued so far.
+    pub fn grants(&self) -> u64 {
+        self.grants.load(Ordering::Relaxed)
+    }
+
+    /// The text a Prometheus scrape gets. `refreshes` and `verified_players` come from the
+    /// broker and the authenticator.
+    pub fn render(&self, refreshes: u64, verified_players: usize) -> String {
+        let mut out = String::with_capacity(2048);
+        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        };
+        counter(
+            &mut out,
+            "lanyard_gateway_grants_total",
+            "Grants issued.",
+            self.grants(),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_denials_total Grants refused, by error code.\n\
+             # TYPE lanyard_gateway_denials_total counter"
+        );
+        if let Ok(denials) = self.denials.lock() {
+            for (code, n) in denials.iter() {
+                let _ = writeln!(out, "lanyard_gateway_denials_total{{code=\"{code}\"}} {n}");
+            }
+        }
+        counter(
+            &mut out,
+            "lanyard_gateway_auth_failures_total",
+            "Requests without a valid player secret.",
+            self.auth_failures.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "lanyard_gateway_rate_limited_total",
+            "Requests refused by a failed-attempt limit.",
+            self.rate_limited.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "lanyard_gateway_refreshes_total",
+            "Provider token refreshes made by this process.",
+            refreshes,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_verified_players Player secrets verified and cached in this process.\n\
+             # TYPE lanyard_gateway_verified_players gauge\nlanyard_gateway_verified_players {verified_players}"
+        );
+        let name = "lanyard_gateway_grant_duration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time to answer a grant request (issued or refused), authentication included.\n\
+             # TYPE {name} histogram"
+        );
+        let mut cumulative = 0;
+        for (bound, n) in BUCKETS.iter().zip(&self.buckets) {
+            cumulative += n.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_denials_and_a_cumulative_histogram() {
+        let m = Metrics::default();
+        m.grant(Duration::from_micros(80));
+        m.grant(Duration::from_millis(3));
+        m.denial("not_linked", Duration::from_secs(10));
+        m.auth_failure();
+        let text = m.render(4, 2);
+        assert!(text.contains("lanyard_gateway_grants_total 2\n"), "{text}");
+        assert!(text.contains("lanyard_gateway_denials_total{code=\"not_linked\"} 1\n"));
+        assert!(text.contains("lanyard_gateway_auth_failures_total 1\n"));
+        assert!(text.contains("lanyard_gateway_refreshes_total 4\n"));
+        assert!(text.contains("lanyard_gateway_verified_players 2\n"));
+        assert!(text.contains("lanyard_gateway_grant_duration_seconds_bucket{le=\"0.0001\"} 1\n"));
+        assert!(text.contains("lanyard_gateway_grant_duration_seconds_bucket{le=\"0.005\"} 2\n"));
+        assert!(text.contains("lanyard_gateway_grant_duration_seconds_bucket{le=\"2.5\"} 2\n"));
+        assert!(text.contains("lanyard_gateway_grant_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+        assert!(text.contains("lanyard_gateway_grant_duration_seconds_count 3\n"));
+    }
+}

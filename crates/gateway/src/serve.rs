@@ -1,0 +1,207 @@
+//! Running a gateway: where it may listen, TLS, the audit flush and graceful shutdown.
+//!
+//! Player secrets travel in a header, so plain HTTP is allowed only on a loopback address
+//! unless the caller says `insecure_http` explicitly; anywhere else needs a certificate
+//! and key (rustls, TLS 1.2 and 1.3). Grant audit records are buffered by the broker and
+//! written every `flush_every`, and once more after the last connection closes.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum_server::tls_rustls::RustlsConfig;
+use axum_server::Handle;
+use lanyard_core::{Error, Lanyard, Result};
+
+use crate::api::{router, Gateway};
+use crate::limits::LimitPolicy;
+
+/// How a gateway listens.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The address (port 0: any free port).
+    pub listen: SocketAddr,
+    /// PEM certificate chain and private key, for HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Allow plain HTTP on a non-loopback address.
+    pub insecure_http: bool,
+    /// Failed-attempt limits.
+    pub limits: LimitPolicy,
+    /// How often buffered audit records are written.
+    pub flush_every: Duration,
+    /// How long open connections may finish after shutdown is asked for.
+    pub grace: Duration,
+}
+
+impl ServeOptions {
+    /// Defaults for `listen`: no TLS, default limits, a flush every 2 s, 10 s of grace.
+    pub fn new(listen: SocketAddr) -> Self {
+        ServeOptions {
+            listen,
+            tls: None,
+            insecure_http: false,
+            limits: LimitPolicy::default(),
+            flush_every: Duration::from_secs(2),
+            grace: Duration::from_secs(10),
+        }
+    }
+
+    /// Refuses plain HTTP off loopback unless `insecure_http` was given.
+    pub fn check(&self) -> Result<()> {
+        if self.tls.is_none() && !self.listen.ip().is_loopback() && !self.insecure_http {
+            return Err(Error::InvalidInput(format!(
+                "refusing plain HTTP on {}: player secrets would cross the network in the \
+                 clear. Give --tls-cert and --tls-key, listen on a loopback address, or pass \
+                 --insecure-http to accept the risk",
+                self.listen
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where a started gateway listens.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Listening {
+    /// The bound address.
+    pub address: SocketAddr,
+    /// Whether it speaks HTTPS.
+    pub tls: bool,
+}
+
+impl Listening {
+    /// `http://…` or `https://…`.
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.address
+        )
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets open requests finish (up to the grace
+/// period) and writes the buffered audit records. `on_listening` is called once bound.
+pub async fn serve(
+    lanyard: Lanyard,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(Listening),
+) -> Result<()> {
+    options.check()?;
+    // Both our server and reqwest use ring; a second install attempt is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tls = match &options.tls {
+        Some((cert, key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
+            Error::InvalidInput(format!(
+                "could not load the TLS certificate {} and key {}: {e}",
+                cert.display(),
+                key.display()
+            ))
+        })?),
+        None => None,
+    };
+    let listener = std::net::TcpListener::bind(options.listen)
+        .map_err(|e| Error::io(&format!("could not listen on {}", options.listen), &e))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("could not configure the listener", &e))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::io("could not read the bound address", &e))?;
+
+    let gateway = Arc::new(Gateway::new(lanyard.clone(), options.limits)?);
+    let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = Handle::new();
+    let grace = options.grace;
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(grace));
+    });
+    let flusher = {
+        let lanyard = lanyard.clone();
+        let every = options.flush_every;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = lanyard.broker().flush(lanyard.store()).await {
+                    tracing::warn!(code = e.code(), "could not write grant audit records: {e}");
+                }
+            }
+        })
+    };
+
+    on_listening(Listening {
+        address,
+        tls: tls.is_some(),
+    });
+    let served = match tls {
+        Some(config) => {
+            axum_server::from_tcp_rustls(listener, config)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::from_tcp(listener)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
+    flusher.abort();
+    let flushed = lanyard.broker().flush(lanyard.store()).await;
+    served.map_err(|e| Error::io("the gateway stopped", &e))?;
+    flushed.map(|_| ())
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).
+pub async fn signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_told() {
+        let on = |addr: &str| ServeOptions::new(addr.parse().expect("addr"));
+        assert!(on("127.0.0.1:0").check().is_ok());
+        assert!(on("[::1]:0").check().is_ok());
+        let err = on("0.0.0.0:8080").check().expect_err("refused");
+        assert_eq!(err.code(), "invalid_input");
+        let mut insecure = on("0.0.0.0:8080");
+        insecure.insecure_http = true;
+        assert!(insecure.check().is_ok());
+        let mut tls = on("0.0.0.0:8443");
+        tls.tls = Some(("c.pem".into(), "k.pem".into()));
+        assert!(tls.check().is_ok());
+    }
+}

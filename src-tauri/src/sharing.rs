@@ -1,0 +1,371 @@
+//! Sharing in the window: the identity and its card (with a QR code), contacts, sending
+//! an own token, and the Token requests inbox. Offers arrive as `lanyard://offer/…` links,
+//! `.lanyard-offer` files opened with Lanyard (a second launch's arguments) or dropped on
+//! the window, or through the Open dialog; each is verified by the core and announced with
+//! a `token-requests` event. A `lanyard://contact/…` link is only previewed (a
+//! `contact-card` event): adding it takes the user's confirmation.
+//!
+//! File dialogs are shown from here, so the UI never names a path to write or read.
+
+use std::path::{Path, PathBuf};
+
+use lanyard_core::sharing::card::{ContactCard, MAX_CARD_LEN};
+use lanyard_core::sharing::offer::{FILE_EXTENSION, MAX_OFFER_LEN};
+use lanyard_core::sharing::{contacts, identity, inbox};
+use lanyard_core::Lanyard;
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use crate::dto::{IpcError, UrlTokenDto};
+use crate::sharing_dto::{
+    CardPreviewDto, ContactDto, IdentityDto, OfferDto, SentOfferDto, TokenRequestsEvent,
+};
+use crate::state::AppState;
+use crate::window;
+
+type Reply<T> = Result<T, IpcError>;
+
+/// The event announcing a change of the Token requests inbox.
+pub const REQUESTS_EVENT: &str = "token-requests";
+/// The event carrying a contact card that arrived by link or file, for confirmation.
+pub const CARD_EVENT: &str = "contact-card";
+/// The extension of contact card files.
+pub const CARD_EXTENSION: &str = "lanyard-contact";
+
+fn ipc_invalid(message: &str) -> IpcError {
+    IpcError::from(lanyard_core::Error::InvalidInput(message.into()))
+}
+
+/// This installation's identity (created on first use).
+#[tauri::command]
+pub async fn identity_show(state: State<'_, AppState>) -> Reply<IdentityDto> {
+    Ok(identity::show(state.lanyard()?).await?.into())
+}
+
+/// Changes the name on this installation's card.
+#[tauri::command]
+pub async fn identity_rename(state: State<'_, AppState>, name: String) -> Reply<IdentityDto> {
+    Ok(identity::rename(state.lanyard()?, &name).await?.into())
+}
+
+/// A QR code of `text` (a card) as an SVG document.
+#[tauri::command]
+pub fn qr_code(text: String) -> Reply<String> {
+    if text.len() > MAX_CARD_LEN {
+        return Err(ipc_invalid("too long for a QR code"));
+    }
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ipc_invalid(&format!("cannot make a QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build())
+}
+
+/// Every contact.
+#[tauri::command]
+pub async fn contacts_list(state: State<'_, AppState>) -> Reply<Vec<ContactDto>> {
+    Ok(contacts::list(state.lanyard()?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+async fn preview_card(l: &Lanyard, card: &str) -> Result<CardPreviewDto, IpcError> {
+    let parsed = ContactCard::parse(card)?;
+    let own = identity::public_keys(l)
+        .await?
+        .is_some_and(|(sign, _)| sign == parsed.signing_key);
+    let existing = l
+        .store()
+        .contact_by_signing_key(&parsed.signing_key)
+        .await?
+        .map(|c| c.name);
+    Ok(CardPreviewDto::new(
+        card.trim().to_string(),
+        &parsed,
+        existing,
+        own,
+    ))
+}
+
+/// Verifies a card and shows who it is, without adding it.
+#[tauri::command]
+pub async fn contact_preview(state: State<'_, AppState>, card: String) -> Reply<CardPreviewDto> {
+    preview_card(state.lanyard()?, &card).await
+}
+
+/// Adds a contact from their card.
+#[tauri::command]
+pub async fn contact_add(
+    state: State<'_, AppState>,
+    card: String,
+    name: Option<String>,
+) -> Reply<ContactDto> {
+    let name = name.filter(|n| !n.trim().is_empty());
+    Ok(contacts::add(state.lanyard()?, &card, name.as_deref())
+        .await?
+        .into())
+}
+
+/// Renames a contact.
+#[tauri::command]
+pub async fn contact_rename(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> Reply<ContactDto> {
+    Ok(contacts::rename(state.lanyard()?, &id, &name).await?.into())
+}
+
+/// Removes a contact (offers from them still waiting are dropped).
+#[tauri::command]
+pub async fn contact_remove<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Reply<()> {
+    let l = state.lanyard()?;
+    contacts::remove(l, &id).await?;
+    announce(&app, l, None, None).await;
+    Ok(())
+}
+
+async fn dialog_path<R: Runtime>(
+    app: &AppHandle<R>,
+    save_as: Option<String>,
+) -> Result<Option<PathBuf>, IpcError> {
+    use tauri::Manager;
+    use tauri_plugin_dialog::DialogExt;
+    if app.try_state::<tauri_plugin_dialog::Dialog<R>>().is_none() {
+        return Err(IpcError::from(lanyard_core::Error::InvalidState(
+            "file dialogs are not available here".into(),
+        )));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app
+        .dialog()
+        .file()
+        .add_filter("Lanyard offer", &[FILE_EXTENSION]);
+    let send = move |picked: Option<tauri_plugin_dialog::FilePath>| {
+        let _ = tx.send(picked.and_then(|p| p.into_path().ok()));
+    };
+    match save_as {
+        Some(name) => dialog.set_file_name(name).save_file(send),
+        None => dialog.pick_file(send),
+    }
+    Ok(rx.await.ok().flatten())
+}
+
+/// Seals one of your tokens for a contact. With `save_file`, asks where to save the
+/// `.lanyard-offer` file (none when the user cancels); otherwise returns the link.
+#[tauri::command]
+pub async fn token_send<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    to: String,
+    save_file: bool,
+) -> Reply<Option<SentOfferDto>> {
+    let l = state.lanyard()?;
+    let path = if save_file {
+        let token = l.store().url_token(&id).await?;
+        let contact = contacts::find(l, &to).await?;
+        let name = format!(
+            "{}-for-{}.{FILE_EXTENSION}",
+            file_stem(&token.key),
+            file_stem(&contact.name)
+        );
+        match dialog_path(&app, Some(name)).await? {
+            Some(path) => Some(path),
+            None => return Ok(None),
+        }
+    } else {
+        None
+    };
+    Ok(Some(
+        inbox::send(l, &id, &to, path.as_deref()).await?.into(),
+    ))
+}
+
+fn file_stem(text: &str) -> String {
+    let stem: String = text
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .take(32)
+        .collect();
+    if stem.trim_matches('-').is_empty() {
+        "token".into()
+    } else {
+        stem
+    }
+}
+
+/// Offers waiting in Token requests (`all`: every offer sent and received).
+#[tauri::command]
+pub async fn offers_list(state: State<'_, AppState>, all: bool) -> Reply<Vec<OfferDto>> {
+    Ok(inbox::list(state.lanyard()?, all)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// How many offers wait in Token requests.
+#[tauri::command]
+pub async fn offers_pending(state: State<'_, AppState>) -> Reply<i64> {
+    Ok(inbox::pending_count(state.lanyard()?).await?)
+}
+
+/// Imports a pasted offer link.
+#[tauri::command]
+pub async fn offer_import<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    text: String,
+) -> Reply<OfferDto> {
+    let l = state.lanyard()?;
+    let offer: OfferDto = inbox::import(l, &text).await?.into();
+    announce(&app, l, Some(offer.clone()), None).await;
+    Ok(offer)
+}
+
+/// Asks for a `.lanyard-offer` file and imports it (none when the user cancels).
+#[tauri::command]
+pub async fn offer_import_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Reply<Option<OfferDto>> {
+    let l = state.lanyard()?;
+    let Some(path) = dialog_path(&app, None).await? else {
+        return Ok(None);
+    };
+    let text = inbox::read_limited(&path, MAX_OFFER_LEN, "Lanyard offer")?;
+    let offer: OfferDto = inbox::import(l, &text).await?.into();
+    announce(&app, l, Some(offer.clone()), None).await;
+    Ok(Some(offer))
+}
+
+/// Accepts an offer: the token becomes usable, never viewable.
+#[tauri::command]
+pub async fn offer_accept<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Reply<UrlTokenDto> {
+    let l = state.lanyard()?;
+    let token = inbox::accept(l, &id).await?;
+    announce(&app, l, None, None).await;
+    Ok(token.into())
+}
+
+/// Rejects an offer: it is deleted.
+#[tauri::command]
+pub async fn offer_reject<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Reply<OfferDto> {
+    let l = state.lanyard()?;
+    let offer = inbox::reject(l, &id).await?;
+    announce(&app, l, None, None).await;
+    Ok(offer.into())
+}
+
+async fn announce<R: Runtime>(
+    app: &AppHandle<R>,
+    l: &Lanyard,
+    imported: Option<OfferDto>,
+    error: Option<IpcError>,
+) {
+    let pending = inbox::pending_count(l).await.unwrap_or(0);
+    let event = TokenRequestsEvent {
+        pending,
+        imported,
+        error,
+    };
+    if let Err(err) = app.emit(REQUESTS_EVENT, &event) {
+        tracing::warn!("could not announce Token requests to the UI: {err}");
+    }
+}
+
+/// Imports an offer that arrived from outside (a link, a file) and announces the outcome.
+pub async fn receive_offer<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &str) {
+    match inbox::import(l, text).await {
+        Ok(offer) => {
+            tracing::info!(offer = %offer.id, "offer received");
+            announce(app, l, Some(offer.into()), None).await;
+        }
+        Err(err) => {
+            tracing::warn!(code = err.code(), "offer refused: {err}");
+            announce(app, l, None, Some(err.into())).await;
+        }
+    }
+}
+
+/// Shows a card that arrived from outside for the user to confirm.
+pub async fn receive_card<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &str) {
+    let event = preview_card(l, text).await;
+    let outcome = match event {
+        Ok(preview) => app.emit(CARD_EVENT, &preview),
+        Err(error) => app.emit(
+            REQUESTS_EVENT,
+            &TokenRequestsEvent {
+                pending: inbox::pending_count(l).await.unwrap_or(0),
+                imported: None,
+                error: Some(error),
+            },
+        ),
+    };
+    if let Err(err) = outcome {
+        tracing::warn!("could not announce a contact card to the UI: {err}");
+    }
+}
+
+/// The offer and card files among a launch's arguments or a drop (`file://` URLs and
+/// paths relative to `cwd` included).
+pub fn shared_files(args: &[String], cwd: &Path) -> Vec<PathBuf> {
+    args.iter()
+        .filter_map(|arg| {
+            let path = match arg.strip_prefix("file://") {
+                Some(rest) => url::Url::parse(arg)
+                    .ok()
+                    .and_then(|u| u.to_file_path().ok())
+                    .or_else(|| Some(PathBuf::from(rest)))?,
+                None => PathBuf::from(arg),
+            };
+            is_shared_file(&path).then(|| cwd.join(path))
+        })
+        .collect()
+}
+
+/// Whether a path names an offer or card file.
+pub fn is_shared_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == FILE_EXTENSION || e == CARD_EXTENSION)
+}
+
+/// Opens offer and card files (double-clicked, passed to a second launch, or dropped).
+pub fn receive_files<R: Runtime>(app: &AppHandle<R>, l: Lanyard, paths: Vec<PathBuf>) {
+    if paths.is_empty() {
+        return;
+    }
+    window::show_main(app);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        for path in paths {
+            let is_card = path.extension().is_some_and(|e| e == CARD_EXTENSION);
+            let (max, what) = if is_card {
+                (MAX_CARD_LEN, "contact card")
+            } else {
+                (MAX_OFFER_LEN, "Lanyard offer")
+            };
+            match inbox::read_limited(&path, max, what) {
+                Ok(text) if is_card => receive_card(&app, &l, &text).await,
+                Ok(text) => receive_offer(&app, &l, &text).await,
+                Err(err) => announce(&app, &l, None, Some(err.into())).await,
+            }
+        }
+    });
+}

@@ -1,0 +1,622 @@
+//! The player gateway as players see it: the real `lanyard gateway serve` process, real
+//! HTTP, the real `oidc-provider` behind it. Authentication (missing, wrong, rotated
+//! secrets, an unknown player answering no faster than a wrong secret), link checks,
+//! `needs_reauth`, failed-attempt limits, TLS and the plain-HTTP rule, graceful shutdown
+//! writing the audit buffer, two gateways on one store refreshing once per expiry, and a
+//! gateway killed mid-refresh losing no account.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lanyard_core::clock::FixedClock;
+use lanyard_core::oauth::channel::keys;
+use lanyard_core::oauth::provider::{ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::{flow, providers};
+use lanyard_core::secrets::SecretStoreKind;
+use lanyard_core::{Config, Lanyard};
+use serde_json::{json, Value};
+
+use crate::oauth_server::{sign_in, Answer, OauthServer, TestTls, CLIENT_ID};
+use crate::util::{lanyard, stdout_json};
+
+/// A running `lanyard gateway serve`; killed on drop.
+struct GatewayProcess {
+    child: Child,
+    url: String,
+}
+
+impl GatewayProcess {
+    fn start(dir: &Path, extra: &[&str]) -> GatewayProcess {
+        let mut child = lanyard(dir)
+            .args(["--secret-store", "file", "--json", "gateway", "serve"])
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the gateway");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("listening line");
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the gateway did not start ({e}): {line:?}"));
+        let url = ready["listening"].as_str().expect("url").to_string();
+        GatewayProcess { child, url }
+    }
+
+    /// SIGTERM, then the exit status and everything printed after the listening line.
+    fn terminate(mut self) -> (std::process::ExitStatus, String, String) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let child = std::mem::replace(
+            &mut self.child,
+            std::process::Command::new("true").spawn().expect("true"),
+        );
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An installation (file secret store, shared with the gateway processes) with a channel.
+struct Setup {
+    dir: tempfile::TempDir,
+    server: OauthServer,
+    lanyard: Lanyard,
+    channel: String,
+}
+
+async fn setup(access_ttl: u64) -> Setup {
+    let server = OauthServer::start(access_ttl);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        secret_store: SecretStoreKind::File,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    let lanyard = Lanyard::open_with(&config, Arc::new(FixedClock::at(now)), None)
+        .await
+        .expect("open");
+    let provider = providers::add(
+        &lanyard,
+        ProviderSpec {
+            discovery_url: Some(server.issuer.clone()),
+            client_id: Some(CLIENT_ID.into()),
+            redirect_style: Some(RedirectStyle::DeepLink),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("provider");
+    let started = flow::begin(&lanyard, &provider.id, None, flow::deep_link_redirect_uri())
+        .await
+        .expect("begin");
+    let callback = sign_in(&started.authorization_url, "alice", Answer::Consent).await;
+    let connected = flow::complete(&lanyard, &callback).await.expect("connect");
+    Setup {
+        dir,
+        server,
+        lanyard,
+        channel: connected.channel.id,
+    }
+}
+
+impl Setup {
+    fn cli(&self, args: &[&str]) -> Value {
+        let out = lanyard(self.dir.path())
+            .args(["--secret-store", "file", "--json"])
+            .args(args)
+            .output()
+            .expect("run lanyard");
+        assert!(
+            out.status.success(),
+            "lanyard {args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stdout_json(&out)
+    }
+
+    /// Registers a player and returns (id, secret).
+    fn player(&self, name: &str) -> (String, String) {
+        let p = self.cli(&["player", "add", name]);
+        (
+            p["id"].as_str().expect("id").to_string(),
+            p["secret"].as_str().expect("secret").to_string(),
+        )
+    }
+
+    fn link(&self, player: &str) {
+        self.cli(&[
+            "link",
+            "add",
+            "--player",
+            player,
+            "--channel",
+            &self.channel,
+        ]);
+    }
+
+    fn gateway(&self, extra: &[&str]) -> GatewayProcess {
+        GatewayProcess::start(self.dir.path(), extra)
+    }
+
+    async fn refreshes(&self) -> i64 {
+        self.server.counts().await["refresh_token"]
+            .as_i64()
+            .expect("count")
+    }
+}
+
+/// `POST /v1/grants` with an optional secret: (status, body).
+async fn grant(url: &str, secret: Option<&str>, channel: &str) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{url}/v1/grants"))
+        .json(&json!({ "channel": channel }));
+    if let Some(secret) = secret {
+        request = request.bearer_auth(secret);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json body"))
+}
+
+async fn get(url: &str, path: &str, secret: Option<&str>) -> (u16, String) {
+    let mut request = reqwest::Client::new().get(format!("{url}{path}"));
+    if let Some(secret) = secret {
+        request = request.bearer_auth(secret);
+    }
+    let response = request.send().await.expect("request");
+    (
+        response.status().as_u16(),
+        response.text().await.expect("body"),
+    )
+}
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
+    let s = setup(3600).await;
+    let (pid, secret) = s.player("Lobby screen");
+    assert!(secret.starts_with("lyp_"), "{secret}");
+    s.link(&pid);
+    let gw = s.gateway(&[]);
+
+    assert_eq!(get(&gw.url, "/healthz", None).await.0, 200);
+    let (status, body) = grant(&gw.url, None, &s.channel).await;
+    assert_eq!((status, code(&body)), (401, "unauthenticated"));
+    let (status, body) = grant(&gw.url, Some("lyp_nonsense"), &s.channel).await;
+    assert_eq!((status, code(&body)), (401, "unauthenticated"));
+    // The right player id with the wrong random part.
+    let forged = format!("{}{}", &secret[..secret.len() - 4], "AAAA");
+    let (status, body) = grant(&gw.url, Some(&forged), &s.channel).await;
+    assert_eq!((status, code(&body)), (401, "unauthenticated"));
+
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["principal_id"], pid.as_str());
+    assert_eq!(body["channel_id"], s.channel.as_str());
+    assert_eq!(body["token_type"], "Bearer");
+    let token = body["access_token"].as_str().expect("token").to_string();
+    assert!(s.server.introspect(&token).await, "a real provider token");
+    assert!(
+        body["expires_at"].as_i64().expect("exp")
+            <= body["provider_expires_at"].as_i64().expect("pexp")
+    );
+
+    let (status, channels) = get(&gw.url, "/v1/channels", Some(&secret)).await;
+    assert_eq!(status, 200);
+    let channels: Value = serde_json::from_str(&channels).expect("json");
+    assert_eq!(channels["channels"][0]["channel_id"], s.channel.as_str());
+    assert_eq!(channels["channels"][0]["status"], "active");
+
+    // Rotation in another process: the cached old secret fails on its very next use.
+    let rotated = s.cli(&["player", "rotate-secret", &pid]);
+    let new_secret = rotated["secret"].as_str().expect("secret").to_string();
+    assert_ne!(new_secret, secret);
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
+    let (status, body) = grant(&gw.url, Some(&new_secret), &s.channel).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (_, metrics) = get(&gw.url, "/metrics", None).await;
+    assert!(
+        metrics.contains("lanyard_gateway_grants_total 2\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("lanyard_gateway_auth_failures_total 4\n"),
+        "{metrics}"
+    );
+
+    let (status, stdout, stderr) = gw.terminate();
+    assert!(status.success(), "{stderr}");
+    // No secret anywhere on disk in the database, nor in the gateway's output.
+    for file in ["lanyard.db", "lanyard.db-wal"] {
+        if let Ok(bytes) = std::fs::read(s.dir.path().join(file)) {
+            let text = String::from_utf8_lossy(&bytes);
+            for value in [&secret, &new_secret, &token] {
+                assert!(!text.contains(value.as_str()), "a secret in {file}");
+            }
+        }
+    }
+    for value in [&secret, &new_secret, &token] {
+        assert!(!stdout.contains(value.as_str()) && !stderr.contains(value.as_str()));
+    }
+    // Graceful shutdown wrote the buffered grant records and the last-seen time.
+    let audit = s.cli(&["audit", "--channel", &s.channel]);
+    let grants = audit
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| {
+            e["action"] == "grant" && e["outcome"] == "ok" && e["principal_id"] == pid.as_str()
+        })
+        .count();
+    assert_eq!(grants, 2, "{audit}");
+    let players = s.cli(&["player", "list"]);
+    let me = players
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|p| p["id"] == pid.as_str())
+        .expect("player");
+    assert!(me["last_seen_at"].as_i64().is_some(), "{me}");
+    assert!(me.get("secret").is_none() && me.get("secret_hash").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_player_answers_no_faster_than_a_wrong_secret() {
+    let s = setup(3600).await;
+    let (_, secret) = s.player("Screen");
+    let gw = s.gateway(&[
+        "--max-failures-per-player",
+        "100",
+        "--max-failures-per-address",
+        "100",
+    ]);
+    let wrong = format!("{}{}", &secret[..secret.len() - 4], "AAAA");
+    // Same shape, a player id nobody has.
+    let unknown = format!("lyp_{}{}", "0".repeat(32), &secret[36..]);
+    let time = |secret: String| {
+        let url = gw.url.clone();
+        let channel = s.channel.clone();
+        async move {
+            let mut samples = Vec::new();
+            for _ in 0..7 {
+                let started = Instant::now();
+                let (status, _) = grant(&url, Some(&secret), &channel).await;
+                assert_eq!(status, 401);
+                samples.push(started.elapsed());
+            }
+            samples.sort();
+            samples[samples.len() / 2]
+        }
+    };
+    let wrong_median = time(wrong).await;
+    let unknown_median = time(unknown).await;
+    // Both run argon2id; skipping it would answer in well under a tenth of the time.
+    assert!(
+        unknown_median * 3 >= wrong_median,
+        "unknown player {unknown_median:?} vs wrong secret {wrong_median:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_are_checked_on_every_grant_and_a_refused_master_token_is_needs_reauth() {
+    let s = setup(4).await;
+    let (pid, secret) = s.player("Screen");
+    let gw = s.gateway(&[]);
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!((status, code(&body)), (403, "not_linked"), "{body}");
+    let (_, channels) = get(&gw.url, "/v1/channels", Some(&secret)).await;
+    assert_eq!(channels, r#"{"channels":[]}"#);
+
+    s.link(&pid);
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!(status, 200, "{body}");
+    s.cli(&["link", "remove", "--player", &pid, "--channel", &s.channel]);
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, "not_linked"),
+        "unlinking denies at once"
+    );
+    s.link(&pid);
+
+    // The provider revokes the master token; once the access token expires, the refresh
+    // is refused: 409 needs_reauth, and the channel says so.
+    let refresh = s
+        .lanyard
+        .secrets()
+        .get(&keys::refresh(&s.channel))
+        .await
+        .expect("secret")
+        .expect("stored");
+    s.server.revoke(refresh.expose()).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!((status, code(&body)), (409, "needs_reauth"), "{body}");
+    let (_, channels) = get(&gw.url, "/v1/channels", Some(&secret)).await;
+    let channels: Value = serde_json::from_str(&channels).expect("json");
+    assert_eq!(channels["channels"][0]["status"], "needs_reauth");
+
+    // A removed player is refused as unauthenticated: its secret went with it.
+    s.cli(&["player", "remove", &pid]);
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_attempts_are_limited_per_player_and_per_address() {
+    let s = setup(3600).await;
+    let (a, secret_a) = s.player("A");
+    let (_, secret_b) = s.player("B");
+    s.link(&a);
+    let gw = s.gateway(&[
+        "--max-failures-per-player",
+        "3",
+        "--max-failures-per-address",
+        "5",
+    ]);
+    assert_eq!(grant(&gw.url, Some(&secret_a), &s.channel).await.0, 200);
+
+    let wrong_b = format!("{}{}", &secret_b[..secret_b.len() - 4], "AAAA");
+    for _ in 0..3 {
+        assert_eq!(grant(&gw.url, Some(&wrong_b), &s.channel).await.0, 401);
+    }
+    // B is locked out, even with its right secret; A is not.
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/grants", gw.url))
+        .bearer_auth(&secret_b)
+        .json(&json!({ "channel": s.channel }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(code(&body), "rate_limited");
+    assert_eq!(grant(&gw.url, Some(&secret_a), &s.channel).await.0, 200);
+
+    // Two more failures from this address: now everyone here waits.
+    assert_eq!(grant(&gw.url, None, &s.channel).await.0, 401);
+    assert_eq!(grant(&gw.url, Some("garbage"), &s.channel).await.0, 401);
+    let (status, body) = grant(&gw.url, Some(&secret_a), &s.channel).await;
+    assert_eq!((status, code(&body)), (429, "rate_limited"));
+    let (_, metrics) = get(&gw.url, "/metrics", None).await;
+    assert!(
+        metrics.contains("lanyard_gateway_rate_limited_total 2\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_off_loopback_is_refused_and_tls_serves() {
+    let s = setup(3600).await;
+    let out = lanyard(s.dir.path())
+        .args([
+            "--secret-store",
+            "file",
+            "--json",
+            "gateway",
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["code"], "invalid_input");
+
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    let tls_dir = tempfile::tempdir().expect("tls dir");
+    let tls = TestTls::create(tls_dir.path());
+    let gw = s.gateway(&[
+        "--tls-cert",
+        tls.cert.to_str().expect("path"),
+        "--tls-key",
+        tls.key.to_str().expect("path"),
+    ]);
+    assert!(gw.url.starts_with("https://127.0.0.1:"), "{}", gw.url);
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&tls.ca).expect("ca")).expect("pem");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .expect("client");
+    let response = client
+        .post(format!("{}/v1/grants", gw.url))
+        .bearer_auth(&secret)
+        .json(&json!({ "channel": s.channel }))
+        .send()
+        .await
+        .expect("https request");
+    assert_eq!(response.status().as_u16(), 200);
+    // Plain HTTP to the TLS port gets nothing useful.
+    let plain = gw.url.replace("https://", "http://");
+    let refused = reqwest::Client::new()
+        .get(format!("{plain}/healthz"))
+        .send()
+        .await;
+    assert!(refused.map(|r| !r.status().is_success()).unwrap_or(true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_gateways_on_one_store_refresh_once_per_expiry() {
+    // 8 s tokens are refreshed 2 s before expiry: one refresh every ~6 s at most.
+    let s = setup(8).await;
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    let (g1, g2) = (s.gateway(&[]), s.gateway(&[]));
+    let started = Instant::now();
+    let mut tokens = std::collections::HashSet::new();
+    while started.elapsed() < Duration::from_secs(16) {
+        let calls: Vec<_> = [&g1.url, &g2.url, &g1.url, &g2.url]
+            .into_iter()
+            .map(|url| {
+                let (url, secret, channel) = (url.clone(), secret.clone(), s.channel.clone());
+                tokio::spawn(async move { grant(&url, Some(&secret), &channel).await })
+            })
+            .collect();
+        for call in calls {
+            let (status, body) = call.await.expect("join");
+            assert_eq!(status, 200, "{body}");
+            tokens.insert(body["access_token"].as_str().expect("token").to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let refreshes = s.refreshes().await;
+    assert!(refreshes >= 2, "{refreshes} refreshes in {elapsed:.1} s");
+    assert!(
+        refreshes as f64 <= elapsed / 6.0 + 1.0,
+        "{refreshes} refreshes in {elapsed:.1} s: more than one per expiry"
+    );
+    assert_eq!(
+        tokens.len() as i64,
+        refreshes + 1,
+        "every refresh's token is shared by both gateways"
+    );
+    let (_, m1) = get(&g1.url, "/metrics", None).await;
+    let (_, m2) = get(&g2.url, "/metrics", None).await;
+    let count = |m: &str| -> i64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix("lanyard_gateway_refreshes_total "))
+            .and_then(|v| v.parse().ok())
+            .expect("refreshes metric")
+    };
+    assert_eq!(count(&m1) + count(&m2), refreshes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_killed_mid_refresh_loses_no_account() {
+    let s = setup(4).await;
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    tokio::time::sleep(Duration::from_secs(4)).await; // the token has expired
+    s.server.set_token_endpoint_down(true).await;
+    let mut doomed = s.gateway(&[]);
+    let url = doomed.url.clone();
+    let (secret2, channel) = (secret.clone(), s.channel.clone());
+    // The refresh retries a 503 with backoff while holding the lease; kill it then.
+    let in_flight = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{url}/v1/grants"))
+            .bearer_auth(&secret2)
+            .json(&json!({ "channel": channel }))
+            .send()
+            .await
+    });
+    // Kill it while it holds the refresh lease (its pid is in the lease owner).
+    let pid = doomed.child.id().to_string();
+    let started = Instant::now();
+    loop {
+        let st = s
+            .lanyard
+            .store()
+            .token_state(&s.channel)
+            .await
+            .expect("state");
+        if st
+            .lease_owner
+            .as_deref()
+            .is_some_and(|o| o.starts_with(&format!("{pid}:")))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the gateway never took the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    doomed.child.kill().expect("kill");
+    let _ = doomed.child.wait();
+    assert!(
+        in_flight.await.expect("join").is_err(),
+        "the request died with it"
+    );
+    s.server.set_token_endpoint_down(false).await;
+
+    // Another gateway takes over the dead lease at once and the channel still works.
+    let gw = s.gateway(&[]);
+    let started = Instant::now();
+    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        s.server
+            .introspect(body["access_token"].as_str().expect("token"))
+            .await
+    );
+    let (_, channels) = get(&gw.url, "/v1/channels", Some(&secret)).await;
+    assert!(channels.contains(r#""status":"active""#), "{channels}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_simulator_gets_grants_until_it_is_unlinked() {
+    if !crate::util::have("curl") {
+        panic!("curl is required for the player simulator (scripts/install-deps installs it)");
+    }
+    let s = setup(3600).await;
+    let (pid, secret) = s.player("Simulated screen");
+    s.link(&pid);
+    let gw = s.gateway(&[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/player-sim.sh");
+    let sim = |count: &str| {
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .args([gw.url.as_str(), "", "0", count])
+            .env("LANYARD_PLAYER_SECRET", &secret)
+            .output()
+            .expect("run the simulator");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = sim("2");
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(stdout.matches(" grant 200 ").count(), 2, "{stdout}");
+    assert!(stdout.contains(&s.channel));
+    assert!(
+        !stdout.contains(&secret),
+        "the simulator never prints the secret"
+    );
+
+    // Once unlinked it has no channel left: the simulator says so and fails.
+    s.cli(&["link", "remove", "--player", &pid, "--channel", &s.channel]);
+    let (ok, stdout, stderr) = sim("1");
+    assert!(!ok);
+    assert!(
+        stdout.contains(r#"channels (200): {"channels":[]}"#),
+        "{stdout}"
+    );
+    assert!(stderr.contains("linked to no channel"), "{stderr}");
+}

@@ -1,0 +1,86 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { ipcRoutes, makeOffer, makeToken, type IpcHandlers } from "../lib/test-fixtures";
+import TokenRequests from "./TokenRequests.svelte";
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+function mockRecording(handlers: IpcHandlers = {}) {
+  const calls: Call[] = [];
+  const routes = ipcRoutes(handlers);
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    return routes(cmd, args);
+  });
+  return { of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
+}
+
+describe("Token requests", () => {
+  it("shows who sent what, never a value, and accepts", async () => {
+    let offers = [
+      makeOffer(),
+      makeOffer({ id: "offer-2", direction: "outgoing", contactName: "Linus", status: "pending" }),
+    ];
+    const { of } = mockRecording({
+      offers_list: () => offers,
+      offer_accept: ({ id }) => {
+        offers = offers.map((o) => (o.id === id ? { ...o, status: "accepted", decidedAt: 1_700_000_100 } : o));
+        return makeToken({ id: "tok-r", origin: "received", viewable: false, prefix: "https://feeds.example.com/v2/" });
+      },
+    });
+    render(TokenRequests);
+    const row = await screen.findByTestId("offer");
+    expect(row.textContent).toContain("Grace");
+    expect(row.textContent).toContain("0439-8999-C59F-41E3-931C");
+    expect(row.textContent).toContain("https://feeds.example.com/v2/");
+    expect(row.textContent).toContain("Authorization: Bearer");
+    expect(row.textContent).toContain("Asks permission");
+    expect(screen.getByTestId("offer-history").textContent).toContain("To Linus");
+
+    await fireEvent.click(within(row).getByRole("button", { name: "Accept token from Grace" }));
+    await waitFor(() => expect(of("offer_accept")[0]?.args).toEqual({ id: "offer-1" }));
+    await waitFor(() => expect(screen.getByTestId("requests-notice").textContent).toContain("its value stays hidden"));
+    await waitFor(() => expect(screen.queryByTestId("offer")).toBeNull());
+    expect(screen.getByTestId("requests-empty")).toBeTruthy();
+  });
+
+  it("rejects", async () => {
+    const { of } = mockRecording({
+      offers_list: () => [makeOffer()],
+      offer_reject: () => makeOffer({ status: "rejected" }),
+    });
+    render(TokenRequests);
+    const row = await screen.findByTestId("offer");
+    await fireEvent.click(within(row).getByRole("button", { name: "Reject token from Grace" }));
+    await waitFor(() => expect(of("offer_reject")).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId("requests-notice").textContent).toContain("Rejected"));
+  });
+
+  it("imports a pasted link and says why one is refused", async () => {
+    const { of } = mockRecording({
+      offer_import: ({ text }) => {
+        if (String(text).includes("forged")) {
+          throw { code: "bad_signature", message: "the offer's signature does not verify" };
+        }
+        return makeOffer();
+      },
+    });
+    render(TokenRequests);
+    const box = await screen.findByLabelText("Paste an offer link");
+    await fireEvent.input(box, { target: { value: "not a link" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Import link" }));
+    expect(screen.getByTestId("import-error").textContent).toContain("lanyard://offer/");
+    expect(of("offer_import")).toHaveLength(0);
+
+    await fireEvent.input(box, { target: { value: "lanyard://offer/forged.sig" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Import link" }));
+    await waitFor(() =>
+      expect(screen.getByTestId("import-error").textContent).toContain("nothing was stored"),
+    );
+
+    await fireEvent.input(box, { target: { value: "lanyard://offer/good.sig" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Import link" }));
+    await waitFor(() => expect(screen.getByTestId("requests-notice").textContent).toContain("verified"));
+  });
+});
