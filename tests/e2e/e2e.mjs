@@ -68,6 +68,8 @@ const appEnv = {
 const canary = `CANARY-${randomUUID()}`;
 // The authorization code the provider sent back: logged only as `[redacted]`.
 let oauthCode = null;
+// The player's gateway secret, shown once when the player is added.
+let playerSecret = null;
 
 const appLog = path.join(artifacts, 'app.log');
 const logFd = fs.openSync(appLog, 'w');
@@ -251,6 +253,11 @@ try {
     await (await session.find('#player-serial')).type('SN-001');
     await (await session.byText('button[type=submit]', 'Add player')).click();
     await session.waitFor('[data-testid=players-notice]', { text: 'Added Lobby screen' });
+    // The player's gateway secret is shown once; it must not reach the log either.
+    await session.waitFor('[data-testid=secret-dialog]', { text: 'Secret for Lobby screen' });
+    playerSecret = (await (await session.find('[data-testid=player-secret]')).text()).trim();
+    assert(playerSecret.length >= 20, 'no player secret shown');
+    await (await session.byText('[data-testid=secret-dialog] button', 'Done')).click();
     const box = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
     assert(!(await box.selected()), 'a new player is already linked');
     await box.click();
@@ -275,11 +282,14 @@ await scenario('secrets-sweep', async () => {
   const log = fs.readFileSync(appLog, 'utf8');
   assert(log.includes('link received'), "the app's log was not captured");
   assert(oauthCode && !log.includes(oauthCode), 'the authorization code is in the log');
+  assert(playerSecret && !log.includes(playerSecret), "the player's secret is in the log");
   const haystacks = [appLog];
   for (const f of fs.readdirSync(dataDir)) haystacks.push(path.join(dataDir, f));
   for (const file of haystacks) {
     if (!fs.statSync(file).isFile()) continue;
-    assert(!fs.readFileSync(file).includes(canary), `the token value is in ${path.basename(file)}`);
+    const bytes = fs.readFileSync(file);
+    assert(!bytes.includes(canary), `the token value is in ${path.basename(file)}`);
+    assert(!playerSecret || !bytes.includes(playerSecret), `the player's secret is in ${path.basename(file)}`);
   }
   assert(!fs.existsSync(path.join(dataDir, 'secrets')), 'secrets went to the file store, not the keyring');
 });
