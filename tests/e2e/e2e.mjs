@@ -16,6 +16,11 @@
 //   url-token    add a URL token that requires permission, preview a local URL, accept
 //                the permission dialog, see the credential in the report.
 //   player       add a player, link it to the channel, see it on the Players page.
+//   sharing      a second installation (the CLI, its own data directory) adds the app's
+//                contact card and sends it a token; the sender's card arrives as a
+//                .lanyard-contact file and the offer as a lanyard://offer/… link, each
+//                through a second launch; the user confirms the card on Contacts, accepts
+//                the offer on Token requests, and a preview carries the received token.
 
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,6 +34,12 @@ import { signIn, startDataServer, startOauthServer } from './peers.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(process.env.REAL_HOME ?? process.env.HOME, '.cache/lanyard-target');
 const app = path.resolve(process.env.LANYARD_E2E_APP ?? path.join(targetDir, 'release/lanyard-app'));
+// The command line, for the sender's installation in the sharing scenario.
+const cli = path.resolve(
+  process.env.LANYARD_E2E_CLI ??
+    ['debug', 'release'].map((p) => path.join(targetDir, p, 'lanyard')).find((f) => fs.existsSync(f)) ??
+    path.join(targetDir, 'debug/lanyard'),
+);
 const artifacts = path.resolve(root, process.env.LANYARD_E2E_ARTIFACTS ?? '.artifacts/e2e');
 const shots = process.env.LANYARD_E2E_SCREENSHOTS ? path.resolve(root, process.env.LANYARD_E2E_SCREENSHOTS) : null;
 const home = process.env.HOME;
@@ -66,6 +77,8 @@ const appEnv = {
 };
 // The token value: a canary that must never show up in a log, the database or a screenshot.
 const canary = `CANARY-${randomUUID()}`;
+// The value of the token a contact shares: it must not show up at the recipient either.
+const sharedCanary = `CANARY-${randomUUID()}`;
 // The authorization code the provider sent back: logged only as `[redacted]`.
 let oauthCode = null;
 // The player's gateway secret, shown once when the player is added.
@@ -270,6 +283,66 @@ try {
     assert(await again.selected(), 'the link is not shown after coming back');
     await pageShot('players');
   });
+  await scenario('sharing', async () => {
+    // The sender: another installation, driven by the CLI.
+    assert(fs.existsSync(cli), `no lanyard CLI at ${cli} (cargo build -p lanyard-cli)`);
+    const senderDir = path.join(home, 'sender');
+    const sender = (args, input) =>
+      JSON.parse(
+        execFileSync(cli, ['--data-dir', senderDir, '--secret-store', 'file', '--json', ...args], {
+          env: { ...appEnv, LANYARD_DATA_DIR: senderDir },
+          input: input ?? '',
+        }).toString(),
+      );
+
+    await session.go('Contacts');
+    await session.waitFor('[data-testid=qr-code]');
+    const myCard = await session.execute('return document.querySelector("[data-testid=my-card-text]").value;');
+    assert(myCard.startsWith('lanyard://contact/'), `the app shows no card: ${myCard}`);
+    sender(['identity', 'rename', 'Grace Hopper']);
+    const me = sender(['contact', 'add', myCard]);
+    const cardFile = path.join(home, 'grace.lanyard-contact');
+    sender(['identity', 'export', '--out', cardFile]);
+    const token = sender(['token', 'add', '--url', `${data.origin}/shared`, '--key', 'token', '--header'], sharedCanary)
+      .token.id;
+    const sent = sender(['token', 'send', token, '--to', me.id]);
+    assert(sent.link && !sent.link.includes(sharedCanary), 'the offer link is missing or carries the value');
+
+    // The card file, opened with Lanyard: it waits on Contacts for confirmation.
+    await session.go('Channels');
+    await launchWithUrl(cardFile);
+    await session.waitFor('h1#page-title', { text: 'Contacts' });
+    await session.waitFor('[data-testid=card-preview]', { text: 'Grace Hopper' });
+    await (await session.byText('[data-testid=card-preview] button', 'Add contact')).click();
+    await session.waitFor('[data-testid=contact]', { text: 'Grace Hopper' });
+    await pageShot('contacts', '[data-testid=contact]');
+
+    // The offer link, as a browser hands it over: verified, queued, a badge in the nav.
+    await launchWithUrl(sent.link);
+    await session.waitFor('h1#page-title', { text: 'Token requests' });
+    await session.waitFor('[data-testid=offer]', { text: 'Grace Hopper' });
+    await session.waitFor('[data-testid=requests-badge]', { text: '1' });
+    const row = await (await session.find('[data-testid=offer]')).text();
+    assert(row.includes(`${data.origin}/shared`) && row.includes('Authorization: Bearer'), `offer row: ${row}`);
+    assert(!row.includes(sharedCanary), 'the offer shows the value');
+    await pageShot('token-requests');
+    await (await session.byText('[data-testid=offer] button', 'Accept')).click();
+    await session.waitFor('[data-testid=requests-notice]', { text: 'its value stays hidden' });
+
+    await session.go('URL tokens');
+    await session.waitFor('[data-testid=token]', { text: 'Received from Grace Hopper' });
+
+    await session.go('Preview');
+    await (await session.find('#preview-url')).type(`${data.origin}/shared/menu`);
+    await (await session.byText('button[type=submit]', 'Send')).click();
+    await session.waitFor('[data-testid=preview-status]', { text: '200' });
+    await session.waitFor('[data-testid=credential]', { text: 'token' });
+    const report = await (await session.find('[data-testid=preview-report]')).text();
+    assert(!report.includes(sharedCanary), 'the report shows the received value');
+    const got = data.seen.at(-1);
+    assert(got?.path === '/shared/menu', `the endpoint saw ${got?.path}`);
+    assert(got.authorization === `Bearer ${sharedCanary}`, 'the received token did not reach the endpoint');
+  });
 } finally {
   if (session) await session.delete();
   await driver.stop();
@@ -289,6 +362,7 @@ await scenario('secrets-sweep', async () => {
     if (!fs.statSync(file).isFile()) continue;
     const bytes = fs.readFileSync(file);
     assert(!bytes.includes(canary), `the token value is in ${path.basename(file)}`);
+    assert(!bytes.includes(sharedCanary), `the received token value is in ${path.basename(file)}`);
     assert(!playerSecret || !bytes.includes(playerSecret), `the player's secret is in ${path.basename(file)}`);
   }
   assert(!fs.existsSync(path.join(dataDir, 'secrets')), 'secrets went to the file store, not the keyring');
