@@ -53,6 +53,7 @@ const COMMANDS: &[&str] = &[
     "offer_import_file",
     "offer_accept",
     "offer_reject",
+    "incoming_take",
 ];
 
 fn main() {

@@ -36,6 +36,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(oauth::Waiting::default())
         .manage(prompter::Pending::default())
         .manage(background::RemindersWake::default())
+        .manage(sharing::Incoming::default())
         .manage(lanyard_gateway::background::BackgroundGateway::default())
         .invoke_handler(tauri::generate_handler![
             commands::status,
@@ -88,6 +89,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             sharing::offer_import_file,
             sharing::offer_accept,
             sharing::offer_reject,
+            sharing::incoming_take,
         ])
         .on_window_event(window::on_window_event)
 }

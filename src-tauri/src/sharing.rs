@@ -17,12 +17,38 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::dto::{IpcError, UrlTokenDto};
 use crate::sharing_dto::{
-    CardPreviewDto, ContactDto, IdentityDto, OfferDto, SentOfferDto, TokenRequestsEvent,
+    CardPreviewDto, ContactDto, IdentityDto, IncomingDto, OfferDto, SentOfferDto,
+    TokenRequestsEvent,
 };
 use crate::state::AppState;
 use crate::window;
 
 type Reply<T> = Result<T, IpcError>;
+
+/// The last card and refusal that arrived from outside, kept for a window that was not
+/// listening yet (a double-clicked card or offer that started Lanyard): events are not
+/// queued, so the UI asks for them once when it starts ([`incoming_take`]).
+#[derive(Debug, Default)]
+pub struct Incoming(std::sync::Mutex<IncomingDto>);
+
+fn keep<R: Runtime>(app: &AppHandle<R>, card: Option<CardPreviewDto>, error: Option<IpcError>) {
+    use tauri::Manager;
+    if let Some(incoming) = app.try_state::<Incoming>() {
+        if let Ok(mut kept) = incoming.0.lock() {
+            *kept = IncomingDto { card, error };
+        }
+    }
+}
+
+/// What arrived before the window listened (and forgets it).
+#[tauri::command]
+pub fn incoming_take(incoming: State<'_, Incoming>) -> IncomingDto {
+    incoming
+        .0
+        .lock()
+        .map(|mut kept| std::mem::take(&mut *kept))
+        .unwrap_or_default()
+}
 
 /// The event announcing a change of the Token requests inbox.
 pub const REQUESTS_EVENT: &str = "token-requests";
@@ -171,6 +197,10 @@ pub async fn token_send<R: Runtime>(
     let l = state.lanyard()?;
     let path = if save_file {
         let token = l.store().url_token(&id).await?;
+        // Refuse what cannot be sent before asking where to save it.
+        if token.origin != "own" || token.prompt {
+            return Ok(Some(inbox::send(l, &id, &to, None).await?.into()));
+        }
         let contact = contacts::find(l, &to).await?;
         let name = format!(
             "{}-for-{}.{FILE_EXTENSION}",
@@ -260,7 +290,7 @@ pub async fn offer_accept<R: Runtime>(
     Ok(token.into())
 }
 
-/// Rejects an offer: it is deleted.
+/// Rejects an offer: it leaves Token requests and its sealed value is erased.
 #[tauri::command]
 pub async fn offer_reject<R: Runtime>(
     app: AppHandle<R>,
@@ -299,7 +329,9 @@ pub async fn receive_offer<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &s
         }
         Err(err) => {
             tracing::warn!(code = err.code(), "offer refused: {err}");
-            announce(app, l, None, Some(err.into())).await;
+            let error = IpcError::from(err);
+            keep(app, None, Some(error.clone()));
+            announce(app, l, None, Some(error)).await;
         }
     }
 }
@@ -308,15 +340,21 @@ pub async fn receive_offer<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &s
 pub async fn receive_card<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &str) {
     let event = preview_card(l, text).await;
     let outcome = match event {
-        Ok(preview) => app.emit(CARD_EVENT, &preview),
-        Err(error) => app.emit(
-            REQUESTS_EVENT,
-            &TokenRequestsEvent {
-                pending: inbox::pending_count(l).await.unwrap_or(0),
-                imported: None,
-                error: Some(error),
-            },
-        ),
+        Ok(preview) => {
+            keep(app, Some(preview.clone()), None);
+            app.emit(CARD_EVENT, &preview)
+        }
+        Err(error) => {
+            keep(app, None, Some(error.clone()));
+            app.emit(
+                REQUESTS_EVENT,
+                &TokenRequestsEvent {
+                    pending: inbox::pending_count(l).await.unwrap_or(0),
+                    imported: None,
+                    error: Some(error),
+                },
+            )
+        }
     };
     if let Err(err) = outcome {
         tracing::warn!("could not announce a contact card to the UI: {err}");
@@ -364,7 +402,11 @@ pub fn receive_files<R: Runtime>(app: &AppHandle<R>, l: Lanyard, paths: Vec<Path
             match inbox::read_limited(&path, max, what) {
                 Ok(text) if is_card => receive_card(&app, &l, &text).await,
                 Ok(text) => receive_offer(&app, &l, &text).await,
-                Err(err) => announce(&app, &l, None, Some(err.into())).await,
+                Err(err) => {
+                    let error = IpcError::from(err);
+                    keep(&app, None, Some(error.clone()));
+                    announce(&app, &l, None, Some(error)).await
+                }
             }
         }
     });

@@ -193,3 +193,14 @@ pub struct TokenRequestsEvent {
     /// Why an offer was refused (nothing was stored).
     pub error: Option<IpcError>,
 }
+
+/// A card and/or a refusal that arrived before the window was listening.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct IncomingDto {
+    /// A contact card waiting for confirmation.
+    pub card: Option<CardPreviewDto>,
+    /// Why an offer or card was refused (nothing was stored).
+    pub error: Option<IpcError>,
+}

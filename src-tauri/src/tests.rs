@@ -554,3 +554,33 @@ fn qr_codes_are_svg() {
     .expect_err("too long");
     assert_eq!(err["code"], "invalid_input");
 }
+
+#[test]
+fn a_card_that_arrived_before_the_window_listened_is_kept_for_it_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (me, other) = tauri::async_runtime::block_on(async {
+        (
+            opened(&dir.path().join("me")).await,
+            opened(&dir.path().join("other")).await,
+        )
+    });
+    let card = tauri::async_runtime::block_on(lanyard_core::sharing::identity::show(&other))
+        .expect("card")
+        .card;
+    let (app, window) = app_with(AppState::with(me.clone()));
+    // Nobody listens yet: the card and a refused offer are kept.
+    tauri::async_runtime::block_on(crate::sharing::receive_card(app.handle(), &me, &card));
+    let early = invoke(&window, "incoming_take", serde_json::json!({})).expect("take");
+    assert_eq!(early["card"]["card"], card);
+    assert!(early["error"].is_null());
+    tauri::async_runtime::block_on(crate::sharing::receive_offer(
+        app.handle(),
+        &me,
+        "lanyard://offer/Zm9v.YmFy",
+    ));
+    let early = invoke(&window, "incoming_take", serde_json::json!({})).expect("take");
+    assert_eq!(early["error"]["code"], "invalid_input");
+    assert!(early["card"].is_null());
+    let again = invoke(&window, "incoming_take", serde_json::json!({})).expect("take");
+    assert!(again["card"].is_null() && again["error"].is_null());
+}

@@ -129,6 +129,28 @@ describe("App", () => {
     );
   });
 
+  it("shows a card that arrived before the window listened (a file that started Lanyard)", async () => {
+    mockIPC(
+      ipcRoutes({
+        incoming_take: () => ({
+          card: {
+            card: "lanyard://contact/abc.def",
+            name: "Linus",
+            fingerprint: "AAAA-BBBB-CCCC-DDDD-EEEE",
+            existing: null,
+            own: false,
+          },
+          error: null,
+        }),
+      }),
+      { shouldMockEvents: true },
+    );
+    await goTo("#/settings");
+    render(App);
+    await waitFor(() => expect(heading()).toBe("Contacts"));
+    expect((await screen.findByTestId("card-preview")).textContent).toContain("Linus");
+  });
+
   it("brings a contact card from a link to the Contacts page for confirmation", async () => {
     mockIPC(ipcRoutes(), { shouldMockEvents: true });
     await goTo("#/settings");

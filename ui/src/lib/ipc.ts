@@ -34,6 +34,7 @@ import type { IdentityDto } from "./bindings/IdentityDto";
 import type { OfferDto } from "./bindings/OfferDto";
 import type { SentOfferDto } from "./bindings/SentOfferDto";
 import type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
+import type { IncomingDto } from "./bindings/IncomingDto";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { NewPlayerDto } from "./bindings/NewPlayerDto";
@@ -84,6 +85,7 @@ export type { IdentityDto } from "./bindings/IdentityDto";
 export type { OfferDto } from "./bindings/OfferDto";
 export type { SentOfferDto } from "./bindings/SentOfferDto";
 export type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
+export type { IncomingDto } from "./bindings/IncomingDto";
 
 /** True when `value` has the shape of the backend's error object. */
 export function isIpcError(value: unknown): value is IpcError {
@@ -406,4 +408,9 @@ export function onTokenRequests(handler: (event: TokenRequestsEvent) => void): P
 /** The backend's `contact-card` event: a card arrived by link or file and waits for confirmation. */
 export function onContactCard(handler: (card: CardPreviewDto) => void): Promise<UnlistenFn> {
   return listen<CardPreviewDto>("contact-card", (event) => handler(event.payload));
+}
+
+/** A card or refusal that arrived before the window was listening (e.g. a double-clicked file started Lanyard). */
+export function incomingTake(): Promise<IncomingDto> {
+  return call<IncomingDto>("incoming_take");
 }

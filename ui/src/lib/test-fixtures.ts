@@ -326,6 +326,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     contacts_list: () => [],
     offers_list: () => [],
     offers_pending: () => 0,
+    incoming_take: () => ({ card: null, error: null }),
     identity_show: () => makeIdentity(),
     qr_code: () => QR_SVG,
     autostart_set: (args) => Boolean((args as { enabled?: boolean } | undefined)?.enabled),

@@ -79,7 +79,7 @@ pub enum OfferCommand {
         /// The offer's id.
         id: String,
     },
-    /// Reject an offer: it is deleted.
+    /// Reject an offer: it leaves Token requests and its sealed value is erased.
     Reject {
         /// The offer's id.
         id: String,

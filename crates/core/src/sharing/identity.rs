@@ -133,7 +133,7 @@ async fn secret32(l: &Lanyard, key: &str) -> Result<Zeroizing<[u8; 32]>> {
     let value = l.secrets().get(key).await?.ok_or_else(|| {
         Error::InvalidState(
             "this installation's identity keys are missing from the secret store (was the \
-             keyring reset?); contacts must add your new card after you reset the identity"
+             keyring reset?): sharing cannot work with this data directory until they are back"
                 .into(),
         )
     })?;

@@ -298,12 +298,19 @@ pub async fn accept(l: &Lanyard, id: &str) -> Result<UrlToken> {
         .await
     {
         let _ = l.secrets().delete(&value_key(&token.id)).await;
-        return Err(e);
+        return Err(match e {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "you already have a token {:?} for {}: remove it first, or reject this offer",
+                token.key, token.prefix
+            )),
+            other => other,
+        });
     }
     Ok(token)
 }
 
-/// Rejects an offer: its sealed value is erased (its id is kept so it cannot come back).
+/// Rejects an offer: it leaves Token requests and its sealed value is erased (its id is
+/// kept so it cannot come back).
 pub async fn reject(l: &Lanyard, id: &str) -> Result<Offer> {
     pending(l, id).await?;
     l.store().reject_offer(id, l.clock().now()).await?;

@@ -200,6 +200,8 @@ pub(crate) fn parse(text: &str) -> Result<Parsed> {
     {
         return Err(malformed());
     }
+    // The sender's name is shown before anything is verified: only a plain, short one.
+    super::check_name(&body.from.name).map_err(|_| malformed())?;
     Ok(Parsed {
         body,
         raw_body,

@@ -397,3 +397,30 @@ async fn one_identity_even_when_created_concurrently() {
     assert_eq!(a.expect("a").card, b.expect("b").card);
     drop(l);
 }
+
+#[tokio::test]
+async fn a_strangers_name_is_checked_before_it_is_shown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alice = install(&dir, "alice").await;
+    let bob = install(&dir, "bob").await;
+    befriend(&alice, &bob).await;
+    let token = own_token(&alice, CANARY).await;
+    let text = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send")
+        .text;
+    let (body, sig) = text[offer::OFFER_PREFIX.len()..]
+        .split_once('.')
+        .expect("dot");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&unb64(body, "b").expect("b64")).expect("json");
+    json["from"]["name"] = "Bank\nclick here to verify your account".into();
+    let forged = format!(
+        "{}{}.{sig}",
+        offer::OFFER_PREFIX,
+        b64(&serde_json::to_vec(&json).expect("json"))
+    );
+    let err = inbox::import(&bob, &forged).await.expect_err("bad name");
+    assert_eq!(err.code(), "invalid_input");
+    assert!(!err.to_string().contains("click here"));
+}
