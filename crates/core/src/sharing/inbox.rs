@@ -199,7 +199,10 @@ pub async fn import(l: &Lanyard, text: &str) -> Result<Offer> {
             "this offer was sealed for someone else, not for this Lanyard".into(),
         ));
     }
-    if l.store().offer(&body.id).await.is_ok() {
+    // Ids are the sender's choice: replays are told apart per sender, so one contact cannot
+    // claim another's offer id in advance.
+    let local_id = local_offer_id(&sender_key, &body.id);
+    if l.store().offer(&local_id).await.is_ok() {
         return Err(Error::Replayed(format!(
             "offer {} was already imported here; an offer can be used only once",
             body.id
@@ -213,7 +216,7 @@ pub async fn import(l: &Lanyard, text: &str) -> Result<Offer> {
     drop(value);
     l.store()
         .insert_offer(&NewOffer {
-            id: &body.id,
+            id: &local_id,
             direction: "incoming",
             contact_id: &contact.id,
             prefix: &body.prefix,
@@ -225,7 +228,21 @@ pub async fn import(l: &Lanyard, text: &str) -> Result<Offer> {
             received_at: Some(l.clock().now()),
         })
         .await?;
-    Ok(l.store().offer(&body.id).await?.0)
+    Ok(l.store().offer(&local_id).await?.0)
+}
+
+/// The id an incoming offer is kept under here: the sender's key, shortened, and the
+/// sender's offer id (`<16 hex>.<id>`; outgoing offers keep their plain UUID).
+fn local_offer_id(sender: &super::PublicKeyBytes, id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(sender);
+    let prefix: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}.{id}")
+}
+
+/// The sender's offer id inside a local id.
+fn sender_offer_id(local_id: &str) -> &str {
+    local_id.split_once('.').map_or(local_id, |(_, id)| id)
 }
 
 /// Offers waiting in Token requests, or (with `all`) every offer sent and received.
@@ -267,7 +284,7 @@ pub async fn accept(l: &Lanyard, id: &str) -> Result<UrlToken> {
     let value = offer::open(
         &keys,
         &offer::Binding {
-            id: &offer.id,
+            id: sender_offer_id(&offer.id),
             from_sign: &contact.signing_key,
             prefix: &offer.prefix,
             key: &offer.key,

@@ -424,3 +424,51 @@ async fn a_strangers_name_is_checked_before_it_is_shown() {
     assert_eq!(err.code(), "invalid_input");
     assert!(!err.to_string().contains("click here"));
 }
+
+/// Carol, also Bob's contact, copies the id of Alice's offer into one of her own and gets
+/// it to Bob first: Alice's offer must still arrive.
+#[tokio::test]
+async fn one_contact_cannot_claim_anothers_offer_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alice = install(&dir, "alice").await;
+    let bob = install(&dir, "bob").await;
+    let carol = install(&dir, "carol").await;
+    befriend(&alice, &bob).await;
+    befriend(&carol, &bob).await;
+    let token = own_token(&alice, CANARY).await;
+    let from_alice = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send")
+        .text;
+    let alice_id = offer::parse(&from_alice).expect("parse").body.id.clone();
+    let bob_id = identity::show(&bob).await.expect("bob");
+    let from_carol = offer::seal(
+        &identity::keys(&carol).await.expect("keys"),
+        &super::key_from_b64(&bob_id.sealing_key, "k").expect("k"),
+        &super::key_from_b64(&bob_id.signing_key, "k").expect("k"),
+        &Contents {
+            id: &alice_id,
+            created_at: 1_800_000_000,
+            prefix: "https://carol.example.net/",
+            key: "token",
+            placement: Placement::Header,
+            requires_permission: false,
+            value: &SecretValue::new("carols"),
+        },
+    )
+    .expect("seal");
+    let first = inbox::import(&bob, &from_carol).await.expect("carol's");
+    let second = inbox::import(&bob, &from_alice)
+        .await
+        .expect("alice's still arrives");
+    assert_ne!(first.id, second.id);
+    let token = inbox::accept(&bob, &second.id).await.expect("accept");
+    assert_eq!(token.prefix, "https://data.example.com/feeds");
+    assert_eq!(
+        inbox::import(&bob, &from_alice)
+            .await
+            .expect_err("replay")
+            .code(),
+        "replayed"
+    );
+}
