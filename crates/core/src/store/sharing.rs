@@ -38,10 +38,7 @@ fn offer_from_row(row: &SqliteRow) -> Result<Offer> {
         contact_fingerprint: row.try_get("contact_fingerprint")?,
         prefix: row.try_get("prefix")?,
         key: row.try_get("key")?,
-        placement: match row.try_get::<&str, _>("placement")? {
-            "header" => Placement::Header,
-            _ => Placement::Form,
-        },
+        placement: Placement::from_stored(row.try_get("placement")?),
         requires_permission: row.try_get("requires_permission")?,
         status: row.try_get("status")?,
         created_at: row.try_get("created_at")?,

@@ -13,10 +13,7 @@ fn from_row(row: &SqliteRow) -> Result<UrlToken> {
         id: row.try_get("id")?,
         prefix: row.try_get("prefix")?,
         key: row.try_get("key")?,
-        placement: match row.try_get::<&str, _>("placement")? {
-            "header" => Placement::Header,
-            _ => Placement::Form,
-        },
+        placement: Placement::from_stored(row.try_get("placement")?),
         requires_permission: row.try_get("requires_permission")?,
         prompt: row.try_get("prompt")?,
         origin: row.try_get("origin")?,

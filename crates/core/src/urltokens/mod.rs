@@ -38,6 +38,14 @@ impl Placement {
             Placement::Header => "header",
         }
     }
+
+    /// From its stored name (the table's CHECK allows only `form` and `header`).
+    pub fn from_stored(name: &str) -> Placement {
+        match name {
+            "header" => Placement::Header,
+            _ => Placement::Form,
+        }
+    }
 }
 
 /// A URL token as stored (its value is in the secret store, or asked at use time).
