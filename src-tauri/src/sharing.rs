@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lanyard_core::sharing::card::{ContactCard, MAX_CARD_LEN};
+use lanyard_core::sharing::card::MAX_CARD_LEN;
 use lanyard_core::sharing::offer::{FILE_EXTENSION, MAX_OFFER_LEN};
 use lanyard_core::sharing::{contacts, identity, inbox};
 use lanyard_core::Lanyard;
@@ -99,21 +99,7 @@ pub async fn contacts_list(state: State<'_, AppState>) -> Reply<Vec<ContactDto>>
 }
 
 async fn preview_card(l: &Lanyard, card: &str) -> Result<CardPreviewDto, IpcError> {
-    let parsed = ContactCard::parse(card)?;
-    let own = identity::public_keys(l)
-        .await?
-        .is_some_and(|(sign, _)| sign == parsed.signing_key);
-    let existing = l
-        .store()
-        .contact_by_signing_key(&parsed.signing_key)
-        .await?
-        .map(|c| c.name);
-    Ok(CardPreviewDto::new(
-        card.trim().to_string(),
-        &parsed,
-        existing,
-        own,
-    ))
+    Ok(CardPreviewDto::new(card, contacts::inspect(l, card).await?))
 }
 
 /// Verifies a card and shows who it is, without adding it.
@@ -196,11 +182,8 @@ pub async fn token_send<R: Runtime>(
 ) -> Reply<Option<SentOfferDto>> {
     let l = state.lanyard()?;
     let path = if save_file {
-        let token = l.store().url_token(&id).await?;
         // Refuse what cannot be sent before asking where to save it.
-        if token.origin != "own" || token.prompt {
-            return Ok(Some(inbox::send(l, &id, &to, None).await?.into()));
-        }
+        let token = inbox::sendable(l, &id).await?;
         let contact = contacts::find(l, &to).await?;
         let name = format!(
             "{}-for-{}.{FILE_EXTENSION}",

@@ -1,8 +1,7 @@
 //! IPC types for sharing: identity, contacts, offers. Public keys and sealed offers may
 //! cross IPC; a token value never does.
 
-use lanyard_core::sharing::card::ContactCard;
-use lanyard_core::sharing::contacts::Contact;
+use lanyard_core::sharing::contacts::{Contact, Inspected};
 use lanyard_core::sharing::identity::Identity;
 use lanyard_core::sharing::inbox::{Offer, Sent};
 use serde::Serialize;
@@ -78,17 +77,14 @@ pub struct CardPreviewDto {
 }
 
 impl CardPreviewDto {
-    /// The preview of a parsed card.
-    pub fn new(card: String, parsed: &ContactCard, existing: Option<String>, own: bool) -> Self {
+    /// The preview of a card (`text`, as given) the core inspected.
+    pub fn new(text: &str, inspected: Inspected) -> Self {
         CardPreviewDto {
-            card,
-            name: parsed.name.clone(),
-            fingerprint: lanyard_core::sharing::fingerprint(
-                &parsed.signing_key,
-                &parsed.sealing_key,
-            ),
-            existing,
-            own,
+            card: text.trim().to_string(),
+            name: inspected.card.name,
+            fingerprint: inspected.fingerprint,
+            existing: inspected.existing.map(|c| c.name),
+            own: inspected.own,
         }
     }
 }

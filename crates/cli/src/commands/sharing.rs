@@ -3,14 +3,13 @@
 //! [`send`]). Cards and offers are read from an argument, a file, or standard input
 //! (`-`); token values are never printed.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use lanyard_core::sharing::card::{CARD_PREFIX, MAX_CARD_LEN};
 use lanyard_core::sharing::contacts::{self, Contact};
 use lanyard_core::sharing::identity;
-use lanyard_core::sharing::inbox::{self, read_limited, Offer};
+use lanyard_core::sharing::inbox::{self, read_limited, read_text, Offer};
 use lanyard_core::sharing::offer::{MAX_OFFER_LEN, OFFER_PREFIX};
 use lanyard_core::{Error, Lanyard, Result};
 
@@ -93,19 +92,7 @@ fn read_arg(arg: &str, prefix: &str, max: usize, what: &str) -> Result<String> {
         return Ok(arg.to_string());
     }
     if arg == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .take(max as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::Io(format!("could not read standard input: {e}")))?;
-        if bytes.len() > max {
-            return Err(Error::InvalidInput(format!(
-                "standard input is larger than {} KiB: not a {what}",
-                max / 1024
-            )));
-        }
-        return String::from_utf8(bytes)
-            .map_err(|_| Error::InvalidInput(format!("standard input is not a {what}")));
+        return read_text(std::io::stdin(), max, what, "standard input");
     }
     let path = Path::new(arg);
     if !path.exists() {

@@ -25,20 +25,52 @@ pub struct Contact {
     pub created_at: i64,
 }
 
+/// A verified card and what this installation already knows of it.
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    /// The card.
+    pub card: ContactCard,
+    /// Its fingerprint.
+    pub fingerprint: String,
+    /// Whether it is this installation's own card.
+    pub own: bool,
+    /// The contact who already has this card.
+    pub existing: Option<Contact>,
+}
+
+/// Verifies a card and says whose it is, without adding it.
+pub async fn inspect(l: &Lanyard, card_text: &str) -> Result<Inspected> {
+    let card = ContactCard::parse(card_text)?;
+    let own = identity::public_keys(l)
+        .await?
+        .is_some_and(|(sign, _)| sign == card.signing_key);
+    let existing = l.store().contact_by_signing_key(&card.signing_key).await?;
+    Ok(Inspected {
+        fingerprint: fingerprint(&card.signing_key, &card.sealing_key),
+        card,
+        own,
+        existing,
+    })
+}
+
 /// Adds a contact from their card (a link or pasted text); `name` overrides the card's.
 pub async fn add(l: &Lanyard, card_text: &str, name: Option<&str>) -> Result<Contact> {
-    let card = ContactCard::parse(card_text)?;
+    let Inspected {
+        card,
+        fingerprint,
+        own,
+        existing,
+    } = inspect(l, card_text).await?;
     let name = match name {
         Some(n) => check_name(n)?,
         None => card.name.clone(),
     };
-    let own = identity::public_keys(l).await?;
-    if own.is_some_and(|(sign, _)| sign == card.signing_key) {
+    if own {
         return Err(Error::invalid(
             "that is your own contact card: give it to the people who should send you tokens",
         ));
     }
-    if let Some(existing) = l.store().contact_by_signing_key(&card.signing_key).await? {
+    if let Some(existing) = existing {
         return Err(Error::Conflict(format!(
             "this card is already in your contacts as {:?}",
             existing.name
@@ -47,7 +79,7 @@ pub async fn add(l: &Lanyard, card_text: &str, name: Option<&str>) -> Result<Con
     let contact = Contact {
         id: uuid::Uuid::new_v4().to_string(),
         name,
-        fingerprint: fingerprint(&card.signing_key, &card.sealing_key),
+        fingerprint,
         sealing_key: super::b64(&card.sealing_key),
         signing_key: super::b64(&card.signing_key),
         created_at: l.clock().now(),

@@ -54,6 +54,7 @@ pub(crate) struct Keys {
     pub(crate) sealing_public: PublicKeyBytes,
     pub(crate) signing_public: PublicKeyBytes,
     pub(crate) name: String,
+    created_at: i64,
 }
 
 impl std::fmt::Debug for Keys {
@@ -157,6 +158,7 @@ pub(crate) async fn keys(l: &Lanyard) -> Result<Keys> {
         signing,
         sealing,
         name: s.name,
+        created_at: s.created_at,
     };
     if b64(&keys.signing_public) != s.signing_key || b64(&keys.sealing_public) != s.sealing_key {
         return Err(Error::Storage(
@@ -168,7 +170,7 @@ pub(crate) async fn keys(l: &Lanyard) -> Result<Keys> {
 
 impl Keys {
     /// The public identity, with a freshly signed card.
-    pub(crate) fn public(&self, created_at: i64) -> Identity {
+    pub(crate) fn public(&self) -> Identity {
         let card = ContactCard {
             name: self.name.clone(),
             sealing_key: self.sealing_public,
@@ -180,16 +182,14 @@ impl Keys {
             sealing_key: b64(&self.sealing_public),
             signing_key: b64(&self.signing_public),
             card: card.to_link(&self.signing),
-            created_at,
+            created_at: self.created_at,
         }
     }
 }
 
 /// This installation's identity and card (created on first use).
 pub async fn show(l: &Lanyard) -> Result<Identity> {
-    let keys = keys(l).await?;
-    let created_at = stored(l).await?.created_at;
-    Ok(keys.public(created_at))
+    Ok(keys(l).await?.public())
 }
 
 /// Changes the name on this installation's card (contacts who already added it keep the

@@ -65,10 +65,8 @@ pub struct Sent {
     pub file: Option<String>,
 }
 
-/// Seals one of your own tokens to a contact and signs it; writes it to `out` when given.
-/// Without `out`, an offer too large for a link (> 2 KiB) is refused before anything is
-/// recorded.
-pub async fn send(l: &Lanyard, token_id: &str, to: &str, out: Option<&Path>) -> Result<Sent> {
+/// One of your own tokens with a stored value, or why it cannot be sent.
+pub async fn sendable(l: &Lanyard, token_id: &str) -> Result<UrlToken> {
     let token = l.store().url_token(token_id).await?;
     if token.origin != "own" {
         return Err(Error::invalid(
@@ -80,6 +78,14 @@ pub async fn send(l: &Lanyard, token_id: &str, to: &str, out: Option<&Path>) -> 
             "this token's value is asked at use time, so there is no value to share",
         ));
     }
+    Ok(token)
+}
+
+/// Seals one of your own tokens to a contact and signs it; writes it to `out` when given.
+/// Without `out`, an offer too large for a link (> 2 KiB) is refused before anything is
+/// recorded.
+pub async fn send(l: &Lanyard, token_id: &str, to: &str, out: Option<&Path>) -> Result<Sent> {
+    let token = sendable(l, token_id).await?;
     let contact = contacts::find(l, to).await?;
     let value = l
         .secrets()
@@ -146,22 +152,28 @@ fn write_offer_file(path: &Path, text: &str) -> Result<()> {
 
 /// Reads a card or offer file of at most `max` bytes (larger files are refused unread).
 pub fn read_limited(path: &Path, max: usize, what: &str) -> Result<String> {
-    use std::io::Read;
     let file = std::fs::File::open(path)
         .map_err(|e| Error::io(&format!("could not open {}", path.display()), &e))?;
+    read_text(file, max, what, &path.display().to_string())
+}
+
+/// Reads at most `max` bytes of text from `source` (called `name` in errors): more is
+/// refused without reading it all, and so is anything that is not UTF-8.
+pub fn read_text(source: impl std::io::Read, max: usize, what: &str, name: &str) -> Result<String> {
+    use std::io::Read;
     let mut bytes = Vec::new();
-    file.take(max as u64 + 1)
+    source
+        .take(max as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(&format!("could not read {}", path.display()), &e))?;
+        .map_err(|e| Error::io(&format!("could not read {name}"), &e))?;
     if bytes.len() > max {
         return Err(Error::invalid(format!(
-            "{} is larger than {} KiB: not a {what}",
-            path.display(),
+            "{name} is larger than {} KiB: not a {what}",
             max / 1024
         )));
     }
     String::from_utf8(bytes)
-        .map_err(|_| Error::invalid(format!("{} is not a {what} (not text)", path.display())))
+        .map_err(|_| Error::invalid(format!("{name} is not a {what} (not text)")))
 }
 
 /// Verifies an offer (the text of a file or link) and queues it in Token requests.
