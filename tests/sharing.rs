@@ -286,17 +286,16 @@ async fn two_installations_share_a_token_the_recipient_uses_but_cannot_read() {
     ok(&p.b, &["token", "remove", received]);
 }
 
-fn tamper(offer: &str, field: &str, value: Value) -> String {
-    let rest = offer
-        .trim()
-        .strip_prefix("lanyard://offer/")
-        .expect("offer");
+/// A card or offer (`prefix` + body + `.` + signature) with one field of its body changed
+/// and the original signature kept.
+fn tamper(text: &str, prefix: &str, field: &str, value: Value) -> String {
+    let rest = text.trim().strip_prefix(prefix).expect("prefix");
     let (body, sig) = rest.split_once('.').expect("dot");
     let mut json: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).expect("b64")).expect("json");
     json[field] = value;
     format!(
-        "lanyard://offer/{}.{sig}",
+        "{prefix}{}.{sig}",
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).expect("json"))
     )
 }
@@ -353,7 +352,14 @@ fn every_bad_offer_is_refused_and_nothing_is_stored() {
         ("placement", Value::from("form")),
     ] {
         assert_eq!(
-            refused(&p.b, &["offer", "import", &tamper(&to_bob, field, value)]),
+            refused(
+                &p.b,
+                &[
+                    "offer",
+                    "import",
+                    &tamper(&to_bob, "lanyard://offer/", field, value)
+                ]
+            ),
             "bad_signature"
         );
     }
@@ -400,14 +406,11 @@ fn every_bad_offer_is_refused_and_nothing_is_stored() {
         .as_str()
         .expect("card")
         .to_string();
-    let rest = alice_card.strip_prefix("lanyard://contact/").expect("card");
-    let (body, sig) = rest.split_once('.').expect("dot");
-    let mut json: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).expect("b64")).expect("json");
-    json["name"] = "Alice (really Mallory)".into();
-    let forged = format!(
-        "lanyard://contact/{}.{sig}",
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).expect("json"))
+    let forged = tamper(
+        &alice_card,
+        "lanyard://contact/",
+        "name",
+        "Alice (really Mallory)".into(),
     );
     assert_eq!(
         refused(&carol, &["contact", "add", &forged]),

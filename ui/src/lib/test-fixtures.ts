@@ -1,3 +1,4 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { LinkDto } from "./bindings/LinkDto";
@@ -337,4 +338,24 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     if (!handler) throw { code: "not_mocked", message: `command ${cmd} is not mocked` };
     return handler((args ?? {}) as Record<string, unknown>);
   };
+}
+
+/** One IPC call a test made. */
+export type IpcCall = { cmd: string; args: Record<string, unknown> };
+
+/**
+ * Mocks the IPC with `ipcRoutes(handlers)` and records every call; `of(cmd)` gives the
+ * calls of one command.
+ */
+export function mockRecording(
+  handlers: IpcHandlers = {},
+  options: { shouldMockEvents?: boolean } = {},
+) {
+  const calls: IpcCall[] = [];
+  const routes = ipcRoutes(handlers);
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    return routes(cmd, args);
+  }, options);
+  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
 }

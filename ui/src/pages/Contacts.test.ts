@@ -1,20 +1,7 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import { ipcRoutes, makeContact, makeIdentity, type IpcHandlers } from "../lib/test-fixtures";
+import { makeContact, makeIdentity, mockRecording } from "../lib/test-fixtures";
 import Contacts from "./Contacts.svelte";
-
-type Call = { cmd: string; args: Record<string, unknown> };
-
-function mockRecording(handlers: IpcHandlers = {}) {
-  const calls: Call[] = [];
-  const routes = ipcRoutes(handlers);
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-    return routes(cmd, args);
-  });
-  return { of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
-}
 
 const CARD = "lanyard://contact/eyJuYW1lIjoiR3JhY2UifQ.c2ln";
 

@@ -1,33 +1,18 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import type { LinkDto } from "../lib/ipc";
 import { formatEventTime } from "../lib/players";
 import {
-  ipcRoutes,
   makeAuditEvent,
   makeChannel,
   makeLicense,
   makePlayer,
   makeLink,
-  type IpcHandlers,
+  mockRecording,
 } from "../lib/test-fixtures";
 import Players from "./Players.svelte";
 
-type Call = { cmd: string; args: Record<string, unknown> };
-
 const SECRET = "lyp_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-/** Mocks the IPC with `ipcRoutes(handlers)` and records every call. */
-function mockRecording(handlers: IpcHandlers = {}) {
-  const calls: Call[] = [];
-  const routes = ipcRoutes(handlers);
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-    return routes(cmd, args);
-  });
-  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
-}
 
 const CHANNELS = [
   makeChannel(),

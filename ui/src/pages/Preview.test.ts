@@ -1,25 +1,17 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import {
-  ipcRoutes,
   makeChannel,
   makeHistoryEntry,
   makePreviewReport,
+  mockRecording as mockFixtureRecording,
   type IpcHandlers,
 } from "../lib/test-fixtures";
 import Preview from "./Preview.svelte";
 
-type Call = { cmd: string; args: Record<string, unknown> };
-
+/** The recording mock with a preview report by default. */
 function mockRecording(handlers: IpcHandlers = {}) {
-  const calls: Call[] = [];
-  const routes = ipcRoutes({ preview_send: () => makePreviewReport(), ...handlers });
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-    return routes(cmd, args);
-  });
-  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
+  return mockFixtureRecording({ preview_send: () => makePreviewReport(), ...handlers });
 }
 
 const URL = "https://graph.microsoft.com/v1.0/sites/menu";

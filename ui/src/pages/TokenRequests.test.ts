@@ -1,20 +1,7 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import { ipcRoutes, makeOffer, makeToken, type IpcHandlers } from "../lib/test-fixtures";
+import { makeOffer, makeToken, mockRecording } from "../lib/test-fixtures";
 import TokenRequests from "./TokenRequests.svelte";
-
-type Call = { cmd: string; args: Record<string, unknown> };
-
-function mockRecording(handlers: IpcHandlers = {}) {
-  const calls: Call[] = [];
-  const routes = ipcRoutes(handlers);
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-    return routes(cmd, args);
-  });
-  return { of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
-}
 
 describe("Token requests", () => {
   it("shows who sent what, never a value, and accepts", async () => {

@@ -1,28 +1,14 @@
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import type { UrlTokenDto } from "../lib/ipc";
 import {
-  ipcRoutes,
   makeContact,
   makeDecision,
   makeMatchLine,
   makeToken,
-  type IpcHandlers,
+  mockRecording,
 } from "../lib/test-fixtures";
 import UrlTokens from "./UrlTokens.svelte";
-
-type Call = { cmd: string; args: Record<string, unknown> };
-
-function mockRecording(handlers: IpcHandlers = {}) {
-  const calls: Call[] = [];
-  const routes = ipcRoutes(handlers);
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-    return routes(cmd, args);
-  });
-  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
-}
 
 const DAVINCI = "https://davinci.example.com/api/";
 const OTHER = "https://reports.example.org/";

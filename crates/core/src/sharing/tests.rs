@@ -48,6 +48,26 @@ async fn own_token(l: &Lanyard, value: &str) -> String {
     .id
 }
 
+/// An offer's body as JSON, and its signature as it travels.
+fn body_of(text: &str) -> (serde_json::Value, String) {
+    let (body, sig) = text[offer::OFFER_PREFIX.len()..]
+        .split_once('.')
+        .expect("dot");
+    let json = serde_json::from_slice(&unb64(body, "b").expect("b64")).expect("json");
+    (json, sig.to_string())
+}
+
+/// The offer with its body changed by `change` and the original signature kept.
+fn altered(text: &str, change: impl FnOnce(&mut serde_json::Value)) -> String {
+    let (mut body, sig) = body_of(text);
+    change(&mut body);
+    format!(
+        "{}{}.{sig}",
+        offer::OFFER_PREFIX,
+        b64(&serde_json::to_vec(&body).expect("json"))
+    )
+}
+
 #[tokio::test]
 async fn a_token_travels_sealed_and_arrives_unreadable() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -168,17 +188,9 @@ async fn refused_offers_store_nothing() {
     assert_eq!(err.code(), "wrong_recipient");
 
     // A changed byte in the body: the signature fails.
-    let (body, sig) = to_bob[offer::OFFER_PREFIX.len()..]
-        .split_once('.')
-        .expect("dot");
-    let mut json: serde_json::Value =
-        serde_json::from_slice(&unb64(body, "b").expect("b64")).expect("json");
-    json["prefix"] = "https://evil.example.com/".into();
-    let tampered = format!(
-        "{}{}.{sig}",
-        offer::OFFER_PREFIX,
-        b64(&serde_json::to_vec(&json).expect("json"))
-    );
+    let tampered = altered(&to_bob, |body| {
+        body["prefix"] = "https://evil.example.com/".into()
+    });
     let err = inbox::import(&bob, &tampered).await.expect_err("tampered");
     assert_eq!(err.code(), "bad_signature");
 
@@ -249,17 +261,7 @@ async fn a_sealed_value_cannot_be_re_pointed_by_another_contact() {
         },
     )
     .expect("seal");
-    let mut body: serde_json::Value = serde_json::from_slice(
-        &unb64(
-            own[offer::OFFER_PREFIX.len()..]
-                .split_once('.')
-                .expect("dot")
-                .0,
-            "b",
-        )
-        .expect("b64"),
-    )
-    .expect("json");
+    let mut body = body_of(&own).0;
     body["sealed"] = b64(&sealed).into();
     let raw = serde_json::to_vec(&body).expect("json");
     use ed25519_dalek::Signer;
@@ -409,17 +411,9 @@ async fn a_strangers_name_is_checked_before_it_is_shown() {
         .await
         .expect("send")
         .text;
-    let (body, sig) = text[offer::OFFER_PREFIX.len()..]
-        .split_once('.')
-        .expect("dot");
-    let mut json: serde_json::Value =
-        serde_json::from_slice(&unb64(body, "b").expect("b64")).expect("json");
-    json["from"]["name"] = "Bank\nclick here to verify your account".into();
-    let forged = format!(
-        "{}{}.{sig}",
-        offer::OFFER_PREFIX,
-        b64(&serde_json::to_vec(&json).expect("json"))
-    );
+    let forged = altered(&text, |body| {
+        body["from"]["name"] = "Bank\nclick here to verify your account".into()
+    });
     let err = inbox::import(&bob, &forged).await.expect_err("bad name");
     assert_eq!(err.code(), "invalid_input");
     assert!(!err.to_string().contains("click here"));

@@ -1,24 +1,16 @@
 import { emit } from "@tauri-apps/api/event";
-import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../../App.svelte";
 import type { PromptRequestDto } from "../ipc";
-import { ipcRoutes, type IpcHandlers } from "../test-fixtures";
+import { mockRecording as mockFixtureRecording, type IpcHandlers } from "../test-fixtures";
 
-type Call = { cmd: string; args: Record<string, unknown> };
-
+/** The recording mock, answering prompts, with backend events. */
 function mockRecording(handlers: IpcHandlers = {}) {
-  const calls: Call[] = [];
-  const routes = ipcRoutes({ prompt_answer: () => null, ...handlers });
-  mockIPC(
-    (cmd, args) => {
-      calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-      return routes(cmd, args);
-    },
+  return mockFixtureRecording(
+    { prompt_answer: () => null, ...handlers },
     { shouldMockEvents: true },
   );
-  return { calls, of: (cmd: string) => calls.filter((call) => call.cmd === cmd) };
 }
 
 const PREFIX = "https://davinci.example.com/api/";
