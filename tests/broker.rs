@@ -16,11 +16,11 @@ use lanyard_core::{Config, Lanyard};
 use serde_json::Value;
 
 use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
-use crate::util::{lanyard, stdout_json};
+use crate::util::{lanyard_for, stdout_json};
 
 /// An installation (file secret store, so CLI processes share it) with one channel.
 struct Setup {
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     server: OauthServer,
     lanyard: Lanyard,
     clock: Arc<FixedClock>,
@@ -34,6 +34,9 @@ async fn setup(access_ttl: u64) -> Setup {
     let config = Config {
         data_dir: dir.path().to_path_buf(),
         secret_store: SecretStoreKind::File,
+        database: lanyard_core::store::testing::database()
+            .await
+            .expect("database"),
     };
     let lanyard = Lanyard::open_with(&config, clock.clone(), None)
         .await
@@ -56,7 +59,7 @@ async fn setup(access_ttl: u64) -> Setup {
     let callback = sign_in(&started.authorization_url, "alice", Answer::Consent).await;
     let connected = flow::complete(&lanyard, &callback).await.expect("connect");
     Setup {
-        dir,
+        _dir: dir,
         server,
         lanyard,
         clock,
@@ -90,11 +93,34 @@ impl Setup {
     }
 
     fn cli(&self, args: &[&str]) -> std::process::Output {
-        lanyard(self.dir.path())
+        lanyard_for(&self.lanyard)
             .args(["--secret-store", "file", "--json"])
             .args(args)
             .output()
             .expect("run lanyard")
+    }
+
+    /// Runs a CLI command that changes access and waits until this process has heard of
+    /// it: at once on SQLite (the epoch file), when the notification arrives on PostgreSQL.
+    async fn cli_change(&self, args: &[&str]) -> std::process::Output {
+        let store = self.lanyard.store();
+        for _ in 0..500 {
+            store.access_epoch();
+            if store.hears_access_changes() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(store.hears_access_changes(), "never listening");
+        let before = store.access_epoch();
+        let out = self.cli(args);
+        for _ in 0..500 {
+            if store.access_epoch() != before {
+                return out;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        panic!("this process never heard of `lanyard {args:?}`");
     }
 
     async fn status(&self) -> String {
@@ -180,14 +206,14 @@ async fn two_processes_racing_on_an_expired_token_refresh_once() {
     // refreshed one fresh however busy the machine is; the cached token is made to look
     // expired instead of waiting for it.
     let s = setup(120).await;
-    sqlx::query("UPDATE channel SET access_token_expires_at = ? WHERE id = ?")
+    sqlx::query("UPDATE channel SET access_token_expires_at = $1 WHERE id = $2")
         .bind(now() - 1)
         .bind(&s.channel)
         .execute(s.lanyard.store().pool())
         .await
         .expect("expire the cached token");
     let spawn = || {
-        lanyard(s.dir.path())
+        lanyard_for(&s.lanyard)
             .args([
                 "--secret-store",
                 "file",
@@ -250,7 +276,10 @@ async fn unlink_remove_player_and_disconnect_deny_the_next_grant() {
         s.cli(&["player", "add", "Twin", "--serial", "SN-001"]),
         "conflict",
     );
-    ok(s.cli(&["link", "add", "--player", &pid, "--channel", &s.channel]));
+    ok(
+        s.cli_change(&["link", "add", "--player", &pid, "--channel", &s.channel])
+            .await,
+    );
     let links = ok(s.cli(&["link", "list"]));
     assert_eq!(
         links.as_array().expect("links").len(),
@@ -262,17 +291,23 @@ async fn unlink_remove_player_and_disconnect_deny_the_next_grant() {
     issue_grant(&s.lanyard, &pid, &s.channel)
         .await
         .expect("grant");
-    ok(s.cli(&["link", "remove", "--player", &pid, "--channel", &s.channel]));
+    ok(
+        s.cli_change(&["link", "remove", "--player", &pid, "--channel", &s.channel])
+            .await,
+    );
     let err = issue_grant(&s.lanyard, &pid, &s.channel)
         .await
         .expect_err("unlinked");
     assert_eq!(err.code(), "not_linked");
 
-    ok(s.cli(&["link", "add", "--player", &pid, "--channel", &s.channel]));
+    ok(
+        s.cli_change(&["link", "add", "--player", &pid, "--channel", &s.channel])
+            .await,
+    );
     issue_grant(&s.lanyard, &pid, &s.channel)
         .await
         .expect("relinked");
-    ok(s.cli(&["player", "remove", &pid]));
+    ok(s.cli_change(&["player", "remove", &pid]).await);
     let err = issue_grant(&s.lanyard, &pid, &s.channel)
         .await
         .expect_err("removed");
@@ -285,7 +320,7 @@ async fn unlink_remove_player_and_disconnect_deny_the_next_grant() {
     issue_grant(&s.lanyard, LICENSE, &s.channel)
         .await
         .expect("license grant");
-    ok(s.cli(&["channel", "disconnect", &s.channel]));
+    ok(s.cli_change(&["channel", "disconnect", &s.channel]).await);
     let err = issue_grant(&s.lanyard, LICENSE, &s.channel)
         .await
         .expect_err("disconnected");

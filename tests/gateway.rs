@@ -20,7 +20,7 @@ use lanyard_core::{Config, Lanyard};
 use serde_json::{json, Value};
 
 use crate::oauth_server::{sign_in, Answer, OauthServer, TestTls, CLIENT_ID};
-use crate::util::{lanyard, stdout_json};
+use crate::util::{lanyard_for, stdout_json};
 
 /// A running `lanyard gateway serve`; killed on drop.
 struct GatewayProcess {
@@ -29,8 +29,8 @@ struct GatewayProcess {
 }
 
 impl GatewayProcess {
-    fn start(dir: &Path, extra: &[&str]) -> GatewayProcess {
-        let mut child = lanyard(dir)
+    fn start(mut cmd: std::process::Command, extra: &[&str]) -> GatewayProcess {
+        let mut child = cmd
             .args(["--secret-store", "file", "--json", "gateway", "serve"])
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
@@ -90,6 +90,9 @@ async fn setup(access_ttl: u64) -> Setup {
     let config = Config {
         data_dir: dir.path().to_path_buf(),
         secret_store: SecretStoreKind::File,
+        database: lanyard_core::store::testing::database()
+            .await
+            .expect("database"),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -125,7 +128,7 @@ async fn setup(access_ttl: u64) -> Setup {
 
 impl Setup {
     fn cli(&self, args: &[&str]) -> Value {
-        let out = lanyard(self.dir.path())
+        let out = lanyard_for(&self.lanyard)
             .args(["--secret-store", "file", "--json"])
             .args(args)
             .output()
@@ -159,7 +162,7 @@ impl Setup {
     }
 
     fn gateway(&self, extra: &[&str]) -> GatewayProcess {
-        GatewayProcess::start(self.dir.path(), extra)
+        GatewayProcess::start(lanyard_for(&self.lanyard), extra)
     }
 
     async fn refreshes(&self) -> i64 {
@@ -418,7 +421,7 @@ async fn failed_attempts_are_limited_per_player_and_per_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_off_loopback_is_refused_and_tls_serves() {
     let s = setup(3600).await;
-    let out = lanyard(s.dir.path())
+    let out = lanyard_for(&s.lanyard)
         .args([
             "--secret-store",
             "file",

@@ -55,6 +55,7 @@ async fn case(token_port: u16) -> Case {
     let config = Config {
         data_dir: dir.path().to_path_buf(),
         secret_store: SecretStoreKind::Memory,
+        database: None,
     };
     let lanyard = Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()))
         .await

@@ -439,6 +439,7 @@ async fn permission_answers_and_prompt_values() {
     let config = Config {
         data_dir: d.to_path_buf(),
         secret_store: SecretStoreKind::File,
+        database: None,
     };
     let l = Lanyard::open(&config).await.expect("open");
     let url = parse_request_url("https://api.example.com/v1/data").expect("url");

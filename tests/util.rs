@@ -31,8 +31,19 @@ pub fn lanyard(data_dir: &Path) -> Command {
     cmd.env_remove("LANYARD_DATA_DIR")
         .env_remove("LANYARD_SECRET_STORE")
         .env_remove("LANYARD_LOG")
+        .env_remove("LANYARD_DATABASE")
         .arg("--data-dir")
         .arg(data_dir);
+    cmd
+}
+
+/// The `lanyard` binary on `l`'s installation: its data directory and, when it is on
+/// PostgreSQL (`LANYARD_TEST_POSTGRES`), its database.
+pub fn lanyard_for(l: &lanyard_core::Lanyard) -> Command {
+    let mut cmd = lanyard(l.data_dir());
+    if let lanyard_core::store::Location::Postgres(url) = l.store().location() {
+        cmd.arg("--database").arg(url);
+    }
     cmd
 }
 

@@ -97,7 +97,7 @@ impl From<lanyard_core::Status> for StatusDto {
         StatusDto {
             version: s.version,
             data_dir: s.data_dir.display().to_string(),
-            database_path: s.database_path.display().to_string(),
+            database_path: s.database_path,
             schema_version: s.schema_version,
             secret_store: SecretStoreStatusDto {
                 backend: s.secret_store.backend.into(),

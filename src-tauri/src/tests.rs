@@ -29,6 +29,7 @@ async fn opened(dir: &std::path::Path) -> Lanyard {
     let config = Config {
         data_dir: dir.to_path_buf(),
         secret_store: SecretStoreKind::Memory,
+        database: None,
     };
     Lanyard::open_with(
         &config,

@@ -33,6 +33,12 @@ struct Cli {
     )]
     secret_store: Option<String>,
 
+    /// The database: `postgres://USER@HOST:PORT/DB` for one PostgreSQL database shared by
+    /// several gateways (a password is better given by PGPASSWORD or ~/.pgpass than on the
+    /// command line) [default: lanyard.db, SQLite, in the data directory].
+    #[arg(long, global = true, env = "LANYARD_DATABASE", value_name = "URL|FILE")]
+    database: Option<String>,
+
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
     json: bool,
@@ -109,7 +115,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
-    let config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?;
+    let config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?
+        .with_database(cli.database.as_deref())?;
     let lanyard = Lanyard::open(&config).await?;
     match cli.command {
         Command::Status => commands::status::run(&lanyard, out).await,

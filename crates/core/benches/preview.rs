@@ -69,6 +69,7 @@ fn main() {
         let config = Config {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::Memory,
+            database: None,
         };
         let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
             .await

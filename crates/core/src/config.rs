@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::secrets::SecretStoreKind;
+use crate::store::Location;
 
 /// The app identifier; also the name of the data directory under the platform data dir.
 pub const APP_IDENTIFIER: &str = "app.lanyard.desktop";
@@ -16,6 +17,9 @@ pub const DATA_DIR_ENV: &str = "LANYARD_DATA_DIR";
 /// Environment variable choosing the secret store (`keyring` or `file`).
 pub const SECRET_STORE_ENV: &str = "LANYARD_SECRET_STORE";
 
+/// Environment variable choosing the database (`postgres://…` or an SQLite file).
+pub const DATABASE_ENV: &str = "LANYARD_DATABASE";
+
 /// How to open an installation.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -23,6 +27,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The secret store backend.
     pub secret_store: SecretStoreKind,
+    /// The database: `None` for the SQLite file in the data directory (the default), or a
+    /// PostgreSQL database several gateways share.
+    pub database: Option<Location>,
 }
 
 impl Config {
@@ -53,10 +60,30 @@ impl Config {
                 _ => SecretStoreKind::Keyring,
             },
         };
+        let database = match std::env::var(DATABASE_ENV) {
+            Ok(raw) if !raw.is_empty() => Some(Location::parse(&raw)?),
+            _ => None,
+        };
         Ok(Config {
             data_dir: absolute(&data_dir)?,
             secret_store,
+            database,
         })
+    }
+
+    /// The same configuration on the database `raw` names (`--database`), if given.
+    pub fn with_database(mut self, raw: Option<&str>) -> Result<Config> {
+        if let Some(raw) = raw {
+            self.database = Some(Location::parse(raw)?);
+        }
+        Ok(self)
+    }
+
+    /// Where the database is: the one configured, or `lanyard.db` in the data directory.
+    pub fn database_location(&self) -> Location {
+        self.database
+            .clone()
+            .unwrap_or_else(|| Location::Sqlite(self.data_dir.join(crate::store::DATABASE_FILE)))
     }
 }
 

@@ -10,7 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::secrets::{SecretStoreKind, SecretStoreStatus, Secrets};
-use crate::store::{Store, DATABASE_FILE};
+use crate::store::Store;
 
 /// The setting naming this installation; it namespaces its secrets in a shared keyring.
 const INSTALL_ID: &str = "install_id";
@@ -34,8 +34,10 @@ pub struct Status {
     pub version: String,
     /// The data directory.
     pub data_dir: PathBuf,
-    /// The database file.
-    pub database_path: PathBuf,
+    /// The database: the SQLite file, or the PostgreSQL URL without its password.
+    pub database_path: String,
+    /// `sqlite` or `postgres`.
+    pub database_backend: crate::store::Backend,
     /// The schema version applied to the database.
     pub schema_version: i64,
     /// The secret store in use and its health.
@@ -56,7 +58,7 @@ impl Lanyard {
         secrets: Option<Secrets>,
     ) -> Result<Lanyard> {
         create_private_dir(&config.data_dir)?;
-        let store = Store::open(&config.data_dir.join(DATABASE_FILE)).await?;
+        let store = Store::open_at(&config.database_location()).await?;
         let install_id: String = store
             .setting_or_init(INSTALL_ID, new_install_id, clock.now())
             .await?;
@@ -127,7 +129,8 @@ impl Lanyard {
         Ok(Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.data_dir.clone(),
-            database_path: self.store.path().to_path_buf(),
+            database_path: self.store.location().display(),
+            database_backend: self.store.backend(),
             schema_version: self.store.schema_version().await?,
             secret_store: self.secrets.status().await,
         })
@@ -165,6 +168,7 @@ mod tests {
         let config = Config {
             data_dir: dir.path().join("nested/data"),
             secret_store: SecretStoreKind::File,
+            database: None,
         };
         let lanyard = Lanyard::open(&config).await.expect("open");
         let status = lanyard.status().await.expect("status");
@@ -188,6 +192,7 @@ mod tests {
         let config = Config {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::File,
+            database: None,
         };
         let a = Lanyard::open(&config).await.expect("open");
         a.secrets()

@@ -207,8 +207,8 @@ pub async fn to_notify(l: &crate::Lanyard, schedule: &Schedule) -> crate::Result
         let level = r.level.as_str();
         let mut tx = l.store().begin_write().await?;
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO reminder_notified (channel_id, level, due_at, notified_at) \
-             VALUES (?, ?, ?, ?)",
+            "INSERT INTO reminder_notified (channel_id, level, due_at, notified_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(&r.channel_id)
         .bind(level)
@@ -361,6 +361,7 @@ mod tests {
         let config = crate::Config {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::Memory,
+            database: crate::store::testing::database().await.expect("database"),
         };
         let clock = std::sync::Arc::new(crate::clock::FixedClock::at(NOW));
         let open = || crate::Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()));
@@ -374,7 +375,7 @@ mod tests {
         )
         .await
         .expect("seed");
-        sqlx::query("UPDATE channel SET reauth_due_at = ? WHERE id = ?")
+        sqlx::query("UPDATE channel SET reauth_due_at = $1 WHERE id = $2")
             .bind(NOW + 2 * DAY)
             .bind(&id)
             .execute(l.store().pool())

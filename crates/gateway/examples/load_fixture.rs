@@ -28,6 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config {
         data_dir: dir.clone(),
         secret_store: SecretStoreKind::File,
+        database: None,
     };
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None).await?;
     let tomorrow = SystemClock.now() + 24 * 3600;

@@ -195,6 +195,7 @@ mod tests {
         let config = Config {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::Memory,
+            database: None,
         };
         let l = Lanyard::open_with(
             &config,

@@ -13,7 +13,7 @@ pub async fn run(lanyard: &Lanyard, out: &Output) -> Result<()> {
              secret store:   {} ({})\n                {}",
             status.version,
             status.data_dir.display(),
-            status.database_path.display(),
+            status.database_path,
             status.schema_version,
             store.backend.as_str(),
             if store.usable { "usable" } else { "UNUSABLE" },

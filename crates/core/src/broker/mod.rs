@@ -100,10 +100,39 @@ struct AccessCache {
     by_principal: HashMap<String, HashMap<String, Access>>,
 }
 
+/// Names the process-id space this process lives in, so that a refresh lease's owner pid
+/// is checked only where it means something. Processes sharing one PostgreSQL database run
+/// on other machines and in other containers: on Linux this is the boot id and the pid
+/// namespace; elsewhere a random name (never equal to another process's, so its leases are
+/// simply waited out).
+pub fn lease_host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok();
+        let ns = std::fs::read_link("/proc/self/ns/pid").ok();
+        match (boot, ns) {
+            (Some(boot), Some(ns)) => {
+                let ns = ns
+                    .to_string_lossy()
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>();
+                format!("{}.{ns}", boot.trim().replace('-', ""))
+            }
+            _ => uuid::Uuid::new_v4().simple().to_string(),
+        }
+    })
+}
+
 impl Default for Broker {
     fn default() -> Self {
         Broker {
-            owner: format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            owner: format!(
+                "{}:{}:{}",
+                std::process::id(),
+                lease_host(),
+                uuid::Uuid::new_v4().simple()
+            ),
             cache: RwLock::default(),
             flights: Mutex::default(),
             audit: Mutex::default(),
@@ -114,7 +143,7 @@ impl Default for Broker {
 }
 
 impl Broker {
-    /// This process's lease-owner name (`<pid>:<random>`).
+    /// This process's lease-owner name (`<pid>:<host>:<random>`, see [`lease_host`]).
     pub fn owner(&self) -> &str {
         &self.owner
     }
@@ -228,7 +257,8 @@ impl Broker {
         }
         for (principal, at) in seen {
             sqlx::query(
-                "UPDATE principal SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) WHERE id = ?",
+                "UPDATE principal SET last_seen_at = $1 \
+                 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $1)",
             )
             .bind(at)
             .bind(principal)

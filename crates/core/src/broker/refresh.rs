@@ -33,12 +33,18 @@ const WAIT_FOR_PEER: Duration = Duration::from_secs(45);
 /// Attempts for transient failures.
 const ATTEMPTS: u32 = 3;
 
-/// Whether the process named in a lease owner (`<pid>:<random>`) still runs. On Linux a
-/// dead pid is detected through /proc; elsewhere the lease simply runs out.
+/// Whether the process named in a lease owner (`<pid>:<host>:<random>`) still runs. A pid
+/// is only checked where it means something: on Linux, in this process's own pid space
+/// (the same boot and pid namespace, see [`super::lease_host`]), through /proc. An owner
+/// on another machine or in another container is presumed alive until its lease runs out.
 fn owner_alive(owner: &str) -> bool {
-    let Some(pid) = owner.split(':').next().and_then(|p| p.parse::<u32>().ok()) else {
+    let mut parts = owner.split(':');
+    let Some(pid) = parts.next().and_then(|p| p.parse::<u32>().ok()) else {
         return true;
     };
+    if parts.next() != Some(super::lease_host()) {
+        return true;
+    }
     if cfg!(target_os = "linux") {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
     } else {
@@ -383,7 +389,25 @@ async fn needs_reauth(l: &Lanyard, channel_id: &str, why: &str) -> Result<Cached
         )
         .await?;
     tx.commit().await?;
-    store.bump_access_epoch()?;
+    store.bump_access_epoch().await?;
     l.broker().forget(channel_id);
     Err(Error::NeedsReauth(format!("channel {channel_id}: {why}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_alive;
+
+    #[test]
+    fn a_lease_owner_pid_is_only_checked_in_this_pid_space() {
+        let host = crate::broker::lease_host();
+        let me = format!("{}:{host}:abc", std::process::id());
+        assert!(owner_alive(&me), "this process is alive");
+        // Pids wrap far below u32::MAX: no process has this one.
+        let dead_here = format!("4294967290:{host}:abc");
+        assert_eq!(owner_alive(&dead_here), !cfg!(target_os = "linux"));
+        // Another machine's or container's pid says nothing here: wait the lease out.
+        assert!(owner_alive("4294967290:0123456789abcdef.4026531836:abc"));
+        assert!(owner_alive("garbage"));
+    }
 }

@@ -483,7 +483,7 @@ async fn store_tokens(
         )
         .await?;
     tx.commit().await?;
-    store.bump_access_epoch()?;
+    store.bump_access_epoch().await?;
     l.broker().forget(&channel_id);
     Ok(Connected {
         channel: store.channel(&channel_id).await?,

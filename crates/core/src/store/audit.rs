@@ -25,7 +25,7 @@ impl Store {
     pub async fn audit(&self, tx: &mut WriteTx, at: i64, e: &AuditEvent<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_event (at, principal_id, action, subject_kind, subject_id, \
-             outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(at)
         .bind(e.principal_id)
@@ -46,22 +46,41 @@ impl Store {
         tx: &mut WriteTx,
         events: &[(i64, AuditEvent<'_>)],
     ) -> Result<()> {
-        // 7 parameters a row, well under SQLite's limit of 32 766 per statement.
+        // 7 parameters a row: 3 500 a statement, under SQLite's limit of 32 766 and
+        // PostgreSQL's of 65 535.
         for chunk in events.chunks(500) {
-            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let mut sql = String::from(
                 "INSERT INTO audit_event (at, principal_id, action, subject_kind, subject_id, \
-                 outcome, detail) ",
+                 outcome, detail) VALUES ",
             );
-            insert.push_values(chunk, |mut row, (at, e)| {
-                row.push_bind(*at)
-                    .push_bind(e.principal_id)
-                    .push_bind(e.action)
-                    .push_bind(e.subject_kind)
-                    .push_bind(e.subject_id)
-                    .push_bind(e.outcome)
-                    .push_bind(e.detail);
-            });
-            insert.build().execute(&mut **tx).await?;
+            for i in 0..chunk.len() {
+                let n = i * 7;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7
+                ));
+            }
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (at, e) in chunk {
+                insert = insert
+                    .bind(*at)
+                    .bind(e.principal_id)
+                    .bind(e.action)
+                    .bind(e.subject_kind)
+                    .bind(e.subject_id)
+                    .bind(e.outcome)
+                    .bind(e.detail);
+            }
+            insert.execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -106,8 +125,8 @@ impl Store {
     ) -> Result<Vec<AuditRecord>> {
         use sqlx::Row;
         let rows = sqlx::query(
-            "SELECT * FROM audit_event WHERE (?1 IS NULL OR (subject_kind = 'channel' AND \
-             subject_id = ?1)) AND (?2 IS NULL OR at >= ?2) ORDER BY id DESC LIMIT ?3",
+            "SELECT * FROM audit_event WHERE ($1 IS NULL OR (subject_kind = 'channel' AND \
+             subject_id = $1)) AND ($2 IS NULL OR at >= $2) ORDER BY id DESC LIMIT $3",
         )
         .bind(channel_id)
         .bind(since)
@@ -134,12 +153,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::AuditEvent;
-    use crate::store::{Store, DATABASE_FILE};
 
     #[tokio::test]
     async fn many_events_are_written_across_statements_in_order() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join(DATABASE_FILE))
+        let store = crate::store::testing::temp_store(dir.path())
             .await
             .expect("open");
         let ids: Vec<String> = (0..1203).map(|i| format!("p{i}")).collect();

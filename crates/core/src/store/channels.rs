@@ -1,6 +1,6 @@
 //! The `channel` and `link` tables (links beyond the license arrive with the broker).
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Store, WriteTx};
@@ -10,7 +10,7 @@ use crate::oauth::channel::{Channel, ChannelStatus};
 const SELECT: &str = "SELECT c.*, p.name AS provider_name FROM channel c \
                       JOIN provider p ON p.id = c.provider_id";
 
-fn from_row(row: &SqliteRow) -> Result<Channel> {
+fn from_row(row: &AnyRow) -> Result<Channel> {
     Ok(Channel {
         id: row.try_get("id")?,
         provider_id: row.try_get("provider_id")?,
@@ -56,7 +56,7 @@ impl Store {
 
     /// One channel.
     pub async fn channel(&self, id: &str) -> Result<Channel> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = ?")))
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -72,7 +72,7 @@ impl Store {
         subject: &str,
     ) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT id FROM channel WHERE provider_id = ? AND account_subject = ?",
+            "SELECT id FROM channel WHERE provider_id = $1 AND account_subject = $2",
         )
         .bind(provider_id)
         .bind(subject)
@@ -96,7 +96,7 @@ impl Store {
             "INSERT INTO channel (id, provider_id, account_subject, account_label, scopes, \
              status, connected_at, last_refreshed_at, reauth_due_at, refresh_token_expires_at, \
              token_generation, access_token_expires_at) \
-             VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, 1, ?)",
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, 1, $10)",
         )
         .bind(id)
         .bind(provider_id)
@@ -111,8 +111,8 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         sqlx::query(
-            "INSERT OR IGNORE INTO link (principal_id, channel_id, created_at) \
-             VALUES ('license', ?, ?)",
+            "INSERT INTO link (principal_id, channel_id, created_at) \
+             VALUES ('license', $1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(now)
@@ -131,11 +131,11 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE channel SET account_label = ?, scopes = ?, status = 'active', \
-             last_refreshed_at = ?, reauth_due_at = ?, refresh_token_expires_at = ?, \
+            "UPDATE channel SET account_label = $1, scopes = $2, status = 'active', \
+             last_refreshed_at = $3, reauth_due_at = $4, refresh_token_expires_at = $5, \
              last_error = NULL, token_generation = token_generation + 1, \
-             access_token_expires_at = ?, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL WHERE id = ?",
+             access_token_expires_at = $6, refresh_lease_owner = NULL, \
+             refresh_lease_until = NULL WHERE id = $7",
         )
         .bind(label)
         .bind(serde_json::to_string(&tokens.scopes).unwrap_or_else(|_| "[]".into()))
@@ -152,7 +152,7 @@ impl Store {
     /// Deletes a channel with its links and pending authorizations.
     pub async fn delete_channel(&self, id: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query("DELETE FROM channel WHERE id = ?")
+        let deleted = sqlx::query("DELETE FROM channel WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?
@@ -161,13 +161,13 @@ impl Store {
             return Err(Error::NotFound(format!("no channel with id {id:?}")));
         }
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Principals linked to a channel.
     pub async fn links_of_channel(&self, id: &str) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT principal_id FROM link WHERE channel_id = ? ORDER BY 1")
+            sqlx::query_scalar("SELECT principal_id FROM link WHERE channel_id = $1 ORDER BY 1")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?,

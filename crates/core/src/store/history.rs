@@ -42,7 +42,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO preview_history (at, method, url, status, error, total_ms) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(at)
         .bind(method)
@@ -54,7 +54,7 @@ impl Store {
         .await?;
         sqlx::query(
             "DELETE FROM preview_history WHERE id NOT IN \
-             (SELECT id FROM preview_history ORDER BY id DESC LIMIT ?)",
+             (SELECT id FROM preview_history ORDER BY id DESC LIMIT $1)",
         )
         .bind(KEEP)
         .execute(&mut *tx)

@@ -1,12 +1,19 @@
-//! The SQLite store: opening the database with the pragmas the design requires, running
-//! the embedded migrations, refusing a database written by a newer Lanyard, and starting
-//! write transactions with `BEGIN IMMEDIATE`. One submodule per table group.
+//! The store: one SQL database behind `sqlx::Any` — an SQLite file in the data directory
+//! (the default) or a PostgreSQL database shared by several processes (`--database
+//! postgres://…`). Opening applies the settings the design requires, runs the embedded
+//! migrations of that backend (the same versions exist for both), refuses a database
+//! written by a newer Lanyard, and starts write transactions that hold the one writer
+//! lock: `BEGIN IMMEDIATE` on SQLite, a transaction-level advisory lock on PostgreSQL. One
+//! submodule per table group.
 //!
-//! Invariants: every write goes through this module; no secret is ever written here.
+//! Invariants: every write goes through this module; no secret is ever written here; SQL
+//! is written once, in the dialect both backends accept (`$N` parameters, `ON CONFLICT`,
+//! `TRUE`/`FALSE` for flags, read back through [`Flag`]).
 
 pub mod audit;
 pub mod channels;
 pub mod epoch;
+pub mod flag;
 pub mod history;
 pub mod pending;
 pub mod principals;
@@ -17,60 +24,196 @@ pub mod tokens;
 pub mod urltokens;
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Sqlite, Transaction};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
 use crate::error::{Error, Result};
+pub use flag::Flag;
 
-/// The migrations compiled into this binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The SQLite migrations compiled into this binary.
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// How long a connection waits for another writer before giving up.
+/// The PostgreSQL migrations compiled into this binary: the same versions, in PostgreSQL.
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a writer waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "lanyard.db";
 
-/// A write transaction (started with `BEGIN IMMEDIATE`).
-pub type WriteTx = Transaction<'static, Sqlite>;
+/// The advisory lock every PostgreSQL write transaction holds (ASCII "lanyard!").
+const WRITER_LOCK: i64 = 0x6c61_6e79_6172_6421;
+
+/// A write transaction, holding the writer lock.
+pub type WriteTx = Transaction<'static, Any>;
+
+/// Which database a store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// An SQLite file in the data directory.
+    Sqlite,
+    /// A PostgreSQL database, possibly shared by several processes and machines.
+    Postgres,
+}
+
+/// Where the database is: an SQLite file, or a PostgreSQL URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL (it may hold a password: never display it;
+    /// use [`Location::display`]).
+    Postgres(String),
+}
+
+impl Location {
+    /// Parses `--database`: a `postgres://` URL, a `sqlite://` URL or a file path.
+    pub fn parse(raw: &str) -> Result<Location> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(Error::InvalidInput("the database is empty".into()));
+        }
+        if raw.contains(['\r', '\n', '\0']) {
+            return Err(Error::InvalidInput(
+                "the database location contains a control character".into(),
+            ));
+        }
+        let lower = raw.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            let url = url::Url::parse(raw).map_err(|e| {
+                Error::InvalidInput(format!("the PostgreSQL URL is not valid: {e}"))
+            })?;
+            if url.host_str().unwrap_or("").is_empty()
+                && !url.query_pairs().any(|(k, _)| k == "host")
+            {
+                return Err(Error::InvalidInput(
+                    "the PostgreSQL URL names no host (postgres://USER@HOST:PORT/DATABASE)".into(),
+                ));
+            }
+            return Ok(Location::Postgres(raw.to_string()));
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            return Ok(Location::Sqlite(PathBuf::from(path)));
+        }
+        if lower.contains("://") {
+            return Err(Error::InvalidInput(
+                "the database must be a postgres:// URL or an SQLite file path".into(),
+            ));
+        }
+        Ok(Location::Sqlite(PathBuf::from(raw)))
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Location::Sqlite(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// For messages and status: the path, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sqlite(path) => path.display().to_string(),
+            Location::Postgres(raw) => match url::Url::parse(raw) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        let _ = url.set_password(Some("***"));
+                    }
+                    let pairs: Vec<(String, String)> = url
+                        .query_pairs()
+                        .map(|(k, v)| {
+                            let hide = k.eq_ignore_ascii_case("password");
+                            (
+                                k.into_owned(),
+                                if hide { "***".into() } else { v.into_owned() },
+                            )
+                        })
+                        .collect();
+                    if !pairs.is_empty() {
+                        url.query_pairs_mut().clear().extend_pairs(pairs);
+                    }
+                    url.to_string()
+                }
+                Err(_) => "postgres://(invalid URL)".into(),
+            },
+        }
+    }
+}
 
 /// The opened, migrated database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    path: PathBuf,
-    epoch: std::sync::Arc<std::sync::OnceLock<std::fs::File>>,
+    pool: AnyPool,
+    location: Location,
+    epoch: Arc<epoch::Epoch>,
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `path` and brings its schema up to
-    /// date. A database whose schema is newer than this binary's is refused untouched.
+    /// Opens (creating if missing) the SQLite database at `path` and brings its schema up
+    /// to date. A database whose schema is newer than this binary's is refused untouched.
     pub async fn open(path: &Path) -> Result<Store> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                Error::Storage(format!(
-                    "could not open the database {}: {e}",
-                    path.display()
-                ))
-            })?;
+        Self::open_at(&Location::Sqlite(path.to_path_buf())).await
+    }
+
+    /// Opens the database at `location` (see [`Store::open`]).
+    pub async fn open_at(location: &Location) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let could_not = |e: &dyn std::fmt::Display| {
+            Error::Storage(format!(
+                "could not open the database {}: {e}",
+                location.display()
+            ))
+        };
+        let pool = match location {
+            Location::Sqlite(path) => {
+                let url = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .to_url_lossy();
+                let options =
+                    AnyConnectOptions::from_str(url.as_str()).map_err(|e| could_not(&e))?;
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(sqlx::AssertSqlSafe(format!(
+                                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                                BUSY_TIMEOUT.as_millis()
+                            )))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| could_not(&e))?
+            }
+            Location::Postgres(url) => {
+                let options = AnyConnectOptions::from_str(url).map_err(|e| could_not(&e))?;
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(BUSY_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| could_not(&e))?
+            }
+        };
+        let epoch = epoch::Epoch::for_location(location);
         let store = Store {
             pool,
-            path: path.to_path_buf(),
-            epoch: Default::default(),
+            location: location.clone(),
+            epoch: Arc::new(epoch),
         };
         store.refuse_newer_schema().await?;
         store.migrate().await?;
@@ -78,25 +221,64 @@ impl Store {
     }
 
     /// The connection pool, for reads.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// Where the database file is.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.location.backend()
     }
 
-    /// Starts a write transaction with `BEGIN IMMEDIATE`, so that the write lock is taken
-    /// up front (waiting up to the busy timeout) instead of failing at the first write.
+    /// Where the database is.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The SQLite file, if this store is one.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.location {
+            Location::Sqlite(path) => Some(path),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    /// Starts a write transaction holding the one writer lock, taken up front (waiting up
+    /// to [`BUSY_TIMEOUT`]) instead of at the first write: `BEGIN IMMEDIATE` on SQLite, a
+    /// transaction-level advisory lock on PostgreSQL. Read-then-write transactions (leases,
+    /// generations, settings created once) are therefore as safe on PostgreSQL, across
+    /// processes and machines, as they are on SQLite.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        match self.backend() {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SET LOCAL lock_timeout = '{}ms'",
+                    BUSY_TIMEOUT.as_millis()
+                )))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITER_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        }
     }
 
     /// The schema version: the latest migration applied to this database.
     pub async fn schema_version(&self) -> Result<i64> {
         let version: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
                 .fetch_one(&self.pool)
                 .await?;
         Ok(version.unwrap_or(0))
@@ -104,7 +286,7 @@ impl Store {
 
     /// The newest schema version this binary knows.
     pub fn known_schema_version() -> i64 {
-        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+        SQLITE_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -113,43 +295,50 @@ impl Store {
     }
 
     async fn refuse_newer_schema(&self) -> Result<()> {
-        let has_table: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master \
-             WHERE type = 'table' AND name = '_sqlx_migrations')",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        if !has_table {
+        let exists = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master \
+                 WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM pg_catalog.pg_tables \
+                 WHERE schemaname = current_schema() AND tablename = '_sqlx_migrations'"
+            }
+        };
+        let has_table: i64 = sqlx::query_scalar(exists).fetch_one(&self.pool).await?;
+        if has_table == 0 {
             return Ok(());
         }
         let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
             .fetch_all(&self.pool)
             .await?;
         let known = Self::known_schema_version();
+        let migrator = self.migrator();
         if let Some(unknown) = applied
             .iter()
             .copied()
-            .find(|v| !MIGRATOR.version_exists(*v))
+            .find(|v| !migrator.version_exists(*v))
         {
             let newest = applied.iter().copied().max().unwrap_or(unknown);
             return Err(Error::SchemaTooNew(format!(
                 "the database {} has schema version {newest}, written by a newer Lanyard; \
                  this Lanyard knows schema versions up to {known}. Update Lanyard — the \
                  database was left unchanged.",
-                self.path.display()
+                self.location.display()
             )));
         }
         Ok(())
     }
 
     async fn migrate(&self) -> Result<()> {
-        // Two processes starting on a new data directory at once may race to create the
+        // Two processes starting on a new SQLite file at once may race to create the
         // schema; the loser sees a busy or "already exists" error and simply tries again.
-        match MIGRATOR.run(&self.pool).await {
+        // (On PostgreSQL the migrator holds an advisory lock while it runs.)
+        match self.migrator().run(&self.pool).await {
             Ok(()) => Ok(()),
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                Ok(MIGRATOR.run(&self.pool).await?)
+                Ok(self.migrator().run(&self.pool).await?)
             }
         }
     }
@@ -273,21 +462,72 @@ mod tests {
 }
 
 /// Helpers for tests in other crates that need to put a database in a state a real
-/// installation could reach (e.g. one migrated by a newer Lanyard).
+/// installation could reach (e.g. one migrated by a newer Lanyard), and to run the same
+/// tests on either backend.
 #[doc(hidden)]
 pub mod testing {
-    use super::Store;
-    use crate::error::Result;
+    use sqlx::{Connection, Executor};
+
+    use super::{Location, Store};
+    use crate::error::{Error, Result};
+
+    /// Names a PostgreSQL cluster's admin URL (`scripts/postgres start` prints one): tests
+    /// that call [`database`] then run on a fresh database of their own in it.
+    pub const TEST_POSTGRES_ENV: &str = "LANYARD_TEST_POSTGRES";
+
+    /// The database a test should use: `None` (SQLite in its data directory) unless
+    /// [`TEST_POSTGRES_ENV`] is set, then a new, empty PostgreSQL database.
+    pub async fn database() -> Result<Option<Location>> {
+        let admin = match std::env::var(TEST_POSTGRES_ENV) {
+            Ok(admin) if !admin.is_empty() => admin,
+            _ => return Ok(None),
+        };
+        let name = format!("lanyard_t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::postgres::PgConnection::connect(&admin)
+            .await
+            .map_err(|e| Error::Storage(format!("{TEST_POSTGRES_ENV}: {e}")))?;
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await?;
+        conn.close().await?;
+        let mut url = url::Url::parse(&admin)
+            .map_err(|e| Error::InvalidInput(format!("{TEST_POSTGRES_ENV}: {e}")))?;
+        url.set_path(&format!("/{name}"));
+        Ok(Some(Location::Postgres(url.to_string())))
+    }
+
+    /// A store for a test in `dir`: SQLite there, or a fresh PostgreSQL database.
+    pub async fn temp_store(dir: &std::path::Path) -> Result<Store> {
+        let location = database()
+            .await?
+            .unwrap_or_else(|| Location::Sqlite(dir.join(super::DATABASE_FILE)));
+        Store::open_at(&location).await
+    }
 
     /// Records a migration as applied, as a newer Lanyard would have.
     pub async fn insert_applied_migration(store: &Store, version: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
-             execution_time) VALUES (?, 'from a newer Lanyard', 1, x'00', 0)",
+             execution_time) VALUES ($1, 'from a newer Lanyard', 1, x'00', 0)",
         )
         .bind(version)
         .execute(store.pool())
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod parity {
+    use super::{POSTGRES_MIGRATOR, SQLITE_MIGRATOR};
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&SQLITE_MIGRATOR), names(&POSTGRES_MIGRATOR));
+        assert!(SQLITE_MIGRATOR.iter().count() >= 5);
     }
 }

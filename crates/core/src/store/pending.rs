@@ -40,13 +40,13 @@ impl Store {
     pub async fn insert_pending(&self, p: &Pending, state_hash: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // Expired rows are of no use to anyone; drop them while we hold the lock.
-        sqlx::query("DELETE FROM pending_authorization WHERE expires_at < ?")
+        sqlx::query("DELETE FROM pending_authorization WHERE expires_at < $1")
             .bind(now - 86_400)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO pending_authorization (id, state_hash, provider_id, channel_id, nonce, \
-             redirect_uri, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             redirect_uri, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&p.id)
         .bind(state_hash)
@@ -69,7 +69,7 @@ impl Store {
         now: i64,
     ) -> Result<std::result::Result<Pending, StateProblem>> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT * FROM pending_authorization WHERE state_hash = ?")
+        let row = sqlx::query("SELECT * FROM pending_authorization WHERE state_hash = $1")
             .bind(state_hash)
             .fetch_optional(&mut *tx)
             .await?;
@@ -81,7 +81,7 @@ impl Store {
             return Ok(Err(StateProblem::Used));
         }
         let expires_at: i64 = row.try_get("expires_at")?;
-        sqlx::query("UPDATE pending_authorization SET consumed_at = ? WHERE state_hash = ?")
+        sqlx::query("UPDATE pending_authorization SET consumed_at = $1 WHERE state_hash = $2")
             .bind(now)
             .bind(state_hash)
             .execute(&mut *tx)
@@ -104,7 +104,7 @@ impl Store {
     pub async fn cancel_pending(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE pending_authorization SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL",
+            "UPDATE pending_authorization SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
         )
         .bind(now)
         .bind(id)

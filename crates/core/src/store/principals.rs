@@ -2,7 +2,7 @@
 //! grant: may this principal use this channel right now?
 
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::Store;
@@ -77,13 +77,13 @@ pub enum Access {
     Revoked,
 }
 
-fn principal(row: &SqliteRow) -> Result<Principal> {
+fn principal(row: &AnyRow) -> Result<Principal> {
     Ok(Principal {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
         name: row.try_get("name")?,
         serial: row.try_get("serial")?,
-        active: row.try_get("active")?,
+        active: row.try_get::<super::Flag, _>("active")?.0,
         created_at: row.try_get("created_at")?,
         last_seen_at: row.try_get("last_seen_at")?,
     })
@@ -100,7 +100,7 @@ impl Store {
 
     /// One principal.
     pub async fn principal(&self, id: &str) -> Result<Principal> {
-        let row = sqlx::query("SELECT * FROM principal WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM principal WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -115,7 +115,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO principal (id, kind, name, serial, active, secret_hash, created_at) \
-             VALUES (?, 'player', ?, ?, 1, ?, ?)",
+             VALUES ($1, 'player', $2, $3, TRUE, $4, $5)",
         )
         .bind(&p.id)
         .bind(&p.name)
@@ -145,14 +145,14 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Replaces a player's secret hash; the old secret stops working in every process.
     pub async fn set_secret_hash(&self, id: &str, secret_hash: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n =
-            sqlx::query("UPDATE principal SET secret_hash = ? WHERE id = ? AND kind = 'player'")
+            sqlx::query("UPDATE principal SET secret_hash = $1 WHERE id = $2 AND kind = 'player'")
                 .bind(secret_hash)
                 .bind(id)
                 .execute(&mut *tx)
@@ -162,14 +162,14 @@ impl Store {
             return Err(Error::UnknownPrincipal(format!("no player with id {id:?}")));
         }
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// The stored secret hash of an active player (`None`: no such active player, or it
     /// has no secret yet).
     pub async fn secret_hash(&self, id: &str) -> Result<Option<String>> {
         let hash: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT secret_hash FROM principal WHERE id = ? AND kind = 'player' AND active = 1",
+            "SELECT secret_hash FROM principal WHERE id = $1 AND kind = 'player' AND active = TRUE",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -183,7 +183,7 @@ impl Store {
             "SELECT c.id, c.account_label, p.name AS provider, c.status, l.created_at \
              FROM link l JOIN channel c ON c.id = l.channel_id \
              JOIN provider p ON p.id = c.provider_id \
-             WHERE l.principal_id = ? ORDER BY c.account_label, c.id",
+             WHERE l.principal_id = $1 ORDER BY c.account_label, c.id",
         )
         .bind(principal_id)
         .fetch_all(self.pool())
@@ -204,7 +204,7 @@ impl Store {
     /// Removes a player and its links.
     pub async fn delete_player(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM principal WHERE id = ?")
+        let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM principal WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -213,7 +213,7 @@ impl Store {
             Some("license") => return Err(Error::invalid("the desktop license cannot be removed")),
             _ => {}
         }
-        sqlx::query("DELETE FROM principal WHERE id = ?")
+        sqlx::query("DELETE FROM principal WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -231,34 +231,35 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Links a principal to a channel (linking twice is not an error).
     pub async fn insert_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let known: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = ?)")
+        let known: super::Flag =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = $1)")
                 .bind(principal_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        if !known {
+        if !known.0 {
             return Err(Error::UnknownPrincipal(format!(
                 "no player or license with id {principal_id:?}"
             )));
         }
-        let channel: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channel WHERE id = ?)")
+        let channel: super::Flag =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)")
                 .bind(channel_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        if !channel {
+        if !channel.0 {
             return Err(Error::NotFound(format!(
                 "no channel with id {channel_id:?}"
             )));
         }
         sqlx::query(
-            "INSERT OR IGNORE INTO link (principal_id, channel_id, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(principal_id)
         .bind(channel_id)
@@ -279,13 +280,13 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Unlinks a principal from a channel.
     pub async fn delete_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM link WHERE principal_id = ? AND channel_id = ?")
+        let n = sqlx::query("DELETE FROM link WHERE principal_id = $1 AND channel_id = $2")
             .bind(principal_id)
             .bind(channel_id)
             .execute(&mut *tx)
@@ -310,7 +311,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Every link.
@@ -339,17 +340,19 @@ impl Store {
     /// May `principal_id` use `channel_id` now? One read, no write.
     pub async fn access(&self, principal_id: &str, channel_id: &str) -> Result<Access> {
         let row = sqlx::query(
-            "SELECT (SELECT active FROM principal WHERE id = ?1) AS active, \
-             (SELECT status FROM channel WHERE id = ?2) AS status, \
-             EXISTS (SELECT 1 FROM link WHERE principal_id = ?1 AND channel_id = ?2) AS linked",
+            "SELECT (SELECT active FROM principal WHERE id = $1) AS active, \
+             (SELECT status FROM channel WHERE id = $2) AS status, \
+             EXISTS (SELECT 1 FROM link WHERE principal_id = $1 AND channel_id = $2) AS linked",
         )
         .bind(principal_id)
         .bind(channel_id)
         .fetch_one(self.pool())
         .await?;
-        let active: Option<bool> = row.try_get("active")?;
+        let active: Option<bool> = row
+            .try_get::<Option<super::Flag>, _>("active")?
+            .map(bool::from);
         let status: Option<String> = row.try_get("status")?;
-        let linked: bool = row.try_get("linked")?;
+        let linked = row.try_get::<super::Flag, _>("linked")?.0;
         Ok(match (active, status.as_deref(), linked) {
             (None, _, _) => Access::UnknownPrincipal,
             (Some(false), _, _) => Access::Inactive,

@@ -1,6 +1,6 @@
 //! The `provider` table.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::Store;
@@ -11,12 +11,12 @@ fn json_list(raw: &str) -> Result<Vec<String>> {
     serde_json::from_str(raw).map_err(|_| Error::Storage("a stored list is damaged".into()))
 }
 
-fn from_row(row: &SqliteRow) -> Result<Provider> {
+fn from_row(row: &AnyRow) -> Result<Provider> {
     Ok(Provider {
         id: row.try_get("id")?,
         kind: ProviderKind::parse(row.try_get("kind")?)?,
         name: row.try_get("name")?,
-        builtin: row.try_get("builtin")?,
+        builtin: row.try_get::<super::Flag, _>("builtin")?.0,
         issuer: row.try_get("issuer")?,
         discovery_url: row.try_get("discovery_url")?,
         authorization_endpoint: row.try_get("authorization_endpoint")?,
@@ -27,12 +27,12 @@ fn from_row(row: &SqliteRow) -> Result<Provider> {
         extra_auth_params: serde_json::from_str(row.try_get("extra_auth_params")?)
             .map_err(|_| Error::Storage("stored parameters are damaged".into()))?,
         client_id: row.try_get("client_id")?,
-        has_client_secret: row.try_get("has_client_secret")?,
+        has_client_secret: row.try_get::<super::Flag, _>("has_client_secret")?.0,
         redirect_style: RedirectStyle::parse(row.try_get("redirect_style")?)
             .map_err(|_| Error::Storage("a stored redirect style is damaged".into()))?,
         api_base_urls: json_list(row.try_get("api_base_urls")?)?,
         forced_reauth_seconds: row.try_get("forced_reauth_seconds")?,
-        iss_parameter_supported: row.try_get("iss_parameter_supported")?,
+        iss_parameter_supported: row.try_get::<super::Flag, _>("iss_parameter_supported")?.0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -49,7 +49,7 @@ impl Store {
 
     /// One provider.
     pub async fn provider(&self, id: &str) -> Result<Provider> {
-        let row = sqlx::query("SELECT * FROM provider WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM provider WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -59,12 +59,12 @@ impl Store {
 
     /// Whether a provider id is taken.
     pub async fn provider_exists(&self, id: &str) -> Result<bool> {
-        Ok(
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM provider WHERE id = ?)")
+        let exists: super::Flag =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM provider WHERE id = $1)")
                 .bind(id)
                 .fetch_one(self.pool())
-                .await?,
-        )
+                .await?;
+        Ok(exists.0)
     }
 
     /// Inserts a new provider.
@@ -75,7 +75,7 @@ impl Store {
              authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint, \
              default_scopes, extra_auth_params, client_id, has_client_secret, redirect_style, \
              api_base_urls, forced_reauth_seconds, iss_parameter_supported, created_at, \
-             updated_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             updated_at) VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(&p.id)
         .bind(p.kind.as_str())
@@ -99,16 +99,18 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Deletes a provider the user added; templates and providers with channels stay.
     pub async fn delete_provider(&self, id: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let builtin: Option<bool> = sqlx::query_scalar("SELECT builtin FROM provider WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let builtin: Option<bool> =
+            sqlx::query_scalar::<_, super::Flag>("SELECT builtin FROM provider WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(bool::from);
         match builtin {
             None => return Err(Error::NotFound(format!("no provider with id {id:?}"))),
             Some(true) => {
@@ -119,7 +121,7 @@ impl Store {
             Some(false) => {}
         }
         let channels: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM channel WHERE provider_id = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM channel WHERE provider_id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -128,11 +130,11 @@ impl Store {
                 "provider {id} still has {channels} connected channel(s): disconnect them first"
             )));
         }
-        sqlx::query("DELETE FROM provider WHERE id = ?")
+        sqlx::query("DELETE FROM provider WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 impl Store {
     /// Reads a setting, `None` when it was never written.
     pub async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = ?")
+        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM setting WHERE key = $1")
             .bind(key)
             .fetch_optional(self.pool())
             .await?;
@@ -25,7 +25,7 @@ impl Store {
             .map_err(|e| Error::Internal(format!("setting {key} cannot be encoded: {e}")))?;
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?) \
+            "INSERT INTO setting (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
              updated_at = excluded.updated_at",
         )
@@ -52,12 +52,15 @@ impl Store {
         let raw = serde_json::to_string(&make())
             .map_err(|e| Error::Internal(format!("setting {key} cannot be encoded: {e}")))?;
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT OR IGNORE INTO setting (key, value, updated_at) VALUES (?, ?, ?)")
-            .bind(key)
-            .bind(raw)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO setting (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(key)
+        .bind(raw)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.setting(key)
             .await?
@@ -67,12 +70,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{Store, DATABASE_FILE};
 
     #[tokio::test]
     async fn round_trips_and_inits_once() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join(DATABASE_FILE))
+        let store = crate::store::testing::temp_store(dir.path())
             .await
             .expect("open");
         assert_eq!(store.setting::<u32>("n").await.expect("get"), None);

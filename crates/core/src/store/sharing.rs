@@ -2,7 +2,7 @@
 //! installation's key until it is accepted; then the sealed value is erased. Rejected and
 //! accepted offers stay as tombstones (without a value) so a replayed offer id is refused.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::urltokens::insert_url_token_tx;
@@ -13,7 +13,7 @@ use crate::sharing::inbox::Offer;
 use crate::sharing::{b64, PublicKeyBytes};
 use crate::urltokens::{Placement, UrlToken};
 
-fn contact_from_row(row: &SqliteRow) -> Result<Contact> {
+fn contact_from_row(row: &AnyRow) -> Result<Contact> {
     Ok(Contact {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
@@ -29,7 +29,7 @@ const OFFER_SELECT: &str = "SELECT o.id, o.direction, o.contact_id, c.name AS co
      o.requires_permission, o.status, o.created_at, o.received_at, o.decided_at \
      FROM token_offer o LEFT JOIN contact c ON c.id = o.contact_id";
 
-fn offer_from_row(row: &SqliteRow) -> Result<Offer> {
+fn offer_from_row(row: &AnyRow) -> Result<Offer> {
     Ok(Offer {
         id: row.try_get("id")?,
         direction: row.try_get("direction")?,
@@ -39,7 +39,7 @@ fn offer_from_row(row: &SqliteRow) -> Result<Offer> {
         prefix: row.try_get("prefix")?,
         key: row.try_get("key")?,
         placement: Placement::from_stored(row.try_get("placement")?),
-        requires_permission: row.try_get("requires_permission")?,
+        requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
         status: row.try_get("status")?,
         created_at: row.try_get("created_at")?,
         received_at: row.try_get("received_at")?,
@@ -75,7 +75,7 @@ pub struct NewOffer<'a> {
 impl Store {
     /// Every contact, by name.
     pub async fn contacts(&self) -> Result<Vec<Contact>> {
-        let rows = sqlx::query("SELECT * FROM contact ORDER BY name COLLATE NOCASE, id")
+        let rows = sqlx::query("SELECT * FROM contact ORDER BY lower(name), id")
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(contact_from_row).collect()
@@ -83,7 +83,7 @@ impl Store {
 
     /// The contact whose signing key this is.
     pub async fn contact_by_signing_key(&self, key: &PublicKeyBytes) -> Result<Option<Contact>> {
-        let row = sqlx::query("SELECT * FROM contact WHERE signing_key = ?")
+        let row = sqlx::query("SELECT * FROM contact WHERE signing_key = $1")
             .bind(key.as_slice())
             .fetch_optional(self.pool())
             .await?;
@@ -100,7 +100,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO contact (id, name, sealing_key, signing_key, fingerprint, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -117,7 +117,7 @@ impl Store {
     /// Renames a contact.
     pub async fn rename_contact(&self, id: &str, name: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE contact SET name = ? WHERE id = ?")
+        let n = sqlx::query("UPDATE contact SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(id)
             .execute(&mut *tx)
@@ -135,14 +135,14 @@ impl Store {
     pub async fn delete_contact(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = ? \
-             WHERE contact_id = ? AND direction = 'incoming' AND status = 'pending'",
+            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = $1 \
+             WHERE contact_id = $2 AND direction = 'incoming' AND status = 'pending'",
         )
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let n = sqlx::query("DELETE FROM contact WHERE id = ?")
+        let n = sqlx::query("DELETE FROM contact WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?
@@ -160,7 +160,7 @@ impl Store {
         let result = sqlx::query(
             "INSERT INTO token_offer (id, direction, contact_id, prefix, key, placement, \
              requires_permission, prompt, sealed_value, status, created_at, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, 'pending', $9, $10)",
         )
         .bind(o.id)
         .bind(o.direction)
@@ -214,14 +214,14 @@ impl Store {
     /// One offer and, for a pending incoming one, its sealed value.
     pub async fn offer(&self, id: &str) -> Result<(Offer, Option<Vec<u8>>)> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{OFFER_SELECT} WHERE o.id = ?"
+            "{OFFER_SELECT} WHERE o.id = $1"
         )))
         .bind(id)
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no token offer with id {id:?}")))?;
         let sealed: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT sealed_value FROM token_offer WHERE id = ?")
+            sqlx::query_scalar("SELECT sealed_value FROM token_offer WHERE id = $1")
                 .bind(id)
                 .fetch_one(self.pool())
                 .await?;
@@ -239,8 +239,8 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE token_offer SET status = 'accepted', sealed_value = NULL, decided_at = ? \
-             WHERE id = ? AND direction = 'incoming' AND status = 'pending'",
+            "UPDATE token_offer SET status = 'accepted', sealed_value = NULL, decided_at = $1 \
+             WHERE id = $2 AND direction = 'incoming' AND status = 'pending'",
         )
         .bind(now)
         .bind(id)
@@ -254,15 +254,15 @@ impl Store {
         }
         insert_url_token_tx(&mut tx, token, prefix_origin).await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Marks a pending incoming offer rejected and erases its sealed value.
     pub async fn reject_offer(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = ? \
-             WHERE id = ? AND direction = 'incoming' AND status = 'pending'",
+            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = $1 \
+             WHERE id = $2 AND direction = 'incoming' AND status = 'pending'",
         )
         .bind(now)
         .bind(id)

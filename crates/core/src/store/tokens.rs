@@ -39,7 +39,7 @@ pub enum Lease {
 
 const SELECT_STATE: &str = "SELECT status, provider_id, token_generation, \
     access_token_expires_at, last_refreshed_at, refresh_lease_owner, refresh_lease_until \
-    FROM channel WHERE id = ?";
+    FROM channel WHERE id = $1";
 
 impl Store {
     /// Reads a channel's token state.
@@ -77,7 +77,7 @@ impl Store {
             return Ok(Lease::Held(st));
         }
         sqlx::query(
-            "UPDATE channel SET refresh_lease_owner = ?, refresh_lease_until = ? WHERE id = ?",
+            "UPDATE channel SET refresh_lease_owner = $1, refresh_lease_until = $2 WHERE id = $3",
         )
         .bind(owner)
         .bind(now + ttl)
@@ -111,11 +111,11 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE channel SET token_generation = token_generation + ?, \
-             access_token_expires_at = ?, last_refreshed_at = ?, \
-             refresh_token_expires_at = COALESCE(?, refresh_token_expires_at), \
+            "UPDATE channel SET token_generation = token_generation + $1, \
+             access_token_expires_at = $2, last_refreshed_at = $3, \
+             refresh_token_expires_at = COALESCE($4, refresh_token_expires_at), \
              status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL WHERE id = ?",
+             refresh_lease_until = NULL WHERE id = $5",
         )
         .bind(i64::from(rotated))
         .bind(access_expires_at)
@@ -137,7 +137,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE channel SET refresh_lease_owner = NULL, refresh_lease_until = NULL, \
-             last_error = ? WHERE id = ? AND refresh_lease_owner = ?",
+             last_error = $1 WHERE id = $2 AND refresh_lease_owner = $3",
         )
         .bind(error)
         .bind(channel_id)
@@ -157,9 +157,9 @@ impl Store {
         error: &str,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE channel SET status = 'needs_reauth', last_error = ?, \
+            "UPDATE channel SET status = 'needs_reauth', last_error = $1, \
              access_token_expires_at = NULL, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL WHERE id = ?",
+             refresh_lease_until = NULL WHERE id = $2",
         )
         .bind(error)
         .bind(channel_id)
@@ -169,7 +169,7 @@ impl Store {
     }
 }
 
-fn state(row: &sqlx::sqlite::SqliteRow) -> Result<TokenState> {
+fn state(row: &sqlx::any::AnyRow) -> Result<TokenState> {
     Ok(TokenState {
         status: ChannelStatus::parse(row.try_get("status")?)?,
         provider_id: row.try_get("provider_id")?,

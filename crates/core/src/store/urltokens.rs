@@ -1,6 +1,6 @@
 //! The `url_token` and `permission_decision` tables.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Store, WriteTx};
@@ -8,17 +8,17 @@ use crate::error::{Error, Result};
 use crate::urltokens::permission::Decision;
 use crate::urltokens::{Placement, UrlToken};
 
-fn from_row(row: &SqliteRow) -> Result<UrlToken> {
+fn from_row(row: &AnyRow) -> Result<UrlToken> {
     Ok(UrlToken {
         id: row.try_get("id")?,
         prefix: row.try_get("prefix")?,
         key: row.try_get("key")?,
         placement: Placement::from_stored(row.try_get("placement")?),
-        requires_permission: row.try_get("requires_permission")?,
-        prompt: row.try_get("prompt")?,
+        requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
+        prompt: row.try_get::<super::Flag, _>("prompt")?.0,
         origin: row.try_get("origin")?,
         received_from: row.try_get("received_from")?,
-        viewable: row.try_get("viewable")?,
+        viewable: row.try_get::<super::Flag, _>("viewable")?.0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -43,7 +43,7 @@ pub(crate) async fn insert_url_token_tx(
     sqlx::query(
         "INSERT INTO url_token (id, prefix, prefix_origin, key, placement, \
          requires_permission, prompt, origin, received_from, viewable, created_at, \
-         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&t.id)
     .bind(&t.prefix)
@@ -74,7 +74,7 @@ impl Store {
 
     /// One token.
     pub async fn url_token(&self, id: &str) -> Result<UrlToken> {
-        let row = sqlx::query("SELECT * FROM url_token WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM url_token WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -87,15 +87,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         insert_url_token_tx(&mut tx, t, origin).await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Updates a token's fields.
     pub async fn update_url_token(&self, t: &UrlToken, origin: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE url_token SET prefix = ?, prefix_origin = ?, key = ?, placement = ?, \
-             requires_permission = ?, prompt = ?, updated_at = ? WHERE id = ?",
+            "UPDATE url_token SET prefix = $1, prefix_origin = $2, key = $3, placement = $4, \
+             requires_permission = $5, prompt = $6, updated_at = $7 WHERE id = $8",
         )
         .bind(&t.prefix)
         .bind(origin)
@@ -109,13 +109,13 @@ impl Store {
         .await
         .map_err(|e| conflict(e, t))?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Deletes a token (its decisions go with it).
     pub async fn delete_url_token(&self, id: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM url_token WHERE id = ?")
+        let n = sqlx::query("DELETE FROM url_token WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?
@@ -124,7 +124,7 @@ impl Store {
             return Err(Error::NotFound(format!("no URL token with id {id:?}")));
         }
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Ids of tokens with a stored "Accept all".
@@ -142,7 +142,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO permission_decision (id, token_id, scope, decision, url, decided_at) \
-             VALUES (?, ?, 'always', 'accept', ?, ?)",
+             VALUES ($1, $2, 'always', 'accept', $3, $4)",
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(token_id)
@@ -151,7 +151,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 
     /// Stored decisions.
@@ -181,7 +181,7 @@ impl Store {
     /// Deletes a decision.
     pub async fn delete_decision(&self, id: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM permission_decision WHERE id = ?")
+        let n = sqlx::query("DELETE FROM permission_decision WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?
@@ -192,6 +192,6 @@ impl Store {
             )));
         }
         tx.commit().await?;
-        self.bump_access_epoch()
+        self.bump_access_epoch().await
     }
 }
