@@ -5,6 +5,9 @@
 # the gateway's own metrics. Needs `wrk` (Debian: apt-get install wrk).
 #
 #   benches/gateway-load.sh [PLAYERS] [CHANNELS] [DURATION] [CONNECTIONS] [THREADS]
+#
+# With LANYARD_DATABASE=postgres://…/EMPTY_DB the fixture and the gateway use that
+# PostgreSQL database instead of SQLite (scripts/postgres starts a throwaway cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PLAYERS=${1:-1000}

@@ -495,3 +495,29 @@ async fn idle_channels_get_a_keep_alive_refresh() {
     );
     assert_eq!(s.status().await, "active");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_shared_database_a_process_without_the_master_token_flips_nothing() {
+    let s = setup(3600).await;
+    let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone()
+    else {
+        eprintln!("SQLite: a missing master token there means re-authorize (other tests)");
+        return;
+    };
+    // A second machine's gateway whose secret store was never given the master token.
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let out = crate::util::lanyard(elsewhere.path())
+        .args(["--secret-store", "file", "--json", "--database", &url])
+        .args(["grant", "--license", "--channel", &s.channel])
+        .output()
+        .expect("run lanyard");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stdout_json(&out);
+    assert_eq!(err["code"], "secret_store_unavailable", "{err}");
+    assert!(!err.to_string().contains("postgres://"), "{err}");
+    assert_eq!(s.status().await, "active", "the shared status is untouched");
+    // The installation that holds it still gets grants.
+    issue_grant(&s.lanyard, LICENSE, &s.channel)
+        .await
+        .expect("grant where the master token is");
+}

@@ -4,7 +4,8 @@
 //! `<secret> <channel id>` per player for the wrk script (mode 0600: it holds secrets).
 //!
 //! Run: `cargo run --release -p lanyard-gateway --example load_fixture -- DIR PLAYERS CHANNELS`
-//! (the data directory uses the file secret store, as the gateway will).
+//! (the data directory uses the file secret store, as the gateway will; with
+//! `LANYARD_DATABASE=postgres://…` the rows go to that PostgreSQL database).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use lanyard_core::broker::players;
 use lanyard_core::broker::testing::seed_channel;
 use lanyard_core::clock::{Clock, SystemClock};
 use lanyard_core::secrets::SecretStoreKind;
+use lanyard_core::store::Location;
 use lanyard_core::{Config, Lanyard};
 
 #[tokio::main]
@@ -28,7 +30,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config {
         data_dir: dir.clone(),
         secret_store: SecretStoreKind::File,
-        database: None,
+        // LANYARD_DATABASE=postgres://… seeds a PostgreSQL database instead.
+        database: match std::env::var(lanyard_core::config::DATABASE_ENV) {
+            Ok(url) if !url.is_empty() => Some(Location::parse(&url)?),
+            _ => None,
+        },
     };
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None).await?;
     let tomorrow = SystemClock.now() + 24 * 3600;

@@ -200,6 +200,17 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
     let mut attempt = 0;
     loop {
         let Some(refresh_token) = l.secrets().get(&keys::refresh(channel_id)).await? else {
+            if l.store().backend() == crate::store::Backend::Postgres {
+                // A shared database with a secret store that lacks the master token is this
+                // process's misconfiguration, not the account's: flipping the shared status
+                // would cut every other gateway off.
+                release(l, channel_id, None).await;
+                return Err(Error::SecretStoreUnavailable(format!(
+                    "this process's secret store does not hold the master token of channel \
+                     {channel_id}; every process sharing a PostgreSQL database must use the \
+                     secret store the channel was connected with"
+                )));
+            }
             return needs_reauth(
                 l,
                 channel_id,
