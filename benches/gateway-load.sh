@@ -18,7 +18,8 @@ THREADS=${5:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 
-cargo build --release --quiet -p lanyard-cli -p lanyard-gateway --example load_fixture
+cargo build --release --quiet -p lanyard-cli --bin lanyard
+cargo build --release --quiet -p lanyard-gateway --example load_fixture
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
 GW_PID=""

@@ -499,8 +499,7 @@ async fn idle_channels_get_a_keep_alive_refresh() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_shared_database_a_process_without_the_master_token_flips_nothing() {
     let s = setup(3600).await;
-    let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone()
-    else {
+    let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone() else {
         eprintln!("SQLite: a missing master token there means re-authorize (other tests)");
         return;
     };

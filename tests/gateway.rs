@@ -209,7 +209,22 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
     s.link(&pid);
     let gw = s.gateway(&[]);
 
-    assert_eq!(get(&gw.url, "/healthz", None).await.0, 200);
+    let backend = match s.lanyard.store().backend() {
+        lanyard_core::store::Backend::Sqlite => "sqlite",
+        lanyard_core::store::Backend::Postgres => "postgres",
+    };
+    let mut health = Value::Null;
+    for _ in 0..100 {
+        let (status, body) = get(&gw.url, "/healthz", None).await;
+        assert_eq!(status, 200);
+        health = serde_json::from_str(&body).expect("health json");
+        if health["hears_access_changes"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(health["database"], backend, "{health}");
+    assert_eq!(health["hears_access_changes"], true, "{health}");
     let (status, body) = grant(&gw.url, None, &s.channel).await;
     assert_eq!((status, code(&body)), (401, "unauthenticated"));
     let (status, body) = grant(&gw.url, Some("lyp_nonsense"), &s.channel).await;

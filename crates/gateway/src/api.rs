@@ -166,9 +166,19 @@ async fn channels(
     }
 }
 
-async fn health() -> Response {
-    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
-        .into_response()
+/// Liveness, and how this gateway hears access changes: `database` is `sqlite` or
+/// `postgres`; `hears_access_changes` is false while a PostgreSQL gateway's notification
+/// connection is down (it then checks the database on every grant).
+async fn health(State(g): State<Arc<Gateway>>) -> Response {
+    let store = g.lanyard.store();
+    store.access_epoch();
+    Json(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": store.backend(),
+        "hears_access_changes": store.hears_access_changes(),
+    }))
+    .into_response()
 }
 
 async fn metrics(State(g): State<Arc<Gateway>>) -> Response {

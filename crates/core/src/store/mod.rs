@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 use crate::error::{Error, Result};
 pub use flag::Flag;
@@ -201,6 +201,16 @@ impl Store {
             }
             Location::Postgres(url) => {
                 let options = AnyConnectOptions::from_str(url).map_err(|e| could_not(&e))?;
+                // One connection first, so that a refused connection, a wrong password or
+                // a missing database is told as such, not as a pool timing out.
+                let probe =
+                    tokio::time::timeout(BUSY_TIMEOUT, AnyConnection::connect_with(&options))
+                        .await
+                        .map_err(|_| {
+                            could_not(&format!("no answer in {} s", BUSY_TIMEOUT.as_secs()))
+                        })?
+                        .map_err(|e| could_not(&e))?;
+                let _ = probe.close().await;
                 AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(BUSY_TIMEOUT)
