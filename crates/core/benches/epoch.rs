@@ -91,7 +91,10 @@ fn bench(c: &mut Criterion) {
         let mut notify = Vec::new();
         for _ in 0..2_000 {
             let start = Instant::now();
-            sqlx::query("SELECT 1").execute(pa.pool()).await.expect("select");
+            sqlx::query("SELECT 1")
+                .execute(pa.pool())
+                .await
+                .expect("select");
             select.push(start.elapsed());
             notify.push(propagate(&pa, &pb).await);
         }
