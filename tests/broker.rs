@@ -37,6 +37,7 @@ async fn setup(access_ttl: u64) -> Setup {
         database: lanyard_core::store::testing::database()
             .await
             .expect("database"),
+        secret_key_file: None,
     };
     let lanyard = Lanyard::open_with(&config, clock.clone(), None)
         .await

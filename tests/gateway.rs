@@ -20,7 +20,7 @@ use lanyard_core::{Config, Lanyard};
 use serde_json::{json, Value};
 
 use crate::oauth_server::{sign_in, Answer, OauthServer, TestTls, CLIENT_ID};
-use crate::util::{lanyard_for, stdout_json};
+use crate::util::{lanyard, lanyard_for, stdout_json};
 
 /// A running `lanyard gateway serve`; killed on drop.
 struct GatewayProcess {
@@ -31,7 +31,7 @@ struct GatewayProcess {
 impl GatewayProcess {
     fn start(mut cmd: std::process::Command, extra: &[&str]) -> GatewayProcess {
         let mut child = cmd
-            .args(["--secret-store", "file", "--json", "gateway", "serve"])
+            .args(["--json", "gateway", "serve"])
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -82,17 +82,54 @@ struct Setup {
     server: OauthServer,
     lanyard: Lanyard,
     channel: String,
+    /// `--secret-store …` (and its key file) for every process of this installation.
+    secret_args: Vec<String>,
 }
 
 async fn setup(access_ttl: u64) -> Setup {
+    let database = lanyard_core::store::testing::database()
+        .await
+        .expect("database");
+    setup_with(access_ttl, database, false).await
+}
+
+/// On PostgreSQL (`LANYARD_TEST_POSTGRES`), an installation whose secrets are sealed in the
+/// shared database, so that gateways on other machines (here: other data directories)
+/// reach them with the key file alone. `None` on SQLite.
+async fn setup_shared(access_ttl: u64) -> Option<Setup> {
+    let database = lanyard_core::store::testing::database()
+        .await
+        .expect("database")?;
+    Some(setup_with(access_ttl, Some(database), true).await)
+}
+
+async fn setup_with(
+    access_ttl: u64,
+    database: Option<lanyard_core::store::Location>,
+    shared_secrets: bool,
+) -> Setup {
     let server = OauthServer::start(access_ttl);
     let dir = tempfile::tempdir().expect("tempdir");
+    let key_file = dir.path().join("gateway.key");
+    let mut secret_args = vec!["--secret-store".to_string(), "file".to_string()];
+    if shared_secrets {
+        write_key(&key_file, &[7u8; 32]);
+        secret_args = vec![
+            "--secret-store".into(),
+            "database".into(),
+            "--secret-key-file".into(),
+            key_file.display().to_string(),
+        ];
+    }
     let config = Config {
         data_dir: dir.path().to_path_buf(),
-        secret_store: SecretStoreKind::File,
-        database: lanyard_core::store::testing::database()
-            .await
-            .expect("database"),
+        secret_store: if shared_secrets {
+            SecretStoreKind::Database
+        } else {
+            SecretStoreKind::File
+        },
+        database,
+        secret_key_file: shared_secrets.then_some(key_file),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -123,13 +160,30 @@ async fn setup(access_ttl: u64) -> Setup {
         server,
         lanyard,
         channel: connected.channel.id,
+        secret_args,
     }
 }
 
+/// Writes a key file (base64, mode 0600) for `--secret-store database`.
+fn write_key(path: &Path, key: &[u8]) {
+    use base64::Engine as _;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, base64::engine::general_purpose::STANDARD.encode(key)).expect("key");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+}
+
 impl Setup {
+    /// `lanyard` on this installation: its data directory, database and secret store.
+    fn cmd(&self) -> std::process::Command {
+        let mut cmd = lanyard_for(&self.lanyard);
+        cmd.args(&self.secret_args);
+        cmd
+    }
+
     fn cli(&self, args: &[&str]) -> Value {
-        let out = lanyard_for(&self.lanyard)
-            .args(["--secret-store", "file", "--json"])
+        let out = self
+            .cmd()
+            .args(["--json"])
             .args(args)
             .output()
             .expect("run lanyard");
@@ -162,7 +216,7 @@ impl Setup {
     }
 
     fn gateway(&self, extra: &[&str]) -> GatewayProcess {
-        GatewayProcess::start(lanyard_for(&self.lanyard), extra)
+        GatewayProcess::start(self.cmd(), extra)
     }
 
     async fn refreshes(&self) -> i64 {
@@ -637,4 +691,102 @@ async fn the_player_simulator_gets_grants_until_it_is_unlinked() {
         "{stdout}"
     );
     assert!(stderr.contains("linked to no channel"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database() {
+    // Rotating refresh tokens (the provider revokes the whole grant when a rotated-out one
+    // is used again): a machine refreshing with a stale master token would end the channel.
+    let Some(s) = setup_shared(8).await else {
+        eprintln!("SQLite: secrets sealed in a shared database need PostgreSQL");
+        return;
+    };
+    let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone() else {
+        unreachable!("setup_shared is PostgreSQL only");
+    };
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    // Two more machines: their own data directories; only the database and the key file
+    // in common.
+    let machine = |dir: &Path| {
+        let mut cmd = lanyard(dir);
+        cmd.args(["--database", &url]).args(&s.secret_args);
+        cmd
+    };
+    let (d2, d3) = (
+        tempfile::tempdir().expect("d2"),
+        tempfile::tempdir().expect("d3"),
+    );
+    let g2 = GatewayProcess::start(machine(d2.path()), &[]);
+    let g3 = GatewayProcess::start(machine(d3.path()), &[]);
+    let started = Instant::now();
+    let mut tokens = std::collections::HashSet::new();
+    while started.elapsed() < Duration::from_secs(16) {
+        let calls: Vec<_> = [&g2.url, &g3.url, &g2.url, &g3.url]
+            .into_iter()
+            .map(|url| {
+                let (url, secret, channel) = (url.clone(), secret.clone(), s.channel.clone());
+                tokio::spawn(async move { grant(&url, Some(&secret), &channel).await })
+            })
+            .collect();
+        for call in calls {
+            let (status, body) = call.await.expect("join");
+            assert_eq!(status, 200, "{body}");
+            tokens.insert(body["access_token"].as_str().expect("token").to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let refreshes = s.refreshes().await;
+    assert!(refreshes >= 2, "{refreshes} refreshes in {elapsed:.1} s");
+    assert!(
+        refreshes as f64 <= elapsed / 6.0 + 1.0,
+        "{refreshes} refreshes in {elapsed:.1} s: more than one per expiry"
+    );
+    assert_eq!(tokens.len() as i64, refreshes + 1, "one token per refresh");
+    assert_eq!(
+        s.server.counts().await["errors"],
+        0,
+        "no stale refresh token used"
+    );
+    let status = s.cli(&["channel", "show", &s.channel]);
+    assert_eq!(status["status"], "active", "{status}");
+
+    // The database holds ciphertext: the current master token is in no sealed row.
+    let master = s
+        .lanyard
+        .secrets()
+        .get(&keys::refresh(&s.channel))
+        .await
+        .expect("read")
+        .expect("master token");
+    let sealed: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM secret")
+        .fetch_all(s.lanyard.store().pool())
+        .await
+        .expect("rows");
+    assert!(
+        sealed.len() >= 2,
+        "master and access tokens are sealed rows"
+    );
+    let needle = master.expose().as_bytes();
+    assert!(sealed
+        .iter()
+        .all(|row| !row.windows(needle.len()).any(|w| w == needle)));
+
+    // A machine with another key opens nothing and changes nothing.
+    let d4 = tempfile::tempdir().expect("d4");
+    let wrong = d4.path().join("wrong.key");
+    write_key(&wrong, &[9u8; 32]);
+    let out = lanyard(d4.path())
+        .args(["--database", &url, "--secret-store", "database"])
+        .args(["--secret-key-file", &wrong.display().to_string(), "--json"])
+        .args(["grant", "--license", "--channel", &s.channel])
+        .output()
+        .expect("run lanyard");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stdout_json(&out);
+    assert_eq!(err["code"], "secret_store_unavailable", "{err}");
+    assert!(!err.to_string().contains(master.expose()));
+    let status = s.cli(&["channel", "show", &s.channel]);
+    assert_eq!(status["status"], "active", "{status}");
 }

@@ -47,6 +47,8 @@ pub enum SecretStoreKind {
     File,
     /// Process memory (tests).
     Memory,
+    /// Sealed in a shared PostgreSQL database.
+    Database,
 }
 
 impl From<lanyard_core::secrets::SecretStoreKind> for SecretStoreKind {
@@ -56,6 +58,7 @@ impl From<lanyard_core::secrets::SecretStoreKind> for SecretStoreKind {
             K::Keyring => SecretStoreKind::Keyring,
             K::File => SecretStoreKind::File,
             K::Memory => SecretStoreKind::Memory,
+            K::Database => SecretStoreKind::Database,
         }
     }
 }

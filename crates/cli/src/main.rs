@@ -23,15 +23,26 @@ struct Cli {
     #[arg(long, global = true, env = "LANYARD_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// Where secrets are kept: the OS keyring, or (explicit opt-in) a 0600 file in the
-    /// data directory.
+    /// Where secrets are kept: the OS keyring, (explicit opt-in) a 0600 file in the data
+    /// directory, or sealed in the shared PostgreSQL database under --secret-key-file's key
+    /// (gateways on several machines).
     #[arg(
         long,
         global = true,
         env = "LANYARD_SECRET_STORE",
-        value_name = "keyring|file"
+        value_name = "keyring|file|database"
     )]
     secret_store: Option<String>,
+
+    /// The key of `--secret-store database`: a file holding 32 random bytes in base64
+    /// (`openssl rand -base64 32`), mode 0600, the same on every gateway.
+    #[arg(
+        long,
+        global = true,
+        env = "LANYARD_SECRET_KEY_FILE",
+        value_name = "FILE"
+    )]
+    secret_key_file: Option<PathBuf>,
 
     /// The database: `postgres://USER@HOST:PORT/DB` for one PostgreSQL database shared by
     /// several gateways (a password is better given by PGPASSWORD or ~/.pgpass than on the
@@ -116,7 +127,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
     let config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?
-        .with_database(cli.database.as_deref())?;
+        .with_database(cli.database.as_deref())?
+        .with_secret_key_file(cli.secret_key_file.as_deref())?;
     let lanyard = Lanyard::open(&config).await?;
     match cli.command {
         Command::Status => commands::status::run(&lanyard, out).await,

@@ -30,6 +30,8 @@ pub struct Config {
     /// The database: `None` for the SQLite file in the data directory (the default), or a
     /// PostgreSQL database several gateways share.
     pub database: Option<Location>,
+    /// The key file of the database secret store (`--secret-key-file`).
+    pub secret_key_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -64,10 +66,15 @@ impl Config {
             Ok(raw) if !raw.is_empty() => Some(Location::parse(&raw)?),
             _ => None,
         };
+        let secret_key_file = std::env::var_os(crate::secrets::shared::KEY_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(|p| absolute(Path::new(&p)))
+            .transpose()?;
         Ok(Config {
             data_dir: absolute(&data_dir)?,
             secret_store,
             database,
+            secret_key_file,
         })
     }
 
@@ -75,6 +82,14 @@ impl Config {
     pub fn with_database(mut self, raw: Option<&str>) -> Result<Config> {
         if let Some(raw) = raw {
             self.database = Some(Location::parse(raw)?);
+        }
+        Ok(self)
+    }
+
+    /// The same configuration with the database secret store's key file, if given.
+    pub fn with_secret_key_file(mut self, path: Option<&Path>) -> Result<Config> {
+        if let Some(path) = path {
+            self.secret_key_file = Some(absolute(path)?);
         }
         Ok(self)
     }

@@ -64,6 +64,15 @@ impl Lanyard {
             .await?;
         let secrets = match secrets {
             Some(secrets) => secrets,
+            None if config.secret_store == SecretStoreKind::Database => {
+                match crate::secrets::shared::SharedStore::open(
+                    &store,
+                    config.secret_key_file.as_deref(),
+                ) {
+                    Ok(shared) => Secrets::new(Arc::new(shared), &install_id),
+                    Err(err) => Secrets::unavailable(SecretStoreKind::Database, err.to_string()),
+                }
+            }
             None => {
                 let (kind, dir) = (config.secret_store, config.data_dir.clone());
                 tokio::task::spawn_blocking(move || Secrets::open(kind, &dir, &install_id))
@@ -169,6 +178,7 @@ mod tests {
             data_dir: dir.path().join("nested/data"),
             secret_store: SecretStoreKind::File,
             database: None,
+            secret_key_file: None,
         };
         let lanyard = Lanyard::open(&config).await.expect("open");
         let status = lanyard.status().await.expect("status");
@@ -193,6 +203,7 @@ mod tests {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::File,
             database: None,
+            secret_key_file: None,
         };
         let a = Lanyard::open(&config).await.expect("open");
         a.secrets()

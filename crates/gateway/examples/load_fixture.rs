@@ -35,6 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(url) if !url.is_empty() => Some(Location::parse(&url)?),
             _ => None,
         },
+        secret_key_file: None,
     };
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None).await?;
     let tomorrow = SystemClock.now() + 24 * 3600;

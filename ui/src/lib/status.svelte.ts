@@ -31,7 +31,12 @@ export class StatusResource {
   }
 }
 
-const BACKEND_LABELS = { keyring: "Keyring", file: "File", memory: "Memory" } as const;
+const BACKEND_LABELS = {
+  keyring: "Keyring",
+  file: "File",
+  memory: "Memory",
+  database: "Shared database (sealed)",
+} as const;
 
 export function backendLabel(kind: StatusDto["secretStore"]["backend"]): string {
   return BACKEND_LABELS[kind] ?? kind;

@@ -8,11 +8,13 @@
 //! another store silently.
 //!
 //! Backends: the OS keyring ([`keyring`]), an explicit opt-in file ([`mod@file`]) for headless
-//! machines, and memory ([`memory`]) for tests.
+//! machines, secrets sealed in a shared PostgreSQL database ([`shared`]) for gateways on
+//! several machines, and memory ([`memory`]) for tests.
 
 pub mod file;
 pub mod keyring;
 pub mod memory;
+pub mod shared;
 
 use std::fmt;
 use std::path::Path;
@@ -58,6 +60,8 @@ pub enum SecretStoreKind {
     File,
     /// Process memory (tests only).
     Memory,
+    /// Sealed in the shared PostgreSQL database under a key file's key (several gateways).
+    Database,
 }
 
 impl SecretStoreKind {
@@ -67,6 +71,7 @@ impl SecretStoreKind {
             SecretStoreKind::Keyring => "keyring",
             SecretStoreKind::File => "file",
             SecretStoreKind::Memory => "memory",
+            SecretStoreKind::Database => "database",
         }
     }
 }
@@ -78,8 +83,10 @@ impl std::str::FromStr for SecretStoreKind {
         match s {
             "keyring" => Ok(SecretStoreKind::Keyring),
             "file" => Ok(SecretStoreKind::File),
+            "database" => Ok(SecretStoreKind::Database),
             _ => Err(Error::invalid(format!(
-                "unknown secret store {s:?}: use \"keyring\" (the default) or \"file\""
+                "unknown secret store {s:?}: use \"keyring\" (the default), \"file\" or \
+                 \"database\" (with a shared PostgreSQL database)"
             ))),
         }
     }
@@ -160,6 +167,9 @@ impl Secrets {
             }
             SecretStoreKind::File => Ok(Arc::new(file::FileStore::new(data_dir))),
             SecretStoreKind::Memory => Ok(Arc::new(memory::MemoryStore::default())),
+            SecretStoreKind::Database => Err(Error::Internal(
+                "the database secret store is opened with the database".into(),
+            )),
         };
         match backend {
             Ok(backend) => Secrets::new(backend, namespace),
@@ -318,6 +328,10 @@ mod tests {
         assert_eq!(
             "file".parse::<SecretStoreKind>().expect("f"),
             SecretStoreKind::File
+        );
+        assert_eq!(
+            "database".parse::<SecretStoreKind>().expect("d"),
+            SecretStoreKind::Database
         );
         assert!(
             "memory".parse::<SecretStoreKind>().is_err(),

@@ -3,4 +3,4 @@
 /**
  * Which backend holds the secrets.
  */
-export type SecretStoreKind = "keyring" | "file" | "memory";
+export type SecretStoreKind = "keyring" | "file" | "memory" | "database";
