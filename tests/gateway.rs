@@ -314,6 +314,17 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
     assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
     let (status, body) = grant(&gw.url, Some(&new_secret), &s.channel).await;
     assert_eq!(status, 200, "{body}");
+    let audit = s.cli(&["audit"]);
+    let rotations: Vec<_> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["action"] == "player_secret_rotated")
+        .collect();
+    assert_eq!(rotations.len(), 1, "{audit}");
+    assert_eq!(rotations[0]["subject_id"], pid.as_str());
+    let audit = audit.to_string();
+    assert!(!audit.contains(&secret) && !audit.contains(&new_secret));
 
     let (_, metrics) = get(&gw.url, "/metrics", None).await;
     assert!(

@@ -68,7 +68,9 @@ pub async fn rotate_secret(l: &Lanyard, id: &str) -> Result<NewPlayer> {
     }
     let secret = secret::generate(&player.id)?;
     let hash = hash_off_thread(&secret).await?;
-    l.store().set_secret_hash(&player.id, &hash).await?;
+    l.store()
+        .set_secret_hash(&player.id, &hash, l.clock().now())
+        .await?;
     Ok(NewPlayer { player, secret })
 }
 

@@ -103,8 +103,8 @@ impl Store {
                 }
             }
             Epoch::Notify(listener) => {
-                start_listening(&self.epoch, listener);
                 if !listener.listening.load(Ordering::Acquire) {
+                    start_listening(&self.epoch, listener);
                     buf[..8].copy_from_slice(&random());
                     buf[8..].copy_from_slice(&random());
                     return buf;

@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// Replaces a player's secret hash; the old secret stops working in every process.
-    pub async fn set_secret_hash(&self, id: &str, secret_hash: &str) -> Result<()> {
+    pub async fn set_secret_hash(&self, id: &str, secret_hash: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n =
             sqlx::query("UPDATE principal SET secret_hash = $1 WHERE id = $2 AND kind = 'player'")
@@ -161,6 +161,19 @@ impl Store {
         if n == 0 {
             return Err(Error::UnknownPrincipal(format!("no player with id {id:?}")));
         }
+        self.audit(
+            &mut tx,
+            now,
+            &AuditEvent {
+                principal_id: Some(id),
+                action: "player_secret_rotated",
+                subject_kind: "principal",
+                subject_id: id,
+                outcome: "ok",
+                detail: Some("the previous secret no longer works"),
+            },
+        )
+        .await?;
         tx.commit().await?;
         self.bump_access_epoch().await
     }
