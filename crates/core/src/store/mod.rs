@@ -27,6 +27,9 @@ pub mod urltokens;
 #[cfg(test)]
 mod upgrade_tests;
 
+#[cfg(test)]
+mod tls_tests;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
