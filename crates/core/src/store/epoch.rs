@@ -12,6 +12,13 @@
 //!   counts notifications. While that connection is not listening (not yet started, lost,
 //!   reconnecting) every read returns a new random epoch, so nothing cached is trusted;
 //!   (re)connecting counts as a change, so nothing missed in between is trusted either.
+//!   A connection can also die silently (a partition, a stalled proxy): so the process
+//!   sends itself a heartbeat notification every [`HEARTBEAT`] from another connection,
+//!   stamped with its send time. PostgreSQL delivers notifications in commit order, so a
+//!   heartbeat's arrival proves every change committed before it was sent has arrived
+//!   too; the counted epoch is trusted only until [`TRUST`] after the last heartbeat's
+//!   send time. A change therefore reaches a process's caches when its notification
+//!   arrives, and in any case within about [`TRUST`].
 
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
@@ -31,6 +38,12 @@ pub const NOTIFY_CHANNEL: &str = "lanyard_access";
 /// Size of an epoch.
 const LEN: usize = 16;
 
+/// How often a PostgreSQL store sends itself a heartbeat notification.
+pub const HEARTBEAT: Duration = Duration::from_millis(250);
+
+/// How long after a heartbeat's send time the counted epoch is trusted.
+pub const TRUST: Duration = Duration::from_millis(1_000);
+
 /// How an access change reaches other processes.
 #[derive(Debug)]
 pub(super) enum Epoch {
@@ -47,7 +60,27 @@ pub(super) struct Listener {
     salt: [u8; 8],
     counter: AtomicU64,
     listening: AtomicBool,
-    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Milliseconds since `base` until which the counted epoch is trusted.
+    trusted_until: AtomicU64,
+    base: std::time::Instant,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Listener {
+    fn now_ms(&self) -> u64 {
+        self.base.elapsed().as_millis() as u64
+    }
+
+    /// This process's heartbeat channel.
+    fn heartbeat_channel(&self) -> String {
+        let hex: String = self.salt.iter().map(|b| format!("{b:02x}")).collect();
+        format!("lanyard_heartbeat_{hex}")
+    }
+
+    fn trusted(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+            && self.now_ms() < self.trusted_until.load(Ordering::Acquire)
+    }
 }
 
 impl Epoch {
@@ -62,7 +95,9 @@ impl Epoch {
                 salt: random(),
                 counter: AtomicU64::new(0),
                 listening: AtomicBool::new(false),
-                task: Mutex::new(None),
+                trusted_until: AtomicU64::new(0),
+                base: std::time::Instant::now(),
+                tasks: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -85,8 +120,8 @@ impl Epoch {
 impl Drop for Epoch {
     fn drop(&mut self) {
         if let Epoch::Notify(listener) = self {
-            if let Some(task) = listener.task.lock().ok().and_then(|mut t| t.take()) {
-                task.abort();
+            if let Ok(mut tasks) = listener.tasks.lock() {
+                tasks.drain(..).for_each(|task| task.abort());
             }
         }
     }
@@ -103,7 +138,7 @@ impl Store {
                 }
             }
             Epoch::Notify(listener) => {
-                if !listener.listening.load(Ordering::Acquire) {
+                if !listener.trusted() {
                     start_listening(&self.epoch, listener);
                     buf[..8].copy_from_slice(&random());
                     buf[8..].copy_from_slice(&random());
@@ -139,51 +174,83 @@ impl Store {
     }
 
     /// Whether this process currently hears other processes' access changes without
-    /// asking the database (always for SQLite; for PostgreSQL while `LISTEN` is up).
+    /// asking the database (always for SQLite; for PostgreSQL while `LISTEN` is up and
+    /// its heartbeats arrive).
     pub fn hears_access_changes(&self) -> bool {
         match self.epoch.as_ref() {
             Epoch::File { .. } => true,
-            Epoch::Notify(listener) => listener.listening.load(Ordering::Acquire),
+            Epoch::Notify(listener) => listener.trusted(),
         }
     }
 }
 
-/// Starts the `LISTEN` task once, from inside a tokio runtime.
+/// Starts the `LISTEN` and heartbeat tasks once, from inside a tokio runtime.
 fn start_listening(epoch: &Arc<Epoch>, listener: &Listener) {
-    let Ok(mut task) = listener.task.lock() else {
+    let Ok(mut tasks) = listener.tasks.lock() else {
         return;
     };
-    if task.is_some() {
+    if !tasks.is_empty() {
         return;
     }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };
-    *task = Some(runtime.spawn(listen(listener.url.clone(), Arc::downgrade(epoch))));
+    let channel = listener.heartbeat_channel();
+    tasks.push(runtime.spawn(listen(
+        listener.url.clone(),
+        channel.clone(),
+        Arc::downgrade(epoch),
+    )));
+    tasks.push(runtime.spawn(heartbeat(
+        listener.url.clone(),
+        channel,
+        Arc::downgrade(epoch),
+    )));
 }
 
-/// Keeps one `LISTEN` connection up, counting notifications; reconnects with a pause.
-async fn listen(url: String, epoch: Weak<Epoch>) {
-    let changed = |listening: bool| -> bool {
-        let Some(epoch) = epoch.upgrade() else {
-            return false;
-        };
-        if let Epoch::Notify(l) = epoch.as_ref() {
+/// Runs `f` on the listener of a live store; `false` once the store is gone.
+fn with_listener(epoch: &Weak<Epoch>, f: impl FnOnce(&Listener)) -> bool {
+    let Some(epoch) = epoch.upgrade() else {
+        return false;
+    };
+    if let Epoch::Notify(listener) = epoch.as_ref() {
+        f(listener);
+    }
+    true
+}
+
+/// Keeps one `LISTEN` connection up: counts access notifications, extends trust on this
+/// process's heartbeats; reconnects with a pause.
+async fn listen(url: String, heartbeats: String, epoch: Weak<Epoch>) {
+    let changed = |listening: bool| {
+        with_listener(&epoch, |l| {
             l.counter.fetch_add(1, Ordering::AcqRel);
             l.listening.store(listening, Ordering::Release);
-        }
-        true
+        })
     };
     loop {
         if let Ok(mut pg) = sqlx::postgres::PgListener::connect(&url).await {
             pg.ignore_pool_close_event(true);
-            if pg.listen(NOTIFY_CHANNEL).await.is_ok() {
+            if pg
+                .listen_all([NOTIFY_CHANNEL, heartbeats.as_str()])
+                .await
+                .is_ok()
+            {
                 if !changed(true) {
                     return;
                 }
-                // `try_recv` answers `None` when the connection was lost.
-                while let Ok(Some(_)) = pg.try_recv().await {
-                    if !changed(true) {
+                // `try_recv` answers `None` (or an error) when the connection was lost.
+                while let Ok(Some(n)) = pg.try_recv().await {
+                    let alive = if n.channel() == heartbeats {
+                        let sent: u64 = n.payload().parse().unwrap_or(0);
+                        with_listener(&epoch, |l| {
+                            let until = sent + TRUST.as_millis() as u64;
+                            l.trusted_until.fetch_max(until, Ordering::AcqRel);
+                        })
+                    } else {
+                        changed(true)
+                    };
+                    if !alive {
                         return;
                     }
                 }
@@ -193,6 +260,36 @@ async fn listen(url: String, epoch: Weak<Epoch>) {
             return;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Sends this process a notification stamped with its send time every [`HEARTBEAT`],
+/// over a connection of its own.
+async fn heartbeat(url: String, channel: String, epoch: Weak<Epoch>) {
+    use sqlx::Connection as _;
+    let mut conn: Option<sqlx::postgres::PgConnection> = None;
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        let mut sent = 0;
+        if !with_listener(&epoch, |l| sent = l.now_ms()) {
+            return;
+        }
+        if conn.is_none() {
+            conn = tokio::time::timeout(TRUST, sqlx::postgres::PgConnection::connect(&url))
+                .await
+                .ok()
+                .and_then(Result::ok);
+        }
+        let Some(c) = conn.as_mut() else {
+            continue;
+        };
+        let notify = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(&channel)
+            .bind(sent.to_string())
+            .execute(&mut *c);
+        if !matches!(tokio::time::timeout(TRUST, notify).await, Ok(Ok(_))) {
+            conn = None;
+        }
     }
 }
 
@@ -266,5 +363,136 @@ mod tests {
             }
             assert_ne!(a.access_epoch(), before);
         }
+    }
+
+    /// Waits until `store`'s epoch differs from `old` (panics after `limit`).
+    async fn moves_from(store: &Store, old: [u8; 16], limit: Duration) {
+        let start = Instant::now();
+        while store.access_epoch() == old {
+            assert!(start.elapsed() < limit, "the epoch stayed put");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits until `store` hears access changes again (panics after 10 s).
+    async fn trusted_again(store: &Store) {
+        let start = Instant::now();
+        while !store.hears_access_changes() {
+            assert!(start.elapsed() < Duration::from_secs(10), "never back");
+            store.access_epoch();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lost_listen_connection_trusts_nothing_until_it_is_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = two_stores(dir.path()).await;
+        if a.backend() != crate::store::Backend::Postgres {
+            return; // The epoch file has no connection to lose.
+        }
+        let cached = b.access_epoch();
+        // The server ends every LISTEN connection (a restart, a failover).
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .execute(a.pool())
+        .await
+        .expect("terminate");
+        a.bump_access_epoch().await.expect("bump");
+        moves_from(&b, cached, super::TRUST * 3).await;
+        trusted_again(&b).await;
+        let now = b.access_epoch();
+        assert_ne!(now, cached);
+        a.bump_access_epoch().await.expect("bump");
+        moves_from(&b, now, Duration::from_secs(2)).await;
+    }
+
+    /// A TCP proxy to `target` that can be frozen: it then passes no byte either way but
+    /// keeps every connection open, as a stalled network or proxy does.
+    async fn proxy(
+        target: std::net::SocketAddr,
+    ) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let frozen = std::sync::Arc::new(AtomicBool::new(false));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let flag = frozen.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(target).await else {
+                    continue;
+                };
+                let (c, s) = (client.into_split(), server.into_split());
+                for (mut from, mut to) in [(c.0, s.1), (s.0, c.1)] {
+                    let flag = flag.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            while flag.load(Ordering::Acquire) {
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            }
+                            let n = match from.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            while flag.load(Ordering::Acquire) {
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            }
+                            if to.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        (port, frozen)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_silently_stalled_connection_stops_being_trusted_within_the_trust_window() {
+        let Some(Location::Postgres(url)) = testing::database().await.expect("database") else {
+            return; // PostgreSQL only.
+        };
+        let mut through = url::Url::parse(&url).expect("url");
+        let target = format!(
+            "{}:{}",
+            through.host_str().expect("host"),
+            through.port().unwrap_or(5432)
+        );
+        let target = tokio::net::lookup_host(target)
+            .await
+            .expect("resolve")
+            .next()
+            .expect("address");
+        let (port, frozen) = proxy(target).await;
+        through.set_port(Some(port)).expect("port");
+        let a = Store::open_at(&Location::Postgres(url)).await.expect("a");
+        let b = Store::open_at(&Location::Postgres(through.to_string()))
+            .await
+            .expect("b");
+        trusted_again(&a).await;
+        trusted_again(&b).await;
+        let cached = b.access_epoch();
+
+        frozen.store(true, std::sync::atomic::Ordering::Release);
+        a.bump_access_epoch().await.expect("bump");
+        // b's LISTEN connection never hears of it, nor of anything else: within the trust
+        // window b stops trusting its epoch, and keeps not trusting it.
+        moves_from(&b, cached, super::TRUST + Duration::from_secs(1)).await;
+        for _ in 0..20 {
+            assert_ne!(b.access_epoch(), cached);
+            assert!(!b.hears_access_changes());
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+
+        frozen.store(false, std::sync::atomic::Ordering::Release);
+        trusted_again(&b).await;
+        assert_ne!(b.access_epoch(), cached, "the change made meanwhile counts");
     }
 }
