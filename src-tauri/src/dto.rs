@@ -77,6 +77,17 @@ pub struct SecretStoreStatusDto {
     pub warning: Option<String>,
 }
 
+/// Which database an installation uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum DatabaseBackend {
+    /// The SQLite file in the data directory (the default).
+    Sqlite,
+    /// A PostgreSQL database shared by several gateways (`LANYARD_DATABASE`).
+    Postgres,
+}
+
 /// What the Settings page shows (the same as `lanyard status`).
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -86,8 +97,10 @@ pub struct StatusDto {
     pub version: String,
     /// The data directory.
     pub data_dir: String,
-    /// The database file.
+    /// The database: the SQLite file, or the PostgreSQL URL without its password.
     pub database_path: String,
+    /// Which database: an SQLite file or a shared PostgreSQL database.
+    pub database_backend: DatabaseBackend,
     /// The schema version applied to the database.
     #[ts(type = "number")]
     pub schema_version: i64,
@@ -101,6 +114,10 @@ impl From<lanyard_core::Status> for StatusDto {
             version: s.version,
             data_dir: s.data_dir.display().to_string(),
             database_path: s.database_path,
+            database_backend: match s.database_backend {
+                lanyard_core::store::Backend::Sqlite => DatabaseBackend::Sqlite,
+                lanyard_core::store::Backend::Postgres => DatabaseBackend::Postgres,
+            },
             schema_version: s.schema_version,
             secret_store: SecretStoreStatusDto {
                 backend: s.secret_store.backend.into(),

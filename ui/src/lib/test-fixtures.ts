@@ -21,6 +21,7 @@ export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
     version: "0.1.0",
     dataDir: "/home/ada/.local/share/lanyard",
     databasePath: "/home/ada/.local/share/lanyard/lanyard.sqlite3",
+    databaseBackend: "sqlite",
     schemaVersion: 3,
     secretStore: {
       backend: "keyring",

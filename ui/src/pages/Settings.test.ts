@@ -43,6 +43,32 @@ describe("Settings", () => {
     expect(screen.queryByTestId("secret-store-warning")).toBeNull();
   });
 
+  it("names a shared PostgreSQL database as such, without its password", async () => {
+    mockIPC(
+      ipcRoutes({
+        status: () =>
+          makeStatus({
+            databasePath: "postgres://lanyard:***@db.internal:5432/lanyard",
+            databaseBackend: "postgres",
+            secretStore: {
+              backend: "database",
+              usable: true,
+              detail: "secrets are sealed in the shared database",
+              warning: null,
+            },
+          }),
+      }),
+    );
+    renderSettings();
+
+    const path = await screen.findByTestId("database-path");
+    expect(path.textContent).toBe("postgres://lanyard:***@db.internal:5432/lanyard");
+    expect(screen.getByText("Database (PostgreSQL, shared)")).toBeTruthy();
+    expect(screen.getByTestId("secret-store-backend").textContent).toBe(
+      "Shared database (sealed)",
+    );
+  });
+
   it("renders the warning when present", async () => {
     const warning = "Secrets are stored in a file on disk, not in the system keyring.";
     mockIPC(

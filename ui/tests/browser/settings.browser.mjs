@@ -27,6 +27,7 @@ const STATUS = {
   version: "0.1.0-test",
   dataDir: "/home/ada/.local/share/lanyard",
   databasePath: "/home/ada/.local/share/lanyard/lanyard.sqlite3",
+  databaseBackend: "sqlite",
   schemaVersion: 7,
   secretStore: {
     backend: "file",

@@ -524,9 +524,10 @@ pub mod testing {
     pub async fn insert_applied_migration(store: &Store, version: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
-             execution_time) VALUES ($1, 'from a newer Lanyard', 1, x'00', 0)",
+             execution_time) VALUES ($1, 'from a newer Lanyard', TRUE, $2, 0)",
         )
         .bind(version)
+        .bind(vec![0u8])
         .execute(store.pool())
         .await?;
         Ok(())

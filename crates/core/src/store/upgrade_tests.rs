@@ -118,3 +118,28 @@ async fn an_older_database_is_upgraded_with_its_audit_rows_intact() {
     assert!(newest[0].id > 2, "ids continue after the rebuild");
     assert_eq!(newest[0].action, "player_secret_rotated");
 }
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_and_left_alone_on_either_backend() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = testing::temp_store(dir.path()).await.expect("open");
+    let location = store.location().clone();
+    let future = Store::known_schema_version() + 1;
+    testing::insert_applied_migration(&store, future)
+        .await
+        .expect("a newer Lanyard's migration");
+    let count = |s: &Store| {
+        let pool = s.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations")
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    };
+    let before = count(&store).await;
+    let err = Store::open_at(&location).await.expect_err("refused");
+    assert_eq!(err.code(), "schema_too_new");
+    assert!(err.to_string().contains(&future.to_string()), "{err}");
+    assert_eq!(count(&store).await, before, "nothing was migrated");
+}
