@@ -185,7 +185,7 @@ impl Secrets {
     fn backend(&self) -> Result<Arc<dyn SecretStore>> {
         self.backend
             .clone()
-            .map_err(|reason| Error::SecretStoreUnavailable(unusable(reason)))
+            .map_err(|reason| Error::SecretStoreUnavailable(unusable(self.kind, reason)))
     }
 
     fn full_key(&self, key: &str) -> Result<String> {
@@ -226,7 +226,7 @@ impl Secrets {
                 return SecretStoreStatus {
                     backend: self.kind,
                     usable: false,
-                    detail: unusable(reason),
+                    detail: unusable(self.kind, reason),
                     warning: None,
                 }
             }
@@ -238,18 +238,27 @@ impl Secrets {
             usable: checked.is_ok(),
             detail: match checked {
                 Ok(()) => backend.describe(),
-                Err(err) => unusable(err.to_string()),
+                Err(err) => unusable(self.kind, err.to_string()),
             },
             warning: backend.warning(),
         }
     }
 }
 
-fn unusable(reason: String) -> String {
+fn unusable(kind: SecretStoreKind, reason: String) -> String {
+    let advice = match kind {
+        SecretStoreKind::Database => {
+            "fix the key file or the database connection (every gateway needs the same key \
+             file and --database), or choose another store with --secret-store"
+        }
+        _ => {
+            "unlock or start the OS keyring, or choose the file store explicitly \
+             (--secret-store file)"
+        }
+    };
     format!(
         "the secret store cannot be used: {reason}. Lanyard will not keep secrets anywhere \
-         else; unlock or start the OS keyring, or choose the file store explicitly \
-         (--secret-store file)"
+         else; {advice}"
     )
 }
 
