@@ -37,7 +37,7 @@ async fn setup(access_ttl: u64) -> Setup {
         database: lanyard_core::store::testing::database()
             .await
             .expect("database"),
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let lanyard = Lanyard::open_with(&config, clock.clone(), None)
         .await

@@ -129,7 +129,11 @@ async fn setup_with(
             SecretStoreKind::File
         },
         database,
-        secret_key_file: shared_secrets.then_some(key_file),
+        secret_key_files: if shared_secrets {
+            vec![key_file]
+        } else {
+            Vec::new()
+        },
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -784,4 +788,35 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
     assert!(!err.to_string().contains(master.expose()));
     let status = s.cli(&["channel", "show", &s.channel]);
     assert_eq!(status["status"], "active", "{status}");
+
+    // Rotating the key: the new file first, the old after it, reseal; then the old can go.
+    let old_key = s.secret_args[3].clone();
+    let new_key = d4.path().join("new.key");
+    write_key(&new_key, &[11u8; 32]);
+    let new_key = new_key.display().to_string();
+    let out = lanyard(d4.path())
+        .args(["--database", &url, "--secret-store", "database", "--json"])
+        .args(["--secret-key-file", &new_key, "--secret-key-file", &old_key])
+        .args(["secret-key", "reseal"])
+        .output()
+        .expect("run lanyard");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let done = stdout_json(&out);
+    assert!(done["resealed"].as_u64().expect("resealed") >= 2, "{done}");
+    let out = lanyard(d4.path())
+        .args(["--database", &url, "--secret-store", "database", "--json"])
+        .args(["--secret-key-file", &new_key])
+        .args(["grant", "--license", "--channel", &s.channel])
+        .output()
+        .expect("run lanyard");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stdout_json(&out)["access_token"].is_string());
 }

@@ -56,7 +56,7 @@ async fn case(token_port: u16) -> Case {
         data_dir: dir.path().to_path_buf(),
         secret_store: SecretStoreKind::Memory,
         database: None,
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let lanyard = Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()))
         .await

@@ -440,7 +440,7 @@ async fn permission_answers_and_prompt_values() {
         data_dir: d.to_path_buf(),
         secret_store: SecretStoreKind::File,
         database: None,
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let l = Lanyard::open(&config).await.expect("open");
     let url = parse_request_url("https://api.example.com/v1/data").expect("url");

@@ -30,7 +30,7 @@ async fn opened(dir: &std::path::Path) -> Lanyard {
         data_dir: dir.to_path_buf(),
         secret_store: SecretStoreKind::Memory,
         database: None,
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     Lanyard::open_with(
         &config,

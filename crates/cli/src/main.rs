@@ -35,14 +35,17 @@ struct Cli {
     secret_store: Option<String>,
 
     /// The key of `--secret-store database`: a file holding 32 random bytes in base64
-    /// (`openssl rand -base64 32`), mode 0600, the same on every gateway.
+    /// (`openssl rand -base64 32`), mode 0600, the same on every gateway. Repeat it while
+    /// rotating keys: the first seals, every one opens (`secret-key reseal` moves every
+    /// secret to the first). The environment variable takes FILE[:OLDER_FILE…].
     #[arg(
         long,
         global = true,
         env = "LANYARD_SECRET_KEY_FILE",
-        value_name = "FILE"
+        value_name = "FILE",
+        value_delimiter = ':'
     )]
-    secret_key_file: Option<PathBuf>,
+    secret_key_file: Vec<PathBuf>,
 
     /// The database: `postgres://USER@HOST:PORT/DB` for one PostgreSQL database shared by
     /// several gateways (a password is better given by PGPASSWORD or ~/.pgpass than on the
@@ -97,6 +100,9 @@ enum Command {
     /// This installation's identity and contact card.
     #[command(subcommand)]
     Identity(commands::sharing::IdentityCommand),
+    /// The key of the database secret store (`--secret-store database`).
+    #[command(subcommand)]
+    SecretKey(commands::secret_key::SecretKeyCommand),
     /// People you share tokens with.
     #[command(subcommand)]
     Contact(commands::sharing::ContactCommand),
@@ -128,7 +134,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
     let config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?
         .with_database(cli.database.as_deref())?
-        .with_secret_key_file(cli.secret_key_file.as_deref())?;
+        .with_secret_key_files(&cli.secret_key_file)?;
     let lanyard = Lanyard::open(&config).await?;
     match cli.command {
         Command::Status => commands::status::run(&lanyard, out).await,
@@ -144,6 +150,7 @@ async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
         Command::Preview(a) => commands::preview::run(&lanyard, out, a).await,
         Command::Reminders => commands::reminders::run(&lanyard, out).await,
         Command::Gateway(c) => commands::gateway::run(&lanyard, out, c).await,
+        Command::SecretKey(c) => commands::secret_key::run(&lanyard, &config, out, c).await,
         Command::Identity(c) => commands::sharing::identity(&lanyard, out, c).await,
         Command::Contact(c) => commands::sharing::contact(&lanyard, out, c).await,
         Command::Offer(c) => commands::sharing::offer(&lanyard, out, c).await,

@@ -31,7 +31,7 @@ async fn fixture(token_endpoint: &str, expires_in: i64) -> Fixture {
         data_dir: dir.path().to_path_buf(),
         secret_store: SecretStoreKind::Memory,
         database: None,
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let lanyard = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
         .await

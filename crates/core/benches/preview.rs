@@ -70,7 +70,7 @@ fn main() {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::Memory,
             database: None,
-            secret_key_file: None,
+            secret_key_files: Vec::new(),
         };
         let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
             .await

@@ -30,8 +30,9 @@ pub struct Config {
     /// The database: `None` for the SQLite file in the data directory (the default), or a
     /// PostgreSQL database several gateways share.
     pub database: Option<Location>,
-    /// The key file of the database secret store (`--secret-key-file`).
-    pub secret_key_file: Option<PathBuf>,
+    /// The key files of the database secret store (`--secret-key-file`): the first seals,
+    /// every one opens (older keys during a key rotation).
+    pub secret_key_files: Vec<PathBuf>,
 }
 
 impl Config {
@@ -66,15 +67,17 @@ impl Config {
             Ok(raw) if !raw.is_empty() => Some(Location::parse(&raw)?),
             _ => None,
         };
-        let secret_key_file = std::env::var_os(crate::secrets::shared::KEY_FILE_ENV)
-            .filter(|v| !v.is_empty())
-            .map(|p| absolute(Path::new(&p)))
-            .transpose()?;
+        let secret_key_files = std::env::var(crate::secrets::shared::KEY_FILE_ENV)
+            .unwrap_or_default()
+            .split(':')
+            .filter(|p| !p.is_empty())
+            .map(|p| absolute(Path::new(p)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Config {
             data_dir: absolute(&data_dir)?,
             secret_store,
             database,
-            secret_key_file,
+            secret_key_files,
         })
     }
 
@@ -86,10 +89,11 @@ impl Config {
         Ok(self)
     }
 
-    /// The same configuration with the database secret store's key file, if given.
-    pub fn with_secret_key_file(mut self, path: Option<&Path>) -> Result<Config> {
-        if let Some(path) = path {
-            self.secret_key_file = Some(absolute(path)?);
+    /// The same configuration with the database secret store's key files, if any are
+    /// given (`--secret-key-file`, repeatable: the first seals, all open).
+    pub fn with_secret_key_files(mut self, paths: &[PathBuf]) -> Result<Config> {
+        if !paths.is_empty() {
+            self.secret_key_files = paths.iter().map(|p| absolute(p)).collect::<Result<_>>()?;
         }
         Ok(self)
     }

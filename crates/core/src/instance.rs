@@ -65,10 +65,7 @@ impl Lanyard {
         let secrets = match secrets {
             Some(secrets) => secrets,
             None if config.secret_store == SecretStoreKind::Database => {
-                match crate::secrets::shared::SharedStore::open(
-                    &store,
-                    config.secret_key_file.as_deref(),
-                ) {
+                match crate::secrets::shared::SharedStore::open(&store, &config.secret_key_files) {
                     Ok(shared) => Secrets::new(Arc::new(shared), &install_id),
                     Err(err) => Secrets::unavailable(SecretStoreKind::Database, err.to_string()),
                 }
@@ -178,7 +175,7 @@ mod tests {
             data_dir: dir.path().join("nested/data"),
             secret_store: SecretStoreKind::File,
             database: None,
-            secret_key_file: None,
+            secret_key_files: Vec::new(),
         };
         let lanyard = Lanyard::open(&config).await.expect("open");
         let status = lanyard.status().await.expect("status");
@@ -203,7 +200,7 @@ mod tests {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::File,
             database: None,
-            secret_key_file: None,
+            secret_key_files: Vec::new(),
         };
         let a = Lanyard::open(&config).await.expect("open");
         a.secrets()

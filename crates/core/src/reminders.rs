@@ -362,7 +362,7 @@ mod tests {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::Memory,
             database: crate::store::testing::database().await.expect("database"),
-            secret_key_file: None,
+            secret_key_files: Vec::new(),
         };
         let clock = std::sync::Arc::new(crate::clock::FixedClock::at(NOW));
         let open = || crate::Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()));

@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(url) if !url.is_empty() => Some(Location::parse(&url)?),
             _ => None,
         },
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None).await?;
     let tomorrow = SystemClock.now() + 24 * 3600;

@@ -196,7 +196,7 @@ mod tests {
             data_dir: dir.path().to_path_buf(),
             secret_store: SecretStoreKind::Memory,
             database: None,
-            secret_key_file: None,
+            secret_key_files: Vec::new(),
         };
         let l = Lanyard::open_with(
             &config,

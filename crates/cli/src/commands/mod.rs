@@ -6,6 +6,7 @@ pub mod gateway;
 pub mod preview;
 pub mod provider;
 pub mod reminders;
+pub mod secret_key;
 pub mod sharing;
 pub mod status;
 pub mod token;

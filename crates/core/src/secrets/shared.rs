@@ -23,26 +23,37 @@ use crate::store::{Backend, Store};
 /// Environment variable naming the key file.
 pub const KEY_FILE_ENV: &str = "LANYARD_SECRET_KEY_FILE";
 
-/// Secrets in the shared database, sealed under the key file's key.
+/// Secrets in the shared database, sealed under the first key file's key; older keys
+/// (during a rotation) still open.
 pub struct SharedStore {
     store: Store,
     runtime: tokio::runtime::Handle,
-    cipher: XSalsa20Poly1305,
-    key_file: PathBuf,
+    keys: Vec<(XSalsa20Poly1305, PathBuf)>,
 }
 
 impl std::fmt::Debug for SharedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let files: Vec<_> = self.keys.iter().map(|(_, file)| file).collect();
         f.debug_struct("SharedStore")
-            .field("key_file", &self.key_file)
+            .field("key_files", &files)
             .finish_non_exhaustive()
     }
 }
 
+/// What [`SharedStore::reseal`] did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Resealed {
+    /// Secrets moved from an older key to the first.
+    pub resealed: usize,
+    /// Secrets already under the first key.
+    pub current: usize,
+}
+
 impl SharedStore {
-    /// The store for `store` (which must be PostgreSQL) with the key in `key_file`. Call
-    /// from inside the tokio runtime; the secret calls then run on its blocking pool.
-    pub fn open(store: &Store, key_file: Option<&Path>) -> Result<SharedStore> {
+    /// The store for `store` (which must be PostgreSQL) with the keys in `key_files` (the
+    /// first seals, every one opens). Call from inside the tokio runtime; the secret calls
+    /// then run on its blocking pool.
+    pub fn open(store: &Store, key_files: &[PathBuf]) -> Result<SharedStore> {
         if store.backend() != Backend::Postgres {
             return Err(Error::invalid(
                 "the database secret store keeps secrets in a shared PostgreSQL database: \
@@ -50,22 +61,80 @@ impl SharedStore {
                  keyring or the file store)",
             ));
         }
-        let key_file = key_file.ok_or_else(|| {
-            Error::invalid(format!(
+        if key_files.is_empty() {
+            return Err(Error::invalid(format!(
                 "the database secret store needs --secret-key-file FILE (or {KEY_FILE_ENV}): \
                  32 random bytes in base64 (`openssl rand -base64 32`), mode 0600, the same \
                  file on every gateway"
-            ))
-        })?;
-        let key = read_key(key_file)?;
+            )));
+        }
+        let keys = key_files
+            .iter()
+            .map(|file| {
+                let key = read_key(file)?;
+                Ok((XSalsa20Poly1305::new(key.as_slice().into()), file.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::Internal("the database secret store needs a runtime".into()))?;
         Ok(SharedStore {
             store: store.clone(),
             runtime,
-            cipher: XSalsa20Poly1305::new(key.as_slice().into()),
-            key_file: key_file.to_path_buf(),
+            keys,
         })
+    }
+
+    /// Seals every secret in the database under the first key (after a new key file was
+    /// put first on every gateway, with the old one after it). A secret written meanwhile
+    /// by a gateway is re-read, never overwritten. Secrets no key opens are left alone and
+    /// reported as an error once the others are done.
+    pub async fn reseal(&self) -> Result<Resealed> {
+        let mut done = Resealed::default();
+        let mut unreadable = Vec::new();
+        for name in self.store.sealed_secret_names().await? {
+            let mut attempts = 0;
+            loop {
+                let Some((nonce, sealed)) = self.store.sealed_secret(&name).await? else {
+                    break; // Deleted meanwhile.
+                };
+                let (value, key) = match self.unseal(&name, &nonce, &sealed) {
+                    Ok(opened) => opened,
+                    Err(_) => {
+                        unreadable.push(name.clone());
+                        break;
+                    }
+                };
+                if key == 0 {
+                    done.current += 1;
+                    break;
+                }
+                let (new_nonce, new_sealed) = self.seal(&name, value.expose())?;
+                let replaced = self
+                    .store
+                    .replace_sealed_secret(&name, &sealed, &new_nonce, &new_sealed, Self::now())
+                    .await?;
+                attempts += 1;
+                if replaced {
+                    done.resealed += 1;
+                    break;
+                }
+                if attempts >= 5 {
+                    unreadable.push(name.clone());
+                    break;
+                }
+            }
+        }
+        if !unreadable.is_empty() {
+            return Err(Error::SecretStoreUnavailable(format!(
+                "{} secret(s) could not be resealed (no given key opens them, or they kept \
+                 changing): {}; {} resealed, {} already under the first key",
+                unreadable.len(),
+                unreadable.join(", "),
+                done.resealed,
+                done.current
+            )));
+        }
+        Ok(done)
     }
 
     fn seal(&self, name: &str, value: &str) -> Result<([u8; 24], Vec<u8>)> {
@@ -76,33 +145,41 @@ impl SharedStore {
         plain.extend_from_slice(name.as_bytes());
         plain.push(0);
         plain.extend_from_slice(value.as_bytes());
-        let sealed = self
-            .cipher
+        let sealed = self.keys[0]
+            .0
             .encrypt(&nonce.into(), plain.as_slice())
             .map_err(|_| Error::Internal("sealing a secret failed".into()))?;
         Ok((nonce, sealed))
     }
 
-    fn unseal(&self, name: &str, nonce: &[u8], sealed: &[u8]) -> Result<SecretValue> {
+    /// Opens a sealed secret with the first key that can; also says which key that was.
+    fn unseal(&self, name: &str, nonce: &[u8], sealed: &[u8]) -> Result<(SecretValue, usize)> {
         let refuse = || {
+            let files: Vec<String> = self
+                .keys
+                .iter()
+                .map(|(_, f)| f.display().to_string())
+                .collect();
             Error::SecretStoreUnavailable(format!(
                 "the secret {name:?} in the shared database cannot be opened with the key in \
                  {}: every process sharing the database must use the same key file",
-                self.key_file.display()
+                files.join(" or ")
             ))
         };
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| refuse())?;
-        let plain = Zeroizing::new(
-            self.cipher
-                .decrypt(&nonce.into(), sealed)
-                .map_err(|_| refuse())?,
-        );
-        let value = plain
-            .strip_prefix(name.as_bytes())
-            .and_then(|rest| rest.strip_prefix(&[0]))
-            .ok_or_else(refuse)?;
-        let value = std::str::from_utf8(value).map_err(|_| refuse())?;
-        Ok(SecretValue::new(value))
+        for (index, (cipher, _)) in self.keys.iter().enumerate() {
+            let Ok(plain) = cipher.decrypt(&nonce.into(), sealed) else {
+                continue;
+            };
+            let plain = Zeroizing::new(plain);
+            let value = plain
+                .strip_prefix(name.as_bytes())
+                .and_then(|rest| rest.strip_prefix(&[0]))
+                .ok_or_else(refuse)?;
+            let value = std::str::from_utf8(value).map_err(|_| refuse())?;
+            return Ok((SecretValue::new(value), index));
+        }
+        Err(refuse())
     }
 
     fn now() -> i64 {
@@ -156,7 +233,7 @@ impl SecretStore for SharedStore {
     // Called on the blocking pool (see `Secrets`), where waiting on the runtime is allowed.
     fn get(&self, key: &str) -> Result<Option<SecretValue>> {
         let row = self.runtime.block_on(self.store.sealed_secret(key))?;
-        row.map(|(nonce, sealed)| self.unseal(key, &nonce, &sealed))
+        row.map(|(nonce, sealed)| self.unseal(key, &nonce, &sealed).map(|(value, _)| value))
             .transpose()
     }
 
@@ -186,11 +263,15 @@ impl SecretStore for SharedStore {
     }
 
     fn describe(&self) -> String {
+        let older = match self.keys.len() {
+            1 => String::new(),
+            n => format!(" ({} older key file(s) still open them)", n - 1),
+        };
         format!(
             "secrets are sealed (XSalsa20-Poly1305) in the shared database {} under the key \
-             in {}",
+             in {}{older}",
             self.store.location().display(),
-            self.key_file.display()
+            self.keys[0].1.display()
         )
     }
 }
@@ -219,21 +300,21 @@ mod tests {
             .await
             .expect("open");
         let good = key_file(dir.path(), "good", &[1; 32], 0o600);
-        let err = SharedStore::open(&sqlite, Some(&good)).expect_err("sqlite");
+        let err = SharedStore::open(&sqlite, std::slice::from_ref(&good)).expect_err("sqlite");
         assert!(err.to_string().contains("PostgreSQL"), "{err}");
         let Some(pg) = testing::database().await.expect("database") else {
             return; // The rest needs PostgreSQL (CI runs this again with it).
         };
         let pg = Store::open_at(&pg).await.expect("open");
-        let err = SharedStore::open(&pg, None).expect_err("no key file");
+        let err = SharedStore::open(&pg, &[]).expect_err("no key file");
         assert!(err.to_string().contains("--secret-key-file"), "{err}");
         let short = key_file(dir.path(), "short", &[1; 16], 0o600);
-        let err = SharedStore::open(&pg, Some(&short)).expect_err("16 bytes");
+        let err = SharedStore::open(&pg, &[short]).expect_err("16 bytes");
         assert!(err.to_string().contains("32 random bytes"), "{err}");
         let readable = key_file(dir.path(), "readable", &[1; 32], 0o644);
-        let err = SharedStore::open(&pg, Some(&readable)).expect_err("0644");
+        let err = SharedStore::open(&pg, &[readable]).expect_err("0644");
         assert!(err.to_string().contains("chmod 600"), "{err}");
-        SharedStore::open(&pg, Some(&good)).expect("a good key");
+        SharedStore::open(&pg, &[good]).expect("a good key");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,15 +327,15 @@ mod tests {
         let ours = key_file(dir.path(), "ours", &[1; 32], 0o600);
         let theirs = key_file(dir.path(), "theirs", &[2; 32], 0o600);
         let a = Secrets::new(
-            Arc::new(SharedStore::open(&store, Some(&ours)).expect("a")),
+            Arc::new(SharedStore::open(&store, std::slice::from_ref(&ours)).expect("a")),
             "install",
         );
         let b = Secrets::new(
-            Arc::new(SharedStore::open(&store, Some(&ours)).expect("b")),
+            Arc::new(SharedStore::open(&store, std::slice::from_ref(&ours)).expect("b")),
             "install",
         );
         let stranger = Secrets::new(
-            Arc::new(SharedStore::open(&store, Some(&theirs)).expect("c")),
+            Arc::new(SharedStore::open(&store, std::slice::from_ref(&theirs)).expect("c")),
             "install",
         );
         a.set("channel/1/refresh", SecretValue::new("CANARY-one"))
@@ -297,5 +378,77 @@ mod tests {
         a.delete("channel/2/refresh").await.expect("delete");
         assert!(b.get("channel/2/refresh").await.expect("get").is_none());
         assert!(a.status().await.usable);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_key_rotation_keeps_every_secret_readable() {
+        let Some(location) = testing::database().await.expect("database") else {
+            return; // Needs PostgreSQL (CI runs this again with it).
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_at(&location).await.expect("open");
+        let old = key_file(dir.path(), "old", &[1; 32], 0o600);
+        let new = key_file(dir.path(), "new", &[2; 32], 0o600);
+        let with = |keys: &[PathBuf]| {
+            Secrets::new(
+                Arc::new(SharedStore::open(&store, keys).expect("keys")),
+                "install",
+            )
+        };
+        let before = with(std::slice::from_ref(&old));
+        for n in 0..3 {
+            before
+                .set(
+                    &format!("channel/{n}/refresh"),
+                    SecretValue::new(format!("v{n}")),
+                )
+                .await
+                .expect("set");
+        }
+        // Gateways restarted with the new key first and the old one after it.
+        let during = with(&[new.clone(), old.clone()]);
+        assert_eq!(
+            during
+                .get("channel/1/refresh")
+                .await
+                .expect("get")
+                .expect("some")
+                .expose(),
+            "v1"
+        );
+        during
+            .set("channel/9/refresh", SecretValue::new("v9"))
+            .await
+            .expect("a write during the rotation");
+        let shared = SharedStore::open(&store, &[new.clone(), old.clone()]).expect("both");
+        let done = shared.reseal().await.expect("reseal");
+        assert_eq!((done.resealed, done.current), (3, 1));
+        let again = shared.reseal().await.expect("again");
+        assert_eq!((again.resealed, again.current), (0, 4));
+        // The old key can go: the new one alone opens everything, the old one nothing.
+        let after = with(std::slice::from_ref(&new));
+        for (n, v) in [(0, "v0"), (2, "v2"), (9, "v9")] {
+            let got = after
+                .get(&format!("channel/{n}/refresh"))
+                .await
+                .expect("get");
+            assert_eq!(got.expect("some").expose(), v);
+        }
+        let stale = with(std::slice::from_ref(&old));
+        let err = stale.get("channel/0/refresh").await.expect_err("old key");
+        assert_eq!(err.code(), "secret_store_unavailable");
+        // A key that opens nothing cannot reseal: told, with names, never values.
+        let stranger = key_file(dir.path(), "stranger", &[3; 32], 0o600);
+        let err = SharedStore::open(&store, &[stranger])
+            .expect("open")
+            .reseal()
+            .await
+            .expect_err("no key opens them");
+        assert_eq!(err.code(), "secret_store_unavailable");
+        assert!(
+            err.to_string().contains("install/channel/0/refresh"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("v0"), "{err}");
     }
 }

@@ -15,7 +15,7 @@ async fn install(dir: &tempfile::TempDir, name: &str) -> Lanyard {
         data_dir: dir.path().join(name),
         secret_store: SecretStoreKind::Memory,
         database: crate::store::testing::database().await.expect("database"),
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let clock = std::sync::Arc::new(crate::clock::FixedClock::at(1_800_000_000));
     let l = Lanyard::open_with(&config, clock, Some(Secrets::in_memory()))
@@ -390,7 +390,7 @@ async fn one_identity_even_when_created_concurrently() {
         data_dir: fresh.path().to_path_buf(),
         secret_store: SecretStoreKind::Memory,
         database: crate::store::testing::database().await.expect("database"),
-        secret_key_file: None,
+        secret_key_files: Vec::new(),
     };
     let l2 = Lanyard::open_with(
         &config,

@@ -44,6 +44,38 @@ impl Store {
         Ok(())
     }
 
+    /// The names of every sealed secret.
+    pub async fn sealed_secret_names(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT name FROM secret ORDER BY name")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Replaces a sealed secret only if it still holds `old` (a reseal never overwrites
+    /// a value a gateway wrote meanwhile). Whether it was replaced.
+    pub async fn replace_sealed_secret(
+        &self,
+        name: &str,
+        old: &[u8],
+        nonce: &[u8],
+        sealed: &[u8],
+        now: i64,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE secret SET nonce = $1, sealed = $2, updated_at = $3 \
+             WHERE name = $4 AND sealed = $5",
+        )
+        .bind(nonce)
+        .bind(sealed)
+        .bind(now)
+        .bind(name)
+        .bind(old)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     /// Deletes a sealed secret (a missing one is not an error).
     pub async fn delete_sealed_secret(&self, name: &str) -> Result<()> {
         sqlx::query("DELETE FROM secret WHERE name = $1")
