@@ -16,7 +16,8 @@ use lanyard_core::{Config, Error, Lanyard};
 use output::Output;
 
 /// Lanyard keeps your data accounts and URL credentials and lends them out safely.
-#[derive(Debug, Parser)]
+// No `Debug`: `database` may hold a password.
+#[derive(Parser)]
 #[command(name = "lanyard", version, about, propagate_version = true)]
 struct Cli {
     /// The data directory [default: the platform's data dir + /app.lanyard.desktop].
@@ -50,7 +51,13 @@ struct Cli {
     /// The database: `postgres://USER@HOST:PORT/DB` for one PostgreSQL database shared by
     /// several gateways (a password is better given by PGPASSWORD or ~/.pgpass than on the
     /// command line) [default: lanyard.db, SQLite, in the data directory].
-    #[arg(long, global = true, env = "LANYARD_DATABASE", value_name = "URL|FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "LANYARD_DATABASE",
+        hide_env_values = true,
+        value_name = "URL|FILE"
+    )]
     database: Option<String>,
 
     /// Print machine-readable JSON.

@@ -51,6 +51,19 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                     "failure limits must be at least 1".into(),
                 ));
             }
+            if l.store().backend() == lanyard_core::store::Backend::Postgres
+                && l.secret_store_kind() != lanyard_core::secrets::SecretStoreKind::Database
+            {
+                // Stderr: stdout stays one JSON document per line for scripts.
+                eprintln!(
+                    "warning: this gateway shares a PostgreSQL database but keeps master tokens \
+                     in its own {} secret store. That is right only for gateways on this \
+                     machine with this store; gateways on other machines need \
+                     --secret-store database, or a token rotated by one looks revoked to the \
+                     others.",
+                    l.secret_store_kind().as_str()
+                );
+            }
             serve(l.clone(), options, signals(), |at: Listening| {
                 out.line(&serde_json::json!({ "listening": at.url() }), || {
                     format!("gateway listening on {} (Ctrl-C to stop)", at.url())

@@ -399,8 +399,7 @@ async fn needs_reauth(l: &Lanyard, channel_id: &str, why: &str) -> Result<Cached
             },
         )
         .await?;
-    tx.commit().await?;
-    store.bump_access_epoch().await?;
+    store.commit_access_change(tx).await?;
     l.broker().forget(channel_id);
     Err(Error::NeedsReauth(format!("channel {channel_id}: {why}")))
 }

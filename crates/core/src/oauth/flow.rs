@@ -482,8 +482,7 @@ async fn store_tokens(
             },
         )
         .await?;
-    tx.commit().await?;
-    store.bump_access_epoch().await?;
+    store.commit_access_change(tx).await?;
     l.broker().forget(&channel_id);
     Ok(Connected {
         channel: store.channel(&channel_id).await?,

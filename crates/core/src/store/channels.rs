@@ -160,8 +160,7 @@ impl Store {
         if deleted == 0 {
             return Err(Error::NotFound(format!("no channel with id {id:?}")));
         }
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Principals linked to a channel.

@@ -53,8 +53,7 @@ pub(super) enum Epoch {
     Notify(Listener),
 }
 
-/// The `LISTEN` side of a PostgreSQL store.
-#[derive(Debug)]
+/// The `LISTEN` side of a PostgreSQL store. (No `Debug`: `url` may hold a password.)
 pub(super) struct Listener {
     url: String,
     salt: [u8; 8],
@@ -64,6 +63,15 @@ pub(super) struct Listener {
     trusted_until: AtomicU64,
     base: std::time::Instant,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listener")
+            .field("counter", &self.counter)
+            .field("listening", &self.listening)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Listener {
@@ -152,16 +160,33 @@ impl Store {
         buf
     }
 
-    /// Announces a committed access change to every process.
+    /// Records an access change in this process's epoch only (the other processes are
+    /// told by the file itself on SQLite, by the notification on PostgreSQL).
+    pub(super) fn bump_access_epoch_locally(&self) -> Result<()> {
+        match self.epoch.as_ref() {
+            Epoch::File { .. } => self.write_epoch_file(),
+            Epoch::Notify(listener) => {
+                listener.counter.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            }
+        }
+    }
+
+    fn write_epoch_file(&self) -> Result<()> {
+        let Epoch::File { path, file } = self.epoch.as_ref() else {
+            return Ok(());
+        };
+        let file = Epoch::file(path, file)
+            .ok_or_else(|| Error::Io("could not open the access epoch file".into()))?;
+        let epoch = *uuid::Uuid::new_v4().as_bytes();
+        write_at(file, &epoch).map_err(|e| Error::io("could not record an access change", &e))
+    }
+
+    /// Announces an access change to every process, outside any transaction (prefer
+    /// [`Store::commit_access_change`], which cannot lose the announcement).
     pub async fn bump_access_epoch(&self) -> Result<()> {
         match self.epoch.as_ref() {
-            Epoch::File { path, file } => {
-                let file = Epoch::file(path, file)
-                    .ok_or_else(|| Error::Io("could not open the access epoch file".into()))?;
-                let epoch = *uuid::Uuid::new_v4().as_bytes();
-                write_at(file, &epoch)
-                    .map_err(|e| Error::io("could not record an access change", &e))
-            }
+            Epoch::File { .. } => self.write_epoch_file(),
             Epoch::Notify(listener) => {
                 listener.counter.fetch_add(1, Ordering::AcqRel);
                 sqlx::query("SELECT pg_notify($1, '')")

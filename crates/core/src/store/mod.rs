@@ -30,13 +30,16 @@ mod upgrade_tests;
 #[cfg(test)]
 mod tls_tests;
 
+#[cfg(test)]
+mod writer_tests;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 use crate::error::{Error, Result};
 pub use flag::Flag;
@@ -56,8 +59,45 @@ pub const DATABASE_FILE: &str = "lanyard.db";
 /// The advisory lock every PostgreSQL write transaction holds (ASCII "lanyard!").
 const WRITER_LOCK: i64 = 0x6c61_6e79_6172_6421;
 
-/// A write transaction, holding the writer lock.
-pub type WriteTx = Transaction<'static, Any>;
+/// A write transaction, holding the writer lock — and this process's writer slot, so that
+/// writers queue here instead of each holding a pooled connection while they wait for the
+/// lock (the holder may need another connection, e.g. to write a sealed secret). Derefs
+/// to the connection: `&mut *tx` / `&mut **tx` run queries in it.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _slot: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteTx")
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    /// Commits.
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
 
 /// Which database a store is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -69,14 +109,21 @@ pub enum Backend {
     Postgres,
 }
 
-/// Where the database is: an SQLite file, or a PostgreSQL URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the database is: an SQLite file, or a PostgreSQL URL. `Debug` shows it as
+/// [`Location::display`] does, without a password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Location {
     /// An SQLite file.
     Sqlite(PathBuf),
     /// A `postgres://` or `postgresql://` URL (it may hold a password: never display it;
     /// use [`Location::display`]).
     Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Location({})", self.display())
+    }
 }
 
 impl Location {
@@ -157,12 +204,29 @@ impl Location {
     }
 }
 
+/// The `sqlite://` URL of the file at `path`, created if missing. Every byte but the
+/// unreserved ones and `/` is percent-encoded: sqlx decodes the whole path, so a `%`, `?`,
+/// `#`, `:` or `\\` in a directory name must reach it encoded.
+fn sqlite_url(path: &Path) -> String {
+    let mut url = String::from("sqlite://");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url.push_str("?mode=rwc");
+    url
+}
+
 /// The opened, migrated database.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
     location: Location,
     epoch: Arc<epoch::Epoch>,
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -183,12 +247,8 @@ impl Store {
         };
         let pool = match location {
             Location::Sqlite(path) => {
-                let url = sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .to_url_lossy();
                 let options =
-                    AnyConnectOptions::from_str(url.as_str()).map_err(|e| could_not(&e))?;
+                    AnyConnectOptions::from_str(&sqlite_url(path)).map_err(|e| could_not(&e))?;
                 AnyPoolOptions::new()
                     .max_connections(4)
                     .after_connect(|conn, _| {
@@ -231,6 +291,7 @@ impl Store {
             pool,
             location: location.clone(),
             epoch: Arc::new(epoch),
+            writer: Arc::default(),
         };
         store.refuse_newer_schema().await?;
         store.migrate().await?;
@@ -266,10 +327,24 @@ impl Store {
     /// generations, settings created once) are therefore as safe on PostgreSQL, across
     /// processes and machines, as they are on SQLite.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        match self.backend() {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+        let slot = tokio::time::timeout(BUSY_TIMEOUT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| {
+                Error::Storage(format!(
+                    "another write in this process has held the database for over {} s",
+                    BUSY_TIMEOUT.as_secs()
+                ))
+            })?;
+        let tx = match self.backend() {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                // READ COMMITTED whatever the server's default: the snapshot of each
+                // statement is then taken after the lock is granted, so what a writer
+                // reads includes the previous writer's commit.
+                let mut tx = self
+                    .pool
+                    .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SET LOCAL lock_timeout = '{}ms'",
                     BUSY_TIMEOUT.as_millis()
@@ -280,9 +355,25 @@ impl Store {
                     .bind(WRITER_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Ok(tx)
+                tx
             }
+        };
+        Ok(WriteTx { tx, _slot: slot })
+    }
+
+    /// Commits a write that changes access, and announces it (see [`epoch`]): on
+    /// PostgreSQL the notification is sent inside the transaction, so it goes out exactly
+    /// when the change commits (never a change without its notification); on SQLite the
+    /// epoch file is rewritten after the commit.
+    pub async fn commit_access_change(&self, mut tx: WriteTx) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(epoch::NOTIFY_CHANNEL)
+                .execute(&mut *tx)
+                .await?;
         }
+        tx.commit().await?;
+        self.bump_access_epoch_locally()
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {
@@ -420,6 +511,30 @@ mod tests {
             second.is_err(),
             "a second license principal must be refused"
         );
+    }
+
+    #[tokio::test]
+    async fn a_directory_name_with_url_characters_is_used_as_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let odd = dir.path().join("100%41 sure? #1: a\\b");
+        std::fs::create_dir(&odd).expect("mkdir");
+        let path = odd.join(DATABASE_FILE);
+        Store::open(&path).await.expect("open").close().await;
+        assert!(path.exists(), "the database is where it was asked to be");
+        Store::open(&path).await.expect("reopen");
+    }
+
+    #[test]
+    fn a_postgres_password_never_shows() {
+        let l =
+            Location::parse("postgres://lanyard:s3cr3t@db.internal:5432/lanyard?sslmode=require")
+                .expect("parse");
+        for shown in [l.display(), format!("{l:?}")] {
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(shown.contains("db.internal"), "{shown}");
+        }
+        let q = Location::parse("postgres://db.internal/lanyard?password=s3cr3t").expect("parse");
+        assert!(!format!("{q:?}").contains("s3cr3t"));
     }
 
     #[tokio::test]

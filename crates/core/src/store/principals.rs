@@ -144,8 +144,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Replaces a player's secret hash; the old secret stops working in every process.
@@ -174,8 +173,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// The stored secret hash of an active player (`None`: no such active player, or it
@@ -243,8 +241,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Links a principal to a channel (linking twice is not an error).
@@ -292,8 +289,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Unlinks a principal from a channel.
@@ -323,8 +319,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Every link.

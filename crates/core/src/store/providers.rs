@@ -98,8 +98,7 @@ impl Store {
         .bind(p.updated_at)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Deletes a provider the user added; templates and providers with channels stay.
@@ -134,7 +133,6 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 }

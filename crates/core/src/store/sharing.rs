@@ -253,8 +253,7 @@ impl Store {
             )));
         }
         insert_url_token_tx(&mut tx, token, prefix_origin).await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Marks a pending incoming offer rejected and erases its sealed value.

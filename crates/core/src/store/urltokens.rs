@@ -86,8 +86,7 @@ impl Store {
     pub async fn insert_url_token(&self, t: &UrlToken, origin: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
         insert_url_token_tx(&mut tx, t, origin).await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Updates a token's fields.
@@ -108,8 +107,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| conflict(e, t))?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Deletes a token (its decisions go with it).
@@ -123,8 +121,7 @@ impl Store {
         if n == 0 {
             return Err(Error::NotFound(format!("no URL token with id {id:?}")));
         }
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Ids of tokens with a stored "Accept all".
@@ -150,8 +147,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 
     /// Stored decisions.
@@ -191,7 +187,6 @@ impl Store {
                 "no permission decision with id {id:?}"
             )));
         }
-        tx.commit().await?;
-        self.bump_access_epoch().await
+        self.commit_access_change(tx).await
     }
 }
