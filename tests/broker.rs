@@ -441,10 +441,12 @@ async fn a_crash_between_token_response_and_secret_write_never_loops() {
         .await
         .expect("refresh");
     assert!(rotated.status().is_success());
-    let dead_owner = "4194303:deadbeef"; // no such pid
+    // No such pid, in this process's pid space (the lease is timed by the database's
+    // clock on PostgreSQL, so only the dead owner lets it be taken over at once).
+    let dead_owner = format!("4194303:{}:deadbeef", lanyard_core::broker::lease_host());
     s.lanyard
         .store()
-        .take_lease(&s.channel, dead_owner, s.clock.now(), 60, |_| true)
+        .take_lease(&s.channel, &dead_owner, s.clock.now(), 60, |_| true)
         .await
         .expect("lease");
 
@@ -520,4 +522,30 @@ async fn on_a_shared_database_a_process_without_the_master_token_flips_nothing()
     issue_grant(&s.lanyard, LICENSE, &s.channel)
         .await
         .expect("grant where the master token is");
+}
+
+#[tokio::test]
+async fn on_postgres_a_lease_is_timed_by_the_database_clock() {
+    use lanyard_core::store::tokens::Lease;
+    let s = setup(3600).await;
+    if s.lanyard.store().backend() != lanyard_core::store::Backend::Postgres {
+        eprintln!("SQLite: one machine, one clock");
+        return;
+    }
+    let store = s.lanyard.store();
+    let taken = store
+        .take_lease(&s.channel, "1:another-machine:abc", now(), 60, |_| true)
+        .await
+        .expect("lease");
+    assert!(matches!(taken, Lease::Taken(_)));
+    // This machine's clock runs an hour ahead: by its clock the lease ran out long ago,
+    // by the database's it holds for a minute more.
+    let again = store
+        .take_lease(&s.channel, "2:this-machine:def", now() + 3600, 60, |_| true)
+        .await
+        .expect("lease");
+    assert!(
+        matches!(again, Lease::Held(_)),
+        "a skewed clock took a live lease"
+    );
 }

@@ -53,7 +53,9 @@ impl Store {
     }
 
     /// Takes the refresh lease unless a live owner holds it. `alive` decides whether a
-    /// holder whose lease has not run out is still running.
+    /// holder whose lease has not run out is still running. On PostgreSQL the lease is
+    /// timed by the database's clock, not `now`: processes on several machines then agree
+    /// on when it runs out whatever their own clocks say.
     pub async fn take_lease(
         &self,
         channel_id: &str,
@@ -63,6 +65,14 @@ impl Store {
         alive: impl Fn(&str) -> bool,
     ) -> Result<Lease> {
         let mut tx = self.begin_write().await?;
+        let now = match self.backend() {
+            super::Backend::Sqlite => now,
+            super::Backend::Postgres => {
+                sqlx::query_scalar("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)")
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
         let row = sqlx::query(SELECT_STATE)
             .bind(channel_id)
             .fetch_optional(&mut *tx)
