@@ -36,6 +36,17 @@ pub struct Config {
 }
 
 impl Config {
+    /// An installation in `data_dir` with `secret_store`, on the SQLite file there, with no
+    /// key files: what tests, benchmarks and fixtures start from (`..Config::new(…)`).
+    pub fn new(data_dir: impl Into<PathBuf>, secret_store: SecretStoreKind) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            secret_store,
+            database: None,
+            secret_key_files: Vec::new(),
+        }
+    }
+
     /// Resolves the configuration: an explicit value wins, then the environment, then the
     /// platform default (`<data dir>/app.lanyard.desktop`, keyring).
     pub fn resolve(data_dir: Option<PathBuf>, secret_store: Option<&str>) -> Result<Config> {

@@ -17,6 +17,7 @@ use crypto_secretbox::XSalsa20Poly1305;
 use zeroize::Zeroizing;
 
 use super::{SecretStore, SecretStoreKind, SecretValue};
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::store::{Backend, Store};
 
@@ -111,7 +112,13 @@ impl SharedStore {
                 let (new_nonce, new_sealed) = self.seal(&name, value.expose())?;
                 let replaced = self
                     .store
-                    .replace_sealed_secret(&name, &sealed, &new_nonce, &new_sealed, Self::now())
+                    .replace_sealed_secret(
+                        &name,
+                        &sealed,
+                        &new_nonce,
+                        &new_sealed,
+                        SystemClock.now(),
+                    )
                     .await?;
                 attempts += 1;
                 if replaced {
@@ -181,13 +188,6 @@ impl SharedStore {
         }
         Err(refuse())
     }
-
-    fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    }
 }
 
 /// Reads a base64 key of 32 bytes from a file only its owner can read.
@@ -241,7 +241,7 @@ impl SecretStore for SharedStore {
         let (nonce, sealed) = self.seal(key, value.expose())?;
         self.runtime.block_on(
             self.store
-                .put_sealed_secret(key, &nonce, &sealed, Self::now()),
+                .put_sealed_secret(key, &nonce, &sealed, SystemClock.now()),
         )
     }
 
@@ -285,6 +285,12 @@ mod tests {
     use crate::secrets::Secrets;
     use crate::store::testing;
 
+    /// The facade over a database secret store with `keys`, namespaced `install`.
+    fn secrets(store: &Store, keys: &[PathBuf]) -> Secrets {
+        let shared = SharedStore::open(store, keys).expect("keys");
+        Secrets::new(Arc::new(shared), "install")
+    }
+
     fn key_file(dir: &Path, name: &str, key: &[u8], mode: u32) -> PathBuf {
         let path = dir.join(name);
         std::fs::write(&path, base64::engine::general_purpose::STANDARD.encode(key))
@@ -326,18 +332,9 @@ mod tests {
         let store = Store::open_at(&location).await.expect("open");
         let ours = key_file(dir.path(), "ours", &[1; 32], 0o600);
         let theirs = key_file(dir.path(), "theirs", &[2; 32], 0o600);
-        let a = Secrets::new(
-            Arc::new(SharedStore::open(&store, std::slice::from_ref(&ours)).expect("a")),
-            "install",
-        );
-        let b = Secrets::new(
-            Arc::new(SharedStore::open(&store, std::slice::from_ref(&ours)).expect("b")),
-            "install",
-        );
-        let stranger = Secrets::new(
-            Arc::new(SharedStore::open(&store, std::slice::from_ref(&theirs)).expect("c")),
-            "install",
-        );
+        let a = secrets(&store, std::slice::from_ref(&ours));
+        let b = secrets(&store, std::slice::from_ref(&ours));
+        let stranger = secrets(&store, std::slice::from_ref(&theirs));
         a.set("channel/1/refresh", SecretValue::new("CANARY-one"))
             .await
             .expect("set");
@@ -389,12 +386,7 @@ mod tests {
         let store = Store::open_at(&location).await.expect("open");
         let old = key_file(dir.path(), "old", &[1; 32], 0o600);
         let new = key_file(dir.path(), "new", &[2; 32], 0o600);
-        let with = |keys: &[PathBuf]| {
-            Secrets::new(
-                Arc::new(SharedStore::open(&store, keys).expect("keys")),
-                "install",
-            )
-        };
+        let with = |keys: &[PathBuf]| secrets(&store, keys);
         let before = with(std::slice::from_ref(&old));
         for n in 0..3 {
             before

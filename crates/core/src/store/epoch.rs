@@ -185,17 +185,13 @@ impl Store {
     /// Announces an access change to every process, outside any transaction (prefer
     /// [`Store::commit_access_change`], which cannot lose the announcement).
     pub async fn bump_access_epoch(&self) -> Result<()> {
-        match self.epoch.as_ref() {
-            Epoch::File { .. } => self.write_epoch_file(),
-            Epoch::Notify(listener) => {
-                listener.counter.fetch_add(1, Ordering::AcqRel);
-                sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(NOTIFY_CHANNEL)
-                    .execute(self.pool())
-                    .await?;
-                Ok(())
-            }
+        if let Epoch::Notify(_) = self.epoch.as_ref() {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(NOTIFY_CHANNEL)
+                .execute(self.pool())
+                .await?;
         }
+        self.bump_access_epoch_locally()
     }
 
     /// Whether this process currently hears other processes' access changes without
@@ -363,12 +359,9 @@ mod tests {
         let a = Store::open_at(&location).await.expect("a");
         let b = Store::open_at(&location).await.expect("b");
         for store in [&a, &b] {
-            let start = Instant::now();
-            while !store.hears_access_changes() {
-                store.access_epoch();
-                assert!(start.elapsed() < Duration::from_secs(5), "never listening");
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            testing::hearing(store, Duration::from_secs(5))
+                .await
+                .expect("listening");
         }
         (a, b)
     }
@@ -392,21 +385,16 @@ mod tests {
 
     /// Waits until `store`'s epoch differs from `old` (panics after `limit`).
     async fn moves_from(store: &Store, old: [u8; 16], limit: Duration) {
-        let start = Instant::now();
-        while store.access_epoch() == old {
-            assert!(start.elapsed() < limit, "the epoch stayed put");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        testing::epoch_moves_from(store, old, limit)
+            .await
+            .expect("the epoch moves");
     }
 
     /// Waits until `store` hears access changes again (panics after 10 s).
     async fn trusted_again(store: &Store) {
-        let start = Instant::now();
-        while !store.hears_access_changes() {
-            assert!(start.elapsed() < Duration::from_secs(10), "never back");
-            store.access_epoch();
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        testing::hearing(store, Duration::from_secs(10))
+            .await
+            .expect("back");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

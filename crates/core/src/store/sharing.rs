@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::urltokens::insert_url_token_tx;
-use super::Store;
+use super::{Store, WriteTx};
 use crate::error::{Error, Result};
 use crate::sharing::contacts::Contact;
 use crate::sharing::inbox::Offer;
@@ -238,16 +238,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE token_offer SET status = 'accepted', sealed_value = NULL, decided_at = $1 \
-             WHERE id = $2 AND direction = 'incoming' AND status = 'pending'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        if !decide_offer(&mut tx, id, "accepted", now).await? {
             return Err(Error::InvalidState(format!(
                 "offer {id} is no longer waiting (it was accepted or rejected meanwhile)"
             )));
@@ -259,16 +250,7 @@ impl Store {
     /// Marks a pending incoming offer rejected and erases its sealed value.
     pub async fn reject_offer(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE token_offer SET status = 'rejected', sealed_value = NULL, decided_at = $1 \
-             WHERE id = $2 AND direction = 'incoming' AND status = 'pending'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        if !decide_offer(&mut tx, id, "rejected", now).await? {
             return Err(Error::InvalidState(format!(
                 "offer {id} is not waiting in Token requests"
             )));
@@ -276,4 +258,20 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Marks a pending incoming offer `status` (`accepted` or `rejected`) and erases its sealed
+/// value. Whether it was still pending.
+async fn decide_offer(tx: &mut WriteTx, id: &str, status: &str, now: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE token_offer SET status = $1, sealed_value = NULL, decided_at = $2 \
+         WHERE id = $3 AND direction = 'incoming' AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
