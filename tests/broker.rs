@@ -9,13 +9,12 @@ use lanyard_core::broker::grant::issue_grant;
 use lanyard_core::broker::players::LICENSE;
 use lanyard_core::clock::{Clock, FixedClock};
 use lanyard_core::oauth::channel::keys;
-use lanyard_core::oauth::provider::{ProviderSpec, RedirectStyle};
-use lanyard_core::oauth::{channels, flow, providers};
+use lanyard_core::oauth::channels;
 use lanyard_core::secrets::SecretStoreKind;
 use lanyard_core::{Config, Lanyard};
 use serde_json::Value;
 
-use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
+use crate::oauth_server::{connect_alice, OauthServer, CLIENT_ID};
 use crate::util::{lanyard_for, stdout_json};
 
 /// An installation (file secret store, so CLI processes share it) with one channel.
@@ -32,39 +31,21 @@ async fn setup(access_ttl: u64) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = Arc::new(FixedClock::at(now()));
     let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        secret_store: SecretStoreKind::File,
         database: lanyard_core::store::testing::database()
             .await
             .expect("database"),
-        secret_key_files: Vec::new(),
+        ..Config::new(dir.path().to_path_buf(), SecretStoreKind::File)
     };
     let lanyard = Lanyard::open_with(&config, clock.clone(), None)
         .await
         .expect("open");
-    let provider = providers::add(
-        &lanyard,
-        ProviderSpec {
-            discovery_url: Some(server.issuer.clone()),
-            client_id: Some(CLIENT_ID.into()),
-            redirect_style: Some(RedirectStyle::DeepLink),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .expect("provider");
-    let started = flow::begin(&lanyard, &provider.id, None, flow::deep_link_redirect_uri())
-        .await
-        .expect("begin");
-    let callback = sign_in(&started.authorization_url, "alice", Answer::Consent).await;
-    let connected = flow::complete(&lanyard, &callback).await.expect("connect");
+    let channel = connect_alice(&lanyard, &server).await;
     Setup {
         _dir: dir,
         server,
         lanyard,
         clock,
-        channel: connected.channel.id,
+        channel,
     }
 }
 
@@ -104,24 +85,17 @@ impl Setup {
     /// Runs a CLI command that changes access and waits until this process has heard of
     /// it: at once on SQLite (the epoch file), when the notification arrives on PostgreSQL.
     async fn cli_change(&self, args: &[&str]) -> std::process::Output {
+        use lanyard_core::store::testing;
         let store = self.lanyard.store();
-        for _ in 0..500 {
-            store.access_epoch();
-            if store.hears_access_changes() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert!(store.hears_access_changes(), "never listening");
+        testing::hearing(store, std::time::Duration::from_secs(5))
+            .await
+            .expect("listening");
         let before = store.access_epoch();
         let out = self.cli(args);
-        for _ in 0..500 {
-            if store.access_epoch() != before {
-                return out;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
-        panic!("this process never heard of `lanyard {args:?}`");
+        testing::epoch_moves_from(store, before, std::time::Duration::from_secs(1))
+            .await
+            .unwrap_or_else(|e| panic!("this process never heard of `lanyard {args:?}`: {e}"));
+        out
     }
 
     async fn status(&self) -> String {

@@ -13,13 +13,11 @@ use std::time::{Duration, Instant};
 
 use lanyard_core::clock::FixedClock;
 use lanyard_core::oauth::channel::keys;
-use lanyard_core::oauth::provider::{ProviderSpec, RedirectStyle};
-use lanyard_core::oauth::{flow, providers};
 use lanyard_core::secrets::SecretStoreKind;
 use lanyard_core::{Config, Lanyard};
 use serde_json::{json, Value};
 
-use crate::oauth_server::{sign_in, Answer, OauthServer, TestTls, CLIENT_ID};
+use crate::oauth_server::{connect_alice, OauthServer, TestTls};
 use crate::util::{lanyard, lanyard_for, stdout_json};
 
 /// A running `lanyard gateway serve`; killed on drop.
@@ -121,20 +119,14 @@ async fn setup_with(
             key_file.display().to_string(),
         ];
     }
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        secret_store: if shared_secrets {
-            SecretStoreKind::Database
-        } else {
-            SecretStoreKind::File
-        },
+    let mut config = Config {
         database,
-        secret_key_files: if shared_secrets {
-            vec![key_file]
-        } else {
-            Vec::new()
-        },
+        ..Config::new(dir.path().to_path_buf(), SecretStoreKind::File)
     };
+    if shared_secrets {
+        config.secret_store = SecretStoreKind::Database;
+        config.secret_key_files = vec![key_file];
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("time")
@@ -142,28 +134,12 @@ async fn setup_with(
     let lanyard = Lanyard::open_with(&config, Arc::new(FixedClock::at(now)), None)
         .await
         .expect("open");
-    let provider = providers::add(
-        &lanyard,
-        ProviderSpec {
-            discovery_url: Some(server.issuer.clone()),
-            client_id: Some(CLIENT_ID.into()),
-            redirect_style: Some(RedirectStyle::DeepLink),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .expect("provider");
-    let started = flow::begin(&lanyard, &provider.id, None, flow::deep_link_redirect_uri())
-        .await
-        .expect("begin");
-    let callback = sign_in(&started.authorization_url, "alice", Answer::Consent).await;
-    let connected = flow::complete(&lanyard, &callback).await.expect("connect");
+    let channel = connect_alice(&lanyard, &server).await;
     Setup {
         dir,
         server,
         lanyard,
-        channel: connected.channel.id,
+        channel,
         secret_args,
     }
 }
@@ -221,6 +197,16 @@ impl Setup {
 
     fn gateway(&self, extra: &[&str]) -> GatewayProcess {
         GatewayProcess::start(self.cmd(), extra)
+    }
+
+    /// The channel's master token, as this installation's secret store holds it.
+    async fn master_token(&self) -> lanyard_core::secrets::SecretValue {
+        self.lanyard
+            .secrets()
+            .get(&keys::refresh(&self.channel))
+            .await
+            .expect("read")
+            .expect("master token")
     }
 
     async fn refreshes(&self) -> i64 {
@@ -437,13 +423,7 @@ async fn links_are_checked_on_every_grant_and_a_refused_master_token_is_needs_re
 
     // The provider revokes the master token; once the access token expires, the refresh
     // is refused: 409 needs_reauth, and the channel says so.
-    let refresh = s
-        .lanyard
-        .secrets()
-        .get(&keys::refresh(&s.channel))
-        .await
-        .expect("secret")
-        .expect("stored");
+    let refresh = s.master_token().await;
     s.server.revoke(refresh.expose()).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
@@ -752,13 +732,7 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
     assert_eq!(status["status"], "active", "{status}");
 
     // The database holds ciphertext: the current master token is in no sealed row.
-    let master = s
-        .lanyard
-        .secrets()
-        .get(&keys::refresh(&s.channel))
-        .await
-        .expect("read")
-        .expect("master token");
+    let master = s.master_token().await;
     let sealed: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM secret")
         .fetch_all(s.lanyard.store().pool())
         .await
@@ -772,13 +746,20 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
         .iter()
         .all(|row| !row.windows(needle.len()).any(|w| w == needle)));
 
-    // A machine with another key opens nothing and changes nothing.
+    // A fourth machine, given its key files.
     let d4 = tempfile::tempdir().expect("d4");
+    let fourth = |key_files: &[&str]| {
+        let mut cmd = lanyard(d4.path());
+        cmd.args(["--database", &url, "--secret-store", "database", "--json"]);
+        for file in key_files {
+            cmd.args(["--secret-key-file", file]);
+        }
+        cmd
+    };
+    // With another key it opens nothing and changes nothing.
     let wrong = d4.path().join("wrong.key");
     write_key(&wrong, &[9u8; 32]);
-    let out = lanyard(d4.path())
-        .args(["--database", &url, "--secret-store", "database"])
-        .args(["--secret-key-file", &wrong.display().to_string(), "--json"])
+    let out = fourth(&[&wrong.display().to_string()])
         .args(["grant", "--license", "--channel", &s.channel])
         .output()
         .expect("run lanyard");
@@ -794,9 +775,7 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
     let new_key = d4.path().join("new.key");
     write_key(&new_key, &[11u8; 32]);
     let new_key = new_key.display().to_string();
-    let out = lanyard(d4.path())
-        .args(["--database", &url, "--secret-store", "database", "--json"])
-        .args(["--secret-key-file", &new_key, "--secret-key-file", &old_key])
+    let out = fourth(&[&new_key, &old_key])
         .args(["secret-key", "reseal"])
         .output()
         .expect("run lanyard");
@@ -807,9 +786,7 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
     );
     let done = stdout_json(&out);
     assert!(done["resealed"].as_u64().expect("resealed") >= 2, "{done}");
-    let out = lanyard(d4.path())
-        .args(["--database", &url, "--secret-store", "database", "--json"])
-        .args(["--secret-key-file", &new_key])
+    let out = fourth(&[&new_key])
         .args(["grant", "--license", "--channel", &s.channel])
         .output()
         .expect("run lanyard");

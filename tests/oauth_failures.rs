@@ -52,12 +52,7 @@ struct Case {
 async fn case(token_port: u16) -> Case {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = Arc::new(FixedClock::at(NOW));
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        secret_store: SecretStoreKind::Memory,
-        database: None,
-        secret_key_files: Vec::new(),
-    };
+    let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
     let lanyard = Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()))
         .await
         .expect("open");

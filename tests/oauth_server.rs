@@ -137,6 +137,34 @@ pub enum Answer {
     Decline,
 }
 
+/// Adds `server` as a provider (by discovery, deep-link redirect) and connects alice's
+/// account through it with a scripted sign-in. Returns the new channel's id.
+pub async fn connect_alice(lanyard: &lanyard_core::Lanyard, server: &OauthServer) -> String {
+    use lanyard_core::oauth::provider::{ProviderSpec, RedirectStyle};
+    use lanyard_core::oauth::{flow, providers};
+    let provider = providers::add(
+        lanyard,
+        ProviderSpec {
+            discovery_url: Some(server.issuer.clone()),
+            client_id: Some(CLIENT_ID.into()),
+            redirect_style: Some(RedirectStyle::DeepLink),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("provider");
+    let started = flow::begin(lanyard, &provider.id, None, flow::deep_link_redirect_uri())
+        .await
+        .expect("begin");
+    let callback = sign_in(&started.authorization_url, "alice", Answer::Consent).await;
+    flow::complete(lanyard, &callback)
+        .await
+        .expect("connect")
+        .channel
+        .id
+}
+
 /// Signs `user` in at `authorization_url` and returns the raw `Location` the provider
 /// sent the browser to (the redirect URI with `code`, `state`, `iss`, or an `error`).
 pub async fn sign_in(authorization_url: &str, user: &str, answer: Answer) -> String {

@@ -19,12 +19,7 @@ const CANARY: &str = "CANARY-a6e1-secret";
 
 async fn lanyard() -> (tempfile::TempDir, Lanyard) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        secret_store: SecretStoreKind::Memory,
-        database: None,
-        secret_key_files: Vec::new(),
-    };
+    let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
         .await
         .expect("open");

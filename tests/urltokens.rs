@@ -436,12 +436,7 @@ async fn permission_answers_and_prompt_values() {
         ],
         None,
     );
-    let config = Config {
-        data_dir: d.to_path_buf(),
-        secret_store: SecretStoreKind::File,
-        database: None,
-        secret_key_files: Vec::new(),
-    };
+    let config = Config::new(d.to_path_buf(), SecretStoreKind::File);
     let l = Lanyard::open(&config).await.expect("open");
     let url = parse_request_url("https://api.example.com/v1/data").expect("url");
     let prompter = Arc::new(Scripted {

@@ -26,12 +26,7 @@ fn app_with(state: AppState) -> (App<MockRuntime>, tauri::WebviewWindow<MockRunt
 }
 
 async fn opened(dir: &std::path::Path) -> Lanyard {
-    let config = Config {
-        data_dir: dir.to_path_buf(),
-        secret_store: SecretStoreKind::Memory,
-        database: None,
-        secret_key_files: Vec::new(),
-    };
+    let config = Config::new(dir.to_path_buf(), SecretStoreKind::Memory);
     Lanyard::open_with(
         &config,
         Arc::new(FixedClock::at(1_800_000_000)),

@@ -27,12 +27,7 @@ struct Fixture {
 
 async fn fixture(token_endpoint: &str, expires_in: i64) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        secret_store: SecretStoreKind::Memory,
-        database: None,
-        secret_key_files: Vec::new(),
-    };
+    let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
     let lanyard = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
         .await
         .expect("open");

@@ -24,10 +24,9 @@ async fn pair(location: &Location) -> (Store, Store) {
     let a = Store::open_at(location).await.expect("a");
     let b = Store::open_at(location).await.expect("b");
     for s in [&a, &b] {
-        while !s.hears_access_changes() {
-            s.access_epoch();
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        testing::hearing(s, Duration::from_secs(10))
+            .await
+            .expect("listening");
     }
     (a, b)
 }

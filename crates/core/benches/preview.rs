@@ -66,12 +66,7 @@ fn main() {
         let base = server().await;
         let url = format!("{base}/api/weather?city=geneva");
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            secret_store: SecretStoreKind::Memory,
-            database: None,
-            secret_key_files: Vec::new(),
-        };
+        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
         let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
             .await
             .expect("open");

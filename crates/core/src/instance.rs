@@ -171,12 +171,7 @@ mod tests {
     #[tokio::test]
     async fn opens_a_new_directory_and_reports_status() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config {
-            data_dir: dir.path().join("nested/data"),
-            secret_store: SecretStoreKind::File,
-            database: None,
-            secret_key_files: Vec::new(),
-        };
+        let config = Config::new(dir.path().join("nested/data"), SecretStoreKind::File);
         let lanyard = Lanyard::open(&config).await.expect("open");
         let status = lanyard.status().await.expect("status");
         assert_eq!(status.data_dir, config.data_dir);
@@ -196,12 +191,7 @@ mod tests {
     #[tokio::test]
     async fn install_id_is_stable_across_opens() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            secret_store: SecretStoreKind::File,
-            database: None,
-            secret_key_files: Vec::new(),
-        };
+        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::File);
         let a = Lanyard::open(&config).await.expect("open");
         a.secrets()
             .set("k", SecretValue::new("v"))

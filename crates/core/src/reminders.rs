@@ -359,10 +359,8 @@ mod tests {
         use crate::secrets::{SecretStoreKind, Secrets};
         let dir = tempfile::tempdir().expect("tempdir");
         let config = crate::Config {
-            data_dir: dir.path().to_path_buf(),
-            secret_store: SecretStoreKind::Memory,
             database: crate::store::testing::database().await.expect("database"),
-            secret_key_files: Vec::new(),
+            ..crate::Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory)
         };
         let clock = std::sync::Arc::new(crate::clock::FixedClock::at(NOW));
         let open = || crate::Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()));

@@ -28,14 +28,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(usage.into());
     }
     let config = Config {
-        data_dir: dir.clone(),
-        secret_store: SecretStoreKind::File,
         // LANYARD_DATABASE=postgres://… seeds a PostgreSQL database instead.
         database: match std::env::var(lanyard_core::config::DATABASE_ENV) {
             Ok(url) if !url.is_empty() => Some(Location::parse(&url)?),
             _ => None,
         },
-        secret_key_files: Vec::new(),
+        ..Config::new(dir.clone(), SecretStoreKind::File)
     };
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None).await?;
     let tomorrow = SystemClock.now() + 24 * 3600;

@@ -192,12 +192,7 @@ mod tests {
     #[tokio::test]
     async fn off_by_default_started_saved_and_stopped_on_request() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            secret_store: SecretStoreKind::Memory,
-            database: None,
-            secret_key_files: Vec::new(),
-        };
+        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
         let l = Lanyard::open_with(
             &config,
             std::sync::Arc::new(lanyard_core::clock::SystemClock),

@@ -12,10 +12,8 @@ const CANARY: &str = "CANARY-5f0c1e9e-sharing";
 
 async fn install(dir: &tempfile::TempDir, name: &str) -> Lanyard {
     let config = crate::Config {
-        data_dir: dir.path().join(name),
-        secret_store: SecretStoreKind::Memory,
         database: crate::store::testing::database().await.expect("database"),
-        secret_key_files: Vec::new(),
+        ..crate::Config::new(dir.path().join(name), SecretStoreKind::Memory)
     };
     let clock = std::sync::Arc::new(crate::clock::FixedClock::at(1_800_000_000));
     let l = Lanyard::open_with(&config, clock, Some(Secrets::in_memory()))
@@ -387,10 +385,8 @@ async fn one_identity_even_when_created_concurrently() {
     let l = install(&dir, "solo").await;
     let fresh = tempfile::tempdir().expect("tempdir");
     let config = crate::Config {
-        data_dir: fresh.path().to_path_buf(),
-        secret_store: SecretStoreKind::Memory,
         database: crate::store::testing::database().await.expect("database"),
-        secret_key_files: Vec::new(),
+        ..crate::Config::new(fresh.path().to_path_buf(), SecretStoreKind::Memory)
     };
     let l2 = Lanyard::open_with(
         &config,

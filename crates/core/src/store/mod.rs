@@ -627,6 +627,42 @@ pub mod testing {
         Ok(Some(Location::Postgres(url.to_string())))
     }
 
+    /// Waits up to `limit` until `store` hears other processes' access changes: at once on
+    /// SQLite; on PostgreSQL once `LISTEN` is up and a heartbeat has arrived.
+    pub async fn hearing(store: &Store, limit: std::time::Duration) -> Result<()> {
+        let start = std::time::Instant::now();
+        // Reading the epoch starts listening.
+        store.access_epoch();
+        while !store.hears_access_changes() {
+            if start.elapsed() >= limit {
+                return Err(Error::Internal(format!(
+                    "not hearing access changes after {limit:?}"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            store.access_epoch();
+        }
+        Ok(())
+    }
+
+    /// Waits up to `limit` until `store`'s access epoch differs from `old`.
+    pub async fn epoch_moves_from(
+        store: &Store,
+        old: [u8; 16],
+        limit: std::time::Duration,
+    ) -> Result<()> {
+        let start = std::time::Instant::now();
+        while store.access_epoch() == old {
+            if start.elapsed() >= limit {
+                return Err(Error::Internal(format!(
+                    "the access epoch stayed put for {limit:?}"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        Ok(())
+    }
+
     /// A store for a test in `dir`: SQLite there, or a fresh PostgreSQL database.
     pub async fn temp_store(dir: &std::path::Path) -> Result<Store> {
         let location = database()
