@@ -7,6 +7,7 @@ use lanyard_core::oauth::channel::{Channel, ChannelStatus};
 use lanyard_core::oauth::channels::Disconnected;
 use lanyard_core::oauth::flow::AuthorizationStart;
 use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::quirks::registration;
 use lanyard_core::oauth::revoke::Revocation;
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::store::audit::AuditRecord;
@@ -229,10 +230,33 @@ pub struct ProviderDto {
     pub api_base_urls: Vec<String>,
     /// Forced re-authorization interval, days.
     pub reauth_days: Option<u32>,
+    /// A fixed loopback port for the redirect URI.
+    pub loopback_port: Option<u16>,
+    /// What to register at the provider.
+    pub registration: RegistrationDto,
+}
+
+/// What the user registers at the provider for Lanyard to sign in.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RegistrationDto {
+    /// The exact redirect URI (for a template that needs a port: with `<port>` in it).
+    pub redirect_uri: String,
+    /// Where to register it.
+    pub register_at: String,
+    /// Anything else the provider needs.
+    pub notes: Vec<String>,
 }
 
 impl From<Provider> for ProviderDto {
     fn from(p: Provider) -> Self {
+        let r = registration(&p);
+        let registration = RegistrationDto {
+            redirect_uri: r.redirect_uri,
+            register_at: r.register_at,
+            notes: r.notes,
+        };
         ProviderDto {
             kind: p.kind.as_str().to_string(),
             id: p.id,
@@ -245,6 +269,8 @@ impl From<Provider> for ProviderDto {
             redirect_style: p.redirect_style.into(),
             api_base_urls: p.api_base_urls,
             reauth_days: p.forced_reauth_seconds.map(|s| (s / 86_400) as u32),
+            loopback_port: p.loopback_port,
+            registration,
         }
     }
 }
@@ -283,6 +309,8 @@ pub struct ProviderInputDto {
     pub api_base_urls: Vec<String>,
     /// Forced re-authorization interval, days.
     pub reauth_days: Option<u32>,
+    /// A fixed loopback port (Dropbox requires one).
+    pub loopback_port: Option<u16>,
 }
 
 impl std::fmt::Debug for ProviderInputDto {
@@ -310,6 +338,8 @@ impl ProviderInputDto {
             id: None,
             template: self.template.filter(|s| !s.is_empty()),
             tenant: self.tenant.filter(|s| !s.is_empty()),
+            authority: None,
+            loopback_port: self.loopback_port,
             discovery_url: self.discovery_url.filter(|s| !s.is_empty()),
             name: self.name.filter(|s| !s.is_empty()),
             authorization_endpoint: self.authorization_endpoint.filter(|s| !s.is_empty()),

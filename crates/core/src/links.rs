@@ -13,11 +13,27 @@ use crate::error::{Error, Result};
 pub const OAUTH_SCHEME: &str = "app.lanyard.desktop";
 /// The redirect URI registered with providers that accept a private-use scheme.
 pub const OAUTH_REDIRECT_URI: &str = "app.lanyard.desktop:/oauth/callback";
+/// The same redirect in the `scheme://` form Microsoft Entra's "Mobile and desktop
+/// applications" platform accepts (its portal validates custom schemes as `scheme://…`).
+pub const OAUTH_REDIRECT_URI_AUTHORITY_FORM: &str = "app.lanyard.desktop://oauth/callback";
 /// The scheme of every other Lanyard link.
 pub const LINK_SCHEME: &str = "lanyard";
 
 /// Longest link accepted (offers above 2 KiB travel as files).
 pub const MAX_LINK_LEN: usize = 8 * 1024;
+
+/// Whether `url` (on the OAuth scheme) is the callback in one of its two accepted forms:
+/// `app.lanyard.desktop:/oauth/callback` or `app.lanyard.desktop://oauth/callback` —
+/// nothing else (no port, user, other host or path).
+pub fn is_oauth_callback(url: &Url) -> bool {
+    if url.scheme() != OAUTH_SCHEME || !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    match url.host_str() {
+        None => url.path() == "/oauth/callback",
+        Some(host) => host == "oauth" && url.port().is_none() && url.path() == "/callback",
+    }
+}
 
 /// A link Lanyard understands.
 #[derive(Clone, PartialEq, Eq)]
@@ -61,7 +77,7 @@ impl DeepLink {
         let url = Url::parse(raw).map_err(|_| Error::invalid("not a valid link"))?;
         match url.scheme() {
             OAUTH_SCHEME => {
-                if url.path() != "/oauth/callback" || url.has_host() || url.fragment().is_some() {
+                if !is_oauth_callback(&url) || url.fragment().is_some() {
                     return Err(Error::invalid(
                         "not a Lanyard authorization link (expected app.lanyard.desktop:/oauth/callback)",
                     ));
@@ -124,6 +140,11 @@ mod tests {
             .expect("callback");
         assert_eq!(cb.kind(), DeepLinkKind::OauthCallback);
         assert!(!format!("{cb:?}").contains("CANARY"));
+        // Microsoft's form (Entra takes custom schemes as `scheme://`).
+        let ms = DeepLink::parse("app.lanyard.desktop://oauth/callback?code=CANARY&state=s")
+            .expect("authority form");
+        assert_eq!(ms.kind(), DeepLinkKind::OauthCallback);
+        assert!(!format!("{ms:?}").contains("CANARY"));
         assert_eq!(
             DeepLink::parse("lanyard://channel/abc-123").expect("channel"),
             DeepLink::OpenChannel("abc-123".into())
@@ -149,6 +170,11 @@ mod tests {
             "https://example.com/oauth/callback?code=x",
             "app.lanyard.desktop:/other?code=x",
             "app.lanyard.desktop://evil.example/oauth/callback?code=x",
+            "app.lanyard.desktop://oauth:8080/callback?code=x",
+            "app.lanyard.desktop://user@oauth/callback?code=x",
+            "app.lanyard.desktop://oauth/callback/x?code=x",
+            "app.lanyard.desktop://oauth/other?code=x",
+            "app.lanyard.desktop://oauth/callback#frag",
             "app.lanyard.desktop:/oauth/callback#frag",
             "lanyard://unknown/x",
             "lanyard://channel/",

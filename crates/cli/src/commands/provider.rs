@@ -1,4 +1,4 @@
-//! `lanyard provider add|list|remove`.
+//! `lanyard provider add|list|show|remove`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
 use lanyard_core::oauth::providers;
+use lanyard_core::oauth::quirks::{registration, Registration};
+use serde::Serialize;
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::{Error, Lanyard, Result};
 
@@ -18,6 +20,11 @@ pub enum ProviderCommand {
     Add(Box<AddArgs>),
     /// List providers (built-in templates included).
     List,
+    /// Show one provider and what to register for it at the provider.
+    Show {
+        /// The provider's id.
+        id: String,
+    },
     /// Remove a provider you added (disconnect its channels first).
     Remove {
         /// The provider's id.
@@ -33,6 +40,14 @@ pub struct AddArgs {
     /// Microsoft tenant (common, organizations, a domain or a tenant id).
     #[arg(long, requires = "template")]
     tenant: Option<String>,
+    /// Replace the scheme, host and port of every URL of the template (a national cloud,
+    /// e.g. https://login.microsoftonline.us; plain http only on loopback).
+    #[arg(long, requires = "template", value_name = "URL")]
+    authority: Option<String>,
+    /// A fixed loopback port for the redirect URI (providers that match it exactly,
+    /// port included: Dropbox requires one).
+    #[arg(long, value_name = "PORT")]
+    loopback_port: Option<u16>,
     /// An OpenID provider's issuer or discovery URL.
     #[arg(long, value_name = "URL")]
     discovery: Option<String>,
@@ -86,6 +101,12 @@ pub async fn run(lanyard: &Lanyard, out: &Output, command: ProviderCommand) -> R
             out.print(&all, || all.iter().map(line).collect::<Vec<_>>().join("\n"));
             Ok(())
         }
+        ProviderCommand::Show { id } => {
+            let provider = providers::show(lanyard, &id).await?;
+            let shown = Shown::new(provider);
+            out.print(&shown, || shown.text());
+            Ok(())
+        }
         ProviderCommand::Remove { id } => {
             providers::remove(lanyard, &id).await?;
             out.print(&serde_json::json!({ "removed": id }), || {
@@ -105,6 +126,8 @@ async fn add(lanyard: &Lanyard, out: &Output, a: AddArgs) -> Result<()> {
         id: a.id,
         template: a.template,
         tenant: a.tenant,
+        authority: a.authority,
+        loopback_port: a.loopback_port,
         discovery_url: a.discovery,
         name: a.name,
         authorization_endpoint: a.authorization_endpoint,
@@ -123,8 +146,40 @@ async fn add(lanyard: &Lanyard, out: &Output, a: AddArgs) -> Result<()> {
         reauth_days: a.reauth_days,
     };
     let provider = providers::add(lanyard, spec, secret).await?;
-    out.print(&provider, || format!("added {}", line(&provider)));
+    let shown = Shown::new(provider);
+    out.print(&shown, || format!("added {}", shown.text()));
     Ok(())
+}
+
+/// A provider with what to register for it.
+#[derive(Debug, Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    provider: Provider,
+    registration: Registration,
+}
+
+impl Shown {
+    fn new(provider: Provider) -> Shown {
+        Shown {
+            registration: registration(&provider),
+            provider,
+        }
+    }
+
+    fn text(&self) -> String {
+        let r = &self.registration;
+        let mut out = format!(
+            "{}\n\nRegister this redirect URI: {}\nWhere: {}",
+            line(&self.provider),
+            r.redirect_uri,
+            r.register_at
+        );
+        for note in &r.notes {
+            out.push_str(&format!("\n- {note}"));
+        }
+        out
+    }
 }
 
 fn read_secret(path: &PathBuf) -> Result<SecretValue> {

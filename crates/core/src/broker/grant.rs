@@ -2,9 +2,11 @@
 
 use serde::Serialize;
 
-use super::refresh::access_token;
+use super::refresh::access_token_for;
 use super::{PendingAudit, MAX_GRANT_SECONDS};
 use crate::error::{Error, Result};
+use crate::oauth::provider::ProviderKind;
+use crate::oauth::quirks::resource_for;
 use crate::instance::Lanyard;
 use crate::store::principals::Access;
 
@@ -27,6 +29,10 @@ pub struct Grant {
     pub provider_expires_at: i64,
     /// Scopes.
     pub scopes: Vec<String>,
+    /// The origin the token is for, when the provider's tokens are for one resource each
+    /// (Microsoft): send it only there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 impl std::fmt::Debug for Grant {
@@ -64,7 +70,19 @@ fn denial(access: &Access, principal: &str, channel: &str) -> Option<Error> {
 /// Issues a grant, or says why not (`unknown_principal`, `not_linked`, `needs_reauth`,
 /// `revoked`, `provider_unavailable`). Every outcome is audited.
 pub async fn issue_grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> Result<Grant> {
-    let result = grant(l, principal_id, channel_id).await;
+    issue_grant_for(l, principal_id, channel_id, None).await
+}
+
+/// [`issue_grant`] for the data at `url`, which one of the channel's API bases must
+/// cover: the token is the one for that URL's resource (Microsoft mints one per resource;
+/// see [`crate::oauth::quirks::resource_for`]).
+pub async fn issue_grant_for(
+    l: &Lanyard,
+    principal_id: &str,
+    channel_id: &str,
+    url: Option<&str>,
+) -> Result<Grant> {
+    let result = grant(l, principal_id, channel_id, url).await;
     l.broker().record(PendingAudit {
         at: l.clock().now(),
         principal_id: principal_id.to_string(),
@@ -75,7 +93,48 @@ pub async fn issue_grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> R
     result
 }
 
-async fn grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> Result<Grant> {
+/// The resource a grant for `url` on `channel_id` is for, and the origin its token may
+/// go to (`None` when the provider's tokens cover every API base).
+async fn resource_of(
+    l: &Lanyard,
+    channel_id: &str,
+    url: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    let channel = l.store().channel(channel_id).await?;
+    let provider = l.store().provider(&channel.provider_id).await?;
+    if provider.kind != ProviderKind::Microsoft {
+        return Ok((None, None));
+    }
+    let primary = provider
+        .api_base_urls
+        .first()
+        .and_then(|b| url::Url::parse(b).ok())
+        .map(|u| u.origin().ascii_serialization());
+    let Some(url) = url else {
+        return Ok((None, None));
+    };
+    let parsed = url::Url::parse(url).map_err(|_| Error::invalid("the URL is not valid"))?;
+    if !provider
+        .api_base_urls
+        .iter()
+        .any(|b| crate::preview::covers(b, &parsed))
+    {
+        return Err(Error::invalid(format!(
+            "{url} is not under one of this channel's API bases ({})",
+            provider.api_base_urls.join(", ")
+        )));
+    }
+    let resource = resource_for(&provider, url);
+    let audience = resource.clone().or(primary);
+    Ok((resource, audience))
+}
+
+async fn grant(
+    l: &Lanyard,
+    principal_id: &str,
+    channel_id: &str,
+    url: Option<&str>,
+) -> Result<Grant> {
     // Read the epoch before the database: a change committed after this read bumps it
     // again, so the decision cached below can never outlive it.
     let epoch = l.store().access_epoch();
@@ -91,7 +150,12 @@ async fn grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> Result<Gran
     if let Some(err) = denial(&access, principal_id, channel_id) {
         return Err(err);
     }
-    let token = access_token(l, channel_id).await?;
+    let (resource, audience) = match url {
+        // Without a URL: the channel's own token, and no more reads than before.
+        None => (None, None),
+        Some(_) => resource_of(l, channel_id, url).await?,
+    };
+    let token = access_token_for(l, channel_id, resource.as_deref()).await?;
     let now = l.clock().now();
     let expires_at = (now + MAX_GRANT_SECONDS).min(token.expires_at - token.skew());
     if expires_at <= now {
@@ -107,5 +171,6 @@ async fn grant(l: &Lanyard, principal_id: &str, channel_id: &str) -> Result<Gran
         expires_at,
         provider_expires_at: token.expires_at,
         scopes: token.scopes.as_ref().clone(),
+        audience,
     })
 }

@@ -66,6 +66,14 @@ impl CachedToken {
     }
 }
 
+/// The cache key of a channel's token for `resource` (`None`: its first resource).
+pub(crate) fn cache_key(channel_id: &str, resource: Option<&str>) -> String {
+    match resource {
+        None => channel_id.to_string(),
+        Some(r) => format!("{channel_id}\u{1f}{r}"),
+    }
+}
+
 /// The refresh skew for a token that lives `lifetime` seconds.
 pub fn skew(lifetime: i64) -> i64 {
     SKEW_SECONDS.min((lifetime / 4).max(0))
@@ -170,10 +178,12 @@ impl Broker {
         }
     }
 
-    /// Drops a channel's cached token (disconnect, re-authorization).
+    /// Drops a channel's cached tokens, for every resource (disconnect,
+    /// re-authorization).
     pub fn forget(&self, channel_id: &str) {
         if let Ok(mut cache) = self.cache.write() {
-            cache.remove(channel_id);
+            let prefix = cache_key(channel_id, Some(""));
+            cache.retain(|k, _| k != channel_id && !k.starts_with(&prefix));
         }
     }
 

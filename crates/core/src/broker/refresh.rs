@@ -14,13 +14,15 @@ use std::time::Duration;
 
 use oauth2::TokenResponse as _;
 
-use super::CachedToken;
+use super::{cache_key, CachedToken};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::oauth::channel::{keys, ChannelStatus};
 use crate::oauth::flow::client_secret_key;
+use crate::oauth::quirks::resource_scope;
 use crate::oauth::tokens::{
-    exchange_refresh, is_invalid_grant, is_transient, oauth_client, token_error,
+    exchange_refresh, is_invalid_grant, is_transient, needs_interaction, oauth_client,
+    token_error,
 };
 use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;
@@ -67,9 +69,13 @@ fn check_status(st: &TokenState, channel_id: &str) -> Result<()> {
 async fn stored_token(
     l: &Lanyard,
     channel_id: &str,
+    resource: Option<&str>,
     st: &TokenState,
     now: i64,
 ) -> Result<Option<CachedToken>> {
+    if let Some(resource) = resource {
+        return stored_resource_token(l, channel_id, resource, st, now).await;
+    }
     let (Some(expires_at), Some(received_at)) = (st.access_expires_at, st.received_at) else {
         return Ok(None);
     };
@@ -96,11 +102,63 @@ async fn stored_token(
     }))
 }
 
+/// What the secret store keeps for another resource's token (the token with its times).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ResourceToken {
+    token: String,
+    expires_at: i64,
+    received_at: i64,
+    scope: String,
+}
+
+async fn stored_resource_token(
+    l: &Lanyard,
+    channel_id: &str,
+    resource: &str,
+    st: &TokenState,
+    now: i64,
+) -> Result<Option<CachedToken>> {
+    let Some(raw) = l
+        .secrets()
+        .get(&keys::resource_access(channel_id, resource))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Ok(stored) = serde_json::from_str::<ResourceToken>(raw.expose()) else {
+        return Ok(None);
+    };
+    if now >= stored.expires_at - super::skew(stored.expires_at - stored.received_at) {
+        return Ok(None);
+    }
+    Ok(Some(CachedToken {
+        token: Arc::new(SecretValue::new(stored.token)),
+        token_type: "Bearer".into(),
+        expires_at: stored.expires_at,
+        received_at: stored.received_at,
+        generation: st.generation,
+        scopes: Arc::new(vec![stored.scope]),
+    }))
+}
+
 /// A fresh access token for `channel_id`.
 pub async fn access_token(l: &Lanyard, channel_id: &str) -> Result<CachedToken> {
+    access_token_for(l, channel_id, None).await
+}
+
+/// A fresh access token for `channel_id` and `resource` (`None`: the channel's own
+/// scopes; `Some(origin)`: a Microsoft token for that resource, minted from the same
+/// refresh token with `{origin}/.default`). One refresh at a time per channel, whatever
+/// the resource: a refresh may rotate the master token.
+pub async fn access_token_for(
+    l: &Lanyard,
+    channel_id: &str,
+    resource: Option<&str>,
+) -> Result<CachedToken> {
     let broker = l.broker();
+    let key = cache_key(channel_id, resource);
     let now = l.clock().now();
-    if let Some(token) = broker.cached(channel_id).filter(|t| t.fresh(now)) {
+    if let Some(token) = broker.cached(&key).filter(|t| t.fresh(now)) {
         return Ok(token);
     }
     let flight = broker.flight(channel_id);
@@ -108,13 +166,13 @@ pub async fn access_token(l: &Lanyard, channel_id: &str) -> Result<CachedToken> 
     let started = tokio::time::Instant::now();
     loop {
         let now = l.clock().now();
-        if let Some(token) = broker.cached(channel_id).filter(|t| t.fresh(now)) {
+        if let Some(token) = broker.cached(&key).filter(|t| t.fresh(now)) {
             return Ok(token);
         }
         let st = l.store().token_state(channel_id).await?;
         check_status(&st, channel_id)?;
-        if let Some(token) = stored_token(l, channel_id, &st, now).await? {
-            broker.remember(channel_id, token.clone());
+        if let Some(token) = stored_token(l, channel_id, resource, &st, now).await? {
+            broker.remember(&key, token.clone());
             return Ok(token);
         }
         match l
@@ -126,12 +184,12 @@ pub async fn access_token(l: &Lanyard, channel_id: &str) -> Result<CachedToken> 
                 check_status(&st, channel_id)?;
                 // A peer may have refreshed and released the lease between our read above
                 // and taking it: the state read under the lease tells.
-                if let Some(token) = stored_token(l, channel_id, &st, now).await? {
+                if let Some(token) = stored_token(l, channel_id, resource, &st, now).await? {
                     release(l, channel_id, None).await;
-                    broker.remember(channel_id, token.clone());
+                    broker.remember(&key, token.clone());
                     return Ok(token);
                 }
-                return refresh(l, channel_id, st).await;
+                return refresh(l, channel_id, st, resource).await;
             }
             Lease::Held(_) => {
                 if started.elapsed() > WAIT_FOR_PEER {
@@ -179,7 +237,7 @@ pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
                 release(l, &channel.id, None).await;
                 continue;
             }
-            if refresh(l, &channel.id, st).await.is_ok() {
+            if refresh(l, &channel.id, st, None).await.is_ok() {
                 refreshed += 1;
             }
         }
@@ -187,7 +245,15 @@ pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
     Ok(refreshed)
 }
 
-async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<CachedToken> {
+async fn refresh(
+    l: &Lanyard,
+    channel_id: &str,
+    st: TokenState,
+    resource: Option<&str>,
+) -> Result<CachedToken> {
+    let scopes: Vec<String> = resource
+        .map(|r| vec![resource_scope(r), "offline_access".to_string()])
+        .unwrap_or_default();
     let provider = l.store().provider(&st.provider_id).await?;
     let secret = if provider.has_client_secret {
         l.secrets().get(&client_secret_key(&provider.id)).await?
@@ -219,9 +285,18 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
             .await;
         };
         let started = l.clock().now();
-        match exchange_refresh(l.http(), &client, &refresh_token).await {
+        match exchange_refresh(l.http(), &client, &refresh_token, &scopes).await {
             Ok(tokens) => {
-                return finish(l, channel_id, generation, &refresh_token, tokens, started).await
+                return finish(
+                    l,
+                    channel_id,
+                    resource,
+                    generation,
+                    &refresh_token,
+                    tokens,
+                    started,
+                )
+                .await
             }
             Err(err) if is_invalid_grant(&err) => {
                 // A peer may have rotated the token meanwhile: re-read before giving up.
@@ -233,10 +308,11 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
                     retried_after_peer = true;
                     generation = now_state.generation;
                     if let Some(token) =
-                        stored_token(l, channel_id, &now_state, l.clock().now()).await?
+                        stored_token(l, channel_id, resource, &now_state, l.clock().now()).await?
                     {
                         release(l, channel_id, None).await;
-                        l.broker().remember(channel_id, token.clone());
+                        l.broker()
+                            .remember(&cache_key(channel_id, resource), token.clone());
                         return Ok(token);
                     }
                     continue;
@@ -248,6 +324,17 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
                         "{} no longer accepts this channel's master token; re-authorize it",
                         provider.name
                     ),
+                )
+                .await;
+            }
+            Err(err) if needs_interaction(&err) => {
+                // MFA, Conditional Access or a consent change: the provider wants the user
+                // in the browser; only a re-authorization brings the channel back.
+                let why = token_error(&provider, err);
+                return needs_reauth(
+                    l,
+                    channel_id,
+                    &format!("{why}: sign in again to re-authorize this channel"),
                 )
                 .await;
             }
@@ -268,9 +355,11 @@ async fn refresh(l: &Lanyard, channel_id: &str, st: TokenState) -> Result<Cached
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     l: &Lanyard,
     channel_id: &str,
+    resource: Option<&str>,
     generation: i64,
     used: &SecretValue,
     tokens: crate::oauth::tokens::TokenResponse,
@@ -299,28 +388,50 @@ async fn finish(
             .await?;
     }
     let access = tokens.access_token().secret().clone();
-    l.secrets()
-        .set(&keys::access(channel_id), SecretValue::new(access.as_str()))
-        .await?;
     let expires_at = tokens
         .expires_in()
         .map(|d| received_at.saturating_add(i64::try_from(d.as_secs()).unwrap_or(3600)))
         .unwrap_or(received_at + 3600);
     let refresh_expires_at = tokens
-        .extra_fields()
-        .refresh_token_expires_in
+        .refresh_token_expires_in()
         .and_then(|s| i64::try_from(s).ok())
         .map(|s| received_at.saturating_add(s));
-    store
-        .record_refresh(
-            &mut tx,
-            channel_id,
-            rotated,
-            Some(expires_at),
-            refresh_expires_at,
-            received_at,
-        )
-        .await?;
+    match resource {
+        None => {
+            l.secrets()
+                .set(&keys::access(channel_id), SecretValue::new(access.as_str()))
+                .await?;
+            store
+                .record_refresh(
+                    &mut tx,
+                    channel_id,
+                    rotated,
+                    Some(expires_at),
+                    refresh_expires_at,
+                    received_at,
+                )
+                .await?;
+        }
+        Some(resource) => {
+            let stored = ResourceToken {
+                token: access.clone(),
+                expires_at,
+                received_at,
+                scope: resource_scope(resource),
+            };
+            let blob = serde_json::to_string(&stored)
+                .map_err(|_| Error::Internal("cannot encode a resource token".into()))?;
+            l.secrets()
+                .set(
+                    &keys::resource_access(channel_id, resource),
+                    SecretValue::new(blob),
+                )
+                .await?;
+            store
+                .record_resource_refresh(&mut tx, channel_id, rotated, refresh_expires_at)
+                .await?;
+        }
+    }
     store
         .audit(
             &mut tx,
@@ -337,9 +448,10 @@ async fn finish(
         .await?;
     tx.commit().await?;
     l.broker().count_refresh();
-    let scopes = match tokens.scopes() {
-        Some(s) => s.iter().map(|s| s.to_string()).collect(),
-        None => store
+    let scopes = match (tokens.scopes(), resource) {
+        (Some(s), _) => s.iter().map(|s| s.to_string()).collect(),
+        (None, Some(r)) => vec![resource_scope(r)],
+        (None, None) => store
             .channel(channel_id)
             .await
             .map(|c| c.scopes)
@@ -353,7 +465,8 @@ async fn finish(
         generation: generation + i64::from(rotated),
         scopes: Arc::new(scopes),
     };
-    l.broker().remember(channel_id, token.clone());
+    l.broker()
+        .remember(&cache_key(channel_id, resource), token.clone());
     Ok(token)
 }
 

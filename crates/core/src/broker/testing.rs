@@ -59,6 +59,8 @@ pub async fn seed_channel_for(
             api_base_urls,
             forced_reauth_seconds: None,
             iss_parameter_supported: false,
+            loopback_port: None,
+            token_auth_method: None,
             created_at: now,
             updated_at: now,
         })

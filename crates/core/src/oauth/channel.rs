@@ -81,4 +81,9 @@ pub mod keys {
     pub fn access(channel_id: &str) -> String {
         format!("channel/{channel_id}/access")
     }
+    /// The access token for another resource of the same account (Microsoft), with its
+    /// expiry: `{"token","expires_at","received_at"}`.
+    pub fn resource_access(channel_id: &str, resource: &str) -> String {
+        format!("channel/{channel_id}/access@{resource}")
+    }
 }

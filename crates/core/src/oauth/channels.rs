@@ -4,9 +4,12 @@ use serde::Serialize;
 
 use super::channel::{keys, Channel};
 use super::flow::client_secret_key;
-use super::revoke::{revoke, Revocation};
+use super::provider::ProviderKind;
+use super::quirks::resource_for;
+use super::revoke::{advice, revoke, Revocation};
 use crate::error::Result;
 use crate::instance::Lanyard;
+use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;
 
 /// Every channel.
@@ -26,6 +29,9 @@ pub struct Disconnected {
     pub channel_id: String,
     /// What the provider said about revoking the refresh token.
     pub revocation: Revocation,
+    /// What the user can still do at the provider, when revocation did not happen there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
     /// Principals that lost access.
     pub unlinked: Vec<String>,
 }
@@ -37,6 +43,17 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
     let provider = l.store().provider(&channel.provider_id).await?;
     let unlinked = l.store().links_of_channel(id).await?;
     let refresh = l.secrets().get(&keys::refresh(id)).await?;
+    // Dropbox revokes by access token: get a live one (refreshing if need be) while the
+    // channel still exists. Failing that, the stored one is tried.
+    let access = if provider.kind == ProviderKind::Dropbox && provider.revocation_endpoint.is_some()
+    {
+        match crate::broker::refresh::access_token(l, id).await {
+            Ok(t) => Some(SecretValue::new(t.token.expose())),
+            Err(_) => l.secrets().get(&keys::access(id)).await?,
+        }
+    } else {
+        None
+    };
     // Remove it here first, so nothing can use the channel while the provider is asked.
     l.store().delete_channel(id).await?;
     let revocation = match &refresh {
@@ -46,12 +63,27 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
             } else {
                 None
             };
-            revoke(l.http(), &provider, secret.as_ref(), token, 3).await
+            revoke(
+                l.http(),
+                &provider,
+                secret.as_ref(),
+                token,
+                access.as_ref(),
+                3,
+            )
+            .await
         }
         None => Revocation::Failed("no refresh token was stored for this channel".into()),
     };
     l.secrets().delete(&keys::refresh(id)).await?;
     l.secrets().delete(&keys::access(id)).await?;
+    for base in &provider.api_base_urls {
+        if let Some(resource) = resource_for(&provider, base) {
+            l.secrets()
+                .delete(&keys::resource_access(id, &resource))
+                .await?;
+        }
+    }
     l.broker().forget(id);
     let detail = format!("{:?}", revocation);
     l.store()
@@ -70,6 +102,7 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
     let _ = channel;
     Ok(Disconnected {
         channel_id: id.to_string(),
+        advice: advice(&provider, &revocation),
         revocation,
         unlinked,
     })

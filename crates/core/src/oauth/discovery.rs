@@ -35,6 +35,9 @@ pub struct Discovered {
     /// Scopes.
     #[serde(default)]
     pub scopes_supported: Option<Vec<String>>,
+    /// Client authentication methods at the token endpoint.
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
 /// The discovery URL for `input` (an issuer, or the full well-known URL).
@@ -54,6 +57,14 @@ pub fn discovery_url(input: &str) -> Result<Url> {
 /// Fetches and checks a discovery document.
 pub async fn discover(http: &reqwest::Client, input: &str) -> Result<(Url, Discovered)> {
     let url = discovery_url(input)?;
+    let doc = fetch(http, &url).await?;
+    check(&url, &doc)?;
+    Ok((url, doc))
+}
+
+/// Fetches a discovery document without checking its issuer against its address (the
+/// caller checks it: a Microsoft tenant's document is at its domain but names its GUID).
+pub async fn fetch(http: &reqwest::Client, url: &Url) -> Result<Discovered> {
     let host = host_of(url.as_str());
     let response = http.get(url.clone()).send().await.map_err(|e| {
         Error::ProviderUnavailable(format!(
@@ -77,13 +88,11 @@ pub async fn discover(http: &reqwest::Client, input: &str) -> Result<(Url, Disco
     let body = read_capped(response)
         .await
         .map_err(|e| Error::ProviderError(format!("the discovery document at {host}: {e}")))?;
-    let doc: Discovered = serde_json::from_slice(&body).map_err(|_| {
+    serde_json::from_slice(&body).map_err(|_| {
         Error::ProviderError(format!(
             "{host} answered something that is not an OpenID discovery document"
         ))
-    })?;
-    check(&url, &doc)?;
-    Ok((url, doc))
+    })
 }
 
 fn check(url: &Url, doc: &Discovered) -> Result<()> {
@@ -131,6 +140,7 @@ mod tests {
                 .map(|m| m.into_iter().map(String::from).collect()),
             authorization_response_iss_parameter_supported: None,
             scopes_supported: None,
+            token_endpoint_auth_methods_supported: None,
         }
     }
 

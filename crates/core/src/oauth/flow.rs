@@ -20,10 +20,11 @@ use super::channel::{keys, Channel};
 use super::identity;
 use super::loopback::LoopbackListener;
 use super::provider::{Provider, RedirectStyle};
+use super::quirks;
 use super::tokens::{exchange_code, oauth_client, sanitize};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
-use crate::links::OAUTH_REDIRECT_URI;
+use crate::links::{is_oauth_callback, OAUTH_REDIRECT_URI};
 use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;
 use crate::store::channels::ChannelTokens;
@@ -106,11 +107,13 @@ pub async fn begin(
     redirect_uri: &str,
 ) -> Result<AuthorizationStart> {
     let provider = l.store().provider(provider_id).await?;
+    let mut reauth_account = None;
     if let Some(id) = channel_id {
         let channel = l.store().channel(id).await?;
         if channel.provider_id != provider.id {
             return Err(Error::invalid("the channel belongs to another provider"));
         }
+        reauth_account = Some(channel.account_label);
     }
     let secret = client_secret(l, &provider).await?;
     let client = oauth_client(&provider, secret.as_ref(), redirect_uri)?;
@@ -127,19 +130,8 @@ pub async fn begin(
     if let Some(nonce) = &nonce {
         request = request.add_extra_param("nonce", nonce.clone());
     }
-    let mut extra: BTreeMap<String, String> = provider.extra_auth_params.clone();
-    if provider
-        .default_scopes
-        .iter()
-        .any(|s| s == "offline_access")
-    {
-        // OpenID providers grant offline access (a refresh token) only after consent.
-        extra
-            .entry("prompt".into())
-            .or_insert_with(|| "consent".into());
-    }
-    for (name, value) in &extra {
-        request = request.add_extra_param(name.clone(), value.clone());
+    for (name, value) in quirks::auth_params(&provider, reauth_account.as_deref()) {
+        request = request.add_extra_param(name, value);
     }
     let (url, _) = request.url();
 
@@ -187,11 +179,20 @@ pub async fn start(l: &Lanyard, provider_id: &str, channel_id: Option<&str>) -> 
     provider.require_client_id()?;
     match provider.redirect_style {
         RedirectStyle::DeepLink => Ok(Started {
-            start: begin(l, provider_id, channel_id, OAUTH_REDIRECT_URI).await?,
+            start: begin(
+                l,
+                provider_id,
+                channel_id,
+                quirks::deep_link_redirect_uri(&provider),
+            )
+            .await?,
             loopback: None,
         }),
         RedirectStyle::Loopback => {
-            let listener = LoopbackListener::bind().await?;
+            let listener = match provider.loopback_port {
+                Some(port) => LoopbackListener::bind_port(port).await?,
+                None => LoopbackListener::bind().await?,
+            };
             let start = begin(l, provider_id, channel_id, &listener.redirect_uri()).await?;
             Ok(Started {
                 start,
@@ -219,7 +220,7 @@ fn parse_callback(raw: &str) -> Result<(Url, BTreeMap<String, String>)> {
     let url = Url::parse(raw)
         .map_err(|_| Error::AuthorizationFailed("the sign-in answer is not a valid URL".into()))?;
     let ours = match url.scheme() {
-        "app.lanyard.desktop" => url.path() == "/oauth/callback" && !url.has_host(),
+        "app.lanyard.desktop" => is_oauth_callback(&url),
         "http" => {
             url.host_str() == Some("127.0.0.1") && url.path() == "/callback" && url.port().is_some()
         }
@@ -337,31 +338,28 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
         PkceCodeVerifier::new(verifier.expose().to_string()),
     )
     .await?;
-    let refresh = tokens.refresh_token().ok_or_else(|| {
-        Error::ProviderError(format!(
-            "{} did not grant offline access (no refresh token), so Lanyard could not keep \
-             this account connected; nothing was stored",
-            provider.name
-        ))
-    })?;
     let access = tokens.access_token().secret();
     let account = identity::account(
         l.http(),
         &provider,
-        tokens.extra_fields().id_token.as_deref(),
+        tokens.id_token(),
         access,
         pending.nonce.as_deref(),
         now,
     )
     .await?;
 
+    let refresh = match tokens.refresh_token() {
+        Some(r) => SecretValue::new(r.secret().as_str()),
+        None => kept_refresh_token(l, &provider, &client, &pending, &account).await?,
+    };
+
     let granted: Vec<String> = match tokens.scopes() {
         Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
         None => provider.default_scopes.clone(),
     };
     let refresh_expires_at = tokens
-        .extra_fields()
-        .refresh_token_expires_in
+        .refresh_token_expires_in()
         .and_then(|s| i64::try_from(s).ok())
         .map(|s| now.saturating_add(s));
     let forced = provider
@@ -385,11 +383,59 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
         &pending,
         &account,
         &channel_tokens,
-        SecretValue::new(refresh.secret().as_str()),
+        refresh,
         SecretValue::new(access.as_str()),
         now,
     )
     .await
+}
+
+/// A re-authorization may come back without a refresh token (providers issue one only at
+/// first consent): the stored master token is kept when it still works — one refresh
+/// proves it, and a rotated answer replaces it. Otherwise the sign-in fails, storing
+/// nothing.
+async fn kept_refresh_token(
+    l: &Lanyard,
+    provider: &Provider,
+    client: &super::tokens::OauthClient,
+    pending: &Pending,
+    account: &identity::Account,
+) -> Result<SecretValue> {
+    let no_offline = || {
+        Error::ProviderError(format!(
+            "{} did not grant offline access (no refresh token), so Lanyard could not keep \
+             this account connected; nothing was stored",
+            provider.name
+        ))
+    };
+    let channel_id = match &pending.channel_id {
+        Some(id) => Some(id.clone()),
+        None => l
+            .store()
+            .channels()
+            .await?
+            .into_iter()
+            .find(|c| c.provider_id == provider.id && c.account_subject == account.subject)
+            .map(|c| c.id),
+    };
+    let Some(channel_id) = channel_id else {
+        return Err(no_offline());
+    };
+    let Some(stored) = l.secrets().get(&keys::refresh(&channel_id)).await? else {
+        return Err(no_offline());
+    };
+    match super::tokens::exchange_refresh(l.http(), client, &stored, &[]).await {
+        Ok(answer) => Ok(answer
+            .refresh_token()
+            .map(|r| SecretValue::new(r.secret().as_str()))
+            .unwrap_or(stored)),
+        Err(_) => Err(Error::ProviderError(format!(
+            "{} sent no new refresh token and the stored one no longer works; nothing was \
+             stored — remove Lanyard's access in your account's settings and connect again, so \
+             {} asks for consent",
+            provider.name, provider.name
+        ))),
+    }
 }
 
 /// RFC 9207: when the provider announces `iss`, it must be there and equal the issuer;
@@ -402,8 +448,11 @@ fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
             provider.name
         ))
     };
-    match (&provider.issuer, iss) {
-        (Some(expected), Some(got)) if got != expected => Err(mismatch()),
+    let expected = quirks::expected_issuer(provider, iss.and_then(quirks::tenant_of_issuer));
+    match (expected, iss) {
+        (Some(expected), Some(got)) if !quirks::issuer_matches(provider, &expected, got) => {
+            Err(mismatch())
+        }
         (Some(_), None) if provider.iss_parameter_supported => Err(mismatch()),
         (None, Some(_)) if provider.iss_parameter_supported => Err(mismatch()),
         _ => Ok(()),
@@ -497,6 +546,13 @@ mod tests {
     #[test]
     fn callback_urls_are_checked_strictly() {
         assert!(parse_callback("app.lanyard.desktop:/oauth/callback?code=a&state=b").is_ok());
+        assert!(parse_callback("app.lanyard.desktop://oauth/callback?code=a&state=b").is_ok());
+        // Google adds `scope` (full URLs), `authuser`, `hd` and `prompt`.
+        assert!(parse_callback(
+            "http://127.0.0.1:5555/callback?state=b&code=a&scope=email+openid+\
+             https://www.googleapis.com/auth/userinfo.email&authuser=0&hd=example.com&prompt=consent"
+        )
+        .is_ok());
         assert!(parse_callback("http://127.0.0.1:5555/callback?code=a&state=b").is_ok());
         for bad in [
             "app.lanyard.desktop:/oauth/callback?state=a&state=b",
@@ -507,6 +563,8 @@ mod tests {
             "lanyard://oauth/callback?code=a",
             "--data-dir=/tmp/x",
             "app.lanyard.desktop:/oauth/callback?code=a#frag",
+            "app.lanyard.desktop://evil/callback?code=a",
+            "app.lanyard.desktop://oauth:1/callback?code=a",
         ] {
             assert!(parse_callback(bad).is_err(), "{bad}");
         }

@@ -36,6 +36,24 @@ impl LoopbackListener {
         Ok(LoopbackListener { listener, port })
     }
 
+    /// Binds 127.0.0.1 on a fixed port, for providers that match the redirect URI
+    /// exactly, port included (Dropbox). A busy port is a clear error.
+    pub async fn bind_port(port: u16) -> Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                Error::AuthorizationFailed(format!(
+                    "port {port} on 127.0.0.1 is in use by another program, and this provider \
+                     only accepts the redirect URI registered with that port \
+                     (http://127.0.0.1:{port}/callback): close that program, or register another \
+                     port and add the provider again with --loopback-port"
+                ))
+            } else {
+                Error::io(&format!("could not listen on 127.0.0.1:{port}"), &e)
+            }
+        })?;
+        Ok(LoopbackListener { listener, port })
+    }
+
     /// The redirect URI to register in the authorization request.
     pub fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}/callback", self.port)
@@ -150,6 +168,17 @@ mod tests {
                 .is_err(),
             "still open"
         );
+    }
+
+    #[tokio::test]
+    async fn a_fixed_port_that_is_busy_is_a_clear_error() {
+        let taken = LoopbackListener::bind().await.expect("bind");
+        let err = LoopbackListener::bind_port(taken.port)
+            .await
+            .expect_err("busy");
+        assert_eq!(err.code(), "authorization_failed");
+        assert!(err.to_string().contains(&taken.port.to_string()), "{err}");
+        drop(taken);
     }
 
     #[tokio::test]

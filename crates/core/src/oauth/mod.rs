@@ -17,5 +17,6 @@ pub mod identity;
 pub mod loopback;
 pub mod provider;
 pub mod providers;
+pub mod quirks;
 pub mod revoke;
 pub mod tokens;

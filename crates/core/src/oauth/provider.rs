@@ -80,6 +80,50 @@ impl RedirectStyle {
     }
 }
 
+/// How the client authenticates at the token endpoint when it has a client secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuthMethod {
+    /// HTTP Basic (RFC 6749 §2.3.1; the default).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl TokenAuthMethod {
+    /// The stored name (as in `token_endpoint_auth_methods_supported`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenAuthMethod::ClientSecretBasic => "client_secret_basic",
+            TokenAuthMethod::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        match s {
+            "client_secret_basic" => Ok(TokenAuthMethod::ClientSecretBasic),
+            "client_secret_post" => Ok(TokenAuthMethod::ClientSecretPost),
+            other => Err(Error::Storage(format!(
+                "unknown token endpoint auth method {other:?}"
+            ))),
+        }
+    }
+
+    /// Chooses from a discovery document's `token_endpoint_auth_methods_supported`:
+    /// Basic when offered (or when nothing is said, its default), else the form body.
+    pub fn choose(supported: Option<&[String]>) -> Option<Self> {
+        let supported = supported?;
+        let offers = |m: &str| supported.iter().any(|s| s == m);
+        if supported.is_empty() || offers("client_secret_basic") {
+            None
+        } else if offers("client_secret_post") {
+            Some(TokenAuthMethod::ClientSecretPost)
+        } else {
+            None
+        }
+    }
+}
+
 /// A provider as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provider {
@@ -119,6 +163,11 @@ pub struct Provider {
     pub forced_reauth_seconds: Option<i64>,
     /// RFC 9207: the provider sends `iss` in authorization responses.
     pub iss_parameter_supported: bool,
+    /// A fixed loopback port (providers that match the redirect URI exactly, port
+    /// included: Dropbox); `None` takes an ephemeral one.
+    pub loopback_port: Option<u16>,
+    /// Client authentication at the token endpoint (`None`: HTTP Basic).
+    pub token_auth_method: Option<TokenAuthMethod>,
     /// When it was added.
     pub created_at: i64,
     /// When it last changed.
@@ -157,6 +206,11 @@ pub struct ProviderSpec {
     pub template: Option<String>,
     /// Microsoft tenant (`common`, `organizations`, a domain or a tenant id).
     pub tenant: Option<String>,
+    /// Replace the scheme, host and port of every template URL (sovereign clouds, a
+    /// local emulator in tests).
+    pub authority: Option<String>,
+    /// A fixed loopback port for the redirect URI.
+    pub loopback_port: Option<u16>,
     /// Discover the configuration from this URL (or issuer).
     pub discovery_url: Option<String>,
     /// Display name.
@@ -280,13 +334,27 @@ pub fn apply_tenant(p: &mut Provider, tenant: &str) -> Result<()> {
     p.authorization_endpoint =
         format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize");
     p.token_endpoint = format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token");
-    // A specific tenant has a fixed issuer; the shared ones (common, organizations,
-    // consumers) sign with each user's own tenant, so no single issuer can be pinned.
-    p.issuer = match tenant {
-        "common" | "organizations" | "consumers" => None,
-        t => Some(format!("https://login.microsoftonline.com/{t}/v2.0")),
-    };
+    // ID tokens name the tenant by its GUID (`…/{tenant-GUID}/v2.0`), so only a GUID
+    // pins the issuer here; a domain's GUID is learned from its discovery document when
+    // the provider is added (see `providers::add`), and the shared tenants (common,
+    // organizations, consumers) are checked against each token's `tid`.
+    p.issuer = is_guid(tenant).then(|| {
+        format!(
+            "https://login.microsoftonline.com/{}/v2.0",
+            tenant.to_ascii_lowercase()
+        )
+    });
     Ok(())
+}
+
+/// Whether `s` is a GUID (`8-4-4-4-12` hex digits), as Microsoft tenant ids are.
+pub fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Adding and removing providers: from a built-in template, from OpenID discovery, or from
 //! explicit endpoints — always with the user's own client id.
 
-use super::discovery::discover;
+use super::discovery::{discover, fetch};
 use super::flow::client_secret_key;
 use super::provider::{
     apply_tenant, check_endpoints, check_id, check_text, slug, Provider, ProviderKind,
-    ProviderSpec, RedirectStyle,
+    ProviderSpec, RedirectStyle, TokenAuthMethod,
 };
+use super::quirks;
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
@@ -14,6 +15,11 @@ use crate::secrets::SecretValue;
 /// Every provider (templates included).
 pub async fn list(l: &Lanyard) -> Result<Vec<Provider>> {
     l.store().providers().await
+}
+
+/// One provider.
+pub async fn show(l: &Lanyard, id: &str) -> Result<Provider> {
+    l.store().provider(id).await
 }
 
 /// Adds a provider; `client_secret`, when given, goes to the secret store.
@@ -47,6 +53,9 @@ pub async fn add(
                 ));
             }
             apply_tenant(&mut p, tenant)?;
+        }
+        if let Some(authority) = &spec.authority {
+            quirks::apply_authority(&mut p, authority)?;
         }
         p
     } else if let Some(discovery) = &spec.discovery_url {
@@ -84,6 +93,10 @@ pub async fn add(
             iss_parameter_supported: doc
                 .authorization_response_iss_parameter_supported
                 .unwrap_or(false),
+            loopback_port: None,
+            token_auth_method: TokenAuthMethod::choose(
+                doc.token_endpoint_auth_methods_supported.as_deref(),
+            ),
             created_at: now,
             updated_at: now,
         }
@@ -116,10 +129,15 @@ pub async fn add(
             api_base_urls: vec![],
             forced_reauth_seconds: None,
             iss_parameter_supported: false,
+            loopback_port: None,
+            token_auth_method: None,
             created_at: now,
             updated_at: now,
         }
     };
+    if spec.authority.is_some() && spec.template.is_none() {
+        return Err(Error::invalid("--authority applies to a --template only"));
+    }
     if spec.template.is_some() || spec.discovery_url.is_some() {
         // Explicit endpoints given alongside a template or discovery override it.
         if let Some(u) = &spec.revocation_endpoint {
@@ -137,6 +155,14 @@ pub async fn add(
     }
     if let Some(style) = spec.redirect_style {
         provider.redirect_style = style;
+    }
+    if let Some(port) = spec.loopback_port {
+        if port < 1024 {
+            return Err(Error::invalid(
+                "--loopback-port must be between 1024 and 65535",
+            ));
+        }
+        provider.loopback_port = Some(port);
     }
     for base in &spec.api_base_urls {
         if !provider.api_base_urls.contains(base) {
@@ -160,6 +186,21 @@ pub async fn add(
         })?;
     }
     check_endpoints(&provider)?;
+    quirks::check_template(&provider, client_secret.is_some())?;
+    if let Some(url) = quirks::microsoft_discovery_url(&provider) {
+        // A tenant given as a domain: its ID tokens name the tenant's GUID, which its
+        // discovery document tells.
+        let url = url::Url::parse(&url)
+            .map_err(|_| Error::invalid("the Microsoft tenant makes an invalid address"))?;
+        let doc = fetch(l.http(), &url).await.map_err(|e| match e {
+            Error::ProviderError(m) => Error::ProviderError(format!(
+                "{m} — Lanyard asks Microsoft for the tenant's id when the provider is added; \
+                 check the tenant name"
+            )),
+            other => other,
+        })?;
+        provider.issuer = Some(quirks::check_microsoft_issuer(&provider, &doc.issuer)?);
+    }
     provider.id = match &spec.id {
         Some(id) => {
             check_id(id)?;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::broker::grant::issue_grant;
+use crate::broker::grant::issue_grant_for;
 use crate::broker::players::LICENSE;
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
@@ -72,7 +72,7 @@ impl Default for PreviewOptions {
     }
 }
 
-fn covers(base: &str, url: &Url) -> bool {
+pub(crate) fn covers(base: &str, url: &Url) -> bool {
     let Ok(prefix) = parse_prefix(base) else {
         return false;
     };
@@ -210,8 +210,9 @@ pub async fn preview(
     // The channel and its grant (license principal), as a player would get it.
     let mut channel_use = None;
     let mut grant_token: Option<(String, SecretValue, Vec<String>)> = None;
+    let mut audience: Option<String> = None;
     if let Some((id, label, bases)) = channel_for(l, &first, request.channel.as_deref()).await? {
-        match issue_grant(l, LICENSE, &id).await {
+        match issue_grant_for(l, LICENSE, &id, Some(first.as_str())).await {
             Ok(g) => {
                 channel_use = Some(ChannelUse {
                     channel_id: id.clone(),
@@ -219,6 +220,7 @@ pub async fn preview(
                     grant_expires_at: Some(g.expires_at),
                     error: None,
                 });
+                audience = g.audience;
                 grant_token = Some((id, SecretValue::new(g.access_token), bases));
             }
             Err(err) => {
@@ -261,7 +263,10 @@ pub async fn preview(
         let mut form_keys: Vec<String> = Vec::new();
 
         if let Some((id, token, bases)) = &grant_token {
-            if trusted && bases.iter().any(|b| covers(b, &url)) {
+            let for_here = audience
+                .as_deref()
+                .is_none_or(|a| url.origin().ascii_serialization() == a);
+            if trusted && for_here && bases.iter().any(|b| covers(b, &url)) {
                 authorization = Some(SecretValue::new(format!("Bearer {}", token.expose())));
                 credentials.push(CredentialUse {
                     source: "channel",

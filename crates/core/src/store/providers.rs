@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::oauth::provider::{Provider, ProviderKind, RedirectStyle};
+use crate::oauth::provider::{Provider, ProviderKind, RedirectStyle, TokenAuthMethod};
 
 fn json_list(raw: &str) -> Result<Vec<String>> {
     serde_json::from_str(raw).map_err(|_| Error::Storage("a stored list is damaged".into()))
@@ -33,6 +33,17 @@ fn from_row(row: &AnyRow) -> Result<Provider> {
         api_base_urls: json_list(row.try_get("api_base_urls")?)?,
         forced_reauth_seconds: row.try_get("forced_reauth_seconds")?,
         iss_parameter_supported: row.try_get::<super::Flag, _>("iss_parameter_supported")?.0,
+        loopback_port: row
+            .try_get::<Option<i64>, _>("loopback_port")?
+            .map(|p| {
+                u16::try_from(p).map_err(|_| Error::Storage("a stored port is damaged".into()))
+            })
+            .transpose()?,
+        token_auth_method: row
+            .try_get::<Option<String>, _>("token_auth_method")?
+            .as_deref()
+            .map(TokenAuthMethod::parse)
+            .transpose()?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -75,7 +86,8 @@ impl Store {
              authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint, \
              default_scopes, extra_auth_params, client_id, has_client_secret, redirect_style, \
              api_base_urls, forced_reauth_seconds, iss_parameter_supported, created_at, \
-             updated_at) VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             updated_at, loopback_port, token_auth_method) VALUES ($1, $2, $3, FALSE, $4, $5, \
+             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         )
         .bind(&p.id)
         .bind(p.kind.as_str())
@@ -96,6 +108,8 @@ impl Store {
         .bind(p.iss_parameter_supported)
         .bind(p.created_at)
         .bind(p.updated_at)
+        .bind(p.loopback_port.map(i64::from))
+        .bind(p.token_auth_method.map(TokenAuthMethod::as_str))
         .execute(&mut *tx)
         .await?;
         self.commit_access_change(tx).await

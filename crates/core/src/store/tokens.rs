@@ -137,6 +137,30 @@ impl Store {
         Ok(())
     }
 
+    /// Records a refresh that minted a token for another resource (its expiry lives with
+    /// the token in the secret store): generation bumped when the refresh token rotated,
+    /// lease released, status active. The channel's own access token is untouched.
+    pub async fn record_resource_refresh(
+        &self,
+        tx: &mut WriteTx,
+        channel_id: &str,
+        rotated: bool,
+        refresh_expires_at: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE channel SET token_generation = token_generation + $1, \
+             refresh_token_expires_at = COALESCE($2, refresh_token_expires_at), \
+             status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
+             refresh_lease_until = NULL WHERE id = $3",
+        )
+        .bind(i64::from(rotated))
+        .bind(refresh_expires_at)
+        .bind(channel_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// Releases the lease after a failed refresh, keeping the status, noting the error.
     pub async fn release_lease(
         &self,
