@@ -430,7 +430,7 @@ async fn providers_need_a_client_id_and_templates_stay() {
         "--template",
         "microsoft",
         "--tenant",
-        "contoso.onmicrosoft.com",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
         "--client-id",
         "11111111-2222-3333-4444-555555555555",
         "--reauth-days",
@@ -440,13 +440,50 @@ async fn providers_need_a_client_id_and_templates_stay() {
     assert_eq!(ms["redirect_style"], "deep_link");
     assert_eq!(
         ms["authorization_endpoint"],
-        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/authorize"
+    );
+    // A tenant id pins the issuer without asking Microsoft (a domain is looked up: see
+    // tests/providers/microsoft.rs), and the exact redirect URI to register is told.
+    assert_eq!(
+        ms["issuer"],
+        "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"
+    );
+    assert_eq!(
+        ms["registration"]["redirect_uri"],
+        "app.lanyard.desktop://oauth/callback"
     );
     assert_eq!(
         ms["api_base_urls"],
         serde_json::json!(["https://graph.microsoft.com/"])
     );
     assert_eq!(ms["forced_reauth_seconds"], 14 * 86_400);
+    // Google's desktop clients need their secret, and accept loopback redirects only.
+    let no_secret = env.fails(
+        &["provider", "add", "--template", "google", "--client-id", "g"],
+        "invalid_input",
+    );
+    assert!(no_secret["message"]
+        .as_str()
+        .expect("message")
+        .contains("--client-secret-file"));
+    let secret_file = env.dir.path().join("google-secret");
+    std::fs::write(&secret_file, "GOCSPX-test\n").expect("secret file");
+    let secret_arg = secret_file.to_str().expect("path");
+    env.fails(
+        &[
+            "provider",
+            "add",
+            "--template",
+            "google",
+            "--client-id",
+            "g",
+            "--client-secret-file",
+            secret_arg,
+            "--redirect",
+            "deep-link",
+        ],
+        "invalid_input",
+    );
     let google = env.ok(&[
         "provider",
         "add",
@@ -454,6 +491,8 @@ async fn providers_need_a_client_id_and_templates_stay() {
         "google",
         "--client-id",
         "g-client",
+        "--client-secret-file",
+        secret_arg,
     ]);
     assert_eq!(google["redirect_style"], "loopback");
     assert_eq!(google["extra_auth_params"]["access_type"], "offline");

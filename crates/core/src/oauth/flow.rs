@@ -338,6 +338,11 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
         PkceCodeVerifier::new(verifier.expose().to_string()),
     )
     .await?;
+    let refresh = match (tokens.refresh_token(), &pending.channel_id) {
+        (Some(r), _) => SecretValue::new(r.secret().as_str()),
+        (None, Some(channel_id)) => kept_refresh_token(l, &provider, &client, channel_id).await?,
+        (None, None) => return Err(no_offline_access(&provider)),
+    };
     let access = tokens.access_token().secret();
     let account = identity::account(
         l.http(),
@@ -348,11 +353,6 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
         now,
     )
     .await?;
-
-    let refresh = match tokens.refresh_token() {
-        Some(r) => SecretValue::new(r.secret().as_str()),
-        None => kept_refresh_token(l, &provider, &client, &pending, &account).await?,
-    };
 
     let granted: Vec<String> = match tokens.scopes() {
         Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
@@ -390,39 +390,26 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
     .await
 }
 
+fn no_offline_access(provider: &Provider) -> Error {
+    Error::ProviderError(format!(
+        "{} did not grant offline access (no refresh token), so Lanyard could not keep this \
+         account connected; nothing was stored",
+        provider.name
+    ))
+}
+
 /// A re-authorization may come back without a refresh token (providers issue one only at
 /// first consent): the stored master token is kept when it still works — one refresh
 /// proves it, and a rotated answer replaces it. Otherwise the sign-in fails, storing
-/// nothing.
+/// nothing. (The account that signed in is still checked against the channel's.)
 async fn kept_refresh_token(
     l: &Lanyard,
     provider: &Provider,
     client: &super::tokens::OauthClient,
-    pending: &Pending,
-    account: &identity::Account,
+    channel_id: &str,
 ) -> Result<SecretValue> {
-    let no_offline = || {
-        Error::ProviderError(format!(
-            "{} did not grant offline access (no refresh token), so Lanyard could not keep \
-             this account connected; nothing was stored",
-            provider.name
-        ))
-    };
-    let channel_id = match &pending.channel_id {
-        Some(id) => Some(id.clone()),
-        None => l
-            .store()
-            .channels()
-            .await?
-            .into_iter()
-            .find(|c| c.provider_id == provider.id && c.account_subject == account.subject)
-            .map(|c| c.id),
-    };
-    let Some(channel_id) = channel_id else {
-        return Err(no_offline());
-    };
-    let Some(stored) = l.secrets().get(&keys::refresh(&channel_id)).await? else {
-        return Err(no_offline());
+    let Some(stored) = l.secrets().get(&keys::refresh(channel_id)).await? else {
+        return Err(no_offline_access(provider));
     };
     match super::tokens::exchange_refresh(l.http(), client, &stored, &[]).await {
         Ok(answer) => Ok(answer
