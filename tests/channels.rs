@@ -459,7 +459,14 @@ async fn providers_need_a_client_id_and_templates_stay() {
     assert_eq!(ms["forced_reauth_seconds"], 14 * 86_400);
     // Google's desktop clients need their secret, and accept loopback redirects only.
     let no_secret = env.fails(
-        &["provider", "add", "--template", "google", "--client-id", "g"],
+        &[
+            "provider",
+            "add",
+            "--template",
+            "google",
+            "--client-id",
+            "g",
+        ],
         "invalid_input",
     );
     assert!(no_secret["message"]

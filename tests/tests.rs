@@ -11,6 +11,7 @@ mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod preview;
+mod providers;
 mod sharing;
 mod urltokens;
 mod util;

@@ -24,7 +24,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lanyard_core::broker::grant::issue_grant;
+use lanyard_core::broker::grant::issue_grant_for;
 use lanyard_core::broker::players;
 use lanyard_core::{Error, Lanyard, Result};
 use serde::Deserialize;
@@ -114,6 +114,9 @@ fn bearer(value: &str) -> Option<&str> {
 #[serde(deny_unknown_fields)]
 struct GrantRequest {
     channel: String,
+    /// The data URL the grant is for (Microsoft: another resource gets its own token).
+    #[serde(default)]
+    url: Option<String>,
 }
 
 async fn grant(
@@ -129,13 +132,19 @@ async fn grant(
     };
     let request: GrantRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(_) => {
-            return error_response(&Error::InvalidInput(
-                "the body must be JSON: { \"channel\": \"<channel id>\" }".into(),
-            ))
-        }
+        Err(_) => return error_response(&Error::InvalidInput(
+            "the body must be JSON: { \"channel\": \"<channel id>\", \"url\": optional data URL }"
+                .into(),
+        )),
     };
-    match issue_grant(&g.lanyard, &player, &request.channel).await {
+    match issue_grant_for(
+        &g.lanyard,
+        &player,
+        &request.channel,
+        request.url.as_deref(),
+    )
+    .await
+    {
         Ok(grant) => {
             g.metrics.grant(started.elapsed());
             let mut response = Json(grant).into_response();

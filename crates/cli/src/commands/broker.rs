@@ -1,7 +1,7 @@
 //! `lanyard player …`, `lanyard link …`, `lanyard grant`, `lanyard audit`.
 
 use clap::{Args, Subcommand};
-use lanyard_core::broker::grant::issue_grant;
+use lanyard_core::broker::grant::issue_grant_for;
 use lanyard_core::broker::players::{self, NewPlayer, LICENSE};
 use lanyard_core::store::principals::Principal;
 use lanyard_core::{Error, Lanyard, Result};
@@ -78,6 +78,10 @@ pub struct GrantArgs {
     /// The channel.
     #[arg(long)]
     channel: String,
+    /// The data URL the grant is for (under one of the channel's API bases). Microsoft
+    /// tokens are for one resource each: another resource's URL gets its own token.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
     #[command(flatten)]
     who: Who,
 }
@@ -151,7 +155,7 @@ pub async fn link(l: &Lanyard, out: &Output, command: LinkCommand) -> Result<()>
 }
 
 pub async fn grant(l: &Lanyard, out: &Output, args: GrantArgs) -> Result<()> {
-    let result = issue_grant(l, args.who.id(), &args.channel).await;
+    let result = issue_grant_for(l, args.who.id(), &args.channel, args.url.as_deref()).await;
     l.broker().flush(l.store()).await?;
     let grant = result?;
     out.print(&grant, || {

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
 use lanyard_core::oauth::providers;
 use lanyard_core::oauth::quirks::{registration, Registration};
-use serde::Serialize;
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::{Error, Lanyard, Result};
+use serde::Serialize;
 
 use crate::output::Output;
 

@@ -5,9 +5,9 @@ use serde::Serialize;
 use super::refresh::access_token_for;
 use super::{PendingAudit, MAX_GRANT_SECONDS};
 use crate::error::{Error, Result};
+use crate::instance::Lanyard;
 use crate::oauth::provider::ProviderKind;
 use crate::oauth::quirks::resource_for;
-use crate::instance::Lanyard;
 use crate::store::principals::Access;
 
 /// Short-lived access to a channel. It carries the provider access token (that is its

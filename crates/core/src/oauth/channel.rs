@@ -84,6 +84,16 @@ pub mod keys {
     /// The access token for another resource of the same account (Microsoft), with its
     /// expiry: `{"token","expires_at","received_at"}`.
     pub fn resource_access(channel_id: &str, resource: &str) -> String {
-        format!("channel/{channel_id}/access@{resource}")
+        let name: String = resource
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "/-_.:".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("channel/{channel_id}/access/{name}")
     }
 }

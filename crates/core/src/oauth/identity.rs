@@ -153,7 +153,11 @@ async fn userinfo(
         ))
     };
     let by_post = quirks::userinfo_by_post(provider);
-    let request = if by_post { http.post(url) } else { http.get(url) };
+    let request = if by_post {
+        http.post(url)
+    } else {
+        http.get(url)
+    };
     let mut response = request
         .bearer_auth(token)
         .send()
@@ -273,8 +277,7 @@ mod tests {
             builtin: false,
             issuer: issuer.map(str::to_string),
             discovery_url: None,
-            authorization_endpoint: "https://login.example.com/common/oauth2/v2.0/authorize"
-                .into(),
+            authorization_endpoint: "https://login.example.com/common/oauth2/v2.0/authorize".into(),
             token_endpoint: "https://login.example.com/common/oauth2/v2.0/token".into(),
             revocation_endpoint: None,
             userinfo_endpoint: None,
@@ -339,18 +342,37 @@ mod tests {
     fn each_claim_is_refused_with_its_own_error() {
         let p = oidc();
         let cases: Vec<(Value, &str)> = vec![
-            (with(claims(), "iss", json!("https://evil.example.com")), "wrong issuer"),
-            (with(claims(), "iss", Value::Null), "wrong issuer"),
-            (with(claims(), "aud", json!("someone-else")), "wrong audience"),
-            (with(claims(), "aud", Value::Null), "wrong audience"),
-            (with(claims(), "aud", json!(["client-1", "other"])), "several audiences"),
             (
-                with(with(claims(), "aud", json!(["client-1", "other"])), "azp", json!("other")),
+                with(claims(), "iss", json!("https://evil.example.com")),
+                "wrong issuer",
+            ),
+            (with(claims(), "iss", Value::Null), "wrong issuer"),
+            (
+                with(claims(), "aud", json!("someone-else")),
+                "wrong audience",
+            ),
+            (with(claims(), "aud", Value::Null), "wrong audience"),
+            (
+                with(claims(), "aud", json!(["client-1", "other"])),
                 "several audiences",
             ),
-            (with(claims(), "exp", json!(NOW - LEEWAY_SECONDS - 1)), "has expired"),
+            (
+                with(
+                    with(claims(), "aud", json!(["client-1", "other"])),
+                    "azp",
+                    json!("other"),
+                ),
+                "several audiences",
+            ),
+            (
+                with(claims(), "exp", json!(NOW - LEEWAY_SECONDS - 1)),
+                "has expired",
+            ),
             (with(claims(), "exp", Value::Null), "no expiry"),
-            (with(claims(), "iat", json!(NOW + LEEWAY_SECONDS + 5)), "in the future"),
+            (
+                with(claims(), "iat", json!(NOW + LEEWAY_SECONDS + 5)),
+                "in the future",
+            ),
             (with(claims(), "nonce", json!("n-other")), "nonce mismatch"),
             (with(claims(), "nonce", Value::Null), "no nonce"),
         ];
@@ -393,7 +415,11 @@ mod tests {
             json!(TID),
         );
         assert!(verify_id_token(&p, &jwt(&good), Some("n-1"), NOW).is_ok());
-        let other_tenant = with(good.clone(), "tid", json!("00000000-0000-0000-0000-000000000001"));
+        let other_tenant = with(
+            good.clone(),
+            "tid",
+            json!("00000000-0000-0000-0000-000000000001"),
+        );
         assert!(refusal(&p, &other_tenant, Some("n-1")).contains("wrong issuer"));
         let no_tid = with(good.clone(), "tid", Value::Null);
         assert!(refusal(&p, &no_tid, Some("n-1")).contains("wrong issuer"));
@@ -411,8 +437,10 @@ mod tests {
         assert!(verify_id_token(&g, &jwt(&bare), Some("n-1"), NOW).is_ok());
         let full = with(claims(), "iss", json!("https://accounts.google.com"));
         assert!(verify_id_token(&g, &jwt(&full), Some("n-1"), NOW).is_ok());
-        assert!(refusal(&g, &with(claims(), "iss", json!("evil.com")), Some("n-1"))
-            .contains("wrong issuer"));
+        assert!(
+            refusal(&g, &with(claims(), "iss", json!("evil.com")), Some("n-1"))
+                .contains("wrong issuer")
+        );
 
         let d = provider(ProviderKind::Dropbox, Some("https://id.example.com"));
         let none = with(claims(), "nonce", Value::Null);
@@ -468,9 +496,8 @@ mod tests {
     async fn dropbox_userinfo_is_posted_and_microsoft_survives_a_failing_userinfo() {
         let http = reqwest::Client::new();
         let mut d = provider(ProviderKind::Dropbox, None);
-        d.userinfo_endpoint = Some(
-            userinfo_server("POST", 200, json!({"sub": "dbid:1", "email": "a@d.com"})).await,
-        );
+        d.userinfo_endpoint =
+            Some(userinfo_server("POST", 200, json!({"sub": "dbid:1", "email": "a@d.com"})).await);
         let got = account(&http, &d, None, "at", None, NOW)
             .await
             .expect("posted");
@@ -494,8 +521,10 @@ mod tests {
         // Elsewhere a failing userinfo still fails the sign-in.
         let mut o = oidc();
         o.userinfo_endpoint = m.userinfo_endpoint.clone();
-        assert!(account(&http, &o, Some(&jwt(&claims())), "at", Some("n-1"), NOW)
-            .await
-            .is_err());
+        assert!(
+            account(&http, &o, Some(&jwt(&claims())), "at", Some("n-1"), NOW)
+                .await
+                .is_err()
+        );
     }
 }

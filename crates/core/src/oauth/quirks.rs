@@ -427,7 +427,10 @@ mod tests {
         let mut g = microsoft("common");
         g.issuer = Some("https://accounts.google.com".into());
         apply_authority(&mut g, "https://login.microsoftonline.us").expect("authority");
-        assert_eq!(g.issuer.as_deref(), Some("https://login.microsoftonline.us"));
+        assert_eq!(
+            g.issuer.as_deref(),
+            Some("https://login.microsoftonline.us")
+        );
     }
 
     #[test]
@@ -472,7 +475,10 @@ mod tests {
     fn microsoft_never_gets_prompt_consent() {
         let p = microsoft("common");
         let new = auth_params(&p, None);
-        assert_eq!(new.get("prompt").map(String::as_str), Some("select_account"));
+        assert_eq!(
+            new.get("prompt").map(String::as_str),
+            Some("select_account")
+        );
         let again = auth_params(&p, Some("alice@contoso.com"));
         assert_eq!(again.get("prompt"), None);
         assert_eq!(
@@ -491,7 +497,10 @@ mod tests {
     #[test]
     fn resources_by_origin_for_microsoft_only() {
         let p = microsoft("common");
-        assert_eq!(resource_for(&p, "https://graph.microsoft.com/v1.0/me"), None);
+        assert_eq!(
+            resource_for(&p, "https://graph.microsoft.com/v1.0/me"),
+            None
+        );
         assert_eq!(
             resource_for(&p, "https://contoso.sharepoint.com/_api/web").as_deref(),
             Some("https://contoso.sharepoint.com")

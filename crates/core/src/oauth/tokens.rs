@@ -63,7 +63,10 @@ impl std::fmt::Debug for TokenResponse {
         f.debug_struct("TokenResponse")
             .field("token_type", &self.token_type)
             .field("expires_in", &self.expires_in)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
             .field("refresh_token_expires_in", &self.refresh_token_expires_in)
             .finish_non_exhaustive()
@@ -185,6 +188,12 @@ pub fn token_error(
 ) -> Error {
     let host = host_of(&provider.token_endpoint);
     match err {
+        RequestTokenError::ServerResponse(e) if e.error().as_ref() == "temporarily_unavailable" => {
+            Error::ProviderUnavailable(format!(
+                "{} ({host}) is temporarily unavailable; try again later",
+                provider.name
+            ))
+        }
         RequestTokenError::ServerResponse(e) => {
             let code = e.error().as_ref().to_string();
             Error::ProviderError(format!(
@@ -269,7 +278,10 @@ pub fn is_transient(err: &TokenRequestError) -> bool {
 /// Whether the provider refused the grant itself (the refresh token is dead, or a peer
 /// rotated it).
 pub fn is_invalid_grant(err: &TokenRequestError) -> bool {
-    matches!(server_error(err), Some(BasicErrorResponseType::InvalidGrant))
+    matches!(
+        server_error(err),
+        Some(BasicErrorResponseType::InvalidGrant)
+    )
 }
 
 /// Whether the provider wants the user back in the browser before it issues tokens
@@ -307,7 +319,9 @@ mod tests {
         let n = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":3600}"#)
             .expect("numbers");
         assert_eq!(n.expires_in().map(|d| d.as_secs()), Some(3600));
-        assert!(parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#).is_err());
+        assert!(
+            parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#).is_err()
+        );
         assert!(parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#).is_err());
         let dbg = format!("{t:?}");
         assert!(!dbg.contains("\"r\"") && !dbg.contains("x.y.z"), "{dbg}");
@@ -328,7 +342,9 @@ mod tests {
         assert!(!needs_interaction(&refused("temporarily_unavailable")));
         assert!(is_invalid_grant(&refused("invalid_grant")));
         assert!(!needs_interaction(&refused("invalid_grant")));
-        assert!(is_transient(&RequestTokenError::Request(HttpError::Unavailable(503))));
+        assert!(is_transient(&RequestTokenError::Request(
+            HttpError::Unavailable(503)
+        )));
         assert!(!is_transient(&refused("invalid_client")));
     }
 }
