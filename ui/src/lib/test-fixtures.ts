@@ -62,6 +62,12 @@ export function makeProvider(overrides: Partial<ProviderDto> = {}): ProviderDto 
     redirectStyle: "deep_link",
     apiBaseUrls: ["https://graph.microsoft.com"],
     reauthDays: 14,
+    loopbackPort: null,
+    registration: {
+      redirectUri: "app.lanyard.desktop://oauth/callback",
+      registerAt: "Microsoft Entra admin center → App registrations → Mobile and desktop applications",
+      notes: ["No client secret: Lanyard is a public client with PKCE."],
+    },
     ...overrides,
   };
 }
@@ -78,6 +84,15 @@ export function makeTemplates(): ProviderDto[] {
       apiBaseUrls: [],
       reauthDays: null,
       redirectStyle: kind === "dropbox" ? "loopback" : "deep_link",
+      registration: {
+        redirectUri: {
+          microsoft: "app.lanyard.desktop://oauth/callback",
+          google: "http://127.0.0.1/callback",
+          dropbox: "http://127.0.0.1:<port>/callback",
+        }[kind],
+        registerAt: `the ${kind} console`,
+        notes: [],
+      },
     }),
   );
 }

@@ -61,4 +61,8 @@ apiBaseUrls: Array<string>,
 /**
  * Forced re-authorization interval, days.
  */
-reauthDays: number | null, };
+reauthDays: number | null, 
+/**
+ * A fixed loopback port (Dropbox requires one).
+ */
+loopbackPort: number | null, };

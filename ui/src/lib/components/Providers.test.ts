@@ -78,6 +78,7 @@ describe("Providers", () => {
         redirectStyle: "loopback",
         apiBaseUrls: ["https://graph.microsoft.com", "https://contoso.sharepoint.com"],
         reauthDays: 14,
+        loopbackPort: null,
       },
     });
     await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(4));
@@ -125,6 +126,55 @@ describe("Providers", () => {
       userinfoEndpoint: null,
       clientId: "def",
     });
+  });
+
+  it("tells the exact redirect URI to register, before and after adding, with a copy button", async () => {
+    setup({
+      providers_list: () => [
+        ...makeTemplates(),
+        makeProvider({
+          registration: {
+            redirectUri: "http://127.0.0.1:53682/callback",
+            registerAt: "Dropbox App Console",
+            notes: ["Permissions tab: enable account_info.read and the OpenID scopes (openid, email)."],
+          },
+        }),
+      ],
+    });
+    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(4));
+    const own = screen.getAllByTestId("provider")[3]!;
+    const uri = within(own).getByTestId("provider-redirect-uri") as HTMLTextAreaElement;
+    expect(uri.value).toBe("http://127.0.0.1:53682/callback");
+    expect(own.textContent).toContain("Dropbox App Console");
+    expect(own.textContent).toContain("account_info.read");
+    expect(within(own).getByRole("button", { name: "Copy" })).toBeTruthy();
+    // Templates show nothing to register in the list.
+    expect(within(screen.getAllByTestId("provider")[0]!).queryByTestId("provider-redirect-uri")).toBeNull();
+
+    // The form shows the chosen template's URI before adding.
+    await fireEvent.change(input("Service"), { target: { value: "microsoft" } });
+    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "app.lanyard.desktop://oauth/callback",
+    );
+    expect(screen.queryByLabelText(/Loopback port/)).toBeNull();
+  });
+
+  it("asks Dropbox for its fixed loopback port and sends it", async () => {
+    const calls = setup({ provider_add: () => makeProvider() });
+    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(3));
+    await fireEvent.change(input("Service"), { target: { value: "dropbox" } });
+    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "http://127.0.0.1:<port>/callback",
+    );
+    await fireEvent.input(input("Client ID"), { target: { value: "app-key" } });
+    await fireEvent.input(input("Loopback port"), { target: { value: "80" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    expect(screen.getByTestId("provider-form-error").textContent).toContain("1024");
+    expect(calls("provider_add")).toHaveLength(0);
+    await fireEvent.input(input("Loopback port"), { target: { value: "53682" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
+    expect(calls("provider_add")[0]?.input).toMatchObject({ template: "dropbox", loopbackPort: 53682 });
   });
 
   it("requires a client id before calling the backend", async () => {
