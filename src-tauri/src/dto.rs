@@ -479,7 +479,8 @@ pub struct DisconnectedDto {
     pub channel_id: String,
     /// `revoked`, `not_supported`, `pending` or `failed`.
     pub revocation: String,
-    /// Plain words about the revocation.
+    /// Plain words about the revocation, and what the user can still do at the provider
+    /// when it did not revoke (Microsoft: remove the app's consent; tokens live 90 days).
     pub revocation_detail: Option<String>,
     /// How many principals lost access.
     pub unlinked: u32,
@@ -489,7 +490,7 @@ impl From<Disconnected> for DisconnectedDto {
     fn from(d: Disconnected) -> Self {
         let (revocation, detail) = match d.revocation {
             Revocation::Revoked => ("revoked", None),
-            Revocation::NotSupported => ("not_supported", None),
+            Revocation::NotSupported => ("not_supported", d.advice),
             Revocation::Pending(w) => ("pending", Some(w)),
             Revocation::Failed(w) => ("failed", Some(w)),
         };

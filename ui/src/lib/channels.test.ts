@@ -56,5 +56,12 @@ describe("disconnectSummary", () => {
     expect(disconnectSummary("a@x", "Dropbox", { ...base, revocation: "not_supported" })).toContain(
       "does not support revoking",
     );
+    const microsoft = disconnectSummary("a@x", "Microsoft 365", {
+      ...base,
+      revocation: "not_supported",
+      revocationDetail: "Microsoft keeps the refresh token valid for up to 90 days.",
+    });
+    expect(microsoft).toContain("cannot revoke");
+    expect(microsoft).toContain("90 days");
   });
 });

@@ -56,7 +56,9 @@ export function disconnectSummary(account: string, provider: string, result: Dis
       revocation = `Access was revoked at ${provider}.`;
       break;
     case "not_supported":
-      revocation = `${provider} does not support revoking access from here; you can remove Lanyard in your account settings there.`;
+      revocation = result.revocationDetail
+        ? `${provider} cannot revoke Lanyard's access from here.`
+        : `${provider} does not support revoking access from here; you can remove Lanyard in your account settings there.`;
       break;
     case "pending":
       revocation = `Revoking access at ${provider} is still pending.`;

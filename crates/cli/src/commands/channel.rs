@@ -98,8 +98,13 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
                     }
                     Revocation::Pending(why) | Revocation::Failed(why) => why.clone(),
                 };
+                let advice = done
+                    .advice
+                    .as_deref()
+                    .map(|a| format!("\n{a}"))
+                    .unwrap_or_default();
                 format!(
-                    "disconnected {id}: {revocation}; {} principal(s) lost access",
+                    "disconnected {id}: {revocation}; {} principal(s) lost access{advice}",
                     done.unlinked.len()
                 )
             });
