@@ -13,7 +13,8 @@ channelId: string,
  */
 revocation: string, 
 /**
- * Plain words about the revocation.
+ * Plain words about the revocation, and what the user can still do at the provider
+ * when it did not revoke (Microsoft: remove the app's consent; tokens live 90 days).
  */
 revocationDetail: string | null, 
 /**
