@@ -300,6 +300,22 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
     let rotated = s.cli(&["player", "rotate-secret", &pid]);
     let new_secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_ne!(new_secret, secret);
+    // On SQLite the very next request sees the rotation (the epoch file is bumped before
+    // the command returns); on PostgreSQL the gateway hears it by NOTIFY, within about a
+    // second at worst (README): the old secret must be refused by then, and stay refused.
+    let hear_within = match backend {
+        "postgres" => std::time::Duration::from_secs(2),
+        _ => std::time::Duration::ZERO,
+    };
+    let started = std::time::Instant::now();
+    let (status, body) = loop {
+        let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+        if status == 401 || started.elapsed() >= hear_within {
+            break (status, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
     let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
     assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
     let (status, body) = grant(&gw.url, Some(&new_secret), &s.channel).await;
