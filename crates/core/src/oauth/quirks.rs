@@ -473,7 +473,10 @@ mod tests {
 
     #[test]
     fn microsoft_never_gets_prompt_consent() {
-        let p = microsoft("common");
+        let mut p = microsoft("common");
+        // Even a provider row that carries it (copied from an older template).
+        p.extra_auth_params
+            .insert("prompt".into(), "consent".into());
         let new = auth_params(&p, None);
         assert_eq!(
             new.get("prompt").map(String::as_str),
