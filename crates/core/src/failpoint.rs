@@ -1,0 +1,21 @@
+//! Crash points for tests of durability. `LANYARD_FAILPOINT=<name>` in a process's
+//! environment makes it abort at the point of that name — like `kill -9` there: no
+//! destructor runs, nothing more is written. Read once per process; unset, a point costs
+//! one comparison.
+//!
+//! Points: `access-change-committed` (an access change committed, its epoch not yet
+//! settled; see [`crate::store::epoch`]).
+
+use std::sync::OnceLock;
+
+/// The environment variable naming the point to crash at.
+pub const ENV: &str = "LANYARD_FAILPOINT";
+
+/// Aborts the process when `name` is the configured point.
+pub fn hit(name: &str) {
+    static POINT: OnceLock<Option<String>> = OnceLock::new();
+    let point = POINT.get_or_init(|| std::env::var(ENV).ok().filter(|p| !p.is_empty()));
+    if point.as_deref() == Some(name) {
+        std::process::abort();
+    }
+}
