@@ -5,12 +5,14 @@
 mod broker;
 mod channels;
 mod cli;
+mod crash;
 mod gateway;
 mod keyring;
 mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod preview;
+mod refresh;
 mod sharing;
 mod urltokens;
 mod util;

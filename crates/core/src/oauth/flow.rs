@@ -410,6 +410,34 @@ fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
     }
 }
 
+/// The channel an authorization's tokens belong to, and whether it already exists.
+async fn target_channel(
+    l: &Lanyard,
+    tx: &mut crate::store::WriteTx,
+    provider: &Provider,
+    pending: &Pending,
+    account: &identity::Account,
+    fresh_id: &str,
+) -> Result<(String, bool)> {
+    let store = l.store();
+    let existing = store
+        .channel_for_account(tx, &provider.id, &account.subject)
+        .await?;
+    Ok(match (&pending.channel_id, existing) {
+        (Some(wanted), Some(found)) if *wanted == found => (found, true),
+        (Some(wanted), _) => {
+            let channel = store.channel(wanted).await?;
+            return Err(Error::AccountMismatch(format!(
+                "you signed in as {} but this channel is {}; nothing was changed — sign in \
+                 with {} to re-authorize it",
+                account.label, channel.account_label, channel.account_label
+            )));
+        }
+        (None, Some(found)) => (found, true),
+        (None, None) => (fresh_id.to_string(), false),
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn store_tokens(
     l: &Lanyard,
@@ -422,72 +450,88 @@ async fn store_tokens(
     now: i64,
 ) -> Result<Connected> {
     let store = l.store();
+    // Which channel these tokens are for, decided under the write lock and checked again
+    // under it below; the secrets are written in between, outside it (a keyring waiting on
+    // an unlock prompt must not hold every other process's writes).
+    let fresh_id = uuid::Uuid::new_v4().to_string();
     let mut tx = store.begin_write().await?;
-    let existing = store
-        .channel_for_account(&mut tx, &provider.id, &account.subject)
-        .await?;
-    let (channel_id, reauthorized) = match (&pending.channel_id, existing) {
-        (Some(wanted), Some(found)) if *wanted == found => (found, true),
-        (Some(wanted), _) => {
-            let channel = store.channel(wanted).await?;
-            return Err(Error::AccountMismatch(format!(
-                "you signed in as {} but this channel is {}; nothing was changed — sign in \
-                 with {} to re-authorize it",
-                account.label, channel.account_label, channel.account_label
-            )));
-        }
-        (None, Some(found)) => (found, true),
-        (None, None) => (uuid::Uuid::new_v4().to_string(), false),
+    let (channel_id, reauthorized) =
+        target_channel(l, &mut tx, provider, pending, account, &fresh_id).await?;
+    drop(tx);
+    // A re-authorization holds the channel's refresh lease while it writes, so a refresh in
+    // flight neither overwrites these tokens nor is overwritten by them.
+    let hold = match reauthorized {
+        true => Some(crate::broker::lease::hold(l, &channel_id).await?),
+        false => None,
     };
-    // Secrets first: a channel row never points at tokens that are not there. Inside the
-    // write lock, so no other process is rotating this channel's tokens meanwhile.
-    l.secrets()
-        .set(&keys::refresh(&channel_id), refresh)
-        .await?;
-    l.secrets().set(&keys::access(&channel_id), access).await?;
-    if reauthorized {
-        store
-            .reauthorize_channel(&mut tx, &channel_id, &account.label, tokens, now)
-            .await?;
-    } else {
-        let inserted = store
-            .insert_channel(
-                &mut tx,
-                &channel_id,
-                &provider.id,
-                &account.subject,
-                &account.label,
-                tokens,
-                now,
-            )
-            .await;
-        if let Err(err) = inserted {
-            let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
-            let _ = l.secrets().delete(&keys::access(&channel_id)).await;
-            return Err(err);
+    let saved: Result<Connected> = async {
+        // Secrets first: a channel row never points at tokens that are not there.
+        crate::broker::rotation::write(l, &channel_id, &refresh).await?;
+        l.secrets().set(&keys::access(&channel_id), access).await?;
+        let mut tx = store.begin_write().await?;
+        let again = target_channel(l, &mut tx, provider, pending, account, &fresh_id).await;
+        if again.as_ref().ok() != Some(&(channel_id.clone(), reauthorized)) {
+            drop(tx);
+            if !reauthorized {
+                let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
+                let _ = l.secrets().delete(&keys::access(&channel_id)).await;
+            }
+            again?;
+            return Err(Error::Conflict(
+                "this account's channel changed while the sign-in was being saved; sign in again"
+                    .into(),
+            ));
         }
+        if reauthorized {
+            store
+                .reauthorize_channel(&mut tx, &channel_id, &account.label, tokens, now)
+                .await?;
+        } else {
+            let inserted = store
+                .insert_channel(
+                    &mut tx,
+                    &channel_id,
+                    &provider.id,
+                    &account.subject,
+                    &account.label,
+                    tokens,
+                    now,
+                )
+                .await;
+            if let Err(err) = inserted {
+                drop(tx);
+                let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
+                let _ = l.secrets().delete(&keys::access(&channel_id)).await;
+                return Err(err);
+            }
+        }
+        let action = if reauthorized { "reauth" } else { "connect" };
+        store
+            .audit(
+                &mut tx,
+                now,
+                &AuditEvent {
+                    principal_id: None,
+                    action,
+                    subject_kind: "channel",
+                    subject_id: &channel_id,
+                    outcome: "ok",
+                    detail: Some(&provider.id),
+                },
+            )
+            .await?;
+        store.commit_access_change(tx).await?;
+        l.broker().forget(&channel_id);
+        Ok(Connected {
+            channel: store.channel(&channel_id).await?,
+            reauthorized,
+        })
     }
-    let action = if reauthorized { "reauth" } else { "connect" };
-    store
-        .audit(
-            &mut tx,
-            now,
-            &AuditEvent {
-                principal_id: None,
-                action,
-                subject_kind: "channel",
-                subject_id: &channel_id,
-                outcome: "ok",
-                detail: Some(&provider.id),
-            },
-        )
-        .await?;
-    store.commit_access_change(tx).await?;
-    l.broker().forget(&channel_id);
-    Ok(Connected {
-        channel: store.channel(&channel_id).await?,
-        reauthorized,
-    })
+    .await;
+    if let (Err(_), Some(hold)) = (&saved, hold) {
+        hold.release(l, &channel_id).await;
+    }
+    saved
 }
 
 #[cfg(test)]
