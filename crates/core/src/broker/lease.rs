@@ -3,7 +3,7 @@
 //! A refresh lease (the `refresh_lease_*` columns, see [`crate::store::tokens`]) says "this
 //! process is calling the token endpoint with the current refresh token: do not use it".
 //! One refresh may take longer than the lease (three attempts of up to 30 s each), so the
-//! holder renews it every third of its length while it works ([`Keeper`]), and the whole
+//! holder renews it every third of its length while it works (`Keeper`), and the whole
 //! refresh is bounded by [`RefreshTimings::budget`], so a stuck holder cannot keep a
 //! channel forever. A holder whose lease was lost anyway (suspended past it) is fenced: its
 //! write is refused because the row no longer names it ([`crate::store::tokens`]).

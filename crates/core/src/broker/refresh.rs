@@ -14,7 +14,7 @@
 //! secret store is written before the write lock is taken, never inside it (a keyring
 //! showing an unlock prompt must not hold every other process's writes). A rotated refresh
 //! token the secret store refuses is kept in memory and saved later ([`super::rotation`]).
-//! Callers that waited for a refresh that failed get its answer ([`super::failures`]).
+//! Callers that waited for a refresh that failed get its answer (`broker::failures`).
 
 use std::sync::Arc;
 use std::time::Duration;

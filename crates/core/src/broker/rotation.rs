@@ -13,7 +13,7 @@
 //! - the channel's `last_error` says so meanwhile (Channels, Settings, tray, `lanyard
 //!   channel show`), without the token.
 //!
-//! Every write of a channel's refresh token in this process goes through [`write`], which
+//! Every write of a channel's refresh token in this process goes through [`write()`], which
 //! numbers writes and never lets an older one land after a newer one (a slow retry after a
 //! newer rotation or a re-authorization is skipped). Across processes the lease fences:
 //! only its holder writes.

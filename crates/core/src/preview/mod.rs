@@ -132,7 +132,7 @@ fn sensitive(name: &str) -> bool {
 }
 
 /// [`preview`], remembered in the history (outcome, and the URL without query values,
-/// user-info or fragment: [`redact::history_url`]).
+/// user-info or fragment).
 pub async fn preview_and_remember(
     l: &Lanyard,
     request: PreviewRequest,
