@@ -66,9 +66,7 @@ pub fn client_secret_key(provider_id: &str) -> String {
     format!("provider/{provider_id}/client_secret")
 }
 
-fn verifier_key(pending_id: &str) -> String {
-    format!("pending/{pending_id}/verifier")
-}
+use super::abandoned::verifier_key;
 
 fn state_hash(state: &str) -> String {
     let digest = Sha256::digest(state.as_bytes());
@@ -143,6 +141,8 @@ pub async fn begin(
     }
     let (url, _) = request.url();
 
+    // Sign-ins abandoned long ago go first, with their verifiers.
+    let _ = super::abandoned::forget(l).await;
     let now = l.clock().now();
     let pending = Pending {
         id: uuid::Uuid::new_v4().to_string(),
@@ -191,8 +191,15 @@ pub async fn start(l: &Lanyard, provider_id: &str, channel_id: Option<&str>) -> 
             loopback: None,
         }),
         RedirectStyle::Loopback => {
-            let listener = LoopbackListener::bind().await?;
+            let mut listener = LoopbackListener::bind().await?;
             let start = begin(l, provider_id, channel_id, &listener.redirect_uri()).await?;
+            if let Some(state) = Url::parse(&start.authorization_url).ok().and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned())
+            }) {
+                listener.expect_state(&state);
+            }
             Ok(Started {
                 start,
                 loopback: Some(listener),
@@ -296,6 +303,9 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
                 .into(),
         ));
     }
+    // RFC 9207 §2.4: an answer from another issuer is refused before its error is read, and
+    // its words are not shown.
+    check_iss(&provider, params.get("iss").map(String::as_str))?;
     if let Some(error) = params.get("error") {
         let error = sanitize(error);
         if error == "access_denied" {
@@ -313,7 +323,6 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
             provider.name
         )));
     }
-    check_iss(&provider, params.get("iss").map(String::as_str))?;
     let code = params
         .get("code")
         .filter(|c| !c.is_empty())
