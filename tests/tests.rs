@@ -12,6 +12,7 @@ mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod preview;
+mod proxy;
 mod refresh;
 mod sharing;
 mod urltokens;
