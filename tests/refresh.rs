@@ -383,3 +383,84 @@ async fn reauthorize(l: &Lanyard, issuer: &str) {
     let connected = flow::complete(l, &callback).await.expect("reconnect");
     assert!(connected.reauthorized);
 }
+
+/// A TCP proxy to `upstream` that loses the answers on its first `lose` connections: the
+/// request reaches the server, the connection is closed once the server has answered,
+/// and the answer never reaches the client.
+async fn lossy_proxy(upstream: std::net::SocketAddr, lose: usize) -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((mut client, _)) = listener.accept().await {
+            n += 1;
+            let lost = n <= lose;
+            tokio::spawn(async move {
+                let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                if !lost {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    return;
+                }
+                let (mut from_client, _to_client) = client.split();
+                let (mut from_server, mut to_server) = server.split();
+                let forward = tokio::io::copy(&mut from_client, &mut to_server);
+                let mut answer = [0u8; 1];
+                tokio::select! {
+                    _ = forward => {}
+                    _ = from_server.read(&mut answer) => {}
+                }
+                // Both sockets close here: the answer is lost.
+            });
+        }
+    });
+    format!("http://{address}/token")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_token_response_then_invalid_grant_asks_for_reauthorization_once() {
+    let server = OauthServer::start(3600);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(FixedClock::at(now()));
+    let l = open(dir.path(), clock.clone(), None).await;
+    let channel = connect_alice(&l, &server).await;
+    let upstream: std::net::SocketAddr = server
+        .issuer
+        .trim_start_matches("http://")
+        .parse()
+        .expect("issuer address");
+    let provider = l.store().channel(&channel).await.expect("c").provider_id;
+    sqlx::query("UPDATE provider SET token_endpoint = $1 WHERE id = $2")
+        .bind(lossy_proxy(upstream, 1).await)
+        .bind(&provider)
+        .execute(l.store().pool())
+        .await
+        .expect("route the token endpoint through the proxy");
+
+    // The provider rotates the refresh token, its answer is lost; the retry presents the
+    // rotated-out token and is refused.
+    clock.advance(3600);
+    let err = issue_grant(&l, LICENSE, &channel)
+        .await
+        .expect_err("the rotated token is gone");
+    assert_eq!(err.code(), "needs_reauth", "{err}");
+    assert_eq!(count(&server, "refresh_token").await, 1, "the lost one");
+    assert!(count(&server, "errors").await >= 1, "the retry was refused");
+    let shown = channels::show(&l, &channel).await.expect("channel");
+    assert_eq!(shown.status.as_str(), "needs_reauth");
+    assert!(shown
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.contains("re-authorize")));
+    // And no loop: later grants are refused without asking the provider.
+    let calls = count(&server, "token_calls").await;
+    for _ in 0..3 {
+        let err = issue_grant(&l, LICENSE, &channel).await.expect_err("still");
+        assert_eq!(err.code(), "needs_reauth");
+    }
+    assert_eq!(count(&server, "token_calls").await, calls);
+}
