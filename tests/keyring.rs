@@ -66,7 +66,10 @@ fn secret_written_by_one_process_is_read_by_another() {
 
 /// Waits for `child`, killing it (and failing) past `limit`: a keyring waiting on an
 /// unlock prompt must not hang the suite.
-fn wait_with_deadline(mut child: Child, limit: std::time::Duration) -> std::process::Output {
+pub(crate) fn wait_with_deadline(
+    mut child: Child,
+    limit: std::time::Duration,
+) -> std::process::Output {
     let started = std::time::Instant::now();
     loop {
         if child.try_wait().expect("wait").is_some() {

@@ -15,5 +15,6 @@ mod preview;
 mod proxy;
 mod refresh;
 mod sharing;
+mod sweep;
 mod urltokens;
 mod util;
