@@ -256,6 +256,27 @@ async fn hostile_callbacks_store_nothing() {
         .expect("m")
         .contains("you declined access at Test IdP"));
 
+    // An error answer claiming another issuer (RFC 9207 §2.4): refused for its iss before
+    // its error is read, and the provider's (here: an attacker's) words are not shown.
+    let url = env.start(&[
+        "channel",
+        "connect",
+        "--provider",
+        &provider,
+        "--no-browser",
+    ]);
+    let declined = sign_in(&url, "alice", Answer::Decline).await;
+    let forged = with_param(&declined, "iss", "https://evil.example.com");
+    let forged = with_param(&forged, "error", "server_error");
+    let forged = with_param(&forged, "error_description", "CANARY-call-0800-evil");
+    let err = env.fails(&["oauth", "callback", &forged], "authorization_failed");
+    let message = err["message"].as_str().expect("m");
+    assert!(message.contains("iss mismatch"), "{message}");
+    assert!(
+        !message.contains("CANARY") && !message.contains("server_error"),
+        "{message}"
+    );
+
     // A successful connect replayed.
     let connected = connect_alice(&env, &provider).await;
     assert_eq!(connected["channel"]["status"], "active");

@@ -385,7 +385,7 @@ async fn an_unknown_player_answers_no_faster_than_a_wrong_secret() {
     let s = setup(3600).await;
     let (_, secret) = s.player("Screen");
     let gw = s.gateway(&[
-        "--max-failures-per-player",
+        "--max-failures-per-secret",
         "100",
         "--max-failures-per-address",
         "100",
@@ -457,27 +457,31 @@ async fn links_are_checked_on_every_grant_and_a_refused_master_token_is_needs_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_attempts_are_limited_per_player_and_per_address() {
+async fn failed_attempts_are_limited_per_secret_and_per_address_never_per_player() {
     let s = setup(3600).await;
     let (a, secret_a) = s.player("A");
-    let (_, secret_b) = s.player("B");
-    s.link(&a);
+    let (b, secret_b) = s.player("B");
+    let (c, secret_c) = s.player("C");
+    for player in [&a, &b, &c] {
+        s.link(player);
+    }
     let gw = s.gateway(&[
-        "--max-failures-per-player",
+        "--max-failures-per-secret",
         "3",
         "--max-failures-per-address",
         "5",
     ]);
     assert_eq!(grant(&gw.url, Some(&secret_a), &s.channel).await.0, 200);
 
+    // B's id is public (audit log, the secret's prefix): wrong secrets naming it…
     let wrong_b = format!("{}{}", &secret_b[..secret_b.len() - 4], "AAAA");
     for _ in 0..3 {
         assert_eq!(grant(&gw.url, Some(&wrong_b), &s.channel).await.0, 401);
     }
-    // B is locked out, even with its right secret; A is not.
+    // …lock that wrong secret out…
     let response = reqwest::Client::new()
         .post(format!("{}/v1/grants", gw.url))
-        .bearer_auth(&secret_b)
+        .bearer_auth(&wrong_b)
         .json(&json!({ "channel": s.channel }))
         .send()
         .await
@@ -486,13 +490,21 @@ async fn failed_attempts_are_limited_per_player_and_per_address() {
     assert!(response.headers().contains_key("retry-after"));
     let body: Value = response.json().await.expect("json");
     assert_eq!(code(&body), "rate_limited");
-    assert_eq!(grant(&gw.url, Some(&secret_a), &s.channel).await.0, 200);
+    // …never B itself.
+    let (status, body) = grant(&gw.url, Some(&secret_b), &s.channel).await;
+    assert_eq!(
+        status, 200,
+        "B was locked out by someone else's failures: {body}"
+    );
 
-    // Two more failures from this address: now everyone here waits.
+    // Two more failures from this address: now every secret not verified yet waits…
     assert_eq!(grant(&gw.url, None, &s.channel).await.0, 401);
     assert_eq!(grant(&gw.url, Some("garbage"), &s.channel).await.0, 401);
-    let (status, body) = grant(&gw.url, Some(&secret_a), &s.channel).await;
+    let (status, body) = grant(&gw.url, Some(&secret_c), &s.channel).await;
     assert_eq!((status, code(&body)), (429, "rate_limited"));
+    // …while players already verified here keep their access.
+    assert_eq!(grant(&gw.url, Some(&secret_a), &s.channel).await.0, 200);
+    assert_eq!(grant(&gw.url, Some(&secret_b), &s.channel).await.0, 200);
     let (_, metrics) = get(&gw.url, "/metrics", None).await;
     assert!(
         metrics.contains("lanyard_gateway_rate_limited_total 2\n"),

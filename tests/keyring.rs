@@ -66,7 +66,10 @@ fn secret_written_by_one_process_is_read_by_another() {
 
 /// Waits for `child`, killing it (and failing) past `limit`: a keyring waiting on an
 /// unlock prompt must not hang the suite.
-fn wait_with_deadline(mut child: Child, limit: std::time::Duration) -> std::process::Output {
+pub(crate) fn wait_with_deadline(
+    mut child: Child,
+    limit: std::time::Duration,
+) -> std::process::Output {
     let started = std::time::Instant::now();
     loop {
         if child.try_wait().expect("wait").is_some() {
@@ -195,4 +198,81 @@ impl Worker {
         let status = self.child.wait().expect("wait");
         assert!(status.success(), "worker failed");
     }
+}
+
+/// Runs `lanyard status --json` on a fresh data directory in `env`, under `wrapper`.
+fn status_in(wrapper: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> serde_json::Value {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(wrapper[0]);
+    cmd.args(&wrapper[1..])
+        .arg(crate::util::lanyard_bin())
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["status", "--json"])
+        .env_remove("LANYARD_SECRET_STORE")
+        .env_remove("LANYARD_DATA_DIR")
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = wait_with_deadline(
+        cmd.spawn().expect("spawn"),
+        std::time::Duration::from_secs(60),
+    );
+    crate::util::stdout_json(&out)
+}
+
+#[test]
+fn a_locked_keyring_is_told_apart_from_a_missing_secret_service() {
+    let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
+    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
+        assert!(
+            !required,
+            "dbus-run-session and gnome-keyring-daemon are required"
+        );
+        eprintln!("skipped: dbus-run-session or gnome-keyring-daemon not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = |bus: &'static str| {
+        let mut env = vec![
+            ("HOME", home.path().as_os_str()),
+            ("DISPLAY", std::ffi::OsStr::new("")),
+        ];
+        if !bus.is_empty() {
+            env.push(("DBUS_SESSION_BUS_ADDRESS", std::ffi::OsStr::new(bus)));
+        }
+        env
+    };
+
+    // No Secret Service: a session bus that is not there.
+    let missing = status_in(&["env"], &env("unix:path=/nonexistent/lanyard-test-bus"));
+    let store = &missing["secret_store"];
+    assert_eq!(
+        (store["backend"].as_str(), store["usable"].as_bool()),
+        (Some("keyring"), Some(false))
+    );
+    let detail = store["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("no Secret Service is reachable"),
+        "{detail}"
+    );
+
+    // A Secret Service whose keyring was never unlocked: the unlock prompt cannot be shown
+    // here, so it is dismissed — "locked", not "missing".
+    let locked = status_in(
+        &[
+            "dbus-run-session",
+            "--",
+            "sh",
+            "-c",
+            "gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec \"$@\"",
+            "sh",
+        ],
+        &env(""),
+    );
+    let store = &locked["secret_store"];
+    assert_eq!(store["usable"], false, "{locked}");
+    let detail = store["detail"].as_str().expect("detail");
+    assert!(detail.contains("locked or access was refused"), "{detail}");
+    assert!(!detail.contains("no Secret Service"), "{detail}");
 }

@@ -91,6 +91,17 @@ impl OauthServer {
         assert!(status.is_success());
     }
 
+    /// Holds every token request `ms` milliseconds before handling it (0: no delay).
+    pub async fn set_token_delay(&self, ms: u64) {
+        let status = reqwest::Client::new()
+            .post(format!("{}/test/slow?ms={ms}", self.issuer))
+            .send()
+            .await
+            .expect("toggle")
+            .status();
+        assert!(status.is_success());
+    }
+
     /// Makes the revocation endpoint answer 503 (`down = true`) or work again.
     pub async fn set_revocation_down(&self, down: bool) {
         let path = if down {

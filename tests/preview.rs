@@ -444,3 +444,40 @@ async fn a_channel_needing_reauth_is_reported_with_the_fix() {
     );
     assert_eq!(a.seen()[0].header("authorization"), None);
 }
+
+#[tokio::test]
+async fn the_preview_history_keeps_no_user_info_and_no_query_values() {
+    let (_dir, l) = lanyard().await;
+    let server = LocalServer::start().await;
+    server.route("/feed", Canned::ok("application/json", "{}"));
+    let typed = [
+        // Refused before sending (user-info in the URL).
+        format!("https://alice:{CANARY}@api.example.com/v1?key={CANARY}"),
+        // Sent: its answer comes back.
+        format!("{}/feed?access_token={CANARY}&page=2#{CANARY}", server.base),
+        // Refused: not a URL.
+        format!("not a url?token={CANARY}"),
+    ];
+    for url in &typed {
+        let request = PreviewRequest {
+            url: url.clone(),
+            method: "GET".into(),
+            headers: vec![],
+            body: None,
+            channel: None,
+        };
+        let _ = lanyard_core::preview::preview_and_remember(
+            &l,
+            request,
+            &Fixed(Answer::Deny),
+            PreviewOptions::default(),
+        )
+        .await;
+    }
+    let history = l.store().preview_history().await.expect("history");
+    assert_eq!(history.len(), 3);
+    let dump = format!("{history:?}");
+    assert!(!dump.contains(CANARY), "{dump}");
+    assert!(dump.contains("page=%5Bredacted%5D"), "{dump}");
+    assert_eq!(history[1].status, Some(200), "{dump}");
+}

@@ -5,6 +5,7 @@
 mod broker;
 mod channels;
 mod cli;
+mod crash;
 mod gateway;
 mod keyring;
 mod local_server;
@@ -12,6 +13,9 @@ mod oauth_failures;
 mod oauth_server;
 mod preview;
 mod providers;
+mod proxy;
+mod refresh;
 mod sharing;
+mod sweep;
 mod urltokens;
 mod util;

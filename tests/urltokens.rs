@@ -514,3 +514,92 @@ async fn permission_answers_and_prompt_values() {
     let secrets = std::fs::read_to_string(d.join("secrets")).expect("secrets");
     assert!(!secrets.contains("1234"), "a prompt value was stored");
 }
+
+/// Never answers (a question nobody sees).
+struct Silent;
+
+impl Prompter for Silent {
+    fn permission<'a>(&'a self, _: &'a PermissionRequest) -> Asked<'a, Answer> {
+        Box::pin(std::future::pending())
+    }
+    fn values<'a>(&'a self, _: &'a ValuesRequest) -> Asked<'a, Option<Vec<SecretValue>>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn an_unanswered_question_is_deny_and_an_idn_origin_is_asked_in_punycode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "token",
+            "add",
+            "--url",
+            "https://bücher.example/api",
+            "--key",
+            "token",
+            "--header",
+            "--requires-permission",
+        ],
+        Some(CANARY),
+    );
+    ok(
+        d,
+        &[
+            "token",
+            "add",
+            "--url",
+            "https://bücher.example/api",
+            "--key",
+            "pin",
+            "--prompt",
+        ],
+        None,
+    );
+    let config = Config::new(d.to_path_buf(), SecretStoreKind::File);
+    let l = Lanyard::open(&config).await.expect("open");
+    let url = parse_request_url("https://BÜCHER.example/api/items").expect("url");
+
+    // Nobody answers: after the timeout it is Deny, and the prompt token goes without.
+    let started = std::time::Instant::now();
+    let timeout = std::time::Duration::from_millis(300);
+    let unanswered = permission::resolve_within(&l, "GET", &url, &Silent, timeout)
+        .await
+        .expect("resolve");
+    assert!(started.elapsed() >= timeout);
+    assert!(unanswered.authorization.is_none(), "sent without an answer");
+    let ignored: Vec<_> = unanswered
+        .report
+        .ignored
+        .iter()
+        .map(|i| i.key.clone())
+        .collect();
+    assert_eq!(ignored, ["token", "pin"], "{:?}", unanswered.report.ignored);
+    assert!(unanswered.report.ignored[0]
+        .reason
+        .as_deref()
+        .expect("reason")
+        .contains("denied"));
+
+    // The question names the host as punycode, the form that cannot pass for another.
+    let prompter = Scripted {
+        answers: Mutex::new(vec![Answer::Accept]),
+        values: Some(vec!["1".into()]),
+        asked: Mutex::new(vec![]),
+    };
+    permission::resolve(&l, "GET", &url, &prompter)
+        .await
+        .expect("resolve");
+    let asked = prompter.asked.lock().expect("lock")[0].clone();
+    assert_eq!(asked.origin, "https://xn--bcher-kva.example:443");
+    assert!(
+        asked
+            .url
+            .starts_with("https://xn--bcher-kva.example/api/items"),
+        "{}",
+        asked.url
+    );
+    assert_eq!(asked.tokens[0].prefix, "https://xn--bcher-kva.example/api");
+}

@@ -191,8 +191,11 @@ provider.on('server_error', (_ctx, err) => process.stderr.write(`oauth-server se
 //                      successful token grants by type, and failed token requests
 // POST /test/down    → the token endpoint answers 503 until POST /test/up
 // POST /test/revocation-down → the revocation endpoint answers 503 until .../revocation-up
-const counts = { refresh_token: 0, authorization_code: 0, errors: 0 };
+// POST /test/slow?ms=N → each token request is held N ms before it is handled (0: off)
+// counts.token_calls counts every request to the token endpoint, answered or not.
+const counts = { refresh_token: 0, authorization_code: 0, errors: 0, token_calls: 0 };
 let tokenDown = false;
+let tokenDelayMs = 0;
 let revocationDown = false;
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params.grant_type;
@@ -219,6 +222,13 @@ server.on('request', (req, res) => {
     res.end();
     return;
   }
+  if (path === '/test/slow' && req.method === 'POST') {
+    tokenDelayMs = Number(new URL(req.url, 'http://x').searchParams.get('ms') ?? 0);
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (path === '/token') counts.token_calls += 1;
   if (revocationDown && path === '/token/revocation') {
     res.writeHead(503, { 'content-type': 'text/plain' });
     res.end('revocation unavailable for the test');
@@ -227,6 +237,10 @@ server.on('request', (req, res) => {
   if (tokenDown && path === '/token') {
     res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
     res.end('down for the test');
+    return;
+  }
+  if (tokenDelayMs > 0 && path === '/token') {
+    setTimeout(() => handle(req, res), tokenDelayMs);
     return;
   }
   handle(req, res);

@@ -130,6 +130,7 @@ async fn grant(
         Ok(player) => player,
         Err(response) => return response,
     };
+    lanyard_core::failpoint::hit("gateway-grant");
     let request: GrantRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(_) => return error_response(&Error::InvalidInput(

@@ -15,7 +15,9 @@
 //!
 //! Every failure looks the same to the caller (`unauthenticated`), and an unknown player id
 //! is verified against a decoy hash, so timing does not tell a wrong secret from an unknown
-//! player. Failures count against the player id and the source address ([`crate::limits`]).
+//! player. Failures count against the presented secret (its MAC) and the source address,
+//! never the player id it names ([`crate::limits`]); a secret found verified in the cache
+//! is let in before any limit is consulted.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -99,10 +101,10 @@ impl Authenticator {
         bearer: Option<&str>,
         address: IpAddr,
     ) -> std::result::Result<Arc<str>, Refusal> {
-        if let Some(wait) = self.limits.blocked(address, None) {
-            return Err(limited(wait));
-        }
         let Some(presented) = bearer else {
+            if let Some(wait) = self.limits.blocked(address, None) {
+                return Err(limited(wait));
+            }
             self.limits.fail(address, None);
             return Err(Refusal::Unauthenticated(Error::Unauthenticated(
                 "send the player secret as `Authorization: Bearer <secret>`".into(),
@@ -133,12 +135,12 @@ impl Authenticator {
                 v.remove(&mac);
             }
         }
-        let player = secret::player_id(presented);
-        if let Some(wait) = self.limits.blocked(address, player.as_deref()) {
+        // Not verified before: the limits apply before any argon2id work.
+        if let Some(wait) = self.limits.blocked(address, Some(&mac)) {
             return Err(limited(wait));
         }
-        let Some(player) = player else {
-            self.limits.fail(address, None);
+        let Some(player) = secret::player_id(presented) else {
+            self.limits.fail(address, Some(&mac));
             return Err(Refusal::Unauthenticated(Error::Unauthenticated(
                 REFUSED.into(),
             )));
@@ -171,7 +173,7 @@ impl Authenticator {
                 Ok(player_id)
             }
             _ => {
-                self.limits.fail(address, Some(&player));
+                self.limits.fail(address, Some(&mac));
                 Err(Refusal::Unauthenticated(Error::Unauthenticated(
                     REFUSED.into(),
                 )))

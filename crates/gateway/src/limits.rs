@@ -1,6 +1,13 @@
-//! Failed-attempt limits: after too many failed authentications in a window, a player id
-//! (as named by the presented secret) or a source address is refused with `429` until the
-//! window ends — before any argon2id work is spent on it.
+//! Failed-attempt limits: after too many failed authentications in a window, a source
+//! address (an IPv6 address by its /64, which one host usually owns whole) or a presented
+//! secret (by its keyed MAC, never the secret) is refused with `429` until the window
+//! ends — before any argon2id work is spent on it.
+//!
+//! Never by the player id a secret names: that id is not secret (it is in the audit log
+//! and in the secret's prefix), so counting failures against it would let anyone lock a
+//! player out. A secret this gateway has verified is let in before any limit is consulted
+//! ([`crate::auth`]), so a player presenting its right secret is never refused because of
+//! someone else's failures — not even behind the same address.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -11,8 +18,8 @@ use std::time::{Duration, Instant};
 /// How many failures a key may have per window, and the window.
 #[derive(Debug, Clone, Copy)]
 pub struct LimitPolicy {
-    /// Failures allowed per player id in a window.
-    pub per_player: u32,
+    /// Failures allowed per presented secret in a window.
+    pub per_secret: u32,
     /// Failures allowed per source address in a window.
     pub per_address: u32,
     /// The window.
@@ -22,7 +29,7 @@ pub struct LimitPolicy {
 impl Default for LimitPolicy {
     fn default() -> Self {
         LimitPolicy {
-            per_player: 10,
+            per_secret: 10,
             per_address: 30,
             window: Duration::from_secs(60),
         }
@@ -70,36 +77,51 @@ impl<K: Hash + Eq + Clone> Window<K> {
     }
 }
 
-/// Failure counters per player id and per source address.
+/// The keyed MAC of a presented secret (see [`crate::auth`]).
+pub type SecretMac = [u8; 32];
+
+/// Failure counters per presented secret and per source address.
 #[derive(Debug)]
 pub struct Limits {
-    players: Window<String>,
+    secrets: Window<SecretMac>,
     addresses: Window<IpAddr>,
+}
+
+/// What failures from `address` count against: an IPv4 address (also when IPv4-mapped),
+/// or an IPv6 address's /64.
+pub fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+    }
 }
 
 impl Limits {
     /// Limits with `policy`.
     pub fn new(policy: LimitPolicy) -> Self {
         Limits {
-            players: Window::new(policy.per_player, policy.window),
+            secrets: Window::new(policy.per_secret, policy.window),
             addresses: Window::new(policy.per_address, policy.window),
         }
     }
 
-    /// How long `address` (and `player`, when the secret named one) must wait, if blocked.
-    pub fn blocked(&self, address: IpAddr, player: Option<&str>) -> Option<Duration> {
+    /// How long `address` (and `secret`, when one was presented) must wait, if blocked.
+    pub fn blocked(&self, address: IpAddr, secret: Option<&SecretMac>) -> Option<Duration> {
         let now = Instant::now();
-        let by_address = self.addresses.blocked(&address, now);
-        let by_player = player.and_then(|p| self.players.blocked(&p.to_string(), now));
-        by_address.max(by_player)
+        let by_address = self.addresses.blocked(&address_key(address), now);
+        let by_secret = secret.and_then(|m| self.secrets.blocked(m, now));
+        by_address.max(by_secret)
     }
 
     /// Records a failed attempt.
-    pub fn fail(&self, address: IpAddr, player: Option<&str>) {
+    pub fn fail(&self, address: IpAddr, secret: Option<&SecretMac>) {
         let now = Instant::now();
-        self.addresses.fail(address, now);
-        if let Some(player) = player {
-            self.players.fail(player.to_string(), now);
+        self.addresses.fail(address_key(address), now);
+        if let Some(mac) = secret {
+            self.secrets.fail(*mac, now);
         }
     }
 }
@@ -108,33 +130,65 @@ impl Limits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn blocks_after_the_limit_per_player_and_per_address() {
-        let limits = Limits::new(LimitPolicy {
-            per_player: 2,
-            per_address: 3,
+    fn limits(per_secret: u32, per_address: u32) -> Limits {
+        Limits::new(LimitPolicy {
+            per_secret,
+            per_address,
             window: Duration::from_secs(60),
-        });
+        })
+    }
+
+    #[test]
+    fn blocks_after_the_limit_per_secret_and_per_address() {
+        let limits = limits(2, 3);
         let a: IpAddr = [127, 0, 0, 1].into();
         let b: IpAddr = [127, 0, 0, 2].into();
-        limits.fail(a, Some("p"));
-        assert!(limits.blocked(a, Some("p")).is_none());
-        limits.fail(b, Some("p"));
+        let (wrong, other) = ([1u8; 32], [2u8; 32]);
+        limits.fail(a, Some(&wrong));
+        assert!(limits.blocked(a, Some(&wrong)).is_none());
+        limits.fail(b, Some(&wrong));
         assert!(
-            limits.blocked(b, Some("p")).is_some(),
-            "the player is blocked"
+            limits.blocked(b, Some(&wrong)).is_some(),
+            "the secret is blocked"
         );
-        assert!(
-            limits.blocked(b, Some("q")).is_none(),
-            "another player is not"
-        );
+        assert!(limits.blocked(b, Some(&other)).is_none(), "another is not");
         limits.fail(b, None);
         limits.fail(b, None);
         assert!(
-            limits.blocked(b, Some("q")).is_some(),
+            limits.blocked(b, Some(&other)).is_some(),
             "the address is blocked"
         );
-        assert!(limits.blocked(a, Some("q")).is_none());
+        assert!(limits.blocked(a, Some(&other)).is_none());
+    }
+
+    #[test]
+    fn failures_naming_a_player_never_block_that_players_secret() {
+        // Wrong secrets that all name player p (`lyp_p_…`), from many addresses: each is
+        // its own presented secret; p's right one is untouched.
+        let limits = limits(2, 3);
+        for i in 0..100u8 {
+            let address: IpAddr = [10, 0, 0, i].into();
+            limits.fail(address, Some(&[i; 32]));
+        }
+        let right = [0xAA; 32];
+        let home: IpAddr = [192, 168, 1, 5].into();
+        assert!(limits.blocked(home, Some(&right)).is_none());
+    }
+
+    #[test]
+    fn an_ipv6_host_is_counted_by_its_64() {
+        let limits = limits(100, 3);
+        let host = |last: u16| -> IpAddr {
+            std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0xdead, 0xbeef, 0, last).into()
+        };
+        for i in 0..3 {
+            limits.fail(host(i), None);
+        }
+        assert!(limits.blocked(host(999), None).is_some(), "same /64");
+        let neighbour: IpAddr = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1).into();
+        assert!(limits.blocked(neighbour, None).is_none(), "another /64");
+        let mapped: IpAddr = std::net::Ipv4Addr::new(10, 1, 2, 3).to_ipv6_mapped().into();
+        assert_eq!(address_key(mapped), IpAddr::from([10, 1, 2, 3]));
     }
 
     #[test]

@@ -30,9 +30,15 @@ pub struct ServeArgs {
     /// the clear).
     #[arg(long)]
     insecure_http: bool,
-    /// Failed authentications allowed per player id per minute.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    max_failures_per_player: u32,
+    /// Failed authentications allowed per presented secret per minute (never counted per
+    /// player id: anyone can name a player).
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        alias = "max-failures-per-player"
+    )]
+    max_failures_per_secret: u32,
     /// Failed authentications allowed per source address per minute.
     #[arg(long, default_value_t = 30, value_name = "N")]
     max_failures_per_address: u32,
@@ -44,9 +50,9 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             let mut options = ServeOptions::new(args.listen);
             options.tls = args.tls_cert.zip(args.tls_key);
             options.insecure_http = args.insecure_http;
-            options.limits.per_player = args.max_failures_per_player;
+            options.limits.per_secret = args.max_failures_per_secret;
             options.limits.per_address = args.max_failures_per_address;
-            if options.limits.per_player == 0 || options.limits.per_address == 0 {
+            if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::InvalidInput(
                     "failure limits must be at least 1".into(),
                 ));

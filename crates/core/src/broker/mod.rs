@@ -13,9 +13,12 @@
 //! - Grants are audited through a buffer flushed in batches ([`Broker::flush`]), so a
 //!   cached grant costs no disk write.
 
+mod failures;
 pub mod grant;
+pub mod lease;
 pub mod players;
 pub mod refresh;
+pub mod rotation;
 pub mod secret;
 #[doc(hidden)]
 pub mod testing;
@@ -99,6 +102,9 @@ pub struct Broker {
     audit: Mutex<Vec<PendingAudit>>,
     access: RwLock<AccessCache>,
     refreshes: AtomicU64,
+    timings: RwLock<lease::RefreshTimings>,
+    pub(crate) rotations: rotation::Rotations,
+    pub(crate) failures: failures::Failures,
 }
 
 /// Access decisions valid for one access epoch (see [`crate::store::epoch`]).
@@ -146,6 +152,9 @@ impl Default for Broker {
             audit: Mutex::default(),
             access: RwLock::default(),
             refreshes: AtomicU64::new(0),
+            timings: RwLock::default(),
+            rotations: rotation::Rotations::default(),
+            failures: failures::Failures::default(),
         }
     }
 }
@@ -159,6 +168,22 @@ impl Broker {
     /// Successful refreshes this process made at the provider (for metrics).
     pub fn refreshes(&self) -> u64 {
         self.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// The durations of refresh coordination in this process.
+    pub fn timings(&self) -> lease::RefreshTimings {
+        *self.timings.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes them (tests scale them down).
+    pub fn set_timings(&self, timings: lease::RefreshTimings) {
+        *self.timings.write().unwrap_or_else(|p| p.into_inner()) = timings;
+    }
+
+    /// Channels whose rotated refresh token this process holds in memory because the
+    /// secret store refused it (see [`rotation`]); shown as a warning.
+    pub fn unsaved_channels(&self) -> Vec<String> {
+        self.rotations.unsaved_channels()
     }
 
     pub(crate) fn count_refresh(&self) {
@@ -179,12 +204,13 @@ impl Broker {
     }
 
     /// Drops a channel's cached tokens, for every resource (disconnect,
-    /// re-authorization).
+    /// re-authorization), and any rotated token waiting to be saved.
     pub fn forget(&self, channel_id: &str) {
         if let Ok(mut cache) = self.cache.write() {
             let prefix = cache_key(channel_id, Some(""));
             cache.retain(|k, _| k != channel_id && !k.starts_with(&prefix));
         }
+        self.rotations.forget(channel_id);
     }
 
     pub(crate) fn cached_access(

@@ -8,6 +8,13 @@
 //! first (a peer may have rotated); only a refusal of the current token marks the channel
 //! `needs_reauth`. Transient failures are retried with backoff and never change the
 //! status. A lease whose owner process is gone is taken over.
+//!
+//! The lease is renewed while the refresh runs and the whole refresh is bounded
+//! ([`super::lease`]); the database write is fenced on the lease and the generation. The
+//! secret store is written before the write lock is taken, never inside it (a keyring
+//! showing an unlock prompt must not hold every other process's writes). A rotated refresh
+//! token the secret store refuses is kept in memory and saved later ([`super::rotation`]).
+//! Callers that waited for a refresh that failed get its answer (`broker::failures`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,37 +28,17 @@ use crate::oauth::channel::{keys, ChannelStatus};
 use crate::oauth::flow::client_secret_key;
 use crate::oauth::quirks::resource_scope;
 use crate::oauth::tokens::{
-    exchange_refresh, is_invalid_grant, is_transient, needs_interaction, oauth_client, token_error,
+    exchange_refresh, is_invalid_grant, is_transient, needs_interaction, oauth_client,
+    token_error,
 };
 use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;
 use crate::store::tokens::{Lease, TokenState};
 
-/// How long a refresh lease lasts if its owner never releases it.
-const LEASE_SECONDS: i64 = 60;
-/// How long a caller waits for another process's refresh.
-const WAIT_FOR_PEER: Duration = Duration::from_secs(45);
+use super::lease::{owner_alive, Keeper};
+
 /// Attempts for transient failures.
 const ATTEMPTS: u32 = 3;
-
-/// Whether the process named in a lease owner (`<pid>:<host>:<random>`) still runs. A pid
-/// is only checked where it means something: on Linux, in this process's own pid space
-/// (the same boot and pid namespace, see [`super::lease_host`]), through /proc. An owner
-/// on another machine or in another container is presumed alive until its lease runs out.
-fn owner_alive(owner: &str) -> bool {
-    let mut parts = owner.split(':');
-    let Some(pid) = parts.next().and_then(|p| p.parse::<u32>().ok()) else {
-        return true;
-    };
-    if parts.next() != Some(super::lease_host()) {
-        return true;
-    }
-    if cfg!(target_os = "linux") {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
-    }
-}
 
 fn check_status(st: &TokenState, channel_id: &str) -> Result<()> {
     match st.status {
@@ -160,8 +147,16 @@ pub async fn access_token_for(
     if let Some(token) = broker.cached(&key).filter(|t| t.fresh(now)) {
         return Ok(token);
     }
+    let timings = broker.timings();
+    let mark = broker.failures.mark();
     let flight = broker.flight(channel_id);
     let _turn = flight.lock().await;
+    if let Some(err) = broker
+        .failures
+        .since(channel_id, mark, timings.failure_backoff)
+    {
+        return Err(err); // the refresh we waited for failed: its answer is ours
+    }
     let started = tokio::time::Instant::now();
     loop {
         let now = l.clock().now();
@@ -176,7 +171,13 @@ pub async fn access_token_for(
         }
         match l
             .store()
-            .take_lease(channel_id, broker.owner(), now, LEASE_SECONDS, owner_alive)
+            .take_lease(
+                channel_id,
+                broker.owner(),
+                now,
+                timings.lease_seconds(),
+                owner_alive,
+            )
             .await?
         {
             Lease::Taken(st) => {
@@ -191,7 +192,7 @@ pub async fn access_token_for(
                 return refresh(l, channel_id, st, resource).await;
             }
             Lease::Held(_) => {
-                if started.elapsed() > WAIT_FOR_PEER {
+                if started.elapsed() > timings.wait_for_peer {
                     return Err(Error::ProviderUnavailable(format!(
                         "another Lanyard process has been refreshing channel {channel_id} for \
                          too long; try again"
@@ -226,7 +227,7 @@ pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
                 &channel.id,
                 l.broker().owner(),
                 now,
-                LEASE_SECONDS,
+                l.broker().timings().lease_seconds(),
                 owner_alive,
             )
             .await?;
@@ -244,7 +245,36 @@ pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
     Ok(refreshed)
 }
 
+/// Refreshes under the lease just taken: renewed while it runs, bounded by the budget;
+/// a failure is remembered for the callers that waited.
 async fn refresh(
+    l: &Lanyard,
+    channel_id: &str,
+    st: TokenState,
+    resource: Option<&str>,
+) -> Result<CachedToken> {
+    let keeper = Keeper::start(l, channel_id);
+    let budget = l.broker().timings().budget;
+    let out = match tokio::time::timeout(budget, refresh_held(l, channel_id, st, resource)).await {
+        Ok(out) => out,
+        Err(_) => {
+            let message = format!(
+                "refreshing channel {channel_id} took longer than {} s; try again",
+                budget.as_secs()
+            );
+            release(l, channel_id, Some(&message)).await;
+            Err(Error::ProviderUnavailable(message))
+        }
+    };
+    drop(keeper);
+    match &out {
+        Ok(_) => l.broker().failures.clear(channel_id),
+        Err(err) => l.broker().failures.record(channel_id, err),
+    }
+    out
+}
+
+async fn refresh_held(
     l: &Lanyard,
     channel_id: &str,
     st: TokenState,
@@ -264,7 +294,7 @@ async fn refresh(
     let mut retried_after_peer = false;
     let mut attempt = 0;
     loop {
-        let Some(refresh_token) = l.secrets().get(&keys::refresh(channel_id)).await? else {
+        let Some(refresh_token) = current_refresh_token(l, channel_id).await? else {
             if l.store().backend() == crate::store::Backend::Postgres {
                 // A shared database with a secret store that lacks the master token is this
                 // process's misconfiguration, not the account's: flipping the shared status
@@ -300,7 +330,7 @@ async fn refresh(
             Err(err) if is_invalid_grant(&err) => {
                 // A peer may have rotated the token meanwhile: re-read before giving up.
                 let now_state = l.store().token_state(channel_id).await?;
-                let stored = l.secrets().get(&keys::refresh(channel_id)).await?;
+                let stored = current_refresh_token(l, channel_id).await?;
                 let changed = now_state.generation != generation
                     || stored.as_ref().map(SecretValue::expose) != Some(refresh_token.expose());
                 if changed && !retried_after_peer {
@@ -354,6 +384,16 @@ async fn refresh(
     }
 }
 
+/// The refresh token to use: a rotated one this process holds unsaved, else the stored one.
+async fn current_refresh_token(l: &Lanyard, channel_id: &str) -> Result<Option<SecretValue>> {
+    if let Some(token) = l.broker().rotations.unsaved(channel_id) {
+        return Ok(Some(SecretValue::new(token.expose())));
+    }
+    l.secrets().get(&keys::refresh(channel_id)).await
+}
+
+/// Saves what the provider answered: secrets first (outside the write lock), then the row,
+/// fenced on this process's lease and `generation`.
 #[allow(clippy::too_many_arguments)]
 async fn finish(
     l: &Lanyard,
@@ -365,27 +405,17 @@ async fn finish(
     received_at: i64,
 ) -> Result<CachedToken> {
     let store = l.store();
-    let mut tx = store.begin_write().await?;
-    let current = store.token_state_in(&mut tx, channel_id).await?;
-    if current.generation != generation {
-        // Someone re-authorized or rotated meanwhile; theirs is newer. Keep it.
-        drop(tx);
-        return Err(Error::ProviderUnavailable(
-            "the channel's tokens changed during the refresh; try again".into(),
-        ));
-    }
     let rotated = tokens
         .refresh_token()
         .map(|r| r.secret().as_str() != used.expose())
         .unwrap_or(false);
-    if let Some(new_refresh) = tokens.refresh_token().filter(|_| rotated) {
-        l.secrets()
-            .set(
-                &keys::refresh(channel_id),
-                SecretValue::new(new_refresh.secret().as_str()),
-            )
-            .await?;
-    }
+    let saved = match tokens.refresh_token().filter(|_| rotated) {
+        Some(new_refresh) => {
+            let token = SecretValue::new(new_refresh.secret().as_str());
+            super::rotation::save(l, channel_id, token, generation).await
+        }
+        None => true,
+    };
     let access = tokens.access_token().secret().clone();
     let expires_at = tokens
         .expires_in()
@@ -395,22 +425,12 @@ async fn finish(
         .refresh_token_expires_in()
         .and_then(|s| i64::try_from(s).ok())
         .map(|s| received_at.saturating_add(s));
-    match resource {
-        None => {
-            l.secrets()
-                .set(&keys::access(channel_id), SecretValue::new(access.as_str()))
-                .await?;
-            store
-                .record_refresh(
-                    &mut tx,
-                    channel_id,
-                    rotated,
-                    Some(expires_at),
-                    refresh_expires_at,
-                    received_at,
-                )
-                .await?;
-        }
+    let access_saved = match resource {
+        None => l
+            .secrets()
+            .set(&keys::access(channel_id), SecretValue::new(access.as_str()))
+            .await
+            .is_ok(),
         Some(resource) => {
             let stored = ResourceToken {
                 token: access.clone(),
@@ -420,16 +440,56 @@ async fn finish(
             };
             let blob = serde_json::to_string(&stored)
                 .map_err(|_| Error::Internal("cannot encode a resource token".into()))?;
-            l.secrets()
+            // Another resource's token is used only through this process's cache when its
+            // write fails; the channel's row is not about it.
+            let _ = l
+                .secrets()
                 .set(
                     &keys::resource_access(channel_id, resource),
                     SecretValue::new(blob),
                 )
-                .await?;
-            store
-                .record_resource_refresh(&mut tx, channel_id, rotated, refresh_expires_at)
-                .await?;
+                .await;
+            false
         }
+    };
+    // Peers may use the stored access token only when it is the one saved just now.
+    let stored_expiry = access_saved.then_some(expires_at);
+    let lease = (l.broker().owner(), generation);
+    let mut tx = store.begin_write().await?;
+    let recorded = if saved && resource.is_some() {
+        store
+            .record_resource_refresh(&mut tx, channel_id, lease, rotated, refresh_expires_at)
+            .await?
+    } else if saved {
+        store
+            .record_refresh(
+                &mut tx,
+                channel_id,
+                lease,
+                rotated,
+                (stored_expiry, refresh_expires_at),
+                received_at,
+            )
+            .await?
+    } else {
+        let warning = super::rotation::UNSAVED_WARNING;
+        store
+            .record_unsaved_refresh(
+                &mut tx,
+                channel_id,
+                lease,
+                stored_expiry,
+                received_at,
+                warning,
+            )
+            .await?
+    };
+    if !recorded {
+        // The lease was lost or someone re-authorized meanwhile; theirs is newer. Keep it.
+        drop(tx);
+        return Err(Error::ProviderUnavailable(
+            "the channel's tokens changed during the refresh; try again".into(),
+        ));
     }
     store
         .audit(
@@ -441,7 +501,11 @@ async fn finish(
                 subject_kind: "channel",
                 subject_id: channel_id,
                 outcome: "ok",
-                detail: rotated.then_some("refresh token rotated"),
+                detail: rotated.then_some(if saved {
+                    "refresh token rotated"
+                } else {
+                    "refresh token rotated; saving it is being retried"
+                }),
             },
         )
         .await?;
@@ -461,7 +525,7 @@ async fn finish(
         token_type: "Bearer".into(),
         expires_at,
         received_at,
-        generation: generation + i64::from(rotated),
+        generation: generation + i64::from(rotated && saved),
         scopes: Arc::new(scopes),
     };
     l.broker()
@@ -469,7 +533,13 @@ async fn finish(
     Ok(token)
 }
 
+/// Releases the lease after a refresh that saved nothing, noting `error`; kept while this
+/// process holds a rotated token it has not saved (no peer may use the stored, rotated-out
+/// one).
 async fn release(l: &Lanyard, channel_id: &str, error: Option<&str>) {
+    if l.broker().rotations.unsaved(channel_id).is_some() {
+        return;
+    }
     let _ = l
         .store()
         .release_lease(channel_id, l.broker().owner(), error)
@@ -514,22 +584,4 @@ async fn needs_reauth(l: &Lanyard, channel_id: &str, why: &str) -> Result<Cached
     store.commit_access_change(tx).await?;
     l.broker().forget(channel_id);
     Err(Error::NeedsReauth(format!("channel {channel_id}: {why}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::owner_alive;
-
-    #[test]
-    fn a_lease_owner_pid_is_only_checked_in_this_pid_space() {
-        let host = crate::broker::lease_host();
-        let me = format!("{}:{host}:abc", std::process::id());
-        assert!(owner_alive(&me), "this process is alive");
-        // Pids wrap far below u32::MAX: no process has this one.
-        let dead_here = format!("4294967290:{host}:abc");
-        assert_eq!(owner_alive(&dead_here), !cfg!(target_os = "linux"));
-        // Another machine's or container's pid says nothing here: wait the lease out.
-        assert!(owner_alive("4294967290:0123456789abcdef.4026531836:abc"));
-        assert!(owner_alive("garbage"));
-    }
 }

@@ -67,9 +67,7 @@ pub fn client_secret_key(provider_id: &str) -> String {
     format!("provider/{provider_id}/client_secret")
 }
 
-fn verifier_key(pending_id: &str) -> String {
-    format!("pending/{pending_id}/verifier")
-}
+use super::abandoned::verifier_key;
 
 fn state_hash(state: &str) -> String {
     let digest = Sha256::digest(state.as_bytes());
@@ -135,6 +133,8 @@ pub async fn begin(
     }
     let (url, _) = request.url();
 
+    // Sign-ins abandoned long ago go first, with their verifiers.
+    let _ = super::abandoned::forget(l).await;
     let now = l.clock().now();
     let pending = Pending {
         id: uuid::Uuid::new_v4().to_string(),
@@ -189,11 +189,18 @@ pub async fn start(l: &Lanyard, provider_id: &str, channel_id: Option<&str>) -> 
             loopback: None,
         }),
         RedirectStyle::Loopback => {
-            let listener = match provider.loopback_port {
+            let mut listener = match provider.loopback_port {
                 Some(port) => LoopbackListener::bind_port(port).await?,
                 None => LoopbackListener::bind().await?,
             };
             let start = begin(l, provider_id, channel_id, &listener.redirect_uri()).await?;
+            if let Some(state) = Url::parse(&start.authorization_url).ok().and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned())
+            }) {
+                listener.expect_state(&state);
+            }
             Ok(Started {
                 start,
                 loopback: Some(listener),
@@ -297,6 +304,9 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
                 .into(),
         ));
     }
+    // RFC 9207 §2.4: an answer from another issuer is refused before its error is read, and
+    // its words are not shown.
+    check_iss(&provider, params.get("iss").map(String::as_str))?;
     if let Some(error) = params.get("error") {
         let error = sanitize(error);
         if error == "access_denied" {
@@ -314,7 +324,6 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
             provider.name
         )));
     }
-    check_iss(&provider, params.get("iss").map(String::as_str))?;
     let code = params
         .get("code")
         .filter(|c| !c.is_empty())
@@ -446,6 +455,34 @@ fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
     }
 }
 
+/// The channel an authorization's tokens belong to, and whether it already exists.
+async fn target_channel(
+    l: &Lanyard,
+    tx: &mut crate::store::WriteTx,
+    provider: &Provider,
+    pending: &Pending,
+    account: &identity::Account,
+    fresh_id: &str,
+) -> Result<(String, bool)> {
+    let store = l.store();
+    let existing = store
+        .channel_for_account(tx, &provider.id, &account.subject)
+        .await?;
+    Ok(match (&pending.channel_id, existing) {
+        (Some(wanted), Some(found)) if *wanted == found => (found, true),
+        (Some(wanted), _) => {
+            let channel = store.channel(wanted).await?;
+            return Err(Error::AccountMismatch(format!(
+                "you signed in as {} but this channel is {}; nothing was changed — sign in \
+                 with {} to re-authorize it",
+                account.label, channel.account_label, channel.account_label
+            )));
+        }
+        (None, Some(found)) => (found, true),
+        (None, None) => (fresh_id.to_string(), false),
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn store_tokens(
     l: &Lanyard,
@@ -458,72 +495,88 @@ async fn store_tokens(
     now: i64,
 ) -> Result<Connected> {
     let store = l.store();
+    // Which channel these tokens are for, decided under the write lock and checked again
+    // under it below; the secrets are written in between, outside it (a keyring waiting on
+    // an unlock prompt must not hold every other process's writes).
+    let fresh_id = uuid::Uuid::new_v4().to_string();
     let mut tx = store.begin_write().await?;
-    let existing = store
-        .channel_for_account(&mut tx, &provider.id, &account.subject)
-        .await?;
-    let (channel_id, reauthorized) = match (&pending.channel_id, existing) {
-        (Some(wanted), Some(found)) if *wanted == found => (found, true),
-        (Some(wanted), _) => {
-            let channel = store.channel(wanted).await?;
-            return Err(Error::AccountMismatch(format!(
-                "you signed in as {} but this channel is {}; nothing was changed — sign in \
-                 with {} to re-authorize it",
-                account.label, channel.account_label, channel.account_label
-            )));
-        }
-        (None, Some(found)) => (found, true),
-        (None, None) => (uuid::Uuid::new_v4().to_string(), false),
+    let (channel_id, reauthorized) =
+        target_channel(l, &mut tx, provider, pending, account, &fresh_id).await?;
+    drop(tx);
+    // A re-authorization holds the channel's refresh lease while it writes, so a refresh in
+    // flight neither overwrites these tokens nor is overwritten by them.
+    let hold = match reauthorized {
+        true => Some(crate::broker::lease::hold(l, &channel_id).await?),
+        false => None,
     };
-    // Secrets first: a channel row never points at tokens that are not there. Inside the
-    // write lock, so no other process is rotating this channel's tokens meanwhile.
-    l.secrets()
-        .set(&keys::refresh(&channel_id), refresh)
-        .await?;
-    l.secrets().set(&keys::access(&channel_id), access).await?;
-    if reauthorized {
-        store
-            .reauthorize_channel(&mut tx, &channel_id, &account.label, tokens, now)
-            .await?;
-    } else {
-        let inserted = store
-            .insert_channel(
-                &mut tx,
-                &channel_id,
-                &provider.id,
-                &account.subject,
-                &account.label,
-                tokens,
-                now,
-            )
-            .await;
-        if let Err(err) = inserted {
-            let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
-            let _ = l.secrets().delete(&keys::access(&channel_id)).await;
-            return Err(err);
+    let saved: Result<Connected> = async {
+        // Secrets first: a channel row never points at tokens that are not there.
+        crate::broker::rotation::write(l, &channel_id, &refresh).await?;
+        l.secrets().set(&keys::access(&channel_id), access).await?;
+        let mut tx = store.begin_write().await?;
+        let again = target_channel(l, &mut tx, provider, pending, account, &fresh_id).await;
+        if again.as_ref().ok() != Some(&(channel_id.clone(), reauthorized)) {
+            drop(tx);
+            if !reauthorized {
+                let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
+                let _ = l.secrets().delete(&keys::access(&channel_id)).await;
+            }
+            again?;
+            return Err(Error::Conflict(
+                "this account's channel changed while the sign-in was being saved; sign in again"
+                    .into(),
+            ));
         }
+        if reauthorized {
+            store
+                .reauthorize_channel(&mut tx, &channel_id, &account.label, tokens, now)
+                .await?;
+        } else {
+            let inserted = store
+                .insert_channel(
+                    &mut tx,
+                    &channel_id,
+                    &provider.id,
+                    &account.subject,
+                    &account.label,
+                    tokens,
+                    now,
+                )
+                .await;
+            if let Err(err) = inserted {
+                drop(tx);
+                let _ = l.secrets().delete(&keys::refresh(&channel_id)).await;
+                let _ = l.secrets().delete(&keys::access(&channel_id)).await;
+                return Err(err);
+            }
+        }
+        let action = if reauthorized { "reauth" } else { "connect" };
+        store
+            .audit(
+                &mut tx,
+                now,
+                &AuditEvent {
+                    principal_id: None,
+                    action,
+                    subject_kind: "channel",
+                    subject_id: &channel_id,
+                    outcome: "ok",
+                    detail: Some(&provider.id),
+                },
+            )
+            .await?;
+        store.commit_access_change(tx).await?;
+        l.broker().forget(&channel_id);
+        Ok(Connected {
+            channel: store.channel(&channel_id).await?,
+            reauthorized,
+        })
     }
-    let action = if reauthorized { "reauth" } else { "connect" };
-    store
-        .audit(
-            &mut tx,
-            now,
-            &AuditEvent {
-                principal_id: None,
-                action,
-                subject_kind: "channel",
-                subject_id: &channel_id,
-                outcome: "ok",
-                detail: Some(&provider.id),
-            },
-        )
-        .await?;
-    store.commit_access_change(tx).await?;
-    l.broker().forget(&channel_id);
-    Ok(Connected {
-        channel: store.channel(&channel_id).await?,
-        reauthorized,
-    })
+    .await;
+    if let (Err(_), Some(hold)) = (&saved, hold) {
+        hold.release(l, &channel_id).await;
+    }
+    saved
 }
 
 #[cfg(test)]

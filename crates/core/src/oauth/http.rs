@@ -2,6 +2,12 @@
 //! certificates in `LANYARD_EXTRA_CA_FILE`, timeouts, and **no redirects** — the token
 //! endpoint must never follow one, and signed requests follow them by hand.
 //!
+//! Proxies: a request over plain `http` (a loopback token endpoint, a loopback preview)
+//! carries tokens in the clear, so it never goes through a proxy, whatever `HTTP_PROXY`
+//! says. `https` requests go through `HTTPS_PROXY` (else `ALL_PROXY`, lower-case forms
+//! too) unless `NO_PROXY` lists the host, as users of other tools expect; the proxy sees
+//! only the host and port it is asked to `CONNECT` to.
+//!
 //! [`send`] is the function handed to `oauth2` as its HTTP client: it turns a redirect, a
 //! 5xx or a 429 into an [`HttpError`] so they are never mistaken for an OAuth answer.
 //! Error texts never include a URL's query or a body (they may carry codes or tokens).
@@ -30,7 +36,11 @@ pub fn client_with(connect: Duration, total: Duration) -> Result<reqwest::Client
         .timeout(total)
         .user_agent(concat!("Lanyard/", env!("CARGO_PKG_VERSION")))
         .use_rustls_tls()
-        .https_only(false);
+        .https_only(false)
+        .no_proxy();
+    if let Some(proxy) = https_proxy() {
+        builder = builder.proxy(proxy);
+    }
     if let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) {
         let pem = std::fs::read(&path).map_err(|e| {
             Error::invalid(format!(
@@ -53,6 +63,27 @@ pub fn client_with(connect: Duration, total: Duration) -> Result<reqwest::Client
     builder
         .build()
         .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The proxy for `https` requests from the environment, if any (see the module docs). An
+/// unusable value is ignored with a warning that does not quote it (it may hold a
+/// password).
+fn https_proxy() -> Option<reqwest::Proxy> {
+    let (name, url) = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (name, v))
+        })?;
+    match reqwest::Proxy::https(url.trim()) {
+        Ok(proxy) => Some(proxy.no_proxy(reqwest::NoProxy::from_env())),
+        Err(_) => {
+            tracing::warn!("{name} is not a proxy URL; https requests go direct");
+            None
+        }
+    }
 }
 
 /// Why a provider request failed before an OAuth answer could be read.

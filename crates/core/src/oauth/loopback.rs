@@ -1,6 +1,8 @@
 //! The loopback redirect (RFC 8252 §7.3): a listener on 127.0.0.1 with an ephemeral port
-//! that takes one callback request and closes. Other requests (a browser's favicon) get a
-//! 404 and do not end it. The page shown never echoes the request.
+//! that takes one callback request — on `/callback`, carrying the sign-in's `state` — and
+//! closes. Anything else (a browser's favicon, a stale tab's answer, another local
+//! process guessing) gets a 400 and does not end it: the listener waits for the right
+//! answer until its timeout. The page shown never echoes the request.
 
 use std::time::Duration;
 
@@ -21,7 +23,17 @@ You can close this tab and return to Lanyard.</p>";
 pub struct LoopbackListener {
     listener: TcpListener,
     port: u16,
+    /// SHA-256 of the `state` the answer must carry, once known.
+    state: Option<[u8; 32]>,
 }
+
+fn digest(state: &str) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(state.as_bytes()).into()
+}
+
+const BAD_REQUEST: &[u8] =
+    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 impl LoopbackListener {
     /// Binds 127.0.0.1 on an ephemeral port.
@@ -33,7 +45,11 @@ impl LoopbackListener {
             .local_addr()
             .map_err(|e| Error::io("could not read the listening port", &e))?
             .port();
-        Ok(LoopbackListener { listener, port })
+        Ok(LoopbackListener {
+            listener,
+            port,
+            state: None,
+        })
     }
 
     /// Binds 127.0.0.1 on a fixed port, for providers that match the redirect URI
@@ -51,12 +67,33 @@ impl LoopbackListener {
                 Error::io(&format!("could not listen on 127.0.0.1:{port}"), &e)
             }
         })?;
-        Ok(LoopbackListener { listener, port })
+        Ok(LoopbackListener {
+            listener,
+            port,
+            state: None,
+        })
     }
 
     /// The redirect URI to register in the authorization request.
     pub fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}/callback", self.port)
+    }
+
+    /// Accepts only an answer carrying `state` (the sign-in's). Compared by digest, so the
+    /// comparison's timing says nothing about the state.
+    pub fn expect_state(&mut self, state: &str) {
+        self.state = Some(digest(state));
+    }
+
+    fn carries_state(&self, target: &str) -> bool {
+        let Some(expected) = self.state else {
+            return true;
+        };
+        let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let mut states = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k == "state")
+            .map(|(_, v)| digest(&v));
+        matches!((states.next(), states.next()), (Some(got), None) if got == expected)
     }
 
     /// Waits for the callback request and returns its full URL; closes the listener.
@@ -91,12 +128,9 @@ impl LoopbackListener {
                 })
                 .unwrap_or_default();
             let path = target.split('?').next().unwrap_or_default();
-            if path != "/callback" {
-                let _ = stream
-                    .write_all(
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    )
-                    .await;
+            if path != "/callback" || !self.carries_state(&target) {
+                let _ = stream.write_all(BAD_REQUEST).await;
+                let _ = stream.shutdown().await;
                 continue;
             }
             let response = format!(
@@ -150,7 +184,7 @@ mod tests {
             format!("http://127.0.0.1:{port}/callback")
         );
         let waiter = tokio::spawn(listener.wait(Duration::from_secs(5)));
-        assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 400"));
         let page = get(port, "/callback?code=CANARY&state=s").await;
         assert!(page.starts_with("HTTP/1.1 200"));
         assert!(
@@ -179,6 +213,28 @@ mod tests {
         assert_eq!(err.code(), "authorization_failed");
         assert!(err.to_string().contains(&taken.port.to_string()), "{err}");
         drop(taken);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_state_or_path_gets_400_and_the_listener_keeps_waiting() {
+        let mut listener = LoopbackListener::bind().await.expect("bind");
+        listener.expect_state("right-state");
+        let port = listener.port;
+        let waiter = tokio::spawn(listener.wait(Duration::from_secs(5)));
+        for wrong in [
+            "/callback?code=c&state=wrong-state",
+            "/callback?code=c",
+            "/callback?code=c&state=right-state&state=wrong-state",
+            "/other?code=c&state=right-state",
+        ] {
+            let answer = get(port, wrong).await;
+            assert!(answer.starts_with("HTTP/1.1 400"), "{wrong}: {answer}");
+        }
+        assert!(!waiter.is_finished(), "a wrong answer ended the wait");
+        let page = get(port, "/callback?code=c&state=right-state").await;
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        let url = waiter.await.expect("join").expect("callback");
+        assert!(url.ends_with("/callback?code=c&state=right-state"), "{url}");
     }
 
     #[tokio::test]

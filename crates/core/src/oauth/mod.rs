@@ -7,6 +7,7 @@
 //! loopback; tokens go to the secret store only; error messages never quote a response
 //! body, a code or a token.
 
+pub mod abandoned;
 pub mod channel;
 pub mod channels;
 pub mod discovery;

@@ -131,7 +131,8 @@ fn sensitive(name: &str) -> bool {
     )
 }
 
-/// [`preview`], remembered in the history (URL and outcome only).
+/// [`preview`], remembered in the history (outcome, and the URL without query values,
+/// user-info or fragment).
 pub async fn preview_and_remember(
     l: &Lanyard,
     request: PreviewRequest,
@@ -140,7 +141,7 @@ pub async fn preview_and_remember(
 ) -> Result<Report> {
     let (method, url) = (
         request.method.trim().to_ascii_uppercase(),
-        request.url.clone(),
+        redact::history_url(&request.url),
     );
     let method = if method.is_empty() {
         "GET".to_string()

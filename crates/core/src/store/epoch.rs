@@ -4,9 +4,15 @@
 //! decisions and revalidate them by comparing epochs instead of querying the database, and
 //! still see another process's change on its very next use.
 //!
-//! - **SQLite**: a file next to the database. The writer rewrites it after its commit
-//!   returns, the reader reads it (one `pread`) before it reads the database. A torn read
-//!   can only look like a change (a harmless reload), never hide one.
+//! - **SQLite**: a file next to the database. The writer marks it "changing" (a marker
+//!   naming the writer) inside its transaction, before the commit, and replaces the marker
+//!   with a new random epoch after the commit returns; the reader reads it (one `pread`)
+//!   before it reads the database, and trusts nothing while it holds a marker. A crash
+//!   between the commit and the new epoch therefore leaves the marker: every process
+//!   revalidates on every use (slower, never wrong) until the next access change. Marking
+//!   and settling take the file's lock, and a writer settles only its own marker, so a
+//!   slow writer never replaces a later writer's marker. A torn read can only look like a
+//!   change (a harmless reload), never hide one.
 //! - **PostgreSQL** (processes on several machines): the writer sends `NOTIFY
 //!   lanyard_access` after its commit; every process keeps one `LISTEN` connection and
 //!   counts notifications. While that connection is not listening (not yet started, lost,
@@ -37,6 +43,9 @@ pub const NOTIFY_CHANNEL: &str = "lanyard_access";
 
 /// Size of an epoch.
 const LEN: usize = 16;
+
+/// The first byte of a "changing" marker; a settled epoch never starts with it.
+const MARK: u8 = 0xFF;
 
 /// How often a PostgreSQL store sends itself a heartbeat notification.
 pub const HEARTBEAT: Duration = Duration::from_millis(250);
@@ -144,6 +153,13 @@ impl Store {
                 if let Some(file) = Epoch::file(path, file) {
                     read_at(file, &mut buf);
                 }
+                if buf[0] == MARK {
+                    // A change is being committed (or its writer died after committing):
+                    // trust nothing cached.
+                    buf[..8].copy_from_slice(&random());
+                    buf[8..].copy_from_slice(&random());
+                    buf[0] = MARK;
+                }
             }
             Epoch::Notify(listener) => {
                 if !listener.trusted() {
@@ -173,13 +189,46 @@ impl Store {
     }
 
     fn write_epoch_file(&self) -> Result<()> {
+        self.with_epoch_file(|file| write_at(file, &settled()))
+    }
+
+    fn with_epoch_file(&self, f: impl FnOnce(&File) -> std::io::Result<()>) -> Result<()> {
         let Epoch::File { path, file } = self.epoch.as_ref() else {
             return Ok(());
         };
         let file = Epoch::file(path, file)
             .ok_or_else(|| Error::Io("could not open the access epoch file".into()))?;
-        let epoch = *uuid::Uuid::new_v4().as_bytes();
-        write_at(file, &epoch).map_err(|e| Error::io("could not record an access change", &e))
+        // The file lock orders processes; threads of one process share the open file (and
+        // so its lock), so they take turns here first.
+        static IN_PROCESS: Mutex<()> = Mutex::new(());
+        let _turn = IN_PROCESS.lock().unwrap_or_else(|p| p.into_inner());
+        file.lock()
+            .map_err(|e| Error::io("could not record an access change", &e))?;
+        let out = f(file);
+        let _ = file.unlock();
+        out.map_err(|e| Error::io("could not record an access change", &e))
+    }
+
+    /// Marks the epoch file "changing" (SQLite, inside the writing transaction); returns
+    /// the marker for [`Store::settle_access_change`].
+    pub(super) fn mark_access_change(&self) -> Result<[u8; LEN]> {
+        let mut mark = *uuid::Uuid::new_v4().as_bytes();
+        mark[0] = MARK;
+        self.with_epoch_file(|file| write_at(file, &mark))?;
+        Ok(mark)
+    }
+
+    /// After the commit: replaces this writer's marker with a new epoch. A later writer's
+    /// marker is left alone (its own settle replaces it).
+    pub(super) fn settle_access_change(&self, mark: &[u8; LEN]) -> Result<()> {
+        self.with_epoch_file(|file| {
+            let mut now = [0u8; LEN];
+            read_at(file, &mut now);
+            if now == *mark {
+                write_at(file, &settled())?;
+            }
+            Ok(())
+        })
     }
 
     /// Announces an access change to every process, outside any transaction (prefer
@@ -312,6 +361,13 @@ async fn heartbeat(url: String, channel: String, epoch: Weak<Epoch>) {
             conn = None;
         }
     }
+}
+
+/// A new settled epoch: random, never starting with [`MARK`].
+fn settled() -> [u8; LEN] {
+    let mut epoch = *uuid::Uuid::new_v4().as_bytes();
+    epoch[0] &= 0x7F;
+    epoch
 }
 
 fn random() -> [u8; 8] {

@@ -371,9 +371,15 @@ impl Store {
                 .bind(epoch::NOTIFY_CHANNEL)
                 .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
+            return self.bump_access_epoch_locally();
         }
+        // SQLite: the epoch file says "changing" before the commit, so a crash between
+        // the commit and the new epoch leaves readers distrusting their caches.
+        let mark = self.mark_access_change()?;
         tx.commit().await?;
-        self.bump_access_epoch_locally()
+        crate::failpoint::hit("access-change-committed");
+        self.settle_access_change(&mark)
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {

@@ -39,11 +39,6 @@ impl Store {
     /// Records a new pending authorization.
     pub async fn insert_pending(&self, p: &Pending, state_hash: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        // Expired rows are of no use to anyone; drop them while we hold the lock.
-        sqlx::query("DELETE FROM pending_authorization WHERE expires_at < $1")
-            .bind(now - 86_400)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO pending_authorization (id, state_hash, provider_id, channel_id, nonce, \
              redirect_uri, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -98,6 +93,30 @@ impl Store {
             redirect_uri: row.try_get("redirect_uri")?,
             expires_at,
         }))
+    }
+
+    /// Pending authorizations that expired before `before` (consumed or abandoned).
+    pub async fn stale_pending(&self, before: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM pending_authorization WHERE expires_at < $1")
+            .bind(before)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get("id").map_err(Into::into))
+            .collect()
+    }
+
+    /// Deletes pending authorizations by id.
+    pub async fn delete_pending(&self, ids: &[String]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for id in ids {
+            sqlx::query("DELETE FROM pending_authorization WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Withdraws a pending authorization (the user cancelled).

@@ -65,14 +65,7 @@ impl Store {
         alive: impl Fn(&str) -> bool,
     ) -> Result<Lease> {
         let mut tx = self.begin_write().await?;
-        let now = match self.backend() {
-            super::Backend::Sqlite => now,
-            super::Backend::Postgres => {
-                sqlx::query_scalar("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)")
-                    .fetch_one(&mut *tx)
-                    .await?
-            }
-        };
+        let now = self.lease_clock(&mut tx, now).await?;
         let row = sqlx::query(SELECT_STATE)
             .bind(channel_id)
             .fetch_optional(&mut *tx)
@@ -108,57 +101,166 @@ impl Store {
         state(&row)
     }
 
-    /// Records a refresh: new expiry, generation bumped when the refresh token rotated,
-    /// lease released, status active.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a refresh made under this `owner`'s lease from `generation`: new expiry,
+    /// generation bumped when the refresh token rotated (and was saved), lease released,
+    /// status active. Fenced: when the row no longer names `owner` as the lease holder or
+    /// has another generation (a peer took the lease over, a re-authorization wrote newer
+    /// tokens), nothing is written and `false` comes back.
     pub async fn record_refresh(
         &self,
         tx: &mut WriteTx,
         channel_id: &str,
+        lease: (&str, i64),
         rotated: bool,
-        access_expires_at: Option<i64>,
-        refresh_expires_at: Option<i64>,
+        expiries: (Option<i64>, Option<i64>),
         now: i64,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<bool> {
+        let (owner, generation) = lease;
+        let (access_expires_at, refresh_expires_at) = expiries;
+        let done = sqlx::query(
             "UPDATE channel SET token_generation = token_generation + $1, \
              access_token_expires_at = $2, last_refreshed_at = $3, \
              refresh_token_expires_at = COALESCE($4, refresh_token_expires_at), \
              status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL WHERE id = $5",
+             refresh_lease_until = NULL \
+             WHERE id = $5 AND refresh_lease_owner = $6 AND token_generation = $7",
         )
         .bind(i64::from(rotated))
         .bind(access_expires_at)
         .bind(now)
         .bind(refresh_expires_at)
         .bind(channel_id)
+        .bind(owner)
+        .bind(generation)
         .execute(&mut **tx)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(done == 1)
     }
 
     /// Records a refresh that minted a token for another resource (its expiry lives with
     /// the token in the secret store): generation bumped when the refresh token rotated,
-    /// lease released, status active. The channel's own access token is untouched.
+    /// lease released, status active; the channel's own access token untouched. Fenced
+    /// like [`Store::record_refresh`]: `false` when the lease or generation moved.
     pub async fn record_resource_refresh(
         &self,
         tx: &mut WriteTx,
         channel_id: &str,
+        lease: (&str, i64),
         rotated: bool,
         refresh_expires_at: Option<i64>,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<bool> {
+        let (owner, generation) = lease;
+        let done = sqlx::query(
             "UPDATE channel SET token_generation = token_generation + $1, \
              refresh_token_expires_at = COALESCE($2, refresh_token_expires_at), \
              status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL WHERE id = $3",
+             refresh_lease_until = NULL \
+             WHERE id = $3 AND refresh_lease_owner = $4 AND token_generation = $5",
         )
         .bind(i64::from(rotated))
         .bind(refresh_expires_at)
         .bind(channel_id)
+        .bind(owner)
+        .bind(generation)
         .execute(&mut **tx)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
+    /// Records a refresh whose rotated refresh token the secret store refused: the new
+    /// access token's expiry and `warning`, the generation unchanged and the lease kept
+    /// (the holder retries the write; see [`crate::broker::rotation`]). Fenced like
+    /// [`Store::record_refresh`].
+    pub async fn record_unsaved_refresh(
+        &self,
+        tx: &mut WriteTx,
+        channel_id: &str,
+        lease: (&str, i64),
+        access_expires_at: Option<i64>,
+        now: i64,
+        warning: &str,
+    ) -> Result<bool> {
+        let (owner, generation) = lease;
+        let done = sqlx::query(
+            "UPDATE channel SET access_token_expires_at = $1, last_refreshed_at = $2, \
+             status = 'active', last_error = $3 \
+             WHERE id = $4 AND refresh_lease_owner = $5 AND token_generation = $6",
+        )
+        .bind(access_expires_at)
+        .bind(now)
+        .bind(warning)
+        .bind(channel_id)
+        .bind(owner)
+        .bind(generation)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
+    /// Records that a rotated refresh token held in memory reached the secret store:
+    /// generation bumped, warning cleared, lease released. Fenced like
+    /// [`Store::record_refresh`].
+    pub async fn record_saved_rotation(
+        &self,
+        channel_id: &str,
+        owner: &str,
+        generation: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE channel SET token_generation = token_generation + 1, last_error = NULL, \
+             refresh_lease_owner = NULL, refresh_lease_until = NULL \
+             WHERE id = $1 AND refresh_lease_owner = $2 AND token_generation = $3",
+        )
+        .bind(channel_id)
+        .bind(owner)
+        .bind(generation)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    /// Extends `owner`'s lease to `ttl` seconds from now; `false` when it is no longer
+    /// theirs. Timed like [`Store::take_lease`].
+    pub async fn renew_lease(
+        &self,
+        channel_id: &str,
+        owner: &str,
+        now: i64,
+        ttl: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let now = self.lease_clock(&mut tx, now).await?;
+        let done = sqlx::query(
+            "UPDATE channel SET refresh_lease_until = $1 \
+             WHERE id = $2 AND refresh_lease_owner = $3",
+        )
+        .bind(now + ttl)
+        .bind(channel_id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    /// The time leases are measured by: `now` on SQLite, the database's clock on
+    /// PostgreSQL.
+    async fn lease_clock(&self, tx: &mut WriteTx, now: i64) -> Result<i64> {
+        Ok(match self.backend() {
+            super::Backend::Sqlite => now,
+            super::Backend::Postgres => {
+                sqlx::query_scalar("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)")
+                    .fetch_one(&mut **tx)
+                    .await?
+            }
+        })
     }
 
     /// Releases the lease after a failed refresh, keeping the status, noting the error.

@@ -200,6 +200,18 @@ pub async fn resolve(
     url: &Url,
     prompter: &dyn Prompter,
 ) -> Result<Decoration> {
+    resolve_within(l, method, url, prompter, ANSWER_TIMEOUT).await
+}
+
+/// [`resolve`] giving the user `timeout` to answer each question (no answer: Deny, and
+/// prompt tokens without values).
+pub async fn resolve_within(
+    l: &Lanyard,
+    method: &str,
+    url: &Url,
+    prompter: &dyn Prompter,
+    timeout: std::time::Duration,
+) -> Result<Decoration> {
     let method = checked_method(method)?;
     let snapshot = l.snapshot().await?;
     let matched = snapshot.tokens.matching(url);
@@ -220,7 +232,7 @@ pub async fn resolve(
             method: method.clone(),
             tokens: needs.iter().map(|t| asked(t)).collect(),
         };
-        let answer = tokio::time::timeout(ANSWER_TIMEOUT, prompter.permission(&request))
+        let answer = tokio::time::timeout(timeout, prompter.permission(&request))
             .await
             .unwrap_or(Answer::Deny);
         record_answer(l, &request, answer).await?;
@@ -253,7 +265,7 @@ pub async fn resolve(
             url: url.to_string(),
             tokens: prompts.iter().map(|t| asked(t)).collect(),
         };
-        let values = tokio::time::timeout(ANSWER_TIMEOUT, prompter.values(&request))
+        let values = tokio::time::timeout(timeout, prompter.values(&request))
             .await
             .ok()
             .flatten();

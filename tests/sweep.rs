@@ -1,0 +1,572 @@
+//! One canary sweep over every flow (issue 17): connect, refresh, grant, preview, URL-token
+//! add / send / accept, player add and a gateway grant, each through the `lanyard` binary
+//! with `LANYARD_LOG=trace`, on the real keyring (GNOME Keyring in a private D-Bus
+//! session). Every secret those flows handled — refresh and access tokens, the OAuth code
+//! and PKCE verifier, the URL token value, the player secret — is then searched for in
+//! every file of both data directories (SQLite, WAL, epoch, everything), in the stdout and
+//! stderr of every command, and in the gateway's logs and answers. Allowed: an access
+//! token in a grant's answer (handing it out is what a grant is for) and the player secret
+//! in the one `player add` output that shows it. A gateway worker is also made to panic
+//! while it holds a player's request (`LANYARD_FAILPOINT=panic:gateway-grant`, with
+//! backtraces), and its output searched too.
+//!
+//! Like `keyring.rs`, the test re-runs this binary inside `dbus-run-session`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use lanyard_core::oauth::channel::keys;
+use lanyard_core::secrets::SecretStoreKind;
+use lanyard_core::{Config, Lanyard};
+use serde_json::Value;
+
+use crate::local_server::{Canned, LocalServer};
+use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
+use crate::util::have;
+
+const ROLE: &str = "LANYARD_SWEEP_ROLE";
+const TEST: &str = "sweep::no_secret_of_any_flow_is_found_outside_the_secret_store";
+
+#[test]
+fn no_secret_of_any_flow_is_found_outside_the_secret_store() {
+    if std::env::var(ROLE).as_deref() == Ok("orchestrator") {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        return runtime.block_on(orchestrate());
+    }
+    let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
+    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
+        assert!(
+            !required,
+            "dbus-run-session and gnome-keyring-daemon are required"
+        );
+        eprintln!("skipped: dbus-run-session or gnome-keyring-daemon not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let child = Command::new("dbus-run-session")
+        .arg("--")
+        .arg("sh")
+        .arg("-c")
+        .arg(
+            "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+             && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1",
+        )
+        .arg(std::env::current_exe().expect("exe"))
+        .arg(TEST)
+        .env(ROLE, "orchestrator")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dbus-run-session");
+    let out = crate::keyring::wait_with_deadline(child, std::time::Duration::from_secs(240));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("SWEEP-OK"),
+        "the sweep failed:\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A secret to look for, and the transcripts allowed to hold it.
+struct Canary {
+    what: String,
+    value: String,
+    allowed_in: &'static [&'static str],
+}
+
+/// Everything the flows printed, by label.
+#[derive(Default)]
+struct Transcript {
+    entries: Vec<(String, Vec<u8>)>,
+}
+
+impl Transcript {
+    fn add(&mut self, label: &str, bytes: &[u8]) {
+        self.entries.push((label.to_string(), bytes.to_vec()));
+    }
+}
+
+/// `lanyard --data-dir dir --json args…` with trace logging, on the keyring.
+async fn run(
+    t: &mut Transcript,
+    label: &str,
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Value {
+    use tokio::io::AsyncWriteExt;
+    let mut cmd = tokio::process::Command::from(crate::util::lanyard(dir));
+    cmd.env("LANYARD_LOG", "trace")
+        .arg("--json")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn lanyard");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).await.expect("stdin");
+    }
+    drop(input);
+    let out = child.wait_with_output().await.expect("lanyard");
+    t.add(&format!("{label} (stdout)"), &out.stdout);
+    t.add(&format!("{label} (stderr)"), &out.stderr);
+    assert!(
+        out.status.success(),
+        "{label}: {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every command prints JSON (`channel connect`: one line first).
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(text.lines().next().unwrap_or("null")))
+        .unwrap_or(Value::Null)
+}
+
+fn str_of(v: &Value, key: &str) -> String {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} missing from {v}"))
+        .to_string()
+}
+
+async fn secret(l: &Lanyard, key: &str) -> String {
+    l.secrets()
+        .get(key)
+        .await
+        .expect("keyring")
+        .unwrap_or_else(|| panic!("{key} is not in the keyring"))
+        .expose()
+        .to_string()
+}
+
+/// SIGTERM, then its remaining output into the transcript; returns its stderr.
+fn stop(child: std::process::Child, label: &str, t: &mut Transcript) -> String {
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let out = child.wait_with_output().expect("output");
+    t.add(&format!("{label} (stdout)"), &out.stdout);
+    t.add(&format!("{label} (stderr)"), &out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+async fn orchestrate() {
+    let mut t = Transcript::default();
+    let mut canaries: Vec<Canary> = Vec::new();
+    let root = tempfile::tempdir().expect("tempdir");
+    let (a, b, files) = (
+        root.path().join("alice"),
+        root.path().join("bob"),
+        root.path().join("files"),
+    );
+    std::fs::create_dir(&files).expect("mkdir");
+    let server = OauthServer::start(3600);
+    let data = LocalServer::start().await;
+    data.route(
+        "/api/feed",
+        Canned::ok("application/json", r#"{"ok":true}"#),
+    );
+    let api = format!("{}/api", data.base);
+
+    // Connect (deep link, the browser played by the scripted sign-in).
+    let provider = run(
+        &mut t,
+        "provider add",
+        &a,
+        &[
+            "provider",
+            "add",
+            "--discovery",
+            &server.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--name",
+            "Test IdP",
+            "--redirect",
+            "deep-link",
+            "--api-base",
+            &api,
+        ],
+        None,
+    )
+    .await;
+    let provider = str_of(&provider, "id");
+    let started = run(
+        &mut t,
+        "channel connect",
+        &a,
+        &[
+            "channel",
+            "connect",
+            "--provider",
+            &provider,
+            "--no-browser",
+        ],
+        None,
+    )
+    .await;
+    let l = Lanyard::open(&Config::new(a.clone(), SecretStoreKind::Keyring))
+        .await
+        .expect("open alice's installation");
+    let verifier_key = format!("pending/{}/verifier", str_of(&started, "pending_id"));
+    canaries.push(Canary {
+        what: "the PKCE verifier".into(),
+        value: secret(&l, &verifier_key).await,
+        allowed_in: &[],
+    });
+    let callback = sign_in(
+        &str_of(&started, "authorization_url"),
+        "alice",
+        Answer::Consent,
+    )
+    .await;
+    let code = url::Url::parse(&callback)
+        .expect("callback")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    canaries.push(Canary {
+        what: "the authorization code".into(),
+        value: code,
+        allowed_in: &[],
+    });
+    // The callback URL is the command's argument: it is in no transcript of ours.
+    let connected = run(
+        &mut t,
+        "oauth callback",
+        &a,
+        &["oauth", "callback", &callback],
+        None,
+    )
+    .await;
+    let channel = str_of(&connected["channel"], "id");
+    let grants: &[&str] = &[
+        "grant (stdout)",
+        "grant after refresh (stdout)",
+        "gateway grant answer",
+    ];
+    let mut tokens = |what: &str, value: String, allowed: &'static [&'static str]| {
+        canaries.push(Canary {
+            what: what.into(),
+            value,
+            allowed_in: allowed,
+        })
+    };
+    tokens(
+        "the first refresh token",
+        secret(&l, &keys::refresh(&channel)).await,
+        &[],
+    );
+    tokens(
+        "the first access token",
+        secret(&l, &keys::access(&channel)).await,
+        grants,
+    );
+
+    // Grant, then refresh (the cached token made to look expired).
+    run(
+        &mut t,
+        "grant",
+        &a,
+        &["grant", "--license", "--channel", &channel],
+        None,
+    )
+    .await;
+    sqlx::query("UPDATE channel SET access_token_expires_at = 0 WHERE id = $1")
+        .bind(&channel)
+        .execute(l.store().pool())
+        .await
+        .expect("expire");
+    run(
+        &mut t,
+        "grant after refresh",
+        &a,
+        &["grant", "--license", "--channel", &channel],
+        None,
+    )
+    .await;
+    assert_eq!(
+        server.counts().await["refresh_token"],
+        1,
+        "the refresh happened"
+    );
+    tokens(
+        "the rotated refresh token",
+        secret(&l, &keys::refresh(&channel)).await,
+        &[],
+    );
+    tokens(
+        "the refreshed access token",
+        secret(&l, &keys::access(&channel)).await,
+        grants,
+    );
+
+    // A URL token: added (value on stdin), previewed with the channel's token, sent to Bob,
+    // accepted and used by him.
+    let url_value = format!("CANARY-sweep-url-{}", std::process::id());
+    canaries.push(Canary {
+        what: "the URL token value".into(),
+        value: url_value.clone(),
+        allowed_in: &[],
+    });
+    let added = run(
+        &mut t,
+        "token add",
+        &a,
+        &["token", "add", "--url", &api, "--key", "api_key"],
+        Some(&url_value),
+    )
+    .await;
+    let token_id = str_of(&added["token"], "id");
+    let feed = format!("{api}/feed");
+    run(&mut t, "preview", &a, &["preview", &feed], None).await;
+    run(
+        &mut t,
+        "identity rename",
+        &a,
+        &["identity", "rename", "Alice"],
+        None,
+    )
+    .await;
+    run(
+        &mut t,
+        "identity rename (bob)",
+        &b,
+        &["identity", "rename", "Bob"],
+        None,
+    )
+    .await;
+    let card_file = files.join("alice.lanyard-contact");
+    let card_path = card_file.to_str().expect("utf-8");
+    run(
+        &mut t,
+        "identity export",
+        &a,
+        &["identity", "export", "--out", card_path],
+        None,
+    )
+    .await;
+    run(
+        &mut t,
+        "contact add (bob)",
+        &b,
+        &["contact", "add", card_path],
+        None,
+    )
+    .await;
+    let bob = run(
+        &mut t,
+        "identity show (bob)",
+        &b,
+        &["identity", "show"],
+        None,
+    )
+    .await;
+    run(
+        &mut t,
+        "contact add",
+        &a,
+        &["contact", "add", &str_of(&bob, "card")],
+        None,
+    )
+    .await;
+    let sent = run(
+        &mut t,
+        "token send",
+        &a,
+        &["token", "send", &token_id, "--to", "Bob"],
+        None,
+    )
+    .await;
+    let offer = run(
+        &mut t,
+        "offer import",
+        &b,
+        &["offer", "import", &str_of(&sent, "link")],
+        None,
+    )
+    .await;
+    run(
+        &mut t,
+        "offer accept",
+        &b,
+        &["offer", "accept", &str_of(&offer, "id")],
+        None,
+    )
+    .await;
+    run(&mut t, "preview (bob)", &b, &["preview", &feed], None).await;
+    let arrived = data.seen();
+    assert_eq!(arrived.len(), 2, "both previews reached the server");
+    assert!(arrived.iter().all(|s| s.target.contains(&url_value)));
+
+    // A player and a gateway grant.
+    let player = run(&mut t, "player add", &a, &["player", "add", "Lobby"], None).await;
+    let (player_id, player_secret) = (str_of(&player, "id"), str_of(&player, "secret"));
+    canaries.push(Canary {
+        what: "the player secret".into(),
+        value: player_secret.clone(),
+        allowed_in: &["player add (stdout)"],
+    });
+    run(
+        &mut t,
+        "link add",
+        &a,
+        &["link", "add", "--player", &player_id, "--channel", &channel],
+        None,
+    )
+    .await;
+    let mut gateway = crate::util::lanyard(&a)
+        .env("LANYARD_LOG", "trace")
+        .args(["--json", "gateway", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gateway");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(gateway.stdout.as_mut().expect("stdout")),
+        &mut line,
+    )
+    .expect("listening line");
+    t.add("gateway (stdout)", line.as_bytes());
+    let listening: Value = serde_json::from_str(&line).expect("listening");
+    let gw = str_of(&listening, "listening");
+    let client = reqwest::Client::new();
+    for (label, bearer) in [
+        ("gateway grant answer", player_secret.clone()),
+        (
+            "gateway refusal",
+            format!("{}AAAA", &player_secret[..player_secret.len() - 4]),
+        ),
+    ] {
+        let answer = client
+            .post(format!("{gw}/v1/grants"))
+            .bearer_auth(bearer)
+            .json(&serde_json::json!({ "channel": channel }))
+            .send()
+            .await
+            .expect("gateway");
+        let status = answer.status().as_u16();
+        let body = answer.bytes().await.expect("body");
+        t.add(label, &body);
+        assert_eq!(
+            status == 200,
+            label == "gateway grant answer",
+            "{label}: {status}"
+        );
+    }
+    let metrics = client
+        .get(format!("{gw}/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    t.add("gateway metrics", &metrics.bytes().await.expect("body"));
+    stop(gateway, "gateway", &mut t);
+
+    // A worker that panics while it holds an authenticated request (with backtraces on).
+    let mut panicking = crate::util::lanyard(&a)
+        .env("LANYARD_LOG", "trace")
+        .env("RUST_BACKTRACE", "1")
+        .env(lanyard_core::failpoint::ENV, "panic:gateway-grant")
+        .args(["--json", "gateway", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gateway");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(panicking.stdout.as_mut().expect("stdout")),
+        &mut line,
+    )
+    .expect("listening line");
+    let gw = str_of(
+        &serde_json::from_str(&line).expect("listening"),
+        "listening",
+    );
+    let answer = client
+        .post(format!("{gw}/v1/grants"))
+        .bearer_auth(&player_secret)
+        .json(&serde_json::json!({ "channel": channel }))
+        .send()
+        .await;
+    if let Ok(answer) = answer {
+        let body = answer.bytes().await.unwrap_or_default();
+        t.add("panicking gateway answer", &body);
+    }
+    let stderr = stop(panicking, "panicking gateway", &mut t);
+    assert!(
+        stderr.contains("failpoint gateway-grant"),
+        "the worker did not panic"
+    );
+    drop(l);
+
+    // The sweep.
+    let mut paths = Vec::new();
+    files_under(&a, &mut paths);
+    files_under(&b, &mut paths);
+    files_under(&files, &mut paths);
+    for path in &paths {
+        let bytes = std::fs::read(path).expect("read");
+        t.add(&format!("file {}", path.display()), &bytes);
+    }
+    let mut hits = Vec::new();
+    for canary in &canaries {
+        assert!(
+            canary.value.len() >= 16,
+            "{} is too short to search for",
+            canary.what
+        );
+        for (label, bytes) in &t.entries {
+            let found = bytes
+                .windows(canary.value.len())
+                .any(|w| w == canary.value.as_bytes());
+            if found && !canary.allowed_in.contains(&label.as_str()) {
+                hits.push(format!("{} in {label}", canary.what));
+            }
+        }
+    }
+    let searched: usize = t.entries.iter().map(|(_, b)| b.len()).sum();
+    println!(
+        "searched {} transcripts and files ({searched} bytes) for {} secrets",
+        t.entries.len(),
+        canaries.len()
+    );
+    assert!(
+        hits.is_empty(),
+        "secrets found outside the secret store:\n{}",
+        hits.join("\n")
+    );
+    // The sweep searched what it meant to: trace logs were written, the player secret is
+    // where it is allowed.
+    let stderr_bytes: usize = t
+        .entries
+        .iter()
+        .filter(|(l, _)| l.ends_with("(stderr)"))
+        .map(|(_, b)| b.len())
+        .sum();
+    assert!(
+        stderr_bytes > 10_000,
+        "LANYARD_LOG=trace wrote only {stderr_bytes} bytes"
+    );
+    println!("SWEEP-OK");
+}
