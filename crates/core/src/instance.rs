@@ -173,19 +173,27 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = Config::new(dir.path().join("nested/data"), SecretStoreKind::File);
         let lanyard = Lanyard::open(&config).await.expect("open");
+        // A secret in the store before the status is taken: the status (which checks the
+        // store's health by writing, reading back and deleting a probe) never shows it.
+        lanyard
+            .secrets()
+            .set("x", SecretValue::new("CANARY-x"))
+            .await
+            .expect("set");
         let status = lanyard.status().await.expect("status");
         assert_eq!(status.data_dir, config.data_dir);
         assert_eq!(status.schema_version, Store::known_schema_version());
         assert_eq!(status.secret_store.backend, SecretStoreKind::File);
         assert!(status.secret_store.usable, "{}", status.secret_store.detail);
         assert!(status.secret_store.warning.is_some());
-        lanyard
-            .secrets()
-            .set("x", SecretValue::new("CANARY-x"))
-            .await
-            .expect("set");
         let json = serde_json::to_string(&status).expect("json");
-        assert!(!json.contains("CANARY"));
+        assert!(!json.contains("CANARY"), "{json}");
+        assert!(
+            std::fs::read_to_string(config.data_dir.join("secrets"))
+                .expect("the file store")
+                .contains("CANARY-x"),
+            "the canary is where the status could have read it"
+        );
     }
 
     #[tokio::test]

@@ -19,3 +19,8 @@ pub mod provider;
 pub mod providers;
 pub mod revoke;
 pub mod tokens;
+
+#[cfg(test)]
+mod http_tests;
+#[cfg(test)]
+mod tokens_tests;
