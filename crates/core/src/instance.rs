@@ -25,6 +25,53 @@ pub struct Lanyard {
     http: reqwest::Client,
     broker: Arc<crate::broker::Broker>,
     snapshot: Arc<crate::snapshot::SnapshotCache>,
+    environment: Arc<Vec<EnvSetting>>,
+}
+
+/// A setting taken from the environment that widens what Lanyard trusts or changes where
+/// secrets go: the status lists each, so none is in effect unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvSetting {
+    /// The environment variable.
+    pub variable: String,
+    /// Its value (a path or a name; never a secret).
+    pub value: String,
+    /// What it does, in plain words.
+    pub effect: String,
+}
+
+/// The settings in effect from the environment, for an installation opened with `config`.
+fn environment(config: &Config) -> Vec<EnvSetting> {
+    let mut settings = Vec::new();
+    if let Some(path) = crate::oauth::http::extra_ca_file() {
+        settings.push(EnvSetting {
+            variable: crate::oauth::http::EXTRA_CA_ENV.into(),
+            value: path.display().to_string(),
+            effect: "the certificate authorities in this file are trusted for every provider \
+                     and preview request, besides the public ones"
+                .into(),
+        });
+    }
+    if config.secret_store_from_env {
+        settings.push(EnvSetting {
+            variable: crate::config::SECRET_STORE_ENV.into(),
+            value: config.secret_store.as_str().into(),
+            effect: match config.secret_store {
+                SecretStoreKind::File => format!(
+                    "secrets are kept unencrypted in {} instead of the OS keyring",
+                    config
+                        .data_dir
+                        .join(crate::secrets::file::SECRETS_FILE)
+                        .display()
+                ),
+                kind => format!(
+                    "the secret store is {} (chosen by the environment)",
+                    kind.as_str()
+                ),
+            },
+        });
+    }
+    settings
 }
 
 /// What `lanyard status` and the Settings page show.
@@ -42,6 +89,8 @@ pub struct Status {
     pub schema_version: i64,
     /// The secret store in use and its health.
     pub secret_store: SecretStoreStatus,
+    /// Settings taken from the environment that widen trust or move secrets.
+    pub environment: Vec<EnvSetting>,
 }
 
 impl Lanyard {
@@ -86,6 +135,7 @@ impl Lanyard {
             http,
             broker: Arc::default(),
             snapshot: Arc::default(),
+            environment: Arc::new(environment(config)),
         })
     }
 
@@ -139,6 +189,7 @@ impl Lanyard {
             database_backend: self.store.backend(),
             schema_version: self.store.schema_version().await?,
             secret_store: self.secrets.status().await,
+            environment: self.environment.as_ref().clone(),
         })
     }
 }
