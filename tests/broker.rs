@@ -175,8 +175,48 @@ async fn fifty_concurrent_grants_on_an_expired_token_share_one_refresh() {
     assert!(!dump.contains(&first.access_token) && !dump.contains(&s.refresh_token().await));
 }
 
+/// A TCP proxy to `upstream` that holds the first connection until `release` is
+/// notified; counts connections.
+async fn holding_proxy(
+    upstream: String,
+) -> (
+    u16,
+    Arc<tokio::sync::Notify>,
+    Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (release, seen) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let (gate, count) = (release.clone(), seen.clone());
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let first = count.fetch_add(1, Ordering::SeqCst) == 0;
+            let (gate, upstream) = (gate.clone(), upstream.clone());
+            tokio::spawn(async move {
+                if first {
+                    gate.notified().await;
+                }
+                let mut outbound = tokio::net::TcpStream::connect(&upstream)
+                    .await
+                    .expect("upstream");
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            });
+        }
+    });
+    (port, release, seen)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_racing_on_an_expired_token_refresh_once() {
+    use std::io::BufRead;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
     // The provider's tokens live two minutes, so the slower process still finds the
     // refreshed one fresh however busy the machine is; the cached token is made to look
     // expired instead of waiting for it.
@@ -187,8 +227,40 @@ async fn two_processes_racing_on_an_expired_token_refresh_once() {
         .execute(s.lanyard.store().pool())
         .await
         .expect("expire the cached token");
-    let spawn = || {
-        lanyard_for(&s.lanyard)
+    // The token endpoint goes through a proxy that holds the first refresh request, so
+    // the process that took the lease stays inside its refresh until released.
+    let endpoint: String = sqlx::query_scalar(
+        "SELECT p.token_endpoint FROM provider p JOIN channel c ON c.provider_id = p.id \
+         WHERE c.id = $1",
+    )
+    .bind(&s.channel)
+    .fetch_one(s.lanyard.store().pool())
+    .await
+    .expect("token endpoint");
+    let mut url = url::Url::parse(&endpoint).expect("url");
+    let upstream = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port_or_known_default().expect("port")
+    );
+    let (port, release, requests) = holding_proxy(upstream).await;
+    url.set_port(Some(port)).expect("port");
+    sqlx::query(
+        "UPDATE provider SET token_endpoint = $1 WHERE id = \
+         (SELECT provider_id FROM channel WHERE id = $2)",
+    )
+    .bind(url.as_str())
+    .bind(&s.channel)
+    .execute(s.lanyard.store().pool())
+    .await
+    .expect("proxy the token endpoint");
+
+    // Each process logs its SQL; the channel's token state is read twice per attempt at
+    // the lease, so a process that keeps reading it is waiting for a peer's lease.
+    let reads = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let spawn = |i: usize| {
+        let mut child = lanyard_for(&s.lanyard)
+            .env("LANYARD_LOG", "sqlx::query=debug")
             .args([
                 "--secret-store",
                 "file",
@@ -201,9 +273,41 @@ async fn two_processes_racing_on_an_expired_token_refresh_once() {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .expect("spawn")
+            .expect("spawn");
+        let stderr = child.stderr.take().expect("stderr");
+        let reads = reads.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                if line.is_ok_and(|l| l.contains("token_generation")) {
+                    reads[i].fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        child
     };
-    let (a, b) = (spawn(), spawn());
+    let (a, b) = (spawn(0), spawn(1));
+
+    // The barrier: one process holds the lease with its refresh request held at the
+    // provider, while the other is seen retrying the lease (not merely started).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting = reads.iter().any(|r| r.load(Ordering::SeqCst) >= 20);
+        if requests.load(Ordering::SeqCst) == 1 && waiting {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the two processes never overlapped: {} token requests, token-state reads {:?}",
+            requests.load(Ordering::SeqCst),
+            reads
+                .iter()
+                .map(|r| r.load(Ordering::SeqCst))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    release.notify_one();
+
     let (a, b) = (
         a.wait_with_output().expect("a"),
         b.wait_with_output().expect("b"),
@@ -221,6 +325,7 @@ async fn two_processes_racing_on_an_expired_token_refresh_once() {
         "both processes use one refresh"
     );
     assert!(ga.get("refresh_token").is_none());
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "one token request");
     assert_eq!(s.refreshes().await, 1);
     assert_eq!(s.server.counts().await["errors"], 0, "no invalid_grant");
     assert_eq!(s.status().await, "active");
@@ -477,7 +582,11 @@ async fn idle_channels_get_a_keep_alive_refresh() {
 async fn on_a_shared_database_a_process_without_the_master_token_flips_nothing() {
     let s = setup(3600).await;
     let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone() else {
-        eprintln!("SQLite: a missing master token there means re-authorize (other tests)");
+        lanyard_core::store::testing::skip(
+            "broker::on_a_shared_database_a_process_without_the_master_token_flips_nothing",
+            "PostgreSQL (on SQLite a missing master token means re-authorize, tested elsewhere)",
+            Some(lanyard_core::store::testing::POSTGRES_LATER_ENV),
+        );
         return;
     };
     // A second machine's gateway whose secret store was never given the master token.

@@ -132,6 +132,16 @@ async fn connect_by_deep_link_and_keep_the_master_token_out_of_everything() {
         &provider,
         "--no-browser",
     ]);
+    // Secrets while the sign-in waits (the PKCE verifier), for the sweep below.
+    let mut secrets: Vec<String> = env
+        .secrets()
+        .values()
+        .map(|v| v.as_str().expect("str").to_string())
+        .collect();
+    assert!(
+        !secrets.is_empty(),
+        "the PKCE verifier is in the secret store"
+    );
     let auth = url::Url::parse(&url).expect("url");
     let q: std::collections::HashMap<_, _> = auth.query_pairs().into_owned().collect();
     assert_eq!(q["code_challenge_method"], "S256");
@@ -160,26 +170,75 @@ async fn connect_by_deep_link_and_keep_the_master_token_out_of_everything() {
     let shown = env.ok(&["channel", "show", id]);
     assert_eq!(shown["provider_name"], "Test IdP");
 
-    // The master token is in the secret store and nowhere else.
+    // Every secret is in the secret store and nowhere else.
     let refresh = env.refresh_token(id);
     assert!(
         env.server.introspect(&refresh).await,
         "the provider knows the token"
     );
-    let db = std::fs::read(env.dir.path().join("lanyard.db")).expect("db");
-    let wal = std::fs::read(env.dir.path().join("lanyard.db-wal")).unwrap_or_default();
-    for (what, bytes) in [
-        ("database", &db),
-        ("WAL", &wal),
-        ("CLI output", &out.stdout),
-        ("stderr", &out.stderr),
+    let stored = env.secrets();
+    let access = stored
+        .iter()
+        .find(|(k, _)| k.ends_with(&format!("channel/{id}/access")))
+        .map(|(_, v)| v.as_str().expect("str").to_string())
+        .expect("the access token in the secret store");
+    assert!(env.server.introspect(&access).await, "a live access token");
+    secrets.extend(
+        stored
+            .values()
+            .map(|v| v.as_str().expect("str").to_string()),
+    );
+    let code = url::Url::parse(&callback)
+        .expect("callback")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .to_string();
+    secrets.push(code);
+    let mut places: Vec<(String, Vec<u8>)> = vec![
+        ("callback stdout".into(), out.stdout.clone()),
+        ("callback stderr".into(), out.stderr.clone()),
+    ];
+    for args in [
+        &["channel", "list"][..],
+        &["channel", "show", id],
+        &["audit"],
+        &["status"],
+        &["provider", "list"],
     ] {
-        assert!(
-            !bytes
-                .windows(refresh.len())
-                .any(|w| w == refresh.as_bytes()),
-            "the refresh token leaked into the {what}"
-        );
+        let out = env.run(args);
+        places.push((format!("{args:?} stdout"), out.stdout));
+        places.push((format!("{args:?} stderr"), out.stderr));
+    }
+    // Every file Lanyard wrote except the secret store itself: the database, its WAL and
+    // shared memory, the epoch file, anything added later.
+    let mut dirs = vec![env.dir.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("data dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path != env.dir.path().join("secrets") {
+                let bytes = std::fs::read(&path).expect("read");
+                places.push((path.display().to_string(), bytes));
+            }
+        }
+    }
+    assert!(
+        places.iter().any(|(p, _)| p.ends_with("lanyard.db")),
+        "the sweep reads the database: {:?}",
+        places.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        for (place, bytes) in &places {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret ({} bytes, starts {:?}) leaked into {place}",
+                secret.len(),
+                &secret[..4]
+            );
+        }
     }
 }
 

@@ -43,6 +43,64 @@ fn json_flag_works_before_the_subcommand_and_env_selects_the_store() {
 }
 
 #[test]
+fn status_names_what_the_environment_widened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tls = crate::oauth_server::TestTls::create(dir.path());
+    let status = |cmd: &mut std::process::Command| {
+        let out = run(cmd.args(["status", "--json"]));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout_json(&out)
+    };
+    // Nothing from the environment; a flag choosing the file store is not the environment.
+    let plain = status(lanyard(&dir.path().join("a")).args(["--secret-store", "file"]));
+    assert_eq!(plain["environment"], serde_json::json!([]), "{plain}");
+
+    let data = dir.path().join("b");
+    let widened = status(
+        lanyard(&data)
+            .env("LANYARD_EXTRA_CA_FILE", &tls.ca)
+            .env("LANYARD_SECRET_STORE", "file"),
+    );
+    let settings = widened["environment"].as_array().expect("environment");
+    assert_eq!(settings.len(), 2, "{widened}");
+    assert_eq!(settings[0]["variable"], "LANYARD_EXTRA_CA_FILE");
+    assert_eq!(settings[0]["value"], tls.ca.display().to_string());
+    assert!(
+        settings[0]["effect"]
+            .as_str()
+            .expect("effect")
+            .contains("trusted for every provider and preview request"),
+        "{widened}"
+    );
+    assert_eq!(settings[1]["variable"], "LANYARD_SECRET_STORE");
+    assert_eq!(settings[1]["value"], "file");
+    assert!(
+        settings[1]["effect"]
+            .as_str()
+            .expect("effect")
+            .contains(&data.join("secrets").display().to_string()),
+        "{widened}"
+    );
+
+    // The same in the human-readable status.
+    let out = run(lanyard(&data)
+        .env("LANYARD_EXTRA_CA_FILE", &tls.ca)
+        .arg("status"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "from the environment: LANYARD_EXTRA_CA_FILE={}",
+            tls.ca.display()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
 fn data_dir_from_the_environment() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = std::process::Command::new(crate::util::lanyard_bin());
@@ -70,7 +128,11 @@ fn keyring_without_a_session_bus_is_reported_unusable_not_replaced() {
     assert_eq!(status["secret_store"]["backend"], "keyring");
     assert_eq!(status["secret_store"]["usable"], false);
     let detail = status["secret_store"]["detail"].as_str().expect("detail");
-    assert!(detail.contains("Secret Service"), "{detail}");
+    assert!(
+        detail.contains("no Secret Service is reachable"),
+        "{detail}"
+    );
+    assert!(!detail.contains("locked"), "missing, not locked: {detail}");
     assert!(!dir.path().join("secrets").exists(), "fell back to a file");
 }
 

@@ -1,6 +1,6 @@
 //! The player gateway as players see it: the real `lanyard gateway serve` process, real
 //! HTTP, the real `oidc-provider` behind it. Authentication (missing, wrong, rotated
-//! secrets, an unknown player answering no faster than a wrong secret), link checks,
+//! secrets, an unknown player taking as long as a wrong secret), link checks,
 //! `needs_reauth`, failed-attempt limits, TLS and the plain-HTTP rule, graceful shutdown
 //! writing the audit buffer, two gateways on one store refreshing once per expiry, and a
 //! gateway killed mid-refresh losing no account.
@@ -336,7 +336,10 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
 
     let (_, metrics) = get(&gw.url, "/metrics", None).await;
     assert!(
-        metrics.contains(&format!("lanyard_gateway_grants_total {}\n", 2 + before_heard)),
+        metrics.contains(&format!(
+            "lanyard_gateway_grants_total {}\n",
+            2 + before_heard
+        )),
         "{metrics}"
     );
     assert!(
@@ -381,7 +384,7 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_player_answers_no_faster_than_a_wrong_secret() {
+async fn an_unknown_player_takes_as_long_as_a_wrong_secret() {
     let s = setup(3600).await;
     let (_, secret) = s.player("Screen");
     let gw = s.gateway(&[
@@ -393,27 +396,36 @@ async fn an_unknown_player_answers_no_faster_than_a_wrong_secret() {
     let wrong = format!("{}{}", &secret[..secret.len() - 4], "AAAA");
     // Same shape, a player id nobody has.
     let unknown = format!("lyp_{}{}", "0".repeat(32), &secret[36..]);
-    let time = |secret: String| {
-        let url = gw.url.clone();
-        let channel = s.channel.clone();
+    let once = |secret: &str| {
+        let (url, channel, secret) = (gw.url.clone(), s.channel.clone(), secret.to_string());
         async move {
-            let mut samples = Vec::new();
-            for _ in 0..7 {
-                let started = Instant::now();
-                let (status, _) = grant(&url, Some(&secret), &channel).await;
-                assert_eq!(status, 401);
-                samples.push(started.elapsed());
-            }
-            samples.sort();
-            samples[samples.len() / 2]
+            let started = Instant::now();
+            let (status, body) = grant(&url, Some(&secret), &channel).await;
+            assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
+            started.elapsed()
         }
     };
-    let wrong_median = time(wrong).await;
-    let unknown_median = time(unknown).await;
-    // Both run argon2id; skipping it would answer in well under a tenth of the time.
+    // Paired and interleaved (alternating which goes first), so a machine getting busier
+    // or quieter shifts both alike; the median of the per-pair ratios is what is judged.
+    let mut ratios = Vec::new();
+    for round in 0..15 {
+        let (w, u) = if round % 2 == 0 {
+            let w = once(&wrong).await;
+            (w, once(&unknown).await)
+        } else {
+            let u = once(&unknown).await;
+            (once(&wrong).await, u)
+        };
+        ratios.push(u.as_secs_f64() / w.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    // Timing-safe means one argon2id verification either way (the unknown id against a
+    // decoy hash with the same parameters): skipping it answers ten times faster or more,
+    // a second one takes twice as long. The band leaves room for a busy shared machine.
     assert!(
-        unknown_median * 3 >= wrong_median,
-        "unknown player {unknown_median:?} vs wrong secret {wrong_median:?}"
+        (0.55..=1.8).contains(&ratio),
+        "unknown player vs wrong secret: median ratio {ratio:.2} (all: {ratios:.2?})"
     );
 }
 
@@ -731,7 +743,11 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
     // Rotating refresh tokens (the provider revokes the whole grant when a rotated-out one
     // is used again): a machine refreshing with a stale master token would end the channel.
     let Some(s) = setup_shared(8).await else {
-        eprintln!("SQLite: secrets sealed in a shared database need PostgreSQL");
+        lanyard_core::store::testing::skip(
+            "gateway::gateways_on_other_machines_share_master_tokens_sealed_in_the_database",
+            "PostgreSQL (secrets sealed in a shared database)",
+            Some(lanyard_core::store::testing::POSTGRES_LATER_ENV),
+        );
         return;
     };
     let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone() else {

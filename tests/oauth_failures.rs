@@ -1,7 +1,8 @@
 //! Providers that misbehave, driven through the core with an injected clock: a token
 //! endpoint that redirects (never followed), answers 503, answers garbage, is down, or
 //! grants no refresh token; a callback that comes too late. Each gives a clear error and
-//! stores nothing.
+//! stores nothing: no channel row, and nothing left in the secret store (a real file store,
+//! read back; the PKCE verifier it held while the sign-in waited is gone too).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use lanyard_core::clock::FixedClock;
 use lanyard_core::oauth::flow;
 use lanyard_core::oauth::provider::ProviderSpec;
 use lanyard_core::oauth::providers;
-use lanyard_core::secrets::{SecretStoreKind, Secrets};
+use lanyard_core::secrets::SecretStoreKind;
 use lanyard_core::{Config, Lanyard};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -43,7 +44,7 @@ fn http(status: &str, headers: &str, body: &str) -> String {
 }
 
 struct Case {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     lanyard: Lanyard,
     clock: Arc<FixedClock>,
     provider: String,
@@ -52,8 +53,8 @@ struct Case {
 async fn case(token_port: u16) -> Case {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = Arc::new(FixedClock::at(NOW));
-    let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
-    let lanyard = Lanyard::open_with(&config, clock.clone(), Some(Secrets::in_memory()))
+    let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::File);
+    let lanyard = Lanyard::open_with(&config, clock.clone(), None)
         .await
         .expect("open");
     let provider = providers::add(
@@ -70,11 +71,31 @@ async fn case(token_port: u16) -> Case {
     .await
     .expect("provider");
     Case {
-        _dir: dir,
+        dir,
         lanyard,
         clock,
         provider: provider.id,
     }
+}
+
+/// The keys in the secret store (the file store's JSON object).
+fn stored_secrets(c: &Case) -> Vec<String> {
+    match std::fs::read(c.dir.path().join("secrets")) {
+        Ok(raw) => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&raw)
+            .expect("the secrets file")
+            .keys()
+            .cloned()
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
+        Err(e) => panic!("the secrets file: {e}"),
+    }
+}
+
+/// No channel row and nothing in the secret store.
+async fn assert_stores_nothing(c: &Case) {
+    let channels = c.lanyard.store().channels().await.expect("channels");
+    assert!(channels.is_empty(), "a channel was stored");
+    assert_eq!(stored_secrets(c), Vec::<String>::new(), "secrets were left");
 }
 
 /// Starts a sign-in and returns the callback the provider would send back.
@@ -87,6 +108,11 @@ async fn callback(c: &Case) -> String {
     )
     .await
     .expect("begin");
+    assert_eq!(
+        stored_secrets(c).len(),
+        1,
+        "the waiting sign-in's PKCE verifier is in the store the tests read"
+    );
     let url = url::Url::parse(&started.authorization_url).expect("url");
     let state = url
         .query_pairs()
@@ -105,13 +131,7 @@ async fn fails_with(token_response: String, code: &str, words: &str) {
         .expect_err("must fail");
     assert_eq!(err.code(), code, "{err}");
     assert!(err.to_string().contains(words), "{err}");
-    assert!(c
-        .lanyard
-        .store()
-        .channels()
-        .await
-        .expect("channels")
-        .is_empty());
+    assert_stores_nothing(&c).await;
 }
 
 #[tokio::test]
@@ -126,13 +146,7 @@ async fn a_token_endpoint_redirect_is_never_followed() {
     assert_eq!(err.code(), "provider_error");
     assert!(err.to_string().contains("redirect"), "{err}");
     assert_eq!(hits.load(Ordering::SeqCst), 0, "the redirect was followed");
-    assert!(c
-        .lanyard
-        .store()
-        .channels()
-        .await
-        .expect("channels")
-        .is_empty());
+    assert_stores_nothing(&c).await;
 }
 
 #[tokio::test]
@@ -189,6 +203,7 @@ async fn error_texts_never_quote_the_body() {
         .await
         .expect_err("garbage");
     assert!(!err.to_string().contains("CANARY"), "{err}");
+    assert_stores_nothing(&c).await;
 }
 
 #[tokio::test]
@@ -200,6 +215,7 @@ async fn a_provider_that_is_down() {
         .expect_err("down");
     assert_eq!(err.code(), "provider_unavailable", "{err}");
     assert!(err.to_string().contains("cannot be reached"), "{err}");
+    assert_stores_nothing(&c).await;
 }
 
 #[tokio::test]

@@ -403,6 +403,12 @@ async fn an_untrusted_certificate_is_refused() {
     .await
     .expect_err("self-signed");
     assert_eq!(err.code(), "request_failed");
+    // Refused for its certificate, not for any other reason a request can fail.
+    let message = err.to_string();
+    assert!(
+        message.contains("invalid peer certificate") && message.contains("UnknownIssuer"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

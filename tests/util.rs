@@ -3,25 +3,110 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The `lanyard` binary built with this test (`cargo test --workspace` builds it), or
-/// `LANYARD_BIN`.
+/// The `lanyard` binary built with this test, or `LANYARD_BIN`. A binary older than the
+/// sources it is built from (or missing) is rebuilt first with `cargo build -p
+/// lanyard-cli`, once per test run, so a local `cargo test` never exercises stale code.
 pub fn lanyard_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("LANYARD_BIN") {
         return PathBuf::from(bin);
     }
+    static FRESH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FRESH.get_or_init(fresh_lanyard_bin).clone()
+}
+
+fn fresh_lanyard_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     // target/<profile>/deps/tests-<hash> → target/<profile>/lanyard
-    let bin = exe
+    let profile_dir = exe
         .parent()
         .and_then(Path::parent)
-        .map(|dir| dir.join(format!("lanyard{}", std::env::consts::EXE_SUFFIX)))
-        .expect("target dir");
+        .expect("target dir")
+        .to_path_buf();
+    let bin = profile_dir.join(format!("lanyard{}", std::env::consts::EXE_SUFFIX));
+    let stale = match stale_source(&bin) {
+        Some(source) => source,
+        None => return bin,
+    };
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}: {stale}; building it (cargo build -p lanyard-cli)",
+        bin.display()
+    );
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    // What cargo set for this test run (package, manifest, crate): build scripts that
+    // watch those (ring's) would otherwise rebuild for this build and again for the next
+    // `cargo test`.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_TARGET_TMPDIR",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+            || [
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&&*key)
+        {
+            build.env_remove(&*key);
+        }
+    }
+    build
+        .current_dir(workspace)
+        .args(["build", "-p", "lanyard-cli"])
+        .env(
+            "CARGO_TARGET_DIR",
+            profile_dir.parent().expect("target dir"),
+        );
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("run cargo build -p lanyard-cli");
+    assert!(status.success(), "cargo build -p lanyard-cli failed");
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo build -p lanyard-cli` (or `cargo test --workspace`) first",
+        "{} is missing after building it",
         bin.display()
     );
     bin
+}
+
+/// Why `bin` cannot be trusted: missing, or older than a file its build read (cargo's
+/// dep-info `lanyard.d` next to it lists them all). `None` when it is up to date.
+fn stale_source(bin: &Path) -> Option<String> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(built) = modified(bin) else {
+        return Some("missing".into());
+    };
+    let Ok(depinfo) = std::fs::read_to_string(bin.with_extension("d")) else {
+        return Some("no dep-info (lanyard.d) to check its age against".into());
+    };
+    let (_, sources) = depinfo.split_once(": ")?;
+    let sources = sources
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .replace("\\ ", "\u{0}");
+    for source in sources.split_whitespace() {
+        let source = PathBuf::from(source.replace('\u{0}', " "));
+        match modified(&source) {
+            Some(changed) if changed <= built => {}
+            Some(_) => return Some(format!("older than {}", source.display())),
+            None => return Some(format!("built from {}, which is gone", source.display())),
+        }
+    }
+    None
 }
 
 /// A `lanyard` command isolated from the user's environment: its own data directory and
@@ -32,6 +117,7 @@ pub fn lanyard(data_dir: &Path) -> Command {
         .env_remove("LANYARD_SECRET_STORE")
         .env_remove("LANYARD_LOG")
         .env_remove("LANYARD_DATABASE")
+        .env_remove("LANYARD_EXTRA_CA_FILE")
         .arg("--data-dir")
         .arg(data_dir);
     cmd

@@ -107,6 +107,21 @@ pub struct StatusDto {
     pub schema_version: i64,
     /// The secret store.
     pub secret_store: SecretStoreStatusDto,
+    /// Settings taken from the environment that widen what Lanyard trusts or move its
+    /// secrets (`LANYARD_EXTRA_CA_FILE`, `LANYARD_SECRET_STORE`).
+    pub environment: Vec<EnvSettingDto>,
+}
+
+/// A setting in effect from the environment.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EnvSettingDto {
+    /// The environment variable.
+    pub variable: String,
+    /// Its value (a path or a name).
+    pub value: String,
+    /// What it does.
+    pub effect: String,
 }
 
 impl From<lanyard_core::Status> for StatusDto {
@@ -126,6 +141,15 @@ impl From<lanyard_core::Status> for StatusDto {
                 detail: s.secret_store.detail,
                 warning: s.secret_store.warning,
             },
+            environment: s
+                .environment
+                .into_iter()
+                .map(|e| EnvSettingDto {
+                    variable: e.variable,
+                    value: e.value,
+                    effect: e.effect,
+                })
+                .collect(),
         }
     }
 }

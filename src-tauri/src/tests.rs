@@ -89,12 +89,43 @@ fn an_installation_that_failed_to_open_answers_with_its_error() {
         .contains("not-a-dir"));
 }
 
+/// Refused by the ACL (Tauri's own message, not a command's `{ code, message }`).
+fn refused_by_acl(reply: Result<serde_json::Value, serde_json::Value>) -> bool {
+    matches!(reply, Err(serde_json::Value::String(s)) if s.contains("not allowed"))
+}
+
 #[test]
-fn unknown_commands_are_refused() {
+fn the_capability_decides_what_each_window_may_call() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
-    let (_app, window) = app_with(AppState::with(lanyard));
-    assert!(invoke(&window, "read_secret", serde_json::json!({})).is_err());
+    let (app, window) = app_with(AppState::with(lanyard));
+    let none = serde_json::json!({});
+    // Granted to the main window: answered.
+    assert!(invoke(&window, "status", none.clone()).is_ok());
+    // Lanyard's own command from a window the capability does not name: refused.
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("window");
+    assert!(refused_by_acl(invoke(&other, "status", none.clone())));
+    // Commands that exist in every Tauri app but are not granted: refused in the main
+    // window too (the UI gets event listening and nothing else of Tauri's own).
+    for cmd in [
+        "plugin:app|version",
+        "plugin:path|resolve_directory",
+        "plugin:window|close",
+        "plugin:webview|print",
+    ] {
+        let reply = invoke(&window, cmd, none.clone());
+        assert!(refused_by_acl(reply.clone()), "{cmd}: {reply:?}");
+    }
+    let granted = invoke(
+        &window,
+        "plugin:event|unlisten",
+        serde_json::json!({ "event": "deep-link", "eventId": 1 }),
+    );
+    assert!(!refused_by_acl(granted.clone()), "{granted:?}");
+    // A command that exists nowhere.
+    assert!(invoke(&window, "read_secret", none).is_err());
 }
 
 #[test]

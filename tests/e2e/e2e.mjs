@@ -350,8 +350,42 @@ try {
   data.stop();
 }
 
+/**
+ * Every secret Lanyard keeps in the session's keyring (service "lanyard"), read with
+ * `secret-tool` (libsecret-tools): `{ name, value }`, the name being the entry's user name
+ * (`<install id>/channel/<id>/refresh`, …) as its label carries it.
+ */
+function keyringSecrets() {
+  const out = execFileSync('secret-tool', ['search', '--all', '--unlock', 'service', 'lanyard'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const items = [];
+  let item = null;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('[')) {
+      item = { name: null, value: null };
+      items.push(item);
+    } else if (item && line.startsWith('secret = ')) {
+      item.value = line.slice('secret = '.length);
+    } else if (item && line.startsWith('label = keyring:') && line.endsWith('@lanyard')) {
+      // keyring-core labels an entry `keyring:<user>@<service>` (secret-tool prints the
+      // attributes on stderr, apart from their items).
+      item.name = line.slice('label = keyring:'.length, -'@lanyard'.length);
+    }
+  }
+  return items.filter((i) => i.name && i.value);
+}
+
 // No secret in what the run left behind: the app's log and the data directory.
 await scenario('secrets-sweep', async () => {
+  // Everything in the keyring: the channel's refresh and access tokens, the URL token's
+  // value, the received token's value, the identity's private keys.
+  const stored = keyringSecrets();
+  const names = stored.map((s) => s.name).join(', ');
+  assert(stored.some((s) => s.name.endsWith('/refresh')), `no channel refresh token in the keyring: ${names}`);
+  assert(stored.some((s) => s.name.endsWith('/access')), `no channel access token in the keyring: ${names}`);
+  assert(stored.some((s) => s.value === canary), `the URL token's value is not in the keyring: ${names}`);
   const log = fs.readFileSync(appLog, 'utf8');
   assert(log.includes('link received'), "the app's log was not captured");
   assert(oauthCode && !log.includes(oauthCode), 'the authorization code is in the log');
@@ -364,6 +398,9 @@ await scenario('secrets-sweep', async () => {
     assert(!bytes.includes(canary), `the token value is in ${path.basename(file)}`);
     assert(!bytes.includes(sharedCanary), `the received token value is in ${path.basename(file)}`);
     assert(!playerSecret || !bytes.includes(playerSecret), `the player's secret is in ${path.basename(file)}`);
+    for (const secret of stored.filter((s) => s.value.length >= 8)) {
+      assert(!bytes.includes(secret.value), `the keyring's ${secret.name.split('/').slice(1).join('/')} is in ${path.basename(file)}`);
+    }
   }
   assert(!fs.existsSync(path.join(dataDir, 'secrets')), 'secrets went to the file store, not the keyring');
 });

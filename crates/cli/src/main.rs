@@ -10,7 +10,8 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use lanyard_core::{Config, Error, Lanyard};
 
 use output::Output;
@@ -119,10 +120,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return output::usage_error(err),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => return output::usage_error(err),
     };
+    // `lanyard status` says when the environment chose the secret store.
+    let store_from_env = matches.value_source("secret_store") == Some(ValueSource::EnvVariable);
     init_logging();
     let out = Output::new(cli.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -132,16 +139,17 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return out.fail(&Error::Internal(format!("could not start: {e}"))),
     };
-    match runtime.block_on(run(cli, &out)) {
+    match runtime.block_on(run(cli, store_from_env, &out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => out.fail(&err),
     }
 }
 
-async fn run(cli: Cli, out: &Output) -> lanyard_core::Result<()> {
-    let config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?
+async fn run(cli: Cli, store_from_env: bool, out: &Output) -> lanyard_core::Result<()> {
+    let mut config = Config::resolve(cli.data_dir, cli.secret_store.as_deref())?
         .with_database(cli.database.as_deref())?
         .with_secret_key_files(&cli.secret_key_file)?;
+    config.secret_store_from_env |= store_from_env;
     let lanyard = Lanyard::open(&config).await?;
     match cli.command {
         Command::Status => commands::status::run(&lanyard, out).await,

@@ -27,6 +27,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The secret store backend.
     pub secret_store: SecretStoreKind,
+    /// Whether the environment ([`SECRET_STORE_ENV`]) chose the secret store (the status
+    /// says so: an opt-in to the file store should never go unnoticed).
+    pub secret_store_from_env: bool,
     /// The database: `None` for the SQLite file in the data directory (the default), or a
     /// PostgreSQL database several gateways share.
     pub database: Option<Location>,
@@ -42,6 +45,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             secret_store,
+            secret_store_from_env: false,
             database: None,
             secret_key_files: Vec::new(),
         }
@@ -67,11 +71,11 @@ impl Config {
                 None => default_data_dir(identifier)?,
             },
         };
-        let secret_store = match secret_store {
-            Some(name) => name.parse()?,
+        let (secret_store, secret_store_from_env) = match secret_store {
+            Some(name) => (name.parse()?, false),
             None => match std::env::var(SECRET_STORE_ENV) {
-                Ok(name) if !name.is_empty() => name.parse()?,
-                _ => SecretStoreKind::Keyring,
+                Ok(name) if !name.is_empty() => (name.parse()?, true),
+                _ => (SecretStoreKind::Keyring, false),
             },
         };
         let database = match std::env::var(DATABASE_ENV) {
@@ -87,6 +91,7 @@ impl Config {
         Ok(Config {
             data_dir: absolute(&data_dir)?,
             secret_store,
+            secret_store_from_env,
             database,
             secret_key_files,
         })

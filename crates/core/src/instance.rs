@@ -25,6 +25,53 @@ pub struct Lanyard {
     http: reqwest::Client,
     broker: Arc<crate::broker::Broker>,
     snapshot: Arc<crate::snapshot::SnapshotCache>,
+    environment: Arc<Vec<EnvSetting>>,
+}
+
+/// A setting taken from the environment that widens what Lanyard trusts or changes where
+/// secrets go: the status lists each, so none is in effect unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvSetting {
+    /// The environment variable.
+    pub variable: String,
+    /// Its value (a path or a name; never a secret).
+    pub value: String,
+    /// What it does, in plain words.
+    pub effect: String,
+}
+
+/// The settings in effect from the environment, for an installation opened with `config`.
+fn environment(config: &Config) -> Vec<EnvSetting> {
+    let mut settings = Vec::new();
+    if let Some(path) = crate::oauth::http::extra_ca_file() {
+        settings.push(EnvSetting {
+            variable: crate::oauth::http::EXTRA_CA_ENV.into(),
+            value: path.display().to_string(),
+            effect: "the certificate authorities in this file are trusted for every provider \
+                     and preview request, besides the public ones"
+                .into(),
+        });
+    }
+    if config.secret_store_from_env {
+        settings.push(EnvSetting {
+            variable: crate::config::SECRET_STORE_ENV.into(),
+            value: config.secret_store.as_str().into(),
+            effect: match config.secret_store {
+                SecretStoreKind::File => format!(
+                    "secrets are kept unencrypted in {} instead of the OS keyring",
+                    config
+                        .data_dir
+                        .join(crate::secrets::file::SECRETS_FILE)
+                        .display()
+                ),
+                kind => format!(
+                    "the secret store is {} (chosen by the environment)",
+                    kind.as_str()
+                ),
+            },
+        });
+    }
+    settings
 }
 
 /// What `lanyard status` and the Settings page show.
@@ -42,6 +89,8 @@ pub struct Status {
     pub schema_version: i64,
     /// The secret store in use and its health.
     pub secret_store: SecretStoreStatus,
+    /// Settings taken from the environment that widen trust or move secrets.
+    pub environment: Vec<EnvSetting>,
 }
 
 impl Lanyard {
@@ -86,6 +135,7 @@ impl Lanyard {
             http,
             broker: Arc::default(),
             snapshot: Arc::default(),
+            environment: Arc::new(environment(config)),
         })
     }
 
@@ -139,6 +189,7 @@ impl Lanyard {
             database_backend: self.store.backend(),
             schema_version: self.store.schema_version().await?,
             secret_store: self.secrets.status().await,
+            environment: self.environment.as_ref().clone(),
         })
     }
 }
@@ -173,19 +224,27 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = Config::new(dir.path().join("nested/data"), SecretStoreKind::File);
         let lanyard = Lanyard::open(&config).await.expect("open");
+        // A secret in the store before the status is taken: the status (which checks the
+        // store's health by writing, reading back and deleting a probe) never shows it.
+        lanyard
+            .secrets()
+            .set("x", SecretValue::new("CANARY-x"))
+            .await
+            .expect("set");
         let status = lanyard.status().await.expect("status");
         assert_eq!(status.data_dir, config.data_dir);
         assert_eq!(status.schema_version, Store::known_schema_version());
         assert_eq!(status.secret_store.backend, SecretStoreKind::File);
         assert!(status.secret_store.usable, "{}", status.secret_store.detail);
         assert!(status.secret_store.warning.is_some());
-        lanyard
-            .secrets()
-            .set("x", SecretValue::new("CANARY-x"))
-            .await
-            .expect("set");
         let json = serde_json::to_string(&status).expect("json");
-        assert!(!json.contains("CANARY"));
+        assert!(!json.contains("CANARY"), "{json}");
+        assert!(
+            std::fs::read_to_string(config.data_dir.join("secrets"))
+                .expect("the file store")
+                .contains("CANARY-x"),
+            "the canary is where the status could have read it"
+        );
     }
 
     #[tokio::test]

@@ -45,4 +45,4 @@ pub mod urltokens;
 
 pub use config::Config;
 pub use error::{Error, Result};
-pub use instance::{Lanyard, Status};
+pub use instance::{EnvSetting, Lanyard, Status};

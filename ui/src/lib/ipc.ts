@@ -40,6 +40,7 @@ export type { IpcError } from "./bindings/IpcError";
 export type { NewPlayerDto } from "./bindings/NewPlayerDto";
 export type { GatewayDto } from "./bindings/GatewayDto";
 export type { StatusDto } from "./bindings/StatusDto";
+export type { EnvSettingDto } from "./bindings/EnvSettingDto";
 export type { SecretStoreKind } from "./bindings/SecretStoreKind";
 export type { SecretStoreStatusDto } from "./bindings/SecretStoreStatusDto";
 export type { DeepLinkEvent } from "./bindings/DeepLinkEvent";

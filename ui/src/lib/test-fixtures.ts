@@ -29,6 +29,7 @@ export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
       detail: "Secret Service (GNOME Keyring)",
       warning: null,
     },
+    environment: [],
     ...overrides,
   };
 }

@@ -41,9 +41,47 @@ describe("Settings", () => {
     expect(screen.getByTestId("secret-store-health").textContent).toBe("Ready");
     expect(screen.getByText("Secret Service (GNOME Keyring)")).toBeTruthy();
     expect(screen.queryByTestId("secret-store-warning")).toBeNull();
+    expect(screen.queryByTestId("environment-settings")).toBeNull();
   });
 
-  it("names a shared PostgreSQL database as such, without its password", async () => {
+  it("says which settings came from the environment: an extra CA file, the file store", async () => {
+    mockIPC(
+      ipcRoutes({
+        status: () =>
+          makeStatus({
+            environment: [
+              {
+                variable: "LANYARD_EXTRA_CA_FILE",
+                value: "/etc/lanyard/corp-ca.pem",
+                effect: "the certificate authorities in this file are trusted for every provider",
+              },
+              {
+                variable: "LANYARD_SECRET_STORE",
+                value: "file",
+                effect: "secrets are kept unencrypted in /home/ada/.local/share/lanyard/secrets",
+              },
+            ],
+          }),
+      }),
+    );
+    renderSettings();
+
+    const card = await screen.findByTestId("environment-settings");
+    expect(card.querySelector("h2")?.textContent).toBe("Set by the environment");
+    const rows = screen.getAllByTestId("environment-setting");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.textContent).toContain("LANYARD_EXTRA_CA_FILE");
+    expect(rows[0]?.textContent).toContain("/etc/lanyard/corp-ca.pem");
+    expect(rows[0]?.textContent).toContain("trusted for every provider");
+    expect(rows[1]?.textContent).toContain("LANYARD_SECRET_STORE");
+    expect(rows[1]?.textContent).toContain("unencrypted");
+  });
+
+  // The password is masked by the backend (`Location::display`, pinned by
+  // `a_postgres_password_never_shows` in crates/core/src/store/mod.rs): this page shows the
+  // address it was given, so what is tested here is the label and that the text is shown
+  // as given.
+  it("names a shared PostgreSQL database as such and shows the address it was given", async () => {
     mockIPC(
       ipcRoutes({
         status: () =>

@@ -5,15 +5,22 @@ import TokenRequests from "./TokenRequests.svelte";
 
 describe("Token requests", () => {
   it("shows who sent what, never a value, and accepts", async () => {
+    // The backend never sends a value (OfferDto has none; the shell tests check no value
+    // crosses IPC). Here one rides along anyway, as a regression in the backend would
+    // send it: the page must render nothing of it, before or after accepting.
+    const CANARY = "CANARY-offered-value-7f3a";
+    const withValue = <T extends object>(dto: T): T => ({ ...dto, value: CANARY, sealedValue: CANARY });
     let offers = [
-      makeOffer(),
-      makeOffer({ id: "offer-2", direction: "outgoing", contactName: "Linus", status: "pending" }),
+      withValue(makeOffer()),
+      withValue(makeOffer({ id: "offer-2", direction: "outgoing", contactName: "Linus", status: "pending" })),
     ];
     const { of } = mockRecording({
       offers_list: () => offers,
       offer_accept: ({ id }) => {
         offers = offers.map((o) => (o.id === id ? { ...o, status: "accepted", decidedAt: 1_700_000_100 } : o));
-        return makeToken({ id: "tok-r", origin: "received", viewable: false, prefix: "https://feeds.example.com/v2/" });
+        return withValue(
+          makeToken({ id: "tok-r", origin: "received", viewable: false, prefix: "https://feeds.example.com/v2/" }),
+        );
       },
     });
     render(TokenRequests);
@@ -24,12 +31,15 @@ describe("Token requests", () => {
     expect(row.textContent).toContain("Authorization: Bearer");
     expect(row.textContent).toContain("Asks permission");
     expect(screen.getByTestId("offer-history").textContent).toContain("To Linus");
+    expect(document.body.innerHTML).not.toContain(CANARY);
+    expect(screen.queryByRole("button", { name: /reveal|show value|copy/i })).toBeNull();
 
     await fireEvent.click(within(row).getByRole("button", { name: "Accept token from Grace" }));
     await waitFor(() => expect(of("offer_accept")[0]?.args).toEqual({ id: "offer-1" }));
     await waitFor(() => expect(screen.getByTestId("requests-notice").textContent).toContain("its value stays hidden"));
     await waitFor(() => expect(screen.queryByTestId("offer")).toBeNull());
     expect(screen.getByTestId("requests-empty")).toBeTruthy();
+    expect(document.body.innerHTML).not.toContain(CANARY);
   });
 
   it("rejects", async () => {

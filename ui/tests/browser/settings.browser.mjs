@@ -35,6 +35,13 @@ const STATUS = {
     detail: "Encrypted file at /home/ada/.local/share/lanyard/secrets.bin",
     warning: "Secrets are stored in a file on this computer because no system keyring is available.",
   },
+  environment: [
+    {
+      variable: "LANYARD_SECRET_STORE",
+      value: "file",
+      effect: "secrets are kept unencrypted in /home/ada/.local/share/lanyard/secrets instead of the OS keyring",
+    },
+  ],
 };
 
 const NOW = Math.floor(Date.now() / 1000);

@@ -22,6 +22,12 @@ pub async fn run(lanyard: &Lanyard, out: &Output) -> Result<()> {
         if let Some(warning) = &store.warning {
             text.push_str(&format!("\nwarning:        {warning}"));
         }
+        for setting in &status.environment {
+            text.push_str(&format!(
+                "\nfrom the environment: {}={}\n                {}",
+                setting.variable, setting.value, setting.effect
+            ));
+        }
         text
     });
     Ok(())

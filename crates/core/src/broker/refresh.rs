@@ -28,8 +28,7 @@ use crate::oauth::channel::{keys, ChannelStatus};
 use crate::oauth::flow::client_secret_key;
 use crate::oauth::quirks::resource_scope;
 use crate::oauth::tokens::{
-    exchange_refresh, is_invalid_grant, is_transient, needs_interaction, oauth_client,
-    token_error,
+    exchange_refresh, is_invalid_grant, is_transient, needs_interaction, oauth_client, token_error,
 };
 use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;

@@ -19,6 +19,14 @@ use crate::error::{Error, Result};
 /// Environment variable naming a PEM file of extra trusted CA certificates.
 pub const EXTRA_CA_ENV: &str = "LANYARD_EXTRA_CA_FILE";
 
+/// The file [`EXTRA_CA_ENV`] names, if set: its certificates are trusted for every
+/// provider and preview request (the status shows it).
+pub fn extra_ca_file() -> Option<std::path::PathBuf> {
+    std::env::var_os(EXTRA_CA_ENV)
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
 /// Largest provider response read (token, userinfo, discovery).
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -41,7 +49,7 @@ pub fn client_with(connect: Duration, total: Duration) -> Result<reqwest::Client
     if let Some(proxy) = https_proxy() {
         builder = builder.proxy(proxy);
     }
-    if let Some(path) = std::env::var_os(EXTRA_CA_ENV).filter(|p| !p.is_empty()) {
+    if let Some(path) = extra_ca_file() {
         let pem = std::fs::read(&path).map_err(|e| {
             Error::invalid(format!(
                 "{EXTRA_CA_ENV} names {} which cannot be read: {e}",

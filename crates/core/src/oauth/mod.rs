@@ -21,3 +21,8 @@ pub mod providers;
 pub mod quirks;
 pub mod revoke;
 pub mod tokens;
+
+#[cfg(test)]
+mod http_tests;
+#[cfg(test)]
+mod tokens_tests;

@@ -183,3 +183,47 @@ impl SecretStore for KeyringStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(text: &str) -> keyring_core::error::PlatformError {
+        text.to_string().into()
+    }
+
+    #[test]
+    fn a_locked_keyring_and_a_missing_service_are_unavailable_each_in_its_own_words() {
+        let locked = map_err(keyring_core::Error::NoStorageAccess(platform(
+            "org.freedesktop.Secret.Error.IsLocked",
+        )));
+        assert_eq!(locked.code(), "secret_store_unavailable");
+        assert!(
+            locked.to_string().contains("locked or access was refused"),
+            "{locked}"
+        );
+        let missing = map_err(keyring_core::Error::PlatformFailure(platform(
+            "org.freedesktop.DBus.Error.ServiceUnknown",
+        )));
+        assert_eq!(missing.code(), "secret_store_unavailable");
+        assert!(
+            missing.to_string().contains("platform failure"),
+            "{missing}"
+        );
+        assert!(!missing.to_string().contains("locked"), "{missing}");
+    }
+
+    #[test]
+    fn other_keyring_errors_are_internal_and_never_show_a_value() {
+        let bad = map_err(keyring_core::Error::BadEncoding(b"CANARY-\xff".to_vec()));
+        assert_eq!(bad.code(), "internal");
+        assert!(!bad.to_string().contains("CANARY"), "{bad}");
+        assert!(bad.to_string().contains("unexpected format"), "{bad}");
+        let ambiguous = map_err(keyring_core::Error::Ambiguous(vec![]));
+        assert_eq!(ambiguous.code(), "internal");
+        assert!(
+            ambiguous.to_string().contains("more than one"),
+            "{ambiguous}"
+        );
+    }
+}

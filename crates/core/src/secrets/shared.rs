@@ -308,8 +308,11 @@ mod tests {
         let good = key_file(dir.path(), "good", &[1; 32], 0o600);
         let err = SharedStore::open(&sqlite, std::slice::from_ref(&good)).expect_err("sqlite");
         assert!(err.to_string().contains("PostgreSQL"), "{err}");
-        let Some(pg) = testing::database().await.expect("database") else {
-            return; // The rest needs PostgreSQL (CI runs this again with it).
+        let Some(pg) = testing::postgres_or_skip("secrets::shared: the rest of refuses_sqlite…")
+            .await
+            .expect("database")
+        else {
+            return;
         };
         let pg = Store::open_at(&pg).await.expect("open");
         let err = SharedStore::open(&pg, &[]).expect_err("no key file");
@@ -325,8 +328,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn seals_and_refuses_another_key_or_a_moved_row() {
-        let Some(location) = testing::database().await.expect("database") else {
-            return; // Needs PostgreSQL (CI runs this again with it).
+        let Some(location) = testing::postgres_or_skip(
+            "secrets::shared::seals_and_refuses_another_key_or_a_moved_row",
+        )
+        .await
+        .expect("database") else {
+            return;
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open_at(&location).await.expect("open");
@@ -379,8 +386,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_key_rotation_keeps_every_secret_readable() {
-        let Some(location) = testing::database().await.expect("database") else {
-            return; // Needs PostgreSQL (CI runs this again with it).
+        let Some(location) = testing::postgres_or_skip(
+            "secrets::shared::a_key_rotation_keeps_every_secret_readable",
+        )
+        .await
+        .expect("database") else {
+            return;
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open_at(&location).await.expect("open");
@@ -442,5 +453,81 @@ mod tests {
             "{err}"
         );
         assert!(!err.to_string().contains("v0"), "{err}");
+    }
+
+    /// A gateway writes a secret while `reseal` is re-sealing it: the reseal's
+    /// compare-and-swap finds the row changed, re-reads it and seals the new value, never
+    /// the one it read first. The write lands exactly in between: the test holds the row
+    /// lock, waits until PostgreSQL shows the reseal's UPDATE waiting for it, then writes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reseal_never_overwrites_a_write_made_while_it_runs() {
+        let Some(location) = testing::postgres_or_skip(
+            "secrets::shared::a_reseal_never_overwrites_a_write_made_while_it_runs",
+        )
+        .await
+        .expect("database") else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_at(&location).await.expect("open");
+        let old = key_file(dir.path(), "old", &[1; 32], 0o600);
+        let new = key_file(dir.path(), "new", &[2; 32], 0o600);
+        let name = "install/channel/1/refresh";
+        secrets(&store, std::slice::from_ref(&old))
+            .set("channel/1/refresh", SecretValue::new("CANARY-before"))
+            .await
+            .expect("set");
+        // A gateway not yet restarted with the new key, about to save a rotated token.
+        let gateway = SharedStore::open(&store, std::slice::from_ref(&old)).expect("old key");
+        let (nonce, sealed) = gateway.seal(name, "CANARY-rotated").expect("seal");
+
+        let mut writer = store.pool().begin().await.expect("begin");
+        sqlx::query("SELECT name FROM secret WHERE name = $1 FOR UPDATE")
+            .bind(name)
+            .fetch_one(&mut *writer)
+            .await
+            .expect("row lock");
+        let resealing = SharedStore::open(&store, &[new.clone(), old.clone()]).expect("both");
+        let reseal = tokio::spawn(async move { resealing.reseal().await });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND wait_event_type = 'Lock' AND query LIKE 'UPDATE secret SET%'",
+            )
+            .fetch_one(store.pool())
+            .await
+            .expect("activity");
+            if waiting > 0 {
+                break;
+            }
+            assert!(!reseal.is_finished(), "the reseal did not wait for the row");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the reseal never reached its UPDATE"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        sqlx::query("UPDATE secret SET nonce = $1, sealed = $2 WHERE name = $3")
+            .bind(&nonce[..])
+            .bind(&sealed)
+            .bind(name)
+            .execute(&mut *writer)
+            .await
+            .expect("the gateway's write");
+        writer.commit().await.expect("commit");
+
+        let done = reseal.await.expect("task").expect("reseal");
+        assert_eq!((done.resealed, done.current), (1, 0));
+        let read = secrets(&store, std::slice::from_ref(&new))
+            .get("channel/1/refresh")
+            .await
+            .expect("get")
+            .expect("some");
+        assert_eq!(
+            read.expose(),
+            "CANARY-rotated",
+            "the reseal overwrote a newer value"
+        );
     }
 }

@@ -356,3 +356,168 @@ pub async fn decisions(l: &Lanyard) -> Result<Vec<Decision>> {
 pub async fn revoke(l: &Lanyard, id: &str) -> Result<()> {
     l.store().delete_decision(id).await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::secrets::{SecretStoreKind, Secrets};
+    use crate::urltokens::tokens::{add, NewToken};
+    use crate::urltokens::Placement;
+    use crate::Config;
+
+    async fn lanyard(dir: &std::path::Path) -> Lanyard {
+        let config = Config::new(dir.to_path_buf(), SecretStoreKind::Memory);
+        Lanyard::open_with(
+            &config,
+            Arc::new(crate::clock::SystemClock),
+            Some(Secrets::in_memory()),
+        )
+        .await
+        .expect("open")
+    }
+
+    fn new_token(key: &str, requires_permission: bool, value: Option<&str>) -> NewToken {
+        NewToken {
+            prefix: "https://api.example.com/".into(),
+            key: key.into(),
+            placement: Placement::Form,
+            requires_permission,
+            prompt: value.is_none(),
+            value: value.map(SecretValue::new),
+        }
+    }
+
+    /// Resumes the (paused) clock when the question is given up.
+    struct Resume;
+    impl Drop for Resume {
+        fn drop(&mut self) {
+            tokio::time::resume();
+        }
+    }
+
+    /// A user who never answers. While the question waits, the clock is paused, so the
+    /// runtime skips straight to [`ANSWER_TIMEOUT`]; it runs again once the question is
+    /// dropped (the database has real timeouts of its own).
+    struct Silent(Arc<Mutex<Vec<String>>>);
+    impl Prompter for Silent {
+        fn permission<'a>(&'a self, r: &'a PermissionRequest) -> Asked<'a, Answer> {
+            self.0.lock().expect("lock").push(r.url.clone());
+            Box::pin(async {
+                let _resume = Resume;
+                tokio::time::pause();
+                std::future::pending::<Answer>().await
+            })
+        }
+        fn values<'a>(&'a self, _: &'a ValuesRequest) -> Asked<'a, Option<Vec<SecretValue>>> {
+            Box::pin(async { unreachable!("nothing is prompted") })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unanswered_question_is_a_deny_after_the_timeout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let l = lanyard(dir.path()).await;
+        let id = add(&l, new_token("api_key", true, Some("CANARY-v")))
+            .await
+            .expect("add")
+            .token
+            .id;
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let url = parse_request_url("https://api.example.com/feed").expect("url");
+        let started = std::time::Instant::now();
+        let decoration = resolve(&l, "GET", &url, &Silent(asked.clone()))
+            .await
+            .expect("resolve");
+        assert_eq!(asked.lock().expect("lock").len(), 1, "the user was asked");
+        assert!(started.elapsed() < ANSWER_TIMEOUT, "the clock was paused");
+        assert!(decoration.form.is_empty() && decoration.authorization.is_none());
+        let ignored = &decoration.report.ignored;
+        assert_eq!(ignored.len(), 1);
+        assert_eq!(ignored[0].token_id, id);
+        assert_eq!(
+            ignored[0].reason.as_deref(),
+            Some("you denied permission for this URL")
+        );
+        assert!(decisions(&l).await.expect("decisions").is_empty());
+        let audit = l.store().audit_events(None, None, 10).await.expect("audit");
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "prompt_answered" && e.outcome == "deny"),
+            "recorded as a deny"
+        );
+    }
+
+    /// Gives each prompted token the value `v-<key>`, in the order asked.
+    struct ByKey(Arc<Mutex<Vec<String>>>);
+    impl Prompter for ByKey {
+        fn permission<'a>(&'a self, _: &'a PermissionRequest) -> Asked<'a, Answer> {
+            Box::pin(async { Answer::Accept })
+        }
+        fn values<'a>(&'a self, r: &'a ValuesRequest) -> Asked<'a, Option<Vec<SecretValue>>> {
+            let keys: Vec<String> = r.tokens.iter().map(|t| t.key.clone()).collect();
+            self.0.lock().expect("lock").extend(keys.clone());
+            Box::pin(async move {
+                Some(
+                    keys.iter()
+                        .map(|k| SecretValue::new(format!("v-{k}")))
+                        .collect(),
+                )
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn several_prompted_values_go_to_their_own_tokens_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let l = lanyard(dir.path()).await;
+        for key in ["alpha", "bravo", "charlie"] {
+            add(&l, new_token(key, false, None)).await.expect("add");
+        }
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let url = parse_request_url("https://api.example.com/feed").expect("url");
+        let decoration = resolve(&l, "POST", &url, &ByKey(asked.clone()))
+            .await
+            .expect("resolve");
+        let mut asked = asked.lock().expect("lock").clone();
+        assert_eq!(asked.len(), 3, "one question for all three: {asked:?}");
+        let form: Vec<(String, String)> = decoration
+            .form
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().to_string()))
+            .collect();
+        assert_eq!(form.len(), 3, "{form:?}");
+        for (k, v) in &form {
+            assert_eq!(v, &format!("v-{k}"), "{form:?}");
+        }
+        asked.sort();
+        assert_eq!(asked, ["alpha", "bravo", "charlie"]);
+    }
+
+    /// Answers with one value too few.
+    struct Short;
+    impl Prompter for Short {
+        fn permission<'a>(&'a self, _: &'a PermissionRequest) -> Asked<'a, Answer> {
+            Box::pin(async { Answer::Accept })
+        }
+        fn values<'a>(&'a self, r: &'a ValuesRequest) -> Asked<'a, Option<Vec<SecretValue>>> {
+            let n = r.tokens.len().saturating_sub(1);
+            Box::pin(async move { Some((0..n).map(|_| SecretValue::new("x")).collect()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn too_few_values_attach_none_of_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let l = lanyard(dir.path()).await;
+        for key in ["alpha", "bravo"] {
+            add(&l, new_token(key, false, None)).await.expect("add");
+        }
+        let url = parse_request_url("https://api.example.com/feed").expect("url");
+        let decoration = resolve(&l, "POST", &url, &Short).await.expect("resolve");
+        assert!(decoration.form.is_empty());
+        assert_eq!(decoration.report.ignored.len(), 2);
+    }
+}
