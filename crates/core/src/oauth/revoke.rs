@@ -78,13 +78,7 @@ pub async fn revoke(
     let Some(client_id) = provider.client_id.as_deref() else {
         return Revocation::Failed("the provider has no client id".into());
     };
-    let mut delay = Duration::from_millis(300);
-    let mut last = String::new();
-    for attempt in 0..attempts.max(1) {
-        if attempt > 0 {
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
+    retrying(provider, attempts, || {
         let mut form = vec![
             ("token", refresh_token.expose()),
             ("token_type_hint", "refresh_token"),
@@ -94,26 +88,9 @@ pub async fn revoke(
             Some(secret) => request = request.basic_auth(client_id, Some(secret.expose())),
             None => form.push(("client_id", client_id)),
         }
-        match request.form(&form).send().await {
-            Ok(r) if r.status().is_success() => return Revocation::Revoked,
-            Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
-                last = format!("HTTP {}", r.status().as_u16());
-            }
-            Ok(r) => {
-                return Revocation::Failed(format!(
-                    "{} refused the revocation (HTTP {})",
-                    provider.name,
-                    r.status().as_u16()
-                ))
-            }
-            Err(e) => last = describe(&e.without_url()),
-        }
-    }
-    Revocation::Pending(format!(
-        "{} did not confirm the revocation ({last}); the token stays usable at the provider \
-         until it expires",
-        provider.name
-    ))
+        request.form(&form)
+    })
+    .await
 }
 
 /// Dropbox: `POST /2/auth/token/revoke`, no arguments, the access token as Bearer.
@@ -124,6 +101,19 @@ async fn dropbox(
     access_token: &SecretValue,
     attempts: u32,
 ) -> Revocation {
+    retrying(provider, attempts, || {
+        http.post(endpoint).bearer_auth(access_token.expose())
+    })
+    .await
+}
+
+/// Sends the request `make` builds until the provider confirms, refuses, or `attempts`
+/// answers said "unavailable" (5xx/429) or never came (backing off 300 ms, doubling).
+async fn retrying(
+    provider: &Provider,
+    attempts: u32,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Revocation {
     let mut delay = Duration::from_millis(300);
     let mut last = String::new();
     for attempt in 0..attempts.max(1) {
@@ -131,12 +121,7 @@ async fn dropbox(
             tokio::time::sleep(delay).await;
             delay *= 2;
         }
-        match http
-            .post(endpoint)
-            .bearer_auth(access_token.expose())
-            .send()
-            .await
-        {
+        match make().send().await {
             Ok(r) if r.status().is_success() => return Revocation::Revoked,
             Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
                 last = format!("HTTP {}", r.status().as_u16());
