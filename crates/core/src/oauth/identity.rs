@@ -262,7 +262,7 @@ pub async fn account(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::provider::{ProviderKind, RedirectStyle};
+    use crate::oauth::provider::{test_provider, ProviderKind};
     use serde_json::{json, Value};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -270,30 +270,9 @@ mod tests {
     const TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
 
     fn provider(kind: ProviderKind, issuer: Option<&str>) -> Provider {
-        Provider {
-            id: "p".into(),
-            kind,
-            name: "Test IdP".into(),
-            builtin: false,
-            issuer: issuer.map(str::to_string),
-            discovery_url: None,
-            authorization_endpoint: "https://login.example.com/common/oauth2/v2.0/authorize".into(),
-            token_endpoint: "https://login.example.com/common/oauth2/v2.0/token".into(),
-            revocation_endpoint: None,
-            userinfo_endpoint: None,
-            default_scopes: vec!["openid".into()],
-            extra_auth_params: Default::default(),
-            client_id: Some("client-1".into()),
-            has_client_secret: false,
-            redirect_style: RedirectStyle::DeepLink,
-            api_base_urls: vec![],
-            forced_reauth_seconds: None,
-            iss_parameter_supported: false,
-            loopback_port: None,
-            token_auth_method: None,
-            created_at: 0,
-            updated_at: 0,
-        }
+        let mut p = test_provider(kind);
+        p.issuer = issuer.map(str::to_string);
+        p
     }
 
     fn oidc() -> Provider {

@@ -347,6 +347,36 @@ pub fn apply_tenant(p: &mut Provider, tenant: &str) -> Result<()> {
     Ok(())
 }
 
+/// A provider of `kind` for unit tests: OpenID, deep link, client id `client-1`, Microsoft's
+/// `common` endpoints on `login.example.com`; tests change what they need.
+#[cfg(test)]
+pub(crate) fn test_provider(kind: ProviderKind) -> Provider {
+    Provider {
+        id: "p".into(),
+        kind,
+        name: "Test IdP".into(),
+        builtin: false,
+        issuer: None,
+        discovery_url: None,
+        authorization_endpoint: "https://login.example.com/common/oauth2/v2.0/authorize".into(),
+        token_endpoint: "https://login.example.com/common/oauth2/v2.0/token".into(),
+        revocation_endpoint: None,
+        userinfo_endpoint: None,
+        default_scopes: vec!["openid".into()],
+        extra_auth_params: Default::default(),
+        client_id: Some("client-1".into()),
+        has_client_secret: false,
+        redirect_style: RedirectStyle::DeepLink,
+        api_base_urls: vec![],
+        forced_reauth_seconds: None,
+        iss_parameter_supported: false,
+        loopback_port: None,
+        token_auth_method: None,
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
 /// Whether `s` is a GUID (`8-4-4-4-12` hex digits), as Microsoft tenant ids are.
 pub fn is_guid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();

@@ -376,33 +376,13 @@ pub fn resource_scope(resource: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::provider::apply_tenant;
+    use crate::oauth::provider::{apply_tenant, test_provider};
 
     fn microsoft(tenant: &str) -> Provider {
-        let mut p = Provider {
-            id: "ms".into(),
-            kind: ProviderKind::Microsoft,
-            name: "Microsoft 365".into(),
-            builtin: false,
-            issuer: None,
-            discovery_url: None,
-            authorization_endpoint: String::new(),
-            token_endpoint: String::new(),
-            revocation_endpoint: None,
-            userinfo_endpoint: Some("https://graph.microsoft.com/oidc/userinfo".into()),
-            default_scopes: vec!["openid".into(), "offline_access".into()],
-            extra_auth_params: Default::default(),
-            client_id: Some("c".into()),
-            has_client_secret: false,
-            redirect_style: RedirectStyle::DeepLink,
-            api_base_urls: vec!["https://graph.microsoft.com/".into()],
-            forced_reauth_seconds: None,
-            iss_parameter_supported: false,
-            loopback_port: None,
-            token_auth_method: None,
-            created_at: 0,
-            updated_at: 0,
-        };
+        let mut p = test_provider(ProviderKind::Microsoft);
+        p.userinfo_endpoint = Some("https://graph.microsoft.com/oidc/userinfo".into());
+        p.default_scopes = vec!["openid".into(), "offline_access".into()];
+        p.api_base_urls = vec!["https://graph.microsoft.com/".into()];
         apply_tenant(&mut p, tenant).expect("tenant");
         p
     }
