@@ -217,6 +217,25 @@ impl Setup {
 }
 
 /// `POST /v1/grants` with an optional secret: (status, body).
+/// A grant right after another process changed access, repeated until it answers `want`
+/// for as long as the change may take to reach a gateway: no time at all on SQLite (the
+/// epoch file), on PostgreSQL until its notification arrives, within the 1 s trust window
+/// (ARCHITECTURE.md) plus delivery.
+async fn grant_after_change(s: &Setup, url: &str, secret: &str, want: u16) -> (u16, Value) {
+    let postgres = matches!(
+        s.lanyard.store().location(),
+        lanyard_core::store::Location::Postgres(_)
+    );
+    let deadline = Instant::now() + Duration::from_secs(if postgres { 2 } else { 0 });
+    loop {
+        let (status, body) = grant(url, Some(secret), &s.channel).await;
+        if status == want || Instant::now() >= deadline {
+            return (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn grant(url: &str, secret: Option<&str>, channel: &str) -> (u16, Value) {
     let mut request = reqwest::Client::new()
         .post(format!("{url}/v1/grants"))
@@ -300,7 +319,7 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
     let rotated = s.cli(&["player", "rotate-secret", &pid]);
     let new_secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_ne!(new_secret, secret);
-    let (status, body) = grant(&gw.url, Some(&secret), &s.channel).await;
+    let (status, body) = grant_after_change(&s, &gw.url, &secret, 401).await;
     assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
     let (status, body) = grant(&gw.url, Some(&new_secret), &s.channel).await;
     assert_eq!(status, 200, "{body}");
@@ -418,30 +437,11 @@ async fn links_are_checked_on_every_grant_and_a_refused_master_token_is_needs_re
     let (_, channels) = get(&gw.url, "/v1/channels", Some(&secret)).await;
     assert_eq!(channels, r#"{"channels":[]}"#);
 
-    // A link change reaches the gateway at once on SQLite (the epoch file); on PostgreSQL
-    // when its notification arrives, within the 1 s trust window (ARCHITECTURE.md).
-    let postgres = matches!(
-        s.lanyard.store().location(),
-        lanyard_core::store::Location::Postgres(_)
-    );
-    let grant_once_seen = |want: u16| {
-        let (url, secret, channel) = (gw.url.clone(), secret.clone(), s.channel.clone());
-        async move {
-            let deadline = Instant::now() + Duration::from_secs(if postgres { 2 } else { 0 });
-            loop {
-                let (status, body) = grant(&url, Some(&secret), &channel).await;
-                if status == want || Instant::now() >= deadline {
-                    return (status, body);
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    };
     s.link(&pid);
-    let (status, body) = grant_once_seen(200).await;
+    let (status, body) = grant_after_change(&s, &gw.url, &secret, 200).await;
     assert_eq!(status, 200, "{body}");
     s.cli(&["link", "remove", "--player", &pid, "--channel", &s.channel]);
-    let (status, body) = grant_once_seen(403).await;
+    let (status, body) = grant_after_change(&s, &gw.url, &secret, 403).await;
     assert_eq!(
         (status, code(&body)),
         (403, "not_linked"),
@@ -462,7 +462,7 @@ async fn links_are_checked_on_every_grant_and_a_refused_master_token_is_needs_re
 
     // A removed player is refused as unauthenticated: its secret went with it.
     s.cli(&["player", "remove", &pid]);
-    let (status, body) = grant_once_seen(401).await;
+    let (status, body) = grant_after_change(&s, &gw.url, &secret, 401).await;
     assert_eq!((status, code(&body)), (401, "unauthenticated"), "{body}");
 }
 
