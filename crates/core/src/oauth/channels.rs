@@ -46,7 +46,14 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
             } else {
                 None
             };
-            revoke(l.http(), &provider, secret.as_ref(), token, 3).await
+            match revoke(l.http(), &provider, secret.as_ref(), token, 3).await {
+                // Not confirmed: kept (secret first) and asked again later.
+                Revocation::Pending(why) => {
+                    super::revocations::remember(l, id, &provider.id, token).await?;
+                    Revocation::Pending(format!("{why}; Lanyard will ask again later"))
+                }
+                other => other,
+            }
         }
         None => Revocation::Failed("no refresh token was stored for this channel".into()),
     };

@@ -18,5 +18,6 @@ pub mod identity;
 pub mod loopback;
 pub mod provider;
 pub mod providers;
+pub mod revocations;
 pub mod revoke;
 pub mod tokens;
