@@ -713,5 +713,96 @@ async fn revocation_unavailable_is_reported_as_pending_and_the_channel_still_goe
         .expect("detail")
         .contains("HTTP 503"));
     assert!(env.channels().is_empty());
-    assert!(env.secrets().keys().all(|k| !k.contains(&id)));
+    // Only the refresh token is kept, for the revocation to be asked again.
+    let kept: Vec<String> = env
+        .secrets()
+        .keys()
+        .filter(|k| k.contains(&id))
+        .cloned()
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        kept[0].ends_with(&format!("revocation/{id}/refresh")),
+        "{kept:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_pending_revocation_is_asked_again_when_the_provider_says() {
+    use lanyard_core::clock::{Clock, FixedClock, SystemClock};
+    use lanyard_core::oauth::revocations;
+    use lanyard_core::oauth::revoke::Revocation;
+    let server = OauthServer::start(3600);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = std::sync::Arc::new(FixedClock::at(SystemClock.now()));
+    let config = lanyard_core::Config::new(
+        dir.path().to_path_buf(),
+        lanyard_core::secrets::SecretStoreKind::Memory,
+    );
+    let l = lanyard_core::Lanyard::open_with(
+        &config,
+        clock.clone(),
+        Some(lanyard_core::secrets::Secrets::in_memory()),
+    )
+    .await
+    .expect("open");
+    let channel = crate::oauth_server::connect_alice(&l, &server).await;
+    let token = l
+        .secrets()
+        .get(&lanyard_core::oauth::channel::keys::refresh(&channel))
+        .await
+        .expect("get")
+        .expect("stored")
+        .expose()
+        .to_string();
+
+    // Unavailable (503, Retry-After: 120) while disconnecting: pending, and kept.
+    server.set_revocation_down(true).await;
+    let done = lanyard_core::oauth::channels::disconnect(&l, &channel)
+        .await
+        .expect("disconnect");
+    assert!(
+        matches!(done.revocation, Revocation::Pending(_)),
+        "{:?}",
+        done.revocation
+    );
+    assert!(
+        server.introspect(&token).await,
+        "still usable at the provider"
+    );
+    assert!(
+        revocations::retry_due(&l).await.expect("retry").is_empty(),
+        "not due yet"
+    );
+
+    // Asked again after the first minute: still down, and the provider asks for 120 s.
+    clock.advance(revocations::FIRST_RETRY);
+    let again = revocations::retry_due(&l).await.expect("retry");
+    assert!(
+        matches!(again[..], [(_, Revocation::Pending(_))]),
+        "{again:?}"
+    );
+    let due = l.store().due_revocations(i64::MAX).await.expect("rows");
+    assert_eq!(due[0].next_at, clock.now() + 120, "Retry-After honoured");
+    clock.advance(119);
+    assert!(revocations::retry_due(&l).await.expect("retry").is_empty());
+
+    // Back up: revoked at last; the kept token and the row are gone.
+    server.set_revocation_down(false).await;
+    clock.advance(1);
+    let last = revocations::retry_due(&l).await.expect("retry");
+    assert!(matches!(last[..], [(_, Revocation::Revoked)]), "{last:?}");
+    assert!(!server.introspect(&token).await, "revoked at the provider");
+    assert!(l
+        .secrets()
+        .get(&revocations::key(&channel))
+        .await
+        .expect("get")
+        .is_none());
+    assert!(l
+        .store()
+        .due_revocations(i64::MAX)
+        .await
+        .expect("rows")
+        .is_empty());
 }

@@ -25,6 +25,7 @@ use crate::oauth_server::{connect_alice, OauthServer};
 struct Flaky {
     inner: MemoryStore,
     refresh_failures: AtomicU32,
+    refresh_read_failures: AtomicU32,
 }
 
 /// A memory store whose refresh-token writes block while the gate is closed (a keyring showing an unlock
@@ -53,9 +54,6 @@ macro_rules! delegate {
         fn kind(&self) -> SecretStoreKind {
             SecretStoreKind::Memory
         }
-        fn get(&self, key: &str) -> Result<Option<SecretValue>> {
-            self.inner.get(key)
-        }
         fn delete(&self, key: &str) -> Result<()> {
             self.inner.delete(key)
         }
@@ -68,8 +66,22 @@ macro_rules! delegate {
     };
 }
 
+fn take_one(counter: &AtomicU32) -> bool {
+    counter
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+        .is_ok()
+}
+
 impl SecretStore for Flaky {
     delegate!();
+    fn get(&self, key: &str) -> Result<Option<SecretValue>> {
+        if key.ends_with("/refresh") && take_one(&self.refresh_read_failures) {
+            return Err(lanyard_core::Error::SecretStoreUnavailable(
+                "the keyring is locked (test)".into(),
+            ));
+        }
+        self.inner.get(key)
+    }
     fn set(&self, key: &str, value: &SecretValue) -> Result<()> {
         let failing = key.ends_with("/refresh")
             && self
@@ -87,6 +99,9 @@ impl SecretStore for Flaky {
 
 impl SecretStore for Gated {
     delegate!();
+    fn get(&self, key: &str) -> Result<Option<SecretValue>> {
+        self.inner.get(key)
+    }
     fn set(&self, key: &str, value: &SecretValue) -> Result<()> {
         let mut closed = self.closed.lock().expect("gate");
         while *closed && key.ends_with("/refresh") {
@@ -224,22 +239,23 @@ async fn while_a_rotated_token_is_unsaved_the_store_warns_and_peers_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_slow_token_endpoint_never_lets_a_second_process_refresh() {
-    // Scaled down: a 2 s lease, a token endpoint answering after 5 s (the real ones: 60 s
-    // and a provider taking 70 s). Two installations on one data directory stand for two
+    // Scaled down: a 4 s lease, a token endpoint answering after 7 s (the real ones: 60 s
+    // and a provider taking 70 s). Leases count whole seconds, so a 4 s lease renewed every
+    // 1.3 s keeps over a second of slack on a busy machine. Two installations on one data directory stand for two
     // processes (each has its own lease owner and connections).
     let server = OauthServer::start(3600);
     let dir = tempfile::tempdir().expect("tempdir");
     let a = open(dir.path(), Arc::new(SystemClock), None).await;
     let b = open(dir.path(), Arc::new(SystemClock), None).await;
     let timings = RefreshTimings {
-        lease: Duration::from_secs(2),
+        lease: Duration::from_secs(4),
         ..RefreshTimings::default()
     };
     a.broker().set_timings(timings);
     b.broker().set_timings(timings);
     let channel = connect_alice(&a, &server).await;
     expire_access_token(&a, &channel).await;
-    server.set_token_delay(5_000).await;
+    server.set_token_delay(7_000).await;
     let calls = count(&server, "token_calls").await;
 
     let first = {
@@ -463,4 +479,39 @@ async fn a_lost_token_response_then_invalid_grant_asks_for_reauthorization_once(
         assert_eq!(err.code(), "needs_reauth");
     }
     assert_eq!(count(&server, "token_calls").await, calls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_fails_early_releases_its_lease() {
+    let server = OauthServer::start(3600);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(FixedClock::at(now()));
+    let flaky = Arc::new(Flaky::default());
+    let l = open(
+        dir.path(),
+        clock.clone(),
+        Some(Secrets::new(flaky.clone(), "t")),
+    )
+    .await;
+    let channel = connect_alice(&l, &server).await;
+    // The master token cannot be read (a locked keyring): the refresh stops early…
+    flaky.refresh_read_failures.store(1, Ordering::Release);
+    clock.advance(3600);
+    let err = issue_grant(&l, LICENSE, &channel)
+        .await
+        .expect_err("locked");
+    assert_eq!(err.code(), "secret_store_unavailable", "{err}");
+    // …and gives the lease up at once (no peer waits for it to run out).
+    let st = l.store().token_state(&channel).await.expect("state");
+    assert_eq!(
+        st.lease_owner, None,
+        "the lease outlived the failed refresh"
+    );
+    assert_eq!(
+        st.status,
+        lanyard_core::oauth::channel::ChannelStatus::Active
+    );
+    issue_grant(&l, LICENSE, &channel)
+        .await
+        .expect("unlocked again");
 }

@@ -71,6 +71,17 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             }
         }
     });
+    let l = lanyard.clone();
+    tauri::async_runtime::spawn(async move {
+        // Revocations the provider did not confirm, asked again when due.
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(err) = lanyard_core::oauth::revocations::retry_due(&l).await {
+                tracing::warn!("could not retry pending revocations: {err}");
+            }
+        }
+    });
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(KEEPALIVE_EVERY);
         loop {

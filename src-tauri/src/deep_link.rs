@@ -1,7 +1,12 @@
 //! Links handed over by the OS (a cold start, or forwarded by the single-instance plugin
-//! from a second launch): parsed by the core, announced to the UI as a `deep-link` event,
-//! and the main window brought forward. OAuth callbacks complete the sign-in; offers go
-//! to Token requests and cards to a confirmation ([`crate::sharing`]). Only the redacted form of a link is ever logged.
+//! from a second launch): parsed by the core and announced to the UI as a `deep-link`
+//! event. OAuth callbacks complete the sign-in; offers go to Token requests and cards to
+//! a confirmation ([`crate::sharing`]). Only the redacted form of a link is ever logged.
+//!
+//! The main window is brought forward only for links that ask the user something (an
+//! offer, a card, "open this channel") and for an OAuth callback of a sign-in started
+//! here ([`crate::oauth::complete_from_link`]) — never for a refused link or a callback
+//! nobody was waiting for, so a web page cannot pull the window in front of the user.
 
 use lanyard_core::links::DeepLink;
 use lanyard_core::sharing::card::CARD_PREFIX;
@@ -62,8 +67,24 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
             tracing::warn!("could not announce a link to the UI: {err}");
         }
     }
-    if !events.is_empty() {
+    let asks_the_user = urls.iter().any(|raw| {
+        matches!(
+            DeepLink::parse(raw),
+            Ok(DeepLink::Offer(_) | DeepLink::Contact(_) | DeepLink::OpenChannel(_))
+        )
+    });
+    if asks_the_user {
         window::show_main(app);
     }
     events
+}
+
+/// Whether a second launch's arguments carry a link (then the link decides whether the
+/// window comes forward, see [`handle`]); a plain second launch shows the window.
+pub fn carries_link(argv: &[String]) -> bool {
+    argv.iter().skip(1).any(|arg| {
+        let arg = arg.trim().to_ascii_lowercase();
+        arg.starts_with(&format!("{}:", lanyard_core::links::OAUTH_SCHEME))
+            || arg.starts_with(&format!("{}:", lanyard_core::links::LINK_SCHEME))
+    })
 }

@@ -108,7 +108,10 @@ pub fn run() {
         // Single-instance first: a second launch (e.g. the OS opening a deep link) hands
         // its URL to this instance and exits.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-            window::show_main(app);
+            // A link decides for itself (deep_link::handle); a plain second launch shows.
+            if !deep_link::carries_link(&argv) {
+                window::show_main(app);
+            }
             // Offer and card files opened with Lanyard (double-click, "Open with").
             let files = sharing::shared_files(argv.get(1..).unwrap_or_default(), Path::new(&cwd));
             if let Ok(l) = app.state::<AppState>().lanyard() {

@@ -38,6 +38,9 @@ impl Waiting {
 
 /// Announces how a sign-in ended and brings the window forward.
 pub fn announce<R: Runtime>(app: &AppHandle<R>, result: lanyard_core::Result<flow::Connected>) {
+    // A callback for no sign-in started here (unknown, used or expired state) is announced
+    // but does not bring the window forward.
+    let forward = !matches!(&result, Err(e) if e.code() == "invalid_state");
     let event = match result {
         Ok(c) => OauthResultDto::Connected {
             channel: ChannelDto::from(c.channel),
@@ -56,7 +59,9 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, result: lanyard_core::Result<flo
     if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
         wake.0.notify_one();
     }
-    window::show_main(app);
+    if forward {
+        window::show_main(app);
+    }
 }
 
 /// Starts a sign-in (new channel or re-authorization) and opens the browser.

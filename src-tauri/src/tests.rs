@@ -612,3 +612,59 @@ fn a_card_that_arrived_before_the_window_listened_is_kept_for_it_once() {
     let again = invoke(&window, "incoming_take", serde_json::json!({})).expect("take");
     assert!(again["card"].is_null() && again["error"].is_null());
 }
+
+#[test]
+fn refused_and_unsolicited_links_do_not_bring_the_window_forward() {
+    use std::sync::atomic::Ordering;
+    use tauri::Manager;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (app, _window) = app_with(AppState::with(lanyard));
+    app.manage(crate::window::Shown::default());
+    let shown = || app.state::<crate::window::Shown>().0.load(Ordering::SeqCst);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    app.listen(crate::oauth::EVENT, move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+
+    // Refused links: announced, the window stays where it is.
+    crate::deep_link::handle(
+        app.handle(),
+        &[
+            "https://evil.example/oauth/callback?code=x".into(),
+            "lanyard://offer/has/slashes".into(),
+        ],
+    );
+    assert_eq!(shown(), 0, "a refused link brought the window forward");
+    // A callback for a sign-in nobody started: failed, and still not forward.
+    crate::deep_link::handle(
+        app.handle(),
+        &["app.lanyard.desktop:/oauth/callback?code=c&state=never-issued".into()],
+    );
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("oauth-result");
+    assert_eq!(
+        shown(),
+        0,
+        "an unsolicited callback brought the window forward"
+    );
+    // An offer asks the user something: forward.
+    crate::deep_link::handle(app.handle(), &["lanyard://offer/QUJD".into()]);
+    assert_eq!(shown(), 1);
+
+    // A second launch with a link leaves it to the link; without one, it shows.
+    let argv = |args: &[&str]| -> Vec<String> { args.iter().map(|a| a.to_string()).collect() };
+    assert!(crate::deep_link::carries_link(&argv(&[
+        "lanyard-app",
+        "lanyard://offer/x"
+    ])));
+    assert!(crate::deep_link::carries_link(&argv(&[
+        "lanyard-app",
+        "APP.LANYARD.DESKTOP:/oauth/callback?code=c"
+    ])));
+    assert!(!crate::deep_link::carries_link(&argv(&["lanyard-app"])));
+    assert!(!crate::deep_link::carries_link(&argv(&[
+        "lanyard-app",
+        "offer.lanyard-offer"
+    ])));
+}

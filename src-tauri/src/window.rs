@@ -8,6 +8,10 @@ pub const MAIN: &str = "main";
 
 /// Shows, unminimizes and focuses the main window.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    #[cfg(test)]
+    if let Some(shown) = app.try_state::<Shown>() {
+        shown.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.show();
         let _ = window.unminimize();
@@ -37,6 +41,11 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
         _ => {}
     }
 }
+
+/// Counts [`show_main`] calls of one app (tests: the mock runtime keeps no focus).
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub struct Shown(pub std::sync::atomic::AtomicUsize);
 
 /// Whether the main window is visible (tests and the tray).
 pub fn is_main_visible<R: Runtime>(app: &AppHandle<R>) -> bool {

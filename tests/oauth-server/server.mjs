@@ -230,7 +230,7 @@ server.on('request', (req, res) => {
   }
   if (path === '/token') counts.token_calls += 1;
   if (revocationDown && path === '/token/revocation') {
-    res.writeHead(503, { 'content-type': 'text/plain' });
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '120' });
     res.end('revocation unavailable for the test');
     return;
   }

@@ -127,10 +127,19 @@ pub async fn serve(
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut since_revocations = Duration::MAX;
             loop {
                 tick.tick().await;
                 if let Err(e) = lanyard.broker().flush(lanyard.store()).await {
                     tracing::warn!(code = e.code(), "could not write grant audit records: {e}");
+                }
+                // Revocations the provider did not confirm, asked again when due.
+                since_revocations = since_revocations.saturating_add(every);
+                if since_revocations >= Duration::from_secs(60) {
+                    since_revocations = Duration::ZERO;
+                    if let Err(e) = lanyard_core::oauth::revocations::retry_due(&lanyard).await {
+                        tracing::warn!(code = e.code(), "could not retry revocations: {e}");
+                    }
                 }
             }
         })

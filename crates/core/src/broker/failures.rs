@@ -17,7 +17,7 @@ use crate::error::Error;
 struct Failure {
     seq: u64,
     at: Instant,
-    unavailable: bool,
+    code: &'static str,
     message: String,
 }
 
@@ -43,7 +43,7 @@ impl Failures {
             Failure {
                 seq,
                 at: Instant::now(),
-                unavailable: matches!(err, Error::ProviderUnavailable(_)),
+                code: err.code(),
                 message: err.to_string(),
             },
         );
@@ -60,10 +60,14 @@ impl Failures {
         let map = self.by_channel.lock().unwrap_or_else(|p| p.into_inner());
         let f = map.get(channel_id)?;
         (f.seq > mark && f.at.elapsed() < backoff).then(|| {
-            if f.unavailable {
-                Error::ProviderUnavailable(f.message.clone())
-            } else {
-                Error::ProviderError(f.message.clone())
+            let message = f.message.clone();
+            match f.code {
+                "provider_unavailable" => Error::ProviderUnavailable(message),
+                "needs_reauth" => Error::NeedsReauth(message),
+                "revoked" => Error::Revoked(message),
+                "secret_store_unavailable" => Error::SecretStoreUnavailable(message),
+                "storage" => Error::Storage(message),
+                _ => Error::ProviderError(message),
             }
         })
     }
@@ -86,6 +90,13 @@ mod tests {
         assert!(
             f.since("c", waiting, Duration::ZERO).is_none(),
             "backoff over"
+        );
+        f.record("c", &Error::NeedsReauth("re-authorize".into()));
+        let shared = f.since("c", waiting, Duration::from_secs(10));
+        assert_eq!(
+            shared.expect("shared").code(),
+            "needs_reauth",
+            "the same code"
         );
         f.clear("c");
         assert!(f.since("c", waiting, Duration::from_secs(10)).is_none());

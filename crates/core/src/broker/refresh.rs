@@ -268,7 +268,12 @@ async fn refresh(
     drop(keeper);
     match &out {
         Ok(_) => l.broker().failures.clear(channel_id),
-        Err(err) => l.broker().failures.record(channel_id, err),
+        Err(err) => {
+            // Whatever the early return: the lease goes (a no-op when it went already, and
+            // kept while a rotated token waits to be saved).
+            release(l, channel_id, Some(&err.to_string())).await;
+            l.broker().failures.record(channel_id, err);
+        }
     }
     out
 }

@@ -63,7 +63,7 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
             } else {
                 None
             };
-            revoke(
+            let answer = revoke(
                 l.http(),
                 &provider,
                 secret.as_ref(),
@@ -71,7 +71,17 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
                 access.as_ref(),
                 3,
             )
-            .await
+            .await;
+            match answer {
+                // Not confirmed: kept (secret first) and asked again later — by RFC 7009,
+                // so not for Dropbox, which revokes by an access token this channel no
+                // longer has once it is gone.
+                Revocation::Pending(why) if provider.kind != ProviderKind::Dropbox => {
+                    super::revocations::remember(l, id, &provider.id, token).await?;
+                    Revocation::Pending(format!("{why}; Lanyard will ask again later"))
+                }
+                other => other,
+            }
         }
         None => Revocation::Failed("no refresh token was stored for this channel".into()),
     };

@@ -19,6 +19,7 @@ pub mod loopback;
 pub mod provider;
 pub mod providers;
 pub mod quirks;
+pub mod revocations;
 pub mod revoke;
 pub mod tokens;
 

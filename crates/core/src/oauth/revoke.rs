@@ -79,18 +79,30 @@ pub async fn revoke(
         return Revocation::Failed("the provider has no client id".into());
     };
     retrying(provider, attempts, || {
-        let mut form = vec![
-            ("token", refresh_token.expose()),
-            ("token_type_hint", "refresh_token"),
-        ];
-        let mut request = http.post(endpoint);
-        match client_secret {
-            Some(secret) => request = request.basic_auth(client_id, Some(secret.expose())),
-            None => form.push(("client_id", client_id)),
-        }
-        request.form(&form)
+        rfc7009(http, endpoint, client_id, client_secret, refresh_token)
     })
     .await
+}
+
+/// An RFC 7009 request revoking the refresh token `token` (HTTP Basic with a client
+/// secret, else the client id in the form).
+pub(crate) fn rfc7009(
+    http: &reqwest::Client,
+    endpoint: &str,
+    client_id: &str,
+    client_secret: Option<&SecretValue>,
+    token: &SecretValue,
+) -> reqwest::RequestBuilder {
+    let mut form = vec![
+        ("token", token.expose()),
+        ("token_type_hint", "refresh_token"),
+    ];
+    let mut request = http.post(endpoint);
+    match client_secret {
+        Some(secret) => request = request.basic_auth(client_id, Some(secret.expose())),
+        None => form.push(("client_id", client_id)),
+    }
+    request.form(&form)
 }
 
 /// Dropbox: `POST /2/auth/token/revoke`, no arguments, the access token as Bearer.

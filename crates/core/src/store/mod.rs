@@ -18,6 +18,7 @@ pub mod history;
 pub mod pending;
 pub mod principals;
 pub mod providers;
+pub mod revocations;
 pub mod secrets;
 pub mod settings;
 pub mod sharing;
