@@ -227,6 +227,11 @@ async fn while_a_rotated_token_is_unsaved_the_store_warns_and_peers_wait() {
     let warning = shown.last_error.expect("a warning");
     assert!(warning.contains("could not save"), "{warning}");
     assert_eq!(l.broker().unsaved_channels(), vec![channel.clone()]);
+    // The status the app's Settings page and tray read says so too.
+    assert_eq!(
+        l.status().await.expect("status").unsaved_master_tokens,
+        vec![channel.clone()]
+    );
     // This process keeps the lease, so no other process refreshes with the stale token.
     let st = l.store().token_state(&channel).await.expect("state");
     assert_eq!(st.lease_owner.as_deref(), Some(l.broker().owner()));

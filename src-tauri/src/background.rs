@@ -14,6 +14,7 @@ use crate::state::AppState;
 const FLUSH_EVERY: Duration = Duration::from_secs(2);
 const KEEPALIVE_EVERY: Duration = Duration::from_secs(3600);
 const REMINDERS_AT_LEAST_EVERY: i64 = 15 * 60;
+const UNSAVED_CHECK_EVERY: i64 = 30;
 
 /// Wakes the reminder check (after a sign-in, a refresh failure, …).
 #[derive(Debug, Default)]
@@ -34,10 +35,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                         crate::tray::update(&app, &schedule);
                         notify(&app, &l, &schedule).await;
                         let now = l.clock().now();
-                        let until = schedule
-                            .next_check_at
-                            .unwrap_or(i64::MAX)
-                            .min(now + REMINDERS_AT_LEAST_EVERY);
+                        // While a rotated master token waits to be saved, the tray says so
+                        // and is looked at again soon, so it clears once it is saved.
+                        let soon = if l.broker().unsaved_channels().is_empty() {
+                            REMINDERS_AT_LEAST_EVERY
+                        } else {
+                            UNSAVED_CHECK_EVERY
+                        };
+                        let until = schedule.next_check_at.unwrap_or(i64::MAX).min(now + soon);
                         Duration::from_secs(u64::try_from(until - now).unwrap_or(1).max(1))
                     }
                     Err(err) => {

@@ -110,6 +110,9 @@ pub struct StatusDto {
     /// Settings taken from the environment that widen what Lanyard trusts or move its
     /// secrets (`LANYARD_EXTRA_CA_FILE`, `LANYARD_SECRET_STORE`).
     pub environment: Vec<EnvSettingDto>,
+    /// Channels whose new master token the secret store refused to save: held in memory
+    /// and retried; the account is lost if the app quits before it is saved.
+    pub unsaved_master_tokens: Vec<String>,
 }
 
 /// A setting in effect from the environment.
@@ -141,6 +144,7 @@ impl From<lanyard_core::Status> for StatusDto {
                 detail: s.secret_store.detail,
                 warning: s.secret_store.warning,
             },
+            unsaved_master_tokens: s.unsaved_master_tokens,
             environment: s
                 .environment
                 .into_iter()

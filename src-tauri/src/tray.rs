@@ -97,7 +97,26 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, schedule: &Schedule) {
     if let Ok(menu) = menu(app, schedule) {
         let _ = tray.set_menu(Some(menu));
     }
-    let (icon, tooltip) = if schedule.reminders.is_empty() {
+    // A rotated master token the secret store refused is held only in this process:
+    // the user should unlock the keyring (and not quit) until it is saved.
+    let unsaved = app
+        .try_state::<AppState>()
+        .and_then(|state| {
+            state
+                .lanyard()
+                .ok()
+                .map(|l| l.broker().unsaved_channels().len())
+        })
+        .unwrap_or(0);
+    let (icon, tooltip) = if unsaved > 0 {
+        (
+            ATTENTION,
+            format!(
+                "Lanyard — {unsaved} new master token(s) not saved yet: unlock your keyring; \
+                 do not quit Lanyard"
+            ),
+        )
+    } else if schedule.reminders.is_empty() {
         (ICON, "Lanyard".to_string())
     } else {
         (

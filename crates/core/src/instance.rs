@@ -91,6 +91,9 @@ pub struct Status {
     pub secret_store: SecretStoreStatus,
     /// Settings taken from the environment that widen trust or move secrets.
     pub environment: Vec<EnvSetting>,
+    /// Channels whose rotated master token this process holds in memory because the
+    /// secret store refused to save it (retried; see `broker::rotation`).
+    pub unsaved_master_tokens: Vec<String>,
 }
 
 impl Lanyard {
@@ -190,6 +193,7 @@ impl Lanyard {
             schema_version: self.store.schema_version().await?,
             secret_store: self.secrets.status().await,
             environment: self.environment.as_ref().clone(),
+            unsaved_master_tokens: self.broker().unsaved_channels(),
         })
     }
 }

@@ -30,6 +30,7 @@ export function makeStatus(overrides: Partial<StatusDto> = {}): StatusDto {
       warning: null,
     },
     environment: [],
+    unsavedMasterTokens: [],
     ...overrides,
   };
 }

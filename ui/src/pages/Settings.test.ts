@@ -107,6 +107,19 @@ describe("Settings", () => {
     );
   });
 
+  it("warns while a new master token waits to be saved, and says nothing otherwise", async () => {
+    mockIPC(ipcRoutes({ status: () => makeStatus({ unsavedMasterTokens: ["ch-1"] }) }));
+    const { unmount } = renderSettings();
+    const warning = await screen.findByTestId("unsaved-master-tokens");
+    expect(warning.textContent).toContain("refused to save");
+    expect(warning.textContent).toContain("re-authorizing");
+    unmount();
+    mockIPC(ipcRoutes());
+    renderSettings();
+    expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
+    expect(screen.queryByTestId("unsaved-master-tokens")).toBeNull();
+  });
+
   it("renders the warning when present", async () => {
     const warning = "Secrets are stored in a file on disk, not in the system keyring.";
     mockIPC(

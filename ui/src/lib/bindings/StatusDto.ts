@@ -35,4 +35,9 @@ secretStore: SecretStoreStatusDto,
  * Settings taken from the environment that widen what Lanyard trusts or move its
  * secrets (`LANYARD_EXTRA_CA_FILE`, `LANYARD_SECRET_STORE`).
  */
-environment: Array<EnvSettingDto>, };
+environment: Array<EnvSettingDto>, 
+/**
+ * Channels whose new master token the secret store refused to save: held in memory
+ * and retried; the account is lost if the app quits before it is saved.
+ */
+unsavedMasterTokens: Array<string>, };
