@@ -89,6 +89,31 @@ async fn connect_with_the_client_secret_refresh_reauthorize_and_revoke() {
     assert_eq!(q["login_hint"], "alice@contoso.com");
     assert_eq!(back["reauthorized"], true);
 
+    // The client secret is in the secret store only: not in the database (WAL included),
+    // not in any command's output.
+    let mut seen = String::new();
+    for args in [
+        vec!["provider", "list"],
+        vec!["provider", "show", provider.as_str()],
+        vec!["channel", "list"],
+        vec!["audit"],
+        vec!["status"],
+    ] {
+        let out = env.run(&args);
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    for name in ["lanyard.db", "lanyard.db-wal"] {
+        if let Ok(bytes) = std::fs::read(env.dir.path().join(name)) {
+            seen.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    assert!(!seen.contains(GOOGLE_SECRET), "the client secret leaked");
+    assert!(env
+        .secrets()
+        .values()
+        .any(|v| v.as_str() == Some(GOOGLE_SECRET)));
+
     // Disconnect revokes at Google's endpoint; the refresh token is dead there.
     let refresh = env.refresh_token(&channel).expect("refresh token");
     let gone = env.ok(&["channel", "disconnect", &channel]);
