@@ -42,6 +42,7 @@ const STATUS = {
       effect: "secrets are kept unencrypted in /home/ada/.local/share/lanyard/secrets instead of the OS keyring",
     },
   ],
+  unsavedMasterTokens: [],
 };
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -132,6 +133,12 @@ const template = (kind, name) => ({
   redirectStyle: "deep_link",
   apiBaseUrls: [],
   reauthDays: null,
+  loopbackPort: null,
+  registration: {
+    redirectUri: kind === "dropbox" ? "http://127.0.0.1:<port>/callback" : "app.lanyard.desktop://oauth/callback",
+    registerAt: `the ${name} developer console`,
+    notes: [],
+  },
 });
 
 const PROVIDERS = [
@@ -150,6 +157,12 @@ const PROVIDERS = [
     redirectStyle: "loopback",
     apiBaseUrls: ["https://graph.microsoft.com"],
     reauthDays: 14,
+    loopbackPort: null,
+    registration: {
+      redirectUri: "http://127.0.0.1/callback",
+      registerAt: "Microsoft Entra admin center → Mobile and desktop applications",
+      notes: ["No client secret: Lanyard is a public client with PKCE."],
+    },
   },
 ];
 
