@@ -31,6 +31,7 @@ pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fetch;
 pub mod instance;
 pub mod links;
 pub mod oauth;

@@ -160,6 +160,7 @@ impl Store {
         if n == 0 {
             return Err(Error::UnknownPrincipal(format!("no player with id {id:?}")));
         }
+        super::access::end_sessions(&mut tx, id).await?;
         self.audit(
             &mut tx,
             now,
@@ -306,6 +307,7 @@ impl Store {
                 "{principal_id} is not linked to channel {channel_id}"
             )));
         }
+        super::access::end_sessions(&mut tx, principal_id).await?;
         self.audit(
             &mut tx,
             now,
