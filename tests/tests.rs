@@ -5,6 +5,7 @@
 mod broker;
 mod channels;
 mod cli;
+mod fetch;
 mod gateway;
 mod keyring;
 mod local_server;

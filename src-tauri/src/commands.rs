@@ -302,8 +302,10 @@ pub async fn preview_send<R: Runtime>(
     input: PreviewInputDto,
 ) -> Reply<PreviewReportDto> {
     let prompter = crate::prompter::DesktopPrompter::new(app.clone(), pending.inner().clone());
+    let who = lanyard_core::fetch::As::parse(input.as_principal.as_deref().unwrap_or("license"))?;
     let report = lanyard_core::preview::preview_and_remember(
         state.lanyard()?,
+        &who,
         input.into(),
         &prompter,
         Default::default(),

@@ -17,8 +17,10 @@ pub mod grant;
 pub mod players;
 pub mod refresh;
 pub mod secret;
+pub mod sessions;
 #[doc(hidden)]
 pub mod testing;
+pub mod token_links;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

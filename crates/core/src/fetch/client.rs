@@ -78,9 +78,8 @@ impl Resolve for Guarded {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| internal_ip(a.ip()).is_none())
@@ -104,11 +103,7 @@ pub fn client(connect: Duration, total: Duration, guarded: bool) -> Result<reqwe
     static CLIENTS: OnceLock<Mutex<HashMap<Key, reqwest::Client>>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(Mutex::default);
     let key = (connect, total, guarded);
-    if let Some(c) = clients
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-    {
+    if let Some(c) = clients.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(c.clone());
     }
     let mut builder = crate::oauth::http::builder_with(connect, total)?.connector_layer(Timing);

@@ -194,16 +194,32 @@ mod tests {
         ] {
             assert!(internal_host(&url(s)).is_some(), "{s}");
         }
-        for s in ["https://10.0.0.5/", "https://example.com/", "https://[2001:db8::1]/"] {
+        for s in [
+            "https://10.0.0.5/",
+            "https://example.com/",
+            "https://[2001:db8::1]/",
+        ] {
             assert!(internal_host(&url(s)).is_none(), "{s}");
         }
     }
 
     #[test]
     fn a_prefix_names_a_host_literally_only_on_its_own_origin_and_path() {
-        assert!(names_host("http://127.0.0.1:8080/api", &url("http://127.0.0.1:8080/api/x")));
-        assert!(!names_host("http://127.0.0.1:8080/api", &url("http://127.0.0.1:8081/api/x")));
-        assert!(!names_host("http://localhost:8080/api", &url("http://127.0.0.1:8080/api/x")));
-        assert!(!names_host("https://a.com", &url("https://a.com.evil.net/")));
+        assert!(names_host(
+            "http://127.0.0.1:8080/api",
+            &url("http://127.0.0.1:8080/api/x")
+        ));
+        assert!(!names_host(
+            "http://127.0.0.1:8080/api",
+            &url("http://127.0.0.1:8081/api/x")
+        ));
+        assert!(!names_host(
+            "http://localhost:8080/api",
+            &url("http://127.0.0.1:8080/api/x")
+        ));
+        assert!(!names_host(
+            "https://a.com",
+            &url("https://a.com.evil.net/")
+        ));
     }
 }

@@ -106,7 +106,12 @@ mod tests {
     fn only_credential_free_headers_cross_origins() {
         assert!(safe_off_origin("Accept"));
         assert!(safe_off_origin("content-type"));
-        for name in ["X-Api-Key", "Authorization", "X-Custom", "Ocp-Apim-Subscription-Key"] {
+        for name in [
+            "X-Api-Key",
+            "Authorization",
+            "X-Custom",
+            "Ocp-Apim-Subscription-Key",
+        ] {
             assert!(!safe_off_origin(name), "{name}");
         }
         assert!(sensitive("X-Api-Key"));

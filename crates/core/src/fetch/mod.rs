@@ -462,7 +462,9 @@ pub async fn fetch(
 
     let mut channel_use = None;
     let mut grant = None;
-    if let Some(chosen) = credentials::channel_for(&snapshot, who, &first, request.channel.as_deref())? {
+    if let Some(chosen) =
+        credentials::channel_for(&snapshot, who, &first, request.channel.as_deref())?
+    {
         let (used, g) = grant_for(l, who, chosen, &first).await?;
         channel_use = Some(used);
         grant = g;
@@ -620,7 +622,12 @@ async fn finish(
     let headers: Vec<(String, String)> = response
         .headers()
         .iter()
-        .map(|(k, v)| (k.to_string(), sent.text(&String::from_utf8_lossy(v.as_bytes()))))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                sent.text(&String::from_utf8_lossy(v.as_bytes())),
+            )
+        })
         .collect();
     let content_type = response
         .headers()

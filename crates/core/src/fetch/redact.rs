@@ -41,9 +41,11 @@ impl Redactor {
 
     /// Whether `text` holds a value, raw or percent-encoded.
     pub fn holds(&self, text: &str) -> bool {
-        self.values
-            .iter()
-            .any(|v| encodings(v.expose()).iter().any(|e| text.contains(e.as_str())))
+        self.values.iter().any(|v| {
+            encodings(v.expose())
+                .iter()
+                .any(|e| text.contains(e.as_str()))
+        })
     }
 
     /// Whether a URL holds a value anywhere (also after percent-decoding its query).

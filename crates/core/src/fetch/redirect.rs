@@ -106,7 +106,8 @@ mod tests {
     fn methods_and_bodies_follow_the_status() {
         let here = Url::parse("https://a.example/x").expect("url");
         let none = Redactor::default();
-        let follow = |status, method| decide(&from(&here, method, 0, false), status, Some("/y"), &none);
+        let follow =
+            |status, method| decide(&from(&here, method, 0, false), status, Some("/y"), &none);
         for (status, method, expect, body) in [
             (301, "POST", "GET", false),
             (302, "POST", "GET", false),
@@ -116,7 +117,11 @@ mod tests {
             (308, "PUT", "PUT", true),
         ] {
             match follow(status, method) {
-                Some(Next::Follow { url, method, keep_body }) => {
+                Some(Next::Follow {
+                    url,
+                    method,
+                    keep_body,
+                }) => {
                     assert_eq!(url.as_str(), "https://a.example/y");
                     assert_eq!((method.as_str(), keep_body), (expect, body), "{status}");
                 }
@@ -137,7 +142,8 @@ mod tests {
             other => panic!("{loc}: {other:?}"),
         };
         assert!(stop(&from(&here, "GET", MAX_HOPS, false), 302, "/y").contains("stopped"));
-        assert!(stop(&from(&here, "GET", 0, false), 302, "ftp://b.example/").contains("does not follow"));
+        assert!(stop(&from(&here, "GET", 0, false), 302, "ftp://b.example/")
+            .contains("does not follow"));
         let note = stop(&from(&here, "POST", 0, true), 307, "https://b.example/");
         assert!(note.contains("re-sent"), "{note}");
         // The same 307 within the origin is followed.
@@ -153,10 +159,18 @@ mod tests {
             "https://b.example/TOKEN%2DVALUE%2D1",
         ] {
             let note = stop(&from(&here, "GET", 0, false), 302, loc);
-            assert!(note.contains("credential value") && !note.contains("TOKEN"), "{note}");
+            assert!(
+                note.contains("credential value") && !note.contains("TOKEN"),
+                "{note}"
+            );
         }
         assert!(matches!(
-            decide(&from(&here, "GET", 0, false), 302, Some("/?k=TOKEN-VALUE-1"), &sent),
+            decide(
+                &from(&here, "GET", 0, false),
+                302,
+                Some("/?k=TOKEN-VALUE-1"),
+                &sent
+            ),
             Some(Next::Follow { .. })
         ));
     }

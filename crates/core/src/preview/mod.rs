@@ -70,9 +70,10 @@ pub(crate) fn covers(base: &str, url: &Url) -> bool {
         && segments_of(url).starts_with(&prefix.segments)
 }
 
-/// [`preview`], remembered in the history (URL and outcome only).
+/// [`preview_as`], remembered in the history (URL and outcome only).
 pub async fn preview_and_remember(
     l: &Lanyard,
+    who: &As,
     request: PreviewRequest,
     prompter: &dyn Prompter,
     options: PreviewOptions,
@@ -86,7 +87,7 @@ pub async fn preview_and_remember(
     } else {
         method
     };
-    let result = preview(l, request, prompter, options).await;
+    let result = preview_as(l, who, request, prompter, options).await;
     let now = l.clock().now();
     let recorded = match &result {
         Ok(r) => {

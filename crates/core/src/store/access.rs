@@ -44,7 +44,12 @@ pub(crate) async fn end_sessions(tx: &mut WriteTx, principal_id: &str) -> Result
 
 impl Store {
     /// Links a principal to a URL token (linking twice is not an error).
-    pub async fn insert_token_link(&self, principal_id: &str, token_id: &str, now: i64) -> Result<()> {
+    pub async fn insert_token_link(
+        &self,
+        principal_id: &str,
+        token_id: &str,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let known: super::Flag =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = $1)")
@@ -62,7 +67,9 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
         if !token.0 {
-            return Err(Error::NotFound(format!("no URL token with id {token_id:?}")));
+            return Err(Error::NotFound(format!(
+                "no URL token with id {token_id:?}"
+            )));
         }
         sqlx::query(
             "INSERT INTO token_link (principal_id, token_id, created_at) VALUES ($1, $2, $3) \
@@ -79,7 +86,12 @@ impl Store {
     }
 
     /// Unlinks a principal from a URL token; a player's gateway sessions end with it.
-    pub async fn delete_token_link(&self, principal_id: &str, token_id: &str, now: i64) -> Result<()> {
+    pub async fn delete_token_link(
+        &self,
+        principal_id: &str,
+        token_id: &str,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2")
             .bind(principal_id)
@@ -144,7 +156,9 @@ impl Store {
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound(format!("no channel with id {channel_id:?}")));
+            return Err(Error::NotFound(format!(
+                "no channel with id {channel_id:?}"
+            )));
         }
         self.commit_access_change(tx).await
     }
