@@ -45,6 +45,8 @@ export function makeChannel(overrides: Partial<ChannelDto> = {}): ChannelDto {
     lastRefreshedAt: null,
     reauthDueAt: null,
     lastError: null,
+    handout: "proxy",
+    accessTokenExpiresAt: null,
     ...overrides,
   };
 }
@@ -333,6 +335,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     providers_list: () => makeTemplates(),
     players_list: () => [makeLicense()],
     links_list: () => [],
+    token_links_list: () => [],
     audit_list: () => [],
     tokens_list: () => [],
     decisions_list: () => [],
