@@ -11,7 +11,7 @@ use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
     IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
-    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, UrlTokenDto, TokenLinkDto,
+    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, TokenLinkDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};

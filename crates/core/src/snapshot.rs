@@ -25,6 +25,8 @@ pub struct ChannelBases {
     pub handout: Handout,
     /// Its status.
     pub status: ChannelStatus,
+    /// Its provider mints one token per resource (Microsoft): grants need the URL.
+    pub per_resource: bool,
 }
 
 /// What one principal is linked to.
@@ -47,6 +49,8 @@ pub struct Snapshot {
     pub channels: Vec<ChannelBases>,
     /// Each principal's links (channels and URL tokens), by principal id.
     pub links: HashMap<String, Linked>,
+    /// Active players, by id.
+    pub active_players: HashSet<String>,
 }
 
 impl Snapshot {
@@ -85,6 +89,10 @@ impl SnapshotCache {
                     .find(|p| p.id == c.provider_id)
                     .map(|p| p.api_base_urls.clone())
                     .unwrap_or_default(),
+                per_resource: providers
+                    .iter()
+                    .find(|p| p.id == c.provider_id)
+                    .is_some_and(|p| p.kind == crate::oauth::provider::ProviderKind::Microsoft),
                 id: c.id,
                 label: c.account_label,
                 handout: c.handout,
@@ -104,6 +112,13 @@ impl SnapshotCache {
             accepted: store.accepted_tokens().await?.into_iter().collect(),
             channels,
             links,
+            active_players: store
+                .principals()
+                .await?
+                .into_iter()
+                .filter(|p| p.kind == "player" && p.active)
+                .map(|p| p.id)
+                .collect(),
         });
         if let Ok(mut guard) = self.0.write() {
             *guard = Some((epoch, snap.clone()));

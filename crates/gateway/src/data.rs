@@ -219,7 +219,6 @@ async fn answer(
     headers: &HeaderMap,
     body: Bytes,
 ) -> std::result::Result<Response, Response> {
-    let started = std::time::Instant::now();
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -251,7 +250,7 @@ async fn answer(
     let fetched = fetch(g.lanyard(), &who, request, &Fixed(Answer::Deny), options)
         .await
         .map_err(|e| {
-            g.metrics().denial(e.code(), started.elapsed());
+            g.metrics().fetch(e.code());
             error_response(&e)
         })?;
     if fetched.truncated {
@@ -279,7 +278,7 @@ async fn answer(
     if let Ok(value) = HeaderValue::from_str(&attached) {
         response = response.header(ATTACHED, value);
     }
-    g.metrics().grant(started.elapsed());
+    g.metrics().fetch("ok");
     response
         .body(Body::from(fetched.body))
         .map_err(|_| error_response(&Error::Internal("could not build the answer".into())))

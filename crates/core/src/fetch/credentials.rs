@@ -21,6 +21,8 @@ pub struct ChosenChannel {
     pub label: String,
     /// Its API bases.
     pub bases: Vec<String>,
+    /// Its provider mints one token per resource: the grant needs the URL.
+    pub per_resource: bool,
 }
 
 impl From<&ChannelBases> for ChosenChannel {
@@ -29,6 +31,7 @@ impl From<&ChannelBases> for ChosenChannel {
             id: c.id.clone(),
             label: c.label.clone(),
             bases: c.bases.clone(),
+            per_resource: c.per_resource,
         }
     }
 }

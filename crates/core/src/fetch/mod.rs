@@ -150,7 +150,10 @@ async fn grant_for(
     chosen: credentials::ChosenChannel,
     url: &Url,
 ) -> Result<(ChannelUse, Option<ChannelGrant>)> {
-    match issue_grant_for(l, who.id(), &chosen.id, Some(url.as_str())).await {
+    // Only per-resource providers need the URL (it costs two reads); the API base check is
+    // ours either way.
+    let for_url = chosen.per_resource.then_some(url.as_str());
+    match issue_grant_for(l, who.id(), &chosen.id, for_url).await {
         Ok(g) => Ok((
             ChannelUse {
                 channel_id: chosen.id.clone(),
@@ -446,15 +449,14 @@ pub async fn fetch(
     }
     headers::check(&request.headers)?;
     let method = checked_method(&request.method)?;
+    let snapshot = l.snapshot().await?;
     if let As::Player(id) = who {
-        let p = l.store().principal(id).await?;
-        if p.kind != "player" || !p.active {
+        if !snapshot.active_players.contains(id) {
             return Err(Error::UnknownPrincipal(format!(
-                "{id} is not an active player"
+                "no active player with id {id:?}"
             )));
         }
     }
-    let snapshot = l.snapshot().await?;
     credentials::require_covered(&snapshot, who, &first)?;
     let linked = snapshot.linked(who.id()).clone();
     let prompter = crate::preview::once::Once::new(prompter);
