@@ -57,11 +57,14 @@ const DROPPED: [&str; 11] = [
     "set-cookie2",
 ];
 
+/// A player's session generation (`None`: no such active player) as read under an epoch.
+type Generation = ([u8; 16], Option<i64>);
+
 /// Session verification: the key, and each player's session generation per access epoch.
 #[derive(Debug, Default)]
 pub struct Sessions {
     key: tokio::sync::OnceCell<SessionKey>,
-    generations: RwLock<HashMap<String, ([u8; 16], Option<i64>)>>,
+    generations: RwLock<HashMap<String, Generation>>,
 }
 
 impl Sessions {
