@@ -19,12 +19,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 
 cargo build --release --quiet -p lanyard-cli --bin lanyard
-cargo build --release --quiet -p lanyard-gateway --example load_fixture
+cargo build --release --quiet -p lanyard-gateway --example load_fixture --example bare_json
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
 GW_PID=""
+BARE_PID=""
 cleanup() {
   [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null || true
+  [ -n "$BARE_PID" ] && kill "$BARE_PID" 2>/dev/null && wait "$BARE_PID" 2>/dev/null || true
   rm -rf "$DATA"
 }
 trap cleanup EXIT
@@ -47,8 +49,24 @@ done
 echo "verified players: $(verified) of $PLAYERS"
 [ "$(verified)" -ge "$PLAYERS" ] || { echo "error: warming did not finish" >&2; exit 1; }
 
-echo "==> wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $URL"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-grants.lua "$URL" -- "$DATA/load-players.txt"
+# The baseline: a bare axum handler answering a fixed small JSON body, driven by the same
+# wrk command in the same run (before and after the gateway, to see the machine drift).
+"$BIN/examples/bare_json" >"$DATA/bare.out" 2>"$DATA/bare.err" &
+BARE_PID=$!
+for _ in $(seq 50); do [ -s "$DATA/bare.out" ] && break; sleep 0.1; done
+BARE=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$DATA/bare.out")
+[ -n "$BARE" ] || { cat "$DATA/bare.err" >&2; exit 1; }
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
+drive() {
+  echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-grants.lua "$2" -- "$DATA/load-players.txt" | tee "$DATA/$1.wrk"
+}
+drive bare-before "$BARE"
+drive gateway "$URL"
+drive bare-after "$BARE"
+echo "==> throughput of /v1/grants as a ratio of the bare handler (same wrk command, same run)"
+awk -v g="$(rps "$DATA/gateway.wrk")" -v b1="$(rps "$DATA/bare-before.wrk")" -v b2="$(rps "$DATA/bare-after.wrk")" \
+  'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s, bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.5x)\n", g, b1, b2, b, g / b }'
 
 echo "==> gateway metrics"
 curl -s "$URL/metrics" | grep -E '^lanyard_gateway_(grants_total|denials_total|auth_failures_total|rate_limited_total|refreshes_total|verified_players) '

@@ -135,6 +135,15 @@ async fn setup_with(
         .await
         .expect("open");
     let channel = connect_alice(&lanyard, &server).await;
+    // These tests are about /v1/grants: the channel hands out its token (new channels
+    // are `proxy`; tests/fetch.rs covers that mode).
+    lanyard_core::broker::token_links::set_handout(
+        &lanyard,
+        &channel,
+        lanyard_core::oauth::channel::Handout::Token,
+    )
+    .await
+    .expect("token mode");
     Setup {
         dir,
         server,

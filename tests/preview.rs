@@ -474,6 +474,7 @@ async fn the_preview_history_keeps_no_user_info_and_no_query_values() {
         };
         let _ = lanyard_core::preview::preview_and_remember(
             &l,
+            &lanyard_core::fetch::As::License,
             request,
             &Fixed(Answer::Deny),
             PreviewOptions::default(),

@@ -6,6 +6,7 @@ mod broker;
 mod channels;
 mod cli;
 mod crash;
+mod fetch;
 mod gateway;
 mod keyring;
 mod local_server;

@@ -1,7 +1,7 @@
 //! The commands the UI may invoke (each also listed in `build.rs` and granted in
 //! `capabilities/main.json`). Bodies stay short: the logic is in `lanyard-core`.
 
-use lanyard_core::broker::players;
+use lanyard_core::broker::{players, token_links};
 use lanyard_core::oauth::{channels, providers};
 use lanyard_core::urltokens;
 use tauri::{AppHandle, Runtime, State};
@@ -11,7 +11,7 @@ use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
     IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
-    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, UrlTokenDto,
+    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, TokenLinkDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
@@ -190,6 +190,44 @@ pub async fn link_remove(
     Ok(players::unlink(state.lanyard()?, &principal_id, &channel_id).await?)
 }
 
+/// Every link between a principal and a URL token.
+#[tauri::command]
+pub async fn token_links_list(state: State<'_, AppState>) -> Reply<Vec<TokenLinkDto>> {
+    let all = token_links::token_links(state.lanyard()?).await?;
+    Ok(all.into_iter().map(Into::into).collect())
+}
+
+/// Links a principal to a URL token (a player cannot be linked to a prompt token).
+#[tauri::command]
+pub async fn token_link_add(
+    state: State<'_, AppState>,
+    principal_id: String,
+    token_id: String,
+) -> Reply<()> {
+    Ok(token_links::link_token(state.lanyard()?, &principal_id, &token_id).await?)
+}
+
+/// Unlinks a principal from a URL token: its next request goes without it.
+#[tauri::command]
+pub async fn token_link_remove(
+    state: State<'_, AppState>,
+    principal_id: String,
+    token_id: String,
+) -> Reply<()> {
+    Ok(token_links::unlink_token(state.lanyard()?, &principal_id, &token_id).await?)
+}
+
+/// Sets a channel's hand-out mode (`proxy` or `token`).
+#[tauri::command]
+pub async fn channel_set_handout(
+    state: State<'_, AppState>,
+    channel_id: String,
+    handout: String,
+) -> Reply<()> {
+    let handout = lanyard_core::oauth::channel::Handout::parse(&handout)?;
+    Ok(token_links::set_handout(state.lanyard()?, &channel_id, handout).await?)
+}
+
 /// Audit events, newest first (grants buffered in memory are written first).
 #[tauri::command]
 pub async fn audit_list(
@@ -302,8 +340,10 @@ pub async fn preview_send<R: Runtime>(
     input: PreviewInputDto,
 ) -> Reply<PreviewReportDto> {
     let prompter = crate::prompter::DesktopPrompter::new(app.clone(), pending.inner().clone());
+    let who = lanyard_core::fetch::As::parse(input.as_principal.as_deref().unwrap_or("license"))?;
     let report = lanyard_core::preview::preview_and_remember(
         state.lanyard()?,
+        &who,
         input.into(),
         &prompter,
         Default::default(),

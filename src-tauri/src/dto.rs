@@ -426,6 +426,13 @@ pub struct ChannelDto {
     pub reauth_due_at: Option<i64>,
     /// The last problem, in plain words.
     pub last_error: Option<String>,
+    /// How players get its data: `proxy` (through the gateway, never its token) or
+    /// `token` (the provider's token through `/v1/grants`).
+    pub handout: String,
+    /// When the provider's current access token expires (Unix seconds): in `token` mode a
+    /// leaked one stays usable at the provider until then.
+    #[ts(type = "number | null")]
+    pub access_token_expires_at: Option<i64>,
 }
 
 impl From<Channel> for ChannelDto {
@@ -445,6 +452,8 @@ impl From<Channel> for ChannelDto {
             last_refreshed_at: c.last_refreshed_at,
             reauth_due_at: c.reauth_due_at,
             last_error: c.last_error,
+            handout: c.handout.as_str().to_string(),
+            access_token_expires_at: c.access_token_expires_at,
         }
     }
 }
@@ -637,6 +646,30 @@ pub struct LinkDto {
     /// When linked (Unix seconds).
     #[ts(type = "number")]
     pub created_at: i64,
+}
+
+/// A link between a principal and a URL token.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TokenLinkDto {
+    /// The principal.
+    pub principal_id: String,
+    /// The URL token.
+    pub token_id: String,
+    /// When linked (Unix seconds).
+    #[ts(type = "number")]
+    pub created_at: i64,
+}
+
+impl From<lanyard_core::store::access::TokenLink> for TokenLinkDto {
+    fn from(k: lanyard_core::store::access::TokenLink) -> Self {
+        TokenLinkDto {
+            principal_id: k.principal_id,
+            token_id: k.token_id,
+            created_at: k.created_at,
+        }
+    }
 }
 
 impl From<Link> for LinkDto {

@@ -21,6 +21,9 @@ pub struct PreviewInputDto {
     pub body: Option<String>,
     /// A channel to use (null: the one whose API covers the URL).
     pub channel_id: Option<String>,
+    /// Fetch as `license` or `player:<id>` (null: the license).
+    #[serde(default)]
+    pub as_principal: Option<String>,
 }
 
 impl From<PreviewInputDto> for core::PreviewRequest {

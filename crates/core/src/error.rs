@@ -85,6 +85,15 @@ pub enum Error {
     /// Too many failed attempts or requests; try again later.
     #[error("{0}")]
     RateLimited(String),
+    /// No credential linked to this principal covers the URL: nothing was fetched.
+    #[error("{0}")]
+    NotCovered(String),
+    /// The channel hands out data through the gateway only, never its provider token.
+    #[error("{0}")]
+    ProxyOnly(String),
+    /// The token's value is asked at use time, which no player can answer.
+    #[error("{0}")]
+    NeedsPrompt(String),
 }
 
 impl Error {
@@ -116,6 +125,9 @@ impl Error {
             Error::Internal(_) => "internal",
             Error::Unauthenticated(_) => "unauthenticated",
             Error::RateLimited(_) => "rate_limited",
+            Error::NotCovered(_) => "not_covered",
+            Error::ProxyOnly(_) => "proxy_only",
+            Error::NeedsPrompt(_) => "needs_prompt",
         }
     }
 
@@ -146,6 +158,9 @@ impl Error {
         "internal",
         "unauthenticated",
         "rate_limited",
+        "not_covered",
+        "proxy_only",
+        "needs_prompt",
     ];
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
@@ -233,6 +248,9 @@ mod tests {
             Error::Internal(String::new()),
             Error::Unauthenticated(String::new()),
             Error::RateLimited(String::new()),
+            Error::NotCovered(String::new()),
+            Error::ProxyOnly(String::new()),
+            Error::NeedsPrompt(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -32,6 +32,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod failpoint;
+pub mod fetch;
 pub mod instance;
 pub mod links;
 pub mod oauth;

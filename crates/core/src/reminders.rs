@@ -247,6 +247,7 @@ mod tests {
             last_error: None,
             token_generation: 1,
             access_token_expires_at: None,
+            handout: crate::oauth::channel::Handout::Proxy,
         }
     }
 

@@ -4,10 +4,11 @@
 //! providers, channels, players or links bumps the epoch after its commit, so a snapshot
 //! read after a change always sees it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use crate::error::Result;
+use crate::oauth::channel::{ChannelStatus, Handout};
 use crate::store::Store;
 use crate::urltokens::matcher::Index;
 
@@ -20,6 +21,21 @@ pub struct ChannelBases {
     pub label: String,
     /// Its provider's API base URLs.
     pub bases: Vec<String>,
+    /// How players get its data.
+    pub handout: Handout,
+    /// Its status.
+    pub status: ChannelStatus,
+    /// Its provider mints one token per resource (Microsoft): grants need the URL.
+    pub per_resource: bool,
+}
+
+/// What one principal is linked to.
+#[derive(Debug, Default, Clone)]
+pub struct Linked {
+    /// Channel ids.
+    pub channels: HashSet<String>,
+    /// URL token ids.
+    pub tokens: HashSet<String>,
 }
 
 /// What requests consult.
@@ -31,6 +47,20 @@ pub struct Snapshot {
     pub accepted: HashSet<String>,
     /// Channels with their API bases, by provider name and account.
     pub channels: Vec<ChannelBases>,
+    /// Each principal's links (channels and URL tokens), by principal id.
+    pub links: HashMap<String, Linked>,
+    /// Active players, by id.
+    pub active_players: HashSet<String>,
+}
+
+impl Snapshot {
+    /// What `principal_id` is linked to (nothing for an unknown principal).
+    pub fn linked(&self, principal_id: &str) -> &Linked {
+        static NONE: std::sync::OnceLock<Linked> = std::sync::OnceLock::new();
+        self.links
+            .get(principal_id)
+            .unwrap_or_else(|| NONE.get_or_init(Linked::default))
+    }
 }
 
 /// The cached snapshot and the epoch it was built under.
@@ -59,14 +89,36 @@ impl SnapshotCache {
                     .find(|p| p.id == c.provider_id)
                     .map(|p| p.api_base_urls.clone())
                     .unwrap_or_default(),
+                per_resource: providers
+                    .iter()
+                    .find(|p| p.id == c.provider_id)
+                    .is_some_and(|p| p.kind == crate::oauth::provider::ProviderKind::Microsoft),
                 id: c.id,
                 label: c.account_label,
+                handout: c.handout,
+                status: c.status,
             })
             .collect();
+        let all = store.all_links().await?;
+        let mut links: HashMap<String, Linked> = HashMap::new();
+        for (principal, channel) in all.channels {
+            links.entry(principal).or_default().channels.insert(channel);
+        }
+        for (principal, token) in all.tokens {
+            links.entry(principal).or_default().tokens.insert(token);
+        }
         let snap = Arc::new(Snapshot {
             tokens: Index::build(store.url_tokens().await?),
             accepted: store.accepted_tokens().await?.into_iter().collect(),
             channels,
+            links,
+            active_players: store
+                .principals()
+                .await?
+                .into_iter()
+                .filter(|p| p.kind == "player" && p.active)
+                .map(|p| p.id)
+                .collect(),
         });
         if let Ok(mut guard) = self.0.write() {
             *guard = Some((epoch, snap.clone()));

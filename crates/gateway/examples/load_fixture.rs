@@ -47,6 +47,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             &format!("load-refresh-{i}"),
         )
         .await?;
+        // The load test measures /v1/grants, which hands out tokens only in `token` mode.
+        lanyard_core::broker::token_links::set_handout(
+            &l,
+            &id,
+            lanyard_core::oauth::channel::Handout::Token,
+        )
+        .await?;
         channels.push(id);
     }
     let mut lines = String::new();

@@ -4,13 +4,13 @@
 //! | code | status |
 //! |---|---|
 //! | `unauthenticated` | 401 (with `WWW-Authenticate: Bearer`) |
-//! | `not_linked`, `unknown_principal` | 403 |
+//! | `not_linked`, `unknown_principal`, `not_covered`, `proxy_only` | 403 |
 //! | `not_found` | 404 |
-//! | `needs_reauth`, `conflict` | 409 |
+//! | `needs_reauth`, `needs_prompt`, `conflict` | 409 |
 //! | `revoked` | 410 |
 //! | `invalid_input` | 400 |
 //! | `rate_limited` | 429 (with `Retry-After`) |
-//! | `provider_error` | 502 |
+//! | `provider_error`, `request_failed` | 502 |
 //! | `provider_unavailable`, `secret_store_unavailable` | 503 |
 //! | anything else | 500 |
 
@@ -24,12 +24,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lanyard_core::broker::grant::issue_grant_for;
 use lanyard_core::broker::players;
+use lanyard_core::broker::token_links::hand_out;
+use lanyard_core::preview::PreviewOptions;
 use lanyard_core::{Error, Lanyard, Result};
 use serde::Deserialize;
 
 use crate::auth::{Authenticator, Refusal};
+use crate::data::{self, Sessions};
 use crate::limits::LimitPolicy;
 use crate::metrics::Metrics;
 
@@ -39,6 +41,9 @@ pub struct Gateway {
     lanyard: Lanyard,
     auth: Authenticator,
     metrics: Metrics,
+    sessions: Sessions,
+    cors_origins: Vec<String>,
+    fetch_options: PreviewOptions,
 }
 
 impl Gateway {
@@ -48,7 +53,37 @@ impl Gateway {
             lanyard,
             auth: Authenticator::new(limits)?,
             metrics: Metrics::default(),
+            sessions: Sessions::default(),
+            cors_origins: Vec::new(),
+            fetch_options: data::default_options(),
         })
+    }
+
+    /// Answers CORS for these origins (`https://signage.example.com`), and no others.
+    pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+
+    /// The limits of `/v1/fetch` (the preview's by default).
+    pub fn with_fetch_options(mut self, options: PreviewOptions) -> Self {
+        self.fetch_options = options;
+        self
+    }
+
+    /// The origins CORS is answered for.
+    pub fn cors_origins(&self) -> &[String] {
+        &self.cors_origins
+    }
+
+    /// The limits of `/v1/fetch`.
+    pub fn fetch_options(&self) -> PreviewOptions {
+        self.fetch_options
+    }
+
+    /// Session verification.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 
     /// The installation.
@@ -61,7 +96,8 @@ impl Gateway {
         &self.metrics
     }
 
-    async fn player(
+    /// The player whose secret the request carries.
+    pub(crate) async fn player(
         &self,
         headers: &HeaderMap,
         peer: SocketAddr,
@@ -97,6 +133,11 @@ impl Gateway {
 pub fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/v1/grants", post(grant))
+        .route("/v1/sessions", post(data::create).options(data::preflight))
+        .route(
+            "/v1/fetch",
+            get(data::proxy).post(data::proxy).options(data::preflight),
+        )
         .route("/v1/channels", get(channels))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
@@ -104,7 +145,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
 }
 
 /// The secret of an `Authorization: Bearer …` header value (scheme case-insensitive).
-fn bearer(value: &str) -> Option<&str> {
+pub(crate) fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -138,7 +179,7 @@ async fn grant(
                 .into(),
         )),
     };
-    match issue_grant_for(
+    match hand_out(
         &g.lanyard,
         &player,
         &request.channel,
@@ -209,13 +250,16 @@ async fn metrics(State(g): State<Arc<Gateway>>) -> Response {
 pub fn status_of(err: &Error) -> StatusCode {
     match err {
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        Error::NotLinked(_) | Error::UnknownPrincipal(_) => StatusCode::FORBIDDEN,
+        Error::NotLinked(_)
+        | Error::UnknownPrincipal(_)
+        | Error::NotCovered(_)
+        | Error::ProxyOnly(_) => StatusCode::FORBIDDEN,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::NeedsReauth(_) | Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::NeedsReauth(_) | Error::NeedsPrompt(_) | Error::Conflict(_) => StatusCode::CONFLICT,
         Error::Revoked(_) => StatusCode::GONE,
         Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
         Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::ProviderError(_) => StatusCode::BAD_GATEWAY,
+        Error::ProviderError(_) | Error::RequestFailed(_) => StatusCode::BAD_GATEWAY,
         Error::ProviderUnavailable(_) | Error::SecretStoreUnavailable(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -258,6 +302,10 @@ mod tests {
             (Error::ProviderUnavailable(String::new()), 503),
             (Error::Revoked(String::new()), 410),
             (Error::Storage(String::new()), 500),
+            (Error::NotCovered(String::new()), 403),
+            (Error::ProxyOnly(String::new()), 403),
+            (Error::NeedsPrompt(String::new()), 409),
+            (Error::RequestFailed(String::new()), 502),
         ];
         for (err, status) in cases {
             assert_eq!(status_of(&err).as_u16(), status, "{}", err.code());

@@ -7,6 +7,8 @@
 //! ## Contents
 //! - [`api`]: the routes — `POST /v1/grants`, `GET /v1/channels`, `GET /healthz`,
 //!   `GET /metrics` — and how errors become `{ code, message }` with an HTTP status.
+//! - [`data`]: `POST /v1/sessions` (session tokens for screens) and `GET|POST /v1/fetch`
+//!   (data through the core's fetch engine, credentials attached inside the gateway).
 //! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
 //!   keyed by HMAC-SHA256 under a random per-process key, revalidated when the access epoch
 //!   moves.
@@ -24,6 +26,7 @@
 pub mod api;
 pub mod auth;
 pub mod background;
+pub mod data;
 pub mod limits;
 pub mod metrics;
 pub mod serve;

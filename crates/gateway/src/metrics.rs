@@ -18,6 +18,7 @@ const BUCKETS: [f64; 14] = [
 #[derive(Debug, Default)]
 pub struct Metrics {
     grants: AtomicU64,
+    fetches: Mutex<BTreeMap<&'static str, u64>>,
     auth_failures: AtomicU64,
     rate_limited: AtomicU64,
     denials: Mutex<BTreeMap<&'static str, u64>>,
@@ -39,6 +40,13 @@ impl Metrics {
             *d.entry(code).or_default() += 1;
         }
         self.observe(took);
+    }
+
+    /// A `/v1/fetch` ended with `outcome` (`ok` or an error code).
+    pub fn fetch(&self, outcome: &'static str) {
+        if let Ok(mut f) = self.fetches.lock() {
+            *f.entry(outcome).or_default() += 1;
+        }
     }
 
     /// A request carried no valid secret.
@@ -90,6 +98,19 @@ impl Metrics {
         if let Ok(denials) = self.denials.lock() {
             for (code, n) in denials.iter() {
                 let _ = writeln!(out, "lanyard_gateway_denials_total{{code=\"{code}\"}} {n}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_fetches_total Data fetched for players, by outcome.\n\
+             # TYPE lanyard_gateway_fetches_total counter"
+        );
+        if let Ok(fetches) = self.fetches.lock() {
+            for (outcome, n) in fetches.iter() {
+                let _ = writeln!(
+                    out,
+                    "lanyard_gateway_fetches_total{{outcome=\"{outcome}\"}} {n}"
+                );
             }
         }
         counter(

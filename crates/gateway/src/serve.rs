@@ -33,6 +33,8 @@ pub struct ServeOptions {
     pub flush_every: Duration,
     /// How long open connections may finish after shutdown is asked for.
     pub grace: Duration,
+    /// Origins whose pages may call the gateway from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 impl ServeOptions {
@@ -45,6 +47,7 @@ impl ServeOptions {
             limits: LimitPolicy::default(),
             flush_every: Duration::from_secs(2),
             grace: Duration::from_secs(10),
+            cors_origins: Vec::new(),
         }
     }
 
@@ -112,7 +115,9 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::io("could not read the bound address", &e))?;
 
-    let gateway = Arc::new(Gateway::new(lanyard.clone(), options.limits)?);
+    let gateway = Arc::new(
+        Gateway::new(lanyard.clone(), options.limits)?.with_cors_origins(options.cors_origins),
+    );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
     let grace = options.grace;

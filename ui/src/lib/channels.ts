@@ -1,4 +1,5 @@
 // Plain-words helpers for the Channels page and the Providers section.
+import type { ChannelDto } from "./bindings/ChannelDto";
 import type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
 import type { DisconnectedDto } from "./bindings/DisconnectedDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
@@ -68,4 +69,23 @@ export function disconnectSummary(account: string, provider: string, result: Dis
   }
   const detail = result.revocationDetail ? ` ${result.revocationDetail}` : "";
   return `Disconnected ${account}. ${players} ${revocation}${detail}`;
+}
+
+export type Handout = "proxy" | "token";
+
+/** What a channel's hand-out mode means for a leaked credential, in plain words. */
+export function handoutNote(
+  channel: Pick<ChannelDto, "handout" | "accessTokenExpiresAt">,
+  nowMs: number = Date.now(),
+): string {
+  if (channel.handout !== "token") {
+    return "Players get data through the gateway (/v1/fetch); the provider's token never leaves Lanyard, and a player's session token dies within 15 minutes.";
+  }
+  const base =
+    "Players get the provider's own access token. A leaked one stays usable at the provider until the provider's expiry (often 60–90 minutes), whatever the 15-minute grant says.";
+  const at = channel.accessTokenExpiresAt;
+  if (at === null) return base;
+  const minutes = Math.round((at * 1000 - nowMs) / 60_000);
+  if (minutes <= 0) return base;
+  return `${base} The current one stays usable for about ${minutes} more minute${minutes === 1 ? "" : "s"}.`;
 }

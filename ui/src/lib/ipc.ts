@@ -9,6 +9,7 @@ import type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
 import type { DisconnectedDto } from "./bindings/DisconnectedDto";
 import type { IpcError } from "./bindings/IpcError";
 import type { LinkDto } from "./bindings/LinkDto";
+import type { TokenLinkDto } from "./bindings/TokenLinkDto";
 import type { OauthResultDto } from "./bindings/OauthResultDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { NewPlayerDto } from "./bindings/NewPlayerDto";
@@ -55,6 +56,7 @@ export type { ProviderInputDto } from "./bindings/ProviderInputDto";
 export type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
 export type { PrincipalDto } from "./bindings/PrincipalDto";
 export type { LinkDto } from "./bindings/LinkDto";
+export type { TokenLinkDto } from "./bindings/TokenLinkDto";
 export type { AuditEventDto } from "./bindings/AuditEventDto";
 export type { UrlTokenDto } from "./bindings/UrlTokenDto";
 export type { SavedTokenDto } from "./bindings/SavedTokenDto";
@@ -218,6 +220,26 @@ export function linkAdd(principalId: string, channelId: string): Promise<null> {
 /** Stops a principal from getting grants for a channel. */
 export function linkRemove(principalId: string, channelId: string): Promise<null> {
   return call<null>("link_remove", { principalId, channelId });
+}
+
+/** Which principal may use which URL token (the license is linked to its own by default). */
+export function tokenLinksList(): Promise<TokenLinkDto[]> {
+  return call<TokenLinkDto[]>("token_links_list");
+}
+
+/** Lets a principal's requests carry a URL token (a player cannot use a prompt token). */
+export function tokenLinkAdd(principalId: string, tokenId: string): Promise<null> {
+  return call<null>("token_link_add", { principalId, tokenId });
+}
+
+/** Stops a principal's requests from carrying a URL token (a player's sessions end). */
+export function tokenLinkRemove(principalId: string, tokenId: string): Promise<null> {
+  return call<null>("token_link_remove", { principalId, tokenId });
+}
+
+/** How players get a channel's data: "proxy" (through the gateway) or "token" (its provider token). */
+export function channelSetHandout(channelId: string, handout: "proxy" | "token"): Promise<null> {
+  return call<null>("channel_set_handout", { channelId, handout });
 }
 
 export interface AuditQuery {

@@ -3,6 +3,8 @@ import type { AuditEventDto } from "./bindings/AuditEventDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
+import type { TokenLinkDto } from "./bindings/TokenLinkDto";
+import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 
 export const LICENSE_ID = "license";
 
@@ -26,6 +28,26 @@ export function linkKey(principalId: string, channelId: string): string {
 
 export function linkSet(links: readonly LinkDto[]): Set<string> {
   return new Set(links.map((link) => linkKey(link.principalId, link.channelId)));
+}
+
+/** Key of a principal × URL token cell (never equal to a channel cell's key). */
+export function tokenLinkKey(principalId: string, tokenId: string): string {
+  return `${principalId}\u0000token\u0000${tokenId}`;
+}
+
+export function tokenLinkSet(links: readonly TokenLinkDto[]): Set<string> {
+  return new Set(links.map((link) => tokenLinkKey(link.principalId, link.tokenId)));
+}
+
+/** Why a principal cannot be linked to a token, or null when it can. */
+export function tokenLinkBlocked(
+  principal: Pick<PrincipalDto, "id" | "kind">,
+  token: Pick<UrlTokenDto, "prompt">,
+): string | null {
+  if (token.prompt && !isLicense(principal)) {
+    return "Its value is asked at use time, and nobody can type it on a screen.";
+  }
+  return null;
 }
 
 /** Names of the principals linked to a channel, the desktop first ("This desktop", "Lobby screen"). */

@@ -47,6 +47,8 @@ export function makeChannel(overrides: Partial<ChannelDto> = {}): ChannelDto {
     lastRefreshedAt: null,
     reauthDueAt: null,
     lastError: null,
+    handout: "proxy",
+    accessTokenExpiresAt: null,
     ...overrides,
   };
 }
@@ -335,6 +337,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     providers_list: () => makeTemplates(),
     players_list: () => [makeLicense()],
     links_list: () => [],
+    token_links_list: () => [],
     audit_list: () => [],
     tokens_list: () => [],
     decisions_list: () => [],

@@ -312,3 +312,42 @@ describe("Channels", () => {
     expect(within(bob).getByRole("link").getAttribute("href")).toBe("#/players");
   });
 });
+
+describe("Channels: hand-out mode", () => {
+  it("shows each channel's mode, explains it, and changes it", async () => {
+    const calls: Call[] = [];
+    let handout = "token";
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+      if (cmd === "channel_set_handout") {
+        handout = String((args as { handout: string }).handout);
+        return null;
+      }
+      return ipcRoutes({
+        channels_list: () => [
+          makeChannel({ handout, accessTokenExpiresAt: Math.floor(Date.now() / 1000) + 75 * 60 }),
+        ],
+      })(cmd, args);
+    });
+    render(Channels);
+    const token = (await screen.findByRole("radio", { name: /provider's access token/ })) as HTMLInputElement;
+    const proxy = screen.getByRole("radio", { name: /data through the gateway/ }) as HTMLInputElement;
+    expect(token.checked).toBe(true);
+    expect(screen.getByTestId("handout-note").textContent).toContain("stays usable");
+    expect(screen.getByTestId("handout-note").textContent).toMatch(/about 7[45] more minutes/);
+
+    await fireEvent.click(proxy);
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === "channel_set_handout").map((c) => c.args)).toEqual([
+        { channelId: "ch-1", handout: "proxy" },
+      ]),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId("handout-note").textContent).toContain("never leaves Lanyard"),
+    );
+    expect((screen.getByRole("radio", { name: /data through the gateway/ }) as HTMLInputElement).checked).toBe(
+      true,
+    );
+    expect(screen.getByTestId("channels-notice").textContent).toContain("through the gateway");
+  });
+});

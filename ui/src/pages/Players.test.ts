@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import type { LinkDto } from "../lib/ipc";
+import type { LinkDto, TokenLinkDto } from "../lib/ipc";
 import { formatEventTime } from "../lib/players";
 import {
   makeAuditEvent,
@@ -8,6 +8,7 @@ import {
   makeLicense,
   makePlayer,
   makeLink,
+  makeToken,
   mockRecording,
 } from "../lib/test-fixtures";
 import Players from "./Players.svelte";
@@ -26,6 +27,80 @@ function principals() {
 function checkbox(name: string): HTMLInputElement {
   return screen.getByRole("checkbox", { name }) as HTMLInputElement;
 }
+
+describe("Players: URL tokens as columns", () => {
+  const TOKENS = [
+    makeToken({ id: "tok-1", key: "apikey", prefix: "https://feeds.example.com/menu", placement: "form" }),
+    makeToken({ id: "tok-2", key: "pin", prefix: "https://feeds.example.com/pin", prompt: true }),
+  ];
+
+  it("shows a column per token with each principal's link, and toggles token links", async () => {
+    let tokenLinks: TokenLinkDto[] = [{ principalId: "license", tokenId: "tok-1", createdAt: 1 }];
+    const { of } = mockRecording({
+      players_list: principals,
+      channels_list: () => [],
+      tokens_list: () => TOKENS,
+      token_links_list: () => tokenLinks,
+      token_link_add: ({ principalId, tokenId }) => {
+        tokenLinks = [...tokenLinks, { principalId: String(principalId), tokenId: String(tokenId), createdAt: 2 }];
+        return null;
+      },
+      token_link_remove: ({ principalId, tokenId }) => {
+        tokenLinks = tokenLinks.filter((l) => !(l.principalId === principalId && l.tokenId === tokenId));
+        return null;
+      },
+    });
+    render(Players);
+    const lobbyFeed = "Let Lobby screen use URL token apikey for https://feeds.example.com/menu";
+    await waitFor(() => expect(checkbox(lobbyFeed)).toBeTruthy());
+    expect(screen.getAllByTestId("token-column")).toHaveLength(2);
+    expect(checkbox("Let This desktop use URL token apikey for https://feeds.example.com/menu").checked).toBe(true);
+    expect(checkbox(lobbyFeed).checked).toBe(false);
+
+    await fireEvent.click(checkbox(lobbyFeed));
+    await waitFor(() => expect(of("token_link_add")).toHaveLength(1));
+    expect(of("token_link_add")[0]?.args).toEqual({ principalId: "pl-1", tokenId: "tok-1" });
+    await waitFor(() => expect(checkbox(lobbyFeed).checked).toBe(true));
+
+    await fireEvent.click(checkbox(lobbyFeed));
+    await waitFor(() => expect(of("token_link_remove")).toHaveLength(1));
+    await waitFor(() => expect(checkbox(lobbyFeed).checked).toBe(false));
+  });
+
+  it("does not offer a prompt token to a player, and shows a refusal in the cell", async () => {
+    mockRecording({
+      players_list: principals,
+      channels_list: () => [],
+      tokens_list: () => TOKENS,
+      token_links_list: () => [],
+      token_link_add: () => {
+        throw { code: "not_found", message: "no URL token with id tok-1" };
+      },
+    });
+    render(Players);
+    const pin = "Let Lobby screen use URL token pin for https://feeds.example.com/pin";
+    await waitFor(() => expect(checkbox(pin).disabled).toBe(true));
+    expect(checkbox("Let This desktop use URL token pin for https://feeds.example.com/pin").disabled).toBe(false);
+    expect(screen.getByTestId("token-blocked").textContent).toContain("Asked at use time");
+
+    await fireEvent.click(checkbox("Let Lobby screen use URL token apikey for https://feeds.example.com/menu"));
+    const error = await screen.findByTestId("cell-error");
+    expect(error.textContent).toContain("Could not link: no URL token with id tok-1");
+  });
+
+  it("keeps the channel matrix when the tokens cannot be loaded", async () => {
+    mockRecording({
+      players_list: principals,
+      channels_list: () => CHANNELS,
+      tokens_list: () => {
+        throw { code: "storage", message: "database is locked" };
+      },
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(4));
+    expect((await screen.findByTestId("tokens-error")).textContent).toContain("database is locked");
+  });
+});
 
 describe("Players", () => {
   it("renders a checkbox per principal × channel with the linked state", async () => {

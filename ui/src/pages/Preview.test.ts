@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   makeChannel,
   makeHistoryEntry,
+  makeLicense,
+  makePlayer,
   makePreviewReport,
   mockRecording as mockFixtureRecording,
   type IpcHandlers,
@@ -30,6 +32,40 @@ async function sendWithEnter(value = URL): Promise<void> {
 }
 
 describe("Preview request", () => {
+  it("previews as a player when one is chosen, and says what that means", async () => {
+    const ipc = mockRecording({
+      players_list: () => [
+        makeLicense(),
+        makePlayer({ id: "pl-1", name: "Lobby screen" }),
+      ],
+    });
+    render(Preview);
+    await screen.findByRole("option", { name: "Lobby screen (player)" });
+    expect(screen.queryByTestId("preview-as-note")).toBeNull();
+    await fireEvent.change(field("As"), { target: { value: "player:pl-1" } });
+    expect(screen.getByTestId("preview-as-note").textContent).toContain("Exactly what this screen gets");
+    await sendWithEnter();
+    await waitFor(() => expect(ipc.of("preview_send")).toHaveLength(1));
+    expect((ipc.of("preview_send")[0]?.args.input as { asPrincipal: string }).asPrincipal).toBe(
+      "player:pl-1",
+    );
+  });
+
+  it("shows a player's refusal as the error it is", async () => {
+    mockRecording({
+      players_list: () => [makePlayer({ id: "pl-1", name: "Lobby screen" })],
+      preview_send: () => {
+        throw { code: "not_covered", message: "not under an API base or URL token prefix linked to this player" };
+      },
+    });
+    render(Preview);
+    await screen.findByRole("option", { name: "Lobby screen (player)" });
+    await fireEvent.change(field("As"), { target: { value: "player:pl-1" } });
+    await sendWithEnter();
+    const alert = await screen.findByTestId("preview-error");
+    expect(alert.textContent).toContain("not_covered");
+  });
+
   it("sends method, URL, headers, body and the chosen channel", async () => {
     const ipc = mockRecording({ channels_list: () => [makeChannel()] });
     render(Preview);
@@ -52,6 +88,7 @@ describe("Preview request", () => {
         headers: [["Content-Type", "application/json"]],
         body: '{"a":1}',
         channelId: "ch-1",
+        asPrincipal: "license",
       },
     });
   });
@@ -66,7 +103,7 @@ describe("Preview request", () => {
 
     await waitFor(() => expect(ipc.of("preview_send")).toHaveLength(1));
     expect(ipc.of("preview_send")[0]?.args).toEqual({
-      input: { url: URL, method: "GET", headers: [], body: null, channelId: null },
+      input: { url: URL, method: "GET", headers: [], body: null, channelId: null, asPrincipal: "license" },
     });
     expect(await screen.findByTestId("preview-status")).toBeTruthy();
     expect(screen.getByTestId("preview-status").textContent).toBe("200");

@@ -435,6 +435,7 @@ async function main() {
           links_list: LINKS,
           audit_list: AUDIT,
           tokens_list: TOKENS,
+          token_links_list: [{ principalId: "license", tokenId: "tok-f", createdAt: 1700000000 }],
           decisions_list: DECISIONS,
           token_match: MATCH_REPORT,
           prompt_answer: null,
@@ -566,7 +567,21 @@ async function main() {
       assert(((await rows.nth(0).textContent()) ?? "").includes("This desktop (license)"), "license row");
       assert(((await rows.nth(0).textContent()) ?? "").includes("last grant 5 minutes ago"), "last grant");
       assert(((await rows.nth(1).textContent()) ?? "").includes("LOBBY-0001"), "player serial");
-      assertEqual(await matrix.getByRole("checkbox").count(), 2, "checkboxes");
+      assertEqual(await matrix.getByRole("checkbox", { name: /^Link / }).count(), 2, "channel checkboxes");
+      // URL tokens as columns: one checkbox per principal and token.
+      assertEqual(await page.getByTestId("token-column").count(), TOKENS.length, "token columns");
+      assert(
+        await page
+          .getByRole("checkbox", { name: "Let This desktop use URL token apikey for " + REPORTS })
+          .isChecked(),
+        "the license's token link is not shown",
+      );
+      assert(
+        await page
+          .getByRole("checkbox", { name: "Let Lobby screen use URL token password for " + DAVINCI })
+          .isDisabled(),
+        "a prompt token is offered to a player",
+      );
       assert(
         await page.getByRole("checkbox", { name: "Link This desktop to alice@example.com" }).isChecked(),
         "the license is not shown as linked",
@@ -691,7 +706,7 @@ async function main() {
       );
       assertEqual(
         JSON.stringify(sends),
-        JSON.stringify([{ input: { url: PREVIEW_URL, method: "GET", headers: [], body: null, channelId: null } }]),
+        JSON.stringify([{ input: { url: PREVIEW_URL, method: "GET", headers: [], body: null, channelId: null, asPrincipal: "license" } }]),
         "preview_send",
       );
 

@@ -1,8 +1,8 @@
 //! `lanyard player …`, `lanyard link …`, `lanyard grant`, `lanyard audit`.
 
 use clap::{Args, Subcommand};
-use lanyard_core::broker::grant::issue_grant_for;
 use lanyard_core::broker::players::{self, NewPlayer, LICENSE};
+use lanyard_core::broker::token_links::{self, hand_out};
 use lanyard_core::store::principals::Principal;
 use lanyard_core::{Error, Lanyard, Result};
 
@@ -51,26 +51,39 @@ impl Who {
     }
 }
 
+#[derive(Debug, Args)]
+pub struct What {
+    /// A channel.
+    #[arg(long, conflicts_with = "token", required_unless_present = "token")]
+    channel: Option<String>,
+    /// A URL token (own or received; a player cannot be linked to a prompt token).
+    #[arg(long)]
+    token: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LinkCommand {
-    /// Link a player (or the license) to a channel.
+    /// Link a player (or the license) to a channel or a URL token.
     Add {
         #[command(flatten)]
         who: Who,
-        /// The channel.
-        #[arg(long)]
-        channel: String,
+        #[command(flatten)]
+        what: What,
     },
-    /// Unlink: that principal's next grant is denied.
+    /// Unlink: that principal's next request goes without it (a player's gateway
+    /// sessions end).
     Remove {
         #[command(flatten)]
         who: Who,
-        /// The channel.
-        #[arg(long)]
-        channel: String,
+        #[command(flatten)]
+        what: What,
     },
-    /// List links.
-    List,
+    /// List links to channels (with --tokens: links to URL tokens).
+    List {
+        /// List URL token links instead.
+        #[arg(long)]
+        tokens: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -126,17 +139,50 @@ pub async fn player(l: &Lanyard, out: &Output, command: PlayerCommand) -> Result
 
 pub async fn link(l: &Lanyard, out: &Output, command: LinkCommand) -> Result<()> {
     match command {
-        LinkCommand::Add { who, channel } => {
-            players::link(l, who.id(), &channel).await?;
-            let body = serde_json::json!({ "principal_id": who.id(), "channel_id": channel, "linked": true });
-            out.print(&body, || format!("linked {} to {channel}", who.id()));
+        LinkCommand::Add { who, what } => {
+            let (kind, id) = match (&what.channel, &what.token) {
+                (Some(c), _) => {
+                    players::link(l, who.id(), c).await?;
+                    ("channel", c)
+                }
+                (None, Some(t)) => {
+                    token_links::link_token(l, who.id(), t).await?;
+                    ("token", t)
+                }
+                (None, None) => {
+                    return Err(Error::InvalidInput("give --channel or --token".into()))
+                }
+            };
+            let body = serde_json::json!({ "principal_id": who.id(), format!("{kind}_id"): id, "linked": true });
+            out.print(&body, || format!("linked {} to {kind} {id}", who.id()));
         }
-        LinkCommand::Remove { who, channel } => {
-            players::unlink(l, who.id(), &channel).await?;
-            let body = serde_json::json!({ "principal_id": who.id(), "channel_id": channel, "linked": false });
-            out.print(&body, || format!("unlinked {} from {channel}", who.id()));
+        LinkCommand::Remove { who, what } => {
+            let (kind, id) = match (&what.channel, &what.token) {
+                (Some(c), _) => {
+                    players::unlink(l, who.id(), c).await?;
+                    ("channel", c)
+                }
+                (None, Some(t)) => {
+                    token_links::unlink_token(l, who.id(), t).await?;
+                    ("token", t)
+                }
+                (None, None) => {
+                    return Err(Error::InvalidInput("give --channel or --token".into()))
+                }
+            };
+            let body = serde_json::json!({ "principal_id": who.id(), format!("{kind}_id"): id, "linked": false });
+            out.print(&body, || format!("unlinked {} from {kind} {id}", who.id()));
         }
-        LinkCommand::List => {
+        LinkCommand::List { tokens: true } => {
+            let all = token_links::token_links(l).await?;
+            out.print(&all, || {
+                all.iter()
+                    .map(|t| format!("{} → URL token {}", t.principal_id, t.token_id))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        LinkCommand::List { tokens: false } => {
             let all = players::links(l).await?;
             out.print(&all, || {
                 all.iter()
@@ -155,7 +201,7 @@ pub async fn link(l: &Lanyard, out: &Output, command: LinkCommand) -> Result<()>
 }
 
 pub async fn grant(l: &Lanyard, out: &Output, args: GrantArgs) -> Result<()> {
-    let result = issue_grant_for(l, args.who.id(), &args.channel, args.url.as_deref()).await;
+    let result = hand_out(l, args.who.id(), &args.channel, args.url.as_deref()).await;
     l.broker().flush(l.store()).await?;
     let grant = result?;
     out.print(&grant, || {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use lanyard_core::oauth::channel::Channel;
+use lanyard_core::oauth::channel::{Channel, Handout};
 use lanyard_core::oauth::channels;
 use lanyard_core::oauth::flow::{self, AuthorizationStart, Connected};
 use lanyard_core::oauth::revoke::Revocation;
@@ -41,6 +41,16 @@ pub enum ChannelCommand {
         /// The channel's id.
         id: String,
     },
+    /// Change a channel's settings.
+    Set {
+        /// The channel's id.
+        id: String,
+        /// How players get its data: `proxy` (through the gateway's /v1/fetch; the
+        /// provider's token never leaves Lanyard) or `token` (/v1/grants hands players the
+        /// provider's access token, usable at the provider until its own expiry).
+        #[arg(long, value_name = "proxy|token")]
+        handout: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +77,21 @@ pub enum OauthCommand {
 
 pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<()> {
     match command {
+        ChannelCommand::Set { id, handout } => {
+            let handout = Handout::parse(&handout)?;
+            lanyard_core::broker::token_links::set_handout(l, &id, handout).await?;
+            let channel = channels::show(l, &id).await?;
+            out.print(&channel, || {
+                format!(
+                    "channel {id} now hands out {}",
+                    match handout {
+                        Handout::Proxy => "data through the gateway (/v1/fetch), never its token",
+                        Handout::Token => "its provider token through /v1/grants",
+                    }
+                )
+            });
+            Ok(())
+        }
         ChannelCommand::Connect { provider, flow } => start(l, out, &provider, None, flow).await,
         ChannelCommand::Reauth { id, flow } => {
             let channel = channels::show(l, &id).await?;

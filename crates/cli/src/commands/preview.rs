@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use clap::Args;
+use lanyard_core::fetch::As;
 use lanyard_core::preview::{self, Body, PreviewOptions, PreviewRequest, Report};
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::urltokens::permission::{
@@ -31,6 +32,14 @@ pub struct PreviewArgs {
     /// Use this channel's grant (default: the channel whose API covers the URL).
     #[arg(long)]
     channel: Option<String>,
+    /// Fetch as this principal: `license` (default) or `player:<id>` — exactly what that
+    /// screen would get through the gateway, refusals included.
+    #[arg(
+        long = "as",
+        value_name = "license|player:ID",
+        default_value = "license"
+    )]
+    as_: String,
     /// Accept every permission question (this time).
     #[arg(long, conflicts_with = "no")]
     yes: bool,
@@ -106,6 +115,7 @@ fn read_data(spec: &str) -> Result<Vec<u8>> {
 }
 
 pub async fn run(l: &Lanyard, out: &Output, a: PreviewArgs) -> Result<()> {
+    let who = As::parse(&a.as_)?;
     let headers = a
         .headers
         .iter()
@@ -134,7 +144,7 @@ pub async fn run(l: &Lanyard, out: &Output, a: PreviewArgs) -> Result<()> {
     } else {
         &Terminal
     };
-    let result = preview::preview_and_remember(l, request, prompter, options).await;
+    let result = preview::preview_and_remember(l, &who, request, prompter, options).await;
     l.broker().flush(l.store()).await?;
     let report = result?;
     out.print(&report, || human(&report));

@@ -20,8 +20,10 @@ pub mod players;
 pub mod refresh;
 pub mod rotation;
 pub mod secret;
+pub mod sessions;
 #[doc(hidden)]
 pub mod testing;
+pub mod token_links;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

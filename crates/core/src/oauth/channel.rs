@@ -69,6 +69,42 @@ pub struct Channel {
     pub token_generation: i64,
     /// When the cached access token expires.
     pub access_token_expires_at: Option<i64>,
+    /// How players get this channel's data.
+    pub handout: Handout,
+}
+
+/// How players get a channel's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Handout {
+    /// Through the gateway's `/v1/fetch` only: the provider's token never leaves Lanyard
+    /// and `/v1/grants` answers `proxy_only`. The default for new channels.
+    Proxy,
+    /// `/v1/grants` hands the provider's own access token to linked players; a leaked one
+    /// stays usable at the provider until the provider's own expiry.
+    Token,
+}
+
+impl Handout {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Handout::Proxy => "proxy",
+            Handout::Token => "token",
+        }
+    }
+
+    /// From its stored or typed name.
+    pub fn parse(name: &str) -> crate::error::Result<Handout> {
+        match name.trim() {
+            "proxy" => Ok(Handout::Proxy),
+            "token" => Ok(Handout::Token),
+            other => Err(crate::error::Error::InvalidInput(format!(
+                "{other:?} is not a hand-out mode: use \"proxy\" (players get data through \
+                 the gateway) or \"token\" (players get the provider's access token)"
+            ))),
+        }
+    }
 }
 
 /// Secret store keys of a channel.

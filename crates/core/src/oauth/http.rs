@@ -37,6 +37,13 @@ pub fn client() -> Result<reqwest::Client> {
 
 /// A client with the given timeouts (no redirects, no Referer, extra CAs).
 pub fn client_with(connect: Duration, total: Duration) -> Result<reqwest::Client> {
+    builder_with(connect, total)?
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The builder of [`client_with`], for clients that add to it (the fetch engine's).
+pub fn builder_with(connect: Duration, total: Duration) -> Result<reqwest::ClientBuilder> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
@@ -68,9 +75,7 @@ pub fn client_with(connect: Duration, total: Duration) -> Result<reqwest::Client
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+    Ok(builder)
 }
 
 /// The proxy for `https` requests from the environment, if any (see the module docs). An

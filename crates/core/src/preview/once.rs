@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::secrets::SecretValue;
 use crate::urltokens::permission::{Answer, Asked, PermissionRequest, Prompter, ValuesRequest};
 
-pub(super) struct Once<'p> {
+pub(crate) struct Once<'p> {
     inner: &'p dyn Prompter,
     answers: Mutex<HashMap<String, Answer>>,
     values: Mutex<HashMap<String, String>>,
@@ -16,7 +16,7 @@ pub(super) struct Once<'p> {
 }
 
 impl<'p> Once<'p> {
-    pub(super) fn new(inner: &'p dyn Prompter) -> Self {
+    pub(crate) fn new(inner: &'p dyn Prompter) -> Self {
         Once {
             inner,
             answers: Mutex::default(),
@@ -26,7 +26,7 @@ impl<'p> Once<'p> {
     }
 
     /// How long the user took to answer, in total (kept out of the timings).
-    pub(super) fn waited(&self) -> Duration {
+    pub(crate) fn waited(&self) -> Duration {
         *self.waited.lock().unwrap_or_else(|p| p.into_inner())
     }
 

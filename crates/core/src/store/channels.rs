@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::{Store, WriteTx};
 use crate::error::{Error, Result};
-use crate::oauth::channel::{Channel, ChannelStatus};
+use crate::oauth::channel::{Channel, ChannelStatus, Handout};
 
 const SELECT: &str = "SELECT c.*, p.name AS provider_name FROM channel c \
                       JOIN provider p ON p.id = c.provider_id";
@@ -27,6 +27,7 @@ fn from_row(row: &AnyRow) -> Result<Channel> {
         last_error: row.try_get("last_error")?,
         token_generation: row.try_get("token_generation")?,
         access_token_expires_at: row.try_get("access_token_expires_at")?,
+        handout: Handout::parse(row.try_get("handout")?)?,
     })
 }
 

@@ -10,6 +10,7 @@
 //! is written once, in the dialect both backends accept (`$N` parameters, `ON CONFLICT`,
 //! `TRUE`/`FALSE` for flags, read back through [`Flag`]).
 
+pub mod access;
 pub mod audit;
 pub mod channels;
 pub mod epoch;

@@ -56,6 +56,8 @@ pub struct LinkedChannel {
     pub status: String,
     /// When linked.
     pub linked_at: i64,
+    /// `proxy` (get its data through `/v1/fetch`) or `token` (`/v1/grants`).
+    pub handout: String,
 }
 
 /// What the broker learns before a grant.
@@ -160,6 +162,7 @@ impl Store {
         if n == 0 {
             return Err(Error::UnknownPrincipal(format!("no player with id {id:?}")));
         }
+        super::access::end_sessions(&mut tx, id).await?;
         self.audit(
             &mut tx,
             now,
@@ -191,7 +194,7 @@ impl Store {
     /// The channels a principal is linked to, with their status.
     pub async fn linked_channels(&self, principal_id: &str) -> Result<Vec<LinkedChannel>> {
         let rows = sqlx::query(
-            "SELECT c.id, c.account_label, p.name AS provider, c.status, l.created_at \
+            "SELECT c.id, c.account_label, p.name AS provider, c.status, c.handout, l.created_at \
              FROM link l JOIN channel c ON c.id = l.channel_id \
              JOIN provider p ON p.id = c.provider_id \
              WHERE l.principal_id = $1 ORDER BY c.account_label, c.id",
@@ -207,6 +210,7 @@ impl Store {
                     provider: r.try_get("provider")?,
                     status: r.try_get("status")?,
                     linked_at: r.try_get("created_at")?,
+                    handout: r.try_get("handout")?,
                 })
             })
             .collect()
@@ -306,6 +310,7 @@ impl Store {
                 "{principal_id} is not linked to channel {channel_id}"
             )));
         }
+        super::access::end_sessions(&mut tx, principal_id).await?;
         self.audit(
             &mut tx,
             now,

@@ -60,6 +60,15 @@ pub(crate) async fn insert_url_token_tx(
     .execute(&mut **tx)
     .await
     .map_err(|e| conflict(e, t))?;
+    // The license is linked to every token it adds or accepts (unlink it to stop).
+    sqlx::query(
+        "INSERT INTO token_link (principal_id, token_id, created_at) VALUES ('license', $1, $2) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&t.id)
+    .bind(t.created_at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

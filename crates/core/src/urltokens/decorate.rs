@@ -70,6 +70,10 @@ pub struct Decoration {
     pub form_in_query: bool,
     /// The report.
     pub report: Report,
+    /// Every value placed (for redaction by value; never shown).
+    pub values: Vec<SecretValue>,
+    /// A matching prompt token was left out because nobody can be asked (a player).
+    pub needs_prompt: bool,
 }
 
 fn line(t: &UrlToken, attached: Option<Attached>, reason: Option<String>) -> ReportLine {
@@ -91,6 +95,7 @@ pub fn decorate(method: &str, tokens: Vec<(UrlToken, SecretValue)>) -> Decoratio
     };
     let (mut username, mut password, mut bearer) = (None, None, None);
     for (token, value) in tokens {
+        out.values.push(SecretValue::new(value.expose()));
         match token.placement {
             Placement::Form => {
                 let place = if form_in_query {

@@ -60,6 +60,16 @@ impl Index {
     /// The tokens that apply to `url`: shorter prefixes first; for a key present at several
     /// depths only the deepest (longest prefix) is kept.
     pub fn matching(&self, url: &Url) -> Vec<Arc<UrlToken>> {
+        self.matching_where(url, |_| true)
+    }
+
+    /// [`Index::matching`] among the tokens `keep` accepts (a principal's linked tokens):
+    /// the longest prefix wins among those only.
+    pub fn matching_where(
+        &self,
+        url: &Url,
+        keep: impl Fn(&UrlToken) -> bool,
+    ) -> Vec<Arc<UrlToken>> {
         let Some(origin) = origin_of(url) else {
             return vec![];
         };
@@ -68,7 +78,7 @@ impl Index {
         };
         let mut found: Vec<Arc<UrlToken>> = Vec::new();
         let mut take = |node: &Node| {
-            for token in &node.tokens {
+            for token in node.tokens.iter().filter(|t| keep(t)) {
                 found.retain(|t| t.key != token.key);
                 found.push(token.clone());
             }

@@ -192,6 +192,29 @@ fn checked_method(method: &str) -> Result<String> {
     Ok(m)
 }
 
+/// Who answers for the tokens of one request.
+#[derive(Clone, Copy)]
+pub enum Asking<'a> {
+    /// A person: permission and prompt values are asked.
+    Person(&'a dyn Prompter),
+    /// A player: the link is the permission, and prompt tokens cannot be used
+    /// (`needs_prompt`).
+    Nobody,
+}
+
+impl std::fmt::Debug for Asking<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Asking::Person(_) => "Person",
+            Asking::Nobody => "Nobody",
+        })
+    }
+}
+
+/// Why a prompt token is not sent on a player's request.
+pub const NEEDS_PROMPT: &str =
+    "needs_prompt: its value is asked at use time, and a player cannot be asked";
+
 /// Everything for one request: match, ask permission and prompt values, read the stored
 /// values, place them. Denied or unanswered tokens are reported as ignored.
 pub async fn resolve(
@@ -212,17 +235,66 @@ pub async fn resolve_within(
     prompter: &dyn Prompter,
     timeout: std::time::Duration,
 ) -> Result<Decoration> {
+    resolve_linked_within(l, method, url, None, Asking::Person(prompter), timeout).await
+}
+
+/// [`resolve`] restricted to the tokens in `linked` (`None`: every token), asking
+/// whoever `asking` says.
+pub async fn resolve_linked(
+    l: &Lanyard,
+    method: &str,
+    url: &Url,
+    linked: Option<&std::collections::HashSet<String>>,
+    asking: Asking<'_>,
+) -> Result<Decoration> {
+    resolve_linked_within(l, method, url, linked, asking, ANSWER_TIMEOUT).await
+}
+
+async fn resolve_linked_within(
+    l: &Lanyard,
+    method: &str,
+    url: &Url,
+    linked: Option<&std::collections::HashSet<String>>,
+    asking: Asking<'_>,
+    timeout: std::time::Duration,
+) -> Result<Decoration> {
     let method = checked_method(method)?;
     let snapshot = l.snapshot().await?;
-    let matched = snapshot.tokens.matching(url);
+    let mut matched = match linked {
+        Some(linked) => snapshot
+            .tokens
+            .matching_where(url, |t| linked.contains(&t.id)),
+        None => snapshot.tokens.matching(url),
+    };
     let accepted = &snapshot.accepted;
+    let mut refused_prompts: Vec<ReportLine> = Vec::new();
+    let prompter = match asking {
+        Asking::Person(p) => p,
+        Asking::Nobody => {
+            matched.retain(|t| {
+                if t.prompt {
+                    refused_prompts.push(ReportLine {
+                        token_id: t.id.clone(),
+                        prefix: t.prefix.clone(),
+                        key: t.key.clone(),
+                        attached: None,
+                        reason: Some(NEEDS_PROMPT.into()),
+                    });
+                }
+                !t.prompt
+            });
+            &Fixed(Answer::Accept)
+        }
+    };
+    let nobody = matches!(asking, Asking::Nobody);
     let origin = origin_of(url).unwrap_or_default();
     let mut denied: Vec<ReportLine> = Vec::new();
 
+    // For a player the link is the permission: nothing to ask.
     let needs: Vec<&UrlToken> = matched
         .iter()
         .map(AsRef::as_ref)
-        .filter(|t| t.requires_permission && !accepted.contains(&t.id))
+        .filter(|t| !nobody && t.requires_permission && !accepted.contains(&t.id))
         .collect();
     let mut allowed_ids: Vec<String> = Vec::new();
     if !needs.is_empty() {
@@ -253,7 +325,10 @@ pub async fn resolve_within(
         .iter()
         .map(AsRef::as_ref)
         .filter(|t| {
-            !t.requires_permission || accepted.contains(&t.id) || allowed_ids.contains(&t.id)
+            nobody
+                || !t.requires_permission
+                || accepted.contains(&t.id)
+                || allowed_ids.contains(&t.id)
         })
         .collect();
 
@@ -311,6 +386,8 @@ pub async fn resolve_within(
         with_values.push((t.clone(), value));
     }
     let mut decoration = decorate(&method, with_values);
+    decoration.needs_prompt = !refused_prompts.is_empty();
+    decoration.report.ignored.extend(refused_prompts);
     decoration.report.ignored.extend(denied);
     Ok(decoration)
 }

@@ -44,4 +44,14 @@ reauthDueAt: number | null,
 /**
  * The last problem, in plain words.
  */
-lastError: string | null, };
+lastError: string | null, 
+/**
+ * How players get its data: `proxy` (through the gateway, never its token) or
+ * `token` (the provider's token through `/v1/grants`).
+ */
+handout: string, 
+/**
+ * When the provider's current access token expires (Unix seconds): in `token` mode a
+ * leaked one stays usable at the provider until then.
+ */
+accessTokenExpiresAt: number | null, };

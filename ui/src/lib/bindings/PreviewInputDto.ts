@@ -23,4 +23,8 @@ body: string | null,
 /**
  * A channel to use (null: the one whose API covers the URL).
  */
-channelId: string | null, };
+channelId: string | null, 
+/**
+ * Fetch as `license` or `player:<id>` (null: the license).
+ */
+asPrincipal: string | null, };

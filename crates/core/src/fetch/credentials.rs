@@ -1,0 +1,228 @@
+//! Choosing credentials for a principal: the channel whose API base covers the URL and the
+//! URL tokens whose prefix matches it, both among what the principal is linked to; and,
+//! for players, whether a URL is covered at all and may be reached.
+
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+use super::As;
+use crate::error::{Error, Result};
+use crate::preview::covers;
+use crate::snapshot::{ChannelBases, Linked, Snapshot};
+use crate::urltokens::prefix::{origin_of, parse_prefix, segments_of};
+
+/// A channel chosen for a request.
+#[derive(Debug, Clone)]
+pub struct ChosenChannel {
+    /// Its id.
+    pub id: String,
+    /// Its account label.
+    pub label: String,
+    /// Its API bases.
+    pub bases: Vec<String>,
+    /// Its provider mints one token per resource: the grant needs the URL.
+    pub per_resource: bool,
+}
+
+impl From<&ChannelBases> for ChosenChannel {
+    fn from(c: &ChannelBases) -> Self {
+        ChosenChannel {
+            id: c.id.clone(),
+            label: c.label.clone(),
+            bases: c.bases.clone(),
+            per_resource: c.per_resource,
+        }
+    }
+}
+
+/// The channel for `url`: the one named (which the principal must be linked to), else the
+/// first linked channel whose provider's API base covers it.
+pub fn channel_for(
+    snapshot: &Snapshot,
+    who: &As,
+    url: &Url,
+    wanted: Option<&str>,
+) -> Result<Option<ChosenChannel>> {
+    let linked = snapshot.linked(who.id());
+    match wanted {
+        Some(id) => {
+            let c = snapshot
+                .channels
+                .iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| Error::NotFound(format!("no channel with id {id:?}")))?;
+            if !linked.channels.contains(id) {
+                return Err(Error::NotLinked(format!(
+                    "{} is not linked to channel {id}",
+                    who.id()
+                )));
+            }
+            Ok(Some(c.into()))
+        }
+        None => Ok(snapshot
+            .channels
+            .iter()
+            .filter(|c| linked.channels.contains(&c.id))
+            .find(|c| c.bases.iter().any(|b| covers(b, url)))
+            .map(Into::into)),
+    }
+}
+
+/// The prefixes (channel API bases and URL token prefixes) linked to `linked` that cover
+/// `url`.
+pub fn covering(snapshot: &Snapshot, linked: &Linked, url: &Url) -> Vec<String> {
+    let mut out: Vec<String> = snapshot
+        .channels
+        .iter()
+        .filter(|c| linked.channels.contains(&c.id))
+        .flat_map(|c| c.bases.iter())
+        .filter(|b| covers(b, url))
+        .cloned()
+        .collect();
+    out.extend(
+        snapshot
+            .tokens
+            .matching_where(url, |t| linked.tokens.contains(&t.id))
+            .iter()
+            .map(|t| t.prefix.clone()),
+    );
+    out
+}
+
+/// A player may fetch only URLs a linked credential covers: never an open proxy.
+pub fn require_covered(snapshot: &Snapshot, who: &As, url: &Url) -> Result<()> {
+    if !who.is_player() {
+        return Ok(());
+    }
+    let linked = snapshot.linked(who.id());
+    let prefixes = covering(snapshot, linked, url);
+    if prefixes.is_empty() {
+        return Err(Error::NotCovered(format!(
+            "{} is not under an API base or URL token prefix linked to this player: nothing \
+             was fetched",
+            shown(url)
+        )));
+    }
+    if let Some(what) = internal_host(url) {
+        if !prefixes.iter().any(|p| names_host(p, url)) {
+            return Err(Error::NotCovered(format!(
+                "{} is {what}: a player may reach it only when a linked prefix names that \
+                 address literally",
+                shown(url)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a player's request to `url` may use the plain resolver: its host is one a
+/// linked prefix names literally (else names must not resolve to internal addresses).
+pub fn named_literally(snapshot: &Snapshot, who: &As, url: &Url) -> bool {
+    let linked = snapshot.linked(who.id());
+    covering(snapshot, linked, url)
+        .iter()
+        .any(|p| names_host(p, url))
+}
+
+/// The URL without its query (for messages: the query may hold values).
+pub fn shown(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
+
+fn names_host(prefix: &str, url: &Url) -> bool {
+    let Ok(p) = parse_prefix(prefix) else {
+        return false;
+    };
+    origin_of(url).as_deref() == Some(p.origin.as_str())
+        && segments_of(url).starts_with(&p.segments)
+}
+
+/// "a loopback address" / "a link-local address" when the URL's host is one (or
+/// `localhost`).
+pub fn internal_host(url: &Url) -> Option<&'static str> {
+    match url.host()? {
+        Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            (d == "localhost" || d.ends_with(".localhost")).then_some("a loopback address")
+        }
+        Host::Ipv4(ip) => internal_ip(IpAddr::V4(ip)),
+        Host::Ipv6(ip) => internal_ip(IpAddr::V6(ip)),
+    }
+}
+
+/// Loopback, link-local and unspecified addresses (IPv4-mapped ones too).
+pub fn internal_ip(ip: IpAddr) -> Option<&'static str> {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => Some("a loopback address"),
+        IpAddr::V4(v4) if v4.is_link_local() => Some("a link-local address"),
+        IpAddr::V4(v4) if v4.is_unspecified() => Some("an unspecified address"),
+        IpAddr::V6(v6) if v6.is_loopback() => Some("a loopback address"),
+        IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80 => Some("a link-local address"),
+        IpAddr::V6(v6) if v6.is_unspecified() => Some("an unspecified address"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn internal_hosts_are_recognized() {
+        for s in [
+            "http://127.0.0.1/",
+            "http://127.8.0.1:8080/x",
+            "http://[::1]/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[fe80::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://localhost:3000/",
+            "http://api.localhost/",
+            "http://0.0.0.0/",
+        ] {
+            assert!(internal_host(&url(s)).is_some(), "{s}");
+        }
+        for s in [
+            "https://10.0.0.5/",
+            "https://example.com/",
+            "https://[2001:db8::1]/",
+        ] {
+            assert!(internal_host(&url(s)).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_names_a_host_literally_only_on_its_own_origin_and_path() {
+        assert!(names_host(
+            "http://127.0.0.1:8080/api",
+            &url("http://127.0.0.1:8080/api/x")
+        ));
+        assert!(!names_host(
+            "http://127.0.0.1:8080/api",
+            &url("http://127.0.0.1:8081/api/x")
+        ));
+        assert!(!names_host(
+            "http://localhost:8080/api",
+            &url("http://127.0.0.1:8080/api/x")
+        ));
+        assert!(!names_host(
+            "https://a.com",
+            &url("https://a.com.evil.net/")
+        ));
+    }
+}

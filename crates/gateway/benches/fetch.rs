@@ -1,0 +1,153 @@
+//! `/v1/fetch` against a direct request to the same local upstream, alternating in one
+//! run: what the gateway adds (HTTP in and out, session verification, the fetch engine
+//! with its coverage checks, credential placement and redaction). Prints p50s and p99s.
+//!
+//! Run: `cargo bench -p lanyard-gateway --bench fetch`
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lanyard_core::broker::players;
+use lanyard_core::broker::testing::seed_channel_for;
+use lanyard_core::clock::{Clock, SystemClock};
+use lanyard_core::secrets::{SecretStoreKind, Secrets};
+use lanyard_core::{Config, Lanyard};
+use lanyard_gateway::limits::LimitPolicy;
+use lanyard_gateway::{router, Gateway};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn upstream() -> String {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let _ = s.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let Ok(n) = s.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    let body = br#"{"temperature":21.5,"unit":"C"}"#;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if s.write_all(head.as_bytes()).await.is_err()
+                        || s.write_all(body).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+fn pct(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let base = upstream().await;
+        let data = format!("{base}/api/weather?city=geneva");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
+        let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
+            .await
+            .expect("open");
+        let channel = seed_channel_for(
+            &l,
+            "http://127.0.0.1:9/token",
+            "access",
+            SystemClock.now() + 3600,
+            "refresh",
+            vec![format!("{base}/api/")],
+        )
+        .await
+        .expect("seed");
+        let player = players::add_player(&l, "bench", None)
+            .await
+            .expect("player");
+        players::link(&l, &player.player.id, &channel)
+            .await
+            .expect("link");
+        let gateway = Gateway::new(l.clone(), LimitPolicy::default()).expect("gateway");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("addr");
+        let app = router(Arc::new(gateway)).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let client = reqwest::Client::new();
+        let session: serde_json::Value = client
+            .post(format!("http://{address}/v1/sessions"))
+            .bearer_auth(player.secret.expose())
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        let session = session["token"].as_str().expect("token").to_string();
+        let q: String = url::form_urlencoded::byte_serialize(data.as_bytes()).collect();
+        let through = format!("http://{address}/v1/fetch?url={q}");
+
+        const N: usize = 1000;
+        let direct = |c: &reqwest::Client| {
+            let (c, u) = (c.clone(), data.clone());
+            async move {
+                let r = c.get(&u).send().await.expect("direct");
+                assert_eq!(r.status(), 200);
+                r.bytes().await.expect("body");
+            }
+        };
+        let proxied = |c: &reqwest::Client| {
+            let (c, u, s) = (c.clone(), through.clone(), session.clone());
+            async move {
+                let r = c.get(&u).bearer_auth(s).send().await.expect("fetch");
+                assert_eq!(r.status(), 200);
+                r.bytes().await.expect("body");
+            }
+        };
+        for _ in 0..100 {
+            direct(&client).await;
+            proxied(&client).await;
+        }
+        let (mut d, mut g) = (Vec::with_capacity(N), Vec::with_capacity(N));
+        for _ in 0..N {
+            let t = Instant::now();
+            direct(&client).await;
+            d.push(t.elapsed());
+            let t = Instant::now();
+            proxied(&client).await;
+            g.push(t.elapsed());
+        }
+        let (d50, g50) = (pct(&mut d, 0.5), pct(&mut g, 0.5));
+        let (d99, g99) = (pct(&mut d, 0.99), pct(&mut g, 0.99));
+        println!("== /v1/fetch against a direct request (one run, this machine) ==");
+        println!("direct GET to the upstream:  p50 {d50:?}  p99 {d99:?}");
+        println!("GET /v1/fetch (session):     p50 {g50:?}  p99 {g99:?}");
+        println!(
+            "added at p50: {:?}; target ≤ 150 µs",
+            g50.saturating_sub(d50)
+        );
+        let _ = l.broker().flush(l.store()).await;
+    });
+}

@@ -1,0 +1,315 @@
+//! Players get data, not credentials: `POST /v1/sessions` trades the player secret for a
+//! session token (≤ 15 minutes) that HTML5 content on a screen holds instead of the
+//! secret, and `GET|POST /v1/fetch?url=…` fetches a URL through the core's fetch engine
+//! with the credentials this player is linked to, attached inside the gateway.
+//!
+//! `/v1/fetch` is never an open proxy: a URL no linked credential covers is
+//! `403 not_covered` and nothing is fetched (the engine checks every redirect hop too);
+//! loopback and link-local targets need a linked prefix naming them literally. The answer
+//! is the upstream status, body and headers, minus hop-by-hop headers and `Set-Cookie`,
+//! plus `X-Lanyard-Attached` naming what was attached (names, never values). Values sent
+//! upstream are redacted by value from what comes back.
+//!
+//! CORS is answered only for the origins the gateway was configured with.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lanyard_core::broker::sessions::{self, Claims, SessionKey};
+use lanyard_core::fetch::{fetch, As};
+use lanyard_core::preview::{PreviewOptions, PreviewRequest};
+use lanyard_core::urltokens::permission::{Answer, Fixed};
+use lanyard_core::{Error, Lanyard, Result};
+
+use crate::api::{error_response, Gateway};
+
+/// The response header naming what was attached.
+pub const ATTACHED: &str = "x-lanyard-attached";
+
+/// Request headers a player may pass on to the upstream.
+const FORWARDED: [&str; 5] = [
+    "accept",
+    "accept-language",
+    "content-type",
+    "if-none-match",
+    "if-modified-since",
+];
+
+/// Upstream headers never passed back: hop-by-hop, framing (the gateway sets its own) and
+/// cookies.
+const DROPPED: [&str; 11] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "set-cookie",
+    "set-cookie2",
+];
+
+/// A player's session generation (`None`: no such active player) as read under an epoch.
+type Generation = ([u8; 16], Option<i64>);
+
+/// Session verification: the key, and each player's session generation per access epoch.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    key: tokio::sync::OnceCell<SessionKey>,
+    generations: RwLock<HashMap<String, Generation>>,
+}
+
+impl Sessions {
+    async fn key(&self, l: &Lanyard) -> Result<&SessionKey> {
+        self.key.get_or_try_init(|| sessions::session_key(l)).await
+    }
+
+    /// The player a session token belongs to, if it is still valid (MAC, expiry, and the
+    /// player's current session generation, re-read when the access epoch moves).
+    pub async fn verify(&self, l: &Lanyard, token: &str) -> Result<Arc<str>> {
+        let key = self.key(l).await?;
+        let claims: Claims = sessions::open(key, token, l.clock().now())?;
+        let epoch = l.store().access_epoch();
+        let cached = self
+            .generations
+            .read()
+            .ok()
+            .and_then(|g| g.get(&claims.player_id).copied())
+            .filter(|(e, _)| *e == epoch)
+            .map(|(_, g)| g);
+        let current = match cached {
+            Some(g) => g,
+            None => {
+                let g = l.store().session_generation(&claims.player_id).await?;
+                if let Ok(mut all) = self.generations.write() {
+                    if all.len() > 100_000 {
+                        all.clear();
+                    }
+                    all.insert(claims.player_id.clone(), (epoch, g));
+                }
+                g
+            }
+        };
+        if current != Some(claims.generation) {
+            return Err(Error::Unauthenticated(
+                "the session has ended (the player was removed, unlinked or its secret \
+                 rotated): get a new one from POST /v1/sessions"
+                    .into(),
+            ));
+        }
+        Ok(claims.player_id.into())
+    }
+}
+
+/// CORS headers for an allowed `Origin`.
+fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return;
+    };
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|o| g.cors_origins().iter().any(|a| a == o));
+    let out = response.headers_mut();
+    out.append(header::VARY, HeaderValue::from_static("Origin"));
+    if allowed {
+        out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        out.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("x-lanyard-attached, content-type, etag, last-modified"),
+        );
+    }
+}
+
+/// `OPTIONS` (a CORS preflight): answered only for configured origins.
+pub async fn preflight(State(g): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
+    let allowed = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| g.cors_origins().iter().any(|a| a == o));
+    if !allowed {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    cors(&g, &headers, &mut response);
+    let out = response.headers_mut();
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST"),
+    );
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type, accept"),
+    );
+    out.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    response
+}
+
+/// `POST /v1/sessions`: the player secret (never a session token) buys a session token.
+pub async fn create(
+    State(g): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = match g.player(&headers, peer).await {
+        Err(response) => response,
+        Ok(player) => match g.sessions().key(g.lanyard()).await {
+            Err(e) => error_response(&e),
+            Ok(key) => match sessions::mint(g.lanyard(), key, &player).await {
+                Ok(s) => {
+                    let mut r = Json(serde_json::json!({
+                        "token": s.token.expose(),
+                        "expires_at": s.expires_at,
+                    }))
+                    .into_response();
+                    r.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    r
+                }
+                Err(e) => error_response(&e),
+            },
+        },
+    };
+    cors(&g, &headers, &mut response);
+    response
+}
+
+/// The `url` parameter of the query string.
+fn target(query: Option<&str>) -> Result<String> {
+    let query = query.unwrap_or_default();
+    let mut urls = url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == "url");
+    match (urls.next(), urls.next()) {
+        (Some((_, u)), None) if !u.trim().is_empty() => Ok(u.into_owned()),
+        (Some(_), Some(_)) => Err(Error::InvalidInput("give exactly one url parameter".into())),
+        _ => Err(Error::InvalidInput(
+            "give the data URL as ?url=<percent-encoded URL>".into(),
+        )),
+    }
+}
+
+/// `GET|POST /v1/fetch?url=…`.
+pub async fn proxy(
+    State(g): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut response = match answer(&g, peer, method, query, &headers, body).await {
+        Ok(r) => r,
+        Err(r) => r,
+    };
+    cors(&g, &headers, &mut response);
+    response
+}
+
+async fn answer(
+    g: &Gateway,
+    peer: SocketAddr,
+    method: Method,
+    query: Option<String>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> std::result::Result<Response, Response> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::api::bearer);
+    let player = match presented {
+        Some(t) if t.starts_with(sessions::PREFIX) => {
+            g.sessions().verify(g.lanyard(), t).await.map_err(|e| {
+                g.metrics().auth_failure();
+                error_response(&e)
+            })?
+        }
+        _ => g.player(headers, peer).await?,
+    };
+    let url = target(query.as_deref()).map_err(|e| error_response(&e))?;
+    let forwarded: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| FORWARDED.contains(&k.as_str()))
+        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let request = PreviewRequest {
+        url,
+        method: method.as_str().to_string(),
+        headers: forwarded,
+        body: (method == Method::POST).then(|| body.to_vec()),
+        channel: None,
+    };
+    let who = As::Player(player.to_string());
+    let options = g.fetch_options();
+    let fetched = fetch(g.lanyard(), &who, request, &Fixed(Answer::Deny), options)
+        .await
+        .map_err(|e| {
+            g.metrics().fetch(e.code());
+            error_response(&e)
+        })?;
+    if fetched.truncated {
+        let e = Error::RequestFailed(format!(
+            "the upstream answer is larger than {} bytes",
+            options.max_body
+        ));
+        return Err(error_response(&e));
+    }
+    let status = StatusCode::from_u16(fetched.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut response = Response::builder().status(status);
+    for (k, v) in &fetched.headers {
+        let lower = k.to_ascii_lowercase();
+        if DROPPED.contains(&lower.as_str()) || lower.starts_with("x-lanyard") {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(lower.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            response = response.header(name, value);
+        }
+    }
+    let attached = fetched.attached().join(", ");
+    if let Ok(value) = HeaderValue::from_str(&attached) {
+        response = response.header(ATTACHED, value);
+    }
+    g.metrics().fetch("ok");
+    response
+        .body(Body::from(fetched.body))
+        .map_err(|_| error_response(&Error::Internal("could not build the answer".into())))
+}
+
+/// The fetch limits of a gateway: the preview's.
+pub fn default_options() -> PreviewOptions {
+    PreviewOptions::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_is_one_url_parameter() {
+        assert_eq!(
+            target(Some("url=https%3A%2F%2Fa.example%2Fx%3Fk%3D1")).expect("url"),
+            "https://a.example/x?k=1"
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("u=x"),
+            Some("url="),
+            Some("url=a&url=b"),
+        ] {
+            assert_eq!(target(bad).expect_err("refused").code(), "invalid_input");
+        }
+    }
+}
