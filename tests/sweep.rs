@@ -435,6 +435,16 @@ async fn orchestrate() {
         None,
     )
     .await;
+    // New channels lend data through /v1/fetch only ("proxy"); this flow also checks the
+    // hand-out of provider tokens, so the channel lends them ("token").
+    run(
+        &mut t,
+        "channel set --handout token",
+        &a,
+        &["channel", "set", &channel, "--handout", "token"],
+        None,
+    )
+    .await;
     let mut gateway = crate::util::lanyard(&a)
         .env("LANYARD_LOG", "trace")
         .args(["--json", "gateway", "serve", "--listen", "127.0.0.1:0"])

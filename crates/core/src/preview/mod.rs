@@ -7,8 +7,8 @@
 //! form tokens is never re-sent to another origin, and an https → http hop carries nothing.
 
 pub mod body;
-mod redact;
 pub(crate) mod once;
+mod redact;
 pub mod report;
 
 use std::time::Duration;
