@@ -635,3 +635,102 @@ async fn custom_headers_and_token_values_never_reach_another_origin() {
     .expect_err("host refused");
     assert_eq!(err.code(), "invalid_input");
 }
+
+/// Runs `lanyard --secret-store file --json ARGS` with `stdin`; (exit code, JSON, raw).
+fn cli(dir: &std::path::Path, args: &[&str], stdin: &[u8]) -> (Option<i32>, Value, String) {
+    use std::io::Write as _;
+    let mut child = crate::util::lanyard(dir)
+        .args(["--secret-store", "file", "--json"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("write");
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    let raw = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!raw.contains(TOKEN_CANARY), "a token value leaked: {raw}");
+    (out.status.code(), crate::util::stdout_json(&out), raw)
+}
+
+#[tokio::test]
+async fn the_cli_links_tokens_sets_hand_out_modes_and_previews_as_a_player() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let upstream = LocalServer::start().await;
+    upstream.route("/feed/items", Canned::ok("text/plain", "items"));
+    let d = dir.path().to_path_buf();
+    let base = upstream.base.clone();
+    let seen_before = tokio::task::spawn_blocking(move || {
+        let (code, token, raw) = cli(
+            &d,
+            &[
+                "token",
+                "add",
+                "--url",
+                &format!("{base}/feed"),
+                "--key",
+                "apikey",
+            ],
+            TOKEN_CANARY.as_bytes(),
+        );
+        assert_eq!(code, Some(0), "{raw}");
+        let token = token["token"]["id"].as_str().expect("id").to_string();
+        let (_, player, _) = cli(&d, &["player", "add", "Lobby screen"], b"");
+        let player = player["id"].as_str().expect("id").to_string();
+        let as_player = format!("player:{player}");
+        let url = format!("{base}/feed/items");
+
+        // Not linked yet: the preview as the player is refused where the screen would be.
+        let (code, err, _) = cli(&d, &["preview", &url, "--as", &as_player], b"");
+        assert_eq!((code, err["code"].as_str()), (Some(1), Some("not_covered")));
+        // Linked: the same preview carries the token (the license's own link is default).
+        let (code, _, raw) = cli(
+            &d,
+            &["link", "add", "--player", &player, "--token", &token],
+            b"",
+        );
+        assert_eq!(code, Some(0), "{raw}");
+        let (_, links, _) = cli(&d, &["link", "list", "--tokens"], b"");
+        let links = links.as_array().expect("links").clone();
+        assert_eq!(links.len(), 2, "license + player: {links:?}");
+        let (code, report, raw) = cli(&d, &["preview", &url, "--as", &as_player], b"");
+        assert_eq!(code, Some(0), "{raw}");
+        assert_eq!(report["status"], 200);
+        assert_eq!(report["hops"][0]["credentials"][0]["key"], "apikey");
+        // Unlinked again: refused again.
+        let (code, _, _) = cli(
+            &d,
+            &["link", "remove", "--player", &player, "--token", &token],
+            b"",
+        );
+        assert_eq!(code, Some(0));
+        let (_, err, _) = cli(&d, &["preview", &url, "--as", &as_player], b"");
+        assert_eq!(err["code"], "not_covered");
+        // Bad input changes nothing.
+        let (code, err, _) = cli(&d, &["preview", &url, "--as", "alice"], b"");
+        assert_eq!(
+            (code, err["code"].as_str()),
+            (Some(1), Some("invalid_input"))
+        );
+        let (_, err, _) = cli(&d, &["channel", "set", "nope", "--handout", "proxy"], b"");
+        assert_eq!(err["code"], "not_found");
+        let (_, err, _) = cli(&d, &["channel", "set", "nope", "--handout", "both"], b"");
+        assert_eq!(err["code"], "invalid_input");
+        let (code, _, _) = cli(&d, &["link", "add", "--player", &player], b"");
+        assert_eq!(code, Some(2), "a link needs --channel or --token");
+    })
+    .await;
+    seen_before.expect("cli");
+    assert_eq!(
+        upstream.seen().len(),
+        1,
+        "only the linked preview reached the upstream"
+    );
+}
