@@ -41,7 +41,7 @@ pub struct AddArgs {
     #[arg(long, requires = "template")]
     tenant: Option<String>,
     /// Replace the scheme, host and port of every URL of the template (a national cloud,
-    /// e.g. https://login.microsoftonline.us; plain http only on loopback).
+    /// e.g. `https://login.microsoftonline.us`; plain http only on loopback).
     #[arg(long, requires = "template", value_name = "URL")]
     authority: Option<String>,
     /// A fixed loopback port for the redirect URI (providers that match it exactly,
