@@ -32,7 +32,7 @@ const SAFE_OFF_ORIGIN: [&str; 7] = [
     "user-agent",
 ];
 
-/// Refuses invalid names, control characters in values, and the headers in [`REFUSED`].
+/// Refuses invalid names, control characters in values, and the connection-level headers listed in `REFUSED`.
 pub fn check(headers: &[(String, String)]) -> Result<()> {
     for (name, value) in headers {
         let valid_name = !name.is_empty()
