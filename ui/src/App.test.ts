@@ -141,6 +141,7 @@ describe("App", () => {
             own: false,
           },
           error: null,
+          providerFile: null,
         }),
       }),
       { shouldMockEvents: true },
