@@ -65,7 +65,7 @@ describe("URL tokens list", () => {
 
     const rows = screen.getAllByTestId("token").map((row) => row.textContent ?? "");
     const row = (key: string) => rows.find((text) => text.includes(key)) ?? "";
-    expect(row("username")).toContain("Header");
+    expect(row("username")).toContain("Authorization header");
     expect(row("password")).toContain("Asked at use");
     expect(row("apikey")).toContain("Form field");
     expect(row("apikey")).toContain("Asks permission");
@@ -137,7 +137,7 @@ describe("URL token form", () => {
 
     await type("URL prefix", " http://127.0.0.1:8080/ ");
     await type("Key", "token");
-    await fireEvent.click(screen.getByLabelText("Header"));
+    await fireEvent.click(screen.getByLabelText("Authorization header"));
     await fireEvent.click(screen.getByLabelText("Requires permission"));
     await type("Value", "s3cret");
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
@@ -214,7 +214,7 @@ describe("URL token form", () => {
     await screen.findByTestId("tokens-empty");
     await type("Key", "X-Api-Key");
     expect(screen.queryByTestId("header-key-hint")).toBeNull();
-    await fireEvent.click(screen.getByLabelText("Header"));
+    await fireEvent.click(screen.getByLabelText("Authorization header"));
     expect(screen.getByTestId("header-key-hint").textContent).toContain("would be ignored");
   });
 
@@ -258,7 +258,7 @@ describe("URL token form", () => {
     await fireEvent.click(screen.getByRole("button", { name: `Edit username for ${DAVINCI}` }));
     expect(input("URL prefix").value).toBe(DAVINCI);
     expect(input("Key").value).toBe("username");
-    expect((screen.getByLabelText("Header") as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText("Authorization header") as HTMLInputElement).checked).toBe(true);
     // The current value is never shown: there is no value field until "Replace value".
     expect(screen.queryByLabelText(/value/i)).toBeNull();
     expect(screen.getByRole("button", { name: "Replace value" })).toBeTruthy();
