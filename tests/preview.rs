@@ -186,7 +186,7 @@ async fn the_channel_grant_arrives_as_bearer() {
     let c = report.channel.as_ref().expect("channel");
     assert_eq!(c.channel_id, channel);
     assert!(c.grant_expires_at.is_some());
-    assert_eq!(report.hops[0].credentials[0].source, "channel");
+    assert_eq!(report.hops[0].credentials[0].source.as_str(), "channel");
     no_canary(&report);
     // Outside the API base: no grant.
     a.route("/other", Canned::ok("text/plain", "x"));

@@ -3,18 +3,20 @@
 //! Converted from the core's domain types here, so the core stays free of IPC concerns.
 //! No DTO ever carries a secret.
 
-use lanyard_core::oauth::channel::{Channel, ChannelStatus};
+use lanyard_core::oauth::channel::{Channel, ChannelStatus, Handout};
 use lanyard_core::oauth::channels::Disconnected;
 use lanyard_core::oauth::flow::AuthorizationStart;
-use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::provider::{Provider, ProviderKind, ProviderSpec, RedirectStyle};
 use lanyard_core::oauth::quirks::registration;
 use lanyard_core::oauth::revoke::Revocation;
+use lanyard_core::reminders::Level;
 use lanyard_core::secrets::SecretValue;
-use lanyard_core::store::audit::AuditRecord;
-use lanyard_core::store::principals::{Link, Principal};
+use lanyard_core::store::audit::{AuditAction, AuditOutcome, AuditRecord, AuditSubject};
+use lanyard_core::store::principals::{Link, Principal, PrincipalKind};
+use lanyard_core::urltokens::decorate::Attached;
 use lanyard_core::urltokens::permission::{Decision, MatchReport};
 use lanyard_core::urltokens::tokens::{NewToken, Saved, TokenEdit};
-use lanyard_core::urltokens::{Placement, UrlToken};
+use lanyard_core::urltokens::{Placement, TokenOrigin, UrlToken};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -238,8 +240,8 @@ impl From<RedirectStyleDto> for RedirectStyle {
 pub struct ProviderDto {
     /// Id.
     pub id: String,
-    /// `microsoft`, `google`, `dropbox`, `oidc` or `custom`.
-    pub kind: String,
+    /// Which kind of provider (decides a few protocol details).
+    pub kind: ProviderKind,
     /// Display name.
     pub name: String,
     /// A built-in template (copy it with your client id to use it).
@@ -286,7 +288,7 @@ impl From<Provider> for ProviderDto {
             notes: r.notes,
         };
         ProviderDto {
-            kind: p.kind.as_str().to_string(),
+            kind: p.kind,
             id: p.id,
             name: p.name,
             builtin: p.builtin,
@@ -428,7 +430,7 @@ pub struct ChannelDto {
     pub last_error: Option<String>,
     /// How players get its data: `proxy` (through the gateway, never its token) or
     /// `token` (the provider's token through `/v1/grants`).
-    pub handout: String,
+    pub handout: Handout,
     /// When the provider's current access token expires (Unix seconds): in `token` mode a
     /// leaked one stays usable at the provider until then.
     #[ts(type = "number | null")]
@@ -452,7 +454,7 @@ impl From<Channel> for ChannelDto {
             last_refreshed_at: c.last_refreshed_at,
             reauth_due_at: c.reauth_due_at,
             last_error: c.last_error,
-            handout: c.handout.as_str().to_string(),
+            handout: c.handout,
             access_token_expires_at: c.access_token_expires_at,
         }
     }
@@ -514,8 +516,8 @@ pub enum OauthResultDto {
 pub struct DisconnectedDto {
     /// The channel that is gone.
     pub channel_id: String,
-    /// `revoked`, `not_supported`, `pending` or `failed`.
-    pub revocation: String,
+    /// What revocation at the provider achieved.
+    pub revocation: RevocationOutcome,
     /// Plain words about the revocation, and what the user can still do at the provider
     /// when it did not revoke (Microsoft: remove the app's consent; tokens live 90 days).
     pub revocation_detail: Option<String>,
@@ -523,17 +525,32 @@ pub struct DisconnectedDto {
     pub unlinked: u32,
 }
 
+/// What revocation at the provider achieved (the core's [`Revocation`] without its words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RevocationOutcome {
+    /// The provider confirmed it.
+    Revoked,
+    /// The provider has no revocation endpoint.
+    NotSupported,
+    /// Not confirmed yet; asked again later.
+    Pending,
+    /// The provider refused it.
+    Failed,
+}
+
 impl From<Disconnected> for DisconnectedDto {
     fn from(d: Disconnected) -> Self {
         let (revocation, detail) = match d.revocation {
-            Revocation::Revoked => ("revoked", None),
-            Revocation::NotSupported => ("not_supported", d.advice),
-            Revocation::Pending(w) => ("pending", Some(w)),
-            Revocation::Failed(w) => ("failed", Some(w)),
+            Revocation::Revoked => (RevocationOutcome::Revoked, None),
+            Revocation::NotSupported => (RevocationOutcome::NotSupported, d.advice),
+            Revocation::Pending(w) => (RevocationOutcome::Pending, Some(w)),
+            Revocation::Failed(w) => (RevocationOutcome::Failed, Some(w)),
         };
         DisconnectedDto {
             channel_id: d.channel_id,
-            revocation: revocation.into(),
+            revocation,
             revocation_detail: detail,
             unlinked: d.unlinked.len() as u32,
         }
@@ -547,8 +564,8 @@ impl From<Disconnected> for DisconnectedDto {
 pub struct PrincipalDto {
     /// Id (`license` for the desktop license).
     pub id: String,
-    /// `license` or `player`.
-    pub kind: String,
+    /// The desktop license or a player.
+    pub kind: PrincipalKind,
     /// Name.
     pub name: String,
     /// A player's serial.
@@ -697,14 +714,14 @@ pub struct AuditEventDto {
     pub at: i64,
     /// Who.
     pub principal_id: Option<String>,
-    /// What: grant, refresh, connect, reauth, disconnect, link, unlink, player_added, …
-    pub action: String,
+    /// What.
+    pub action: AuditAction,
     /// On what kind of thing.
-    pub subject_kind: String,
+    pub subject_kind: AuditSubject,
     /// On which.
     pub subject_id: String,
-    /// ok, denied, failed, needs_reauth.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: AuditOutcome,
     /// Plain words.
     pub detail: Option<String>,
 }
@@ -770,8 +787,8 @@ pub struct UrlTokenDto {
     pub requires_permission: bool,
     /// Value asked at use time.
     pub prompt: bool,
-    /// `own` or `received`.
-    pub origin: String,
+    /// Your own or received from a contact.
+    pub origin: TokenOrigin,
     /// Whether the value may be replaced/viewed (false for received tokens).
     pub viewable: bool,
     /// The contact a received token came from (their id; none once removed).
@@ -916,8 +933,8 @@ pub struct MatchLineDto {
     pub prefix: String,
     /// Key.
     pub key: String,
-    /// authorization_basic, authorization_bearer, form_body, query; null when ignored.
-    pub attached: Option<String>,
+    /// Where it goes; null when ignored.
+    pub attached: Option<Attached>,
     /// Why ignored.
     pub reason: Option<String>,
     /// Permission will be asked first.
@@ -943,10 +960,6 @@ pub struct MatchReportDto {
     pub ignored: Vec<MatchLineDto>,
 }
 
-fn attached_name(a: Option<lanyard_core::urltokens::decorate::Attached>) -> Option<String> {
-    a.map(|a| a.as_str().to_string())
-}
-
 impl From<MatchReport> for MatchReportDto {
     fn from(r: MatchReport) -> Self {
         MatchReportDto {
@@ -960,7 +973,7 @@ impl From<MatchReport> for MatchReportDto {
                     token_id: a.line.token_id,
                     prefix: a.line.prefix,
                     key: a.line.key,
-                    attached: attached_name(a.line.attached),
+                    attached: a.line.attached,
                     reason: a.line.reason,
                     asks_permission: a.asks_permission,
                     prompt: a.prompt,
@@ -1023,8 +1036,8 @@ impl From<Decision> for DecisionDto {
 pub struct ReminderDto {
     /// Channel.
     pub channel_id: String,
-    /// needs_reauth, expired, due_soon, due_later.
-    pub level: String,
+    /// How urgent.
+    pub level: Level,
     /// Re-authorize by (Unix seconds).
     #[ts(type = "number | null")]
     pub due_at: Option<i64>,
@@ -1066,7 +1079,7 @@ impl RemindersDto {
                 .into_iter()
                 .map(|r| ReminderDto {
                     channel_id: r.channel_id,
-                    level: r.level.as_str().to_string(),
+                    level: r.level,
                     due_at: r.due_at,
                     message: r.message,
                 })

@@ -29,6 +29,7 @@
 
 pub mod broker;
 pub mod clock;
+mod closed;
 pub mod config;
 pub mod error;
 pub mod failpoint;

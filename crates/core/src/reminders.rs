@@ -32,6 +32,11 @@ impl Default for Thresholds {
 /// How urgent a reminder is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "ReminderLevel")
+)]
 pub enum Level {
     /// The provider already refused the channel's master token.
     NeedsReauth,

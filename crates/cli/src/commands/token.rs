@@ -263,7 +263,7 @@ fn line(t: &UrlToken) -> String {
     if t.prompt {
         flags.push("value asked at use".into());
     }
-    if t.origin == "received" {
+    if t.origin == lanyard_core::urltokens::TokenOrigin::Received {
         flags.push("received (value not viewable)".into());
     }
     let warning = t

@@ -43,7 +43,7 @@ pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result
     };
     let player = Principal {
         id: uuid::Uuid::new_v4().to_string(),
-        kind: "player".into(),
+        kind: crate::store::principals::PrincipalKind::Player,
         name: name.trim().to_string(),
         serial: Some(serial),
         active: true,
@@ -61,7 +61,7 @@ pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result
 pub async fn rotate_secret(l: &Lanyard, id: &str) -> Result<NewPlayer> {
     require_id("player", id)?;
     let player = l.store().principal(id).await?;
-    if player.kind != "player" {
+    if player.kind != crate::store::principals::PrincipalKind::Player {
         return Err(Error::invalid(
             "the desktop license has no secret; only players do",
         ));

@@ -378,7 +378,13 @@ async fn refresh_held(
             Err(err) => {
                 let error = token_error(&provider, err);
                 release(l, channel_id, Some(&error.to_string())).await;
-                audit_refresh(l, channel_id, "failed", &error.to_string()).await;
+                audit_refresh(
+                    l,
+                    channel_id,
+                    crate::store::audit::AuditOutcome::Failed,
+                    &error.to_string(),
+                )
+                .await;
                 return Err(match error {
                     Error::ProviderUnavailable(m) => Error::ProviderUnavailable(m),
                     other => other,
@@ -501,10 +507,10 @@ async fn finish(
             received_at,
             &AuditEvent {
                 principal_id: None,
-                action: "refresh",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Refresh,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: rotated.then_some(if saved {
                     "refresh token rotated"
                 } else {
@@ -550,15 +556,20 @@ async fn release(l: &Lanyard, channel_id: &str, error: Option<&str>) {
         .await;
 }
 
-async fn audit_refresh(l: &Lanyard, channel_id: &str, outcome: &str, detail: &str) {
+async fn audit_refresh(
+    l: &Lanyard,
+    channel_id: &str,
+    outcome: crate::store::audit::AuditOutcome,
+    detail: &str,
+) {
     let _ = l
         .store()
         .audit_now(
             l.clock().now(),
             &AuditEvent {
                 principal_id: None,
-                action: "refresh",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Refresh,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
                 outcome,
                 detail: Some(detail),
@@ -577,10 +588,10 @@ async fn needs_reauth(l: &Lanyard, channel_id: &str, why: &str) -> Result<Cached
             l.clock().now(),
             &AuditEvent {
                 principal_id: None,
-                action: "refresh",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Refresh,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
-                outcome: "needs_reauth",
+                outcome: crate::store::audit::AuditOutcome::NeedsReauth,
                 detail: Some(why),
             },
         )

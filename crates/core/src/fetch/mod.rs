@@ -238,14 +238,14 @@ async fn credentials_for_hop(
             c.authorization = Some(SecretValue::new(format!("Bearer {}", g.token.expose())));
             sent.add(g.token.expose());
             c.used.push(CredentialUse {
-                source: "channel",
+                source: crate::preview::report::CredentialSource::Channel,
                 id: g.id.clone(),
                 key: None,
                 placement: "authorization_bearer".into(),
             });
         } else {
             c.not_sent.push(NotSent {
-                source: "channel",
+                source: crate::preview::report::CredentialSource::Channel,
                 id: g.id.clone(),
                 key: None,
                 reason: cross_reason(trusted, downgraded),
@@ -286,7 +286,7 @@ async fn credentials_for_hop(
         );
         if header && channel_has_auth {
             c.not_sent.push(NotSent {
-                source: "url_token",
+                source: crate::preview::report::CredentialSource::UrlToken,
                 id: line.token_id,
                 key: Some(line.key),
                 reason: "the channel's grant takes the Authorization header".into(),
@@ -295,7 +295,7 @@ async fn credentials_for_hop(
         }
         if attached == Attached::FormBody && !body_is_form {
             c.not_sent.push(NotSent {
-                source: "url_token",
+                source: crate::preview::report::CredentialSource::UrlToken,
                 id: line.token_id,
                 key: Some(line.key),
                 reason: "the request body is not a form, so form tokens cannot be added to it"
@@ -304,7 +304,7 @@ async fn credentials_for_hop(
             continue;
         }
         c.used.push(CredentialUse {
-            source: "url_token",
+            source: crate::preview::report::CredentialSource::UrlToken,
             id: line.token_id,
             key: Some(line.key),
             placement: attached.as_str().into(),
@@ -312,7 +312,7 @@ async fn credentials_for_hop(
     }
     for line in decoration.report.ignored {
         c.not_sent.push(NotSent {
-            source: "url_token",
+            source: crate::preview::report::CredentialSource::UrlToken,
             id: line.token_id,
             key: Some(line.key),
             reason: line.reason.unwrap_or_default(),
@@ -375,7 +375,7 @@ fn build_hop(
     for (k, v) in headers {
         if !trusted && !headers::safe_off_origin(k) {
             creds.not_sent.push(NotSent {
-                source: "header",
+                source: crate::preview::report::CredentialSource::Header,
                 id: k.clone(),
                 key: None,
                 reason: cross_reason(trusted, downgraded),
@@ -384,7 +384,7 @@ fn build_hop(
         }
         if k.eq_ignore_ascii_case("authorization") && creds.authorization.is_some() {
             creds.not_sent.push(NotSent {
-                source: "header",
+                source: crate::preview::report::CredentialSource::Header,
                 id: k.clone(),
                 key: None,
                 reason: "a linked credential takes the Authorization header".into(),

@@ -550,7 +550,11 @@ async fn store_tokens(
                 return Err(err);
             }
         }
-        let action = if reauthorized { "reauth" } else { "connect" };
+        let action = if reauthorized {
+            crate::store::audit::AuditAction::Reauth
+        } else {
+            crate::store::audit::AuditAction::Connect
+        };
         store
             .audit(
                 &mut tx,
@@ -558,9 +562,9 @@ async fn store_tokens(
                 &AuditEvent {
                     principal_id: None,
                     action,
-                    subject_kind: "channel",
+                    subject_kind: crate::store::audit::AuditSubject::Channel,
                     subject_id: &channel_id,
-                    outcome: "ok",
+                    outcome: crate::store::audit::AuditOutcome::Ok,
                     detail: Some(&provider.id),
                 },
             )

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 /// What kind of provider, which decides a few protocol details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum ProviderKind {
     /// Microsoft identity platform (v2.0 endpoints).
     Microsoft,

@@ -1,29 +1,11 @@
 //! Contacts: people whose cards you added. Only contacts can send you offers and only
 //! contacts can be sent to.
 
-use serde::Serialize;
-
 use super::card::ContactCard;
+pub use super::types::Contact;
 use super::{check_name, fingerprint, identity};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
-
-/// A contact (public keys only).
-#[derive(Debug, Clone, Serialize)]
-pub struct Contact {
-    /// Id.
-    pub id: String,
-    /// The name you know them by (the card's, unless you renamed it).
-    pub name: String,
-    /// The short fingerprint to compare with them out of band.
-    pub fingerprint: String,
-    /// X25519 public key (base64url).
-    pub sealing_key: String,
-    /// Ed25519 public key (base64url).
-    pub signing_key: String,
-    /// When added.
-    pub created_at: i64,
-}
 
 /// A verified card and what this installation already knows of it.
 #[derive(Debug, Clone)]

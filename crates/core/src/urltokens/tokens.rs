@@ -119,7 +119,7 @@ pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
         placement: new.placement,
         requires_permission: new.requires_permission,
         prompt: new.prompt,
-        origin: "own".into(),
+        origin: crate::urltokens::TokenOrigin::Own,
         received_from: None,
         viewable: true,
         created_at: now,
@@ -141,7 +141,7 @@ pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
 /// Edits a token (the value only by replacing it).
 pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     let mut token = l.store().url_token(id).await?;
-    if token.origin == "received" {
+    if token.origin == crate::urltokens::TokenOrigin::Received {
         return Err(Error::invalid(
             "a token received from a contact keeps what its sender fixed (prefix, key, \
              placement, flags and value): you can remove it, not edit it",
