@@ -36,6 +36,7 @@ import type { OfferDto } from "./bindings/OfferDto";
 import type { SentOfferDto } from "./bindings/SentOfferDto";
 import type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
 import type { IncomingDto } from "./bindings/IncomingDto";
+import type { Handout } from "./bindings/Handout";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { NewPlayerDto } from "./bindings/NewPlayerDto";
@@ -238,7 +239,7 @@ export function tokenLinkRemove(principalId: string, tokenId: string): Promise<n
 }
 
 /** How players get a channel's data: "proxy" (through the gateway) or "token" (its provider token). */
-export function channelSetHandout(channelId: string, handout: "proxy" | "token"): Promise<null> {
+export function channelSetHandout(channelId: string, handout: Handout): Promise<null> {
   return call<null>("channel_set_handout", { channelId, handout });
 }
 

@@ -3,6 +3,7 @@
 import type { MatchLineDto } from "./bindings/MatchLineDto";
 import type { PlacementDto } from "./bindings/PlacementDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+import { ATTACHED_LABELS } from "./labels";
 
 export interface TokenGroup {
   prefix: string;
@@ -95,14 +96,10 @@ export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDt
         ? "Authorization: Basic (user name, with password)"
         : "Authorization: Basic (user name, without password)";
     }
-    case "authorization_bearer":
-      return "Authorization: Bearer";
-    case "form_body":
-      return "form body field";
-    case "query":
-      return "query parameter";
+    case null:
+      return "not attached";
     default:
-      return line.attached ?? "not attached";
+      return ATTACHED_LABELS[line.attached];
   }
 }
 
