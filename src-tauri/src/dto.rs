@@ -28,12 +28,18 @@ pub struct IpcError {
     pub code: String,
     /// What happened and what to do, in plain words.
     pub message: String,
+    /// For refused input (`invalid_input`): the form field at fault (`prefix`, `key`,
+    /// `value`, `name`, …), so the UI shows the message next to it. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl From<lanyard_core::Error> for IpcError {
     fn from(err: lanyard_core::Error) -> Self {
         IpcError {
             code: err.code().to_string(),
+            field: err.field().map(str::to_string),
             message: err.to_string(),
         }
     }
@@ -360,22 +366,20 @@ impl std::fmt::Debug for ProviderInputDto {
 impl ProviderInputDto {
     /// Splits into the core's spec and the secret.
     pub fn into_spec(self) -> (ProviderSpec, Option<SecretValue>) {
-        let secret = self
-            .client_secret
-            .filter(|s| !s.is_empty())
-            .map(SecretValue::new);
+        // Blank fields mean "not given": the core decides (`ProviderSpec::without_blanks`).
+        let secret = self.client_secret.map(SecretValue::new);
         let spec = ProviderSpec {
             id: None,
-            template: self.template.filter(|s| !s.is_empty()),
-            tenant: self.tenant.filter(|s| !s.is_empty()),
+            template: self.template,
+            tenant: self.tenant,
             authority: None,
             loopback_port: self.loopback_port,
-            discovery_url: self.discovery_url.filter(|s| !s.is_empty()),
-            name: self.name.filter(|s| !s.is_empty()),
-            authorization_endpoint: self.authorization_endpoint.filter(|s| !s.is_empty()),
-            token_endpoint: self.token_endpoint.filter(|s| !s.is_empty()),
-            revocation_endpoint: self.revocation_endpoint.filter(|s| !s.is_empty()),
-            userinfo_endpoint: self.userinfo_endpoint.filter(|s| !s.is_empty()),
+            discovery_url: self.discovery_url,
+            name: self.name,
+            authorization_endpoint: self.authorization_endpoint,
+            token_endpoint: self.token_endpoint,
+            revocation_endpoint: self.revocation_endpoint,
+            userinfo_endpoint: self.userinfo_endpoint,
             issuer: None,
             scopes: self.scopes,
             client_id: Some(self.client_id),

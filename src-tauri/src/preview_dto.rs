@@ -253,6 +253,7 @@ impl From<core::Report> for PreviewReportDto {
                 error: c.error.map(|e| crate::dto::IpcError {
                     code: e.code,
                     message: e.message,
+                    field: None,
                 }),
             }),
             timings: TimingsDto {

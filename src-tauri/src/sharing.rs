@@ -58,7 +58,7 @@ pub const CARD_EVENT: &str = "contact-card";
 pub const CARD_EXTENSION: &str = "lanyard-contact";
 
 fn ipc_invalid(message: &str) -> IpcError {
-    IpcError::from(lanyard_core::Error::InvalidInput(message.into()))
+    IpcError::from(lanyard_core::Error::invalid(message))
 }
 
 /// This installation's identity (created on first use).
@@ -115,7 +115,6 @@ pub async fn contact_add(
     card: String,
     name: Option<String>,
 ) -> Reply<ContactDto> {
-    let name = name.filter(|n| !n.trim().is_empty());
     Ok(contacts::add(state.lanyard()?, &card, name.as_deref())
         .await?
         .into())

@@ -14,8 +14,14 @@ const IPC_TS: &str = include_str!("../../ui/src/lib/ipc.ts");
 
 /// The text between `start` and the next `end` after it.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).unwrap_or_else(|| panic!("{start:?} not found")) + start.len();
-    let to = from + text[from..].find(end).unwrap_or_else(|| panic!("{end:?} not found"));
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not found"))
+        + start.len();
+    let to = from
+        + text[from..]
+            .find(end)
+            .unwrap_or_else(|| panic!("{end:?} not found"));
     &text[from..to]
 }
 
@@ -107,9 +113,21 @@ fn called(text: &str) -> BTreeSet<String> {
 fn the_four_command_lists_agree() {
     let listed = build_rs();
     assert!(listed.len() > 40, "build.rs COMMANDS parsed: {listed:?}");
-    assert_eq!(handlers(), listed, "generate_handler! in src/lib.rs vs build.rs COMMANDS");
-    assert_eq!(capabilities(), listed, "capabilities/main.json vs build.rs COMMANDS");
-    assert_eq!(ipc_ts(), listed, "ui/src/lib/ipc.ts wrappers vs build.rs COMMANDS");
+    assert_eq!(
+        handlers(),
+        listed,
+        "generate_handler! in src/lib.rs vs build.rs COMMANDS"
+    );
+    assert_eq!(
+        capabilities(),
+        listed,
+        "capabilities/main.json vs build.rs COMMANDS"
+    );
+    assert_eq!(
+        ipc_ts(),
+        listed,
+        "ui/src/lib/ipc.ts wrappers vs build.rs COMMANDS"
+    );
 }
 
 #[test]
@@ -127,6 +145,9 @@ fn the_parsers_see_what_they_should() {
     "#;
     assert_eq!(
         called(ts),
-        ["one", "two", "three"].into_iter().map(String::from).collect()
+        ["one", "two", "three"]
+            .into_iter()
+            .map(String::from)
+            .collect()
     );
 }

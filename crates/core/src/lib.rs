@@ -11,6 +11,7 @@
 //! - [`secrets`]: the [`SecretStore`](secrets::SecretStore) trait and its keyring, file
 //!   and memory backends.
 //! - [`error`]: the one [`Error`] enum with stable codes.
+//! - [`input`]: rules for user input every caller shares (blank text is "not given").
 //! - [`clock`]: injected time.
 //! - [`broker`]: principals, links, grants, single-flight refresh.
 //! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
@@ -34,6 +35,7 @@ pub mod config;
 pub mod error;
 pub mod failpoint;
 pub mod fetch;
+pub mod input;
 pub mod instance;
 pub mod links;
 pub mod oauth;

@@ -169,12 +169,12 @@ async fn settings(l: &Lanyard) -> Result<GatewaySettings> {
 /// A loopback `address:port`; anything else is refused with the reason.
 fn parse_listen(listen: &str) -> Result<SocketAddr> {
     let addr: SocketAddr = listen.trim().parse().map_err(|_| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "{listen:?} is not an address and port such as {DEFAULT_LISTEN}"
         ))
     })?;
     if !addr.ip().is_loopback() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "the app serves players on this computer only (a loopback address such as \
              {DEFAULT_LISTEN}); for players on the network run `lanyard gateway serve` with \
              --tls-cert and --tls-key"

@@ -54,7 +54,7 @@ impl ServeOptions {
     /// Refuses plain HTTP off loopback unless `insecure_http` was given.
     pub fn check(&self) -> Result<()> {
         if self.tls.is_none() && !self.listen.ip().is_loopback() && !self.insecure_http {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "refusing plain HTTP on {}: player secrets would cross the network in the \
                  clear. Give --tls-cert and --tls-key, listen on a loopback address, or pass \
                  --insecure-http to accept the risk",
@@ -98,7 +98,7 @@ pub async fn serve(
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tls = match &options.tls {
         Some((cert, key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
-            Error::InvalidInput(format!(
+            Error::invalid(format!(
                 "could not load the TLS certificate {} and key {}: {e}",
                 cert.display(),
                 key.display()

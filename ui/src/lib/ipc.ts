@@ -101,7 +101,10 @@ export function isIpcError(value: unknown): value is IpcError {
 /** Turns any rejection value into an `IpcError`. */
 export function toIpcError(error: unknown): IpcError {
   if (isIpcError(error)) {
-    return { code: error.code, message: error.message };
+    const field = (error as { field?: unknown }).field;
+    return typeof field === "string"
+      ? { code: error.code, message: error.message, field }
+      : { code: error.code, message: error.message };
   }
   if (error instanceof Error) {
     return { code: "internal", message: error.message || String(error) };

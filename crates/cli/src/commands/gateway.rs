@@ -58,9 +58,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             options.limits.per_address = args.max_failures_per_address;
             options.cors_origins = checked_origins(&args.cors_origins)?;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
-                return Err(Error::InvalidInput(
-                    "failure limits must be at least 1".into(),
-                ));
+                return Err(Error::invalid("failure limits must be at least 1"));
             }
             if l.store().backend() == lanyard_core::store::Backend::Postgres
                 && l.secret_store_kind() != lanyard_core::secrets::SecretStoreKind::Database
@@ -94,11 +92,11 @@ fn checked_origins(raw: &[String]) -> Result<Vec<String>> {
     raw.iter()
         .map(|o| {
             let url = url::Url::parse(o).map_err(|_| {
-                Error::InvalidInput(format!("{o:?} is not an origin like https://example.com"))
+                Error::invalid(format!("{o:?} is not an origin like https://example.com"))
             })?;
             let origin = url.origin().ascii_serialization();
             if origin == "null" || url.path() != "/" || url.query().is_some() {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "{o:?} is not an origin like https://example.com (no path or query)"
                 )));
             }

@@ -96,7 +96,7 @@ fn read_arg(arg: &str, prefix: &str, max: usize, what: &str) -> Result<String> {
     }
     let path = Path::new(arg);
     if !path.exists() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "{arg:?} is neither a {what} ({prefix}…) nor a file"
         )));
     }

@@ -130,7 +130,7 @@ fn read_value(what: &str) -> Result<SecretValue> {
         raw
     };
     if raw.is_empty() {
-        return Err(Error::InvalidInput("the value is empty".into()));
+        return Err(Error::invalid("the value is empty"));
     }
     Ok(SecretValue::new(raw))
 }

@@ -13,6 +13,7 @@
 //! - Grants are audited through a buffer flushed in batches ([`Broker::flush`]), so a
 //!   cached grant costs no disk write.
 
+pub mod audit_log;
 mod failures;
 pub mod grant;
 pub mod lease;

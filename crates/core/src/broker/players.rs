@@ -30,10 +30,10 @@ pub const LICENSE: &str = "license";
 
 /// Registers a player and issues its secret; a serial is generated when none is given.
 pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result<NewPlayer> {
-    check_text("player name", name, 200)?;
-    let serial = match serial {
+    check_text("player name", name, 200).map_err(|e| e.in_field("name"))?;
+    let serial = match crate::input::given_str(serial) {
         Some(s) => {
-            check_text("serial", s, 128)?;
+            check_text("serial", s, 128).map_err(|e| e.in_field("serial"))?;
             s.trim().to_string()
         }
         None => {

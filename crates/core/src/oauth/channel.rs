@@ -100,7 +100,7 @@ impl Handout {
         match name.trim() {
             "proxy" => Ok(Handout::Proxy),
             "token" => Ok(Handout::Token),
-            other => Err(crate::error::Error::InvalidInput(format!(
+            other => Err(crate::error::Error::invalid(format!(
                 "{other:?} is not a hand-out mode: use \"proxy\" (players get data through \
                  the gateway) or \"token\" (players get the provider's access token)"
             ))),

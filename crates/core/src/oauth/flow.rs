@@ -173,6 +173,13 @@ pub struct Started {
     pub loopback: Option<LoopbackListener>,
 }
 
+/// Starts re-authorizing a channel with its own provider: the one function behind
+/// `lanyard channel reauth`, the app's Re-authorize button and the tray's reminder item.
+pub async fn start_reauth(l: &Lanyard, channel_id: &str) -> Result<Started> {
+    let channel = l.store().channel(channel_id).await?;
+    start(l, &channel.provider_id, Some(channel_id)).await
+}
+
 /// Starts an authorization with the provider's own redirect style.
 pub async fn start(l: &Lanyard, provider_id: &str, channel_id: Option<&str>) -> Result<Started> {
     let provider = l.store().provider(provider_id).await?;

@@ -43,8 +43,8 @@ pub async fn add(l: &Lanyard, card_text: &str, name: Option<&str>) -> Result<Con
         own,
         existing,
     } = inspect(l, card_text).await?;
-    let name = match name {
-        Some(n) => check_name(n)?,
+    let name = match crate::input::given_str(name) {
+        Some(n) => check_name(n).map_err(|e| e.in_field("name"))?,
         None => card.name.clone(),
     };
     if own {
@@ -114,7 +114,7 @@ pub async fn find(l: &Lanyard, which: &str) -> Result<Contact> {
 
 /// Renames a contact.
 pub async fn rename(l: &Lanyard, which: &str, name: &str) -> Result<Contact> {
-    let name = check_name(name)?;
+    let name = check_name(name).map_err(|e| e.in_field("name"))?;
     let contact = find(l, which).await?;
     l.store().rename_contact(&contact.id, &name).await?;
     Ok(Contact { name, ..contact })
