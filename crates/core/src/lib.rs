@@ -21,6 +21,8 @@
 //! - [`reminders`]: the pure re-authorization schedule.
 //! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //! - [`sharing`]: identity, contacts, sealed and signed token offers, Token requests.
+//! - [`upkeep`]: background work every long-running process runs (audit flush,
+//!   revocation retries, keep-alive refresh).
 //!
 //! ## Security
 //! Secrets (refresh and access tokens, URL token values, client secrets, private keys)
@@ -45,6 +47,7 @@ pub mod secrets;
 pub mod sharing;
 pub mod snapshot;
 pub mod store;
+pub mod upkeep;
 pub mod urltokens;
 
 pub use config::Config;

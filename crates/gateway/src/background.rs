@@ -111,7 +111,11 @@ impl BackgroundGateway {
     }
 
     async fn start_inner(&self, l: &Lanyard, listen: &str) -> Result<()> {
-        let options = ServeOptions::new(parse_listen(listen)?);
+        let options = ServeOptions {
+            // The app runs the upkeep itself, gateway or not.
+            run_upkeep: false,
+            ..ServeOptions::new(parse_listen(listen)?)
+        };
         let mut running = self.running.lock().await;
         if running.is_some() {
             return Ok(());
