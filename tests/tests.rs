@@ -17,6 +17,7 @@ mod providers;
 mod proxy;
 mod refresh;
 mod sharing;
+mod structure;
 mod sweep;
 mod urltokens;
 mod util;

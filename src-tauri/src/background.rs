@@ -10,14 +10,10 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::state::AppState;
+use crate::state::{AppState, RemindersWake};
 
 const REMINDERS_AT_LEAST_EVERY: i64 = 15 * 60;
 const UNSAVED_CHECK_EVERY: i64 = 30;
-
-/// Wakes the reminder check (after a sign-in, a refresh failure, …).
-#[derive(Debug, Default)]
-pub struct RemindersWake(pub tokio::sync::Notify);
 
 /// Starts the background tasks (no-op when the installation failed to open).
 pub fn start<R: Runtime>(app: &AppHandle<R>) {

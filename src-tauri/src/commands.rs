@@ -344,7 +344,7 @@ pub async fn preview_send<R: Runtime>(
     .await?;
     if report.channel.as_ref().is_some_and(|c| c.error.is_some()) {
         // A refresh the preview triggered may have found the channel needs re-authorization.
-        wake_reminders(&app);
+        crate::state::wake_reminders(&app);
     }
     Ok(report.into())
 }
@@ -391,7 +391,7 @@ pub async fn reminders_set_thresholds(
         imminent_days,
     };
     lanyard_core::reminders::set_thresholds(state.lanyard()?, t).await?;
-    wake_reminders(&app);
+    crate::state::wake_reminders(&app);
     Ok(())
 }
 
@@ -403,15 +403,8 @@ pub async fn reminders_pause(
     hours: i64,
 ) -> Reply<Option<i64>> {
     let until = lanyard_core::reminders::pause_for_hours(state.lanyard()?, hours).await?;
-    wake_reminders(&app);
+    crate::state::wake_reminders(&app);
     Ok(until)
-}
-
-fn wake_reminders<R: Runtime>(app: &AppHandle<R>) {
-    use tauri::Manager;
-    if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
-        wake.0.notify_one();
-    }
 }
 
 /// Whether Lanyard starts (in the tray) at login.

@@ -35,7 +35,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(prompter::Pending::default())
-        .manage(background::RemindersWake::default())
+        .manage(state::RemindersWake::default())
         .manage(sharing::Incoming::default())
         .manage(lanyard_gateway::background::BackgroundGateway::default())
         .invoke_handler(tauri::generate_handler![
@@ -95,7 +95,24 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             sharing::offer_reject,
             sharing::incoming_take,
         ])
-        .on_window_event(window::on_window_event)
+        .on_window_event(on_window_event)
+}
+
+/// The window's own behaviour (`window.rs`), and offer and card files dropped on it
+/// opened (`sharing.rs`): routed here so neither module depends on the other.
+fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowEvent) {
+    window::on_window_event(window, event);
+    if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        let files: Vec<_> = paths
+            .iter()
+            .filter(|p| sharing::is_shared_file(p))
+            .cloned()
+            .collect();
+        let app = window.app_handle();
+        if let Ok(l) = app.state::<AppState>().lanyard() {
+            sharing::receive_files(app, l.clone(), files);
+        }
+    }
 }
 
 /// The argument autostart passes: start in the tray with the window hidden.

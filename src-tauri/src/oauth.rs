@@ -56,9 +56,7 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, result: lanyard_core::Result<flo
     if let Err(err) = app.emit(EVENT, &event) {
         tracing::warn!("could not announce the sign-in result: {err}");
     }
-    if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
-        wake.0.notify_one();
-    }
+    crate::state::wake_reminders(app);
     if forward {
         window::show_main(app);
     }

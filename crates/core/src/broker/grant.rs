@@ -121,7 +121,7 @@ async fn resource_of(
     if !provider
         .api_base_urls
         .iter()
-        .any(|b| crate::preview::covers(b, &parsed))
+        .any(|b| crate::preview::request::covers(b, &parsed))
     {
         return Err(Error::invalid(format!(
             "{url} is not under one of this channel's API bases ({})",

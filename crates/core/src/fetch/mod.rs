@@ -33,7 +33,7 @@ use crate::instance::Lanyard;
 use crate::oauth::endpoint::is_loopback;
 use crate::oauth::http::describe;
 use crate::preview::report::{ChannelUse, CredentialUse, Hop, NotSent, SentRequest, Timings};
-use crate::preview::{PreviewOptions, PreviewRequest};
+use crate::preview::request::{PreviewOptions, PreviewRequest};
 use crate::secrets::SecretValue;
 use crate::urltokens::decorate::{encode_form, Attached};
 use crate::urltokens::permission::{resolve_linked, Asking, Prompter};
@@ -234,7 +234,12 @@ async fn credentials_for_hop(
             .audience
             .as_deref()
             .is_none_or(|a| url.origin().ascii_serialization() == a);
-        if trusted && for_here && g.bases.iter().any(|b| crate::preview::covers(b, url)) {
+        if trusted
+            && for_here
+            && g.bases
+                .iter()
+                .any(|b| crate::preview::request::covers(b, url))
+        {
             c.authorization = Some(SecretValue::new(format!("Bearer {}", g.token.expose())));
             sent.add(g.token.expose());
             c.used.push(CredentialUse {
