@@ -8,13 +8,13 @@ use tauri::{AppHandle, Runtime, State};
 
 use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
 
+use crate::dto::preview::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
     IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
     RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, TokenLinkDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
-use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::state::AppState;
 
 type Reply<T> = Result<T, IpcError>;

@@ -13,10 +13,8 @@ pub mod commands;
 pub mod deep_link;
 pub mod dto;
 pub mod oauth;
-pub mod preview_dto;
 pub mod prompter;
 pub mod sharing;
-pub mod sharing_dto;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lanyard_core::oauth::flow;
 use lanyard_core::Lanyard;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::dto::{AuthorizationDto, ChannelDto, IpcError, OauthResultDto};
 use crate::window;

@@ -15,11 +15,11 @@ use lanyard_core::sharing::{contacts, identity, inbox};
 use lanyard_core::Lanyard;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-use crate::dto::{IpcError, UrlTokenDto};
-use crate::sharing_dto::{
+use crate::dto::sharing::{
     CardPreviewDto, ContactDto, IdentityDto, IncomingDto, OfferDto, SentOfferDto,
     TokenRequestsEvent,
 };
+use crate::dto::{IpcError, UrlTokenDto};
 use crate::state::AppState;
 use crate::window;
 

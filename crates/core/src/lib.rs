@@ -19,7 +19,7 @@
 //! - [`urltokens`]: per-URL credentials: matching, placement, permission, prompts.
 //! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
 //! - [`reminders`]: the pure re-authorization schedule.
-//! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
+//! - [`deep_links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //! - [`sharing`]: identity, contacts, sealed and signed token offers, Token requests.
 //! - [`upkeep`]: background work every long-running process runs (audit flush,
 //!   revocation retries, keep-alive refresh).
@@ -34,12 +34,12 @@ pub mod broker;
 pub mod clock;
 mod closed;
 pub mod config;
+pub mod deep_links;
 pub mod error;
 pub mod failpoint;
 pub mod fetch;
 pub mod input;
 pub mod instance;
-pub mod links;
 pub mod oauth;
 pub mod preview;
 pub mod reminders;

@@ -1,7 +1,12 @@
 //! Data that crosses IPC. Each type derives `ts_rs::TS`; `cargo test -p lanyard-app`
 //! writes the TypeScript into `ui/src/lib/bindings/` (committed; CI fails on a diff).
 //! Converted from the core's domain types here, so the core stays free of IPC concerns.
-//! No DTO ever carries a secret.
+//! No DTO ever carries a secret. This module holds the status, provider, channel,
+//! player, audit, URL-token and reminder types; [`preview`] the preview's and
+//! [`sharing`] the contacts' and offers' (`sharing.rs` of the shell uses them).
+
+pub mod preview;
+pub mod sharing;
 
 use lanyard_core::oauth::channel::{Channel, ChannelStatus, Handout};
 use lanyard_core::oauth::channels::Disconnected;
@@ -181,9 +186,9 @@ pub enum DeepLinkKind {
     OpenChannel,
 }
 
-impl From<lanyard_core::links::DeepLinkKind> for DeepLinkKind {
-    fn from(kind: lanyard_core::links::DeepLinkKind) -> Self {
-        use lanyard_core::links::DeepLinkKind as K;
+impl From<lanyard_core::deep_links::DeepLinkKind> for DeepLinkKind {
+    fn from(kind: lanyard_core::deep_links::DeepLinkKind) -> Self {
+        use lanyard_core::deep_links::DeepLinkKind as K;
         match kind {
             K::OauthCallback => DeepLinkKind::OauthCallback,
             K::Contact => DeepLinkKind::Contact,

@@ -293,7 +293,11 @@ async fn refresh_held(
     } else {
         None
     };
-    let client = oauth_client(&provider, secret.as_ref(), crate::links::OAUTH_REDIRECT_URI)?;
+    let client = oauth_client(
+        &provider,
+        secret.as_ref(),
+        crate::deep_links::OAUTH_REDIRECT_URI,
+    )?;
     let mut generation = st.generation;
     let mut retried_after_peer = false;
     let mut attempt = 0;

@@ -81,7 +81,7 @@ async fn a_token_travels_sealed_and_arrives_unreadable() {
     assert!(!sent.text.contains(CANARY));
     assert_eq!(sent.link.as_deref(), Some(sent.text.as_str()));
     assert!(!format!("{sent:?}").contains(CANARY));
-    crate::links::DeepLink::parse(&sent.text).expect("the link parses as a deep link");
+    crate::deep_links::DeepLink::parse(&sent.text).expect("the link parses as a deep link");
 
     let offer = inbox::import(&bob, &sent.text).await.expect("import");
     assert_eq!(offer.contact_name.as_deref(), Some("alice"));
