@@ -22,6 +22,7 @@ pub mod refresh;
 pub mod rotation;
 pub mod secret;
 pub mod sessions;
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
 pub mod token_links;

@@ -640,7 +640,8 @@ mod tests {
 
 /// Helpers for tests in other crates that need to put a database in a state a real
 /// installation could reach (e.g. one migrated by a newer Lanyard), and to run the same
-/// tests on either backend.
+/// tests on either backend. Only in tests and with the `testing` feature.
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing {
     use sqlx::{Connection, Executor};
