@@ -160,14 +160,14 @@ async fn fifty_concurrent_grants_on_an_expired_token_share_one_refresh() {
     assert_eq!(
         events
             .iter()
-            .filter(|e| e.action == "grant" && e.outcome == "ok")
+            .filter(|e| e.action.as_str() == "grant" && e.outcome.as_str() == "ok")
             .count(),
         51
     );
     assert_eq!(
         events
             .iter()
-            .filter(|e| e.action == "refresh" && e.outcome == "ok")
+            .filter(|e| e.action.as_str() == "refresh" && e.outcome.as_str() == "ok")
             .count(),
         1
     );

@@ -506,7 +506,7 @@ async fn the_preview_as_a_player_is_refused_exactly_where_the_player_is() {
         .await
         .expect("covered");
     assert_eq!(covered.status, 200);
-    assert_eq!(covered.hops[0].credentials[0].source, "channel");
+    assert_eq!(covered.hops[0].credentials[0].source.as_str(), "channel");
     let err = go(format!("{}/other", e.upstream.base), who.clone())
         .await
         .expect_err("uncovered");
@@ -529,7 +529,7 @@ async fn the_preview_as_a_player_is_refused_exactly_where_the_player_is() {
         "not_covered"
     );
     let report = go(feed, As::License).await.expect("license feed");
-    assert_eq!(report.hops[0].credentials[0].source, "url_token");
+    assert_eq!(report.hops[0].credentials[0].source.as_str(), "url_token");
     // Prompt tokens cannot be linked to players.
     let prompt = token(
         &e.l,
@@ -591,7 +591,7 @@ async fn custom_headers_and_token_values_never_reach_another_origin() {
     assert!(report.hops[1]
         .not_sent
         .iter()
-        .any(|n| n.source == "header" && n.id == "X-Api-Key"));
+        .any(|n| n.source.as_str() == "header" && n.id == "X-Api-Key"));
 
     // A Location carrying the form token's value to another origin is not followed, and
     // the report shows it redacted.

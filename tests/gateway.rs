@@ -858,3 +858,66 @@ async fn gateways_on_other_machines_share_master_tokens_sealed_in_the_database()
     );
     assert!(stdout_json(&out)["access_token"].is_string());
 }
+
+/// `lanyard gateway serve` runs the same upkeep as the desktop app
+/// (`lanyard_core::upkeep`): a headless gateway keeps a channel nobody used for a day
+/// alive (the keep-alive refresh, at start and hourly) and writes grant audit records
+/// while it runs, not only when it stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_gateway_keeps_idle_channels_alive_and_writes_the_audit_log() {
+    let s = setup(3600).await;
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    // The channel was last refreshed 25 hours ago: idle for more than a day.
+    sqlx::query(
+        "UPDATE channel SET connected_at = connected_at - 90000, \
+         last_refreshed_at = COALESCE(last_refreshed_at, connected_at) - 90000 WHERE id = $1",
+    )
+    .bind(&s.channel)
+    .execute(s.lanyard.store().pool())
+    .await
+    .expect("age the channel");
+    let before = s.refreshes().await;
+
+    let gw = s.gateway(&[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.refreshes().await == before {
+        assert!(
+            Instant::now() < deadline,
+            "the gateway never refreshed the idle channel"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(s.refreshes().await, before + 1, "one keep-alive refresh");
+    let channel = lanyard_core::oauth::channels::show(&s.lanyard, &s.channel)
+        .await
+        .expect("channel");
+    assert_eq!(channel.status.as_str(), "active");
+
+    // A grant's audit record is buffered, then written within the flush interval (2 s)
+    // while the gateway keeps running.
+    let (status, body) = grant_after_change(&s, &gw.url, &secret, 200).await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let events = s
+            .lanyard
+            .store()
+            .audit_events(Some(&s.channel), None, 50)
+            .await
+            .expect("audit");
+        if events.iter().any(|e| {
+            e.action.as_str() == "grant"
+                && e.principal_id.as_deref() == Some(pid.as_str())
+                && e.outcome.as_str() == "ok"
+        }) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the running gateway never wrote the grant's audit record"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(gw);
+}

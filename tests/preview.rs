@@ -186,7 +186,7 @@ async fn the_channel_grant_arrives_as_bearer() {
     let c = report.channel.as_ref().expect("channel");
     assert_eq!(c.channel_id, channel);
     assert!(c.grant_expires_at.is_some());
-    assert_eq!(report.hops[0].credentials[0].source, "channel");
+    assert_eq!(report.hops[0].credentials[0].source.as_str(), "channel");
     no_canary(&report);
     // Outside the API base: no grant.
     a.route("/other", Canned::ok("text/plain", "x"));
@@ -526,10 +526,9 @@ async fn a_named_header_token_arrives_as_its_own_header_and_stays_home() {
     assert_eq!(used.len(), 1, "{used:?}");
     assert_eq!(used[0].placement, "header");
     assert_eq!(used[0].key.as_deref(), Some("X-API-Key"));
-    assert!(report.hops[0]
-        .not_sent
-        .iter()
-        .any(|n| n.source == "header" && n.reason.contains("URL token sets this header")));
+    assert!(report.hops[0].not_sent.iter().any(|n| n.source
+        == lanyard_core::preview::report::CredentialSource::Header
+        && n.reason.contains("URL token sets this header")));
     no_canary(&report);
 
     let report = get(&l, &format!("{}/away", a.base), "GET", None).await;

@@ -18,6 +18,7 @@ mod providers;
 mod proxy;
 mod refresh;
 mod sharing;
+mod structure;
 mod sweep;
 mod urltokens;
 mod util;

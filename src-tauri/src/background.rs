@@ -1,24 +1,19 @@
-//! Work the app does while it runs: the player gateway when Settings turned it on, writing
-//! buffered grant audit records every couple of
-//! seconds, an hourly keep-alive refresh of channels nobody used for a day (providers
-//! expire idle refresh tokens), and the reminder check — at start, when a sign-in ends,
-//! at the schedule's next threshold, and at least every 15 minutes (changes made by other
-//! processes, wall-clock jumps and resume from sleep are caught then).
+//! Work the app does while it runs: the player gateway when Settings turned it on, the
+//! core's upkeep (`lanyard_core::upkeep`, the same `lanyard gateway serve` runs: grant
+//! audit records written every couple of seconds, unconfirmed revocations asked again, an
+//! hourly keep-alive refresh of channels nobody used for a day), and the reminder check —
+//! at start, when a sign-in ends, at the schedule's next threshold, and at least every 15
+//! minutes (changes made by other processes, wall-clock jumps and resume from sleep are
+//! caught then).
 
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::state::AppState;
+use crate::state::{AppState, RemindersWake};
 
-const FLUSH_EVERY: Duration = Duration::from_secs(2);
-const KEEPALIVE_EVERY: Duration = Duration::from_secs(3600);
 const REMINDERS_AT_LEAST_EVERY: i64 = 15 * 60;
 const UNSAVED_CHECK_EVERY: i64 = 30;
-
-/// Wakes the reminder check (after a sign-in, a refresh failure, …).
-#[derive(Debug, Default)]
-pub struct RemindersWake(pub tokio::sync::Notify);
 
 /// Starts the background tasks (no-op when the installation failed to open).
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
@@ -66,38 +61,10 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             gateway.resume(&l).await;
         });
     }
-    let l = lanyard.clone();
-    tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
-        loop {
-            tick.tick().await;
-            if let Err(err) = l.broker().flush(l.store()).await {
-                tracing::warn!("could not write the audit log: {err}");
-            }
-        }
-    });
-    let l = lanyard.clone();
-    tauri::async_runtime::spawn(async move {
-        // Revocations the provider did not confirm, asked again when due.
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            if let Err(err) = lanyard_core::oauth::revocations::retry_due(&l).await {
-                tracing::warn!("could not retry pending revocations: {err}");
-            }
-        }
-    });
-    tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(KEEPALIVE_EVERY);
-        loop {
-            tick.tick().await;
-            match lanyard_core::broker::refresh::keep_alive(&lanyard).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("keep-alive refreshed {n} idle channel(s)"),
-                Err(err) => tracing::warn!("keep-alive failed: {err}"),
-            }
-        }
-    });
+    tauri::async_runtime::spawn(lanyard_core::upkeep::run(
+        lanyard,
+        lanyard_core::upkeep::Timings::default(),
+    ));
 }
 
 /// Raises one desktop notification per reminder not notified before. Without a

@@ -8,13 +8,13 @@ use tauri::{AppHandle, Runtime, State};
 
 use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
 
+use crate::dto::preview::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
     IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
     RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, TokenLinkDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
-use crate::preview_dto::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::state::AppState;
 
 type Reply<T> = Result<T, IpcError>;
@@ -69,7 +69,7 @@ pub async fn channel_connect<R: Runtime>(
     waiting: State<'_, Waiting>,
     provider_id: String,
 ) -> Reply<AuthorizationDto> {
-    Ok(oauth::start(&app, state.lanyard()?, &waiting, &provider_id, None).await?)
+    Ok(oauth::connect(&app, state.lanyard()?, &waiting, &provider_id).await?)
 }
 
 /// Starts re-authorizing a channel; the result arrives as an `oauth-result` event.
@@ -80,9 +80,7 @@ pub async fn channel_reauth<R: Runtime>(
     waiting: State<'_, Waiting>,
     channel_id: String,
 ) -> Reply<AuthorizationDto> {
-    let lanyard = state.lanyard()?;
-    let provider = channels::show(lanyard, &channel_id).await?.provider_id;
-    Ok(oauth::start(&app, lanyard, &waiting, &provider, Some(&channel_id)).await?)
+    Ok(oauth::reauth(&app, state.lanyard()?, &waiting, &channel_id).await?)
 }
 
 /// Cancels a sign-in in progress.
@@ -119,7 +117,6 @@ pub async fn player_add(
     name: String,
     serial: Option<String>,
 ) -> Reply<NewPlayerDto> {
-    let serial = serial.filter(|s| !s.trim().is_empty());
     Ok(
         players::add_player(state.lanyard()?, &name, serial.as_deref())
             .await?
@@ -241,13 +238,12 @@ pub async fn audit_list(
     since: Option<i64>,
     limit: Option<i64>,
 ) -> Reply<Vec<AuditEventDto>> {
-    let l = state.lanyard()?;
-    l.broker().flush(l.store()).await?;
-    let limit = limit.unwrap_or(500).clamp(1, 5_000);
-    let events = l
-        .store()
-        .audit_events(channel_id.as_deref(), since, limit)
-        .await?;
+    let query = lanyard_core::broker::audit_log::AuditQuery {
+        channel_id: channel_id.as_deref(),
+        since,
+        limit,
+    };
+    let events = lanyard_core::broker::audit_log::list(state.lanyard()?, query).await?;
     Ok(events.into_iter().map(Into::into).collect())
 }
 
@@ -329,10 +325,7 @@ pub fn prompt_answer(
     if pending.answer(&id, reply) {
         Ok(())
     } else {
-        Err(IpcError {
-            code: "not_found".into(),
-            message: "that question is no longer waiting".into(),
-        })
+        Err(lanyard_core::Error::NotFound("that question is no longer waiting".into()).into())
     }
 }
 
@@ -356,7 +349,7 @@ pub async fn preview_send<R: Runtime>(
     .await?;
     if report.channel.as_ref().is_some_and(|c| c.error.is_some()) {
         // A refresh the preview triggered may have found the channel needs re-authorization.
-        wake_reminders(&app);
+        crate::state::wake_reminders(&app);
     }
     Ok(report.into())
 }
@@ -403,7 +396,7 @@ pub async fn reminders_set_thresholds(
         imminent_days,
     };
     lanyard_core::reminders::set_thresholds(state.lanyard()?, t).await?;
-    wake_reminders(&app);
+    crate::state::wake_reminders(&app);
     Ok(())
 }
 
@@ -414,16 +407,9 @@ pub async fn reminders_pause(
     state: State<'_, AppState>,
     hours: i64,
 ) -> Reply<Option<i64>> {
-    let until = lanyard_core::reminders::pause(state.lanyard()?, hours.max(0) * 3600).await?;
-    wake_reminders(&app);
+    let until = lanyard_core::reminders::pause_for_hours(state.lanyard()?, hours).await?;
+    crate::state::wake_reminders(&app);
     Ok(until)
-}
-
-fn wake_reminders<R: Runtime>(app: &AppHandle<R>) {
-    use tauri::Manager;
-    if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
-        wake.0.notify_one();
-    }
 }
 
 /// Whether Lanyard starts (in the tray) at login.
@@ -448,8 +434,5 @@ pub fn autostart_set<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Reply<bool
 }
 
 fn autostart_error(err: impl std::fmt::Display) -> IpcError {
-    IpcError {
-        code: "io".into(),
-        message: format!("could not change starting at login: {err}"),
-    }
+    lanyard_core::Error::Io(format!("could not change starting at login: {err}")).into()
 }

@@ -8,7 +8,7 @@
 //! here ([`crate::oauth::complete_from_link`]) — never for a refused link or a callback
 //! nobody was waiting for, so a web page cannot pull the window in front of the user.
 
-use lanyard_core::links::DeepLink;
+use lanyard_core::deep_links::DeepLink;
 use lanyard_core::sharing::card::CARD_PREFIX;
 use lanyard_core::sharing::offer::OFFER_PREFIX;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -93,7 +93,7 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
 pub fn carries_link(argv: &[String]) -> bool {
     argv.iter().skip(1).any(|arg| {
         let arg = arg.trim().to_ascii_lowercase();
-        arg.starts_with(&format!("{}:", lanyard_core::links::OAUTH_SCHEME))
-            || arg.starts_with(&format!("{}:", lanyard_core::links::LINK_SCHEME))
+        arg.starts_with(&format!("{}:", lanyard_core::deep_links::OAUTH_SCHEME))
+            || arg.starts_with(&format!("{}:", lanyard_core::deep_links::LINK_SCHEME))
     })
 }

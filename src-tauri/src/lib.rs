@@ -13,12 +13,9 @@ pub mod commands;
 pub mod deep_link;
 pub mod dto;
 pub mod oauth;
-pub mod preview_dto;
 pub mod prompter;
-pub mod provider_file_dto;
 pub mod provider_files;
 pub mod sharing;
-pub mod sharing_dto;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
@@ -37,7 +34,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(prompter::Pending::default())
-        .manage(background::RemindersWake::default())
+        .manage(state::RemindersWake::default())
         .manage(sharing::Incoming::default())
         .manage(provider_files::Waiting::default())
         .manage(lanyard_gateway::background::BackgroundGateway::default())
@@ -102,7 +99,38 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             sharing::offer_reject,
             sharing::incoming_take,
         ])
-        .on_window_event(window::on_window_event)
+        .on_window_event(on_window_event)
+}
+
+/// The window's own behaviour (`window.rs`), and files dropped on it opened: routed here
+/// so neither module depends on the other.
+fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowEvent) {
+    window::on_window_event(window, event);
+    if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        open_files(window.app_handle(), paths.clone());
+    }
+}
+
+/// Files opened with Lanyard (double-click, "Open with", a second launch's arguments, a
+/// drop): offers and cards go to `sharing.rs`, provider files to `provider_files.rs`;
+/// anything else is ignored.
+pub(crate) fn open_files<R: Runtime>(app: &tauri::AppHandle<R>, paths: Vec<std::path::PathBuf>) {
+    let state = app.state::<AppState>();
+    let Ok(l) = state.lanyard() else {
+        return;
+    };
+    let (providers, others): (Vec<_>, Vec<_>) = paths
+        .into_iter()
+        .partition(|p| provider_files::is_provider_file(p));
+    let shared: Vec<_> = others
+        .into_iter()
+        .filter(|p| sharing::is_shared_file(p))
+        .collect();
+    if !providers.is_empty() {
+        window::show_main(app);
+    }
+    sharing::receive_files(app, l.clone(), shared);
+    provider_files::receive_files(app, l.clone(), providers);
 }
 
 /// The argument autostart passes: start in the tray with the window hidden.
@@ -123,11 +151,11 @@ pub fn run() {
             if !deep_link::carries_link(&argv) {
                 window::show_main(app);
             }
-            // Offer and card files opened with Lanyard (double-click, "Open with").
-            let files = sharing::shared_files(argv.get(1..).unwrap_or_default(), Path::new(&cwd));
-            if let Ok(l) = app.state::<AppState>().lanyard() {
-                sharing::receive_files(app, l.clone(), files);
-            }
+            // Files opened with Lanyard (double-click, "Open with").
+            open_files(
+                app,
+                sharing::paths_in(argv.get(1..).unwrap_or_default(), Path::new(&cwd)),
+            );
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
@@ -183,9 +211,7 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_default();
-    if let Ok(l) = app.state::<AppState>().lanyard() {
-        sharing::receive_files(app, l.clone(), sharing::shared_files(&args, &cwd));
-    }
+    open_files(app, sharing::paths_in(&args, &cwd));
     background::start(app);
     if std::env::args().any(|a| a == MINIMIZED) {
         if let Some(window) = app.get_webview_window(window::MAIN) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lanyard_core::oauth::flow;
 use lanyard_core::Lanyard;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::dto::{AuthorizationDto, ChannelDto, IpcError, OauthResultDto};
 use crate::window;
@@ -56,23 +56,43 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, result: lanyard_core::Result<flo
     if let Err(err) = app.emit(EVENT, &event) {
         tracing::warn!("could not announce the sign-in result: {err}");
     }
-    if let Some(wake) = app.try_state::<crate::background::RemindersWake>() {
-        wake.0.notify_one();
-    }
+    crate::state::wake_reminders(app);
     if forward {
         window::show_main(app);
     }
 }
 
-/// Starts a sign-in (new channel or re-authorization) and opens the browser.
-pub async fn start<R: Runtime>(
+/// Starts connecting a new account with `provider_id` and opens the browser.
+pub async fn connect<R: Runtime>(
     app: &AppHandle<R>,
     lanyard: &Lanyard,
     waiting: &Waiting,
     provider_id: &str,
-    channel_id: Option<&str>,
 ) -> lanyard_core::Result<AuthorizationDto> {
-    let started = flow::start(lanyard, provider_id, channel_id).await?;
+    let started = flow::start(lanyard, provider_id, None).await?;
+    Ok(follow(app, lanyard, waiting, started))
+}
+
+/// Starts re-authorizing a channel (`flow::start_reauth`) and opens the browser: the
+/// Re-authorize button and the tray's reminder item.
+pub async fn reauth<R: Runtime>(
+    app: &AppHandle<R>,
+    lanyard: &Lanyard,
+    waiting: &Waiting,
+    channel_id: &str,
+) -> lanyard_core::Result<AuthorizationDto> {
+    let started = flow::start_reauth(lanyard, channel_id).await?;
+    Ok(follow(app, lanyard, waiting, started))
+}
+
+/// Waits for a started sign-in's loopback answer in the background (deep links arrive on
+/// their own) and opens the browser.
+fn follow<R: Runtime>(
+    app: &AppHandle<R>,
+    lanyard: &Lanyard,
+    waiting: &Waiting,
+    started: flow::Started,
+) -> AuthorizationDto {
     if let Some(listener) = started.loopback {
         let (app, l) = (app.clone(), lanyard.clone());
         let task = tauri::async_runtime::spawn(async move {
@@ -87,7 +107,7 @@ pub async fn start<R: Runtime>(
     if let Err(err) = open::that_detached(&started.start.authorization_url) {
         tracing::warn!("could not open the browser: {err}");
     }
-    Ok(started.start.into())
+    started.start.into()
 }
 
 /// Cancels a sign-in in progress.

@@ -13,8 +13,8 @@ use lanyard_core::oauth::provider_file::{self, ProviderFile};
 use lanyard_core::Lanyard;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
+use crate::dto::provider_file::{ProviderFileEventDto, ProviderFileOfferDto};
 use crate::dto::{IpcError, ProviderDto};
-use crate::provider_file_dto::{ProviderFileEventDto, ProviderFileOfferDto};
 use crate::sharing::Incoming;
 use crate::state::AppState;
 use crate::window;
@@ -149,10 +149,18 @@ pub async fn receive<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: Result<S
     }
 }
 
-/// Opens a provider file passed to a launch or dropped on the window.
-pub async fn receive_file<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, path: &Path) {
-    let text = provider_file::read(path).map_err(IpcError::from);
-    receive(app, l, text).await;
+/// Opens provider files passed to a launch or dropped on the window.
+pub fn receive_files<R: Runtime>(app: &AppHandle<R>, l: Lanyard, paths: Vec<std::path::PathBuf>) {
+    if paths.is_empty() {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        for path in paths {
+            let text = provider_file::read(&path).map_err(IpcError::from);
+            receive(&app, &l, text).await;
+        }
+    });
 }
 
 /// Opens a `lanyard://provider/<payload>` link.

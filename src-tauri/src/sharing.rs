@@ -15,11 +15,11 @@ use lanyard_core::sharing::{contacts, identity, inbox};
 use lanyard_core::Lanyard;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-use crate::dto::{IpcError, UrlTokenDto};
-use crate::sharing_dto::{
+use crate::dto::sharing::{
     CardPreviewDto, ContactDto, IdentityDto, IncomingDto, OfferDto, SentOfferDto,
     TokenRequestsEvent,
 };
+use crate::dto::{IpcError, UrlTokenDto};
 use crate::state::AppState;
 use crate::window;
 
@@ -33,7 +33,7 @@ pub struct Incoming(std::sync::Mutex<IncomingDto>);
 
 impl Incoming {
     /// Keeps the last provider file that arrived (see [`crate::provider_files`]).
-    pub fn keep_provider_file(&self, event: crate::provider_file_dto::ProviderFileEventDto) {
+    pub fn keep_provider_file(&self, event: crate::dto::provider_file::ProviderFileEventDto) {
         if let Ok(mut kept) = self.0.lock() {
             kept.provider_file = Some(event);
         }
@@ -68,7 +68,7 @@ pub const CARD_EVENT: &str = "contact-card";
 pub const CARD_EXTENSION: &str = "lanyard-contact";
 
 fn ipc_invalid(message: &str) -> IpcError {
-    IpcError::from(lanyard_core::Error::InvalidInput(message.into()))
+    IpcError::from(lanyard_core::Error::invalid(message))
 }
 
 /// This installation's identity (created on first use).
@@ -125,7 +125,6 @@ pub async fn contact_add(
     card: String,
     name: Option<String>,
 ) -> Reply<ContactDto> {
-    let name = name.filter(|n| !n.trim().is_empty());
     Ok(contacts::add(state.lanyard()?, &card, name.as_deref())
         .await?
         .into())
@@ -355,6 +354,15 @@ pub async fn receive_card<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &st
 /// The offer and card files among a launch's arguments or a drop (`file://` URLs and
 /// paths relative to `cwd` included).
 pub fn shared_files(args: &[String], cwd: &Path) -> Vec<PathBuf> {
+    paths_in(args, cwd)
+        .into_iter()
+        .filter(|p| is_shared_file(p))
+        .collect()
+}
+
+/// Every path among a launch's arguments (`file://` URLs and paths relative to `cwd`
+/// included).
+pub fn paths_in(args: &[String], cwd: &Path) -> Vec<PathBuf> {
     args.iter()
         .filter_map(|arg| {
             let path = match arg.strip_prefix("file://") {
@@ -364,16 +372,15 @@ pub fn shared_files(args: &[String], cwd: &Path) -> Vec<PathBuf> {
                     .or_else(|| Some(PathBuf::from(rest)))?,
                 None => PathBuf::from(arg),
             };
-            is_shared_file(&path).then(|| cwd.join(path))
+            Some(cwd.join(path))
         })
         .collect()
 }
 
-/// Whether a path names an offer, card or provider file.
+/// Whether a path names an offer or card file.
 pub fn is_shared_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e == FILE_EXTENSION || e == CARD_EXTENSION)
-        || crate::provider_files::is_provider_file(path)
 }
 
 /// Opens offer and card files (double-clicked, passed to a second launch, or dropped).
@@ -385,10 +392,6 @@ pub fn receive_files<R: Runtime>(app: &AppHandle<R>, l: Lanyard, paths: Vec<Path
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         for path in paths {
-            if crate::provider_files::is_provider_file(&path) {
-                crate::provider_files::receive_file(&app, &l, &path).await;
-                continue;
-            }
             let is_card = path.extension().is_some_and(|e| e == CARD_EXTENSION);
             let (max, what) = if is_card {
                 (MAX_CARD_LEN, "contact card")

@@ -1,7 +1,10 @@
-//! The one piece of state the shell manages: the opened installation, or why it could not
-//! be opened (then every command returns that error and the UI shows it).
+//! The state the shell manages: the opened installation, or why it could not be opened
+//! (then every command returns that error and the UI shows it); and the one handle that
+//! wakes the reminder check, shared by whoever changes what it shows (sign-ins,
+//! reminder settings) without depending on the background module.
 
 use lanyard_core::{Config, Lanyard};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::dto::IpcError;
 
@@ -37,5 +40,17 @@ impl AppState {
     /// The installation, or the error that kept it from opening.
     pub fn lanyard(&self) -> Result<&Lanyard, IpcError> {
         self.lanyard.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Wakes the reminder check (`background.rs`) before its next scheduled run.
+#[derive(Debug, Default)]
+pub struct RemindersWake(pub tokio::sync::Notify);
+
+/// Wakes the reminder check now (after a sign-in ends, a reminder setting changes, …);
+/// nothing happens when it is not running (tests without the background tasks).
+pub fn wake_reminders<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(wake) = app.try_state::<RemindersWake>() {
+        wake.0.notify_one();
     }
 }

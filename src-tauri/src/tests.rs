@@ -761,9 +761,9 @@ fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secre
         .contains("newer Lanyard"));
 
     // Double-clicked (a launch's arguments): announced and kept for a late window.
-    let files = crate::sharing::shared_files(&[path.display().to_string()], dir.path());
+    let files = crate::sharing::paths_in(&[path.display().to_string()], dir.path());
     assert_eq!(files, std::slice::from_ref(&path));
-    crate::sharing::receive_files(app.handle(), me.clone(), files);
+    crate::open_files(app.handle(), files);
     let announced = wait_for(&events, 1);
     let offer = announced[0]["offer"].clone();
     assert!(!announced[0].to_string().contains(CANARY));

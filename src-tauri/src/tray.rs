@@ -143,7 +143,7 @@ pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 if let Ok(lanyard) = app.state::<AppState>().lanyard() {
-                    if let Err(err) = lanyard_core::reminders::pause(lanyard, 86_400).await {
+                    if let Err(err) = lanyard_core::reminders::pause_for_hours(lanyard, 24).await {
                         tracing::warn!("could not pause reminders: {err}");
                     }
                 }
@@ -164,19 +164,7 @@ fn start_reauth<R: Runtime>(app: &AppHandle<R>, channel_id: String) {
             return;
         };
         let waiting = app.state::<crate::oauth::Waiting>();
-        let result = match lanyard_core::oauth::channels::show(&lanyard, &channel_id).await {
-            Ok(channel) => crate::oauth::start(
-                &app,
-                &lanyard,
-                &waiting,
-                &channel.provider_id,
-                Some(&channel_id),
-            )
-            .await
-            .map(|_| ()),
-            Err(err) => Err(err),
-        };
-        if let Err(err) = result {
+        if let Err(err) = crate::oauth::reauth(&app, &lanyard, &waiting, &channel_id).await {
             crate::oauth::announce(&app, Err(err));
         }
     });

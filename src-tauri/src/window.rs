@@ -19,26 +19,14 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Closing the main window hides it; Quit in the tray menu ends the app. Offer and card
-/// files dropped on it are opened.
+/// Closing the main window hides it; Quit in the tray menu ends the app. (Files dropped
+/// on it are routed to `sharing` by `lib.rs`.)
 pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent) {
-    match event {
-        WindowEvent::CloseRequested { api, .. } if window.label() == MAIN => {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        if window.label() == MAIN {
             api.prevent_close();
             let _ = window.hide();
         }
-        WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
-            let files: Vec<_> = paths
-                .iter()
-                .filter(|p| crate::sharing::is_shared_file(p))
-                .cloned()
-                .collect();
-            let app = window.app_handle();
-            if let Ok(l) = app.state::<crate::state::AppState>().lanyard() {
-                crate::sharing::receive_files(app, l.clone(), files);
-            }
-        }
-        _ => {}
     }
 }
 

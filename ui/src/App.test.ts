@@ -47,7 +47,7 @@ describe("App", () => {
 
     await goTo("#/url-tokens");
     await waitFor(() => expect(heading()).toBe("URL tokens"));
-    expect(screen.getByText(/Authorization header/)).toBeTruthy();
+    expect(screen.getByText(/either as form fields or as an Authorization header/)).toBeTruthy();
     expect(await screen.findByTestId("tokens-empty")).toBeTruthy();
     expect(screen.queryByText("Not available in this build yet.")).toBeNull();
 

@@ -30,7 +30,7 @@ fn tokens(n: usize) -> Vec<UrlToken> {
                 placement: Placement::Form,
                 requires_permission: false,
                 prompt: false,
-                origin: "own".into(),
+                origin: lanyard_core::urltokens::TokenOrigin::Own,
                 received_from: None,
                 viewable: true,
                 created_at: 0,

@@ -12,9 +12,16 @@ pub enum Error {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// The input was refused; nothing was changed.
-    #[error("{0}")]
-    InvalidInput(String),
+    /// The input was refused; nothing was changed. `field` names the form field (or
+    /// argument) at fault when there is one, so a form shows the message next to it
+    /// (`prefix`, `key`, `value`, `name`, `serial`, `limit`, `hours`, …).
+    #[error("{message}")]
+    InvalidInput {
+        /// The field at fault, if one is.
+        field: Option<&'static str>,
+        /// What is wrong, in plain words.
+        message: String,
+    },
     /// The change conflicts with what is already stored.
     #[error("{0}")]
     Conflict(String),
@@ -101,7 +108,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotFound(_) => "not_found",
-            Error::InvalidInput(_) => "invalid_input",
+            Error::InvalidInput { .. } => "invalid_input",
             Error::Conflict(_) => "conflict",
             Error::SecretStoreUnavailable(_) => "secret_store_unavailable",
             Error::SchemaTooNew(_) => "schema_too_new",
@@ -163,8 +170,40 @@ impl Error {
         "needs_prompt",
     ];
 
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Error::InvalidInput(message.into())
+    /// Refused input, not about one field in particular.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// Refused input in `field`.
+    pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    /// The same error, saying the input was `field` when it is refused input (a checker
+    /// shared by several fields does not know which one it checked).
+    pub fn in_field(self, field: &'static str) -> Self {
+        match self {
+            Error::InvalidInput { message, .. } => Error::InvalidInput {
+                field: Some(field),
+                message,
+            },
+            other => other,
+        }
+    }
+
+    /// The field refused input was in, if it names one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidInput { field, .. } => *field,
+            _ => None,
+        }
     }
 
     /// An I/O failure, described as what was being done and the OS's words.
@@ -190,7 +229,7 @@ impl From<sqlx::Error> for Error {
                 Error::Conflict("a record with the same identity already exists".into())
             }
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                Error::InvalidInput("the record refers to something that does not exist".into())
+                Error::invalid("the record refers to something that does not exist")
             }
             other => Error::Storage(format!("database error: {other}")),
         }
@@ -221,10 +260,23 @@ mod tests {
     }
 
     #[test]
+    fn refused_input_names_its_field_and_keeps_code_and_message() {
+        let err = Error::invalid("a token key cannot be empty").in_field("key");
+        assert_eq!(err.field(), Some("key"));
+        assert_eq!(err.code(), "invalid_input");
+        // The CLI's JSON stays `{ code, message }`.
+        assert_eq!(
+            serde_json::to_value(&err).expect("serialize"),
+            serde_json::json!({ "code": "invalid_input", "message": "a token key cannot be empty" })
+        );
+        assert_eq!(Error::NotFound("x".into()).in_field("key").field(), None);
+    }
+
+    #[test]
     fn every_variant_has_a_listed_code() {
         let all = [
             Error::NotFound(String::new()),
-            Error::InvalidInput(String::new()),
+            Error::invalid(String::new()),
             Error::Conflict(String::new()),
             Error::SecretStoreUnavailable(String::new()),
             Error::SchemaTooNew(String::new()),

@@ -11,6 +11,7 @@
 //! - [`secrets`]: the [`SecretStore`](secrets::SecretStore) trait and its keyring, file
 //!   and memory backends.
 //! - [`error`]: the one [`Error`] enum with stable codes.
+//! - [`input`]: rules for user input every caller shares (blank text is "not given").
 //! - [`clock`]: injected time.
 //! - [`broker`]: principals, links, grants, single-flight refresh.
 //! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
@@ -18,8 +19,10 @@
 //! - [`urltokens`]: per-URL credentials: matching, placement, permission, prompts.
 //! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
 //! - [`reminders`]: the pure re-authorization schedule.
-//! - [`links`]: the deep links the OS hands to Lanyard, parsed strictly.
+//! - [`deep_links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //! - [`sharing`]: identity, contacts, sealed and signed token offers, Token requests.
+//! - [`upkeep`]: background work every long-running process runs (audit flush,
+//!   revocation retries, keep-alive refresh).
 //!
 //! ## Security
 //! Secrets (refresh and access tokens, URL token values, client secrets, private keys)
@@ -29,12 +32,14 @@
 
 pub mod broker;
 pub mod clock;
+mod closed;
 pub mod config;
+pub mod deep_links;
 pub mod error;
 pub mod failpoint;
 pub mod fetch;
+pub mod input;
 pub mod instance;
-pub mod links;
 pub mod oauth;
 pub mod preview;
 pub mod reminders;
@@ -42,6 +47,7 @@ pub mod secrets;
 pub mod sharing;
 pub mod snapshot;
 pub mod store;
+pub mod upkeep;
 pub mod urltokens;
 
 pub use config::Config;

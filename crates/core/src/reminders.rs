@@ -32,6 +32,11 @@ impl Default for Thresholds {
 /// How urgent a reminder is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "ReminderLevel")
+)]
 pub enum Level {
     /// The provider already refused the channel's master token.
     NeedsReauth,
@@ -171,8 +176,8 @@ pub async fn thresholds(l: &crate::Lanyard) -> crate::Result<Thresholds> {
 /// Changes the thresholds (1 ≤ imminent < soon ≤ 30 days).
 pub async fn set_thresholds(l: &crate::Lanyard, t: Thresholds) -> crate::Result<()> {
     if !(1 <= t.imminent_days && t.imminent_days < t.soon_days && t.soon_days <= 30) {
-        return Err(crate::Error::InvalidInput(
-            "reminder thresholds must satisfy 1 ≤ last reminder < first reminder ≤ 30 days".into(),
+        return Err(crate::Error::invalid(
+            "reminder thresholds must satisfy 1 ≤ last reminder < first reminder ≤ 30 days",
         ));
     }
     l.store()
@@ -184,6 +189,21 @@ pub async fn set_thresholds(l: &crate::Lanyard, t: Thresholds) -> crate::Result<
 pub async fn paused_until(l: &crate::Lanyard) -> crate::Result<Option<i64>> {
     let until: Option<Option<i64>> = l.store().setting(PAUSED_UNTIL_SETTING).await?;
     Ok(until.flatten().filter(|u| *u > l.clock().now()))
+}
+
+/// The longest pause: a longer one is shortened to this.
+pub const MAX_PAUSE_HOURS: i64 = 30 * 24;
+
+/// Pauses notifications for `hours` (0 resumes them; at most [`MAX_PAUSE_HOURS`]): what the
+/// Settings page and the tray's pause items call. Negative hours are refused.
+pub async fn pause_for_hours(l: &crate::Lanyard, hours: i64) -> crate::Result<Option<i64>> {
+    if hours < 0 {
+        return Err(crate::Error::invalid_field(
+            "hours",
+            "a pause lasts zero hours (resume) or more",
+        ));
+    }
+    pause(l, hours.min(MAX_PAUSE_HOURS) * 3600).await
 }
 
 /// Pauses notifications for `seconds` (0 resumes them).

@@ -116,7 +116,7 @@ impl SnapshotCache {
                 .principals()
                 .await?
                 .into_iter()
-                .filter(|p| p.kind == "player" && p.active)
+                .filter(|p| p.kind == crate::store::principals::PrincipalKind::Player && p.active)
                 .map(|p| p.id)
                 .collect(),
         });

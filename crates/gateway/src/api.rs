@@ -174,9 +174,8 @@ async fn grant(
     lanyard_core::failpoint::hit("gateway-grant");
     let request: GrantRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(_) => return error_response(&Error::InvalidInput(
-            "the body must be JSON: { \"channel\": \"<channel id>\", \"url\": optional data URL }"
-                .into(),
+        Err(_) => return error_response(&Error::invalid(
+            "the body must be JSON: { \"channel\": \"<channel id>\", \"url\": optional data URL }",
         )),
     };
     match hand_out(
@@ -257,7 +256,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::NeedsReauth(_) | Error::NeedsPrompt(_) | Error::Conflict(_) => StatusCode::CONFLICT,
         Error::Revoked(_) => StatusCode::GONE,
-        Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
+        Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
         Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::ProviderError(_) | Error::RequestFailed(_) => StatusCode::BAD_GATEWAY,
         Error::ProviderUnavailable(_) | Error::SecretStoreUnavailable(_) => {

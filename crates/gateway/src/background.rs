@@ -121,7 +121,11 @@ impl BackgroundGateway {
     }
 
     async fn start_inner(&self, l: &Lanyard, settings: &GatewaySettings) -> Result<()> {
-        let mut options = ServeOptions::new(parse_listen(&settings.listen)?);
+        let mut options = ServeOptions {
+            // The app runs the upkeep itself, gateway or not.
+            run_upkeep: false,
+            ..ServeOptions::new(parse_listen(&settings.listen)?)
+        };
         options.cors_origins = crate::serve::checked_origins(&settings.cors_origins)?;
         let mut running = self.running.lock().await;
         if running.is_some() {
@@ -180,12 +184,12 @@ async fn settings(l: &Lanyard) -> Result<GatewaySettings> {
 /// A loopback `address:port`; anything else is refused with the reason.
 fn parse_listen(listen: &str) -> Result<SocketAddr> {
     let addr: SocketAddr = listen.trim().parse().map_err(|_| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "{listen:?} is not an address and port such as {DEFAULT_LISTEN}"
         ))
     })?;
     if !addr.ip().is_loopback() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "the app serves players on this computer only (a loopback address such as \
              {DEFAULT_LISTEN}); for players on the network run `lanyard gateway serve` with \
              --tls-cert and --tls-key"

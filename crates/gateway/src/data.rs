@@ -190,9 +190,9 @@ fn target(query: Option<&str>) -> Result<String> {
     let mut urls = url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == "url");
     match (urls.next(), urls.next()) {
         (Some((_, u)), None) if !u.trim().is_empty() => Ok(u.into_owned()),
-        (Some(_), Some(_)) => Err(Error::InvalidInput("give exactly one url parameter".into())),
-        _ => Err(Error::InvalidInput(
-            "give the data URL as ?url=<percent-encoded URL>".into(),
+        (Some(_), Some(_)) => Err(Error::invalid("give exactly one url parameter")),
+        _ => Err(Error::invalid(
+            "give the data URL as ?url=<percent-encoded URL>",
         )),
     }
 }

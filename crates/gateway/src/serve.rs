@@ -1,9 +1,13 @@
-//! Running a gateway: where it may listen, TLS, the audit flush and graceful shutdown.
+//! Running a gateway: where it may listen, TLS, the background upkeep and graceful
+//! shutdown.
 //!
 //! Player secrets travel in a header, so plain HTTP is allowed only on a loopback address
 //! unless the caller says `insecure_http` explicitly; anywhere else needs a certificate
-//! and key (rustls, TLS 1.2 and 1.3). Grant audit records are buffered by the broker and
-//! written every `flush_every`, and once more after the last connection closes.
+//! and key (rustls, TLS 1.2 and 1.3). While it serves, the gateway runs the core's
+//! upkeep (`lanyard_core::upkeep`: audit flush every `upkeep.flush_every`, revocation
+//! retries, the keep-alive refresh of idle channels) unless the process already runs it
+//! (the desktop app); grant audit records are written once more after the last
+//! connection closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,8 +33,10 @@ pub struct ServeOptions {
     pub insecure_http: bool,
     /// Failed-attempt limits.
     pub limits: LimitPolicy,
-    /// How often buffered audit records are written.
-    pub flush_every: Duration,
+    /// How often the upkeep runs (audit flush, revocation retries, keep-alive).
+    pub upkeep: lanyard_core::upkeep::Timings,
+    /// Run the upkeep here; off when the process runs it already (the desktop app).
+    pub run_upkeep: bool,
     /// How long open connections may finish after shutdown is asked for.
     pub grace: Duration,
     /// Origins whose pages may call the gateway from a browser (CORS); none by default.
@@ -38,14 +44,16 @@ pub struct ServeOptions {
 }
 
 impl ServeOptions {
-    /// Defaults for `listen`: no TLS, default limits, a flush every 2 s, 10 s of grace.
+    /// Defaults for `listen`: no TLS, default limits, the upkeep with its default timings
+    /// (a flush every 2 s, keep-alive hourly), 10 s of grace.
     pub fn new(listen: SocketAddr) -> Self {
         ServeOptions {
             listen,
             tls: None,
             insecure_http: false,
             limits: LimitPolicy::default(),
-            flush_every: Duration::from_secs(2),
+            upkeep: lanyard_core::upkeep::Timings::default(),
+            run_upkeep: true,
             grace: Duration::from_secs(10),
             cors_origins: Vec::new(),
         }
@@ -54,7 +62,7 @@ impl ServeOptions {
     /// Refuses plain HTTP off loopback unless `insecure_http` was given.
     pub fn check(&self) -> Result<()> {
         if self.tls.is_none() && !self.listen.ip().is_loopback() && !self.insecure_http {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "refusing plain HTTP on {}: player secrets would cross the network in the \
                  clear. Give --tls-cert and --tls-key, listen on a loopback address, or pass \
                  --insecure-http to accept the risk",
@@ -98,7 +106,7 @@ pub async fn serve(
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tls = match &options.tls {
         Some((cert, key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
-            Error::InvalidInput(format!(
+            Error::invalid(format!(
                 "could not load the TLS certificate {} and key {}: {e}",
                 cert.display(),
                 key.display()
@@ -126,29 +134,9 @@ pub async fn serve(
         shutdown.await;
         stopper.graceful_shutdown(Some(grace));
     });
-    let flusher = {
-        let lanyard = lanyard.clone();
-        let every = options.flush_every;
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut since_revocations = Duration::MAX;
-            loop {
-                tick.tick().await;
-                if let Err(e) = lanyard.broker().flush(lanyard.store()).await {
-                    tracing::warn!(code = e.code(), "could not write grant audit records: {e}");
-                }
-                // Revocations the provider did not confirm, asked again when due.
-                since_revocations = since_revocations.saturating_add(every);
-                if since_revocations >= Duration::from_secs(60) {
-                    since_revocations = Duration::ZERO;
-                    if let Err(e) = lanyard_core::oauth::revocations::retry_due(&lanyard).await {
-                        tracing::warn!(code = e.code(), "could not retry revocations: {e}");
-                    }
-                }
-            }
-        })
-    };
+    let upkeep = options
+        .run_upkeep
+        .then(|| tokio::spawn(lanyard_core::upkeep::run(lanyard.clone(), options.upkeep)));
 
     on_listening(Listening {
         address,
@@ -168,7 +156,9 @@ pub async fn serve(
                 .await
         }
     };
-    flusher.abort();
+    if let Some(upkeep) = upkeep {
+        upkeep.abort();
+    }
     let flushed = lanyard.broker().flush(lanyard.store()).await;
     served.map_err(|e| Error::io("the gateway stopped", &e))?;
     flushed.map(|_| ())
@@ -206,11 +196,11 @@ pub fn checked_origins(raw: &[String]) -> Result<Vec<String>> {
     raw.iter()
         .map(|o| {
             let url = url::Url::parse(o.trim()).map_err(|_| {
-                Error::InvalidInput(format!("{o:?} is not an origin like https://example.com"))
+                Error::invalid(format!("{o:?} is not an origin like https://example.com"))
             })?;
             let origin = url.origin().ascii_serialization();
             if origin == "null" || url.path() != "/" || url.query().is_some() {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "{o:?} is not an origin like https://example.com (no path or query)"
                 )));
             }

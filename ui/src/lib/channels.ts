@@ -4,17 +4,12 @@ import type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
 import type { DisconnectedDto } from "./bindings/DisconnectedDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
+import { CHANNEL_STATUS_BADGES, REVOCATION_TEXT, type Badge } from "./labels";
 
 const DAY_SECONDS = 86_400;
 
-const STATUS_LABELS: Record<ChannelStatusDto, { text: string; tone: "good" | "warn" | "bad" }> = {
-  active: { text: "Active", tone: "good" },
-  needs_reauth: { text: "Needs re-authorization", tone: "warn" },
-  revoked: { text: "Revoked", tone: "bad" },
-};
-
-export function statusBadge(status: ChannelStatusDto): { text: string; tone: "good" | "warn" | "bad" } {
-  return STATUS_LABELS[status] ?? { text: status, tone: "warn" };
+export function statusBadge(status: ChannelStatusDto): Badge {
+  return CHANNEL_STATUS_BADGES[status];
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
@@ -51,27 +46,12 @@ export function disconnectSummary(account: string, provider: string, result: Dis
       : result.unlinked === 1
         ? "1 linked player lost access."
         : `${result.unlinked} linked players lost access.`;
-  let revocation: string;
-  switch (result.revocation) {
-    case "revoked":
-      revocation = `Access was revoked at ${provider}.`;
-      break;
-    case "not_supported":
-      revocation = result.revocationDetail
-        ? `${provider} cannot revoke Lanyard's access from here.`
-        : `${provider} does not support revoking access from here; you can remove Lanyard in your account settings there.`;
-      break;
-    case "pending":
-      revocation = `Revoking access at ${provider} is still pending.`;
-      break;
-    default:
-      revocation = `Revoking access at ${provider} failed.`;
-  }
+  const revocation = REVOCATION_TEXT[result.revocation](provider, result.revocationDetail);
   const detail = result.revocationDetail ? ` ${result.revocationDetail}` : "";
   return `Disconnected ${account}. ${players} ${revocation}${detail}`;
 }
 
-export type Handout = "proxy" | "token";
+export type { Handout } from "./bindings/Handout";
 
 /** What a channel's hand-out mode means for a leaked credential, in plain words. */
 export function handoutNote(

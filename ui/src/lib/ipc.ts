@@ -38,6 +38,7 @@ import type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
 import type { IncomingDto } from "./bindings/IncomingDto";
 import type { ProviderFileEventDto } from "./bindings/ProviderFileEventDto";
 import type { ProviderFileOfferDto } from "./bindings/ProviderFileOfferDto";
+import type { Handout } from "./bindings/Handout";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { NewPlayerDto } from "./bindings/NewPlayerDto";
@@ -104,7 +105,10 @@ export function isIpcError(value: unknown): value is IpcError {
 /** Turns any rejection value into an `IpcError`. */
 export function toIpcError(error: unknown): IpcError {
   if (isIpcError(error)) {
-    return { code: error.code, message: error.message };
+    const field = (error as { field?: unknown }).field;
+    return typeof field === "string"
+      ? { code: error.code, message: error.message, field }
+      : { code: error.code, message: error.message };
   }
   if (error instanceof Error) {
     return { code: "internal", message: error.message || String(error) };
@@ -280,7 +284,7 @@ export function tokenLinkRemove(principalId: string, tokenId: string): Promise<n
 }
 
 /** How players get a channel's data: "proxy" (through the gateway) or "token" (its provider token). */
-export function channelSetHandout(channelId: string, handout: "proxy" | "token"): Promise<null> {
+export function channelSetHandout(channelId: string, handout: Handout): Promise<null> {
   return call<null>("channel_set_handout", { channelId, handout });
 }
 

@@ -1,10 +1,13 @@
 // Plain-words helpers for the Players page (link matrix and audit).
+import type { AuditAction } from "./bindings/AuditAction";
 import type { AuditEventDto } from "./bindings/AuditEventDto";
+import type { AuditOutcome } from "./bindings/AuditOutcome";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { TokenLinkDto } from "./bindings/TokenLinkDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+import { AUDIT_ACTION_LABELS, AUDIT_OUTCOME_BADGES, type Badge } from "./labels";
 
 export const LICENSE_ID = "license";
 
@@ -88,31 +91,12 @@ export function sinceFor(period: AuditPeriod, nowMs: number = Date.now()): numbe
   return seconds === null ? null : Math.floor(nowMs / 1000) - seconds;
 }
 
-const ACTION_LABELS: Record<string, string> = {
-  grant: "Grant",
-  refresh: "Refresh",
-  connect: "Connect",
-  reauth: "Re-authorize",
-  disconnect: "Disconnect",
-  link: "Link",
-  unlink: "Unlink",
-  player_added: "Player added",
-  player_removed: "Player removed",
-};
-
-export function actionLabel(action: string): string {
-  return ACTION_LABELS[action] ?? action;
+export function actionLabel(action: AuditAction): string {
+  return AUDIT_ACTION_LABELS[action];
 }
 
-const OUTCOMES: Record<string, { text: string; tone: "good" | "warn" | "bad" }> = {
-  ok: { text: "OK", tone: "good" },
-  denied: { text: "Denied", tone: "bad" },
-  failed: { text: "Failed", tone: "bad" },
-  needs_reauth: { text: "Needs re-authorization", tone: "warn" },
-};
-
-export function outcomeBadge(outcome: string): { text: string; tone: "good" | "warn" | "bad" } {
-  return OUTCOMES[outcome] ?? { text: outcome, tone: "warn" };
+export function outcomeBadge(outcome: AuditOutcome): Badge {
+  return AUDIT_OUTCOME_BADGES[outcome];
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });

@@ -1,6 +1,8 @@
 // Pure helpers for the Preview page. The backend has already redacted every secret in
 // the report; nothing here ever sees a token value.
+import type { CredentialSource } from "./bindings/CredentialSource";
 import type { TimingsDto } from "./bindings/TimingsDto";
+import { CREDENTIAL_SOURCE_LABELS } from "./labels";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
 export type Method = (typeof METHODS)[number];
@@ -42,17 +44,8 @@ export function placementText(placement: string): string {
   }
 }
 
-export function sourceText(source: string): string {
-  switch (source) {
-    case "channel":
-      return "Channel";
-    case "url_token":
-      return "URL token";
-    case "header":
-      return "Header";
-    default:
-      return source;
-  }
+export function sourceText(source: CredentialSource): string {
+  return CREDENTIAL_SOURCE_LABELS[source];
 }
 
 export function formatSize(bytes: number): string {

@@ -38,14 +38,15 @@ describe("validateDraft", () => {
 });
 
 describe("fieldForBackendError", () => {
-  it("maps messages to fields", () => {
-    expect(fieldForBackendError("invalid_input", "a URL prefix must use https")).toBe("prefix");
-    expect(fieldForBackendError("invalid_input", "a token value cannot contain control characters")).toBe(
-      "value",
-    );
-    expect(fieldForBackendError("invalid_input", "a Basic user name cannot contain ':'")).toBe("value");
-    expect(fieldForBackendError("conflict", "exists")).toBe("key");
-    expect(fieldForBackendError("database", "locked")).toBeNull();
+  it("routes refused input by the field the backend names, not by its wording", () => {
+    expect(fieldForBackendError({ code: "invalid_input", field: "prefix" })).toBe("prefix");
+    expect(fieldForBackendError({ code: "invalid_input", field: "value" })).toBe("value");
+    expect(fieldForBackendError({ code: "invalid_input", field: "key" })).toBe("key");
+    // Wording that mentions a field no longer decides anything.
+    expect(fieldForBackendError({ code: "invalid_input" })).toBeNull();
+    expect(fieldForBackendError({ code: "invalid_input", field: "limit" })).toBeNull();
+    expect(fieldForBackendError({ code: "conflict" })).toBe("key");
+    expect(fieldForBackendError({ code: "database", field: "key" })).toBeNull();
   });
 });
 

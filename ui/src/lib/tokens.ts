@@ -1,8 +1,10 @@
 // Pure helpers for the URL tokens page and the question dialogs. Values never pass
 // through here: the UI only ever holds a value the user is typing.
+import type { IpcError } from "./bindings/IpcError";
 import type { MatchLineDto } from "./bindings/MatchLineDto";
 import type { PlacementDto } from "./bindings/PlacementDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+import { ATTACHED_LABELS } from "./labels";
 
 export interface TokenGroup {
   prefix: string;
@@ -77,17 +79,17 @@ export function validateDraft(draft: TokenDraft): FieldErrors {
   return errors;
 }
 
-/** Which field a backend `invalid_input`/`conflict` message is about (null: the whole form). */
-export function fieldForBackendError(
-  code: string,
-  message: string,
-): "prefix" | "key" | "value" | null {
-  if (code === "conflict") return "key";
-  if (code !== "invalid_input") return null;
-  if (/prefix|url/i.test(message)) return "prefix";
-  if (/value|user name|password/i.test(message)) return "value";
-  if (/key/i.test(message)) return "key";
-  return null;
+const TOKEN_FIELDS = ["prefix", "key", "value"] as const;
+type TokenField = (typeof TOKEN_FIELDS)[number];
+
+/**
+ * Which form field a backend error belongs to (null: the whole form), by the field the
+ * core names in refused input (`IpcError.field`), never by the message's wording.
+ */
+export function fieldForBackendError(error: Pick<IpcError, "code" | "field">): TokenField | null {
+  if (error.code === "conflict") return "key";
+  if (error.code !== "invalid_input") return null;
+  return (TOKEN_FIELDS as readonly string[]).includes(error.field ?? "") ? (error.field as TokenField) : null;
 }
 
 /** Where an attached token goes, in words. */
@@ -102,16 +104,12 @@ export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDt
         ? "Authorization: Basic (user name, with password)"
         : "Authorization: Basic (user name, without password)";
     }
-    case "authorization_bearer":
-      return "Authorization: Bearer";
-    case "form_body":
-      return "form body field";
-    case "query":
-      return "query parameter";
     case "header":
       return `header ${line.key}`;
+    case null:
+      return "not attached";
     default:
-      return line.attached ?? "not attached";
+      return ATTACHED_LABELS[line.attached];
   }
 }
 

@@ -2,7 +2,7 @@ import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
-import { formatDueDate } from "../lib/channels";
+import { formatDueDate, type Handout } from "../lib/channels";
 import type { AuthorizationDto, ChannelDto } from "../lib/ipc";
 import { ipcRoutes, makeChannel, makeLink, makeProvider, makeTemplates } from "../lib/test-fixtures";
 import Channels from "./Channels.svelte";
@@ -316,11 +316,11 @@ describe("Channels", () => {
 describe("Channels: hand-out mode", () => {
   it("shows each channel's mode, explains it, and changes it", async () => {
     const calls: Call[] = [];
-    let handout = "token";
+    let handout: Handout = "token";
     mockIPC((cmd, args) => {
       calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
       if (cmd === "channel_set_handout") {
-        handout = String((args as { handout: string }).handout);
+        handout = (args as { handout: Handout }).handout;
         return null;
       }
       return ipcRoutes({

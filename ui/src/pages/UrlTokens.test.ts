@@ -224,7 +224,7 @@ describe("URL token form", () => {
       token_add: () => {
         attempt += 1;
         if (attempt === 1) {
-          throw { code: "invalid_input", message: "a URL prefix must use https (http only on loopback)" };
+          throw { code: "invalid_input", field: "prefix", message: "a URL prefix must use https (http only on loopback)" };
         }
         throw { code: "conflict", message: "a token with this prefix and key already exists" };
       },

@@ -1,6 +1,7 @@
 //! `lanyard player …`, `lanyard link …`, `lanyard grant`, `lanyard audit`.
 
 use clap::{Args, Subcommand};
+use lanyard_core::broker::audit_log;
 use lanyard_core::broker::players::{self, NewPlayer, LICENSE};
 use lanyard_core::broker::token_links::{self, hand_out};
 use lanyard_core::store::principals::Principal;
@@ -107,7 +108,7 @@ pub struct AuditArgs {
     /// Only events at or after T (Unix seconds or RFC 3339).
     #[arg(long)]
     since: Option<String>,
-    /// At most this many (newest first).
+    /// At most this many (newest first; at most 5000).
     #[arg(long, default_value_t = 200)]
     limit: i64,
 }
@@ -149,9 +150,7 @@ pub async fn link(l: &Lanyard, out: &Output, command: LinkCommand) -> Result<()>
                     token_links::link_token(l, who.id(), t).await?;
                     ("token", t)
                 }
-                (None, None) => {
-                    return Err(Error::InvalidInput("give --channel or --token".into()))
-                }
+                (None, None) => return Err(Error::invalid("give --channel or --token")),
             };
             let body = serde_json::json!({ "principal_id": who.id(), format!("{kind}_id"): id, "linked": true });
             out.print(&body, || format!("linked {} to {kind} {id}", who.id()));
@@ -166,9 +165,7 @@ pub async fn link(l: &Lanyard, out: &Output, command: LinkCommand) -> Result<()>
                     token_links::unlink_token(l, who.id(), t).await?;
                     ("token", t)
                 }
-                (None, None) => {
-                    return Err(Error::InvalidInput("give --channel or --token".into()))
-                }
+                (None, None) => return Err(Error::invalid("give --channel or --token")),
             };
             let body = serde_json::json!({ "principal_id": who.id(), format!("{kind}_id"): id, "linked": false });
             out.print(&body, || format!("unlinked {} from {kind} {id}", who.id()));
@@ -218,13 +215,18 @@ pub async fn grant(l: &Lanyard, out: &Output, args: GrantArgs) -> Result<()> {
 
 pub async fn audit(l: &Lanyard, out: &Output, args: AuditArgs) -> Result<()> {
     let since = args.since.as_deref().map(parse_time).transpose()?;
-    if args.limit <= 0 {
-        return Err(Error::InvalidInput("--limit must be positive".into()));
-    }
-    let events = l
-        .store()
-        .audit_events(args.channel.as_deref(), since, args.limit)
-        .await?;
+    let query = audit_log::AuditQuery {
+        channel_id: args.channel.as_deref(),
+        since,
+        limit: Some(args.limit),
+    };
+    let events = audit_log::list(l, query)
+        .await
+        .map_err(|e| match e.field() {
+            // The same refusal, in the flag's name.
+            Some("limit") => Error::invalid_field("limit", "--limit must be positive"),
+            _ => e,
+        })?;
     out.print(&events, || {
         events
             .iter()
@@ -252,7 +254,7 @@ fn parse_time(raw: &str) -> Result<i64> {
     }
     time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
-        .map_err(|_| Error::InvalidInput(format!("{raw:?} is not a Unix time or an RFC 3339 date")))
+        .map_err(|_| Error::invalid(format!("{raw:?} is not a Unix time or an RFC 3339 date")))
 }
 
 /// Prints a player with its secret: the one time the secret is shown.

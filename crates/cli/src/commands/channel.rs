@@ -92,10 +92,16 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
             });
             Ok(())
         }
-        ChannelCommand::Connect { provider, flow } => start(l, out, &provider, None, flow).await,
-        ChannelCommand::Reauth { id, flow } => {
-            let channel = channels::show(l, &id).await?;
-            start(l, out, &channel.provider_id, Some(&id), flow).await
+        ChannelCommand::Connect {
+            provider,
+            flow: args,
+        } => {
+            let started = flow::start(l, &provider, None).await?;
+            follow(l, out, started, args).await
+        }
+        ChannelCommand::Reauth { id, flow: args } => {
+            let started = flow::start_reauth(l, &id).await?;
+            follow(l, out, started, args).await
         }
         ChannelCommand::List => {
             let all = channels::list(l).await?;
@@ -148,14 +154,8 @@ pub async fn callback(l: &Lanyard, out: &Output, command: OauthCommand) -> Resul
     }
 }
 
-async fn start(
-    l: &Lanyard,
-    out: &Output,
-    provider_id: &str,
-    channel_id: Option<&str>,
-    args: FlowArgs,
-) -> Result<()> {
-    let started = flow::start(l, provider_id, channel_id).await?;
+/// Announces a started sign-in and, for a loopback provider, waits for it to finish.
+async fn follow(l: &Lanyard, out: &Output, started: flow::Started, args: FlowArgs) -> Result<()> {
     announce(
         out,
         &started.start,

@@ -58,9 +58,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             options.limits.per_address = args.max_failures_per_address;
             options.cors_origins = lanyard_gateway::serve::checked_origins(&args.cors_origins)?;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
-                return Err(Error::InvalidInput(
-                    "failure limits must be at least 1".into(),
-                ));
+                return Err(Error::invalid("failure limits must be at least 1"));
             }
             if l.store().backend() == lanyard_core::store::Backend::Postgres
                 && l.secret_store_kind() != lanyard_core::secrets::SecretStoreKind::Database

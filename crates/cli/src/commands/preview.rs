@@ -96,7 +96,7 @@ impl Prompter for Terminal {
 fn parse_header(raw: &str) -> Result<(String, String)> {
     let (k, v) = raw
         .split_once(':')
-        .ok_or_else(|| Error::InvalidInput(format!("{raw:?} is not a 'Name: value' header")))?;
+        .ok_or_else(|| Error::invalid(format!("{raw:?} is not a 'Name: value' header")))?;
     Ok((k.trim().to_string(), v.trim().to_string()))
 }
 
@@ -109,7 +109,7 @@ fn read_data(spec: &str) -> Result<Vec<u8>> {
         return Ok(buf);
     }
     let path = spec.strip_prefix('@').map(PathBuf::from).ok_or_else(|| {
-        Error::InvalidInput("--data takes @FILE or - (the body is never given inline)".into())
+        Error::invalid("--data takes @FILE or - (the body is never given inline)")
     })?;
     std::fs::read(&path).map_err(|e| Error::Io(format!("could not read {}: {e}", path.display())))
 }

@@ -66,7 +66,7 @@ pub async fn export(l: &Lanyard, a: ExportArgs) -> Result<()> {
 /// Shows what the file adds, asks, then adds it.
 pub async fn import(l: &Lanyard, out: &Output, a: ImportArgs) -> Result<()> {
     let text = if let Some(payload) = a.file.strip_prefix("lanyard://provider/") {
-        lanyard_core::links::DeepLink::parse(&a.file)?;
+        lanyard_core::deep_links::DeepLink::parse(&a.file)?;
         provider_file::from_link_payload(payload)?
     } else if a.file == "-" {
         let mut text = String::new();
@@ -135,11 +135,9 @@ fn confirm(yes: bool, context: &str, question: &str) -> Result<()> {
     }
     match (read, answer.trim().to_ascii_lowercase().as_str()) {
         (Ok(_), "y" | "yes") => Ok(()),
-        (Ok(0), _) | (Err(_), _) => Err(Error::InvalidInput(
-            "not confirmed: no answer was given (pass --yes to confirm from a script)".into(),
+        (Ok(0), _) | (Err(_), _) => Err(Error::invalid(
+            "not confirmed: no answer was given (pass --yes to confirm from a script)",
         )),
-        _ => Err(Error::InvalidInput(
-            "not confirmed: nothing was changed".into(),
-        )),
+        _ => Err(Error::invalid("not confirmed: nothing was changed")),
     }
 }

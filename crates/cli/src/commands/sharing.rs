@@ -96,7 +96,7 @@ fn read_arg(arg: &str, prefix: &str, max: usize, what: &str) -> Result<String> {
     }
     let path = Path::new(arg);
     if !path.exists() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "{arg:?} is neither a {what} ({prefix}…) nor a file"
         )));
     }
@@ -115,7 +115,7 @@ fn contact_line(c: &Contact) -> String {
 
 fn offer_line(o: &Offer) -> String {
     let who = o.contact_name.as_deref().unwrap_or("(removed contact)");
-    let arrow = if o.direction == "incoming" {
+    let arrow = if o.direction == lanyard_core::sharing::types::OfferDirection::Incoming {
         format!("from {who}")
     } else {
         format!("to {who}")

@@ -136,7 +136,7 @@ fn read_value(what: &str) -> Result<SecretValue> {
         raw
     };
     if raw.is_empty() {
-        return Err(Error::InvalidInput("the value is empty".into()));
+        return Err(Error::invalid("the value is empty"));
     }
     Ok(SecretValue::new(raw))
 }
@@ -272,7 +272,7 @@ fn line(t: &UrlToken) -> String {
     if t.prompt {
         flags.push("value asked at use".into());
     }
-    if t.origin == "received" {
+    if t.origin == lanyard_core::urltokens::TokenOrigin::Received {
         flags.push("received (value not viewable)".into());
     }
     let warning = t

@@ -87,7 +87,11 @@ pub async fn issue_grant_for(
         at: l.clock().now(),
         principal_id: principal_id.to_string(),
         channel_id: channel_id.to_string(),
-        outcome: if result.is_ok() { "ok" } else { "denied" },
+        outcome: if result.is_ok() {
+            crate::store::audit::AuditOutcome::Ok
+        } else {
+            crate::store::audit::AuditOutcome::Denied
+        },
         detail: result.as_ref().err().map(|e| e.code().to_string()),
     });
     result
@@ -117,7 +121,7 @@ async fn resource_of(
     if !provider
         .api_base_urls
         .iter()
-        .any(|b| crate::preview::covers(b, &parsed))
+        .any(|b| crate::preview::request::covers(b, &parsed))
     {
         return Err(Error::invalid(format!(
             "{url} is not under one of this channel's API bases ({})",

@@ -13,6 +13,7 @@
 //! - Grants are audited through a buffer flushed in batches ([`Broker::flush`]), so a
 //!   cached grant costs no disk write.
 
+pub mod audit_log;
 mod failures;
 pub mod grant;
 pub mod lease;
@@ -21,6 +22,7 @@ pub mod refresh;
 pub mod rotation;
 pub mod secret;
 pub mod sessions;
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
 pub mod token_links;
@@ -90,7 +92,7 @@ pub(crate) struct PendingAudit {
     pub at: i64,
     pub principal_id: String,
     pub channel_id: String,
-    pub outcome: &'static str,
+    pub outcome: crate::store::audit::AuditOutcome,
     pub detail: Option<String>,
 }
 
@@ -279,8 +281,8 @@ impl Broker {
                     e.at,
                     crate::store::audit::AuditEvent {
                         principal_id: Some(&e.principal_id),
-                        action: "grant",
-                        subject_kind: "channel",
+                        action: crate::store::audit::AuditAction::Grant,
+                        subject_kind: crate::store::audit::AuditSubject::Channel,
                         subject_id: &e.channel_id,
                         outcome: e.outcome,
                         detail: e.detail.as_deref(),
@@ -289,7 +291,10 @@ impl Broker {
             })
             .collect();
         store.audit_many(&mut tx, &events).await?;
-        for e in batch.iter().filter(|e| e.outcome == "ok") {
+        for e in batch
+            .iter()
+            .filter(|e| e.outcome == crate::store::audit::AuditOutcome::Ok)
+        {
             let at = seen.entry(&e.principal_id).or_insert(e.at);
             *at = (*at).max(e.at);
         }

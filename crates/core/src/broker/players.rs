@@ -30,10 +30,10 @@ pub const LICENSE: &str = "license";
 
 /// Registers a player and issues its secret; a serial is generated when none is given.
 pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result<NewPlayer> {
-    check_text("player name", name, 200)?;
-    let serial = match serial {
+    check_text("player name", name, 200).map_err(|e| e.in_field("name"))?;
+    let serial = match crate::input::given_str(serial) {
         Some(s) => {
-            check_text("serial", s, 128)?;
+            check_text("serial", s, 128).map_err(|e| e.in_field("serial"))?;
             s.trim().to_string()
         }
         None => {
@@ -43,7 +43,7 @@ pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result
     };
     let player = Principal {
         id: uuid::Uuid::new_v4().to_string(),
-        kind: "player".into(),
+        kind: crate::store::principals::PrincipalKind::Player,
         name: name.trim().to_string(),
         serial: Some(serial),
         active: true,
@@ -61,7 +61,7 @@ pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result
 pub async fn rotate_secret(l: &Lanyard, id: &str) -> Result<NewPlayer> {
     require_id("player", id)?;
     let player = l.store().principal(id).await?;
-    if player.kind != "player" {
+    if player.kind != crate::store::principals::PrincipalKind::Player {
         return Err(Error::invalid(
             "the desktop license has no secret; only players do",
         ));

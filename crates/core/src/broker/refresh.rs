@@ -293,7 +293,11 @@ async fn refresh_held(
     } else {
         None
     };
-    let client = oauth_client(&provider, secret.as_ref(), crate::links::OAUTH_REDIRECT_URI)?;
+    let client = oauth_client(
+        &provider,
+        secret.as_ref(),
+        crate::deep_links::OAUTH_REDIRECT_URI,
+    )?;
     let mut generation = st.generation;
     let mut retried_after_peer = false;
     let mut attempt = 0;
@@ -378,7 +382,13 @@ async fn refresh_held(
             Err(err) => {
                 let error = token_error(&provider, err);
                 release(l, channel_id, Some(&error.to_string())).await;
-                audit_refresh(l, channel_id, "failed", &error.to_string()).await;
+                audit_refresh(
+                    l,
+                    channel_id,
+                    crate::store::audit::AuditOutcome::Failed,
+                    &error.to_string(),
+                )
+                .await;
                 return Err(match error {
                     Error::ProviderUnavailable(m) => Error::ProviderUnavailable(m),
                     other => other,
@@ -501,10 +511,10 @@ async fn finish(
             received_at,
             &AuditEvent {
                 principal_id: None,
-                action: "refresh",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Refresh,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: rotated.then_some(if saved {
                     "refresh token rotated"
                 } else {
@@ -550,15 +560,20 @@ async fn release(l: &Lanyard, channel_id: &str, error: Option<&str>) {
         .await;
 }
 
-async fn audit_refresh(l: &Lanyard, channel_id: &str, outcome: &str, detail: &str) {
+async fn audit_refresh(
+    l: &Lanyard,
+    channel_id: &str,
+    outcome: crate::store::audit::AuditOutcome,
+    detail: &str,
+) {
     let _ = l
         .store()
         .audit_now(
             l.clock().now(),
             &AuditEvent {
                 principal_id: None,
-                action: "refresh",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Refresh,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
                 outcome,
                 detail: Some(detail),
@@ -577,10 +592,10 @@ async fn needs_reauth(l: &Lanyard, channel_id: &str, why: &str) -> Result<Cached
             l.clock().now(),
             &AuditEvent {
                 principal_id: None,
-                action: "refresh",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Refresh,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
-                outcome: "needs_reauth",
+                outcome: crate::store::audit::AuditOutcome::NeedsReauth,
                 detail: Some(why),
             },
         )

@@ -8,7 +8,7 @@ use url::{Host, Url};
 
 use super::As;
 use crate::error::{Error, Result};
-use crate::preview::covers;
+use crate::preview::request::covers;
 use crate::snapshot::{ChannelBases, Linked, Snapshot};
 use crate::urltokens::prefix::{origin_of, parse_prefix, segments_of};
 

@@ -64,9 +64,9 @@ pub fn check(headers: &[(String, String)]) -> Result<()> {
 /// and a channel's grant fill.
 pub fn check_token_header(name: &str) -> Result<()> {
     check(&[(name.to_string(), String::new())]).map_err(|e| match e {
-        Error::InvalidInput(m) => {
-            Error::invalid(format!("a header token's key is the header's name: {m}"))
-        }
+        Error::InvalidInput { message, .. } => Error::invalid(format!(
+            "a header token's key is the header's name: {message}"
+        )),
         other => other,
     })?;
     if name.eq_ignore_ascii_case("authorization") {

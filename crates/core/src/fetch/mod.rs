@@ -33,7 +33,7 @@ use crate::instance::Lanyard;
 use crate::oauth::endpoint::is_loopback;
 use crate::oauth::http::describe;
 use crate::preview::report::{ChannelUse, CredentialUse, Hop, NotSent, SentRequest, Timings};
-use crate::preview::{PreviewOptions, PreviewRequest};
+use crate::preview::request::{PreviewOptions, PreviewRequest};
 use crate::secrets::SecretValue;
 use crate::urltokens::decorate::{encode_form, Attached};
 use crate::urltokens::permission::{resolve_linked, Asking, Prompter};
@@ -236,18 +236,23 @@ async fn credentials_for_hop(
             .audience
             .as_deref()
             .is_none_or(|a| url.origin().ascii_serialization() == a);
-        if trusted && for_here && g.bases.iter().any(|b| crate::preview::covers(b, url)) {
+        if trusted
+            && for_here
+            && g.bases
+                .iter()
+                .any(|b| crate::preview::request::covers(b, url))
+        {
             c.authorization = Some(SecretValue::new(format!("Bearer {}", g.token.expose())));
             sent.add(g.token.expose());
             c.used.push(CredentialUse {
-                source: "channel",
+                source: crate::preview::report::CredentialSource::Channel,
                 id: g.id.clone(),
                 key: None,
                 placement: "authorization_bearer".into(),
             });
         } else {
             c.not_sent.push(NotSent {
-                source: "channel",
+                source: crate::preview::report::CredentialSource::Channel,
                 id: g.id.clone(),
                 key: None,
                 reason: cross_reason(trusted, downgraded),
@@ -288,7 +293,7 @@ async fn credentials_for_hop(
         );
         if header && channel_has_auth {
             c.not_sent.push(NotSent {
-                source: "url_token",
+                source: crate::preview::report::CredentialSource::UrlToken,
                 id: line.token_id,
                 key: Some(line.key),
                 reason: "the channel's grant takes the Authorization header".into(),
@@ -297,7 +302,7 @@ async fn credentials_for_hop(
         }
         if attached == Attached::FormBody && !body_is_form {
             c.not_sent.push(NotSent {
-                source: "url_token",
+                source: crate::preview::report::CredentialSource::UrlToken,
                 id: line.token_id,
                 key: Some(line.key),
                 reason: "the request body is not a form, so form tokens cannot be added to it"
@@ -306,7 +311,7 @@ async fn credentials_for_hop(
             continue;
         }
         c.used.push(CredentialUse {
-            source: "url_token",
+            source: crate::preview::report::CredentialSource::UrlToken,
             id: line.token_id,
             key: Some(line.key),
             placement: attached.as_str().into(),
@@ -314,7 +319,7 @@ async fn credentials_for_hop(
     }
     for line in decoration.report.ignored {
         c.not_sent.push(NotSent {
-            source: "url_token",
+            source: crate::preview::report::CredentialSource::UrlToken,
             id: line.token_id,
             key: Some(line.key),
             reason: line.reason.unwrap_or_default(),
@@ -378,7 +383,7 @@ fn build_hop(
     for (k, v) in headers {
         if !trusted && !headers::safe_off_origin(k) {
             creds.not_sent.push(NotSent {
-                source: "header",
+                source: crate::preview::report::CredentialSource::Header,
                 id: k.clone(),
                 key: None,
                 reason: cross_reason(trusted, downgraded),
@@ -391,7 +396,7 @@ fn build_hop(
             .any(|(name, _)| name.eq_ignore_ascii_case(k))
         {
             creds.not_sent.push(NotSent {
-                source: "header",
+                source: crate::preview::report::CredentialSource::Header,
                 id: k.clone(),
                 key: None,
                 reason: "a linked URL token sets this header".into(),
@@ -400,7 +405,7 @@ fn build_hop(
         }
         if k.eq_ignore_ascii_case("authorization") && creds.authorization.is_some() {
             creds.not_sent.push(NotSent {
-                source: "header",
+                source: crate::preview::report::CredentialSource::Header,
                 id: k.clone(),
                 key: None,
                 reason: "a linked credential takes the Authorization header".into(),

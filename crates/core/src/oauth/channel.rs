@@ -76,6 +76,7 @@ pub struct Channel {
 /// How players get a channel's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Handout {
     /// Through the gateway's `/v1/fetch` only: the provider's token never leaves Lanyard
     /// and `/v1/grants` answers `proxy_only`. The default for new channels.
@@ -99,7 +100,7 @@ impl Handout {
         match name.trim() {
             "proxy" => Ok(Handout::Proxy),
             "token" => Ok(Handout::Token),
-            other => Err(crate::error::Error::InvalidInput(format!(
+            other => Err(crate::error::Error::invalid(format!(
                 "{other:?} is not a hand-out mode: use \"proxy\" (players get data through \
                  the gateway) or \"token\" (players get the provider's access token)"
             ))),

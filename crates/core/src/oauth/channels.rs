@@ -101,10 +101,10 @@ pub async fn disconnect(l: &Lanyard, id: &str) -> Result<Disconnected> {
             l.clock().now(),
             &AuditEvent {
                 principal_id: None,
-                action: "disconnect",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Disconnect,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: Some(&detail),
             },
         )

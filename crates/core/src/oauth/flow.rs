@@ -22,9 +22,9 @@ use super::loopback::LoopbackListener;
 use super::provider::{Provider, RedirectStyle};
 use super::quirks;
 use super::tokens::{exchange_code, oauth_client, sanitize};
+use crate::deep_links::{is_oauth_callback, OAUTH_REDIRECT_URI};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
-use crate::links::{is_oauth_callback, OAUTH_REDIRECT_URI};
 use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;
 use crate::store::channels::ChannelTokens;
@@ -171,6 +171,13 @@ pub struct Started {
     pub start: AuthorizationStart,
     /// The bound loopback listener, for loopback providers.
     pub loopback: Option<LoopbackListener>,
+}
+
+/// Starts re-authorizing a channel with its own provider: the one function behind
+/// `lanyard channel reauth`, the app's Re-authorize button and the tray's reminder item.
+pub async fn start_reauth(l: &Lanyard, channel_id: &str) -> Result<Started> {
+    let channel = l.store().channel(channel_id).await?;
+    start(l, &channel.provider_id, Some(channel_id)).await
 }
 
 /// Starts an authorization with the provider's own redirect style.
@@ -550,7 +557,11 @@ async fn store_tokens(
                 return Err(err);
             }
         }
-        let action = if reauthorized { "reauth" } else { "connect" };
+        let action = if reauthorized {
+            crate::store::audit::AuditAction::Reauth
+        } else {
+            crate::store::audit::AuditAction::Connect
+        };
         store
             .audit(
                 &mut tx,
@@ -558,9 +569,9 @@ async fn store_tokens(
                 &AuditEvent {
                     principal_id: None,
                     action,
-                    subject_kind: "channel",
+                    subject_kind: crate::store::audit::AuditSubject::Channel,
                     subject_id: &channel_id,
-                    outcome: "ok",
+                    outcome: crate::store::audit::AuditOutcome::Ok,
                     detail: Some(&provider.id),
                 },
             )

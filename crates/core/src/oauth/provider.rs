@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 /// What kind of provider, which decides a few protocol details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum ProviderKind {
     /// Microsoft identity platform (v2.0 endpoints).
     Microsoft,
@@ -235,6 +236,29 @@ pub struct ProviderSpec {
     pub api_base_urls: Vec<String>,
     /// Forced re-authorization interval in days.
     pub reauth_days: Option<u32>,
+}
+
+impl ProviderSpec {
+    /// The same spec with every blank text field read as not given (an empty form field
+    /// and an absent flag mean the same).
+    pub fn without_blanks(self) -> Self {
+        use crate::input::given;
+        ProviderSpec {
+            id: given(self.id),
+            template: given(self.template),
+            tenant: given(self.tenant),
+            authority: given(self.authority),
+            discovery_url: given(self.discovery_url),
+            name: given(self.name),
+            authorization_endpoint: given(self.authorization_endpoint),
+            token_endpoint: given(self.token_endpoint),
+            revocation_endpoint: given(self.revocation_endpoint),
+            userinfo_endpoint: given(self.userinfo_endpoint),
+            issuer: given(self.issuer),
+            client_id: given(self.client_id),
+            ..self
+        }
+    }
 }
 
 /// Checks a user-chosen or generated provider id.

@@ -24,9 +24,9 @@ use super::provider::{
     check_endpoints, check_id, check_text, Provider, ProviderKind, RedirectStyle, TokenAuthMethod,
 };
 use super::quirks::{self, Registration};
+use crate::deep_links::{LINK_SCHEME, MAX_LINK_LEN};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
-use crate::links::{LINK_SCHEME, MAX_LINK_LEN};
 use crate::secrets::SecretValue;
 
 /// The extension of provider files.
@@ -327,7 +327,7 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
     };
     check_endpoints(&provider)?;
     quirks::check_template(&provider, secret.is_some()).map_err(|e| match e {
-        Error::InvalidInput(m) => Error::invalid(format!(
+        Error::InvalidInput { message: m, .. } => Error::invalid(format!(
             "this {WHAT} cannot be used: {m} (ask whoever made it for a new one)"
         )),
         other => other,

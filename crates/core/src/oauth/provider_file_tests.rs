@@ -7,7 +7,7 @@ use super::provider_file::{
     export, from_link_payload, import, offer, parse, to_link, MAX_FILE_LEN,
 };
 use super::providers::add;
-use crate::links::DeepLink;
+use crate::deep_links::DeepLink;
 use crate::secrets::{SecretStoreKind, SecretValue, Secrets};
 use crate::{Config, Lanyard};
 

@@ -28,6 +28,8 @@ pub async fn add(
     spec: ProviderSpec,
     client_secret: Option<SecretValue>,
 ) -> Result<Provider> {
+    let spec = spec.without_blanks();
+    let client_secret = client_secret.filter(|s| !s.expose().is_empty());
     let now = l.clock().now();
     let client_id = spec
         .client_id

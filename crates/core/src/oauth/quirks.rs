@@ -11,8 +11,8 @@ use url::Url;
 
 use super::endpoint::parse_endpoint;
 use super::provider::{is_guid, Provider, ProviderKind, RedirectStyle};
+use crate::deep_links::{OAUTH_REDIRECT_URI, OAUTH_REDIRECT_URI_AUTHORITY_FORM};
 use crate::error::{Error, Result};
-use crate::links::{OAUTH_REDIRECT_URI, OAUTH_REDIRECT_URI_AUTHORITY_FORM};
 
 /// The shared Microsoft tenants, whose tokens each name the user's own tenant.
 const MICROSOFT_SHARED_TENANTS: [&str; 3] = ["common", "organizations", "consumers"];

@@ -97,13 +97,13 @@ pub async fn retry_due(l: &Lanyard) -> Result<Vec<(String, Revocation)>> {
                 now,
                 &AuditEvent {
                     principal_id: None,
-                    action: "disconnect",
-                    subject_kind: "channel",
+                    action: crate::store::audit::AuditAction::Disconnect,
+                    subject_kind: crate::store::audit::AuditSubject::Channel,
                     subject_id: &due.channel_id,
                     outcome: match outcome {
-                        Revocation::Revoked => "revoked",
-                        Revocation::Pending(_) => "pending",
-                        _ => "failed",
+                        Revocation::Revoked => crate::store::audit::AuditOutcome::Revoked,
+                        Revocation::Pending(_) => crate::store::audit::AuditOutcome::Pending,
+                        _ => crate::store::audit::AuditOutcome::Failed,
                     },
                     detail: Some(&detail),
                 },

@@ -10,66 +10,17 @@ pub mod body;
 pub(crate) mod once;
 mod redact;
 pub mod report;
-
-use std::time::Duration;
-
-use url::Url;
+pub mod request;
 
 use crate::error::Result;
 use crate::fetch::{fetch, As};
 use crate::instance::Lanyard;
 use crate::urltokens::permission::Prompter;
-use crate::urltokens::prefix::{origin_of, parse_prefix, segments_of};
 
 pub use crate::fetch::redirect::MAX_HOPS;
 pub use body::Body;
 pub use report::{ChannelUse, CredentialUse, Hop, NotSent, Problem, Report, SentRequest, Timings};
-/// Default response size cap.
-pub const MAX_BODY: usize = 10 * 1024 * 1024;
-
-/// What to fetch.
-#[derive(Debug, Clone, Default)]
-pub struct PreviewRequest {
-    /// The URL.
-    pub url: String,
-    /// The method (GET when empty).
-    pub method: String,
-    /// Extra headers.
-    pub headers: Vec<(String, String)>,
-    /// A body.
-    pub body: Option<Vec<u8>>,
-    /// Use this channel (else the one whose API base covers the URL).
-    pub channel: Option<String>,
-}
-
-/// Limits.
-#[derive(Debug, Clone, Copy)]
-pub struct PreviewOptions {
-    /// Connect timeout.
-    pub connect_timeout: Duration,
-    /// Total timeout per request.
-    pub timeout: Duration,
-    /// Response body cap.
-    pub max_body: usize,
-}
-
-impl Default for PreviewOptions {
-    fn default() -> Self {
-        PreviewOptions {
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            max_body: MAX_BODY,
-        }
-    }
-}
-
-pub(crate) fn covers(base: &str, url: &Url) -> bool {
-    let Ok(prefix) = parse_prefix(base) else {
-        return false;
-    };
-    origin_of(url).as_deref() == Some(prefix.origin.as_str())
-        && segments_of(url).starts_with(&prefix.segments)
-}
+pub use request::{PreviewOptions, PreviewRequest, MAX_BODY};
 
 /// [`preview_as`], remembered in the history (outcome, and the URL without query values,
 /// user-info or fragment).

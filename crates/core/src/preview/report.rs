@@ -6,11 +6,23 @@ use serde::Serialize;
 use super::Body;
 use crate::error::Error;
 
+crate::closed::stored_names! {
+    /// What a credential (sent or not) is.
+    CredentialSource {
+        /// The channel's access token.
+        Channel = "channel",
+        /// A URL token.
+        UrlToken = "url_token",
+        /// A header of the request itself (refused or not sent across origins).
+        Header = "header",
+    }
+}
+
 /// One credential on one hop.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialUse {
-    /// `channel` or `url_token`.
-    pub source: &'static str,
+    /// The channel or a URL token.
+    pub source: CredentialSource,
     /// Channel or token id.
     pub id: String,
     /// The token key (URL tokens).
@@ -22,8 +34,8 @@ pub struct CredentialUse {
 /// Something that matched but was not sent, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotSent {
-    /// `channel`, `url_token` or `header`.
-    pub source: &'static str,
+    /// The channel, a URL token or a header.
+    pub source: CredentialSource,
     /// Id (or header name).
     pub id: String,
     /// Token key.

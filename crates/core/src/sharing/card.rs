@@ -125,7 +125,7 @@ mod tests {
             ContactCard::parse(&format!("  {link}\n")).expect("parse"),
             card
         );
-        crate::links::DeepLink::parse(&link).expect("a valid deep link");
+        crate::deep_links::DeepLink::parse(&link).expect("a valid deep link");
     }
 
     #[test]

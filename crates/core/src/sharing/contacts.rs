@@ -1,29 +1,11 @@
 //! Contacts: people whose cards you added. Only contacts can send you offers and only
 //! contacts can be sent to.
 
-use serde::Serialize;
-
 use super::card::ContactCard;
+pub use super::types::Contact;
 use super::{check_name, fingerprint, identity};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
-
-/// A contact (public keys only).
-#[derive(Debug, Clone, Serialize)]
-pub struct Contact {
-    /// Id.
-    pub id: String,
-    /// The name you know them by (the card's, unless you renamed it).
-    pub name: String,
-    /// The short fingerprint to compare with them out of band.
-    pub fingerprint: String,
-    /// X25519 public key (base64url).
-    pub sealing_key: String,
-    /// Ed25519 public key (base64url).
-    pub signing_key: String,
-    /// When added.
-    pub created_at: i64,
-}
 
 /// A verified card and what this installation already knows of it.
 #[derive(Debug, Clone)]
@@ -61,8 +43,8 @@ pub async fn add(l: &Lanyard, card_text: &str, name: Option<&str>) -> Result<Con
         own,
         existing,
     } = inspect(l, card_text).await?;
-    let name = match name {
-        Some(n) => check_name(n)?,
+    let name = match crate::input::given_str(name) {
+        Some(n) => check_name(n).map_err(|e| e.in_field("name"))?,
         None => card.name.clone(),
     };
     if own {
@@ -132,7 +114,7 @@ pub async fn find(l: &Lanyard, which: &str) -> Result<Contact> {
 
 /// Renames a contact.
 pub async fn rename(l: &Lanyard, which: &str, name: &str) -> Result<Contact> {
-    let name = check_name(name)?;
+    let name = check_name(name).map_err(|e| e.in_field("name"))?;
     let contact = find(l, which).await?;
     l.store().rename_contact(&contact.id, &name).await?;
     Ok(Contact { name, ..contact })

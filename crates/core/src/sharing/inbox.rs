@@ -9,44 +9,14 @@ use serde::Serialize;
 use super::contacts::{self, Contact};
 use super::identity;
 use super::offer::{self, Contents};
+pub use super::types::{Offer, OfferDirection, OfferStatus};
 use super::{b64, key_from_b64};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::store::sharing::NewOffer;
 use crate::urltokens::prefix::parse_prefix;
 use crate::urltokens::tokens::{check_key_for, check_value_for};
-use crate::urltokens::{value_key, Placement, UrlToken};
-
-/// An offer as listed (never a value, sealed or not).
-#[derive(Debug, Clone, Serialize)]
-pub struct Offer {
-    /// The offer's id (chosen by the sender).
-    pub id: String,
-    /// `incoming` or `outgoing`.
-    pub direction: String,
-    /// The sender (incoming) or recipient (outgoing); none once that contact was removed.
-    pub contact_id: Option<String>,
-    /// That contact's name.
-    pub contact_name: Option<String>,
-    /// That contact's fingerprint.
-    pub contact_fingerprint: Option<String>,
-    /// The token's URL prefix (fixed by the sender).
-    pub prefix: String,
-    /// The token's key.
-    pub key: String,
-    /// Where it goes (fixed by the sender).
-    pub placement: Placement,
-    /// Whether you are asked before it is attached.
-    pub requires_permission: bool,
-    /// `pending`, `accepted` or `rejected`.
-    pub status: String,
-    /// When the sender made it.
-    pub created_at: i64,
-    /// When it arrived here.
-    pub received_at: Option<i64>,
-    /// When it was accepted or rejected.
-    pub decided_at: Option<i64>,
-}
+use crate::urltokens::{value_key, UrlToken};
 
 /// A sealed, signed offer ready to travel.
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +38,7 @@ pub struct Sent {
 /// One of your own tokens with a stored value, or why it cannot be sent.
 pub async fn sendable(l: &Lanyard, token_id: &str) -> Result<UrlToken> {
     let token = l.store().url_token(token_id).await?;
-    if token.origin != "own" {
+    if token.origin != crate::urltokens::TokenOrigin::Own {
         return Err(Error::invalid(
             "a token received from a contact cannot be sent on: only its owner can share it",
         ));
@@ -124,7 +94,7 @@ pub async fn send(l: &Lanyard, token_id: &str, to: &str, out: Option<&Path>) -> 
     l.store()
         .insert_offer(&NewOffer {
             id: &id,
-            direction: "outgoing",
+            direction: OfferDirection::Outgoing,
             contact_id: &contact.id,
             prefix: &token.prefix,
             key: &token.key,
@@ -229,7 +199,7 @@ pub async fn import(l: &Lanyard, text: &str) -> Result<Offer> {
     l.store()
         .insert_offer(&NewOffer {
             id: &local_id,
-            direction: "incoming",
+            direction: OfferDirection::Incoming,
             contact_id: &contact.id,
             prefix: &body.prefix,
             key: &body.key,
@@ -269,7 +239,7 @@ pub async fn pending_count(l: &Lanyard) -> Result<i64> {
 
 async fn pending(l: &Lanyard, id: &str) -> Result<(Offer, Option<Vec<u8>>)> {
     let (offer, sealed) = l.store().offer(id).await?;
-    if offer.direction != "incoming" || offer.status != "pending" {
+    if offer.direction != OfferDirection::Incoming || offer.status != OfferStatus::Pending {
         return Err(Error::InvalidState(format!(
             "offer {id} is not waiting in Token requests (it is {} {})",
             offer.status, offer.direction
@@ -314,7 +284,7 @@ pub async fn accept(l: &Lanyard, id: &str) -> Result<UrlToken> {
         placement: offer.placement,
         requires_permission: offer.requires_permission,
         prompt: false,
-        origin: "received".into(),
+        origin: crate::urltokens::TokenOrigin::Received,
         received_from: Some(contact.id.clone()),
         viewable: false,
         created_at: now,

@@ -20,6 +20,7 @@ pub mod contacts;
 pub mod identity;
 pub mod inbox;
 pub mod offer;
+pub mod types;
 
 #[cfg(test)]
 mod tests;

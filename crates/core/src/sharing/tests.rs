@@ -81,7 +81,7 @@ async fn a_token_travels_sealed_and_arrives_unreadable() {
     assert!(!sent.text.contains(CANARY));
     assert_eq!(sent.link.as_deref(), Some(sent.text.as_str()));
     assert!(!format!("{sent:?}").contains(CANARY));
-    crate::links::DeepLink::parse(&sent.text).expect("the link parses as a deep link");
+    crate::deep_links::DeepLink::parse(&sent.text).expect("the link parses as a deep link");
 
     let offer = inbox::import(&bob, &sent.text).await.expect("import");
     assert_eq!(offer.contact_name.as_deref(), Some("alice"));
@@ -97,7 +97,7 @@ async fn a_token_travels_sealed_and_arrives_unreadable() {
         .contains(CANARY));
 
     let received = inbox::accept(&bob, &offer.id).await.expect("accept");
-    assert_eq!(received.origin, "received");
+    assert_eq!(received.origin, crate::urltokens::TokenOrigin::Received);
     assert!(!received.viewable);
     assert_eq!(
         received.received_from.as_deref(),
@@ -146,7 +146,10 @@ async fn a_token_travels_sealed_and_arrives_unreadable() {
     // The sender keeps a record of what it sent.
     let outgoing = inbox::list(&alice, true).await.expect("list");
     assert_eq!(outgoing.len(), 1);
-    assert_eq!(outgoing[0].direction, "outgoing");
+    assert_eq!(
+        outgoing[0].direction,
+        super::types::OfferDirection::Outgoing
+    );
     // Removing the received token works.
     tokens::remove(&bob, &received.id).await.expect("remove");
 }
@@ -212,12 +215,12 @@ async fn refused_offers_store_nothing() {
         .await
         .expect("list")
         .iter()
-        .all(|o| o.direction == "outgoing"));
+        .all(|o| o.direction == super::types::OfferDirection::Outgoing));
     assert!(inbox::list(&carol, true)
         .await
         .expect("list")
         .iter()
-        .all(|o| o.direction == "outgoing"));
+        .all(|o| o.direction == super::types::OfferDirection::Outgoing));
 
     // The real one still goes through, once.
     inbox::import(&bob, &to_bob).await.expect("import");
@@ -340,7 +343,7 @@ async fn rejecting_erases_and_keeps_the_id() {
         .expect("send");
     let offer = inbox::import(&bob, &sent.text).await.expect("import");
     let rejected = inbox::reject(&bob, &offer.id).await.expect("reject");
-    assert_eq!(rejected.status, "rejected");
+    assert_eq!(rejected.status, super::types::OfferStatus::Rejected);
     assert!(bob.store().offer(&offer.id).await.expect("row").1.is_none());
     assert_eq!(
         inbox::accept(&bob, &offer.id)

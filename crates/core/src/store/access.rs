@@ -80,8 +80,16 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        self.audit(&mut tx, now, &link_event(principal_id, token_id, "link"))
-            .await?;
+        self.audit(
+            &mut tx,
+            now,
+            &link_event(
+                principal_id,
+                token_id,
+                crate::store::audit::AuditAction::Link,
+            ),
+        )
+        .await?;
         self.commit_access_change(tx).await
     }
 
@@ -105,8 +113,16 @@ impl Store {
             )));
         }
         end_sessions(&mut tx, principal_id).await?;
-        self.audit(&mut tx, now, &link_event(principal_id, token_id, "unlink"))
-            .await?;
+        self.audit(
+            &mut tx,
+            now,
+            &link_event(
+                principal_id,
+                token_id,
+                crate::store::audit::AuditAction::Unlink,
+            ),
+        )
+        .await?;
         self.commit_access_change(tx).await
     }
 
@@ -175,13 +191,17 @@ impl Store {
     }
 }
 
-fn link_event<'a>(principal_id: &'a str, token_id: &'a str, action: &'a str) -> AuditEvent<'a> {
+fn link_event<'a>(
+    principal_id: &'a str,
+    token_id: &'a str,
+    action: crate::store::audit::AuditAction,
+) -> AuditEvent<'a> {
     AuditEvent {
         principal_id: Some(principal_id),
         action,
-        subject_kind: "url_token",
+        subject_kind: crate::store::audit::AuditSubject::UrlToken,
         subject_id: token_id,
-        outcome: "ok",
+        outcome: crate::store::audit::AuditOutcome::Ok,
         detail: None,
     }
 }

@@ -1,21 +1,90 @@
-//! The `audit_event` table: what happened, never a value.
+//! The `audit_event` table: what happened, never a value. Its closed sets (action,
+//! subject kind, outcome) are enums here, the one list the CLI, the gateway and the UI's
+//! labels follow.
 
 use super::{Store, WriteTx};
+use crate::closed::stored_names;
 use crate::error::Result;
+
+stored_names! {
+    /// What an audit event records (the `action` column's CHECK constraint lists the same).
+    AuditAction {
+        /// A token or a proxied request handed to a principal.
+        Grant = "grant",
+        /// A channel's token refreshed (or the attempt failed).
+        Refresh = "refresh",
+        /// A channel connected.
+        Connect = "connect",
+        /// A channel re-authorized.
+        Reauth = "reauth",
+        /// A channel disconnected (and what revocation achieved).
+        Disconnect = "disconnect",
+        /// A URL token attached to a request (kept for rows written by earlier versions).
+        TokenAttached = "token_attached",
+        /// A permission or value prompt answered.
+        PromptAnswered = "prompt_answered",
+        /// A principal linked to a channel or URL token.
+        Link = "link",
+        /// A link removed.
+        Unlink = "unlink",
+        /// A player registered.
+        PlayerAdded = "player_added",
+        /// A player removed.
+        PlayerRemoved = "player_removed",
+        /// A player given a new secret.
+        PlayerSecretRotated = "player_secret_rotated",
+    }
+}
+
+stored_names! {
+    /// The kind of thing an audit event is about.
+    AuditSubject {
+        /// A channel (`subject_id` is its id).
+        Channel = "channel",
+        /// A principal (the desktop license or a player).
+        Principal = "principal",
+        /// A URL token.
+        UrlToken = "url_token",
+    }
+}
+
+stored_names! {
+    /// How an audited action ended.
+    AuditOutcome {
+        /// Done.
+        Ok = "ok",
+        /// Refused (not linked, revoked, …).
+        Denied = "denied",
+        /// Failed (provider, network, store).
+        Failed = "failed",
+        /// The provider refused the master token: the channel needs re-authorization.
+        NeedsReauth = "needs_reauth",
+        /// Revocation confirmed by the provider.
+        Revoked = "revoked",
+        /// Revocation not confirmed yet; asked again later.
+        Pending = "pending",
+        /// A prompt accepted once.
+        Accept = "accept",
+        /// A prompt accepted for every later request to the URL.
+        AcceptAll = "accept_all",
+        /// A prompt denied.
+        Deny = "deny",
+    }
+}
 
 /// One audit event.
 #[derive(Debug, Clone)]
 pub struct AuditEvent<'a> {
     /// Who (a principal id), if anyone in particular.
     pub principal_id: Option<&'a str>,
-    /// What: `connect`, `reauth`, `disconnect`, `grant`, …
-    pub action: &'a str,
-    /// The kind of thing acted on (`channel`, `provider`, …).
-    pub subject_kind: &'a str,
+    /// What.
+    pub action: AuditAction,
+    /// The kind of thing acted on.
+    pub subject_kind: AuditSubject,
     /// Its id.
     pub subject_id: &'a str,
-    /// `ok`, `denied`, `failed`, …
-    pub outcome: &'a str,
+    /// How it ended.
+    pub outcome: AuditOutcome,
     /// Plain words (never a secret).
     pub detail: Option<&'a str>,
 }
@@ -29,10 +98,10 @@ impl Store {
         )
         .bind(at)
         .bind(e.principal_id)
-        .bind(e.action)
-        .bind(e.subject_kind)
+        .bind(e.action.as_str())
+        .bind(e.subject_kind.as_str())
         .bind(e.subject_id)
-        .bind(e.outcome)
+        .bind(e.outcome.as_str())
         .bind(e.detail)
         .execute(&mut **tx)
         .await?;
@@ -74,10 +143,10 @@ impl Store {
                 insert = insert
                     .bind(*at)
                     .bind(e.principal_id)
-                    .bind(e.action)
-                    .bind(e.subject_kind)
+                    .bind(e.action.as_str())
+                    .bind(e.subject_kind.as_str())
                     .bind(e.subject_id)
-                    .bind(e.outcome)
+                    .bind(e.outcome.as_str())
                     .bind(e.detail);
             }
             insert.execute(&mut **tx).await?;
@@ -104,13 +173,13 @@ pub struct AuditRecord {
     /// Who.
     pub principal_id: Option<String>,
     /// What.
-    pub action: String,
+    pub action: AuditAction,
     /// On what kind of thing.
-    pub subject_kind: String,
+    pub subject_kind: AuditSubject,
     /// On which.
     pub subject_id: String,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: AuditOutcome,
     /// Plain words.
     pub detail: Option<String>,
 }
@@ -139,10 +208,10 @@ impl Store {
                     id: r.try_get("id")?,
                     at: r.try_get("at")?,
                     principal_id: r.try_get("principal_id")?,
-                    action: r.try_get("action")?,
-                    subject_kind: r.try_get("subject_kind")?,
+                    action: AuditAction::from_stored(r.try_get("action")?)?,
+                    subject_kind: AuditSubject::from_stored(r.try_get("subject_kind")?)?,
                     subject_id: r.try_get("subject_id")?,
-                    outcome: r.try_get("outcome")?,
+                    outcome: AuditOutcome::from_stored(r.try_get("outcome")?)?,
                     detail: r.try_get("detail")?,
                 })
             })
@@ -152,7 +221,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::AuditEvent;
+    use super::{AuditAction, AuditEvent, AuditOutcome, AuditSubject};
 
     #[tokio::test]
     async fn many_events_are_written_across_statements_in_order() {
@@ -169,10 +238,14 @@ mod tests {
                     1_000 + i as i64,
                     AuditEvent {
                         principal_id: Some(id),
-                        action: "grant",
-                        subject_kind: "channel",
+                        action: AuditAction::Grant,
+                        subject_kind: AuditSubject::Channel,
                         subject_id: "ch",
-                        outcome: if i % 2 == 0 { "ok" } else { "denied" },
+                        outcome: if i % 2 == 0 {
+                            AuditOutcome::Ok
+                        } else {
+                            AuditOutcome::Denied
+                        },
                         detail: (i % 2 == 1).then_some("not_linked"),
                     },
                 )
@@ -189,8 +262,41 @@ mod tests {
         let newest = &stored[0];
         assert_eq!(newest.at, 1_000 + 1202);
         assert_eq!(newest.principal_id.as_deref(), Some("p1202"));
-        assert_eq!(newest.outcome, "ok");
+        assert_eq!(newest.outcome, AuditOutcome::Ok);
         let second = &stored[1];
         assert_eq!(second.detail.as_deref(), Some("not_linked"));
+    }
+
+    #[test]
+    fn stored_names_round_trip() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
+        }
+        for o in AuditOutcome::ALL {
+            assert_eq!(AuditOutcome::parse(o.as_str()), Some(*o));
+        }
+        for k in AuditSubject::ALL {
+            assert_eq!(AuditSubject::parse(k.as_str()), Some(*k));
+        }
+        assert_eq!(AuditAction::parse("nonsense"), None);
+    }
+
+    /// Every action the SQLite CHECK constraint allows is an [`AuditAction`], and no more.
+    #[test]
+    fn actions_match_the_check_constraint() {
+        let sql = include_str!("../../migrations/sqlite/20261123000007_audit_secret_rotated.sql");
+        let list = sql
+            .split("CHECK (action IN (")
+            .nth(1)
+            .and_then(|rest| rest.split("))").next())
+            .expect("the CHECK list");
+        let mut allowed: Vec<&str> = list
+            .split(',')
+            .map(|n| n.trim().trim_matches('\''))
+            .collect();
+        allowed.sort_unstable();
+        let mut known: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        known.sort_unstable();
+        assert_eq!(allowed, known);
     }
 }

@@ -133,23 +133,22 @@ impl Location {
     pub fn parse(raw: &str) -> Result<Location> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err(Error::InvalidInput("the database is empty".into()));
+            return Err(Error::invalid("the database is empty"));
         }
         if raw.contains(['\r', '\n', '\0']) {
-            return Err(Error::InvalidInput(
-                "the database location contains a control character".into(),
+            return Err(Error::invalid(
+                "the database location contains a control character",
             ));
         }
         let lower = raw.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            let url = url::Url::parse(raw).map_err(|e| {
-                Error::InvalidInput(format!("the PostgreSQL URL is not valid: {e}"))
-            })?;
+            let url = url::Url::parse(raw)
+                .map_err(|e| Error::invalid(format!("the PostgreSQL URL is not valid: {e}")))?;
             if url.host_str().unwrap_or("").is_empty()
                 && !url.query_pairs().any(|(k, _)| k == "host")
             {
-                return Err(Error::InvalidInput(
-                    "the PostgreSQL URL names no host (postgres://USER@HOST:PORT/DATABASE)".into(),
+                return Err(Error::invalid(
+                    "the PostgreSQL URL names no host (postgres://USER@HOST:PORT/DATABASE)",
                 ));
             }
             return Ok(Location::Postgres(raw.to_string()));
@@ -161,8 +160,8 @@ impl Location {
             return Ok(Location::Sqlite(PathBuf::from(path)));
         }
         if lower.contains("://") {
-            return Err(Error::InvalidInput(
-                "the database must be a postgres:// URL or an SQLite file path".into(),
+            return Err(Error::invalid(
+                "the database must be a postgres:// URL or an SQLite file path",
             ));
         }
         Ok(Location::Sqlite(PathBuf::from(raw)))
@@ -641,7 +640,8 @@ mod tests {
 
 /// Helpers for tests in other crates that need to put a database in a state a real
 /// installation could reach (e.g. one migrated by a newer Lanyard), and to run the same
-/// tests on either backend.
+/// tests on either backend. Only in tests and with the `testing` feature.
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing {
     use sqlx::{Connection, Executor};
@@ -701,7 +701,7 @@ pub mod testing {
             .await?;
         conn.close().await?;
         let mut url = url::Url::parse(&admin)
-            .map_err(|e| Error::InvalidInput(format!("{TEST_POSTGRES_ENV}: {e}")))?;
+            .map_err(|e| Error::invalid(format!("{TEST_POSTGRES_ENV}: {e}")))?;
         url.set_path(&format!("/{name}"));
         Ok(Some(Location::Postgres(url.to_string())))
     }

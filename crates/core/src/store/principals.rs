@@ -9,13 +9,23 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::store::audit::AuditEvent;
 
+crate::closed::stored_names! {
+    /// What a principal is.
+    PrincipalKind {
+        /// The desktop license (id `license`): this installation's own previews.
+        License = "license",
+        /// A player (a screen, a device) that authenticates with its secret.
+        Player = "player",
+    }
+}
+
 /// A principal: the desktop license or a player.
 #[derive(Debug, Clone, Serialize)]
 pub struct Principal {
     /// Id (`license` for the desktop license).
     pub id: String,
-    /// `license` or `player`.
-    pub kind: String,
+    /// The desktop license or a player.
+    pub kind: PrincipalKind,
     /// Name.
     pub name: String,
     /// A player's serial.
@@ -82,7 +92,7 @@ pub enum Access {
 fn principal(row: &AnyRow) -> Result<Principal> {
     Ok(Principal {
         id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
+        kind: PrincipalKind::from_stored(row.try_get("kind")?)?,
         name: row.try_get("name")?,
         serial: row.try_get("serial")?,
         active: row.try_get::<super::Flag, _>("active")?.0,
@@ -138,10 +148,10 @@ impl Store {
             p.created_at,
             &AuditEvent {
                 principal_id: Some(&p.id),
-                action: "player_added",
-                subject_kind: "principal",
+                action: crate::store::audit::AuditAction::PlayerAdded,
+                subject_kind: crate::store::audit::AuditSubject::Principal,
                 subject_id: &p.id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: None,
             },
         )
@@ -168,10 +178,10 @@ impl Store {
             now,
             &AuditEvent {
                 principal_id: Some(id),
-                action: "player_secret_rotated",
-                subject_kind: "principal",
+                action: crate::store::audit::AuditAction::PlayerSecretRotated,
+                subject_kind: crate::store::audit::AuditSubject::Principal,
                 subject_id: id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: Some("the previous secret no longer works"),
             },
         )
@@ -237,10 +247,10 @@ impl Store {
             now,
             &AuditEvent {
                 principal_id: Some(id),
-                action: "player_removed",
-                subject_kind: "principal",
+                action: crate::store::audit::AuditAction::PlayerRemoved,
+                subject_kind: crate::store::audit::AuditSubject::Principal,
                 subject_id: id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: None,
             },
         )
@@ -285,10 +295,10 @@ impl Store {
             now,
             &AuditEvent {
                 principal_id: Some(principal_id),
-                action: "link",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Link,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: None,
             },
         )
@@ -316,10 +326,10 @@ impl Store {
             now,
             &AuditEvent {
                 principal_id: Some(principal_id),
-                action: "unlink",
-                subject_kind: "channel",
+                action: crate::store::audit::AuditAction::Unlink,
+                subject_kind: crate::store::audit::AuditSubject::Channel,
                 subject_id: channel_id,
-                outcome: "ok",
+                outcome: crate::store::audit::AuditOutcome::Ok,
                 detail: None,
             },
         )

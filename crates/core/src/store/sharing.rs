@@ -8,8 +8,7 @@ use sqlx::Row;
 use super::urltokens::insert_url_token_tx;
 use super::{Store, WriteTx};
 use crate::error::{Error, Result};
-use crate::sharing::contacts::Contact;
-use crate::sharing::inbox::Offer;
+use crate::sharing::types::{Contact, Offer, OfferDirection, OfferStatus};
 use crate::sharing::{b64, PublicKeyBytes};
 use crate::urltokens::{Placement, UrlToken};
 
@@ -32,7 +31,7 @@ const OFFER_SELECT: &str = "SELECT o.id, o.direction, o.contact_id, c.name AS co
 fn offer_from_row(row: &AnyRow) -> Result<Offer> {
     Ok(Offer {
         id: row.try_get("id")?,
-        direction: row.try_get("direction")?,
+        direction: OfferDirection::from_stored(row.try_get("direction")?)?,
         contact_id: row.try_get("contact_id")?,
         contact_name: row.try_get("contact_name")?,
         contact_fingerprint: row.try_get("contact_fingerprint")?,
@@ -43,7 +42,7 @@ fn offer_from_row(row: &AnyRow) -> Result<Offer> {
             row.try_get::<super::Flag, _>("header_named")?.0,
         ),
         requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
-        status: row.try_get("status")?,
+        status: OfferStatus::from_stored(row.try_get("status")?)?,
         created_at: row.try_get("created_at")?,
         received_at: row.try_get("received_at")?,
         decided_at: row.try_get("decided_at")?,
@@ -55,8 +54,8 @@ fn offer_from_row(row: &AnyRow) -> Result<Offer> {
 pub struct NewOffer<'a> {
     /// The offer's id (chosen by the sender).
     pub id: &'a str,
-    /// `incoming` or `outgoing`.
-    pub direction: &'a str,
+    /// Sent or received.
+    pub direction: OfferDirection,
     /// The sender (incoming) or recipient (outgoing).
     pub contact_id: &'a str,
     /// The token's prefix.
@@ -167,7 +166,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, 'pending', $9, $10, $11)",
         )
         .bind(o.id)
-        .bind(o.direction)
+        .bind(o.direction.as_str())
         .bind(o.contact_id)
         .bind(o.prefix)
         .bind(o.key)
@@ -243,7 +242,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        if !decide_offer(&mut tx, id, "accepted", now).await? {
+        if !decide_offer(&mut tx, id, OfferStatus::Accepted, now).await? {
             return Err(Error::InvalidState(format!(
                 "offer {id} is no longer waiting (it was accepted or rejected meanwhile)"
             )));
@@ -255,7 +254,7 @@ impl Store {
     /// Marks a pending incoming offer rejected and erases its sealed value.
     pub async fn reject_offer(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        if !decide_offer(&mut tx, id, "rejected", now).await? {
+        if !decide_offer(&mut tx, id, OfferStatus::Rejected, now).await? {
             return Err(Error::InvalidState(format!(
                 "offer {id} is not waiting in Token requests"
             )));
@@ -267,12 +266,12 @@ impl Store {
 
 /// Marks a pending incoming offer `status` (`accepted` or `rejected`) and erases its sealed
 /// value. Whether it was still pending.
-async fn decide_offer(tx: &mut WriteTx, id: &str, status: &str, now: i64) -> Result<bool> {
+async fn decide_offer(tx: &mut WriteTx, id: &str, status: OfferStatus, now: i64) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE token_offer SET status = $1, sealed_value = NULL, decided_at = $2 \
          WHERE id = $3 AND direction = 'incoming' AND status = 'pending'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(now)
     .bind(id)
     .execute(&mut **tx)

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::{testing, Backend, Location, Store, POSTGRES_MIGRATOR, SQLITE_MIGRATOR};
 
 #[test]
@@ -20,13 +20,13 @@ fn both_backends_have_the_same_migrations() {
 }
 
 /// Records an audit event with `action`.
-async fn audit(store: &Store, id: &str, action: &str) -> crate::error::Result<()> {
+async fn audit(store: &Store, id: &str, action: AuditAction) -> crate::error::Result<()> {
     let event = AuditEvent {
         principal_id: Some(id),
         action,
-        subject_kind: "principal",
+        subject_kind: crate::store::audit::AuditSubject::Principal,
         subject_id: id,
-        outcome: "ok",
+        outcome: crate::store::audit::AuditOutcome::Ok,
         detail: None,
     };
     store.audit_now(1_000, &event).await
@@ -109,14 +109,23 @@ async fn an_older_database_is_upgraded_with_its_audit_rows_intact() {
         vec![(2, "link"), (1, "player_added")],
         "ids and rows kept"
     );
-    audit(&store, "p", "player_secret_rotated")
+    audit(&store, "p", AuditAction::PlayerSecretRotated)
         .await
         .expect("the new action");
-    assert!(audit(&store, "p", "no_such_action").await.is_err());
+    let unknown = sqlx::query(
+        "INSERT INTO audit_event (at, action, subject_kind, subject_id, outcome) \
+         VALUES (1, 'no_such_action', 'principal', 'p', 'ok')",
+    )
+    .execute(store.pool())
+    .await;
+    assert!(
+        unknown.is_err(),
+        "the CHECK constraint still refuses unknown actions"
+    );
     let newest = store.audit_events(None, None, 1).await.expect("rows");
     // (PostgreSQL's sequence also spent a number on the refused row: ids may skip.)
     assert!(newest[0].id > 2, "ids continue after the rebuild");
-    assert_eq!(newest[0].action, "player_secret_rotated");
+    assert_eq!(newest[0].action, AuditAction::PlayerSecretRotated);
 }
 
 #[tokio::test]

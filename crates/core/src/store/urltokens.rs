@@ -19,7 +19,7 @@ fn from_row(row: &AnyRow) -> Result<UrlToken> {
         ),
         requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
         prompt: row.try_get::<super::Flag, _>("prompt")?.0,
-        origin: row.try_get("origin")?,
+        origin: crate::urltokens::TokenOrigin::from_stored(row.try_get("origin")?)?,
         received_from: row.try_get("received_from")?,
         viewable: row.try_get::<super::Flag, _>("viewable")?.0,
         created_at: row.try_get("created_at")?,
@@ -56,7 +56,7 @@ pub(crate) async fn insert_url_token_tx(
     .bind(t.placement.stored().0)
     .bind(t.requires_permission)
     .bind(t.prompt)
-    .bind(&t.origin)
+    .bind(t.origin.as_str())
     .bind(&t.received_from)
     .bind(t.viewable)
     .bind(t.created_at)

@@ -12,6 +12,7 @@ use crate::secrets::SecretValue;
 /// Where a token ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Attached {
     /// Part of `Authorization: Basic`.
     AuthorizationBasic,

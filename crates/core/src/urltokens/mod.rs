@@ -65,6 +65,16 @@ impl Placement {
     }
 }
 
+crate::closed::stored_names! {
+    /// Whose a URL token is.
+    TokenOrigin {
+        /// Added here: its value may be viewed, replaced and sent to a contact.
+        Own = "own",
+        /// Accepted from a contact's offer: usable, never viewable, never re-pointable.
+        Received = "received",
+    }
+}
+
 /// A URL token as stored (its value is in the secret store, or asked at use time).
 #[derive(Debug, Clone, Serialize)]
 pub struct UrlToken {
@@ -80,8 +90,8 @@ pub struct UrlToken {
     pub requires_permission: bool,
     /// Ask for the value at use time; none is stored.
     pub prompt: bool,
-    /// `own` or `received`.
-    pub origin: String,
+    /// Your own or received from a contact.
+    pub origin: TokenOrigin,
     /// The contact it came from.
     pub received_from: Option<String>,
     /// Whether its value may be shown (never for received tokens).

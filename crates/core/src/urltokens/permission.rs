@@ -415,9 +415,9 @@ async fn record_answer(l: &Lanyard, request: &PermissionRequest, answer: Answer)
         }
     }
     let outcome = match answer {
-        Answer::Accept => "accept",
-        Answer::AcceptAll => "accept_all",
-        Answer::Deny => "deny",
+        Answer::Accept => crate::store::audit::AuditOutcome::Accept,
+        Answer::AcceptAll => crate::store::audit::AuditOutcome::AcceptAll,
+        Answer::Deny => crate::store::audit::AuditOutcome::Deny,
     };
     for t in &request.tokens {
         l.store()
@@ -425,8 +425,8 @@ async fn record_answer(l: &Lanyard, request: &PermissionRequest, answer: Answer)
                 now,
                 &AuditEvent {
                     principal_id: Some("license"),
-                    action: "prompt_answered",
-                    subject_kind: "url_token",
+                    action: crate::store::audit::AuditAction::PromptAnswered,
+                    subject_kind: crate::store::audit::AuditSubject::UrlToken,
                     subject_id: &t.token_id,
                     outcome,
                     detail: Some(&request.origin),
@@ -533,9 +533,10 @@ mod tests {
         assert!(decisions(&l).await.expect("decisions").is_empty());
         let audit = l.store().audit_events(None, None, 10).await.expect("audit");
         assert!(
-            audit
-                .iter()
-                .any(|e| e.action == "prompt_answered" && e.outcome == "deny"),
+            audit.iter().any(|e| {
+                e.action == crate::store::audit::AuditAction::PromptAnswered
+                    && e.outcome == crate::store::audit::AuditOutcome::Deny
+            }),
             "recorded as a deny"
         );
     }

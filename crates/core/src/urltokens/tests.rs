@@ -15,7 +15,7 @@ fn token(prefix: &str, key: &str, placement: Placement) -> UrlToken {
         placement,
         requires_permission: false,
         prompt: false,
-        origin: "own".into(),
+        origin: crate::urltokens::TokenOrigin::Own,
         received_from: None,
         viewable: true,
         created_at: 0,

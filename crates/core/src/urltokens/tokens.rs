@@ -108,16 +108,24 @@ fn warnings(token: &UrlToken, prefix_warning: Option<String>) -> Vec<String> {
 
 /// Adds a token.
 pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
-    let prefix = parse_prefix(&new.prefix)?;
-    check_key_for(&new.key, new.placement)?;
+    let prefix = parse_prefix(&new.prefix).map_err(|e| e.in_field("prefix"))?;
+    check_key_for(&new.key, new.placement).map_err(|e| e.in_field("key"))?;
     match (&new.value, new.prompt) {
         (Some(_), true) => {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "value",
                 "a prompt token's value is asked at use time, not stored",
             ))
         }
-        (None, false) => return Err(Error::invalid("a token needs a value (or --prompt)")),
-        (Some(v), false) => check_value_for(&new.key, new.placement, v)?,
+        (None, false) => {
+            return Err(Error::invalid_field(
+                "value",
+                "a token needs a value (or --prompt)",
+            ))
+        }
+        (Some(v), false) => {
+            check_value_for(&new.key, new.placement, v).map_err(|e| e.in_field("value"))?
+        }
         (None, true) => {}
     }
     let now = l.clock().now();
@@ -128,7 +136,7 @@ pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
         placement: new.placement,
         requires_permission: new.requires_permission,
         prompt: new.prompt,
-        origin: "own".into(),
+        origin: crate::urltokens::TokenOrigin::Own,
         received_from: None,
         viewable: true,
         created_at: now,
@@ -150,17 +158,17 @@ pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
 /// Edits a token (the value only by replacing it).
 pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     let mut token = l.store().url_token(id).await?;
-    if token.origin == "received" {
+    if token.origin == crate::urltokens::TokenOrigin::Received {
         return Err(Error::invalid(
             "a token received from a contact keeps what its sender fixed (prefix, key, \
              placement, flags and value): you can remove it, not edit it",
         ));
     }
     if let Some(p) = &edit.prefix {
-        token.prefix = parse_prefix(p)?.display;
+        token.prefix = parse_prefix(p).map_err(|e| e.in_field("prefix"))?.display;
     }
     if let Some(k) = edit.key {
-        check_key(&k)?;
+        check_key(&k).map_err(|e| e.in_field("key"))?;
         token.key = k;
     }
     if let Some(p) = edit.placement {
@@ -169,28 +177,32 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     if let Some(r) = edit.requires_permission {
         token.requires_permission = r;
     }
-    check_key_for(&token.key, token.placement)?;
+    check_key_for(&token.key, token.placement).map_err(|e| e.in_field("key"))?;
     let was_prompt = token.prompt;
     if let Some(p) = edit.prompt {
         token.prompt = p;
     }
-    let prefix = parse_prefix(&token.prefix)?;
+    let prefix = parse_prefix(&token.prefix).map_err(|e| e.in_field("prefix"))?;
     let stored = l.secrets().get(&value_key(id)).await?;
     match (&edit.value, token.prompt) {
         (Some(_), true) => {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "value",
                 "a prompt token's value is asked at use time, not stored",
             ))
         }
-        (Some(v), false) => check_value_for(&token.key, token.placement, v)?,
+        (Some(v), false) => {
+            check_value_for(&token.key, token.placement, v).map_err(|e| e.in_field("value"))?
+        }
         (None, false) if was_prompt || stored.is_none() => {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                "value",
                 "this token needs a value now that it is not a prompt token",
             ))
         }
         (None, false) => {
             if let Some(v) = &stored {
-                check_value_for(&token.key, token.placement, v)?;
+                check_value_for(&token.key, token.placement, v).map_err(|e| e.in_field("value"))?;
             }
         }
         (None, true) => {}

@@ -11,4 +11,9 @@ code: string,
 /**
  * What happened and what to do, in plain words.
  */
-message: string, };
+message: string, 
+/**
+ * For refused input (`invalid_input`): the form field at fault (`prefix`, `key`,
+ * `value`, `name`, …), so the UI shows the message next to it. Absent otherwise.
+ */
+field?: string, };

@@ -4,6 +4,7 @@
 use lanyard_core::sharing::contacts::{Contact, Inspected};
 use lanyard_core::sharing::identity::Identity;
 use lanyard_core::sharing::inbox::{Offer, Sent};
+use lanyard_core::sharing::types::{OfferDirection, OfferStatus};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -96,8 +97,8 @@ impl CardPreviewDto {
 pub struct OfferDto {
     /// The offer's id.
     pub id: String,
-    /// `incoming` or `outgoing`.
-    pub direction: String,
+    /// Received or sent.
+    pub direction: OfferDirection,
     /// The sender or recipient's name (none once removed).
     pub contact_name: Option<String>,
     /// Their fingerprint.
@@ -110,8 +111,8 @@ pub struct OfferDto {
     pub placement: PlacementDto,
     /// Whether you are asked before it is attached.
     pub requires_permission: bool,
-    /// `pending`, `accepted` or `rejected`.
-    pub status: String,
+    /// Waiting, accepted or rejected.
+    pub status: OfferStatus,
     /// When it was made (Unix seconds).
     #[ts(type = "number")]
     pub created_at: i64,
@@ -200,5 +201,5 @@ pub struct IncomingDto {
     /// Why an offer or card was refused (nothing was stored).
     pub error: Option<IpcError>,
     /// A provider file (or link) waiting for confirmation, or why it was refused.
-    pub provider_file: Option<crate::provider_file_dto::ProviderFileEventDto>,
+    pub provider_file: Option<crate::dto::provider_file::ProviderFileEventDto>,
 }

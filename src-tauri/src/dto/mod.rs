@@ -1,20 +1,28 @@
 //! Data that crosses IPC. Each type derives `ts_rs::TS`; `cargo test -p lanyard-app`
 //! writes the TypeScript into `ui/src/lib/bindings/` (committed; CI fails on a diff).
 //! Converted from the core's domain types here, so the core stays free of IPC concerns.
-//! No DTO ever carries a secret.
+//! No DTO ever carries a secret. This module holds the status, provider, channel,
+//! player, audit, URL-token and reminder types; [`preview`] the preview's and
+//! [`sharing`] the contacts' and offers' (`sharing.rs` of the shell uses them).
 
-use lanyard_core::oauth::channel::{Channel, ChannelStatus};
+pub mod preview;
+pub mod provider_file;
+pub mod sharing;
+
+use lanyard_core::oauth::channel::{Channel, ChannelStatus, Handout};
 use lanyard_core::oauth::channels::Disconnected;
 use lanyard_core::oauth::flow::AuthorizationStart;
-use lanyard_core::oauth::provider::{Provider, ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::provider::{Provider, ProviderKind, ProviderSpec, RedirectStyle};
 use lanyard_core::oauth::quirks::registration;
 use lanyard_core::oauth::revoke::Revocation;
+use lanyard_core::reminders::Level;
 use lanyard_core::secrets::SecretValue;
-use lanyard_core::store::audit::AuditRecord;
-use lanyard_core::store::principals::{Link, Principal};
+use lanyard_core::store::audit::{AuditAction, AuditOutcome, AuditRecord, AuditSubject};
+use lanyard_core::store::principals::{Link, Principal, PrincipalKind};
+use lanyard_core::urltokens::decorate::Attached;
 use lanyard_core::urltokens::permission::{Decision, MatchReport};
 use lanyard_core::urltokens::tokens::{NewToken, Saved, TokenEdit};
-use lanyard_core::urltokens::{Placement, UrlToken};
+use lanyard_core::urltokens::{Placement, TokenOrigin, UrlToken};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -26,12 +34,18 @@ pub struct IpcError {
     pub code: String,
     /// What happened and what to do, in plain words.
     pub message: String,
+    /// For refused input (`invalid_input`): the form field at fault (`prefix`, `key`,
+    /// `value`, `name`, …), so the UI shows the message next to it. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl From<lanyard_core::Error> for IpcError {
     fn from(err: lanyard_core::Error) -> Self {
         IpcError {
             code: err.code().to_string(),
+            field: err.field().map(str::to_string),
             message: err.to_string(),
         }
     }
@@ -175,9 +189,9 @@ pub enum DeepLinkKind {
     Provider,
 }
 
-impl From<lanyard_core::links::DeepLinkKind> for DeepLinkKind {
-    fn from(kind: lanyard_core::links::DeepLinkKind) -> Self {
-        use lanyard_core::links::DeepLinkKind as K;
+impl From<lanyard_core::deep_links::DeepLinkKind> for DeepLinkKind {
+    fn from(kind: lanyard_core::deep_links::DeepLinkKind) -> Self {
+        use lanyard_core::deep_links::DeepLinkKind as K;
         match kind {
             K::OauthCallback => DeepLinkKind::OauthCallback,
             K::Contact => DeepLinkKind::Contact,
@@ -241,8 +255,8 @@ impl From<RedirectStyleDto> for RedirectStyle {
 pub struct ProviderDto {
     /// Id.
     pub id: String,
-    /// `microsoft`, `google`, `dropbox`, `oidc` or `custom`.
-    pub kind: String,
+    /// Which kind of provider (decides a few protocol details).
+    pub kind: ProviderKind,
     /// Display name.
     pub name: String,
     /// A built-in template (copy it with your client id to use it).
@@ -289,7 +303,7 @@ impl From<Provider> for ProviderDto {
             notes: r.notes,
         };
         ProviderDto {
-            kind: p.kind.as_str().to_string(),
+            kind: p.kind,
             id: p.id,
             name: p.name,
             builtin: p.builtin,
@@ -361,22 +375,20 @@ impl std::fmt::Debug for ProviderInputDto {
 impl ProviderInputDto {
     /// Splits into the core's spec and the secret.
     pub fn into_spec(self) -> (ProviderSpec, Option<SecretValue>) {
-        let secret = self
-            .client_secret
-            .filter(|s| !s.is_empty())
-            .map(SecretValue::new);
+        // Blank fields mean "not given": the core decides (`ProviderSpec::without_blanks`).
+        let secret = self.client_secret.map(SecretValue::new);
         let spec = ProviderSpec {
             id: None,
-            template: self.template.filter(|s| !s.is_empty()),
-            tenant: self.tenant.filter(|s| !s.is_empty()),
+            template: self.template,
+            tenant: self.tenant,
             authority: None,
             loopback_port: self.loopback_port,
-            discovery_url: self.discovery_url.filter(|s| !s.is_empty()),
-            name: self.name.filter(|s| !s.is_empty()),
-            authorization_endpoint: self.authorization_endpoint.filter(|s| !s.is_empty()),
-            token_endpoint: self.token_endpoint.filter(|s| !s.is_empty()),
-            revocation_endpoint: self.revocation_endpoint.filter(|s| !s.is_empty()),
-            userinfo_endpoint: self.userinfo_endpoint.filter(|s| !s.is_empty()),
+            discovery_url: self.discovery_url,
+            name: self.name,
+            authorization_endpoint: self.authorization_endpoint,
+            token_endpoint: self.token_endpoint,
+            revocation_endpoint: self.revocation_endpoint,
+            userinfo_endpoint: self.userinfo_endpoint,
             issuer: None,
             scopes: self.scopes,
             client_id: Some(self.client_id),
@@ -431,7 +443,7 @@ pub struct ChannelDto {
     pub last_error: Option<String>,
     /// How players get its data: `proxy` (through the gateway, never its token) or
     /// `token` (the provider's token through `/v1/grants`).
-    pub handout: String,
+    pub handout: Handout,
     /// When the provider's current access token expires (Unix seconds): in `token` mode a
     /// leaked one stays usable at the provider until then.
     #[ts(type = "number | null")]
@@ -455,7 +467,7 @@ impl From<Channel> for ChannelDto {
             last_refreshed_at: c.last_refreshed_at,
             reauth_due_at: c.reauth_due_at,
             last_error: c.last_error,
-            handout: c.handout.as_str().to_string(),
+            handout: c.handout,
             access_token_expires_at: c.access_token_expires_at,
         }
     }
@@ -517,8 +529,8 @@ pub enum OauthResultDto {
 pub struct DisconnectedDto {
     /// The channel that is gone.
     pub channel_id: String,
-    /// `revoked`, `not_supported`, `pending` or `failed`.
-    pub revocation: String,
+    /// What revocation at the provider achieved.
+    pub revocation: RevocationOutcome,
     /// Plain words about the revocation, and what the user can still do at the provider
     /// when it did not revoke (Microsoft: remove the app's consent; tokens live 90 days).
     pub revocation_detail: Option<String>,
@@ -526,17 +538,32 @@ pub struct DisconnectedDto {
     pub unlinked: u32,
 }
 
+/// What revocation at the provider achieved (the core's [`Revocation`] without its words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RevocationOutcome {
+    /// The provider confirmed it.
+    Revoked,
+    /// The provider has no revocation endpoint.
+    NotSupported,
+    /// Not confirmed yet; asked again later.
+    Pending,
+    /// The provider refused it.
+    Failed,
+}
+
 impl From<Disconnected> for DisconnectedDto {
     fn from(d: Disconnected) -> Self {
         let (revocation, detail) = match d.revocation {
-            Revocation::Revoked => ("revoked", None),
-            Revocation::NotSupported => ("not_supported", d.advice),
-            Revocation::Pending(w) => ("pending", Some(w)),
-            Revocation::Failed(w) => ("failed", Some(w)),
+            Revocation::Revoked => (RevocationOutcome::Revoked, None),
+            Revocation::NotSupported => (RevocationOutcome::NotSupported, d.advice),
+            Revocation::Pending(w) => (RevocationOutcome::Pending, Some(w)),
+            Revocation::Failed(w) => (RevocationOutcome::Failed, Some(w)),
         };
         DisconnectedDto {
             channel_id: d.channel_id,
-            revocation: revocation.into(),
+            revocation,
             revocation_detail: detail,
             unlinked: d.unlinked.len() as u32,
         }
@@ -550,8 +577,8 @@ impl From<Disconnected> for DisconnectedDto {
 pub struct PrincipalDto {
     /// Id (`license` for the desktop license).
     pub id: String,
-    /// `license` or `player`.
-    pub kind: String,
+    /// The desktop license or a player.
+    pub kind: PrincipalKind,
     /// Name.
     pub name: String,
     /// A player's serial.
@@ -703,14 +730,14 @@ pub struct AuditEventDto {
     pub at: i64,
     /// Who.
     pub principal_id: Option<String>,
-    /// What: grant, refresh, connect, reauth, disconnect, link, unlink, player_added, …
-    pub action: String,
+    /// What.
+    pub action: AuditAction,
     /// On what kind of thing.
-    pub subject_kind: String,
+    pub subject_kind: AuditSubject,
     /// On which.
     pub subject_id: String,
-    /// ok, denied, failed, needs_reauth.
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: AuditOutcome,
     /// Plain words.
     pub detail: Option<String>,
 }
@@ -780,8 +807,8 @@ pub struct UrlTokenDto {
     pub requires_permission: bool,
     /// Value asked at use time.
     pub prompt: bool,
-    /// `own` or `received`.
-    pub origin: String,
+    /// Your own or received from a contact.
+    pub origin: TokenOrigin,
     /// Whether the value may be replaced/viewed (false for received tokens).
     pub viewable: bool,
     /// The contact a received token came from (their id; none once removed).
@@ -926,8 +953,8 @@ pub struct MatchLineDto {
     pub prefix: String,
     /// Key.
     pub key: String,
-    /// authorization_basic, authorization_bearer, form_body, query; null when ignored.
-    pub attached: Option<String>,
+    /// Where it goes; null when ignored.
+    pub attached: Option<Attached>,
     /// Why ignored.
     pub reason: Option<String>,
     /// Permission will be asked first.
@@ -953,10 +980,6 @@ pub struct MatchReportDto {
     pub ignored: Vec<MatchLineDto>,
 }
 
-fn attached_name(a: Option<lanyard_core::urltokens::decorate::Attached>) -> Option<String> {
-    a.map(|a| a.as_str().to_string())
-}
-
 impl From<MatchReport> for MatchReportDto {
     fn from(r: MatchReport) -> Self {
         MatchReportDto {
@@ -970,7 +993,7 @@ impl From<MatchReport> for MatchReportDto {
                     token_id: a.line.token_id,
                     prefix: a.line.prefix,
                     key: a.line.key,
-                    attached: attached_name(a.line.attached),
+                    attached: a.line.attached,
                     reason: a.line.reason,
                     asks_permission: a.asks_permission,
                     prompt: a.prompt,
@@ -1033,8 +1056,8 @@ impl From<Decision> for DecisionDto {
 pub struct ReminderDto {
     /// Channel.
     pub channel_id: String,
-    /// needs_reauth, expired, due_soon, due_later.
-    pub level: String,
+    /// How urgent.
+    pub level: Level,
     /// Re-authorize by (Unix seconds).
     #[ts(type = "number | null")]
     pub due_at: Option<i64>,
@@ -1076,7 +1099,7 @@ impl RemindersDto {
                 .into_iter()
                 .map(|r| ReminderDto {
                     channel_id: r.channel_id,
-                    level: r.level.as_str().to_string(),
+                    level: r.level,
                     due_at: r.due_at,
                     message: r.message,
                 })

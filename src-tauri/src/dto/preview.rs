@@ -1,6 +1,7 @@
 //! IPC types of the preview report (mirrors `lanyard_core::preview::Report`; never a
 //! credential value — the core's report carries none).
 
+use lanyard_core::preview::report::CredentialSource;
 use lanyard_core::preview::{self as core, Body};
 use lanyard_core::store::history::HistoryEntry;
 use serde::{Deserialize, Serialize};
@@ -94,8 +95,8 @@ impl From<Body> for BodyDto {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CredentialUseDto {
-    /// `channel` or `url_token`.
-    pub source: String,
+    /// The channel or a URL token.
+    pub source: CredentialSource,
     /// Channel or token id.
     pub id: String,
     /// Token key.
@@ -109,8 +110,8 @@ pub struct CredentialUseDto {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NotSentDto {
-    /// `channel`, `url_token` or `header`.
-    pub source: String,
+    /// The channel, a URL token or a header.
+    pub source: CredentialSource,
     /// Id or header name.
     pub id: String,
     /// Token key.
@@ -227,7 +228,7 @@ impl From<core::Report> for PreviewReportDto {
                         .credentials
                         .into_iter()
                         .map(|c| CredentialUseDto {
-                            source: c.source.into(),
+                            source: c.source,
                             id: c.id,
                             key: c.key,
                             placement: c.placement,
@@ -237,7 +238,7 @@ impl From<core::Report> for PreviewReportDto {
                         .not_sent
                         .into_iter()
                         .map(|n| NotSentDto {
-                            source: n.source.into(),
+                            source: n.source,
                             id: n.id,
                             key: n.key,
                             reason: n.reason,
@@ -252,6 +253,7 @@ impl From<core::Report> for PreviewReportDto {
                 error: c.error.map(|e| crate::dto::IpcError {
                     code: e.code,
                     message: e.message,
+                    field: None,
                 }),
             }),
             timings: TimingsDto {

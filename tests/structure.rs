@@ -1,0 +1,270 @@
+//! The shape of the tree: no import cycle between the modules of `crates/core` or of
+//! `src-tauri`. A module depends on another when its code names it (`use crate::a::b`,
+//! `crate::a::b::f()`, `super::b`); a parent and its own submodules are one unit (a
+//! `mod.rs` re-exporting its children, a child using its parent's helpers), and test-only
+//! code (after `#[cfg(test)] mod …`, `tests.rs`, `*_tests.rs`, `testing.rs`) is left out.
+//! A cycle means two modules each need the other: move what both need into a third
+//! (types-only) module, or route the call through their common caller.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+type Module = Vec<String>;
+
+/// Every non-test `.rs` file under `src` and its module path (`lib.rs` → `[]`,
+/// `a/mod.rs` → `[a]`, `a/b.rs` → `[a, b]`).
+fn modules(src: &Path) -> BTreeMap<Module, PathBuf> {
+    fn walk(dir: &Path, prefix: &[String], out: &mut BTreeMap<Module, PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("name")
+                .to_string();
+            if path.is_dir() {
+                let mut inner = prefix.to_vec();
+                inner.push(name);
+                walk(&path, &inner, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                if name == "tests" || name.ends_with("_tests") || name == "testing" {
+                    continue;
+                }
+                let mut module = prefix.to_vec();
+                if !matches!(name.as_str(), "mod" | "lib" | "main") {
+                    module.push(name);
+                }
+                out.insert(module, path);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(src, &[], &mut out);
+    out
+}
+
+/// The code of a file without its trailing test module and without comments.
+fn code(text: &str) -> String {
+    let mut kept = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#[cfg(test)]")
+            && lines
+                .peek()
+                .is_some_and(|next| next.trim_start().starts_with("mod "))
+        {
+            break;
+        }
+        if trimmed.starts_with("//") {
+            continue;
+        }
+        kept.push(line);
+    }
+    kept.join("\n")
+}
+
+/// The module paths named in `code`, as written after `crate::` or `super::` (groups
+/// `{a, b::c}` expanded one level).
+fn named_paths(code: &str, this: &Module) -> Vec<Module> {
+    let mut out = Vec::new();
+    // `super` of module `a::b` is `a`, whether `b` is `a/b.rs` or `a/b/mod.rs`.
+    let parent = this[..this.len().saturating_sub(1)].to_vec();
+    for (anchor, base) in [("crate::", Vec::new()), ("super::", parent)] {
+        let mut rest = code;
+        while let Some(at) = rest.find(anchor) {
+            let before = rest[..at].chars().next_back();
+            rest = &rest[at + anchor.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let mut heads = Vec::new();
+            if let Some(group) = rest.strip_prefix('{') {
+                let end = group.find('}').unwrap_or(group.len());
+                for item in group[..end].split(',') {
+                    heads.push(item.trim().to_string());
+                }
+            } else {
+                heads.push(
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                        .collect(),
+                );
+            }
+            for head in heads {
+                let mut path = base.clone();
+                path.extend(
+                    head.split("::")
+                        .map(|s| s.trim())
+                        .take_while(|s| {
+                            !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+                        })
+                        .map(str::to_string),
+                );
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// The longest known module that is a prefix of `path`.
+fn resolve(path: &Module, known: &BTreeMap<Module, PathBuf>) -> Option<Module> {
+    (0..=path.len())
+        .rev()
+        .map(|n| path[..n].to_vec())
+        .find(|p| known.contains_key(p))
+}
+
+fn is_ancestor(a: &Module, b: &Module) -> bool {
+    a.len() <= b.len() && b[..a.len()] == a[..]
+}
+
+/// Module → modules it depends on.
+fn graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
+    let known = modules(src);
+    let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    for (module, path) in &known {
+        let text = std::fs::read_to_string(path).expect("read");
+        let deps = edges.entry(module.clone()).or_default();
+        for named in named_paths(&code(&text), module) {
+            let Some(target) = resolve(&named, &known) else {
+                continue;
+            };
+            if is_ancestor(&target, module) || is_ancestor(module, &target) {
+                continue;
+            }
+            deps.insert(target);
+        }
+    }
+    edges
+}
+
+/// The strongly connected components with more than one module (Tarjan).
+fn cycles(edges: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<Vec<Module>> {
+    struct State<'a> {
+        edges: &'a BTreeMap<Module, BTreeSet<Module>>,
+        index: BTreeMap<&'a Module, usize>,
+        low: BTreeMap<&'a Module, usize>,
+        stack: Vec<&'a Module>,
+        on_stack: BTreeSet<&'a Module>,
+        next: usize,
+        found: Vec<Vec<Module>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a Module) {
+        s.index.insert(v, s.next);
+        s.low.insert(v, s.next);
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        let edges = s.edges;
+        for w in edges.get(v).into_iter().flatten() {
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.on_stack.contains(w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                component.push(w.clone());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.found.push(component);
+            }
+        }
+    }
+    let mut s = State {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        next: 0,
+        found: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !s.index.contains_key(v) {
+            visit(&mut s, v);
+        }
+    }
+    s.found
+}
+
+fn show(cycles: &[Vec<Module>]) -> String {
+    cycles
+        .iter()
+        .map(|c| {
+            c.iter()
+                .map(|m| m.join("::"))
+                .collect::<Vec<_>>()
+                .join(" ↔ ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+#[test]
+fn no_import_cycle_in_the_core() {
+    let found = cycles(&graph(&root().join("crates/core/src")));
+    assert!(
+        found.is_empty(),
+        "import cycles in crates/core:\n{}",
+        show(&found)
+    );
+}
+
+#[test]
+fn no_import_cycle_in_the_shell() {
+    let found = cycles(&graph(&root().join("src-tauri/src")));
+    assert!(
+        found.is_empty(),
+        "import cycles in src-tauri:\n{}",
+        show(&found)
+    );
+}
+
+#[test]
+fn the_check_sees_a_cycle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path();
+    std::fs::create_dir_all(src.join("store")).expect("mkdir");
+    std::fs::write(src.join("lib.rs"), "pub mod a;\npub mod store;\n").expect("lib");
+    std::fs::write(src.join("a.rs"), "use crate::store::rows::Row;\n").expect("a");
+    std::fs::write(src.join("store/mod.rs"), "pub mod rows;\nuse super::a;\n").expect("mod");
+    std::fs::write(
+        src.join("store/rows.rs"),
+        "use crate::{a::helper, store};\npub struct Row;\n#[cfg(test)]\nmod tests {\n use crate::a;\n}\n",
+    )
+    .expect("rows");
+    let found = cycles(&graph(src));
+    assert_eq!(
+        show(&found),
+        "a ↔ store::rows",
+        "a → store::rows → a (store → a alone closes no circle)"
+    );
+    // Without the back edges there is none.
+    std::fs::write(src.join("store/rows.rs"), "pub struct Row;\n").expect("rows");
+    std::fs::write(src.join("store/mod.rs"), "pub mod rows;\n").expect("mod");
+    assert!(cycles(&graph(src)).is_empty());
+}
