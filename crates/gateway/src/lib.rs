@@ -26,6 +26,7 @@
 pub mod api;
 pub mod auth;
 pub mod background;
+pub mod cache;
 pub mod data;
 pub mod limits;
 pub mod metrics;
