@@ -3,6 +3,7 @@
 //! session, and real SQLite files in temporary directories.
 
 mod broker;
+mod cache;
 mod channels;
 mod cli;
 mod crash;
