@@ -148,7 +148,10 @@ pub async fn preflight(State(g): State<Arc<Gateway>>, headers: HeaderMap) -> Res
     );
     out.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("authorization, content-type, accept"),
+        HeaderValue::from_static(
+            "authorization, content-type, accept, accept-language, if-none-match, \
+             if-modified-since",
+        ),
     );
     out.insert(
         header::ACCESS_CONTROL_MAX_AGE,
@@ -172,6 +175,7 @@ pub async fn create(
                     let mut r = Json(serde_json::json!({
                         "token": s.token.expose(),
                         "expires_at": s.expires_at,
+                        "expires_in": s.expires_at - g.lanyard().clock().now(),
                     }))
                     .into_response();
                     r.headers_mut()
