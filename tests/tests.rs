@@ -13,6 +13,7 @@ mod keyring;
 mod local_server;
 mod oauth_failures;
 mod oauth_server;
+mod packaging;
 mod preview;
 mod providers;
 mod proxy;
