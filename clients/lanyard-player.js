@@ -158,14 +158,16 @@
 
     /** Fetches `url` through the gateway. */
     async function lanyardFetch(url, init) {
-      let used = session;
-      let response = await send(url, init, await token());
+      const bearer = await token();
+      const used = session;
+      let response = await send(url, init, bearer);
       if (response.status === 401 && !response.headers.has("x-lanyard-attached")) {
-        const expired = used === session && session && now() >= session.expiresAt - 1000;
+        // The session ran out (a sleeping screen, a slow clock): renew once, retry once.
+        // A 401 on a live session means it was ended (unlinked, removed, rotated).
+        const expired = used && now() >= used.expiresAt - 1000;
         if (expired) {
-          // The session ran out (a sleeping screen, a slow clock): renew once, retry once.
-          used = null;
-          response = await send(url, init, await token("expired"));
+          if (session === used) session = null;
+          response = await send(url, init, await token(session ? undefined : "expired"));
         }
       }
       // The upstream's answers carry X-Lanyard-Attached; the gateway's refusals do not.
