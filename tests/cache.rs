@@ -80,8 +80,7 @@ async fn route(
     if name == "slow" {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    if name == "etag" && headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag)
-    {
+    if name == "etag" && headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag) {
         return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
     }
     let mut response = body.into_response();
@@ -351,19 +350,17 @@ async fn the_minimum_refetch_interval_holds_answers_without_caching_headers() {
     }
     assert_eq!(e.up.hits("nostore"), 2);
     // Out of range or unknown: refused, nothing changed.
-    let err = e
-        .l
-        .store()
-        .set_min_refetch(RefetchOf::Channel, &e.channel, 86_401)
-        .await
-        .expect_err("too long");
+    let err =
+        e.l.store()
+            .set_min_refetch(RefetchOf::Channel, &e.channel, 86_401)
+            .await
+            .expect_err("too long");
     assert_eq!(err.code(), "invalid_input");
-    let err = e
-        .l
-        .store()
-        .set_min_refetch(RefetchOf::UrlToken, "nope", 5)
-        .await
-        .expect_err("unknown");
+    let err =
+        e.l.store()
+            .set_min_refetch(RefetchOf::UrlToken, "nope", 5)
+            .await
+            .expect_err("unknown");
     assert_eq!(err.code(), "not_found");
     assert_eq!(
         e.l.store()

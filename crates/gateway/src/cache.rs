@@ -497,11 +497,21 @@ mod tests {
         };
         let cached = fetch(&[("cache-control", "max-age=60")]);
         let a = cache
-            .get(key(url.as_str(), &["channel:c"]), &request, Duration::ZERO, &cached)
+            .get(
+                key(url.as_str(), &["channel:c"]),
+                &request,
+                Duration::ZERO,
+                &cached,
+            )
             .await
             .expect("a");
         let b = cache
-            .get(key(url.as_str(), &["channel:c"]), &request, Duration::ZERO, &cached)
+            .get(
+                key(url.as_str(), &["channel:c"]),
+                &request,
+                Duration::ZERO,
+                &cached,
+            )
             .await
             .expect("b");
         assert_eq!((a.outcome, b.outcome), (Outcome::Miss, Outcome::Hit));

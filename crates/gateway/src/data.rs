@@ -125,7 +125,9 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
         out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         out.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age"),
+            HeaderValue::from_static(
+                "x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age",
+            ),
         );
     }
 }
@@ -170,20 +172,22 @@ pub async fn create(
         Err(response) => response,
         Ok(player) => match g.sessions().key(g.lanyard()).await {
             Err(e) => error_response(&e),
-            Ok(key) => match sessions::mint_for(g.lanyard(), key, &player, g.session_seconds()).await {
-                Ok(s) => {
-                    let mut r = Json(serde_json::json!({
-                        "token": s.token.expose(),
-                        "expires_at": s.expires_at,
-                        "expires_in": s.expires_at - g.lanyard().clock().now(),
-                    }))
-                    .into_response();
-                    r.headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    r
+            Ok(key) => {
+                match sessions::mint_for(g.lanyard(), key, &player, g.session_seconds()).await {
+                    Ok(s) => {
+                        let mut r = Json(serde_json::json!({
+                            "token": s.token.expose(),
+                            "expires_at": s.expires_at,
+                            "expires_in": s.expires_at - g.lanyard().clock().now(),
+                        }))
+                        .into_response();
+                        r.headers_mut()
+                            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                        r
+                    }
+                    Err(e) => error_response(&e),
                 }
-                Err(e) => error_response(&e),
-            },
+            }
         },
     };
     cors(&g, &headers, &mut response);
@@ -327,7 +331,11 @@ async fn cached(
 ) -> std::result::Result<Response, Response> {
     let options = g.fetch_options();
     let parsed = parse_request_url(&url).map_err(|e| error_response(&e))?;
-    let snapshot = g.lanyard().snapshot().await.map_err(|e| error_response(&e))?;
+    let snapshot = g
+        .lanyard()
+        .snapshot()
+        .await
+        .map_err(|e| error_response(&e))?;
     let (key, min_refetch) = cache::key(&snapshot, who, &parsed).map_err(|e| {
         g.metrics().fetch(e.code());
         error_response(&e)

@@ -59,8 +59,7 @@ impl ServeOptions {
 
     /// Refuses plain HTTP off loopback unless `insecure_http` was given.
     pub fn check(&self) -> Result<()> {
-        if !(1..=lanyard_core::broker::sessions::SESSION_SECONDS).contains(&self.session_seconds)
-        {
+        if !(1..=lanyard_core::broker::sessions::SESSION_SECONDS).contains(&self.session_seconds) {
             return Err(Error::InvalidInput(format!(
                 "the session lifetime is 1 to {} seconds",
                 lanyard_core::broker::sessions::SESSION_SECONDS

@@ -94,10 +94,7 @@ impl Store {
             (RefetchOf::Channel, "channel"),
             (RefetchOf::UrlToken, "url_token"),
         ] {
-            for row in sqlx::query(of.select_all())
-                .fetch_all(self.pool())
-                .await?
-            {
+            for row in sqlx::query(of.select_all()).fetch_all(self.pool()).await? {
                 let id: String = row.try_get("id")?;
                 let secs: i64 = row.try_get("min_refetch_secs")?;
                 out.insert(format!("{source}:{id}"), secs.max(0) as u64);
