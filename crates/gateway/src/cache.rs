@@ -172,6 +172,11 @@ impl Answer {
 #[derive(Debug)]
 struct Stored {
     policy: CachePolicy,
+    /// The content-negotiation headers of the request that stored it.
+    negotiation: Vec<(String, String)>,
+    /// Until when it is fresh for requests with those same headers (computed once: no
+    /// request directive ever reaches the cache, so freshness only runs out with time).
+    fresh_until: Instant,
     status: StatusCode,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
@@ -191,12 +196,18 @@ impl Stored {
 
     /// Whether it may be served for `request` without asking the upstream: fresh by the
     /// caching rules, or younger than the minimum refetch interval (for the same variant).
-    fn fresh(&self, request: &Request<()>, now: SystemTime, min_refetch: Duration) -> bool {
-        match self.policy.before_request(request, now) {
+    /// Requests with the storing request's own headers take the precomputed answer.
+    fn fresh(&self, request: &Asked, min_refetch: Duration) -> bool {
+        let young = !min_refetch.is_zero() && self.stored_at.elapsed() < min_refetch;
+        if request.negotiation == self.negotiation.as_slice() {
+            return Instant::now() < self.fresh_until || young;
+        }
+        match self
+            .policy
+            .before_request(request.request(), SystemTime::now())
+        {
             BeforeRequest::Fresh(_) => true,
-            BeforeRequest::Stale { matches, .. } => {
-                matches && !min_refetch.is_zero() && self.stored_at.elapsed() < min_refetch
-            }
+            BeforeRequest::Stale { matches, .. } => matches && young,
         }
     }
 
@@ -245,6 +256,39 @@ fn options() -> CacheOptions {
     CacheOptions {
         shared: true,
         ..CacheOptions::default()
+    }
+}
+
+/// A `GET` as the cache sees it: the URL and the player's content-negotiation headers
+/// (never a credential, never a conditional header); the request the caching rules see is
+/// built only when needed.
+#[derive(Debug)]
+pub struct Asked<'a> {
+    url: &'a Url,
+    negotiation: &'a [(String, String)],
+    request: std::sync::OnceLock<Request<()>>,
+}
+
+impl<'a> Asked<'a> {
+    /// `GET url` with these headers.
+    pub fn new(url: &'a Url, negotiation: &'a [(String, String)]) -> Self {
+        Asked {
+            url,
+            negotiation,
+            request: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn request(&self) -> &Request<()> {
+        self.request
+            .get_or_init(|| policy_request(self.url, self.negotiation))
+    }
+}
+
+fn fresh_until(policy: &CachePolicy, request: &Request<()>, now: SystemTime) -> Instant {
+    match policy.before_request(request, now) {
+        BeforeRequest::Fresh(_) => Instant::now() + policy.time_to_live(now),
+        BeforeRequest::Stale { .. } => Instant::now(),
     }
 }
 
@@ -305,10 +349,13 @@ impl Cache {
             && up.body.len() <= self.max_entry
     }
 
-    fn stored(&self, request: &Request<()>, up: &Upstream, now: SystemTime) -> Option<Stored> {
+    fn stored(&self, asked: &Asked, up: &Upstream, now: SystemTime) -> Option<Stored> {
+        let request = asked.request();
         let response = response_like(up.status, &up.raw);
         let policy = CachePolicy::new_options(request, &response, now, options());
         self.storable(&policy, up).then(|| Stored {
+            fresh_until: fresh_until(&policy, request, now),
+            negotiation: asked.negotiation.to_vec(),
             policy,
             status: up.status,
             headers: up.headers.clone(),
@@ -324,7 +371,7 @@ impl Cache {
     pub async fn get<F, Fut>(
         &self,
         key: Key,
-        request: &Request<()>,
+        asked: &Asked<'_>,
         min_refetch: Duration,
         fetch: F,
     ) -> Result<Answer>
@@ -336,13 +383,13 @@ impl Cache {
             return Ok(Answer::passed(fetch(Vec::new()).await?, Outcome::Miss));
         };
         match store.get(&key).await {
-            Some(Slot::Stored(s)) if s.fresh(request, SystemTime::now(), min_refetch) => {
+            Some(Slot::Stored(s)) if s.fresh(asked, min_refetch) => {
                 return Ok(s.answer(SystemTime::now(), Outcome::Hit));
             }
             Some(Slot::Pass) => {
                 // Not storable last time: no queueing, but store it if it is now.
                 let up = fetch(Vec::new()).await?;
-                if let Some(s) = self.stored(request, &up, SystemTime::now()) {
+                if let Some(s) = self.stored(asked, &up, SystemTime::now()) {
                     store.insert(key, Slot::Stored(Arc::new(s))).await;
                 }
                 return Ok(Answer::passed(up, Outcome::Miss));
@@ -355,9 +402,10 @@ impl Cache {
             .and_compute_with(|existing| async {
                 let existing = existing.map(|e| e.into_value());
                 let now = SystemTime::now();
+                let request = asked.request();
                 let previous = match existing {
                     Some(Slot::Stored(s)) => {
-                        if s.fresh(request, now, min_refetch) {
+                        if s.fresh(asked, min_refetch) {
                             // Another request refreshed it while this one waited.
                             out = Some(Ok(s.answer(now, Outcome::Hit)));
                             return Op::Nop;
@@ -408,6 +456,8 @@ impl Cache {
                             .map(|(k, v)| (k.clone(), v.clone()))
                             .collect();
                         let renewed = Stored {
+                            fresh_until: fresh_until(&policy, request, now),
+                            negotiation: s.negotiation.clone(),
                             policy,
                             status: s.status,
                             headers,
@@ -426,7 +476,7 @@ impl Cache {
                     out = Some(Ok(Answer::passed(up, Outcome::Miss)));
                     return Op::Remove;
                 }
-                match self.stored(request, &up, now) {
+                match self.stored(asked, &up, now) {
                     Some(s) => {
                         out = Some(Ok(Answer::passed(up, Outcome::Miss)));
                         Op::Put(Slot::Stored(Arc::new(s)))
@@ -484,7 +534,7 @@ mod tests {
     async fn a_fresh_answer_is_served_once_fetched_and_no_store_never() {
         let cache = Cache::default();
         let url = Url::parse("https://a.example/feed").expect("url");
-        let request = policy_request(&url, &[]);
+        let request = Asked::new(&url, &[]);
         let calls = AtomicUsize::new(0);
         let fetch = |headers: &[(&str, &str)]| {
             let u = up(headers, "data");
@@ -547,7 +597,7 @@ mod tests {
     async fn the_minimum_refetch_interval_keeps_an_answer_without_caching_headers() {
         let cache = Cache::default();
         let url = Url::parse("https://a.example/feed").expect("url");
-        let request = policy_request(&url, &[]);
+        let request = Asked::new(&url, &[]);
         let calls = AtomicUsize::new(0);
         let f = |_c: Vec<(String, String)>| {
             calls.fetch_add(1, Ordering::SeqCst);

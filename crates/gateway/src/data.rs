@@ -345,10 +345,10 @@ async fn cached(
         .into_iter()
         .filter(|(k, _)| k != "if-none-match" && k != "if-modified-since")
         .collect();
-    let request = cache::policy_request(&parsed, &negotiation);
+    let asked = cache::Asked::new(&parsed, &negotiation);
     let answer = g
         .cache()
-        .get(key, &request, min_refetch, |conditional| {
+        .get(key, &asked, min_refetch, |conditional| {
             let mut headers = negotiation.clone();
             headers.extend(conditional);
             let request = PreviewRequest {
