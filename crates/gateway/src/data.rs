@@ -267,13 +267,13 @@ async fn answer(
         .await
         .map_err(|e| error_response(&e))?;
     g.metrics().fetch("ok");
-    respond(cache::Answer {
+    Ok(respond(cache::Answer {
         status: up.status,
         headers: up.headers,
         body: up.body,
         attached: up.attached,
         outcome: Outcome::Miss,
-    })
+    }))
 }
 
 /// One request through the fetch engine, as the gateway passes its answer on.
@@ -368,11 +368,11 @@ async fn cached(
             status: StatusCode::NOT_MODIFIED,
             body: Bytes::new(),
             ..answer
-        })?;
+        });
         r.headers_mut().remove(header::CONTENT_TYPE);
         return Ok(r);
     }
-    respond(answer)
+    Ok(respond(answer))
 }
 
 /// The player's `If-None-Match` (or, without one, `If-Modified-Since`) matches the answer.
@@ -407,7 +407,7 @@ fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bo
 }
 
 /// The answer as an HTTP response, with `X-Lanyard-Attached` and `X-Lanyard-Cache`.
-fn respond(answer: cache::Answer) -> std::result::Result<Response, Response> {
+fn respond(answer: cache::Answer) -> Response {
     let mut response = Response::builder().status(answer.status);
     for (k, v) in answer.headers {
         response = response.header(k, v);
@@ -421,7 +421,7 @@ fn respond(answer: cache::Answer) -> std::result::Result<Response, Response> {
     );
     response
         .body(Body::from(answer.body))
-        .map_err(|_| error_response(&Error::Internal("could not build the answer".into())))
+        .unwrap_or_else(|_| error_response(&Error::Internal("could not build the answer".into())))
 }
 
 /// The fetch limits of a gateway: the preview's.
