@@ -174,6 +174,8 @@ struct Stored {
     policy: CachePolicy,
     /// The content-negotiation headers of the request that stored it.
     negotiation: Vec<(String, String)>,
+    /// The answer names request headers it varies on (`Vary`).
+    varies: bool,
     /// Until when it is fresh for requests with those same headers (computed once: no
     /// request directive ever reaches the cache, so freshness only runs out with time).
     fresh_until: Instant,
@@ -196,10 +198,11 @@ impl Stored {
 
     /// Whether it may be served for `request` without asking the upstream: fresh by the
     /// caching rules, or younger than the minimum refetch interval (for the same variant).
-    /// Requests with the storing request's own headers take the precomputed answer.
+    /// Requests matching the stored variant (no `Vary`, or the storing request's own
+    /// headers) take the freshness computed at store time.
     fn fresh(&self, request: &Asked, min_refetch: Duration) -> bool {
         let young = !min_refetch.is_zero() && self.stored_at.elapsed() < min_refetch;
-        if request.negotiation == self.negotiation.as_slice() {
+        if !self.varies || request.negotiation == self.negotiation.as_slice() {
             return Instant::now() < self.fresh_until || young;
         }
         match self
@@ -356,6 +359,7 @@ impl Cache {
         self.storable(&policy, up).then(|| Stored {
             fresh_until: fresh_until(&policy, request, now),
             negotiation: asked.negotiation.to_vec(),
+            varies: up.raw.contains_key(axum::http::header::VARY),
             policy,
             status: up.status,
             headers: up.headers.clone(),
@@ -458,6 +462,7 @@ impl Cache {
                         let renewed = Stored {
                             fresh_until: fresh_until(&policy, request, now),
                             negotiation: s.negotiation.clone(),
+                            varies: s.varies,
                             policy,
                             status: s.status,
                             headers,
@@ -618,5 +623,63 @@ mod tests {
             .await
             .expect("answer");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_varying_answer_is_served_only_to_its_own_variant() {
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/feed").expect("url");
+        let en = vec![("accept-language".to_string(), "en".to_string())];
+        let de = vec![("accept-language".to_string(), "de".to_string())];
+        let calls = AtomicUsize::new(0);
+        let f = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                Ok(up(
+                    &[("cache-control", "max-age=60"), ("vary", "accept-language")],
+                    "x",
+                ))
+            }
+        };
+        let k = key(url.as_str(), &["channel:c"]);
+        let outcome = |h: &'static [(String, String)]| {
+            let (cache, k, f, url) = (&cache, k.clone(), &f, &url);
+            async move {
+                cache
+                    .get(k, &Asked::new(url, h), Duration::ZERO, f)
+                    .await
+                    .expect("answer")
+                    .outcome
+            }
+        };
+        let en: &'static [(String, String)] = Box::leak(en.into_boxed_slice());
+        let de: &'static [(String, String)] = Box::leak(de.into_boxed_slice());
+        assert_eq!(outcome(en).await, Outcome::Miss);
+        assert_eq!(outcome(en).await, Outcome::Hit);
+        assert_eq!(outcome(de).await, Outcome::Miss);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_vary_serves_any_negotiation() {
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/feed").expect("url");
+        let accept = vec![("accept".to_string(), "*/*".to_string())];
+        let calls = AtomicUsize::new(0);
+        let f = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Ok(up(&[("cache-control", "max-age=60")], "x")) }
+        };
+        let k = key(url.as_str(), &[]);
+        let a = cache
+            .get(k.clone(), &Asked::new(&url, &accept), Duration::ZERO, &f)
+            .await
+            .expect("a");
+        let b = cache
+            .get(k, &Asked::new(&url, &[]), Duration::ZERO, &f)
+            .await
+            .expect("b");
+        assert_eq!((a.outcome, b.outcome), (Outcome::Miss, Outcome::Hit));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }
