@@ -86,6 +86,7 @@ const PAGE = `<!doctype html>
   window.lanyard = LanyardPlayer.createLanyard({
     gateway: params.get("gateway"),
     playerSecret: params.get("secret"),
+    renewAt: 0.5, // half-way: a slow poll on a loaded machine still finds its session alive
     onSession: (s) => window.sessions.push({ ...s, at: Date.now() }),
   });
   window.show = async () => {
