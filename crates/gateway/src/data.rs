@@ -10,6 +10,10 @@
 //! plus `X-Lanyard-Attached` naming what was attached (names, never values). Values sent
 //! upstream are redacted by value from what comes back.
 //!
+//! `GET` answers go through the shared cache ([`crate::cache`]) after the same link checks,
+//! with `X-Lanyard-Cache: hit|miss|revalidated`; the player's own conditional headers are
+//! answered here.
+//!
 //! CORS is answered only for the origins the gateway was configured with.
 
 use std::collections::HashMap;
