@@ -3,6 +3,7 @@
 //! session, and real SQLite files in temporary directories.
 
 mod broker;
+mod cache;
 mod channels;
 mod cli;
 mod crash;
@@ -12,6 +13,7 @@ mod keyring;
 mod local_server;
 mod oauth_failures;
 mod oauth_server;
+mod packaging;
 mod preview;
 mod provider_files;
 mod providers;

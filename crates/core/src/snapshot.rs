@@ -51,6 +51,9 @@ pub struct Snapshot {
     pub links: HashMap<String, Linked>,
     /// Active players, by id.
     pub active_players: HashSet<String>,
+    /// Non-zero minimum refetch intervals in seconds, keyed `channel:<id>` and
+    /// `url_token:<id>`.
+    pub min_refetch: HashMap<String, u64>,
 }
 
 impl Snapshot {
@@ -119,6 +122,7 @@ impl SnapshotCache {
                 .filter(|p| p.kind == crate::store::principals::PrincipalKind::Player && p.active)
                 .map(|p| p.id)
                 .collect(),
+            min_refetch: store.min_refetch_all().await?,
         });
         if let Ok(mut guard) = self.0.write() {
             *guard = Some((epoch, snap.clone()));

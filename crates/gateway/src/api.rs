@@ -24,13 +24,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lanyard_core::broker::players;
 use lanyard_core::broker::token_links::hand_out;
+use lanyard_core::broker::{players, sessions};
 use lanyard_core::preview::PreviewOptions;
 use lanyard_core::{Error, Lanyard, Result};
 use serde::Deserialize;
 
 use crate::auth::{Authenticator, Refusal};
+use crate::cache::Cache;
 use crate::data::{self, Sessions};
 use crate::limits::LimitPolicy;
 use crate::metrics::Metrics;
@@ -44,6 +45,8 @@ pub struct Gateway {
     sessions: Sessions,
     cors_origins: Vec<String>,
     fetch_options: PreviewOptions,
+    cache: Cache,
+    session_seconds: i64,
 }
 
 impl Gateway {
@@ -56,7 +59,31 @@ impl Gateway {
             sessions: Sessions::default(),
             cors_origins: Vec::new(),
             fetch_options: data::default_options(),
+            cache: Cache::default(),
+            session_seconds: sessions::SESSION_SECONDS,
         })
+    }
+
+    /// The shared response cache of `GET /v1/fetch` (64 MiB by default).
+    pub fn with_cache(mut self, cache: Cache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The shared response cache.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Session tokens live this long (clamped to 1 s ..= 15 minutes).
+    pub fn with_session_seconds(mut self, seconds: i64) -> Self {
+        self.session_seconds = seconds.clamp(1, sessions::SESSION_SECONDS);
+        self
+    }
+
+    /// How long session tokens live.
+    pub fn session_seconds(&self) -> i64 {
+        self.session_seconds
     }
 
     /// Answers CORS for these origins (`https://signage.example.com`), and no others.

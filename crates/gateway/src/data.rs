@@ -10,6 +10,10 @@
 //! plus `X-Lanyard-Attached` naming what was attached (names, never values). Values sent
 //! upstream are redacted by value from what comes back.
 //!
+//! `GET` answers go through the shared cache ([`crate::cache`]) after the same link checks,
+//! with `X-Lanyard-Cache: hit|miss|revalidated`; the player's own conditional headers are
+//! answered here.
+//!
 //! CORS is answered only for the origins the gateway was configured with.
 
 use std::collections::HashMap;
@@ -25,9 +29,11 @@ use lanyard_core::broker::sessions::{self, Claims, SessionKey};
 use lanyard_core::fetch::{fetch, As};
 use lanyard_core::preview::{PreviewOptions, PreviewRequest};
 use lanyard_core::urltokens::permission::{Answer, Fixed};
+use lanyard_core::urltokens::prefix::parse_request_url;
 use lanyard_core::{Error, Lanyard, Result};
 
 use crate::api::{error_response, Gateway};
+use crate::cache::{self, Outcome, Upstream, CACHE_HEADER};
 
 /// The response header naming what was attached.
 pub const ATTACHED: &str = "x-lanyard-attached";
@@ -123,7 +129,9 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
         out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         out.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("x-lanyard-attached, content-type, etag, last-modified"),
+            HeaderValue::from_static(
+                "x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age",
+            ),
         );
     }
 }
@@ -146,7 +154,10 @@ pub async fn preflight(State(g): State<Arc<Gateway>>, headers: HeaderMap) -> Res
     );
     out.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("authorization, content-type, accept"),
+        HeaderValue::from_static(
+            "authorization, content-type, accept, accept-language, if-none-match, \
+             if-modified-since",
+        ),
     );
     out.insert(
         header::ACCESS_CONTROL_MAX_AGE,
@@ -165,19 +176,22 @@ pub async fn create(
         Err(response) => response,
         Ok(player) => match g.sessions().key(g.lanyard()).await {
             Err(e) => error_response(&e),
-            Ok(key) => match sessions::mint(g.lanyard(), key, &player).await {
-                Ok(s) => {
-                    let mut r = Json(serde_json::json!({
-                        "token": s.token.expose(),
-                        "expires_at": s.expires_at,
-                    }))
-                    .into_response();
-                    r.headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    r
+            Ok(key) => {
+                match sessions::mint_for(g.lanyard(), key, &player, g.session_seconds()).await {
+                    Ok(s) => {
+                        let mut r = Json(serde_json::json!({
+                            "token": s.token.expose(),
+                            "expires_at": s.expires_at,
+                            "expires_in": s.expires_at - g.lanyard().clock().now(),
+                        }))
+                        .into_response();
+                        r.headers_mut()
+                            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                        r
+                    }
+                    Err(e) => error_response(&e),
                 }
-                Err(e) => error_response(&e),
-            },
+            }
         },
     };
     cors(&g, &headers, &mut response);
@@ -241,6 +255,11 @@ async fn answer(
         .filter(|(k, _)| FORWARDED.contains(&k.as_str()))
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
+    let who = As::Player(player.to_string());
+    let options = g.fetch_options();
+    if method == Method::GET {
+        return cached(g, &who, url, forwarded, headers).await;
+    }
     let request = PreviewRequest {
         url,
         method: method.as_str().to_string(),
@@ -248,43 +267,165 @@ async fn answer(
         body: (method == Method::POST).then(|| body.to_vec()),
         channel: None,
     };
-    let who = As::Player(player.to_string());
-    let options = g.fetch_options();
-    let fetched = fetch(g.lanyard(), &who, request, &Fixed(Answer::Deny), options)
+    let up = upstream(g, &who, request, options)
         .await
-        .map_err(|e| {
-            g.metrics().fetch(e.code());
-            error_response(&e)
-        })?;
+        .map_err(|e| error_response(&e))?;
+    g.metrics().fetch("ok");
+    Ok(respond(cache::Answer {
+        status: up.status,
+        headers: up.headers,
+        body: up.body,
+        attached: up.attached,
+        outcome: Outcome::Miss,
+    }))
+}
+
+/// One request through the fetch engine, as the gateway passes its answer on.
+async fn upstream(
+    g: &Gateway,
+    who: &As,
+    request: PreviewRequest,
+    options: PreviewOptions,
+) -> Result<Upstream> {
+    let fetched = fetch(g.lanyard(), who, request, &Fixed(Answer::Deny), options)
+        .await
+        .inspect_err(|e| g.metrics().fetch(e.code()))?;
     if fetched.truncated {
-        let e = Error::RequestFailed(format!(
+        return Err(Error::RequestFailed(format!(
             "the upstream answer is larger than {} bytes",
             options.max_body
-        ));
-        return Err(error_response(&e));
+        )));
     }
     let status = StatusCode::from_u16(fetched.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut response = Response::builder().status(status);
+    let mut raw = HeaderMap::new();
+    let mut passed = Vec::new();
     for (k, v) in &fetched.headers {
         let lower = k.to_ascii_lowercase();
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(lower.as_bytes()),
+            HeaderValue::from_str(v),
+        ) else {
+            continue;
+        };
+        raw.append(name.clone(), value.clone());
         if DROPPED.contains(&lower.as_str()) || lower.starts_with("x-lanyard") {
             continue;
         }
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(lower.as_bytes()),
-            HeaderValue::from_str(v),
-        ) {
-            response = response.header(name, value);
-        }
+        passed.push((name, value));
     }
-    let attached = fetched.attached().join(", ");
-    if let Ok(value) = HeaderValue::from_str(&attached) {
+    Ok(Upstream {
+        status,
+        raw,
+        headers: passed,
+        attached: fetched.attached().join(", "),
+        redirected: fetched.hops.len() > 1,
+        body: Bytes::from(fetched.body),
+    })
+}
+
+/// `GET`: through the shared cache, after the same link checks the engine makes (so an
+/// unlink refuses at once, cached or not). The player's own conditional headers are
+/// answered here, against what the cache serves.
+async fn cached(
+    g: &Gateway,
+    who: &As,
+    url: String,
+    forwarded: Vec<(String, String)>,
+    headers: &HeaderMap,
+) -> std::result::Result<Response, Response> {
+    let options = g.fetch_options();
+    let parsed = parse_request_url(&url).map_err(|e| error_response(&e))?;
+    let snapshot = g
+        .lanyard()
+        .snapshot()
+        .await
+        .map_err(|e| error_response(&e))?;
+    let (key, min_refetch) = cache::key(&snapshot, who, &parsed).map_err(|e| {
+        g.metrics().fetch(e.code());
+        error_response(&e)
+    })?;
+    drop(snapshot);
+    let negotiation: Vec<(String, String)> = forwarded
+        .into_iter()
+        .filter(|(k, _)| k != "if-none-match" && k != "if-modified-since")
+        .collect();
+    let asked = cache::Asked::new(&parsed, &negotiation);
+    let answer = g
+        .cache()
+        .get(key, &asked, min_refetch, |conditional| {
+            let mut headers = negotiation.clone();
+            headers.extend(conditional);
+            let request = PreviewRequest {
+                url: url.clone(),
+                method: "GET".into(),
+                headers,
+                body: None,
+                channel: None,
+            };
+            upstream(g, who, request, options)
+        })
+        .await
+        .map_err(|e| error_response(&e))?;
+    g.metrics().fetch("ok");
+    if answer.status == StatusCode::OK && not_modified(headers, &answer.headers) {
+        let mut r = respond(cache::Answer {
+            status: StatusCode::NOT_MODIFIED,
+            body: Bytes::new(),
+            ..answer
+        });
+        r.headers_mut().remove(header::CONTENT_TYPE);
+        return Ok(r);
+    }
+    Ok(respond(answer))
+}
+
+/// The player's `If-None-Match` (or, without one, `If-Modified-Since`) matches the answer.
+fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bool {
+    let get = |name: &HeaderName| {
+        answer
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.to_str().ok())
+    };
+    if let Some(wanted) = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        let Some(etag) = get(&header::ETAG) else {
+            return false;
+        };
+        let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+        return wanted
+            .split(',')
+            .any(|t| t.trim() == "*" || bare(t) == bare(etag));
+    }
+    match (
+        request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok()),
+        get(&header::LAST_MODIFIED),
+    ) {
+        (Some(since), Some(modified)) => since.trim() == modified.trim(),
+        _ => false,
+    }
+}
+
+/// The answer as an HTTP response, with `X-Lanyard-Attached` and `X-Lanyard-Cache`.
+fn respond(answer: cache::Answer) -> Response {
+    let mut response = Response::builder().status(answer.status);
+    for (k, v) in answer.headers {
+        response = response.header(k, v);
+    }
+    if let Ok(value) = HeaderValue::from_str(&answer.attached) {
         response = response.header(ATTACHED, value);
     }
-    g.metrics().fetch("ok");
+    response = response.header(
+        CACHE_HEADER,
+        HeaderValue::from_static(answer.outcome.as_str()),
+    );
     response
-        .body(Body::from(fetched.body))
-        .map_err(|_| error_response(&Error::Internal("could not build the answer".into())))
+        .body(Body::from(answer.body))
+        .unwrap_or_else(|_| error_response(&Error::Internal("could not build the answer".into())))
 }
 
 /// The fetch limits of a gateway: the preview's.

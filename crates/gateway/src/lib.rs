@@ -9,6 +9,8 @@
 //!   `GET /metrics` — and how errors become `{ code, message }` with an HTTP status.
 //! - [`data`]: `POST /v1/sessions` (session tokens for screens) and `GET|POST /v1/fetch`
 //!   (data through the core's fetch engine, credentials attached inside the gateway).
+//! - [`cache`]: the shared in-memory cache of `GET /v1/fetch` answers, keyed by URL and
+//!   the exact credentials attached (moka + http-cache-semantics, single-flight misses).
 //! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
 //!   keyed by HMAC-SHA256 under a random per-process key, revalidated when the access epoch
 //!   moves.
@@ -26,6 +28,7 @@
 pub mod api;
 pub mod auth;
 pub mod background;
+pub mod cache;
 pub mod data;
 pub mod limits;
 pub mod metrics;

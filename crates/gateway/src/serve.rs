@@ -41,6 +41,10 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Origins whose pages may call the gateway from a browser (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// The bound of the shared response cache in bytes (0: no cache).
+    pub cache_bytes: u64,
+    /// How long session tokens from `POST /v1/sessions` live (at most 15 minutes).
+    pub session_seconds: i64,
 }
 
 impl ServeOptions {
@@ -56,11 +60,19 @@ impl ServeOptions {
             run_upkeep: true,
             grace: Duration::from_secs(10),
             cors_origins: Vec::new(),
+            cache_bytes: crate::cache::DEFAULT_MAX_BYTES,
+            session_seconds: lanyard_core::broker::sessions::SESSION_SECONDS,
         }
     }
 
     /// Refuses plain HTTP off loopback unless `insecure_http` was given.
     pub fn check(&self) -> Result<()> {
+        if !(1..=lanyard_core::broker::sessions::SESSION_SECONDS).contains(&self.session_seconds) {
+            return Err(Error::invalid(format!(
+                "the session lifetime is 1 to {} seconds",
+                lanyard_core::broker::sessions::SESSION_SECONDS
+            )));
+        }
         if self.tls.is_none() && !self.listen.ip().is_loopback() && !self.insecure_http {
             return Err(Error::invalid(format!(
                 "refusing plain HTTP on {}: player secrets would cross the network in the \
@@ -124,7 +136,10 @@ pub async fn serve(
         .map_err(|e| Error::io("could not read the bound address", &e))?;
 
     let gateway = Arc::new(
-        Gateway::new(lanyard.clone(), options.limits)?.with_cors_origins(options.cors_origins),
+        Gateway::new(lanyard.clone(), options.limits)?
+            .with_cors_origins(options.cors_origins)
+            .with_cache(crate::cache::Cache::new(options.cache_bytes))
+            .with_session_seconds(options.session_seconds),
     );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();

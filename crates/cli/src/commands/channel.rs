@@ -7,8 +7,10 @@ use lanyard_core::oauth::channel::{Channel, Handout};
 use lanyard_core::oauth::channels;
 use lanyard_core::oauth::flow::{self, AuthorizationStart, Connected};
 use lanyard_core::oauth::revoke::Revocation;
+use lanyard_core::store::refetch::RefetchOf;
 use lanyard_core::{Lanyard, Result};
 
+use super::refetch;
 use crate::output::Output;
 
 #[derive(Debug, Subcommand)]
@@ -41,15 +43,21 @@ pub enum ChannelCommand {
         /// The channel's id.
         id: String,
     },
-    /// Change a channel's settings.
+    /// Change a channel's settings (give at least one of --handout, --min-refetch).
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true)))]
     Set {
         /// The channel's id.
         id: String,
         /// How players get its data: `proxy` (through the gateway's /v1/fetch; the
         /// provider's token never leaves Lanyard) or `token` (/v1/grants hands players the
         /// provider's access token, usable at the provider until its own expiry).
-        #[arg(long, value_name = "proxy|token")]
-        handout: String,
+        #[arg(long, value_name = "proxy|token", group = "setting")]
+        handout: Option<String>,
+        /// The gateway's shared cache serves a response fetched with this channel for at
+        /// least SECS seconds (0 to 86400; 0, the default, follows the upstream's caching
+        /// headers only). For APIs that send no caching headers.
+        #[arg(long, value_name = "SECS", group = "setting")]
+        min_refetch: Option<u64>,
     },
 }
 
@@ -77,18 +85,43 @@ pub enum OauthCommand {
 
 pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<()> {
     match command {
-        ChannelCommand::Set { id, handout } => {
-            let handout = Handout::parse(&handout)?;
-            lanyard_core::broker::token_links::set_handout(l, &id, handout).await?;
+        ChannelCommand::Set {
+            id,
+            handout,
+            min_refetch,
+        } => {
+            let handout = handout.as_deref().map(Handout::parse).transpose()?;
+            // Check everything before changing anything.
+            channels::show(l, &id).await?;
+            if let Some(secs) = min_refetch {
+                refetch::check(secs)?;
+            }
+            if let Some(handout) = handout {
+                lanyard_core::broker::token_links::set_handout(l, &id, handout).await?;
+            }
+            if let Some(secs) = min_refetch {
+                l.store()
+                    .set_min_refetch(RefetchOf::Channel, &id, secs)
+                    .await?;
+            }
             let channel = channels::show(l, &id).await?;
-            out.print(&channel, || {
-                format!(
-                    "channel {id} now hands out {}",
-                    match handout {
-                        Handout::Proxy => "data through the gateway (/v1/fetch), never its token",
-                        Handout::Token => "its provider token through /v1/grants",
-                    }
-                )
+            let all = refetch::all(l).await?;
+            out.print(&refetch::with(&channel, RefetchOf::Channel, &all), || {
+                let mut lines = Vec::new();
+                if let Some(handout) = handout {
+                    lines.push(format!(
+                        "channel {id} now hands out {}",
+                        match handout {
+                            Handout::Proxy =>
+                                "data through the gateway (/v1/fetch), never its token",
+                            Handout::Token => "its provider token through /v1/grants",
+                        }
+                    ));
+                }
+                if let Some(secs) = min_refetch {
+                    lines.push(refetch::described("channel", &id, secs));
+                }
+                lines.join("\n")
             });
             Ok(())
         }
@@ -105,7 +138,8 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
         }
         ChannelCommand::List => {
             let all = channels::list(l).await?;
-            out.print(&all, || {
+            let refetch = refetch::all(l).await?;
+            out.print(&refetch::list(&all, RefetchOf::Channel, &refetch), || {
                 if all.is_empty() {
                     "no channels".into()
                 } else {
@@ -116,7 +150,10 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
         }
         ChannelCommand::Show { id } => {
             let channel = channels::show(l, &id).await?;
-            out.print(&channel, || line(&channel));
+            let all = refetch::all(l).await?;
+            out.print(&refetch::with(&channel, RefetchOf::Channel, &all), || {
+                line(&channel)
+            });
             Ok(())
         }
         ChannelCommand::Disconnect { id } => {

@@ -46,6 +46,13 @@ pub struct ServeArgs {
     /// `https://signage.example.com` (repeat). None by default.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origins: Vec<String>,
+    /// The shared in-memory cache of GET /v1/fetch answers, in MiB (0: no cache). It is
+    /// never written to disk.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    cache_size: u64,
+    /// How long session tokens from POST /v1/sessions live, in seconds (1 to 900).
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    session_lifetime: i64,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
@@ -57,6 +64,14 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             options.limits.per_secret = args.max_failures_per_secret;
             options.limits.per_address = args.max_failures_per_address;
             options.cors_origins = lanyard_gateway::serve::checked_origins(&args.cors_origins)?;
+            if args.cache_size > 64 * 1024 {
+                return Err(Error::invalid("--cache-size is at most 65536 MiB"));
+            }
+            options.cache_bytes = args.cache_size * 1024 * 1024;
+            if !(1..=900).contains(&args.session_lifetime) {
+                return Err(Error::invalid("--session-lifetime is 1 to 900 seconds"));
+            }
+            options.session_seconds = args.session_lifetime;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }

@@ -6,6 +6,7 @@ pub mod gateway;
 pub mod preview;
 pub mod provider;
 pub mod provider_file;
+pub mod refetch;
 pub mod reminders;
 pub mod secret_key;
 pub mod sharing;

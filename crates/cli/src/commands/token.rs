@@ -1,4 +1,4 @@
-//! `lanyard token add|list|show|edit|remove|send|match` and `lanyard permission list|revoke`.
+//! `lanyard token add|list|show|edit|set|remove|send|match` and `lanyard permission list|revoke`.
 //! Values are read from standard input or a hidden terminal prompt — never from the
 //! command line — and never printed.
 
@@ -6,11 +6,13 @@ use std::io::{IsTerminal, Read};
 
 use clap::{Args, Subcommand};
 use lanyard_core::secrets::SecretValue;
+use lanyard_core::store::refetch::RefetchOf;
 use lanyard_core::urltokens::permission::{self, MatchReport};
 use lanyard_core::urltokens::tokens::{self, NewToken, Saved, TokenEdit};
 use lanyard_core::urltokens::{Placement, UrlToken};
 use lanyard_core::{Error, Lanyard, Result};
 
+use super::refetch;
 use crate::output::{date, Output};
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +28,16 @@ pub enum TokenCommand {
     },
     /// Change a token; `--replace-value` reads a new value like `add`.
     Edit(EditArgs),
+    /// Change how the gateway uses a token.
+    Set {
+        /// The token's id.
+        id: String,
+        /// The gateway's shared cache serves a response fetched with this token for at
+        /// least SECS seconds (0 to 86400; 0, the default, follows the upstream's caching
+        /// headers only). For APIs that send no caching headers.
+        #[arg(long, value_name = "SECS", required = true)]
+        min_refetch: Option<u64>,
+    },
     /// Remove a token and its value.
     Remove {
         /// The token's id.
@@ -172,7 +184,8 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
         }
         TokenCommand::List => {
             let all = tokens::list(l).await?;
-            out.print(&all, || {
+            let refetch = refetch::all(l).await?;
+            out.print(&refetch::list(&all, RefetchOf::UrlToken, &refetch), || {
                 if all.is_empty() {
                     "no URL tokens".into()
                 } else {
@@ -182,7 +195,20 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
         }
         TokenCommand::Show { id } => {
             let t = l.store().url_token(&id).await?;
-            out.print(&t, || line(&t));
+            let all = refetch::all(l).await?;
+            out.print(&refetch::with(&t, RefetchOf::UrlToken, &all), || line(&t));
+        }
+        TokenCommand::Set { id, min_refetch } => {
+            let secs = min_refetch.unwrap_or_default();
+            refetch::check(secs)?;
+            l.store()
+                .set_min_refetch(RefetchOf::UrlToken, &id, secs)
+                .await?;
+            let t = l.store().url_token(&id).await?;
+            let all = refetch::all(l).await?;
+            out.print(&refetch::with(&t, RefetchOf::UrlToken, &all), || {
+                refetch::described("token", &id, secs)
+            });
         }
         TokenCommand::Edit(e) => {
             let value = if e.replace_value {

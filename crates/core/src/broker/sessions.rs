@@ -150,12 +150,23 @@ pub fn open(key: &SessionKey, token: &str, now: i64) -> Result<Claims> {
 
 /// Mints a session for an authenticated player.
 pub async fn mint(l: &Lanyard, key: &SessionKey, player_id: &str) -> Result<Session> {
+    mint_for(l, key, player_id, SESSION_SECONDS).await
+}
+
+/// Mints a session living `seconds` (clamped to 1 ..= [`SESSION_SECONDS`]: a gateway may
+/// hand out shorter sessions, never longer ones).
+pub async fn mint_for(
+    l: &Lanyard,
+    key: &SessionKey,
+    player_id: &str,
+    seconds: i64,
+) -> Result<Session> {
     let generation = l
         .store()
         .session_generation(player_id)
         .await?
         .ok_or_else(|| Error::Unauthenticated("missing or invalid player secret".into()))?;
-    let expires_at = l.clock().now() + SESSION_SECONDS;
+    let expires_at = l.clock().now() + seconds.clamp(1, SESSION_SECONDS);
     let token = seal(
         key,
         &Claims {

@@ -19,6 +19,7 @@ pub mod history;
 pub mod pending;
 pub mod principals;
 pub mod providers;
+pub mod refetch;
 pub mod revocations;
 pub mod secrets;
 pub mod settings;
