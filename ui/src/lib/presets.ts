@@ -120,13 +120,31 @@ export function inputsFor(draft: PresetDraft): TokenInputDto[] {
   ];
 }
 
-/** Which preset describes a saved token (for its row and for editing). */
+/**
+ * Which preset describes a saved token (for editing). A header token whose key is not
+ * username, password or token is one the model ignores: it is edited as "API key in a
+ * header", which is what it was meant to be.
+ */
 export function presetOf(token: Pick<UrlTokenDto, "key" | "placement">): Preset {
   const placement = token.placement as string;
   if (placement === "named_header") return "named_header";
   if (placement === "header") {
     if (token.key === "token") return "bearer";
-    return "basic";
+    if (token.key === "username" || token.key === "password") return "basic";
+    return "named_header";
   }
   return "form";
+}
+
+/** The short label on a token's row. */
+export function kindLabel(token: Pick<UrlTokenDto, "key" | "placement">): string {
+  const placement = token.placement as string;
+  if (placement === "header") {
+    if (token.key === "token") return "Bearer token";
+    if (token.key === "username") return "User name";
+    if (token.key === "password") return "Password";
+    return "Header (not sent)";
+  }
+  if (placement === "named_header") return "API key in a header";
+  return "Form field or address";
 }

@@ -43,7 +43,7 @@ export function placementText(placement: string): string {
 export function sourceText(source: string): string {
   switch (source) {
     case "channel":
-      return "Channel";
+      return "Account";
     case "url_token":
       return "URL token";
     case "header":
