@@ -149,8 +149,13 @@ pub async fn gateway_set(
     gateway: State<'_, BackgroundGateway>,
     enabled: bool,
     listen: String,
+    cors_origins: Vec<String>,
 ) -> Reply<GatewayDto> {
-    let wanted = GatewaySettings { enabled, listen };
+    let wanted = GatewaySettings {
+        enabled,
+        listen,
+        cors_origins,
+    };
     Ok(gateway.set(state.lanyard()?, wanted).await?.into())
 }
 

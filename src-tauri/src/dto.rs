@@ -613,6 +613,8 @@ pub struct GatewayDto {
     pub enabled: bool,
     /// The address it listens on (loopback).
     pub listen: String,
+    /// Origins whose pages may call it from a browser (CORS).
+    pub cors_origins: Vec<String>,
     /// `http://…` while it runs.
     pub url: Option<String>,
     /// Why it is not running although enabled.
@@ -624,6 +626,7 @@ impl From<lanyard_gateway::background::GatewayState> for GatewayDto {
         GatewayDto {
             enabled: s.settings.enabled,
             listen: s.settings.listen,
+            cors_origins: s.settings.cors_origins,
             url: s.url,
             error: s.error,
         }

@@ -397,7 +397,7 @@ fn a_player_secret_is_returned_once_and_the_gateway_runs_from_settings() {
     let on = invoke(
         &window,
         "gateway_set",
-        serde_json::json!({ "enabled": true, "listen": "127.0.0.1:0" }),
+        serde_json::json!({ "enabled": true, "listen": "127.0.0.1:0", "corsOrigins": [] }),
     )
     .expect("set");
     assert!(on["url"]
@@ -407,14 +407,14 @@ fn a_player_secret_is_returned_once_and_the_gateway_runs_from_settings() {
     let refused = invoke(
         &window,
         "gateway_set",
-        serde_json::json!({ "enabled": true, "listen": "0.0.0.0:7443" }),
+        serde_json::json!({ "enabled": true, "listen": "0.0.0.0:7443", "corsOrigins": [] }),
     )
     .expect_err("not loopback");
     assert_eq!(refused["code"], "invalid_input");
     let stopped = invoke(
         &window,
         "gateway_set",
-        serde_json::json!({ "enabled": false, "listen": "127.0.0.1:0" }),
+        serde_json::json!({ "enabled": false, "listen": "127.0.0.1:0", "corsOrigins": [] }),
     )
     .expect("stop");
     assert_eq!(stopped["url"], serde_json::Value::Null);

@@ -25,6 +25,7 @@ pub struct Lanyard {
     http: reqwest::Client,
     broker: Arc<crate::broker::Broker>,
     snapshot: Arc<crate::snapshot::SnapshotCache>,
+    token_values: Arc<crate::urltokens::values::ValueCache>,
     environment: Arc<Vec<EnvSetting>>,
 }
 
@@ -138,6 +139,7 @@ impl Lanyard {
             http,
             broker: Arc::default(),
             snapshot: Arc::default(),
+            token_values: Arc::default(),
             environment: Arc::new(environment(config)),
         })
     }
@@ -171,6 +173,11 @@ impl Lanyard {
     /// process and revalidated by the access epoch.
     pub async fn snapshot(&self) -> Result<Arc<crate::snapshot::Snapshot>> {
         self.snapshot.get(&self.store).await
+    }
+
+    /// Stored URL-token values read under the current access epoch.
+    pub(crate) fn token_values(&self) -> &crate::urltokens::values::ValueCache {
+        &self.token_values
     }
 
     /// The clock.

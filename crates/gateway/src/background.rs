@@ -26,6 +26,10 @@ pub struct GatewaySettings {
     pub enabled: bool,
     /// Where it listens.
     pub listen: String,
+    /// Origins whose pages may call it from a browser (CORS), e.g. a designer's local
+    /// content server; none by default.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for GatewaySettings {
@@ -33,6 +37,7 @@ impl Default for GatewaySettings {
         GatewaySettings {
             enabled: false,
             listen: DEFAULT_LISTEN.into(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -80,7 +85,7 @@ impl BackgroundGateway {
     pub async fn resume(&self, l: &Lanyard) {
         match settings(l).await {
             Ok(s) if s.enabled => {
-                if let Err(e) = self.start(l, &s.listen).await {
+                if let Err(e) = self.start(l, &s).await {
                     tracing::warn!(code = e.code(), "the gateway did not start: {e}");
                 }
             }
@@ -90,28 +95,34 @@ impl BackgroundGateway {
     }
 
     /// Saves the choice, then starts, restarts or stops the gateway to match it.
-    pub async fn set(&self, l: &Lanyard, wanted: GatewaySettings) -> Result<GatewayState> {
+    pub async fn set(&self, l: &Lanyard, mut wanted: GatewaySettings) -> Result<GatewayState> {
         let listen = parse_listen(&wanted.listen)?;
+        wanted.cors_origins = crate::serve::checked_origins(&wanted.cors_origins)?;
         l.store()
             .set_setting(SETTING, &wanted, l.clock().now())
             .await?;
         self.stop().await;
         if wanted.enabled {
-            self.start(l, &listen.to_string()).await?;
+            let settings = GatewaySettings {
+                listen: listen.to_string(),
+                ..wanted
+            };
+            self.start(l, &settings).await?;
         }
         self.state(l).await
     }
 
-    async fn start(&self, l: &Lanyard, listen: &str) -> Result<()> {
-        let result = self.start_inner(l, listen).await;
+    async fn start(&self, l: &Lanyard, settings: &GatewaySettings) -> Result<()> {
+        let result = self.start_inner(l, settings).await;
         if let Ok(mut error) = self.error.lock() {
             *error = result.as_ref().err().map(|e| e.to_string());
         }
         result
     }
 
-    async fn start_inner(&self, l: &Lanyard, listen: &str) -> Result<()> {
-        let options = ServeOptions::new(parse_listen(listen)?);
+    async fn start_inner(&self, l: &Lanyard, settings: &GatewaySettings) -> Result<()> {
+        let mut options = ServeOptions::new(parse_listen(&settings.listen)?);
+        options.cors_origins = crate::serve::checked_origins(&settings.cors_origins)?;
         let mut running = self.running.lock().await;
         if running.is_some() {
             return Ok(());
@@ -210,17 +221,41 @@ mod tests {
                 GatewaySettings {
                     enabled: true,
                     listen: "0.0.0.0:7443".into(),
+                    cors_origins: Vec::new(),
                 },
             )
             .await
             .expect_err("not loopback");
         assert_eq!(refused.code(), "invalid_input");
 
+        let refused = gw
+            .set(
+                &l,
+                GatewaySettings {
+                    enabled: true,
+                    listen: "127.0.0.1:0".into(),
+                    cors_origins: vec!["http://localhost:5173/feeds".into()],
+                },
+            )
+            .await
+            .expect_err("a path is not an origin");
+        assert_eq!(refused.code(), "invalid_input");
+        assert_eq!(
+            gw.state(&l).await.expect("state").settings,
+            GatewaySettings::default(),
+            "a refused change saves nothing"
+        );
+
         let on = GatewaySettings {
             enabled: true,
             listen: "127.0.0.1:0".into(),
+            cors_origins: vec![" http://localhost:5173/ ".into()],
         };
         let state = gw.set(&l, on.clone()).await.expect("start");
+        let on = GatewaySettings {
+            cors_origins: vec!["http://localhost:5173".into()],
+            ..on
+        };
         let url = state.url.expect("running");
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         let port: u16 = url
@@ -232,6 +267,23 @@ mod tests {
         assert!(tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok());
+
+        let client = reqwest::Client::new();
+        let preflight = |origin: &'static str| {
+            client
+                .request(reqwest::Method::OPTIONS, format!("{url}/v1/fetch"))
+                .header("origin", origin)
+                .header("access-control-request-method", "GET")
+                .send()
+        };
+        let allowed = preflight("http://localhost:5173").await.expect("preflight");
+        assert_eq!(allowed.status(), 204, "a saved origin gets CORS");
+        assert_eq!(
+            allowed.headers()["access-control-allow-origin"],
+            "http://localhost:5173"
+        );
+        let other = preflight("http://localhost:5174").await.expect("preflight");
+        assert_eq!(other.status(), 403, "any other origin does not");
 
         let again = BackgroundGateway::default();
         assert_eq!(again.state(&l).await.expect("state").settings, on, "saved");

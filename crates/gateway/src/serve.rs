@@ -200,6 +200,25 @@ pub async fn signals() {
     }
 }
 
+/// Each CORS origin must be an origin (`scheme://host[:port]`), as browsers send it;
+/// returned in the form browsers send (`--cors-origin`, the app's gateway settings).
+pub fn checked_origins(raw: &[String]) -> Result<Vec<String>> {
+    raw.iter()
+        .map(|o| {
+            let url = url::Url::parse(o.trim()).map_err(|_| {
+                Error::InvalidInput(format!("{o:?} is not an origin like https://example.com"))
+            })?;
+            let origin = url.origin().ascii_serialization();
+            if origin == "null" || url.path() != "/" || url.query().is_some() {
+                return Err(Error::InvalidInput(format!(
+                    "{o:?} is not an origin like https://example.com (no path or query)"
+                )));
+            }
+            Ok(origin)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

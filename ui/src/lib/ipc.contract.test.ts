@@ -77,8 +77,8 @@ const scenario: Step[] = [
   step("channelSetHandout", "$channel", "proxy"),
   step("playerRemove", "$player"),
   step("gatewayGet"),
-  step("gatewaySet", true, "127.0.0.1:0"),
-  step("gatewaySet", false, "127.0.0.1:0"),
+  step("gatewaySet", true, "127.0.0.1:0", ["http://localhost:5173"]),
+  step("gatewaySet", false, "127.0.0.1:0", []),
   step("tokensList"),
   step("tokenAdd", {
     prefix: "https://data.example.com/v1/",

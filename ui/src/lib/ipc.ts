@@ -197,9 +197,16 @@ export function gatewayGet(): Promise<GatewayDto> {
   return call<GatewayDto>("gateway_get");
 }
 
-/** Turns the app's player gateway on or off at a loopback address, and saves the choice. */
-export function gatewaySet(enabled: boolean, listen: string): Promise<GatewayDto> {
-  return call<GatewayDto>("gateway_set", { enabled, listen });
+/**
+ * Turns the app's player gateway on or off at a loopback address, with the origins whose
+ * pages may call it from a browser (CORS), and saves the choice.
+ */
+export function gatewaySet(
+  enabled: boolean,
+  listen: string,
+  corsOrigins: string[],
+): Promise<GatewayDto> {
+  return call<GatewayDto>("gateway_set", { enabled, listen, corsOrigins });
 }
 
 /** Removes a player and its links; its next grant is denied at once. The license cannot be removed. */

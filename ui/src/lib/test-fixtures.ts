@@ -281,7 +281,7 @@ export function makeReminders(overrides: Partial<RemindersDto> = {}): RemindersD
 
 /** The app's gateway as `gateway_get` returns it by default: off. */
 export function makeGateway(overrides: Partial<GatewayDto> = {}): GatewayDto {
-  return { enabled: false, listen: "127.0.0.1:7443", url: null, error: null, ...overrides };
+  return { enabled: false, listen: "127.0.0.1:7443", corsOrigins: [], url: null, error: null, ...overrides };
 }
 
 export function makeIdentity(overrides: Partial<IdentityDto> = {}): IdentityDto {

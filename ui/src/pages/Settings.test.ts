@@ -1,5 +1,5 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { fireEvent, render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { StatusResource } from "../lib/status.svelte";
 import { ipcRoutes, makeGateway, makeStatus } from "../lib/test-fixtures";
@@ -204,7 +204,31 @@ describe("Settings", () => {
     expect(toggle.checked).toBe(false);
     await fireEvent.click(toggle);
     expect((await screen.findByTestId("gateway-url")).textContent).toContain("http://127.0.0.1:7443");
-    expect(calls).toEqual([{ enabled: true, listen: "127.0.0.1:7443" }]);
+    expect(calls).toEqual([{ enabled: true, listen: "127.0.0.1:7443", corsOrigins: [] }]);
+  });
+
+  it("saves the web pages that may use the gateway, one origin per line", async () => {
+    const calls: Record<string, unknown>[] = [];
+    mockIPC(
+      ipcRoutes({
+        gateway_set: (args) => {
+          calls.push(args);
+          return makeGateway({ corsOrigins: args.corsOrigins as string[] });
+        },
+      }),
+    );
+    renderSettings();
+    await screen.findByTestId("gateway-off");
+    await fireEvent.input(screen.getByTestId("gateway-origins"), {
+      target: { value: " http://localhost:5173 \n\nhttps://signage.example.com\n" },
+    });
+    await fireEvent.click(screen.getByTestId("gateway-origins-save"));
+    await waitFor(() => expect(calls.length).toBe(1));
+    expect(calls[0]).toEqual({
+      enabled: false,
+      listen: "127.0.0.1:7443",
+      corsOrigins: ["http://localhost:5173", "https://signage.example.com"],
+    });
   });
 
   it("shows why the gateway refused an address", async () => {

@@ -444,7 +444,7 @@ async function main() {
           preview_history_clear: null,
           reminders_get: { reminders: [], nextCheckAt: null, soonDays: 3, imminentDays: 1, pausedUntil: null },
           autostart_get: false,
-          gateway_get: { enabled: false, listen: "127.0.0.1:7443", url: null, error: null },
+          gateway_get: { enabled: false, listen: "127.0.0.1:7443", corsOrigins: [], url: null, error: null },
           identity_show: IDENTITY,
           qr_code: QR_SVG,
           contacts_list: [],

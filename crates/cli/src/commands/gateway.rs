@@ -56,7 +56,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             options.insecure_http = args.insecure_http;
             options.limits.per_secret = args.max_failures_per_secret;
             options.limits.per_address = args.max_failures_per_address;
-            options.cors_origins = checked_origins(&args.cors_origins)?;
+            options.cors_origins = lanyard_gateway::serve::checked_origins(&args.cors_origins)?;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::InvalidInput(
                     "failure limits must be at least 1".into(),
@@ -87,22 +87,4 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             Ok(())
         }
     }
-}
-
-/// Each `--cors-origin` must be an origin (`scheme://host[:port]`), as browsers send it.
-fn checked_origins(raw: &[String]) -> Result<Vec<String>> {
-    raw.iter()
-        .map(|o| {
-            let url = url::Url::parse(o).map_err(|_| {
-                Error::InvalidInput(format!("{o:?} is not an origin like https://example.com"))
-            })?;
-            let origin = url.origin().ascii_serialization();
-            if origin == "null" || url.path() != "/" || url.query().is_some() {
-                return Err(Error::InvalidInput(format!(
-                    "{o:?} is not an origin like https://example.com (no path or query)"
-                )));
-            }
-            Ok(origin)
-        })
-        .collect()
 }

@@ -8,12 +8,14 @@
 //! - [`permission`]: the [`Prompter`](permission::Prompter), stored decisions, and
 //!   [`resolve`](permission::resolve) which puts it all together for one request.
 //! - [`tokens`]: add, edit, remove, list.
+//! - [`values`]: stored values kept in memory under the access epoch.
 
 pub mod decorate;
 pub mod matcher;
 pub mod permission;
 pub mod prefix;
 pub mod tokens;
+pub mod values;
 
 #[cfg(test)]
 mod tests;

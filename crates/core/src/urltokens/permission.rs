@@ -369,7 +369,7 @@ async fn resolve_linked_within(
                 None => continue,
             }
         } else {
-            match l.secrets().get(&value_key(&t.id)).await? {
+            match stored_value(l, &t.id).await? {
                 Some(v) => v,
                 None => {
                     denied.push(ReportLine {
@@ -390,6 +390,19 @@ async fn resolve_linked_within(
     decoration.report.ignored.extend(refused_prompts);
     decoration.report.ignored.extend(denied);
     Ok(decoration)
+}
+
+/// A token's stored value: from memory when it was read under the current access epoch.
+async fn stored_value(l: &Lanyard, token_id: &str) -> Result<Option<SecretValue>> {
+    let epoch = l.store().access_epoch();
+    if let Some(value) = l.token_values().get(&epoch, token_id) {
+        return Ok(Some(value));
+    }
+    let value = l.secrets().get(&value_key(token_id)).await?;
+    if let Some(v) = &value {
+        l.token_values().remember(&epoch, token_id, v);
+    }
+    Ok(value)
 }
 
 async fn record_answer(l: &Lanyard, request: &PermissionRequest, answer: Answer) -> Result<()> {
@@ -525,6 +538,53 @@ mod tests {
                 .any(|e| e.action == "prompt_answered" && e.outcome == "deny"),
             "recorded as a deny"
         );
+    }
+
+    fn form_value(d: &Decoration) -> String {
+        d.form.iter().map(|(_, v)| v.expose().to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_replaced_value_is_used_on_the_next_request_in_this_and_another_process() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::File);
+        let open = || async {
+            Lanyard::open_with(&config, Arc::new(crate::clock::SystemClock), None)
+                .await
+                .expect("open")
+        };
+        let (here, other) = (open().await, open().await);
+        let id = add(&here, new_token("api_key", false, Some("first")))
+            .await
+            .expect("add")
+            .token
+            .id;
+        let url = parse_request_url("https://api.example.com/feed").expect("url");
+        let nobody = Fixed(Answer::Deny);
+        for expected in ["first", "first"] {
+            let d = resolve(&here, "POST", &url, &nobody)
+                .await
+                .expect("resolve");
+            assert_eq!(form_value(&d), expected, "read, then served from memory");
+        }
+        let edit = |v: &str| crate::urltokens::tokens::TokenEdit {
+            value: Some(SecretValue::new(v)),
+            ..Default::default()
+        };
+        crate::urltokens::tokens::edit(&here, &id, edit("second"))
+            .await
+            .expect("edit here");
+        let d = resolve(&here, "POST", &url, &nobody)
+            .await
+            .expect("resolve");
+        assert_eq!(form_value(&d), "second", "an edit in this process");
+        crate::urltokens::tokens::edit(&other, &id, edit("third"))
+            .await
+            .expect("edit in another process");
+        let d = resolve(&here, "POST", &url, &nobody)
+            .await
+            .expect("resolve");
+        assert_eq!(form_value(&d), "third", "an edit in another process");
     }
 
     /// Gives each prompted token the value `v-<key>`, in the order asked.

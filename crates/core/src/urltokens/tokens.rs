@@ -189,8 +189,11 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     l.store().update_url_token(&token, &prefix.origin).await?;
     if let Some(v) = edit.value {
         l.secrets().set(&value_key(id), v).await?;
+        // A value read between the row's commit and this write must not outlive it.
+        l.store().bump_access_epoch().await?;
     } else if token.prompt {
         l.secrets().delete(&value_key(id)).await?;
+        l.store().bump_access_epoch().await?;
     }
     Ok(Saved {
         warnings: warnings(&token, prefix.warning),

@@ -13,6 +13,10 @@ enabled: boolean,
  */
 listen: string, 
 /**
+ * Origins whose pages may call it from a browser (CORS).
+ */
+corsOrigins: Array<string>, 
+/**
  * `http://…` while it runs.
  */
 url: string | null, 
