@@ -89,13 +89,13 @@ export function sinceFor(period: AuditPeriod, nowMs: number = Date.now()): numbe
 }
 
 const ACTION_LABELS: Record<string, string> = {
-  grant: "Grant",
-  refresh: "Refresh",
+  grant: "Access given",
+  refresh: "Access renewed",
   connect: "Connect",
   reauth: "Re-authorize",
   disconnect: "Disconnect",
-  link: "Link",
-  unlink: "Unlink",
+  link: "Allowed",
+  unlink: "Disallowed",
   player_added: "Player added",
   player_removed: "Player removed",
 };
@@ -108,7 +108,7 @@ const OUTCOMES: Record<string, { text: string; tone: "good" | "warn" | "bad" }> 
   ok: { text: "OK", tone: "good" },
   denied: { text: "Denied", tone: "bad" },
   failed: { text: "Failed", tone: "bad" },
-  needs_reauth: { text: "Needs re-authorization", tone: "warn" },
+  needs_reauth: { text: "Sign in again", tone: "warn" },
 };
 
 export function outcomeBadge(outcome: string): { text: string; tone: "good" | "warn" | "bad" } {
