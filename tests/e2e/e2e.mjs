@@ -179,19 +179,23 @@ try {
   const accountLabel = 'alice@example.com';
 
   await scenario('channel', async () => {
-    await session.waitFor('h1#page-title', { text: 'Channels' });
+    await session.waitFor('h1#page-title', { text: 'Accounts' });
+    // An empty installation: the first-run checklist, nothing ticked but (maybe) the name.
+    await session.waitFor('[data-testid=checklist] [data-testid=step-connect][data-done=false]');
     await session.go('Settings');
     await session.waitFor('[data-testid=secret-store-health]', { text: 'Ready' });
-    await (await session.find('input[type=radio][value=discovery]')).click();
+    await (await session.find('#provider-setup-open')).click();
+    await (await session.waitFor('input[name=provider-service][value=other]')).click();
     await (await session.waitFor('#provider-discovery')).type(oauth.issuer);
-    await (await session.find('#provider-name')).type('Test IdP');
     await (await session.find('#provider-client-id')).type('lanyard-test');
+    await (await session.find('[data-testid=provider-form] details summary')).click();
+    await (await session.waitFor('#provider-name')).type('Test IdP');
     await (await session.find('#provider-redirect option[value=deep_link]')).click();
     await (await session.byText('[data-testid=providers] button[type=submit]', 'Add provider')).click();
     await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
     await pageShot('settings');
 
-    await session.go('Channels');
+    await session.go('Accounts');
     await session.waitFor('[data-testid=channels-empty]');
     await (await session.byText('button', 'Connect account')).click();
     await (await session.byText('.provider-list button', 'Test IdP')).click();
@@ -224,8 +228,8 @@ try {
     }
     await session.go('Players');
     execFileSync('gio', ['open', `lanyard://channel/${randomUUID()}`], { env: appEnv, stdio: 'ignore', timeout: 10_000 });
-    await session.waitFor('[data-testid=link-notice]', { text: 'Opened from a link to a channel.' });
-    await session.waitFor('h1#page-title', { text: 'Channels' });
+    await session.waitFor('[data-testid=link-notice]', { text: 'Opened from a link to an account.' });
+    await session.waitFor('h1#page-title', { text: 'Accounts' });
     await (await session.byText('.notice button', 'Dismiss')).click();
     await pageShot('channels');
   });
@@ -234,7 +238,12 @@ try {
     await session.go('URL tokens');
     await (await session.find('#token-prefix')).type(`${data.origin}/feeds`);
     await (await session.find('#token-key')).type('apikey');
-    const permission = await session.byText('[data-testid=token-form] label', 'Requires permission');
+    // A half-filled form survives a trip to another page.
+    await session.go('Preview');
+    await session.go('URL tokens');
+    const kept = await session.execute('return document.querySelector("#token-key").value;');
+    assert(kept === 'apikey', `the token form forgot what was typed: ${JSON.stringify(kept)}`);
+    const permission = await session.byText('[data-testid=token-form] label', 'Ask me before sending it');
     await (await session.find('[data-testid=token-form] input[type=checkbox][aria-describedby=permission-help]')).click();
     assert(await (await session.find('input[aria-describedby=permission-help]')).selected(), `not checked: ${await permission.text()}`);
     await (await session.find('#token-value')).type(canary);
@@ -258,6 +267,12 @@ try {
     assert(got && got.method === 'GET' && got.path === '/feeds/lobby', `the endpoint saw ${JSON.stringify(got?.path)}`);
     assert(new URLSearchParams(got.query).get('apikey') === canary, 'the token did not reach the endpoint in the query');
     await pageShot('preview', '[data-testid=hops]');
+    // The request and its response survive a trip to another page.
+    await session.go('Players');
+    await session.go('Preview');
+    await session.waitFor('[data-testid=preview-status]', { text: '200' });
+    const url = await session.execute('return document.querySelector("#preview-url").value;');
+    assert(url === `${data.origin}/feeds/lobby?lang=en`, `Preview forgot its URL: ${JSON.stringify(url)}`);
   });
 
   await scenario('player', async () => {
@@ -271,17 +286,24 @@ try {
     playerSecret = (await (await session.find('[data-testid=player-secret]')).text()).trim();
     assert(playerSecret.length >= 20, 'no player secret shown');
     await (await session.byText('[data-testid=secret-dialog] button', 'Done')).click();
-    const box = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
+    const box = await session.waitFor(`input[aria-label="Allow Lobby screen to use ${accountLabel}"]`);
     assert(!(await box.selected()), 'a new player is already linked');
     await box.click();
     // Come back to the page: the link was stored, not just ticked.
-    await session.go('Channels');
+    await session.go('Accounts');
     await session.waitFor('[data-testid=channel-linked]', { text: 'Lobby screen' });
     await session.go('Players');
     await session.waitFor('[data-testid=principal-row]', { text: 'SN-001' });
-    const again = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
+    const again = await session.waitFor(`input[aria-label="Allow Lobby screen to use ${accountLabel}"]`);
     assert(await again.selected(), 'the link is not shown after coming back');
     await pageShot('players');
+    // The checklist ticked itself from what was done: an account, an allowed player, a preview.
+    await (await session.find('#nav-start')).click();
+    await session.waitFor('h1#page-title', { text: 'Get started' });
+    for (const step of ['connect', 'player', 'preview']) {
+      await session.waitFor(`[data-testid=step-${step}][data-done=true]`);
+    }
+    await pageShot('get-started');
   });
   await scenario('sharing', async () => {
     // The sender: another installation, driven by the CLI.
@@ -309,7 +331,7 @@ try {
     assert(sent.link && !sent.link.includes(sharedCanary), 'the offer link is missing or carries the value');
 
     // The card file, opened with Lanyard: it waits on Contacts for confirmation.
-    await session.go('Channels');
+    await session.go('Accounts');
     await launchWithUrl(cardFile);
     await session.waitFor('h1#page-title', { text: 'Contacts' });
     await session.waitFor('[data-testid=card-preview]', { text: 'Grace Hopper' });
@@ -319,7 +341,7 @@ try {
 
     // The offer link, as a browser hands it over: verified, queued, a badge in the nav.
     await launchWithUrl(sent.link);
-    await session.waitFor('h1#page-title', { text: 'Token requests' });
+    await session.waitFor('h1#page-title', { text: 'Shared with me' });
     await session.waitFor('[data-testid=offer]', { text: 'Grace Hopper' });
     await session.waitFor('[data-testid=requests-badge]', { text: '1' });
     const row = await (await session.find('[data-testid=offer]')).text();
