@@ -117,6 +117,27 @@ describe("URL tokens list", () => {
   });
 });
 
+describe("URL tokens search", () => {
+  it("Ctrl+K and / focus the search box, which filters the list; Escape clears it", async () => {
+    mockRecording({ tokens_list: tokens });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+    const search = screen.getByLabelText("Search URL tokens") as HTMLInputElement;
+    await fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
+    expect(document.activeElement).toBe(search);
+    search.blur();
+    await fireEvent.keyDown(document.body, { key: "/" });
+    expect(document.activeElement).toBe(search);
+    await fireEvent.input(search, { target: { value: "apikey" } });
+    expect(screen.getAllByTestId("token")).toHaveLength(1);
+    await fireEvent.input(search, { target: { value: "nothing-like-this" } });
+    expect(screen.getByTestId("tokens-no-match")).toBeTruthy();
+    await fireEvent.keyDown(search, { key: "Escape" });
+    expect(search.value).toBe("");
+    expect(screen.getAllByTestId("token")).toHaveLength(5);
+  });
+});
+
 describe("URL token form", () => {
   it("adds an API key in the address: the preset maps to a form token", async () => {
     const { of } = mockRecording({
