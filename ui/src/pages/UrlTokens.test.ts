@@ -8,6 +8,8 @@ import {
   makeToken,
   mockRecording,
 } from "../lib/test-fixtures";
+import UndoBar from "../lib/components/UndoBar.svelte";
+import { flushRemoval } from "../lib/undo.svelte";
 import UrlTokens from "./UrlTokens.svelte";
 
 const DAVINCI = "https://davinci.example.com/api/";
@@ -89,7 +91,7 @@ describe("URL tokens list", () => {
     expect(await screen.findByTestId("tokens-empty")).toBeTruthy();
   });
 
-  it("removing asks first, then calls token_remove", async () => {
+  it("removing asks first, hides the row with Undo, and removes when the time is over", async () => {
     let list = tokens();
     const { of } = mockRecording({
       tokens_list: () => list,
@@ -99,6 +101,7 @@ describe("URL tokens list", () => {
       },
     });
     render(UrlTokens);
+    render(UndoBar);
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
 
     await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
@@ -108,12 +111,23 @@ describe("URL tokens list", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(of("token_remove")).toHaveLength(0);
 
+    // Remove, then Undo: the row comes back and nothing was removed.
     await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
     dialog = screen.getByRole("dialog");
     await fireEvent.click(within(dialog).getByRole("button", { name: "Remove token" }));
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(4));
+    expect(screen.getByTestId("undo-bar").textContent).toContain("Removed “apikey”");
+    await fireEvent.click(screen.getByRole("button", { name: "Undo" }));
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+    expect(of("token_remove")).toHaveLength(0);
+
+    // Remove, and let the time run out.
+    await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
+    await fireEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Remove token" }));
+    await flushRemoval();
     expect(of("token_remove").map((c) => c.args)).toEqual([{ id: "tok-f" }]);
-    expect(screen.getByTestId("tokens-notice").textContent).toContain("Removed “apikey”");
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(4));
+    expect(screen.queryByTestId("undo-bar")).toBeNull();
   });
 });
 
