@@ -13,6 +13,7 @@ mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod preview;
+mod provider_files;
 mod providers;
 mod proxy;
 mod refresh;

@@ -1,7 +1,7 @@
 //! Links handed over by the OS (a cold start, or forwarded by the single-instance plugin
 //! from a second launch): parsed by the core and announced to the UI as a `deep-link`
-//! event. OAuth callbacks complete the sign-in; offers go to Token requests and cards to
-//! a confirmation ([`crate::sharing`]). Only the redacted form of a link is ever logged.
+//! event. OAuth callbacks complete the sign-in; offers go to Token requests, cards to a
+//! confirmation ([`crate::sharing`]) and provider files to theirs ([`crate::provider_files`]). Only the redacted form of a link is ever logged.
 //!
 //! The main window is brought forward only for links that ask the user something (an
 //! offer, a card, "open this channel") and for an OAuth callback of a sign-in started
@@ -47,6 +47,12 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
                             sharing::receive_card(&app, &l, &text).await;
                         });
                     }
+                    (DeepLink::Provider(payload), Ok(l)) => {
+                        let (app, l, payload) = (app.clone(), l.clone(), payload.clone());
+                        tauri::async_runtime::spawn(async move {
+                            crate::provider_files::receive_link(&app, &l, &payload).await;
+                        });
+                    }
                     (DeepLink::OpenChannel(_), _) => {}
                     (_, Err(err)) => tracing::warn!("cannot act on a link: {}", err.message),
                 }
@@ -70,7 +76,10 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
     let asks_the_user = urls.iter().any(|raw| {
         matches!(
             DeepLink::parse(raw),
-            Ok(DeepLink::Offer(_) | DeepLink::Contact(_) | DeepLink::OpenChannel(_))
+            Ok(DeepLink::Offer(_)
+                | DeepLink::Contact(_)
+                | DeepLink::OpenChannel(_)
+                | DeepLink::Provider(_))
         )
     });
     if asks_the_user {

@@ -171,6 +171,8 @@ pub enum DeepLinkKind {
     Offer,
     /// "Open this channel".
     OpenChannel,
+    /// A provider file.
+    Provider,
 }
 
 impl From<lanyard_core::links::DeepLinkKind> for DeepLinkKind {
@@ -181,6 +183,7 @@ impl From<lanyard_core::links::DeepLinkKind> for DeepLinkKind {
             K::Contact => DeepLinkKind::Contact,
             K::Offer => DeepLinkKind::Offer,
             K::OpenChannel => DeepLinkKind::OpenChannel,
+            K::Provider => DeepLinkKind::Provider,
         }
     }
 }

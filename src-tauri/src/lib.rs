@@ -15,6 +15,8 @@ pub mod dto;
 pub mod oauth;
 pub mod preview_dto;
 pub mod prompter;
+pub mod provider_file_dto;
+pub mod provider_files;
 pub mod sharing;
 pub mod sharing_dto;
 pub mod state;
@@ -37,12 +39,17 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(prompter::Pending::default())
         .manage(background::RemindersWake::default())
         .manage(sharing::Incoming::default())
+        .manage(provider_files::Waiting::default())
         .manage(lanyard_gateway::background::BackgroundGateway::default())
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::providers_list,
             commands::provider_add,
             commands::provider_remove,
+            provider_files::provider_file_choose,
+            provider_files::provider_file_open,
+            provider_files::provider_file_accept,
+            provider_files::provider_file_reject,
             commands::channels_list,
             commands::channel_connect,
             commands::channel_reauth,

@@ -31,11 +31,21 @@ type Reply<T> = Result<T, IpcError>;
 #[derive(Debug, Default)]
 pub struct Incoming(std::sync::Mutex<IncomingDto>);
 
+impl Incoming {
+    /// Keeps the last provider file that arrived (see [`crate::provider_files`]).
+    pub fn keep_provider_file(&self, event: crate::provider_file_dto::ProviderFileEventDto) {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.provider_file = Some(event);
+        }
+    }
+}
+
 fn keep<R: Runtime>(app: &AppHandle<R>, card: Option<CardPreviewDto>, error: Option<IpcError>) {
     use tauri::Manager;
     if let Some(incoming) = app.try_state::<Incoming>() {
         if let Ok(mut kept) = incoming.0.lock() {
-            *kept = IncomingDto { card, error };
+            kept.card = card;
+            kept.error = error;
         }
     }
 }
@@ -144,8 +154,9 @@ pub async fn contact_remove<R: Runtime>(
     Ok(())
 }
 
-async fn dialog_path<R: Runtime>(
+pub(crate) async fn dialog_path<R: Runtime>(
     app: &AppHandle<R>,
+    filter: (&str, &str),
     save_as: Option<String>,
 ) -> Result<Option<PathBuf>, IpcError> {
     use tauri::Manager;
@@ -156,10 +167,7 @@ async fn dialog_path<R: Runtime>(
         )));
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let dialog = app
-        .dialog()
-        .file()
-        .add_filter("Lanyard offer", &[FILE_EXTENSION]);
+    let dialog = app.dialog().file().add_filter(filter.0, &[filter.1]);
     let send = move |picked: Option<tauri_plugin_dialog::FilePath>| {
         let _ = tx.send(picked.and_then(|p| p.into_path().ok()));
     };
@@ -190,7 +198,7 @@ pub async fn token_send<R: Runtime>(
             file_stem(&token.key),
             file_stem(&contact.name)
         );
-        match dialog_path(&app, Some(name)).await? {
+        match dialog_path(&app, ("Lanyard offer", FILE_EXTENSION), Some(name)).await? {
             Some(path) => Some(path),
             None => return Ok(None),
         }
@@ -251,7 +259,7 @@ pub async fn offer_import_file<R: Runtime>(
     state: State<'_, AppState>,
 ) -> Reply<Option<OfferDto>> {
     let l = state.lanyard()?;
-    let Some(path) = dialog_path(&app, None).await? else {
+    let Some(path) = dialog_path(&app, ("Lanyard offer", FILE_EXTENSION), None).await? else {
         return Ok(None);
     };
     let text = inbox::read_limited(&path, MAX_OFFER_LEN, "Lanyard offer")?;
@@ -361,10 +369,11 @@ pub fn shared_files(args: &[String], cwd: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Whether a path names an offer or card file.
+/// Whether a path names an offer, card or provider file.
 pub fn is_shared_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e == FILE_EXTENSION || e == CARD_EXTENSION)
+        || crate::provider_files::is_provider_file(path)
 }
 
 /// Opens offer and card files (double-clicked, passed to a second launch, or dropped).
@@ -376,6 +385,10 @@ pub fn receive_files<R: Runtime>(app: &AppHandle<R>, l: Lanyard, paths: Vec<Path
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         for path in paths {
+            if crate::provider_files::is_provider_file(&path) {
+                crate::provider_files::receive_file(&app, &l, &path).await;
+                continue;
+            }
             let is_card = path.extension().is_some_and(|e| e == CARD_EXTENSION);
             let (max, what) = if is_card {
                 (MAX_CARD_LEN, "contact card")

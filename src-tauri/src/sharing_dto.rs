@@ -199,4 +199,6 @@ pub struct IncomingDto {
     pub card: Option<CardPreviewDto>,
     /// Why an offer or card was refused (nothing was stored).
     pub error: Option<IpcError>,
+    /// A provider file (or link) waiting for confirmation, or why it was refused.
+    pub provider_file: Option<crate::provider_file_dto::ProviderFileEventDto>,
 }

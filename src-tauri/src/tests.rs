@@ -668,3 +668,134 @@ fn refused_and_unsolicited_links_do_not_bring_the_window_forward() {
         "offer.lanyard-offer"
     ])));
 }
+
+#[test]
+fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secret() {
+    use lanyard_core::oauth::provider::ProviderSpec;
+    use lanyard_core::oauth::provider_file;
+    use lanyard_core::secrets::SecretValue;
+    const CANARY: &str = "CANARY-provider-file-secret";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (me, it) = tauri::async_runtime::block_on(async {
+        (
+            opened(&dir.path().join("me")).await,
+            opened(&dir.path().join("it")).await,
+        )
+    });
+    let (with_secret, plain) = tauri::async_runtime::block_on(async {
+        lanyard_core::oauth::providers::add(
+            &it,
+            ProviderSpec {
+                id: Some("feeds".into()),
+                name: Some("Feeds".into()),
+                authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+                token_endpoint: Some("https://login.feeds.example/token".into()),
+                client_id: Some("feeds-client".into()),
+                ..Default::default()
+            },
+            Some(SecretValue::new(CANARY)),
+        )
+        .await
+        .expect("add");
+        (
+            provider_file::export(&it, "feeds", true)
+                .await
+                .expect("export"),
+            provider_file::export(&it, "feeds", false)
+                .await
+                .expect("export"),
+        )
+    });
+    let (app, window) = app_with(AppState::with(me.clone()));
+    let events = collect(&app, crate::provider_files::EVENT);
+    let own = || {
+        tauri::async_runtime::block_on(me.store().providers())
+            .expect("providers")
+            .into_iter()
+            .filter(|p| !p.builtin)
+            .count()
+    };
+
+    // File → Open: the offer names what it adds, never the secret; rejecting adds nothing.
+    let path = dir.path().join("feeds.lanyard-provider");
+    std::fs::write(&path, &with_secret).expect("write");
+    let offer = invoke(
+        &window,
+        "provider_file_open",
+        serde_json::json!({ "path": path.display().to_string() }),
+    )
+    .expect("open");
+    assert!(!offer.to_string().contains(CANARY), "{offer}");
+    assert_eq!(offer["name"], "Feeds");
+    assert_eq!(offer["clientId"], "feeds-client");
+    assert_eq!(offer["includesSecret"], true);
+    assert!(offer["conflict"].is_null());
+    invoke(
+        &window,
+        "provider_file_reject",
+        serde_json::json!({ "offerId": offer["offerId"] }),
+    )
+    .expect("reject");
+    let gone = invoke(
+        &window,
+        "provider_file_accept",
+        serde_json::json!({ "offerId": offer["offerId"] }),
+    )
+    .expect_err("rejected offers are gone");
+    assert_eq!(gone["code"], "not_found");
+    assert_eq!(own(), 0);
+
+    // A malformed file: a clear error, nothing added.
+    let bad = dir.path().join("bad.lanyard-provider");
+    std::fs::write(&bad, "{\"format\": \"lanyard-provider\", \"version\": 9}").expect("write");
+    let err = invoke(
+        &window,
+        "provider_file_open",
+        serde_json::json!({ "path": bad.display().to_string() }),
+    )
+    .expect_err("refused");
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"]
+        .as_str()
+        .expect("message")
+        .contains("newer Lanyard"));
+
+    // Double-clicked (a launch's arguments): announced and kept for a late window.
+    let files = crate::sharing::shared_files(&[path.display().to_string()], dir.path());
+    assert_eq!(files, std::slice::from_ref(&path));
+    crate::sharing::receive_files(app.handle(), me.clone(), files);
+    let announced = wait_for(&events, 1);
+    let offer = announced[0]["offer"].clone();
+    assert!(!announced[0].to_string().contains(CANARY));
+    let kept = invoke(&window, "incoming_take", serde_json::json!({})).expect("take");
+    assert_eq!(kept["providerFile"]["offer"]["offerId"], offer["offerId"]);
+    let added = invoke(
+        &window,
+        "provider_file_accept",
+        serde_json::json!({ "offerId": offer["offerId"] }),
+    )
+    .expect("accept");
+    assert!(!added.to_string().contains(CANARY));
+    assert_eq!(added["hasClientSecret"], true);
+    assert_eq!(own(), 1);
+    let kept_secret = tauri::async_runtime::block_on(me.secrets().get(
+        &lanyard_core::oauth::flow::client_secret_key(added["id"].as_str().expect("id")),
+    ))
+    .expect("get")
+    .expect("kept");
+    assert_eq!(kept_secret.expose(), CANARY);
+
+    // The same provider again, by link: the offer says it is already added.
+    let link = provider_file::to_link(&plain).expect("link");
+    crate::deep_link::handle(app.handle(), &[link]);
+    let announced = wait_for(&events, 2);
+    assert!(announced[1]["offer"]["conflict"]
+        .as_str()
+        .is_some_and(|c| c.contains("already added")));
+    // A link whose payload is not a provider file: the event carries the refusal.
+    crate::deep_link::handle(app.handle(), &["lanyard://provider/bm90LWpzb24".into()]);
+    let announced = wait_for(&events, 3);
+    assert_eq!(announced[2]["error"]["code"], "invalid_input");
+    assert!(announced[2]["offer"].is_null());
+    assert_eq!(own(), 1);
+}

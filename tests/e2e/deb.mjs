@@ -77,14 +77,16 @@ check('desktop entry', () => {
   for (const scheme of SCHEMES) {
     assert(mimes.includes(`x-scheme-handler/${scheme}`), `MimeType lacks x-scheme-handler/${scheme}: ${line('MimeType')}`);
   }
-  // Offer and contact files open with Lanyard: declared here, their globs in the mime XML.
-  for (const type of ['application/x-lanyard-offer', 'application/x-lanyard-contact']) {
+  // Offer, contact and provider files open with Lanyard: declared here, their globs in the mime XML.
+  for (const type of ['application/x-lanyard-offer', 'application/x-lanyard-contact', 'application/x-lanyard-provider']) {
     assert(mimes.includes(type), `MimeType lacks ${type}: ${line('MimeType')}`);
   }
   const mimeXml = path.join(scratch, 'usr/share/mime/packages/lanyard.xml');
   assert(fs.existsSync(mimeXml), 'the .deb has no /usr/share/mime/packages/lanyard.xml');
   const xml = fs.readFileSync(mimeXml, 'utf8');
-  assert(xml.includes('*.lanyard-offer') && xml.includes('*.lanyard-contact'), 'the mime XML lacks the globs');
+  for (const glob of ['*.lanyard-offer', '*.lanyard-contact', '*.lanyard-provider']) {
+    assert(xml.includes(glob), `the mime XML lacks the glob ${glob}`);
+  }
   run('desktop-file-validate', [path.join(apps, files[0])]);
   return `${files[0]}: ${line('Exec')}; ${line('MimeType')}`;
 });

@@ -161,6 +161,7 @@ describe("App", () => {
             own: false,
           },
           error: null,
+          providerFile: null,
         }),
       }),
       { shouldMockEvents: true },

@@ -1,6 +1,6 @@
 //! Links the operating system hands to Lanyard: the OAuth redirect on the private-use
 //! scheme `app.lanyard.desktop:` (RFC 8252 §7.1) and `lanyard://` links for contact
-//! cards, token offers and "open this channel". Parsing is strict; anything else is
+//! cards, token offers, provider files and "open this channel". Parsing is strict; anything else is
 //! refused. A link's query may carry an authorization code: [`DeepLink::redacted`] is the
 //! only form that may be logged.
 
@@ -46,6 +46,8 @@ pub enum DeepLink {
     Offer(String),
     /// `lanyard://channel/<id>`: open a channel (from a reminder).
     OpenChannel(String),
+    /// `lanyard://provider/<file>`: a provider file (see [`crate::oauth::provider_file`]).
+    Provider(String),
 }
 
 /// What kind of link it is, for the UI.
@@ -60,6 +62,8 @@ pub enum DeepLinkKind {
     Offer,
     /// [`DeepLink::OpenChannel`].
     OpenChannel,
+    /// [`DeepLink::Provider`].
+    Provider,
 }
 
 impl std::fmt::Debug for DeepLink {
@@ -102,6 +106,7 @@ impl DeepLink {
                     Some("contact") => Ok(DeepLink::Contact(payload)),
                     Some("offer") => Ok(DeepLink::Offer(payload)),
                     Some("channel") => Ok(DeepLink::OpenChannel(payload)),
+                    Some("provider") => Ok(DeepLink::Provider(payload)),
                     _ => Err(Error::invalid("unknown kind of Lanyard link")),
                 }
             }
@@ -116,6 +121,7 @@ impl DeepLink {
             DeepLink::Contact(_) => DeepLinkKind::Contact,
             DeepLink::Offer(_) => DeepLinkKind::Offer,
             DeepLink::OpenChannel(_) => DeepLinkKind::OpenChannel,
+            DeepLink::Provider(_) => DeepLinkKind::Provider,
         }
     }
 
@@ -126,6 +132,7 @@ impl DeepLink {
             DeepLink::Contact(_) => "lanyard://contact/[redacted]".into(),
             DeepLink::Offer(_) => "lanyard://offer/[redacted]".into(),
             DeepLink::OpenChannel(id) => format!("lanyard://channel/{id}"),
+            DeepLink::Provider(_) => "lanyard://provider/[redacted]".into(),
         }
     }
 }

@@ -26,6 +26,7 @@ const NOT_COMMANDS = new Set<string>([
   "onPromptRequest",
   "onTokenRequests",
   "onContactCard",
+  "onProviderFile",
 ]);
 
 interface Step {
@@ -66,6 +67,12 @@ const scenario: Step[] = [
   step("channelConnect", "$provider"),
   step("oauthCancel", "$pending"),
   step("providerRemove", "$removableProvider"),
+  step("providerFileChoose"),
+  step("providerFileOpen", "$providerFile"),
+  // The offer id comes from the open above, which the fixture cannot name: an unknown one
+  // is refused (`not_found`) and rejecting it is a no-op.
+  step("providerFileAccept", "no-such-offer"),
+  step("providerFileReject", "no-such-offer"),
   step("channelReauth", "$channel"),
   step("playersList"),
   step("playerAdd", "Hall", null),

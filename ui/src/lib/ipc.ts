@@ -36,10 +36,14 @@ import type { OfferDto } from "./bindings/OfferDto";
 import type { SentOfferDto } from "./bindings/SentOfferDto";
 import type { TokenRequestsEvent } from "./bindings/TokenRequestsEvent";
 import type { IncomingDto } from "./bindings/IncomingDto";
+import type { ProviderFileEventDto } from "./bindings/ProviderFileEventDto";
+import type { ProviderFileOfferDto } from "./bindings/ProviderFileOfferDto";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { NewPlayerDto } from "./bindings/NewPlayerDto";
 export type { GatewayDto } from "./bindings/GatewayDto";
+export type { ProviderFileEventDto } from "./bindings/ProviderFileEventDto";
+export type { ProviderFileOfferDto } from "./bindings/ProviderFileOfferDto";
 export type { StatusDto } from "./bindings/StatusDto";
 export type { EnvSettingDto } from "./bindings/EnvSettingDto";
 export type { SecretStoreKind } from "./bindings/SecretStoreKind";
@@ -139,6 +143,37 @@ export function providerAdd(input: ProviderInputDto): Promise<ProviderDto> {
 /** Removes a provider you added (refused while it still has channels). */
 export function providerRemove(id: string): Promise<null> {
   return call<null>("provider_remove", { id });
+}
+
+/**
+ * Asks for a `.lanyard-provider` file with the system's Open dialog and returns what it
+ * would add (null when the user cancels). Nothing is added yet.
+ */
+export function providerFileChoose(): Promise<ProviderFileOfferDto | null> {
+  return call<ProviderFileOfferDto | null>("provider_file_choose");
+}
+
+/**
+ * Opens the provider file at a path (a `.lanyard-provider` file from IT): the
+ * backend reads and checks it and returns what it would add. Nothing is added yet.
+ */
+export function providerFileOpen(path: string): Promise<ProviderFileOfferDto> {
+  return call<ProviderFileOfferDto>("provider_file_open", { path });
+}
+
+/** Adds the provider of an opened file (its client secret, if any, goes to the secret store). */
+export function providerFileAccept(offerId: string): Promise<ProviderDto> {
+  return call<ProviderDto>("provider_file_accept", { offerId });
+}
+
+/** Forgets an opened provider file without adding anything. */
+export function providerFileReject(offerId: string): Promise<null> {
+  return call<null>("provider_file_reject", { offerId });
+}
+
+/** A provider file or `lanyard://provider/…` link that arrived from outside (double-click, drop, link). */
+export function onProviderFile(handler: (event: ProviderFileEventDto) => void): Promise<UnlistenFn> {
+  return listen<ProviderFileEventDto>("provider-file", (event) => handler(event.payload));
 }
 
 /** The connected accounts. */

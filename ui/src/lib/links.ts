@@ -24,6 +24,8 @@ const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string | null }> = 
   offer: { route: "token-requests", text: null },
   // The card waits on the Contacts page for the user to confirm it (`contact-card` event).
   contact: { route: "contacts", text: null },
+  // The provider file's own confirmation (a `provider-file` event) says what it adds.
+  provider: { route: "settings", text: null },
 };
 
 /** Turns a `deep-link` event into what the UI does: a notice and/or a page to open. */

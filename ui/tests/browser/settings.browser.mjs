@@ -456,7 +456,7 @@ async function main() {
           contacts_list: [],
           offers_list: OFFERS,
           offers_pending: 1,
-          incoming_take: { card: null, error: null },
+          incoming_take: { card: null, error: null, providerFile: null },
         })};
       `,
     });

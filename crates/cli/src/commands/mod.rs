@@ -5,6 +5,7 @@ pub mod channel;
 pub mod gateway;
 pub mod preview;
 pub mod provider;
+pub mod provider_file;
 pub mod reminders;
 pub mod secret_key;
 pub mod sharing;

@@ -1,4 +1,4 @@
-//! `lanyard provider add|list|show|remove`.
+//! `lanyard provider add|list|show|remove|export|import`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -30,6 +30,11 @@ pub enum ProviderCommand {
         /// The provider's id.
         id: String,
     },
+    /// Write a provider file (to standard output) for others to open: everything but the
+    /// client secret, unless --include-secret.
+    Export(super::provider_file::ExportArgs),
+    /// Open a provider file (or a lanyard://provider/… link): shows what it adds and asks.
+    Import(super::provider_file::ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +112,8 @@ pub async fn run(lanyard: &Lanyard, out: &Output, command: ProviderCommand) -> R
             out.print(&shown, || shown.text());
             Ok(())
         }
+        ProviderCommand::Export(args) => super::provider_file::export(lanyard, args).await,
+        ProviderCommand::Import(args) => super::provider_file::import(lanyard, out, args).await,
         ProviderCommand::Remove { id } => {
             providers::remove(lanyard, &id).await?;
             out.print(&serde_json::json!({ "removed": id }), || {
@@ -153,21 +160,21 @@ async fn add(lanyard: &Lanyard, out: &Output, a: AddArgs) -> Result<()> {
 
 /// A provider with what to register for it.
 #[derive(Debug, Serialize)]
-struct Shown {
+pub(super) struct Shown {
     #[serde(flatten)]
     provider: Provider,
     registration: Registration,
 }
 
 impl Shown {
-    fn new(provider: Provider) -> Shown {
+    pub(super) fn new(provider: Provider) -> Shown {
         Shown {
             registration: registration(&provider),
             provider,
         }
     }
 
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         let r = &self.registration;
         let mut out = format!(
             "{}\n\nRegister this redirect URI: {}\nWhere: {}",

@@ -17,6 +17,7 @@ pub mod http;
 pub mod identity;
 pub mod loopback;
 pub mod provider;
+pub mod provider_file;
 pub mod providers;
 pub mod quirks;
 pub mod revocations;
@@ -25,5 +26,7 @@ pub mod tokens;
 
 #[cfg(test)]
 mod http_tests;
+#[cfg(test)]
+mod provider_file_tests;
 #[cfg(test)]
 mod tokens_tests;

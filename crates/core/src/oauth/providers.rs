@@ -225,7 +225,7 @@ pub async fn add(
     Ok(provider)
 }
 
-async fn free_id(l: &Lanyard, base: &str) -> Result<String> {
+pub(crate) async fn free_id(l: &Lanyard, base: &str) -> Result<String> {
     if !l.store().provider_exists(base).await? {
         return Ok(base.to_string());
     }

@@ -3,4 +3,4 @@
 /**
  * Kinds of link the OS can hand to Lanyard.
  */
-export type DeepLinkKind = "oauth_callback" | "contact" | "offer" | "open_channel";
+export type DeepLinkKind = "oauth_callback" | "contact" | "offer" | "open_channel" | "provider";

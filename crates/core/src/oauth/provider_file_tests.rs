@@ -1,0 +1,268 @@
+//! Provider files: export → open → add, and every way a file is refused.
+
+use std::sync::Arc;
+
+use super::provider::ProviderSpec;
+use super::provider_file::{
+    export, from_link_payload, import, offer, parse, to_link, MAX_FILE_LEN,
+};
+use super::providers::add;
+use crate::links::DeepLink;
+use crate::secrets::{SecretStoreKind, SecretValue, Secrets};
+use crate::{Config, Lanyard};
+
+const TENANT: &str = "0b3c8a4e-1f5d-4b1e-9c63-7d2a4f9e1a11";
+
+async fn lanyard(dir: &std::path::Path) -> Lanyard {
+    let config = Config::new(dir.to_path_buf(), SecretStoreKind::Memory);
+    Lanyard::open_with(
+        &config,
+        Arc::new(crate::clock::SystemClock),
+        Some(Secrets::in_memory()),
+    )
+    .await
+    .expect("open")
+}
+
+async fn contoso(l: &Lanyard) -> String {
+    add(
+        l,
+        ProviderSpec {
+            template: Some("microsoft".into()),
+            tenant: Some(TENANT.into()),
+            name: Some("Contoso".into()),
+            client_id: Some("11111111-2222-3333-4444-555555555555".into()),
+            api_base_urls: vec!["https://contoso.sharepoint.com/".into()],
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("add")
+    .id
+}
+
+async fn custom_with_secret(l: &Lanyard) -> String {
+    add(
+        l,
+        ProviderSpec {
+            name: Some("Feeds".into()),
+            authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+            token_endpoint: Some("https://login.feeds.example/token".into()),
+            client_id: Some("feeds-client".into()),
+            ..Default::default()
+        },
+        Some(SecretValue::new("CANARY-client-secret")),
+    )
+    .await
+    .expect("add")
+    .id
+}
+
+#[tokio::test]
+async fn an_exported_provider_opens_and_adds_on_another_installation() {
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let (it, designer) = (lanyard(a.path()).await, lanyard(b.path()).await);
+    let id = contoso(&it).await;
+    let text = export(&it, &id, false).await.expect("export");
+    assert!(text.contains("\"format\": \"lanyard-provider\""), "{text}");
+    let file = parse(&text).expect("parse");
+    let shown = offer(&designer, &file).await.expect("offer");
+    assert!(shown.conflict.is_none() && !shown.includes_secret);
+    assert_eq!(
+        shown.registration.redirect_uri,
+        "app.lanyard.desktop://oauth/callback"
+    );
+    let added = import(&designer, file).await.expect("import");
+    let original = it.store().provider(&id).await.expect("original");
+    assert_eq!(added.id, original.id);
+    assert_eq!(added.issuer, original.issuer, "the pinned issuer travels");
+    assert_eq!(
+        added.authorization_endpoint,
+        original.authorization_endpoint
+    );
+    assert_eq!(added.api_base_urls, original.api_base_urls);
+    assert_eq!(added.client_id, original.client_id);
+    assert!(!added.builtin);
+
+    // Opening it again: the offer says why, and importing is a conflict.
+    let again = parse(&text).expect("parse");
+    let shown = offer(&designer, &again).await.expect("offer");
+    assert!(shown
+        .conflict
+        .as_deref()
+        .is_some_and(|c| c.contains("already added")));
+    let err = import(&designer, again).await.expect_err("twice");
+    assert_eq!(err.code(), "conflict");
+    assert_eq!(
+        designer.store().providers().await.expect("list").len(),
+        it.store().providers().await.expect("list").len()
+    );
+}
+
+#[tokio::test]
+async fn a_secret_travels_only_when_asked_for() {
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let (it, designer) = (lanyard(a.path()).await, lanyard(b.path()).await);
+    let id = custom_with_secret(&it).await;
+    let plain = export(&it, &id, false).await.expect("export");
+    assert!(
+        !plain.contains("CANARY") && !plain.contains("client_secret"),
+        "{plain}"
+    );
+    let with = export(&it, &id, true).await.expect("export with secret");
+    assert!(with.contains("CANARY-client-secret"));
+    let file = parse(&with).expect("parse");
+    assert!(
+        !format!("{file:?}").contains("CANARY"),
+        "Debug never shows it"
+    );
+    let shown = offer(&designer, &file).await.expect("offer");
+    assert!(shown.includes_secret);
+    assert!(!serde_json::to_string(&shown)
+        .expect("json")
+        .contains("CANARY"));
+    let added = import(&designer, file).await.expect("import");
+    assert!(added.has_client_secret);
+    let kept = designer
+        .secrets()
+        .get(&super::flow::client_secret_key(&added.id))
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(kept.expose(), "CANARY-client-secret");
+    let err = to_link(&with).expect_err("no secret in links");
+    assert_eq!(err.code(), "invalid_input");
+
+    // A template has nothing to export; a provider without a secret has none to include.
+    let err = export(&it, "microsoft", false).await.expect_err("template");
+    assert_eq!(err.code(), "invalid_input");
+    let ms = contoso(&it).await;
+    assert_eq!(
+        export(&it, &ms, true).await.expect_err("no secret").code(),
+        "invalid_input"
+    );
+}
+
+#[tokio::test]
+async fn a_link_carries_the_same_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let l = lanyard(dir.path()).await;
+    let id = contoso(&l).await;
+    let text = export(&l, &id, false).await.expect("export");
+    let link = to_link(&text).expect("link");
+    let DeepLink::Provider(payload) = DeepLink::parse(&link).expect("a Lanyard link") else {
+        panic!("not a provider link: {link}");
+    };
+    let back = from_link_payload(&payload).expect("payload");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&back).expect("json"),
+        serde_json::from_str::<serde_json::Value>(&text).expect("json")
+    );
+    assert_eq!(
+        from_link_payload("!!!").expect_err("bad").code(),
+        "invalid_input"
+    );
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
+    let dir = tempfile::tempdir().expect("dir");
+    let l = lanyard(dir.path()).await;
+    let id = contoso(&l).await;
+    let good: serde_json::Value =
+        serde_json::from_str(&export(&l, &id, false).await.expect("export")).expect("json");
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    let cases: Vec<(String, &str)> = vec![
+        ("not json".into(), "not valid JSON"),
+        ("{}".into(), "does not say \"format\""),
+        (
+            with(&|v| v["format"] = "lanyard-offer".into()),
+            "does not say \"format\"",
+        ),
+        (
+            with(&|v| v["version"] = 2.into()),
+            "version 2, made by a newer Lanyard",
+        ),
+        (
+            with(&|v| v["version"] = "one".into()),
+            "version is missing or unknown",
+        ),
+        (
+            with(&|v| v["provider"]["surprise"] = true.into()),
+            "unknown field `surprise`",
+        ),
+        (
+            with(&|v| {
+                v["provider"]
+                    .as_object_mut()
+                    .expect("obj")
+                    .remove("client_id")
+                    .map(|_| ())
+                    .unwrap_or(())
+            }),
+            "missing field `client_id`",
+        ),
+        (
+            with(&|v| v["provider"]["kind"] = "myspace".into()),
+            "malformed",
+        ),
+        (
+            with(&|v| v["provider"]["token_endpoint"] = "http://evil.example/token".into()),
+            "https",
+        ),
+        (with(&|v| v["provider"]["id"] = "../etc".into()), "id"),
+        (
+            with(&|v| v["provider"]["client_id"] = "a\r\nb".into()),
+            "client id",
+        ),
+        (
+            with(&|v| {
+                v["provider"]["extra_auth_params"] =
+                    serde_json::json!({"redirect_uri": "https://evil.example/"})
+            }),
+            "set by Lanyard",
+        ),
+        (
+            with(&|v| v["provider"]["scopes"] = serde_json::json!(["a b"])),
+            "not a valid scope",
+        ),
+        (
+            with(&|v| v["provider"]["kind"] = "google".into()),
+            "cannot be used",
+        ),
+        (
+            format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_FILE_LEN)),
+            "larger than 64 KiB",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = parse(&text).expect_err(expected);
+        assert_eq!(err.code(), "invalid_input", "{expected}: {err}");
+        assert!(
+            err.to_string().contains(expected),
+            "{expected:?} not in {err}"
+        );
+    }
+    assert_eq!(
+        l.store()
+            .providers()
+            .await
+            .expect("list")
+            .iter()
+            .filter(|p| !p.builtin)
+            .count(),
+        1,
+        "nothing added"
+    );
+}

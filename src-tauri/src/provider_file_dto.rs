@@ -1,0 +1,70 @@
+//! What the window is shown of a provider file before it adds it (never its secret).
+
+use lanyard_core::oauth::provider_file::Offer;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::dto::IpcError;
+
+/// A provider file opened and checked, waiting for the user's answer.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderFileOfferDto {
+    /// Answer with this id (`provider_file_accept` / `provider_file_reject`).
+    pub offer_id: String,
+    /// The provider's name.
+    pub name: String,
+    /// `microsoft`, `google`, `dropbox`, `oidc` or `custom`.
+    pub kind: String,
+    /// Its issuer, when it names one.
+    pub issuer: Option<String>,
+    /// Where the user will sign in.
+    pub authorization_endpoint: String,
+    /// The client id IT registered.
+    pub client_id: String,
+    /// The scopes asked for.
+    pub scopes: Vec<String>,
+    /// Where its data comes from.
+    pub api_base_urls: Vec<String>,
+    /// Whether the file carries the client secret (kept in the secret store when added).
+    pub includes_secret: bool,
+    /// The redirect URI registered for it.
+    pub redirect_uri: String,
+    /// Where that redirect URI is registered.
+    pub register_where: String,
+    /// Why adding it would fail (e.g. it is already added), if it would.
+    pub conflict: Option<String>,
+}
+
+impl ProviderFileOfferDto {
+    /// The offer `offer_id` for `offer`.
+    pub fn new(offer_id: String, offer: Offer) -> Self {
+        let p = offer.provider;
+        ProviderFileOfferDto {
+            offer_id,
+            name: p.name,
+            kind: p.kind.as_str().to_string(),
+            issuer: p.issuer,
+            authorization_endpoint: p.authorization_endpoint,
+            client_id: p.client_id.unwrap_or_default(),
+            scopes: p.default_scopes,
+            api_base_urls: p.api_base_urls,
+            includes_secret: offer.includes_secret,
+            redirect_uri: offer.registration.redirect_uri,
+            register_where: offer.registration.register_at,
+            conflict: offer.conflict,
+        }
+    }
+}
+
+/// A provider file that arrived from outside: what it adds, or why it was refused.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderFileEventDto {
+    /// What it would add.
+    pub offer: Option<ProviderFileOfferDto>,
+    /// Why it was refused (nothing was added).
+    pub error: Option<IpcError>,
+}

@@ -1,0 +1,354 @@
+//! `lanyard provider export|import`: a provider file prepared on one installation and
+//! opened on another, asked for before it is added, and refused — with nothing changed —
+//! when it is malformed, too large, of an unknown version or carries a secret nobody
+//! confirmed.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use crate::util::{lanyard, run, stdout_json};
+
+const TENANT: &str = "0b3c8a4e-1f5d-4b1e-9c63-7d2a4f9e1a11";
+
+fn cli(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = lanyard(data);
+    cmd.args(["--secret-store", "file"]).args(args);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write");
+    }
+    drop(input);
+    child.wait_with_output().expect("wait")
+}
+
+fn ok(out: &Output) -> &Output {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn own_providers(data: &Path) -> Vec<serde_json::Value> {
+    let out = cli(data, &["--json", "provider", "list"], None);
+    stdout_json(ok(&out))
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|p| p["builtin"] == false)
+        .cloned()
+        .collect()
+}
+
+fn refused(out: &Output, code: &str) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = stdout_json(out);
+    assert_eq!(err["code"], code, "{err}");
+    err["message"].as_str().expect("message").to_string()
+}
+
+#[test]
+fn a_file_from_it_is_shown_asked_for_and_added() {
+    let (it, designer) = (
+        tempfile::tempdir().expect("it"),
+        tempfile::tempdir().expect("designer"),
+    );
+    ok(&cli(
+        it.path(),
+        &[
+            "provider",
+            "add",
+            "--template",
+            "microsoft",
+            "--tenant",
+            TENANT,
+            "--client-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--name",
+            "Contoso",
+            "--api-base",
+            "https://contoso.sharepoint.com/",
+        ],
+        None,
+    ));
+    let export = cli(it.path(), &["provider", "export", "contoso"], None);
+    let text = String::from_utf8(ok(&export).stdout.clone()).expect("utf-8");
+    let file = designer.path().join("contoso.lanyard-provider");
+    std::fs::write(&file, &text).expect("write");
+    let path = file.to_str().expect("path");
+
+    // No answer (stdin closed) and "no": refused, nothing added; the summary was shown.
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", path],
+        None,
+    );
+    assert!(refused(&out, "invalid_input").contains("--yes"));
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        shown.contains("Contoso") && shown.contains("app.lanyard.desktop://oauth/callback"),
+        "{shown}"
+    );
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", path],
+        Some("n\n"),
+    );
+    refused(&out, "invalid_input");
+    assert!(own_providers(designer.path()).is_empty(), "nothing added");
+
+    // "y" on standard input adds it, exactly as IT configured it.
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", path],
+        Some("y\n"),
+    );
+    let added = stdout_json(ok(&out));
+    assert_eq!(added["id"], "contoso");
+    assert_eq!(added["client_id"], "11111111-2222-3333-4444-555555555555");
+    assert_eq!(
+        added["issuer"],
+        format!("https://login.microsoftonline.com/{TENANT}/v2.0")
+    );
+    assert_eq!(
+        added["registration"]["redirect_uri"],
+        "app.lanyard.desktop://oauth/callback"
+    );
+    let mine = own_providers(it.path());
+    let theirs = own_providers(designer.path());
+    assert_eq!(mine.len(), 1);
+    for field in [
+        "kind",
+        "authorization_endpoint",
+        "token_endpoint",
+        "default_scopes",
+        "api_base_urls",
+    ] {
+        assert_eq!(mine[0][field], theirs[0][field], "{field}");
+    }
+
+    // Again: a conflict, still one provider. The link form and --yes say the same.
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", "--yes", path],
+        None,
+    );
+    assert!(refused(&out, "conflict").contains("already added"));
+    let link = cli(
+        it.path(),
+        &["provider", "export", "contoso", "--link"],
+        None,
+    );
+    let link = String::from_utf8(ok(&link).stdout.clone()).expect("utf-8");
+    assert!(link.starts_with("lanyard://provider/"), "{link}");
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", "--yes", link.trim()],
+        None,
+    );
+    refused(&out, "conflict");
+    assert_eq!(own_providers(designer.path()).len(), 1);
+
+    // On a third installation the link adds it, from standard input too.
+    let third = tempfile::tempdir().expect("third");
+    ok(&cli(
+        third.path(),
+        &["--json", "provider", "import", "--yes", link.trim()],
+        None,
+    ));
+    let fourth = tempfile::tempdir().expect("fourth");
+    ok(&cli(
+        fourth.path(),
+        &["--json", "provider", "import", "--yes", "-"],
+        Some(&text),
+    ));
+    assert_eq!(own_providers(fourth.path()).len(), 1);
+}
+
+#[test]
+fn a_secret_goes_into_a_file_only_when_confirmed() {
+    let (it, designer) = (
+        tempfile::tempdir().expect("it"),
+        tempfile::tempdir().expect("designer"),
+    );
+    let secret_file = it.path().join("secret");
+    std::fs::write(&secret_file, "CANARY-google-secret\n").expect("write");
+    ok(&cli(
+        it.path(),
+        &[
+            "provider",
+            "add",
+            "--template",
+            "google",
+            "--client-id",
+            "g.apps.googleusercontent.com",
+            "--client-secret-file",
+            secret_file.to_str().expect("path"),
+            "--id",
+            "acme-google",
+        ],
+        None,
+    ));
+    let id = "acme-google";
+    let plain = cli(it.path(), &["provider", "export", id], None);
+    let text = String::from_utf8(ok(&plain).stdout.clone()).expect("utf-8");
+    assert!(
+        !text.contains("CANARY") && !text.contains("client_secret"),
+        "{text}"
+    );
+
+    // Google's desktop clients need the secret: the plain file is refused when opened.
+    let file = designer.path().join("g.lanyard-provider");
+    std::fs::write(&file, &text).expect("write");
+    let out = cli(
+        designer.path(),
+        &[
+            "--json",
+            "provider",
+            "import",
+            "--yes",
+            file.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert!(refused(&out, "invalid_input").contains("secret"));
+
+    // --include-secret asks: no answer refuses and prints nothing; --yes includes it.
+    let out = cli(
+        it.path(),
+        &["--json", "provider", "export", id, "--include-secret"],
+        None,
+    );
+    refused(&out, "invalid_input");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("CANARY"));
+    let with = cli(
+        it.path(),
+        &["provider", "export", id, "--include-secret", "--yes"],
+        None,
+    );
+    let with = String::from_utf8(ok(&with).stdout.clone()).expect("utf-8");
+    assert!(with.contains("CANARY-google-secret"));
+    std::fs::write(&file, &with).expect("write");
+    let out = cli(
+        designer.path(),
+        &[
+            "--json",
+            "provider",
+            "import",
+            "--yes",
+            file.to_str().expect("path"),
+        ],
+        None,
+    );
+    let added = stdout_json(ok(&out));
+    assert_eq!(added["has_client_secret"], true);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("CANARY"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("CANARY"));
+    let db = std::fs::read(designer.path().join("lanyard.db")).expect("db");
+    assert!(
+        !String::from_utf8_lossy(&db).contains("CANARY"),
+        "the secret is not in SQLite"
+    );
+    // A link never carries a secret.
+    let out = cli(
+        it.path(),
+        &[
+            "--json",
+            "provider",
+            "export",
+            id,
+            "--include-secret",
+            "--link",
+            "--yes",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+}
+
+#[test]
+fn malformed_oversized_and_future_files_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, body: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p
+    };
+    let future = serde_json::json!({"format": "lanyard-provider", "version": 7, "provider": {}});
+    let cases = [
+        (write("a.lanyard-provider", b"{ not json"), "not valid JSON"),
+        (
+            write("b.lanyard-provider", &vec![b' '; 70 * 1024]),
+            "larger than 64 KiB",
+        ),
+        (
+            write("c.lanyard-provider", future.to_string().as_bytes()),
+            "version 7, made by a newer Lanyard",
+        ),
+        (
+            write(
+                "d.lanyard-provider",
+                b"{\"format\": \"lanyard-offer\", \"version\": 1}",
+            ),
+            "format",
+        ),
+        (write("e.lanyard-provider", &[0xff, 0xfe, 0x00]), "not text"),
+    ];
+    for (path, expected) in &cases {
+        let out = cli(
+            dir.path(),
+            &[
+                "--json",
+                "provider",
+                "import",
+                "--yes",
+                path.to_str().expect("path"),
+            ],
+            None,
+        );
+        let message = refused(&out, "invalid_input");
+        assert!(
+            message.contains(expected),
+            "{expected:?} not in {message:?}"
+        );
+    }
+    let out = cli(
+        dir.path(),
+        &[
+            "--json",
+            "provider",
+            "import",
+            "--yes",
+            "lanyard://provider/!!",
+        ],
+        None,
+    );
+    refused(&out, "invalid_input");
+    let out = cli(
+        dir.path(),
+        &[
+            "--json",
+            "provider",
+            "import",
+            "--yes",
+            &dir.path().join("missing").display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(own_providers(dir.path()).is_empty());
+    let out = run(lanyard(dir.path()).args(["--json", "provider", "export", "microsoft"]));
+    refused(&out, "invalid_input");
+}

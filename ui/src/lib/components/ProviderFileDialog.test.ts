@@ -1,0 +1,79 @@
+import { emit } from "@tauri-apps/api/event";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import App from "../../App.svelte";
+import type { ProviderFileOfferDto } from "../ipc";
+import { makeProvider, mockRecording } from "../test-fixtures";
+
+function offer(overrides: Partial<ProviderFileOfferDto> = {}): ProviderFileOfferDto {
+  return {
+    offerId: "offer-1",
+    name: "Contoso",
+    kind: "microsoft",
+    issuer: "https://login.microsoftonline.com/0b3c/v2.0",
+    authorizationEndpoint: "https://login.microsoftonline.com/0b3c/oauth2/v2.0/authorize",
+    clientId: "11111111-2222-3333-4444-555555555555",
+    scopes: ["openid", "offline_access"],
+    apiBaseUrls: ["https://graph.microsoft.com/"],
+    includesSecret: false,
+    redirectUri: "app.lanyard.desktop://oauth/callback",
+    registerWhere: "Microsoft Entra admin center",
+    conflict: null,
+    ...overrides,
+  };
+}
+
+describe("a provider file opened from outside", () => {
+  it("says what it adds and adds it only when asked, then goes to the accounts", async () => {
+    const ipc = mockRecording(
+      { provider_file_accept: () => makeProvider({ name: "Contoso" }) },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await emit("provider-file", { offer: offer(), error: null });
+    const dialog = await screen.findByTestId("provider-file-dialog");
+    expect(dialog.textContent).toContain("Contoso");
+    expect(dialog.textContent).toContain("11111111-2222-3333-4444-555555555555");
+    expect(dialog.textContent).toContain("app.lanyard.desktop://oauth/callback");
+    expect(screen.queryByTestId("provider-file-secret")).toBeNull();
+    expect(ipc.of("provider_file_accept")).toEqual([]);
+    await fireEvent.click(screen.getByTestId("provider-file-add"));
+    await waitFor(() => expect(screen.queryByTestId("provider-file-dialog")).toBeNull());
+    expect(ipc.of("provider_file_accept")).toEqual([
+      { cmd: "provider_file_accept", args: { offerId: "offer-1" } },
+    ]);
+    expect(window.location.hash).toBe("#/channels");
+    expect(document.body.textContent).toContain("Added “Contoso”");
+  });
+
+  it("is cancelled with Escape, which forgets the file", async () => {
+    const ipc = mockRecording({ provider_file_reject: () => null }, { shouldMockEvents: true });
+    render(App);
+    await emit("provider-file", { offer: offer({ includesSecret: true }), error: null });
+    await screen.findByTestId("provider-file-dialog");
+    expect(screen.getByTestId("provider-file-secret").textContent).toContain("keyring");
+    await fireEvent.keyDown(window, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("provider-file-dialog")).toBeNull());
+    expect(ipc.of("provider_file_reject")).toEqual([
+      { cmd: "provider_file_reject", args: { offerId: "offer-1" } },
+    ]);
+    expect(ipc.of("provider_file_accept")).toEqual([]);
+  });
+
+  it("offers nothing to add when the provider is already there, and shows a refusal", async () => {
+    mockRecording({}, { shouldMockEvents: true });
+    render(App);
+    await emit("provider-file", {
+      offer: offer({ conflict: "this provider is already added as \"Contoso\" (contoso)" }),
+      error: null,
+    });
+    expect((await screen.findByTestId("provider-file-conflict")).textContent).toContain("already added");
+    expect(screen.queryByTestId("provider-file-add")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Close" }));
+    await emit("provider-file", {
+      offer: null,
+      error: { code: "invalid_input", message: "this Lanyard provider file is version 2, made by a newer Lanyard" },
+    });
+    expect((await screen.findByTestId("provider-file-refused")).textContent).toContain("newer Lanyard");
+  });
+});
