@@ -182,22 +182,24 @@ try {
     await session.waitFor('h1#page-title', { text: 'Accounts' });
     // An empty installation: the first-run checklist, nothing ticked but (maybe) the name.
     await session.waitFor('[data-testid=checklist] [data-testid=step-connect][data-done=false]');
-    await session.go('Settings');
-    await session.waitFor('[data-testid=secret-store-health]', { text: 'Ready' });
-    await (await session.find('#provider-setup-open')).click();
-    await (await session.waitFor('input[name=provider-service][value=other]')).click();
-    await (await session.waitFor('#provider-discovery')).type(oauth.issuer);
-    await (await session.find('#provider-client-id')).type('lanyard-test');
-    await (await session.find('[data-testid=provider-form] details summary')).click();
-    await (await session.waitFor('#provider-name')).type('Test IdP');
-    await (await session.find('#provider-redirect option[value=deep_link]')).click();
-    await (await session.byText('[data-testid=providers] button[type=submit]', 'Add provider')).click();
-    await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
-    await pageShot('settings');
-
-    await session.go('Accounts');
-    await session.waitFor('[data-testid=channels-empty]');
-    await (await session.byText('button', 'Connect account')).click();
+    // IT prepared the sign-in once, with the CLI on its own installation, and handed over
+    // a provider file; the designer double-clicks it (a second launch with the path).
+    assert(fs.existsSync(cli), `no lanyard CLI at ${cli} (cargo build -p lanyard-cli)`);
+    const itDir = path.join(home, 'it');
+    const it = (args) =>
+      execFileSync(cli, ['--data-dir', itDir, '--secret-store', 'file', ...args], {
+        env: { ...appEnv, LANYARD_DATA_DIR: itDir },
+      }).toString();
+    it(['provider', 'add', '--discovery', oauth.issuer, '--client-id', 'lanyard-test', '--name', 'Test IdP',
+      '--id', 'test-idp', '--redirect', 'deep-link']);
+    const providerFile = path.join(home, 'contoso.lanyard-provider');
+    fs.writeFileSync(providerFile, it(['provider', 'export', 'test-idp']));
+    await launchWithUrl(providerFile);
+    await session.waitFor('[data-testid=provider-file-dialog]', { text: 'Test IdP' });
+    await pageShot('provider-file');
+    await (await session.find('[data-testid=provider-file-add]')).click();
+    // Straight to the sign-in choice on Accounts.
+    await session.waitFor('h1#page-title', { text: 'Accounts' });
     await (await session.byText('.provider-list button', 'Test IdP')).click();
     await session.waitFor('[data-testid=sign-in-waiting]');
     const authorization = new URL(await waitForOpenedUrl());
@@ -232,6 +234,11 @@ try {
     await session.waitFor('h1#page-title', { text: 'Accounts' });
     await (await session.byText('.notice button', 'Dismiss')).click();
     await pageShot('channels');
+    await session.go('Settings');
+    await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
+    await (await session.find('#provider-setup-open')).click();
+    await session.waitFor('[data-testid=template-redirect-uri]');
+    await pageShot('settings');
   });
 
   await scenario('url-token', async () => {

@@ -127,8 +127,12 @@ export function takeIntent(wanted: Exclude<Intent, null>): boolean {
   return true;
 }
 
+/** Bumped by every `go`, so a page that is already open can take a new intent. */
+export const intentSignal = $state({ n: 0 });
+
 export function go(route: RouteId, intent: Intent = null): void {
   drafts.intent = intent;
+  intentSignal.n += 1;
   window.location.hash = hrefFor(route);
 }
 

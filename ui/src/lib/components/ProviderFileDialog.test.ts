@@ -44,6 +44,8 @@ describe("a provider file opened from outside", () => {
     ]);
     expect(window.location.hash).toBe("#/channels");
     expect(document.body.textContent).toContain("Added “Contoso”");
+    // Straight to the sign-in choice, though Accounts was already open.
+    expect(await screen.findByRole("heading", { name: "Connect an account" })).toBeTruthy();
   });
 
   it("is cancelled with Escape, which forgets the file", async () => {
