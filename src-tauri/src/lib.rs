@@ -21,6 +21,8 @@ pub mod sharing;
 pub mod sharing_dto;
 pub mod state;
 #[cfg(desktop)]
+#[cfg(target_os = "linux")]
+pub mod theme;
 pub mod tray;
 pub mod window;
 
@@ -186,6 +188,8 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     if let Ok(l) = app.state::<AppState>().lanyard() {
         sharing::receive_files(app, l.clone(), sharing::shared_files(&args, &cwd));
     }
+    #[cfg(target_os = "linux")]
+    theme::follow_desktop(app);
     background::start(app);
     if std::env::args().any(|a| a == MINIMIZED) {
         if let Some(window) = app.get_webview_window(window::MAIN) {
