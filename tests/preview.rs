@@ -488,3 +488,105 @@ async fn the_preview_history_keeps_no_user_info_and_no_query_values() {
     assert!(dump.contains("page=%5Bredacted%5D"), "{dump}");
     assert_eq!(history[1].status, Some(200), "{dump}");
 }
+
+/// "API key in a header": a token sent as its own header, named by its key — to the
+/// first origin only, never on a redirect elsewhere, never in the report, and a header of
+/// the same name typed by the caller gives way to it.
+#[tokio::test]
+async fn a_named_header_token_arrives_as_its_own_header_and_stays_home() {
+    let (_d, l) = lanyard().await;
+    let a = LocalServer::start().await;
+    let b = LocalServer::start().await;
+    a.route("/feed", Canned::ok("application/json", r#"{"ok":true}"#));
+    a.route(
+        "/away",
+        Canned::redirect(302, &format!("{}/landing", b.base)),
+    );
+    b.route("/landing", Canned::ok("text/plain", "landed"));
+    token(&l, &a.base, "X-API-Key", Placement::NamedHeader, CANARY).await;
+
+    let report = preview(
+        &l,
+        PreviewRequest {
+            url: format!("{}/feed", a.base),
+            headers: vec![("x-api-key".into(), "typed-by-the-caller".into())],
+            ..Default::default()
+        },
+        &Fixed(Answer::Accept),
+        PreviewOptions::default(),
+    )
+    .await
+    .expect("preview");
+    assert_eq!(report.status, 200);
+    let seen = &a.seen()[0];
+    assert_eq!(seen.header("x-api-key"), Some(CANARY));
+    assert_eq!(seen.header("authorization"), None);
+    assert!(!seen.target.contains(CANARY), "not in the query");
+    let used = &report.hops[0].credentials;
+    assert_eq!(used.len(), 1, "{used:?}");
+    assert_eq!(used[0].placement, "header");
+    assert_eq!(used[0].key.as_deref(), Some("X-API-Key"));
+    assert!(report.hops[0]
+        .not_sent
+        .iter()
+        .any(|n| n.source == "header" && n.reason.contains("URL token sets this header")));
+    no_canary(&report);
+
+    let report = get(&l, &format!("{}/away", a.base), "GET", None).await;
+    assert_eq!(report.status, 200);
+    let landed = b.seen();
+    assert_eq!(landed.len(), 1);
+    assert_eq!(
+        landed[0].header("x-api-key"),
+        None,
+        "not sent to another origin"
+    );
+    no_canary(&report);
+}
+
+/// The header a named-header token sets must be one a request may carry.
+#[tokio::test]
+async fn named_header_tokens_refuse_headers_lanyard_owns() {
+    let (_d, l) = lanyard().await;
+    for name in [
+        "Host",
+        "Cookie",
+        "Content-Length",
+        "Authorization",
+        "X API Key",
+        "X-Key\r\n",
+    ] {
+        let err = add(
+            &l,
+            NewToken {
+                prefix: "https://api.example.com/".into(),
+                key: name.into(),
+                placement: Placement::NamedHeader,
+                requires_permission: false,
+                prompt: false,
+                value: Some(SecretValue::new("v")),
+            },
+        )
+        .await
+        .expect_err(name);
+        assert_eq!(err.code(), "invalid_input", "{name}: {err}");
+    }
+    let err = add(
+        &l,
+        NewToken {
+            prefix: "https://api.example.com/".into(),
+            key: "X-API-Key".into(),
+            placement: Placement::NamedHeader,
+            requires_permission: false,
+            prompt: false,
+            value: Some(SecretValue::new("a\r\nInjected: 1")),
+        },
+    )
+    .await
+    .expect_err("CR/LF in the value");
+    assert_eq!(err.code(), "invalid_input");
+    assert!(lanyard_core::urltokens::tokens::list(&l)
+        .await
+        .expect("list")
+        .is_empty());
+}

@@ -603,3 +603,89 @@ async fn an_unanswered_question_is_deny_and_an_idn_origin_is_asked_in_punycode()
     );
     assert_eq!(asked.tokens[0].prefix, "https://xn--bcher-kva.example/api");
 }
+
+/// `--named-header`: the key is the header's name; the JSON says `named_header`, a match
+/// says where it goes, an edit moves a token in and out of it, and a header Lanyard owns
+/// is refused with nothing stored.
+#[test]
+fn a_named_header_token_through_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let added = ok(
+        d,
+        &[
+            "token",
+            "add",
+            "--url",
+            "https://api.example.com/v2",
+            "--key",
+            "X-API-Key",
+            "--named-header",
+        ],
+        Some(CANARY),
+    );
+    let id = added["token"]["id"].as_str().expect("id").to_string();
+    assert_eq!(added["token"]["placement"], "named_header");
+    let listed = ok(d, &["token", "list"], None);
+    assert_eq!(listed[0]["placement"], "named_header");
+    let matched = ok(
+        d,
+        &["token", "match", "https://api.example.com/v2/feed"],
+        None,
+    );
+    assert_eq!(matched["attached"][0]["attached"], "header", "{matched}");
+    assert_eq!(matched["attached"][0]["key"], "X-API-Key");
+
+    let moved = ok(d, &["token", "edit", &id, "--form"], None);
+    assert_eq!(moved["token"]["placement"], "form");
+    let back = ok(d, &["token", "edit", &id, "--named-header"], None);
+    assert_eq!(back["token"]["placement"], "named_header");
+    // Its key must stay a header name while it is one.
+    assert_eq!(
+        refused(d, &["token", "edit", &id, "--key", "not a header"], None),
+        "invalid_input"
+    );
+
+    for name in ["Cookie", "Host", "Authorization", "Transfer-Encoding"] {
+        let code = refused(
+            d,
+            &[
+                "token",
+                "add",
+                "--url",
+                "https://other.example.com/",
+                "--key",
+                name,
+                "--named-header",
+            ],
+            Some("v"),
+        );
+        assert_eq!(code, "invalid_input", "{name}");
+    }
+    let out = cli(
+        d,
+        &[
+            "token",
+            "add",
+            "--url",
+            "https://x.example.com/",
+            "--key",
+            "k",
+            "--header",
+            "--named-header",
+        ],
+        Some("v"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the two header placements conflict"
+    );
+    assert_eq!(
+        ok(d, &["token", "list"], None)
+            .as_array()
+            .expect("list")
+            .len(),
+        1
+    );
+}

@@ -732,13 +732,15 @@ impl From<AuditRecord> for AuditEventDto {
 
 /// Form or header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum PlacementDto {
     /// Form field (POST body; query for GET).
     Form,
     /// Authorization header.
     Header,
+    /// A header of its own, named by the key (`X-API-Key`).
+    NamedHeader,
 }
 
 impl From<Placement> for PlacementDto {
@@ -746,6 +748,7 @@ impl From<Placement> for PlacementDto {
         match p {
             Placement::Form => PlacementDto::Form,
             Placement::Header => PlacementDto::Header,
+            Placement::NamedHeader => PlacementDto::NamedHeader,
         }
     }
 }
@@ -755,6 +758,7 @@ impl From<PlacementDto> for Placement {
         match p {
             PlacementDto::Form => Placement::Form,
             PlacementDto::Header => Placement::Header,
+            PlacementDto::NamedHeader => Placement::NamedHeader,
         }
     }
 }

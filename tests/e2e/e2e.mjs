@@ -77,6 +77,8 @@ const appEnv = {
 };
 // The token value: a canary that must never show up in a log, the database or a screenshot.
 const canary = `CANARY-${randomUUID()}`;
+// The API key sent in a header of its own ("API key in a header").
+const headerCanary = `CANARY-${randomUUID()}`;
 // The value of the token a contact shares: it must not show up at the recipient either.
 const sharedCanary = `CANARY-${randomUUID()}`;
 // The authorization code the provider sent back: logged only as `[redacted]`.
@@ -280,6 +282,25 @@ try {
     await session.waitFor('[data-testid=preview-status]', { text: '200' });
     const url = await session.execute('return document.querySelector("#preview-url").value;');
     assert(url === `${data.origin}/feeds/lobby?lang=en`, `Preview forgot its URL: ${JSON.stringify(url)}`);
+
+    // "API key in a header": the preset, then Preview from the token's row.
+    await session.go('URL tokens');
+    await (await session.find('input[name=token-preset][value=named_header]')).click();
+    await (await session.find('#token-prefix')).type(`${data.origin}/menus`);
+    await (await session.find('#token-key')).type('X-API-Key');
+    await (await session.find('#token-value')).type(headerCanary);
+    await (await session.byText('[data-testid=token-form] button[type=submit]', 'Add token')).click();
+    await session.waitFor('[data-testid=token]', { text: 'X-API-Key' });
+    await (await session.find(`button[aria-label="Preview ${data.origin}/menus with X-API-Key"]`)).click();
+    await session.waitFor('h1#page-title', { text: 'Preview' });
+    await session.waitFor('[data-testid=preview-live-line]', { text: 'X-API-Key' });
+    await (await session.find('#preview-url')).type(`${data.origin}/menus/today`);
+    await (await session.byText('button[type=submit]', 'Send')).click();
+    await session.waitFor('[data-testid=credential]', { text: 'X-API-Key' });
+    const menus = data.seen.at(-1);
+    assert(menus?.path === '/menus/today', `the endpoint saw ${menus?.path}`);
+    assert(menus.apiKey === headerCanary, 'the API key did not reach the endpoint in its header');
+    assert(!(await (await session.find('[data-testid=preview-report]')).text()).includes(headerCanary), 'the report shows the API key');
   });
 
   await scenario('player', async () => {
@@ -425,6 +446,7 @@ await scenario('secrets-sweep', async () => {
     if (!fs.statSync(file).isFile()) continue;
     const bytes = fs.readFileSync(file);
     assert(!bytes.includes(canary), `the token value is in ${path.basename(file)}`);
+    assert(!bytes.includes(headerCanary), `the header API key is in ${path.basename(file)}`);
     assert(!bytes.includes(sharedCanary), `the received token value is in ${path.basename(file)}`);
     assert(!playerSecret || !bytes.includes(playerSecret), `the player's secret is in ${path.basename(file)}`);
     for (const secret of stored.filter((s) => s.value.length >= 8)) {

@@ -35,6 +35,8 @@ export function placementText(placement: string): string {
       return "form body field";
     case "query":
       return "query parameter";
+    case "header":
+      return "a header of its own";
     default:
       return placement;
   }

@@ -26,7 +26,14 @@ export function groupByPrefix(tokens: readonly UrlTokenDto[]): TokenGroup[] {
 }
 
 export function placementLabel(placement: PlacementDto): string {
-  return placement === "header" ? "Header" : "Form field";
+  switch (placement) {
+    case "header":
+      return "Authorization header";
+    case "named_header":
+      return "Own header";
+    case "form":
+      return "Form field";
+  }
 }
 
 export function isReceived(token: UrlTokenDto): boolean {
@@ -101,6 +108,8 @@ export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDt
       return "form body field";
     case "query":
       return "query parameter";
+    case "header":
+      return `header ${line.key}`;
     default:
       return line.attached ?? "not attached";
   }

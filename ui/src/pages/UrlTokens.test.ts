@@ -200,6 +200,24 @@ describe("URL token form", () => {
     expect(input("Web address it is for").value).toBe("");
   });
 
+  it("adds an API key in a header: the key is the header's name (named-header placement)", async () => {
+    const { of } = mockRecording({
+      token_add: ({ input: sent }) => ({ token: makeToken({ key: (sent as { key: string }).key, placement: "named_header" }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+    await fireEvent.click(screen.getByRole("radio", { name: /API key in a header/ }));
+    await type("Web address it is for", DAVINCI);
+    await type("Header name", "X-API-Key");
+    await type("API key", "k3y");
+    expect(screen.getByTestId("token-model").textContent).toContain("placement named_header");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    await waitFor(() => expect(of("token_add")).toHaveLength(1));
+    expect(of("token_add")[0]?.args).toEqual({
+      input: { prefix: DAVINCI, key: "X-API-Key", placement: "named_header", requiresPermission: false, prompt: false, value: "k3y" },
+    });
+  });
+
   it("maps Bearer token and User name and password onto the model", async () => {
     const { of } = mockRecording({
       token_add: ({ input: sent }) => ({ token: makeToken({ key: (sent as { key: string }).key }), warnings: [] }),

@@ -63,8 +63,11 @@ pub struct AddArgs {
     key: String,
     /// Put it in the Authorization header (keys username, password, token) instead of a
     /// form field.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "named_header")]
     header: bool,
+    /// Send it as a header of its own named by --key (e.g. --key X-API-Key).
+    #[arg(long)]
+    named_header: bool,
     /// Ask before attaching it.
     #[arg(long)]
     requires_permission: bool,
@@ -84,11 +87,14 @@ pub struct EditArgs {
     #[arg(long)]
     key: Option<String>,
     /// Move it to the Authorization header.
-    #[arg(long, conflicts_with = "form")]
+    #[arg(long, conflicts_with_all = ["form", "named_header"])]
     header: bool,
     /// Move it to a form field.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "named_header")]
     form: bool,
+    /// Send it as a header of its own named by its key (e.g. X-API-Key).
+    #[arg(long)]
+    named_header: bool,
     /// Ask before attaching it (true/false).
     #[arg(long, value_name = "BOOL")]
     requires_permission: Option<bool>,
@@ -140,6 +146,8 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
         TokenCommand::Add(a) => {
             let placement = if a.header {
                 Placement::Header
+            } else if a.named_header {
+                Placement::NamedHeader
             } else {
                 Placement::Form
             };
@@ -182,9 +190,10 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
             } else {
                 None
             };
-            let placement = match (e.header, e.form) {
-                (true, _) => Some(Placement::Header),
-                (_, true) => Some(Placement::Form),
+            let placement = match (e.header, e.form, e.named_header) {
+                (true, _, _) => Some(Placement::Header),
+                (_, true, _) => Some(Placement::Form),
+                (_, _, true) => Some(Placement::NamedHeader),
                 _ => None,
             };
             let saved = tokens::edit(

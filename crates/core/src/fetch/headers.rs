@@ -59,6 +59,25 @@ pub fn check(headers: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// Checks the name of a URL token's own header (placement `named_header`): a valid header
+/// name, none the connection owns, and not `Authorization`, which Basic and Bearer tokens
+/// and a channel's grant fill.
+pub fn check_token_header(name: &str) -> Result<()> {
+    check(&[(name.to_string(), String::new())]).map_err(|e| match e {
+        Error::InvalidInput(m) => {
+            Error::invalid(format!("a header token's key is the header's name: {m}"))
+        }
+        other => other,
+    })?;
+    if name.eq_ignore_ascii_case("authorization") {
+        return Err(Error::invalid(
+            "the Authorization header comes from a Bearer token (key \"token\") or a user name \
+             and password (keys \"username\" and \"password\"): use the Authorization placement",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a header's value is a credential to keep out of reports.
 pub fn sensitive(name: &str) -> bool {
     matches!(name.to_ascii_lowercase().as_str(), "authorization")

@@ -210,6 +210,8 @@ struct Credentials {
     form: Vec<(String, SecretValue)>,
     form_keys: Vec<String>,
     form_in_query: bool,
+    /// Named-header tokens' headers.
+    headers: Vec<(String, SecretValue)>,
 }
 
 /// Chooses what one hop carries: the channel token where its API base (and audience)
@@ -323,6 +325,7 @@ async fn credentials_for_hop(
         c.form = decoration.form;
     }
     c.form_in_query = decoration.form_in_query;
+    c.headers = decoration.headers;
     Ok(c)
 }
 
@@ -382,6 +385,19 @@ fn build_hop(
             });
             continue;
         }
+        if creds
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(k))
+        {
+            creds.not_sent.push(NotSent {
+                source: "header",
+                id: k.clone(),
+                key: None,
+                reason: "a linked URL token sets this header".into(),
+            });
+            continue;
+        }
         if k.eq_ignore_ascii_case("authorization") && creds.authorization.is_some() {
             creds.not_sent.push(NotSent {
                 source: "header",
@@ -401,6 +417,10 @@ fn build_hop(
             v.clone()
         };
         echoed.push((k.clone(), shown));
+    }
+    for (name, value) in &creds.headers {
+        request = request.header(name.as_str(), value.expose());
+        echoed.push((name.clone(), "[redacted]".into()));
     }
     if let Some(auth) = &creds.authorization {
         request = request.header("Authorization", auth.expose());

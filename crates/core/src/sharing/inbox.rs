@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::store::sharing::NewOffer;
 use crate::urltokens::prefix::parse_prefix;
-use crate::urltokens::tokens::{check_key, check_value_for};
+use crate::urltokens::tokens::{check_key_for, check_value_for};
 use crate::urltokens::{value_key, Placement, UrlToken};
 
 /// An offer as listed (never a value, sealed or not).
@@ -223,7 +223,7 @@ pub async fn import(l: &Lanyard, text: &str) -> Result<Offer> {
     let sealed = parsed.sealed()?;
     let value = offer::open(&keys, &body.binding(), &sealed)?;
     parse_prefix(&body.prefix)?;
-    check_key(&body.key)?;
+    check_key_for(&body.key, body.placement)?;
     check_value_for(&body.key, body.placement, &value)?;
     drop(value);
     l.store()

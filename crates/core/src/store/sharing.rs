@@ -25,7 +25,7 @@ fn contact_from_row(row: &AnyRow) -> Result<Contact> {
 }
 
 const OFFER_SELECT: &str = "SELECT o.id, o.direction, o.contact_id, c.name AS contact_name, \
-     c.fingerprint AS contact_fingerprint, o.prefix, o.key, o.placement, \
+     c.fingerprint AS contact_fingerprint, o.prefix, o.key, o.placement, o.header_named, \
      o.requires_permission, o.status, o.created_at, o.received_at, o.decided_at \
      FROM token_offer o LEFT JOIN contact c ON c.id = o.contact_id";
 
@@ -38,7 +38,10 @@ fn offer_from_row(row: &AnyRow) -> Result<Offer> {
         contact_fingerprint: row.try_get("contact_fingerprint")?,
         prefix: row.try_get("prefix")?,
         key: row.try_get("key")?,
-        placement: Placement::from_stored(row.try_get("placement")?),
+        placement: Placement::from_stored(
+            row.try_get("placement")?,
+            row.try_get::<super::Flag, _>("header_named")?.0,
+        ),
         requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
         status: row.try_get("status")?,
         created_at: row.try_get("created_at")?,
@@ -159,19 +162,21 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let result = sqlx::query(
             "INSERT INTO token_offer (id, direction, contact_id, prefix, key, placement, \
-             requires_permission, prompt, sealed_value, status, created_at, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, 'pending', $9, $10)",
+             requires_permission, prompt, sealed_value, status, created_at, received_at, \
+             header_named) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, 'pending', $9, $10, $11)",
         )
         .bind(o.id)
         .bind(o.direction)
         .bind(o.contact_id)
         .bind(o.prefix)
         .bind(o.key)
-        .bind(o.placement.as_str())
+        .bind(o.placement.stored().0)
         .bind(o.requires_permission)
         .bind(o.sealed_value)
         .bind(o.created_at)
         .bind(o.received_at)
+        .bind(o.placement.stored().1)
         .execute(&mut *tx)
         .await;
         match result.map_err(Error::from) {

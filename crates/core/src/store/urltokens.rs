@@ -13,7 +13,10 @@ fn from_row(row: &AnyRow) -> Result<UrlToken> {
         id: row.try_get("id")?,
         prefix: row.try_get("prefix")?,
         key: row.try_get("key")?,
-        placement: Placement::from_stored(row.try_get("placement")?),
+        placement: Placement::from_stored(
+            row.try_get("placement")?,
+            row.try_get::<super::Flag, _>("header_named")?.0,
+        ),
         requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
         prompt: row.try_get::<super::Flag, _>("prompt")?.0,
         origin: row.try_get("origin")?,
@@ -43,13 +46,14 @@ pub(crate) async fn insert_url_token_tx(
     sqlx::query(
         "INSERT INTO url_token (id, prefix, prefix_origin, key, placement, \
          requires_permission, prompt, origin, received_from, viewable, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         updated_at, header_named) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&t.id)
     .bind(&t.prefix)
     .bind(origin)
     .bind(&t.key)
-    .bind(t.placement.as_str())
+    .bind(t.placement.stored().0)
     .bind(t.requires_permission)
     .bind(t.prompt)
     .bind(&t.origin)
@@ -57,6 +61,7 @@ pub(crate) async fn insert_url_token_tx(
     .bind(t.viewable)
     .bind(t.created_at)
     .bind(t.updated_at)
+    .bind(t.placement.stored().1)
     .execute(&mut **tx)
     .await
     .map_err(|e| conflict(e, t))?;
@@ -103,15 +108,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE url_token SET prefix = $1, prefix_origin = $2, key = $3, placement = $4, \
-             requires_permission = $5, prompt = $6, updated_at = $7 WHERE id = $8",
+             requires_permission = $5, prompt = $6, updated_at = $7, header_named = $8 \
+             WHERE id = $9",
         )
         .bind(&t.prefix)
         .bind(origin)
         .bind(&t.key)
-        .bind(t.placement.as_str())
+        .bind(t.placement.stored().0)
         .bind(t.requires_permission)
         .bind(t.prompt)
         .bind(t.updated_at)
+        .bind(t.placement.stored().1)
         .bind(&t.id)
         .execute(&mut *tx)
         .await

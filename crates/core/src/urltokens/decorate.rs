@@ -1,6 +1,6 @@
 //! Placing tokens in a request: `username` + `password` → `Authorization: Basic`, `token`
 //! → `Authorization: Bearer`, form tokens → fields of an `x-www-form-urlencoded` body (or
-//! query parameters for a GET). The [`Report`] says what went where and what was ignored,
+//! query parameters for a GET), named-header tokens → a header named by their key. The [`Report`] says what went where and what was ignored,
 //! by id, prefix and key — never a value.
 
 use base64::Engine;
@@ -21,6 +21,8 @@ pub enum Attached {
     FormBody,
     /// A query parameter (form token on a GET).
     Query,
+    /// A header of its own, named by the token's key.
+    Header,
 }
 
 impl Attached {
@@ -31,6 +33,7 @@ impl Attached {
             Attached::AuthorizationBearer => "authorization_bearer",
             Attached::FormBody => "form_body",
             Attached::Query => "query",
+            Attached::Header => "header",
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct Decoration {
     pub form: Vec<(String, SecretValue)>,
     /// Whether the form goes into the query (GET) rather than the body.
     pub form_in_query: bool,
+    /// Headers of their own (named-header tokens), in order, one per name.
+    pub headers: Vec<(String, SecretValue)>,
     /// The report.
     pub report: Report,
     /// Every value placed (for redaction by value; never shown).
@@ -105,6 +110,21 @@ pub fn decorate(method: &str, tokens: Vec<(UrlToken, SecretValue)>) -> Decoratio
                 };
                 out.report.attached.push(line(&token, Some(place), None));
                 out.form.push((token.key.clone(), value));
+            }
+            Placement::NamedHeader => {
+                let taken = out
+                    .headers
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case(&token.key));
+                if taken {
+                    let why = format!("another token for this URL already sets {}", token.key);
+                    out.report.ignored.push(line(&token, None, Some(why)));
+                } else {
+                    out.report
+                        .attached
+                        .push(line(&token, Some(Attached::Header), None));
+                    out.headers.push((token.key.clone(), value));
+                }
             }
             Placement::Header => match token.key.as_str() {
                 "username" => username = Some((token, value)),

@@ -24,27 +24,42 @@ use serde::{Deserialize, Serialize};
 
 /// Where a token goes in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Placement {
     /// A form field (POST body; query parameter for a GET).
     Form,
     /// The `Authorization` header (`username`+`password` → Basic, `token` → Bearer).
     Header,
+    /// A header of its own, named by the token's key (`X-API-Key: value`): beyond the two
+    /// `Authorization` forms the source model allows, for APIs that take a key header.
+    NamedHeader,
 }
 
 impl Placement {
-    /// Stored name.
+    /// The name in the CLI's and the API's JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Placement::Form => "form",
             Placement::Header => "header",
+            Placement::NamedHeader => "named_header",
         }
     }
 
-    /// From its stored name (the table's CHECK allows only `form` and `header`).
-    pub fn from_stored(name: &str) -> Placement {
-        match name {
-            "header" => Placement::Header,
+    /// How it is stored: the `placement` column (its CHECK allows only `form` and
+    /// `header`) and the `header_named` flag.
+    pub fn stored(self) -> (&'static str, bool) {
+        match self {
+            Placement::Form => ("form", false),
+            Placement::Header => ("header", false),
+            Placement::NamedHeader => ("header", true),
+        }
+    }
+
+    /// From its stored form (see [`Placement::stored`]).
+    pub fn from_stored(name: &str, header_named: bool) -> Placement {
+        match (name, header_named) {
+            ("header", true) => Placement::NamedHeader,
+            ("header", false) => Placement::Header,
             _ => Placement::Form,
         }
     }

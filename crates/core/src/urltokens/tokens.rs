@@ -67,6 +67,15 @@ pub(crate) fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a key for its placement: a named header's key is the header's name.
+pub(crate) fn check_key_for(key: &str, placement: Placement) -> Result<()> {
+    check_key(key)?;
+    if placement == Placement::NamedHeader {
+        crate::fetch::headers::check_token_header(key)?;
+    }
+    Ok(())
+}
+
 fn check_value(value: &SecretValue) -> Result<()> {
     if value.expose().len() > 16 * 1024 {
         return Err(Error::invalid("a token value is limited to 16 KiB"));
@@ -100,7 +109,7 @@ fn warnings(token: &UrlToken, prefix_warning: Option<String>) -> Vec<String> {
 /// Adds a token.
 pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
     let prefix = parse_prefix(&new.prefix)?;
-    check_key(&new.key)?;
+    check_key_for(&new.key, new.placement)?;
     match (&new.value, new.prompt) {
         (Some(_), true) => {
             return Err(Error::invalid(
@@ -160,6 +169,7 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     if let Some(r) = edit.requires_permission {
         token.requires_permission = r;
     }
+    check_key_for(&token.key, token.placement)?;
     let was_prompt = token.prompt;
     if let Some(p) = edit.prompt {
         token.prompt = p;

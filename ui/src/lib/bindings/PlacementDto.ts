@@ -3,4 +3,4 @@
 /**
  * Form or header.
  */
-export type PlacementDto = "form" | "header";
+export type PlacementDto = "form" | "header" | "named_header";
