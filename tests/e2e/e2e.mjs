@@ -6,6 +6,7 @@
 //   LANYARD_E2E_APP          the app binary (default $CARGO_TARGET_DIR/release/lanyard-app)
 //   LANYARD_E2E_ARTIFACTS    where failure screenshots and logs go (default .artifacts/e2e)
 //   LANYARD_E2E_SCREENSHOTS  if set, a folder for the README's page screenshots
+//   LANYARD_THEME            dark: the app follows a dark desktop; screenshots get "-dark"
 //
 // Scenarios (one app session, in order; each saves a screenshot when it fails):
 //   channel      add the test provider in Settings, connect a channel: the harness signs in
@@ -124,7 +125,9 @@ async function pageShot(name, selector = null) {
   if (selector) await session.execute('document.querySelector(arguments[0]).scrollIntoView({ block: "end" });', [selector]);
   else await session.execute('document.querySelector("main").scrollTo(0, 0);');
   await sleep(1000);
-  fs.writeFileSync(path.join(shots, `${name}.png`), await session.screenshot());
+  // LANYARD_THEME=dark (scripts/screenshots' second run) makes the app follow a dark desktop.
+  const suffix = process.env.LANYARD_THEME === 'dark' ? '-dark' : '';
+  fs.writeFileSync(path.join(shots, `${name}${suffix}.png`), await session.screenshot());
 }
 
 function assert(cond, message) {
