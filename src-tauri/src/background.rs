@@ -15,11 +15,56 @@ use crate::state::{AppState, RemindersWake};
 const REMINDERS_AT_LEAST_EVERY: i64 = 15 * 60;
 const UNSAVED_CHECK_EVERY: i64 = 30;
 
+/// The action type of a reminder notification, and its "Re-authorize" button.
+#[cfg(desktop)]
+const REAUTH_ACTIONS: &str = "reauth";
+#[cfg(desktop)]
+const REAUTH_NOW: &str = "reauth-now";
+/// The notification's extra field naming the channel to re-authorize.
+#[cfg(desktop)]
+const CHANNEL_ID: &str = "channelId";
+
+/// Gives reminder notifications a "Re-authorize" button (the Desktop Notifications
+/// actions on Linux): it starts the same re-authorization as the tray's menu item; a click
+/// on the notification itself shows the window.
+#[cfg(desktop)]
+fn register_reauth_action<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_notification::{Action, ActionType, NotificationExt};
+    let notification = app.notification();
+    let kind = ActionType::builder(REAUTH_ACTIONS)
+        .actions(vec![Action::builder(REAUTH_NOW, "Re-authorize")
+            .foreground(true)
+            .build()])
+        .build();
+    if let Err(err) = notification.register_action_types(vec![kind]) {
+        tracing::warn!("no Re-authorize button on notifications: {err}");
+        return;
+    }
+    let handle = app.clone();
+    let registered = notification.on_action(move |performed| {
+        let channel = performed
+            .notification()
+            .and_then(|n| n.extra().get(CHANNEL_ID))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        match (performed.action_id(), channel) {
+            (REAUTH_NOW, Some(channel_id)) => crate::tray::start_reauth(&handle, channel_id),
+            ("tap", _) => crate::window::show_main(&handle),
+            _ => {}
+        }
+    });
+    if let Err(err) = registered {
+        tracing::warn!("notification actions are not reported: {err}");
+    }
+}
+
 /// Starts the background tasks (no-op when the installation failed to open).
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let Ok(lanyard) = app.state::<AppState>().lanyard().cloned() else {
         return;
     };
+    #[cfg(desktop)]
+    register_reauth_action(app);
     #[cfg(desktop)]
     {
         let (app, l) = (app.clone(), lanyard.clone());
@@ -89,6 +134,8 @@ async fn notify<R: Runtime>(
             .builder()
             .title("Lanyard")
             .body(&reminder.message)
+            .action_type_id(REAUTH_ACTIONS)
+            .extra(CHANNEL_ID, &reminder.channel_id)
             .show()
         {
             tracing::warn!("no desktop notification ({err}); the tray shows the reminder");

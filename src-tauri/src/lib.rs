@@ -19,6 +19,8 @@ pub mod sharing;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
+#[cfg(target_os = "linux")]
+pub mod theme;
 pub mod window;
 
 use std::path::Path;
@@ -212,6 +214,8 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_default();
     open_files(app, sharing::paths_in(&args, &cwd));
+    #[cfg(target_os = "linux")]
+    theme::follow_desktop(app);
     background::start(app);
     if std::env::args().any(|a| a == MINIMIZED) {
         if let Some(window) = app.get_webview_window(window::MAIN) {

@@ -157,7 +157,8 @@ pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     }
 }
 
-fn start_reauth<R: Runtime>(app: &AppHandle<R>, channel_id: String) {
+/// Starts re-authorizing a channel (the tray's menu item, a notification's button).
+pub(crate) fn start_reauth<R: Runtime>(app: &AppHandle<R>, channel_id: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let Ok(lanyard) = app.state::<AppState>().lanyard().cloned() else {

@@ -6,6 +6,7 @@
 //   LANYARD_E2E_APP          the app binary (default $CARGO_TARGET_DIR/release/lanyard-app)
 //   LANYARD_E2E_ARTIFACTS    where failure screenshots and logs go (default .artifacts/e2e)
 //   LANYARD_E2E_SCREENSHOTS  if set, a folder for the README's page screenshots
+//   LANYARD_THEME            dark: the app follows a dark desktop; screenshots get "-dark"
 //
 // Scenarios (one app session, in order; each saves a screenshot when it fails):
 //   channel      add the test provider in Settings, connect a channel: the harness signs in
@@ -77,6 +78,8 @@ const appEnv = {
 };
 // The token value: a canary that must never show up in a log, the database or a screenshot.
 const canary = `CANARY-${randomUUID()}`;
+// The API key sent in a header of its own ("API key in a header").
+const headerCanary = `CANARY-${randomUUID()}`;
 // The value of the token a contact shares: it must not show up at the recipient either.
 const sharedCanary = `CANARY-${randomUUID()}`;
 // The authorization code the provider sent back: logged only as `[redacted]`.
@@ -122,7 +125,9 @@ async function pageShot(name, selector = null) {
   if (selector) await session.execute('document.querySelector(arguments[0]).scrollIntoView({ block: "end" });', [selector]);
   else await session.execute('document.querySelector("main").scrollTo(0, 0);');
   await sleep(1000);
-  fs.writeFileSync(path.join(shots, `${name}.png`), await session.screenshot());
+  // LANYARD_THEME=dark (scripts/screenshots' second run) makes the app follow a dark desktop.
+  const suffix = process.env.LANYARD_THEME === 'dark' ? '-dark' : '';
+  fs.writeFileSync(path.join(shots, `${name}${suffix}.png`), await session.screenshot());
 }
 
 function assert(cond, message) {
@@ -179,21 +184,27 @@ try {
   const accountLabel = 'alice@example.com';
 
   await scenario('channel', async () => {
-    await session.waitFor('h1#page-title', { text: 'Channels' });
-    await session.go('Settings');
-    await session.waitFor('[data-testid=secret-store-health]', { text: 'Ready' });
-    await (await session.find('input[type=radio][value=discovery]')).click();
-    await (await session.waitFor('#provider-discovery')).type(oauth.issuer);
-    await (await session.find('#provider-name')).type('Test IdP');
-    await (await session.find('#provider-client-id')).type('lanyard-test');
-    await (await session.find('#provider-redirect option[value=deep_link]')).click();
-    await (await session.byText('[data-testid=providers] button[type=submit]', 'Add provider')).click();
-    await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
-    await pageShot('settings');
-
-    await session.go('Channels');
-    await session.waitFor('[data-testid=channels-empty]');
-    await (await session.byText('button', 'Connect account')).click();
+    await session.waitFor('h1#page-title', { text: 'Accounts' });
+    // An empty installation: the first-run checklist, nothing ticked but (maybe) the name.
+    await session.waitFor('[data-testid=checklist] [data-testid=step-connect][data-done=false]');
+    // IT prepared the sign-in once, with the CLI on its own installation, and handed over
+    // a provider file; the designer double-clicks it (a second launch with the path).
+    assert(fs.existsSync(cli), `no lanyard CLI at ${cli} (cargo build -p lanyard-cli)`);
+    const itDir = path.join(home, 'it');
+    const it = (args) =>
+      execFileSync(cli, ['--data-dir', itDir, '--secret-store', 'file', ...args], {
+        env: { ...appEnv, LANYARD_DATA_DIR: itDir },
+      }).toString();
+    it(['provider', 'add', '--discovery', oauth.issuer, '--client-id', 'lanyard-test', '--name', 'Test IdP',
+      '--id', 'test-idp', '--redirect', 'deep-link']);
+    const providerFile = path.join(home, 'contoso.lanyard-provider');
+    fs.writeFileSync(providerFile, it(['provider', 'export', 'test-idp']));
+    await launchWithUrl(providerFile);
+    await session.waitFor('[data-testid=provider-file-dialog]', { text: 'Test IdP' });
+    await pageShot('provider-file');
+    await (await session.find('[data-testid=provider-file-add]')).click();
+    // Straight to the sign-in choice on Accounts.
+    await session.waitFor('h1#page-title', { text: 'Accounts' });
     await (await session.byText('.provider-list button', 'Test IdP')).click();
     await session.waitFor('[data-testid=sign-in-waiting]');
     const authorization = new URL(await waitForOpenedUrl());
@@ -224,17 +235,27 @@ try {
     }
     await session.go('Players');
     execFileSync('gio', ['open', `lanyard://channel/${randomUUID()}`], { env: appEnv, stdio: 'ignore', timeout: 10_000 });
-    await session.waitFor('[data-testid=link-notice]', { text: 'Opened from a link to a channel.' });
-    await session.waitFor('h1#page-title', { text: 'Channels' });
+    await session.waitFor('[data-testid=link-notice]', { text: 'Opened from a link to an account.' });
+    await session.waitFor('h1#page-title', { text: 'Accounts' });
     await (await session.byText('.notice button', 'Dismiss')).click();
     await pageShot('channels');
+    await session.go('Settings');
+    await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
+    await (await session.find('#provider-setup-open')).click();
+    await session.waitFor('[data-testid=template-redirect-uri]');
+    await pageShot('settings');
   });
 
   await scenario('url-token', async () => {
     await session.go('URL tokens');
     await (await session.find('#token-prefix')).type(`${data.origin}/feeds`);
     await (await session.find('#token-key')).type('apikey');
-    const permission = await session.byText('[data-testid=token-form] label', 'Requires permission');
+    // A half-filled form survives a trip to another page.
+    await session.go('Preview');
+    await session.go('URL tokens');
+    const kept = await session.execute('return document.querySelector("#token-key").value;');
+    assert(kept === 'apikey', `the token form forgot what was typed: ${JSON.stringify(kept)}`);
+    const permission = await session.byText('[data-testid=token-form] label', 'Ask me before sending it');
     await (await session.find('[data-testid=token-form] input[type=checkbox][aria-describedby=permission-help]')).click();
     assert(await (await session.find('input[aria-describedby=permission-help]')).selected(), `not checked: ${await permission.text()}`);
     await (await session.find('#token-value')).type(canary);
@@ -258,6 +279,31 @@ try {
     assert(got && got.method === 'GET' && got.path === '/feeds/lobby', `the endpoint saw ${JSON.stringify(got?.path)}`);
     assert(new URLSearchParams(got.query).get('apikey') === canary, 'the token did not reach the endpoint in the query');
     await pageShot('preview', '[data-testid=hops]');
+    // The request and its response survive a trip to another page.
+    await session.go('Players');
+    await session.go('Preview');
+    await session.waitFor('[data-testid=preview-status]', { text: '200' });
+    const url = await session.execute('return document.querySelector("#preview-url").value;');
+    assert(url === `${data.origin}/feeds/lobby?lang=en`, `Preview forgot its URL: ${JSON.stringify(url)}`);
+
+    // "API key in a header": the preset, then Preview from the token's row.
+    await session.go('URL tokens');
+    await (await session.find('input[name=token-preset][value=named_header]')).click();
+    await (await session.find('#token-prefix')).type(`${data.origin}/menus`);
+    await (await session.find('#token-key')).type('X-API-Key');
+    await (await session.find('#token-value')).type(headerCanary);
+    await (await session.byText('[data-testid=token-form] button[type=submit]', 'Add token')).click();
+    await session.waitFor('[data-testid=token]', { text: 'X-API-Key' });
+    await (await session.find(`button[aria-label="Preview ${data.origin}/menus with X-API-Key"]`)).click();
+    await session.waitFor('h1#page-title', { text: 'Preview' });
+    await session.waitFor('[data-testid=preview-live-line]', { text: 'X-API-Key' });
+    await (await session.find('#preview-url')).type(`${data.origin}/menus/today`);
+    await (await session.byText('button[type=submit]', 'Send')).click();
+    await session.waitFor('[data-testid=credential]', { text: 'X-API-Key' });
+    const menus = data.seen.at(-1);
+    assert(menus?.path === '/menus/today', `the endpoint saw ${menus?.path}`);
+    assert(menus.apiKey === headerCanary, 'the API key did not reach the endpoint in its header');
+    assert(!(await (await session.find('[data-testid=preview-report]')).text()).includes(headerCanary), 'the report shows the API key');
   });
 
   await scenario('player', async () => {
@@ -271,17 +317,24 @@ try {
     playerSecret = (await (await session.find('[data-testid=player-secret]')).text()).trim();
     assert(playerSecret.length >= 20, 'no player secret shown');
     await (await session.byText('[data-testid=secret-dialog] button', 'Done')).click();
-    const box = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
+    const box = await session.waitFor(`input[aria-label="Allow Lobby screen to use ${accountLabel}"]`);
     assert(!(await box.selected()), 'a new player is already linked');
     await box.click();
     // Come back to the page: the link was stored, not just ticked.
-    await session.go('Channels');
+    await session.go('Accounts');
     await session.waitFor('[data-testid=channel-linked]', { text: 'Lobby screen' });
     await session.go('Players');
     await session.waitFor('[data-testid=principal-row]', { text: 'SN-001' });
-    const again = await session.waitFor(`input[aria-label="Link Lobby screen to ${accountLabel}"]`);
+    const again = await session.waitFor(`input[aria-label="Allow Lobby screen to use ${accountLabel}"]`);
     assert(await again.selected(), 'the link is not shown after coming back');
     await pageShot('players');
+    // The checklist ticked itself from what was done: an account, an allowed player, a preview.
+    await (await session.find('#nav-start')).click();
+    await session.waitFor('h1#page-title', { text: 'Get started' });
+    for (const step of ['connect', 'player', 'preview']) {
+      await session.waitFor(`[data-testid=step-${step}][data-done=true]`);
+    }
+    await pageShot('get-started');
   });
   await scenario('sharing', async () => {
     // The sender: another installation, driven by the CLI.
@@ -309,7 +362,7 @@ try {
     assert(sent.link && !sent.link.includes(sharedCanary), 'the offer link is missing or carries the value');
 
     // The card file, opened with Lanyard: it waits on Contacts for confirmation.
-    await session.go('Channels');
+    await session.go('Accounts');
     await launchWithUrl(cardFile);
     await session.waitFor('h1#page-title', { text: 'Contacts' });
     await session.waitFor('[data-testid=card-preview]', { text: 'Grace Hopper' });
@@ -319,7 +372,7 @@ try {
 
     // The offer link, as a browser hands it over: verified, queued, a badge in the nav.
     await launchWithUrl(sent.link);
-    await session.waitFor('h1#page-title', { text: 'Token requests' });
+    await session.waitFor('h1#page-title', { text: 'Shared with me' });
     await session.waitFor('[data-testid=offer]', { text: 'Grace Hopper' });
     await session.waitFor('[data-testid=requests-badge]', { text: '1' });
     const row = await (await session.find('[data-testid=offer]')).text();
@@ -396,6 +449,7 @@ await scenario('secrets-sweep', async () => {
     if (!fs.statSync(file).isFile()) continue;
     const bytes = fs.readFileSync(file);
     assert(!bytes.includes(canary), `the token value is in ${path.basename(file)}`);
+    assert(!bytes.includes(headerCanary), `the header API key is in ${path.basename(file)}`);
     assert(!bytes.includes(sharedCanary), `the received token value is in ${path.basename(file)}`);
     assert(!playerSecret || !bytes.includes(playerSecret), `the player's secret is in ${path.basename(file)}`);
     for (const secret of stored.filter((s) => s.value.length >= 8)) {

@@ -88,6 +88,7 @@ export async function startDataServer() {
         query: url.search,
         body: Buffer.concat(chunks).toString(),
         authorization: req.headers.authorization ?? null,
+        apiKey: req.headers['x-api-key'] ?? null,
       });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ screen: 'lobby', temperature: 21.5, items: [{ id: 1, title: 'Welcome' }] }));

@@ -1,9 +1,9 @@
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import { ipcRoutes, makeOffer } from "./lib/test-fixtures";
+import { ipcRoutes, makeChannel, makeOffer } from "./lib/test-fixtures";
 
 function heading(): string {
   return screen.getByRole("heading", { level: 1 }).textContent ?? "";
@@ -15,25 +15,30 @@ async function goTo(hash: string): Promise<void> {
 }
 
 describe("App", () => {
-  it("shows all pages in the navigation, defaulting to Channels", async () => {
+  it("shows all pages in plain words, with Get started first on an empty installation, defaulting to Accounts", async () => {
     mockIPC(ipcRoutes());
     render(App);
 
     const nav = screen.getByRole("navigation", { name: "Main" });
-    const labels = Array.from(nav.querySelectorAll("a")).map((a) => a.textContent);
-    expect(labels).toEqual([
-      "Channels",
+    const labels = () => Array.from(nav.querySelectorAll("a")).map((a) => a.textContent);
+    expect(labels()).toEqual([
+      "Get started",
+      "Accounts",
       "Players",
       "URL tokens",
       "Preview",
-      "Token requests",
+      "Shared with me",
       "Contacts",
       "Settings",
     ]);
-    expect(heading()).toBe("Channels");
+    // Every entry has its icon (decorative; the label names it).
+    expect(nav.querySelectorAll("a svg[aria-hidden=true]")).toHaveLength(8);
+    expect(heading()).toBe("Accounts");
     expect(await screen.findByTestId("channels-empty")).toBeTruthy();
-    expect(screen.queryByText("Not available in this build yet.")).toBeNull();
-    expect(screen.getByRole("link", { name: "Channels" }).getAttribute("aria-current")).toBe("page");
+    expect(screen.getByRole("link", { name: "Accounts" }).getAttribute("aria-current")).toBe("page");
+    // The first-run checklist shows on an empty installation, steps unticked.
+    const checklist = await screen.findByTestId("checklist");
+    expect(within(checklist).getByTestId("step-connect").dataset.done).toBe("false");
   });
 
   it("switches pages by hash", async () => {
@@ -47,13 +52,13 @@ describe("App", () => {
 
     await goTo("#/url-tokens");
     await waitFor(() => expect(heading()).toBe("URL tokens"));
-    expect(screen.getByText(/either as form fields or as an Authorization header/)).toBeTruthy();
+    expect(screen.getByText(/API keys, passwords and other credentials/)).toBeTruthy();
     expect(await screen.findByTestId("tokens-empty")).toBeTruthy();
     expect(screen.queryByText("Not available in this build yet.")).toBeNull();
 
     await goTo("#/players");
     await waitFor(() => expect(heading()).toBe("Players"));
-    expect(screen.getByText(/at most 15 minutes/)).toBeTruthy();
+    expect(screen.getByText(/never for longer than 15 minutes/)).toBeTruthy();
     expect(screen.queryByText("Not available in this build yet.")).toBeNull();
     expect(await screen.findByTestId("link-matrix")).toBeTruthy();
 
@@ -63,7 +68,7 @@ describe("App", () => {
     expect(await screen.findByTestId("history-empty")).toBeTruthy();
 
     await goTo("#/token-requests");
-    await waitFor(() => expect(heading()).toBe("Token requests"));
+    await waitFor(() => expect(heading()).toBe("Shared with me"));
     expect(await screen.findByTestId("requests-empty")).toBeTruthy();
 
     await goTo("#/contacts");
@@ -72,14 +77,29 @@ describe("App", () => {
     expect(await screen.findByTestId("my-fingerprint")).toBeTruthy();
 
     await goTo("#/no-such-page");
-    await waitFor(() => expect(heading()).toBe("Channels"));
+    await waitFor(() => expect(heading()).toBe("Accounts"));
   });
 
-  it("shows the secret store health in the sidebar footer", async () => {
-    mockIPC(ipcRoutes());
+  it("shows no secrets status in the footer while everything is ready", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd, args) => {
+      calls.push(cmd);
+      return ipcRoutes()(cmd, args);
+    });
     render(App);
-    const footer = screen.getByTestId("secrets-status");
-    await waitFor(() => expect(footer.textContent?.trim()).toBe("Secrets: Keyring · ready"));
+    await waitFor(() => expect(calls).toContain("status"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.queryByTestId("secrets-status")).toBeNull();
+  });
+
+  it("badges Accounts when an account needs signing in again", async () => {
+    mockIPC(ipcRoutes({ channels_list: () => [makeChannel({ status: "needs_reauth" }), makeChannel({ id: "ch-2" })] }));
+    render(App);
+    const badge = await screen.findByTestId("reauth-badge");
+    expect(badge.textContent).toBe("1");
+    expect(badge.closest("a")?.getAttribute("href")).toBe("#/channels");
+    // With an account, the checklist no longer sits on Accounts.
+    expect(screen.queryByTestId("checklist")).toBeNull();
   });
 
   it("shows an unavailable secret store in the sidebar footer on error", async () => {
@@ -87,8 +107,8 @@ describe("App", () => {
       throw { code: "secret_store_unavailable", message: "nope" };
     });
     render(App);
-    const footer = screen.getByTestId("secrets-status");
-    await waitFor(() => expect(footer.textContent?.trim()).toBe("Secrets: unavailable"));
+    const footer = await screen.findByTestId("secrets-status");
+    await waitFor(() => expect(footer.textContent?.trim()).toBe("Passwords and keys: cannot be saved"));
   });
 
   it("shows a refused link as an alert and stays on the page", async () => {
@@ -106,17 +126,17 @@ describe("App", () => {
     expect(heading()).toBe("Settings");
   });
 
-  it("opens Token requests for an offer link and says how the import went", async () => {
+  it("opens Shared with me for an offer link and says how the import went", async () => {
     mockIPC(ipcRoutes(), { shouldMockEvents: true });
     await goTo("#/settings");
     render(App);
     await waitFor(async () => {
       await emit("deep-link", { outcome: "accepted", kind: "offer" });
-      expect(heading()).toBe("Token requests");
+      expect(heading()).toBe("Shared with me");
     });
     await emit("token-requests", { pending: 1, imported: makeOffer(), error: null });
     await waitFor(() => {
-      expect(screen.getByTestId("link-notice").textContent).toContain("token offer from Grace");
+      expect(screen.getByTestId("link-notice").textContent).toContain("URL token shared by Grace");
       expect(screen.getByTestId("requests-badge").textContent).toBe("1");
     });
     await emit("token-requests", {
@@ -171,14 +191,14 @@ describe("App", () => {
     expect(preview.textContent).toContain("0439-8999-C59F-41E3-931C");
   });
 
-  it("opens Channels after a sign-in callback without a separate notice", async () => {
+  it("opens Accounts after a sign-in callback without a separate notice", async () => {
     mockIPC(ipcRoutes(), { shouldMockEvents: true });
     await goTo("#/settings");
     render(App);
     await waitFor(() => expect(heading()).toBe("Settings"));
     await waitFor(async () => {
       await emit("deep-link", { outcome: "accepted", kind: "oauth_callback" });
-      expect(heading()).toBe("Channels");
+      expect(heading()).toBe("Accounts");
     });
     expect(screen.queryByTestId("link-notice")).toBeNull();
   });

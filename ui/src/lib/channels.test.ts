@@ -26,8 +26,8 @@ describe("formatDueDate", () => {
 describe("statusBadge", () => {
   it("labels every status", () => {
     expect(statusBadge("active")).toEqual({ text: "Active", tone: "good" });
-    expect(statusBadge("needs_reauth")).toEqual({ text: "Needs re-authorization", tone: "warn" });
-    expect(statusBadge("revoked")).toEqual({ text: "Revoked", tone: "bad" });
+    expect(statusBadge("needs_reauth")).toEqual({ text: "Sign in again", tone: "warn" });
+    expect(statusBadge("revoked")).toEqual({ text: "Disconnected", tone: "bad" });
   });
 });
 

@@ -59,10 +59,10 @@ export function handoutNote(
   nowMs: number = Date.now(),
 ): string {
   if (channel.handout !== "token") {
-    return "Players get data through the gateway (/v1/fetch); the provider's token never leaves Lanyard, and a player's session token dies within 15 minutes.";
+    return "Players get the data through Lanyard; the account's sign-in token never leaves this computer, and a player's access ends within 15 minutes.";
   }
   const base =
-    "Players get the provider's own access token. A leaked one stays usable at the provider until the provider's expiry (often 60–90 minutes), whatever the 15-minute grant says.";
+    "Players get the account's own access token. If one leaks, it stays usable at the service until it expires there (often 60–90 minutes), even though Lanyard stops handing it out after 15 minutes.";
   const at = channel.accessTokenExpiresAt;
   if (at === null) return base;
   const minutes = Math.round((at * 1000 - nowMs) / 60_000);

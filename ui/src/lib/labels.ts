@@ -22,15 +22,15 @@ export type Tone = "good" | "warn" | "bad";
 export type Badge = { text: string; tone: Tone };
 
 export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
-  grant: "Grant",
-  refresh: "Refresh",
+  grant: "Access given",
+  refresh: "Access renewed",
   connect: "Connect",
   reauth: "Re-authorize",
   disconnect: "Disconnect",
   token_attached: "Token attached",
   prompt_answered: "Prompt answered",
-  link: "Link",
-  unlink: "Unlink",
+  link: "Allowed",
+  unlink: "Disallowed",
   player_added: "Player added",
   player_removed: "Player removed",
   player_secret_rotated: "Player secret rotated",
@@ -40,7 +40,7 @@ export const AUDIT_OUTCOME_BADGES: Record<AuditOutcome, Badge> = {
   ok: { text: "OK", tone: "good" },
   denied: { text: "Denied", tone: "bad" },
   failed: { text: "Failed", tone: "bad" },
-  needs_reauth: { text: "Needs re-authorization", tone: "warn" },
+  needs_reauth: { text: "Sign in again", tone: "warn" },
   revoked: { text: "Revoked", tone: "good" },
   pending: { text: "Pending", tone: "warn" },
   accept: { text: "Accepted", tone: "good" },
@@ -49,15 +49,15 @@ export const AUDIT_OUTCOME_BADGES: Record<AuditOutcome, Badge> = {
 };
 
 export const AUDIT_SUBJECT_LABELS: Record<AuditSubject, string> = {
-  channel: "Channel",
+  channel: "Account",
   principal: "Player",
   url_token: "URL token",
 };
 
 export const CHANNEL_STATUS_BADGES: Record<ChannelStatusDto, Badge> = {
   active: { text: "Active", tone: "good" },
-  needs_reauth: { text: "Needs re-authorization", tone: "warn" },
-  revoked: { text: "Revoked", tone: "bad" },
+  needs_reauth: { text: "Sign in again", tone: "warn" },
+  revoked: { text: "Disconnected", tone: "bad" },
 };
 
 /** Where a token went (the user-name/password detail of Basic is added by the caller). */
@@ -70,7 +70,7 @@ export const ATTACHED_LABELS: Record<Attached, string> = {
 };
 
 export const CREDENTIAL_SOURCE_LABELS: Record<CredentialSource, string> = {
-  channel: "Channel",
+  channel: "Account",
   url_token: "URL token",
   header: "Header",
 };

@@ -19,7 +19,7 @@ export interface LinkAction {
 const ACCEPTED: Record<DeepLinkKind, { route: RouteId; text: string | null }> = {
   // The Channels page says "Connected …" itself when the `oauth-result` arrives.
   oauth_callback: { route: "channels", text: null },
-  open_channel: { route: "channels", text: "Opened from a link to a channel." },
+  open_channel: { route: "channels", text: "Opened from a link to an account." },
   // The backend verifies the offer and says how it went with a `token-requests` event.
   offer: { route: "token-requests", text: null },
   // The card waits on the Contacts page for the user to confirm it (`contact-card` event).

@@ -104,3 +104,25 @@ export function headerPairs(rows: readonly HeaderRow[]): { pairs: [string, strin
   }
   return { pairs, error: null };
 }
+
+function segments(path: string): string[] {
+  return path.split("/").filter((segment) => segment !== "");
+}
+
+/**
+ * Whether an account's data address (API base) covers `url`: same origin, and the base's
+ * path segments start the URL's — the rule the core's `preview::covers` applies (used for
+ * the live line under the URL bar; the backend still decides when sending).
+ */
+export function coversBase(base: string, url: string): boolean {
+  try {
+    const b = new URL(base);
+    const u = new URL(url);
+    if (b.origin !== u.origin) return false;
+    const want = segments(b.pathname);
+    const have = segments(u.pathname);
+    return want.every((segment, i) => have[i] === segment);
+  } catch {
+    return false;
+  }
+}

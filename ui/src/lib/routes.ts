@@ -1,4 +1,5 @@
 export type RouteId =
+  | "start"
   | "channels"
   | "players"
   | "url-tokens"
@@ -14,27 +15,36 @@ export interface RouteInfo {
   summary: string;
 }
 
+/**
+ * The window's pages. The ids stay the CLI's and API's names (`channels`, `token-requests`);
+ * the labels are the window's plain words (docs/glossary.md maps one to the other).
+ */
 export const ROUTES: readonly RouteInfo[] = [
   {
+    id: "start",
+    label: "Get started",
+    summary: "Four short steps from an empty Lanyard to a feed you can see.",
+  },
+  {
     id: "channels",
-    label: "Channels",
+    label: "Accounts",
     summary:
-      "Channels are the third-party accounts you connect, such as Microsoft 365 or Google. " +
-      "You sign in through your system browser with OAuth, and can re-authorize or disconnect a channel here at any time.",
+      "Accounts are the online services you connect, such as Microsoft 365 or Google. " +
+      "You sign in in your own browser; Lanyard never sees your password. Re-authorize or disconnect an account here at any time.",
   },
   {
     id: "players",
     label: "Players",
     summary:
-      "Players are the screens you register. Each player receives short-lived access grants, valid for at most 15 minutes, " +
-      "for the channels linked to it.",
+      "Players are the screens that show your content. Allow a player to use an account or a URL token, " +
+      "and it gets the data — never for longer than 15 minutes at a time.",
   },
   {
     id: "url-tokens",
     label: "URL tokens",
     summary:
-      "URL tokens are credentials kept per URL. They are attached to data requests for that URL, " +
-      "either as form fields or as an Authorization header.",
+      "URL tokens are API keys, passwords and other credentials kept per web address. Lanyard adds them " +
+      "to every request for that address, so your content never has to contain them.",
   },
   {
     id: "preview",
@@ -44,9 +54,9 @@ export const ROUTES: readonly RouteInfo[] = [
   },
   {
     id: "token-requests",
-    label: "Token requests",
+    label: "Shared with me",
     summary:
-      "Token requests are tokens your contacts share with you. You can use a shared token in your content, " +
+      "URL tokens your contacts share with you wait here until you accept them. You can use a shared token in your content, " +
       "but you can never read its value.",
   },
   {
@@ -59,7 +69,7 @@ export const ROUTES: readonly RouteInfo[] = [
   {
     id: "settings",
     label: "Settings",
-    summary: "Where Lanyard keeps its data, and how your secrets are stored.",
+    summary: "Your own sign-in setups, reminders, the gateway for players, and where Lanyard keeps its data.",
   },
 ];
 
@@ -69,7 +79,7 @@ export function hrefFor(id: RouteId): string {
   return `#/${id}`;
 }
 
-/** Maps `location.hash` (e.g. `#/settings`) to a known route, defaulting to Channels. */
+/** Maps `location.hash` (e.g. `#/settings`) to a known route, defaulting to Accounts. */
 export function routeFromHash(hash: string): RouteInfo {
   const id = hash.replace(/^#\/?/, "").split(/[/?]/, 1)[0] ?? "";
   return ROUTES.find((route) => route.id === id) ?? routeById(DEFAULT_ROUTE);

@@ -118,3 +118,11 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", tim
 export function formatDate(at: number): string {
   return dateFormat.format(new Date(at * 1000));
 }
+
+/** Whether `text` contains every word of `query` (case-insensitive); an empty query matches. */
+export function matchesQuery(query: string, ...texts: (string | null | undefined)[]): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0) return true;
+  const haystack = texts.filter(Boolean).join(" ").toLowerCase();
+  return words.every((word) => haystack.includes(word));
+}

@@ -72,12 +72,14 @@ describe("Channels", () => {
     expect(aliceDue).toContain("in 10 days");
     expect(within(alice).queryByTestId("channel-error")).toBeNull();
 
-    expect(within(bob).getByTestId("channel-status").textContent).toBe("Needs re-authorization");
+    expect(within(bob).getByTestId("channel-status").textContent).toBe("Sign in again");
     expect(within(bob).getByTestId("channel-due").textContent).toContain("overdue");
     expect(within(bob).getByTestId("channel-error").textContent).toBe("The refresh token was rejected.");
 
-    expect(within(carol).getByTestId("channel-status").textContent).toBe("Revoked");
-    expect(within(carol).getByTestId("channel-due").textContent?.trim()).toBe("—");
+    expect(within(carol).getByTestId("channel-status").textContent).toBe("Disconnected");
+    // No deadline: no "sign in again by" line at all.
+    expect(within(carol).queryByTestId("channel-due")).toBeNull();
+    expect(carol.textContent).not.toContain("—");
 
     expect(within(alice).getByRole("button", { name: "Re-authorize alice@example.com" })).toBeTruthy();
     expect(within(alice).getByRole("button", { name: "Disconnect alice@example.com" })).toBeTruthy();
@@ -115,12 +117,9 @@ describe("Channels", () => {
     await fireEvent.click(await screen.findByRole("button", { name: "Connect account" }));
 
     const explanation = await screen.findByTestId("no-usable-provider");
-    expect(explanation.textContent?.replace(/\s+/g, " ")).toContain(
-      "First add a provider with your own client id",
-    );
-    expect(within(explanation).getByRole("link", { name: "Settings" }).getAttribute("href")).toBe(
-      "#/settings",
-    );
+    expect(explanation.textContent?.replace(/\s+/g, " ")).toContain("open it with File → Open");
+    await fireEvent.click(screen.getByRole("button", { name: "Set up a service" }));
+    expect(window.location.hash).toBe("#/settings");
     // Templates are not offered.
     expect(screen.queryByRole("button", { name: "Microsoft 365" })).toBeNull();
   });
@@ -248,9 +247,9 @@ describe("Channels", () => {
     let dialog = screen.getByRole("dialog");
     expect(dialog.textContent).toContain("Disconnect alice@example.com?");
     expect(dialog.textContent).toContain(
-      "Every player linked to this channel loses access to this account's data at once.",
+      "Every player allowed to use this account loses access to its data at once.",
     );
-    await fireEvent.click(within(dialog).getByRole("button", { name: "Keep channel" }));
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Keep account" }));
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(of("channel_disconnect")).toHaveLength(0);
 
@@ -307,8 +306,8 @@ describe("Channels", () => {
     render(Channels);
     await waitFor(() => expect(screen.getAllByTestId("channel-linked")).toHaveLength(2));
     const [alice, bob] = screen.getAllByTestId("channel-linked") as [HTMLElement, HTMLElement];
-    expect(alice.textContent?.replace(/\s+/g, " ").trim()).toBe("Linked: This desktop, Lobby screen");
-    expect(bob.textContent).toContain("Linked: nobody yet");
+    expect(alice.textContent?.replace(/\s+/g, " ").trim()).toBe("Used by: This desktop, Lobby screen");
+    expect(bob.textContent).toContain("Used by: no player yet");
     expect(within(bob).getByRole("link").getAttribute("href")).toBe("#/players");
   });
 });
@@ -330,8 +329,8 @@ describe("Channels: hand-out mode", () => {
       })(cmd, args);
     });
     render(Channels);
-    const token = (await screen.findByRole("radio", { name: /provider's access token/ })) as HTMLInputElement;
-    const proxy = screen.getByRole("radio", { name: /data through the gateway/ }) as HTMLInputElement;
+    const token = (await screen.findByRole("radio", { name: /account's own access token/ })) as HTMLInputElement;
+    const proxy = screen.getByRole("radio", { name: /through Lanyard/ }) as HTMLInputElement;
     expect(token.checked).toBe(true);
     expect(screen.getByTestId("handout-note").textContent).toContain("stays usable");
     expect(screen.getByTestId("handout-note").textContent).toMatch(/about 7[45] more minutes/);
@@ -343,11 +342,11 @@ describe("Channels: hand-out mode", () => {
       ]),
     );
     await waitFor(() =>
-      expect(screen.getByTestId("handout-note").textContent).toContain("never leaves Lanyard"),
+      expect(screen.getByTestId("handout-note").textContent).toContain("never leaves this computer"),
     );
-    expect((screen.getByRole("radio", { name: /data through the gateway/ }) as HTMLInputElement).checked).toBe(
+    expect((screen.getByRole("radio", { name: /through Lanyard/ }) as HTMLInputElement).checked).toBe(
       true,
     );
-    expect(screen.getByTestId("channels-notice").textContent).toContain("through the gateway");
+    expect(screen.getByTestId("channels-notice").textContent).toContain("through Lanyard");
   });
 });

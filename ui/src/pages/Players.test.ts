@@ -112,17 +112,17 @@ describe("Players", () => {
     render(Players);
 
     await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(4));
-    expect(checkbox("Link This desktop to alice@example.com").checked).toBe(true);
-    expect(checkbox("Link This desktop to bob@example.com").checked).toBe(false);
-    expect(checkbox("Link Lobby screen to alice@example.com").checked).toBe(false);
-    expect(checkbox("Link Lobby screen to bob@example.com").checked).toBe(false);
+    expect(checkbox("Allow This desktop to use alice@example.com").checked).toBe(true);
+    expect(checkbox("Allow This desktop to use bob@example.com").checked).toBe(false);
+    expect(checkbox("Allow Lobby screen to use alice@example.com").checked).toBe(false);
+    expect(checkbox("Allow Lobby screen to use bob@example.com").checked).toBe(false);
 
     const [license, lobby] = screen.getAllByTestId("principal-row") as [HTMLElement, HTMLElement];
-    expect(license.textContent).toContain("This desktop (license)");
-    expect(within(license).getByTestId("last-grant").textContent).toContain("last grant 2 minutes ago");
+    expect(license.textContent).toContain("This desktop");
+    expect(within(license).getByTestId("last-grant").textContent).toContain("last used 2 minutes ago");
     expect(lobby.textContent).toContain("Lobby screen");
     expect(lobby.textContent).toContain("LOBBY-0001");
-    expect(within(lobby).getByTestId("last-grant").textContent).toContain("last grant never");
+    expect(within(lobby).getByTestId("last-grant").textContent).toContain("last used never");
     const matrix = screen.getByTestId("link-matrix");
     expect(matrix.textContent).toContain("Google");
     expect(matrix.textContent).toContain("bob@example.com");
@@ -147,15 +147,15 @@ describe("Players", () => {
     await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(4));
     expect(of("links_list")).toHaveLength(1);
 
-    await fireEvent.click(checkbox("Link Lobby screen to bob@example.com"));
+    await fireEvent.click(checkbox("Allow Lobby screen to use bob@example.com"));
     await waitFor(() => expect(of("links_list")).toHaveLength(2));
     expect(of("link_add").map((c) => c.args)).toEqual([{ principalId: "pl-1", channelId: "ch-2" }]);
-    await waitFor(() => expect(checkbox("Link Lobby screen to bob@example.com").checked).toBe(true));
+    await waitFor(() => expect(checkbox("Allow Lobby screen to use bob@example.com").checked).toBe(true));
 
-    await fireEvent.click(checkbox("Link This desktop to alice@example.com"));
+    await fireEvent.click(checkbox("Allow This desktop to use alice@example.com"));
     await waitFor(() => expect(of("links_list")).toHaveLength(3));
     expect(of("link_remove").map((c) => c.args)).toEqual([{ principalId: "license", channelId: "ch-1" }]);
-    await waitFor(() => expect(checkbox("Link This desktop to alice@example.com").checked).toBe(false));
+    await waitFor(() => expect(checkbox("Allow This desktop to use alice@example.com").checked).toBe(false));
     expect(screen.queryByTestId("cell-error")).toBeNull();
   });
 
@@ -169,11 +169,11 @@ describe("Players", () => {
     render(Players);
     await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(2));
 
-    await fireEvent.click(checkbox("Link Lobby screen to alice@example.com"));
-    await waitFor(() => expect(checkbox("Link Lobby screen to alice@example.com").disabled).toBe(true));
-    expect(checkbox("Link This desktop to alice@example.com").disabled).toBe(false);
+    await fireEvent.click(checkbox("Allow Lobby screen to use alice@example.com"));
+    await waitFor(() => expect(checkbox("Allow Lobby screen to use alice@example.com").disabled).toBe(true));
+    expect(checkbox("Allow This desktop to use alice@example.com").disabled).toBe(false);
     release();
-    await waitFor(() => expect(checkbox("Link Lobby screen to alice@example.com").disabled).toBe(false));
+    await waitFor(() => expect(checkbox("Allow Lobby screen to use alice@example.com").disabled).toBe(false));
   });
 
   it("shows a refused link next to the checkbox and keeps it unticked", async () => {
@@ -187,10 +187,10 @@ describe("Players", () => {
     render(Players);
     await waitFor(() => expect(screen.getAllByRole("checkbox")).toHaveLength(2));
 
-    await fireEvent.click(checkbox("Link Lobby screen to alice@example.com"));
+    await fireEvent.click(checkbox("Allow Lobby screen to use alice@example.com"));
     const error = await screen.findByTestId("cell-error");
     expect(error.textContent).toContain("Could not link: The channel is revoked.");
-    expect(checkbox("Link Lobby screen to alice@example.com").checked).toBe(false);
+    expect(checkbox("Allow Lobby screen to use alice@example.com").checked).toBe(false);
   });
 
   it("adds a player with name and serial", async () => {
@@ -300,7 +300,7 @@ describe("Players", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Remove Lobby screen" }));
     let dialog = screen.getByRole("dialog");
     expect(dialog.textContent).toContain("Remove Lobby screen?");
-    expect(dialog.textContent).toContain("Its access to every linked channel ends now");
+    expect(dialog.textContent).toContain("It loses access to every account and URL token at once");
     await fireEvent.click(within(dialog).getByRole("button", { name: "Keep player" }));
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(of("player_remove")).toHaveLength(0);
@@ -366,7 +366,7 @@ describe("Players audit", () => {
     const [denied, added, unknown] = screen.getAllByTestId("audit-row") as [HTMLElement, HTMLElement, HTMLElement];
     expect(cells(denied)).toEqual([
       formatEventTime(NOW - 60),
-      "Grant",
+      "Access given",
       "Denied",
       "Lobby screen",
       "alice@example.com",
@@ -392,7 +392,7 @@ describe("Players audit", () => {
 
     const audit = screen.getByTestId("audit");
     await waitFor(() => expect(within(audit).getAllByRole("option", { name: /alice/ })).toHaveLength(1));
-    await fireEvent.change(within(audit).getByLabelText("Channel"), { target: { value: "ch-2" } });
+    await fireEvent.change(within(audit).getByLabelText("Account"), { target: { value: "ch-2" } });
     await waitFor(() => expect(of("audit_list")).toHaveLength(2));
     expect(of("audit_list")[1]?.args.channelId).toBe("ch-2");
     near(of("audit_list")[1]?.args.since, 86_400);
@@ -410,7 +410,7 @@ describe("Players audit", () => {
     await waitFor(() => expect(of("audit_list")).toHaveLength(5));
     expect(of("audit_list")[4]?.args.since).toBeNull();
 
-    await fireEvent.change(within(audit).getByLabelText("Channel"), { target: { value: "" } });
+    await fireEvent.change(within(audit).getByLabelText("Account"), { target: { value: "" } });
     await waitFor(() => expect(of("audit_list")).toHaveLength(6));
     await fireEvent.click(await within(audit).findByRole("button", { name: "Refresh" }));
     await waitFor(() => expect(of("audit_list")).toHaveLength(7));

@@ -43,7 +43,7 @@ describe("Preview request", () => {
     await screen.findByRole("option", { name: "Lobby screen (player)" });
     expect(screen.queryByTestId("preview-as-note")).toBeNull();
     await fireEvent.change(field("As"), { target: { value: "player:pl-1" } });
-    expect(screen.getByTestId("preview-as-note").textContent).toContain("Exactly what this screen gets");
+    expect(screen.getByTestId("preview-as-note").textContent).toContain("Exactly what this player gets");
     await sendWithEnter();
     await waitFor(() => expect(ipc.of("preview_send")).toHaveLength(1));
     expect((ipc.of("preview_send")[0]?.args.input as { asPrincipal: string }).asPrincipal).toBe(
@@ -73,7 +73,7 @@ describe("Preview request", () => {
 
     await fireEvent.change(field("Method"), { target: { value: "POST" } });
     await typeUrl(URL);
-    await fireEvent.change(field("Channel"), { target: { value: "ch-1" } });
+    await fireEvent.change(field("Account"), { target: { value: "ch-1" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add header" }));
     await fireEvent.input(field("Header 1 name"), { target: { value: " Content-Type " } });
     await fireEvent.input(field("Header 1 value"), { target: { value: "application/json" } });
@@ -96,7 +96,7 @@ describe("Preview request", () => {
   it("sends on Enter in the URL field, automatic channel and no body for GET", async () => {
     const ipc = mockRecording();
     render(Preview);
-    expect(screen.getByRole("option", { name: "Automatic (by API base)" })).toBeTruthy();
+    expect(screen.getByRole("option", { name: "Automatic (by address)" })).toBeTruthy();
     expect(screen.queryByLabelText("Body")).toBeNull();
 
     await sendWithEnter(`  ${URL}  `);
@@ -254,7 +254,7 @@ describe("Preview response", () => {
       .getAllByTestId("credential")
       .map((li) => li.textContent?.replace(/\s+/g, " ").trim());
     expect(creds).toEqual([
-      "Channel alice@example.com → Authorization: Bearer",
+      "Account alice@example.com → Authorization: Bearer",
       "URL token apikey → query parameter",
     ]);
     expect(within(first).getByTestId("not-sent").textContent).toContain(
@@ -290,7 +290,7 @@ describe("Preview response", () => {
     expect(alert.getAttribute("role")).toBe("alert");
     expect(alert.textContent).toContain("Re-authorize alice@example.com in Channels.");
     expect(alert.textContent).toContain("needs_reauth");
-    expect(within(alert).getByRole("link", { name: "Open Channels" }).getAttribute("href")).toBe("#/channels");
+    expect(within(alert).getByRole("link", { name: "Open Accounts" }).getAttribute("href")).toBe("#/channels");
     expect(screen.getByTestId("preview-status").classList.contains("client")).toBe(true);
   });
 
@@ -374,5 +374,56 @@ describe("Preview history", () => {
     );
     await waitFor(() => expect(ipc.of("preview_history_clear")).toHaveLength(1));
     expect(await screen.findByTestId("history-empty")).toBeTruthy();
+  });
+});
+
+describe("Preview keeps its state and links to URL tokens", () => {
+  it("finds its request and response again after switching pages", async () => {
+    mockRecording();
+    const first = render(Preview);
+    await sendWithEnter();
+    await screen.findByTestId("preview-report");
+    first.unmount();
+    render(Preview);
+    expect(field("URL").value).toBe(URL);
+    expect(screen.getByTestId("preview-report")).toBeTruthy();
+  });
+
+  it("says under the URL bar which credentials will be added, by name only", async () => {
+    const ipc = mockRecording({
+      token_match: ({ url }) => ({
+        url,
+        method: "GET",
+        formInQuery: true,
+        attached: [
+          { tokenId: "t1", prefix: "https://feeds.example.com/", key: "X-API-Key", attached: "query", reason: null, asksPermission: false, prompt: false },
+        ],
+        ignored: [],
+      }),
+    });
+    render(Preview);
+    await typeUrl("https://feeds.example.com/menu.json");
+    const line = await screen.findByTestId("preview-live-line", {}, { timeout: 2000 });
+    expect(line.textContent).toBe("Will add: URL token “X-API-Key”.");
+    expect(ipc.of("token_match")[0]?.args).toEqual({ url: "https://feeds.example.com/menu.json", method: "GET" });
+    expect(ipc.of("preview_send")).toHaveLength(0);
+  });
+
+  it("offers a URL token for the address after a 401", async () => {
+    mockRecording({
+      preview_send: () => ({
+        ...makePreviewReport(),
+        status: 401,
+        request: { ...makePreviewReport().request, url: "https://feeds.example.com/v2/menu.json" },
+      }),
+    });
+    render(Preview);
+    await sendWithEnter("https://feeds.example.com/v2/menu.json");
+    const refused = await screen.findByTestId("preview-refused");
+    await fireEvent.click(within(refused).getByRole("button", { name: "Add a URL token for this address" }));
+    expect(window.location.hash).toBe("#/url-tokens");
+    const { drafts } = await import("../lib/drafts.svelte");
+    expect(drafts.token.prefix).toBe("https://feeds.example.com/v2/");
+    expect(drafts.intent).toBe("add-token");
   });
 });

@@ -111,7 +111,7 @@ describe("Settings", () => {
     mockIPC(ipcRoutes({ status: () => makeStatus({ unsavedMasterTokens: ["ch-1"] }) }));
     const { unmount } = renderSettings();
     const warning = await screen.findByTestId("unsaved-master-tokens");
-    expect(warning.textContent).toContain("refused to save");
+    expect(warning.textContent).toContain("could not be saved safely");
     expect(warning.textContent).toContain("re-authorizing");
     unmount();
     mockIPC(ipcRoutes());

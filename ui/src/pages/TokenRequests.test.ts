@@ -42,14 +42,31 @@ describe("Token requests", () => {
     expect(document.body.innerHTML).not.toContain(CANARY);
   });
 
-  it("rejects", async () => {
+  it("rejects only after asking, focus kept in the dialog and given back", async () => {
     const { of } = mockRecording({
       offers_list: () => [makeOffer()],
       offer_reject: () => makeOffer({ status: "rejected" }),
     });
     render(TokenRequests);
     const row = await screen.findByTestId("offer");
-    await fireEvent.click(within(row).getByRole("button", { name: "Reject token from Grace" }));
+    const button = within(row).getByRole("button", { name: "Reject token from Grace" });
+    button.focus();
+    await fireEvent.click(button);
+    let dialog = screen.getByTestId("reject-dialog");
+    expect(document.activeElement?.textContent).toBe("Keep it waiting");
+    // Tab from the last control wraps to the first: focus stays in the dialog.
+    const reject = within(dialog).getByRole("button", { name: "Reject" });
+    reject.focus();
+    await fireEvent.keyDown(reject, { key: "Tab" });
+    expect(document.activeElement?.textContent).toBe("Keep it waiting");
+    await fireEvent.keyDown(dialog, { key: "Escape" });
+    expect(screen.queryByTestId("reject-dialog")).toBeNull();
+    expect(document.activeElement).toBe(button);
+    expect(of("offer_reject")).toHaveLength(0);
+
+    await fireEvent.click(button);
+    dialog = screen.getByTestId("reject-dialog");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Reject" }));
     await waitFor(() => expect(of("offer_reject")).toHaveLength(1));
     await waitFor(() => expect(screen.getByTestId("requests-notice").textContent).toContain("Rejected"));
   });

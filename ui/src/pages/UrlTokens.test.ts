@@ -8,6 +8,8 @@ import {
   makeToken,
   mockRecording,
 } from "../lib/test-fixtures";
+import UndoBar from "../lib/components/UndoBar.svelte";
+import { flushRemoval } from "../lib/undo.svelte";
 import UrlTokens from "./UrlTokens.svelte";
 
 const DAVINCI = "https://davinci.example.com/api/";
@@ -65,9 +67,9 @@ describe("URL tokens list", () => {
 
     const rows = screen.getAllByTestId("token").map((row) => row.textContent ?? "");
     const row = (key: string) => rows.find((text) => text.includes(key)) ?? "";
-    expect(row("username")).toContain("Authorization header");
+    expect(row("username")).toContain("User name");
     expect(row("password")).toContain("Asked at use");
-    expect(row("apikey")).toContain("Form field");
+    expect(row("apikey")).toContain("Form field or address");
     expect(row("apikey")).toContain("Asks permission");
     expect(row("session")).toContain("Received");
     expect(row("X-Api-Key")).toContain("X-Api-Key is ignored");
@@ -89,7 +91,7 @@ describe("URL tokens list", () => {
     expect(await screen.findByTestId("tokens-empty")).toBeTruthy();
   });
 
-  it("removing asks first, then calls token_remove", async () => {
+  it("removing asks first, hides the row with Undo, and removes when the time is over", async () => {
     let list = tokens();
     const { of } = mockRecording({
       tokens_list: () => list,
@@ -99,6 +101,7 @@ describe("URL tokens list", () => {
       },
     });
     render(UrlTokens);
+    render(UndoBar);
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
 
     await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
@@ -108,17 +111,49 @@ describe("URL tokens list", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(of("token_remove")).toHaveLength(0);
 
+    // Remove, then Undo: the row comes back and nothing was removed.
     await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
     dialog = screen.getByRole("dialog");
     await fireEvent.click(within(dialog).getByRole("button", { name: "Remove token" }));
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(4));
+    expect(screen.getByTestId("undo-bar").textContent).toContain("Removed “apikey”");
+    await fireEvent.click(screen.getByRole("button", { name: "Undo" }));
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+    expect(of("token_remove")).toHaveLength(0);
+
+    // Remove, and let the time run out.
+    await fireEvent.click(screen.getByRole("button", { name: `Remove apikey for ${OTHER}` }));
+    await fireEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Remove token" }));
+    await flushRemoval();
     expect(of("token_remove").map((c) => c.args)).toEqual([{ id: "tok-f" }]);
-    expect(screen.getByTestId("tokens-notice").textContent).toContain("Removed “apikey”");
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(4));
+    expect(screen.queryByTestId("undo-bar")).toBeNull();
+  });
+});
+
+describe("URL tokens search", () => {
+  it("Ctrl+K and / focus the search box, which filters the list; Escape clears it", async () => {
+    mockRecording({ tokens_list: tokens });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+    const search = screen.getByLabelText("Search URL tokens") as HTMLInputElement;
+    await fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
+    expect(document.activeElement).toBe(search);
+    search.blur();
+    await fireEvent.keyDown(document.body, { key: "/" });
+    expect(document.activeElement).toBe(search);
+    await fireEvent.input(search, { target: { value: "apikey" } });
+    expect(screen.getAllByTestId("token")).toHaveLength(1);
+    await fireEvent.input(search, { target: { value: "nothing-like-this" } });
+    expect(screen.getByTestId("tokens-no-match")).toBeTruthy();
+    await fireEvent.keyDown(search, { key: "Escape" });
+    expect(search.value).toBe("");
+    expect(screen.getAllByTestId("token")).toHaveLength(5);
   });
 });
 
 describe("URL token form", () => {
-  it("adds a token with its value and shows the returned warnings", async () => {
+  it("adds an API key in the address: the preset maps to a form token", async () => {
     const { of } = mockRecording({
       token_add: ({ input: sent }) => {
         const dto = sent as { prefix: string; key: string };
@@ -130,35 +165,85 @@ describe("URL token form", () => {
     });
     render(UrlTokens);
     await screen.findByTestId("tokens-empty");
+    expect(screen.getByRole("radio", { name: /API key in the address/ })).toHaveProperty("checked", true);
 
-    const value = input("Value");
+    const value = input("API key");
     expect(value.type).toBe("password");
-    expect(value.value).toBe("");
-
-    await type("URL prefix", " http://127.0.0.1:8080/ ");
-    await type("Key", "token");
-    await fireEvent.click(screen.getByLabelText("Authorization header"));
-    await fireEvent.click(screen.getByLabelText("Requires permission"));
-    await type("Value", "s3cret");
+    await type("Web address it is for", " http://127.0.0.1:8080/ ");
+    await type("Parameter name", "api_key");
+    await fireEvent.click(screen.getByLabelText("Ask me before sending it"));
+    await type("API key", "s3cret");
+    // Reveal while typing, and hide again.
+    await fireEvent.click(screen.getByRole("button", { name: "Show the value" }));
+    expect(input("API key").type).toBe("text");
+    await fireEvent.click(screen.getByRole("button", { name: "Hide the value" }));
+    expect(input("API key").type).toBe("password");
+    expect(screen.getByTestId("token-model").textContent).toContain("placement form");
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
 
     await waitFor(() => expect(of("token_add")).toHaveLength(1));
     expect(of("token_add")[0]?.args).toEqual({
       input: {
         prefix: "http://127.0.0.1:8080/",
-        key: "token",
-        placement: "header",
+        key: "api_key",
+        placement: "form",
         requiresPermission: true,
         prompt: false,
         value: "s3cret",
       },
     });
     const notice = await screen.findByTestId("tokens-notice");
-    expect(notice.textContent).toContain("Added “token”");
+    expect(notice.textContent).toContain("Added “api_key”");
     expect(screen.getByTestId("save-warnings").textContent).toContain("Plain http is allowed");
     // The form is cleared, value included.
-    expect(input("Value").value).toBe("");
-    expect(input("URL prefix").value).toBe("");
+    expect(input("API key").value).toBe("");
+    expect(input("Web address it is for").value).toBe("");
+  });
+
+  it("adds an API key in a header: the key is the header's name (named-header placement)", async () => {
+    const { of } = mockRecording({
+      token_add: ({ input: sent }) => ({ token: makeToken({ key: (sent as { key: string }).key, placement: "named_header" }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+    await fireEvent.click(screen.getByRole("radio", { name: /API key in a header/ }));
+    await type("Web address it is for", DAVINCI);
+    await type("Header name", "X-API-Key");
+    await type("API key", "k3y");
+    expect(screen.getByTestId("token-model").textContent).toContain("placement named_header");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    await waitFor(() => expect(of("token_add")).toHaveLength(1));
+    expect(of("token_add")[0]?.args).toEqual({
+      input: { prefix: DAVINCI, key: "X-API-Key", placement: "named_header", requiresPermission: false, prompt: false, value: "k3y" },
+    });
+  });
+
+  it("maps Bearer token and User name and password onto the model", async () => {
+    const { of } = mockRecording({
+      token_add: ({ input: sent }) => ({ token: makeToken({ key: (sent as { key: string }).key }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await screen.findByTestId("tokens-empty");
+
+    await fireEvent.click(screen.getByRole("radio", { name: /Bearer token/ }));
+    expect(screen.queryByLabelText("Parameter name")).toBeNull();
+    await type("Web address it is for", DAVINCI);
+    await type("Token", "t0ken");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    await waitFor(() => expect(of("token_add")).toHaveLength(1));
+    expect(of("token_add")[0]?.args).toMatchObject({ input: { key: "token", placement: "header", value: "t0ken" } });
+
+    await fireEvent.click(screen.getByRole("radio", { name: /User name and password/ }));
+    await type("Web address it is for", DAVINCI);
+    await type("User name", "ada:x");
+    await type("Password", "pw");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    expect(screen.getByRole("alert").textContent).toContain("cannot contain “:”");
+    await type("User name", "ada");
+    await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
+    await waitFor(() => expect(of("token_add")).toHaveLength(3));
+    expect(of("token_add")[1]?.args).toMatchObject({ input: { key: "username", placement: "header", value: "ada" } });
+    expect(of("token_add")[2]?.args).toMatchObject({ input: { key: "password", placement: "header", value: "pw" } });
   });
 
   it("sends a null value for a prompt token and hides the value field", async () => {
@@ -168,10 +253,11 @@ describe("URL token form", () => {
     render(UrlTokens);
     await screen.findByTestId("tokens-empty");
 
-    await type("URL prefix", DAVINCI);
-    await type("Key", "password");
+    await fireEvent.click(screen.getByRole("radio", { name: /Form field/ }));
+    await type("Web address it is for", DAVINCI);
+    await type("Field name", "password");
     await type("Value", "typed before");
-    await fireEvent.click(screen.getByLabelText("Prompt"));
+    await fireEvent.click(screen.getByLabelText("Ask for the value each time"));
     expect(screen.queryByLabelText("Value")).toBeNull();
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
 
@@ -195,27 +281,31 @@ describe("URL token form", () => {
 
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
     expect(screen.getByText(/Enter the URL prefix/)).toBeTruthy();
-    expect(screen.getByText(/Enter the key/)).toBeTruthy();
+    expect(screen.getByText(/Enter the parameter name/)).toBeTruthy();
     expect(screen.getByText(/Enter the value/)).toBeTruthy();
-    expect(input("URL prefix").getAttribute("aria-invalid")).toBe("true");
+    expect(input("Web address it is for").getAttribute("aria-invalid")).toBe("true");
 
-    await type("URL prefix", DAVINCI);
-    await type("Key", "token");
-    await type("Value", "tab\there");
+    await type("Web address it is for", DAVINCI);
+    await type("Parameter name", "token");
+    await type("API key", "tab\there");
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
     expect(screen.getAllByRole("alert")).toHaveLength(1);
     expect(screen.getByRole("alert").textContent).toContain("control characters");
     expect(of("token_add")).toHaveLength(0);
   });
 
-  it("warns while typing a header key that would be ignored", async () => {
-    mockRecording();
+  it("keeps a half-filled form across pages, but never a value to reveal later for a saved token", async () => {
+    mockRecording({ tokens_list: tokens });
+    const first = render(UrlTokens);
+    await screen.findAllByTestId("token");
+    await type("Web address it is for", "https://feeds.example.com/");
+    await type("Parameter name", "key");
+    first.unmount();
     render(UrlTokens);
-    await screen.findByTestId("tokens-empty");
-    await type("Key", "X-Api-Key");
-    expect(screen.queryByTestId("header-key-hint")).toBeNull();
-    await fireEvent.click(screen.getByLabelText("Authorization header"));
-    expect(screen.getByTestId("header-key-hint").textContent).toContain("would be ignored");
+    expect(((await screen.findByLabelText("Web address it is for")) as HTMLInputElement).value).toBe(
+      "https://feeds.example.com/",
+    );
+    expect(input("Parameter name").value).toBe("key");
   });
 
   it("shows the backend's invalid_input and conflict messages inline", async () => {
@@ -232,15 +322,14 @@ describe("URL token form", () => {
     render(UrlTokens);
     await screen.findByTestId("tokens-empty");
 
-    await type("URL prefix", "http://example.com/");
-    await type("Key", "token");
-    await type("Value", "v");
+    await type("Web address it is for", "http://example.com/");
+    await type("Parameter name", "token");
+    await type("API key", "v");
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
     const prefixError = await screen.findByRole("alert");
     expect(prefixError.id).toBe("token-prefix-error");
     expect(prefixError.textContent).toContain("must use https");
-    // What was typed stays.
-    expect(input("URL prefix").value).toBe("http://example.com/");
+    expect(input("Web address it is for").value).toBe("http://example.com/");
 
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
     await waitFor(() => expect(screen.getByRole("alert").id).toBe("token-key-error"));
@@ -256,14 +345,13 @@ describe("URL token form", () => {
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
 
     await fireEvent.click(screen.getByRole("button", { name: `Edit username for ${DAVINCI}` }));
-    expect(input("URL prefix").value).toBe(DAVINCI);
-    expect(input("Key").value).toBe("username");
-    expect((screen.getByLabelText("Authorization header") as HTMLInputElement).checked).toBe(true);
+    await waitFor(() => expect(input("Web address it is for").value).toBe(DAVINCI));
+    expect(screen.getByRole("radio", { name: /User name and password/ })).toHaveProperty("checked", true);
     // The current value is never shown: there is no value field until "Replace value".
-    expect(screen.queryByLabelText(/value/i)).toBeNull();
+    expect(document.getElementById("token-value")).toBeNull();
     expect(screen.getByRole("button", { name: "Replace value" })).toBeTruthy();
 
-    await fireEvent.click(screen.getByLabelText("Requires permission"));
+    await fireEvent.click(screen.getByLabelText("Ask me before sending it"));
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
     await waitFor(() => expect(of("token_edit")).toHaveLength(1));
     expect(of("token_edit")[0]?.args).toEqual({
@@ -289,7 +377,7 @@ describe("URL token form", () => {
     await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
 
     await fireEvent.click(screen.getByRole("button", { name: `Edit username for ${DAVINCI}` }));
-    await fireEvent.click(screen.getByRole("button", { name: "Replace value" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Replace value" }));
     const value = input("New value");
     expect(value.type).toBe("password");
     expect(value.value).toBe("");
@@ -297,6 +385,16 @@ describe("URL token form", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
     await waitFor(() => expect(of("token_edit")).toHaveLength(1));
     expect(of("token_edit")[0]?.args).toMatchObject({ id: "tok-u", edit: { value: "ada" } });
+  });
+
+  it("each token row opens Preview with its address", async () => {
+    mockRecording({ tokens_list: tokens });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+    await fireEvent.click(screen.getByRole("button", { name: `Preview ${OTHER} with apikey` }));
+    expect(window.location.hash).toBe("#/preview");
+    const { drafts } = await import("../lib/drafts.svelte");
+    expect(drafts.preview.url).toBe(OTHER);
   });
 
   it("a received token can be removed, not edited or sent, and names its sender", async () => {

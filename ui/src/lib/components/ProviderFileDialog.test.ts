@@ -43,7 +43,9 @@ describe("a provider file opened from outside", () => {
       { cmd: "provider_file_accept", args: { offerId: "offer-1" } },
     ]);
     expect(window.location.hash).toBe("#/channels");
-    expect(document.body.textContent).toContain("Added the provider “Contoso”");
+    expect(document.body.textContent).toContain("Added “Contoso”");
+    // Straight to the sign-in choice, though Accounts was already open.
+    expect(await screen.findByRole("heading", { name: "Connect an account" })).toBeTruthy();
   });
 
   it("is cancelled with Escape, which forgets the file", async () => {

@@ -1,6 +1,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { drafts, resetDrafts } from "../drafts.svelte";
 import type { ProviderDto } from "../ipc";
 import { ipcRoutes, makeProvider, makeTemplates } from "../test-fixtures";
 import Providers from "./Providers.svelte";
@@ -13,30 +14,40 @@ function setup(handlers: Parameters<typeof ipcRoutes>[0]) {
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
     return ipcRoutes(handlers)(cmd, args);
   });
-  render(Providers);
-  return (cmd: string) => calls.filter((call) => call.cmd === cmd).map((call) => call.args);
+  const view = render(Providers);
+  return Object.assign((cmd: string) => calls.filter((call) => call.cmd === cmd).map((call) => call.args), { view });
 }
 
-function input(label: string): HTMLInputElement {
+function input(label: string | RegExp): HTMLInputElement {
   return screen.getByLabelText(label) as HTMLInputElement;
 }
 
-describe("Providers", () => {
-  it("lists templates as Template and your providers with client id and redirect style", async () => {
+async function openForm(): Promise<void> {
+  await fireEvent.click(await screen.findByRole("button", { name: "Set up a service" }));
+}
+
+async function choose(service: string | RegExp): Promise<void> {
+  await fireEvent.click(screen.getByRole("radio", { name: service }));
+}
+
+describe("Providers (Sign-in services)", () => {
+  beforeEach(() => resetDrafts());
+
+  it("lists only your services, with client id, redirect style and what was registered", async () => {
     setup({ providers_list: () => [...makeTemplates(), makeProvider({ hasClientSecret: true })] });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(4));
-    const rows = screen.getAllByTestId("provider");
-    expect(rows[0]?.textContent).toContain("Microsoft 365");
-    expect(rows[0]?.textContent).toContain("Template");
-    expect(within(rows[0]!).queryByRole("button")).toBeNull();
-    const own = rows[3]!;
+    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(1));
+    const own = screen.getByTestId("provider");
     expect(own.textContent).toContain("11111111-2222-3333-4444-555555555555");
     expect(own.textContent).toContain("Deep link");
-    expect(own.textContent).toContain("client secret stored");
+    expect(own.textContent).toContain("client secret kept safely");
     expect(within(own).getByRole("button", { name: "Remove Contoso Microsoft 365" })).toBeTruthy();
+    expect((within(own).getByTestId("provider-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "app.lanyard.desktop://oauth/callback",
+    );
+    expect(screen.queryByText("Template")).toBeNull();
   });
 
-  it("adds a provider from a template with the right input, then clears the form and refreshes", async () => {
+  it("guides Microsoft 365: only client id and tenant, the redirect to register, advanced folded", async () => {
     let providers: ProviderDto[] = makeTemplates();
     const calls = setup({
       providers_list: () => providers,
@@ -46,19 +57,20 @@ describe("Providers", () => {
         return created;
       },
     });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(3));
+    await openForm();
+    expect(screen.getByRole("radio", { name: /Microsoft 365/ })).toHaveProperty("checked", true);
+    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "app.lanyard.desktop://oauth/callback",
+    );
+    expect(screen.getByTestId("template-registration").textContent).toContain("the microsoft console");
+    expect(screen.getByRole("button", { name: "Copy" })).toBeTruthy();
+    // Folded away: the advanced fields are in a closed <details>.
+    const advanced = screen.getByText("Advanced").closest("details")!;
+    expect(advanced.open).toBe(false);
+    expect(advanced.contains(input("How the sign-in comes back"))).toBe(true);
 
-    await fireEvent.change(input("Service"), { target: { value: "microsoft" } });
-    await fireEvent.input(input("Tenant"), { target: { value: " contoso " } });
+    await fireEvent.input(input(/Organization/), { target: { value: " contoso " } });
     await fireEvent.input(input("Client ID"), { target: { value: "my-client-id" } });
-    await fireEvent.input(input("Client secret (optional)"), { target: { value: "s3cret" } });
-    await fireEvent.change(input("Redirect style"), { target: { value: "loopback" } });
-    await fireEvent.input(input("API base URLs (optional)"), {
-      target: { value: "https://graph.microsoft.com\n\n https://contoso.sharepoint.com \n" },
-    });
-    await fireEvent.input(input("Re-authorize every (days, optional)"), { target: { value: "14" } });
-    expect(input("Client secret (optional)").type).toBe("password");
-
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
 
     await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
@@ -74,46 +86,78 @@ describe("Providers", () => {
         userinfoEndpoint: null,
         scopes: [],
         clientId: "my-client-id",
-        clientSecret: "s3cret",
-        redirectStyle: "loopback",
-        apiBaseUrls: ["https://graph.microsoft.com", "https://contoso.sharepoint.com"],
-        reauthDays: 14,
+        clientSecret: null,
+        redirectStyle: null,
+        apiBaseUrls: [],
+        reauthDays: null,
         loopbackPort: null,
       },
     });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(4));
+    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(1));
     expect(screen.getByRole("status").textContent).toContain("Added Microsoft 365 (contoso).");
-    expect(input("Client ID").value).toBe("");
-    expect(input("Client secret (optional)").value).toBe("");
-    expect(input("Tenant").value).toBe("");
-    expect(screen.queryByText("s3cret")).toBeNull();
+    expect(drafts.provider.clientId).toBe("");
   });
 
-  it("hides the tenant for other templates and sends discovery and manual inputs", async () => {
+  it("asks Google for its client secret, never keeping it in the draft", async () => {
     const calls = setup({ provider_add: () => makeProvider() });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(3));
+    await openForm();
+    await choose(/Google/);
+    expect(screen.queryByLabelText(/Organization/)).toBeNull();
+    await fireEvent.input(input("Client ID"), { target: { value: "g-id" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    expect(screen.getByTestId("provider-form-error").textContent).toContain("client secret");
+    await fireEvent.input(input("Client secret"), { target: { value: "s3cret" } });
+    expect(input("Client secret").type).toBe("password");
+    expect(JSON.stringify(drafts.provider)).not.toContain("s3cret");
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
+    expect(calls("provider_add")[0]?.input).toMatchObject({ template: "google", clientId: "g-id", clientSecret: "s3cret" });
+  });
 
-    await fireEvent.change(input("Service"), { target: { value: "google" } });
-    expect(screen.queryByLabelText("Tenant")).toBeNull();
+  it("asks Dropbox for its port and shows the redirect with it", async () => {
+    const calls = setup({ provider_add: () => makeProvider() });
+    await openForm();
+    await choose(/Dropbox/);
+    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "http://127.0.0.1:<port>/callback",
+    );
+    await fireEvent.input(input("App key"), { target: { value: "app-key" } });
+    await fireEvent.input(input("Port in the redirect address"), { target: { value: "80" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    expect(screen.getByTestId("provider-form-error").textContent).toContain("1024");
+    expect(calls("provider_add")).toHaveLength(0);
+    await fireEvent.input(input("Port in the redirect address"), { target: { value: "53682" } });
+    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "http://127.0.0.1:53682/callback",
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
+    expect(calls("provider_add")[0]?.input).toMatchObject({ template: "dropbox", loopbackPort: 53682 });
+  });
 
-    await fireEvent.click(screen.getByRole("radio", { name: "OpenID discovery" }));
-    await fireEvent.input(input("Issuer URL"), { target: { value: "https://id.example.com" } });
+  it("sends discovery and manual inputs for other services", async () => {
+    const calls = setup({ provider_add: () => makeProvider() });
+    await openForm();
+    await choose(/Other/);
+    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
+      "app.lanyard.desktop:/oauth/callback",
+    );
+    await fireEvent.input(input("Issuer address"), { target: { value: "https://id.example.com" } });
     await fireEvent.input(input("Client ID"), { target: { value: "abc" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
     await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
     expect(calls("provider_add")[0]?.input).toMatchObject({
       template: null,
-      tenant: null,
       discoveryUrl: "https://id.example.com",
       clientId: "abc",
       clientSecret: null,
-      redirectStyle: null,
-      reauthDays: null,
     });
 
-    await fireEvent.click(screen.getByRole("radio", { name: "Manual" }));
-    await fireEvent.input(input("Authorization endpoint"), { target: { value: "https://a.example/auth" } });
-    await fireEvent.input(input("Token endpoint"), { target: { value: "https://a.example/token" } });
+    await openForm();
+    await choose(/Other/);
+    await fireEvent.click(screen.getByRole("checkbox", { name: /by hand/ }));
+    await fireEvent.input(input(/Sign-in \(authorization\)/), { target: { value: "https://a.example/auth" } });
+    await fireEvent.input(input("Token address"), { target: { value: "https://a.example/token" } });
     await fireEvent.input(input("Client ID"), { target: { value: "def" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
     await waitFor(() => expect(calls("provider_add")).toHaveLength(2));
@@ -122,67 +166,19 @@ describe("Providers", () => {
       discoveryUrl: null,
       authorizationEndpoint: "https://a.example/auth",
       tokenEndpoint: "https://a.example/token",
-      revocationEndpoint: null,
-      userinfoEndpoint: null,
       clientId: "def",
     });
   });
 
-  it("tells the exact redirect URI to register, before and after adding, with a copy button", async () => {
-    setup({
-      providers_list: () => [
-        ...makeTemplates(),
-        makeProvider({
-          registration: {
-            redirectUri: "http://127.0.0.1:53682/callback",
-            registerAt: "Dropbox App Console",
-            notes: ["Permissions tab: enable account_info.read and the OpenID scopes (openid, email)."],
-          },
-        }),
-      ],
-    });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(4));
-    const own = screen.getAllByTestId("provider")[3]!;
-    const uri = within(own).getByTestId("provider-redirect-uri") as HTMLTextAreaElement;
-    expect(uri.value).toBe("http://127.0.0.1:53682/callback");
-    expect(own.textContent).toContain("Dropbox App Console");
-    expect(own.textContent).toContain("account_info.read");
-    expect(within(own).getByRole("button", { name: "Copy" })).toBeTruthy();
-    // Templates show nothing to register in the list.
-    expect(within(screen.getAllByTestId("provider")[0]!).queryByTestId("provider-redirect-uri")).toBeNull();
-
-    // The form shows the chosen template's URI before adding.
-    await fireEvent.change(input("Service"), { target: { value: "microsoft" } });
-    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
-      "app.lanyard.desktop://oauth/callback",
-    );
-    expect(screen.queryByLabelText(/Loopback port/)).toBeNull();
-  });
-
-  it("asks Dropbox for its fixed loopback port and sends it", async () => {
-    const calls = setup({ provider_add: () => makeProvider() });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(3));
-    await fireEvent.change(input("Service"), { target: { value: "dropbox" } });
-    expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
-      "http://127.0.0.1:<port>/callback",
-    );
-    await fireEvent.input(input("Client ID"), { target: { value: "app-key" } });
-    await fireEvent.input(input("Loopback port"), { target: { value: "80" } });
-    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
-    expect(screen.getByTestId("provider-form-error").textContent).toContain("1024");
-    expect(calls("provider_add")).toHaveLength(0);
-    await fireEvent.input(input("Loopback port"), { target: { value: "53682" } });
-    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
-    await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
-    expect(calls("provider_add")[0]?.input).toMatchObject({ template: "dropbox", loopbackPort: 53682 });
-  });
-
-  it("requires a client id before calling the backend", async () => {
-    const calls = setup({});
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(3));
-    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
-    expect(screen.getByTestId("provider-form-error").textContent).toContain("client id");
-    expect(calls("provider_add")).toHaveLength(0);
+  it("keeps an open, half-filled form across pages (the draft lives above the page)", async () => {
+    const first = setup({});
+    await openForm();
+    await choose(/Other/);
+    await fireEvent.input(input("Client ID"), { target: { value: "half" } });
+    first.view.unmount();
+    render(Providers);
+    expect(((await screen.findByLabelText("Client ID")) as HTMLInputElement).value).toBe("half");
+    expect(screen.getByRole("radio", { name: /Other/ })).toHaveProperty("checked", true);
   });
 
   it("shows a backend validation error inline and keeps the form", async () => {
@@ -191,19 +187,17 @@ describe("Providers", () => {
         throw { code: "invalid_input", message: "The tenant must be a domain name or a GUID." };
       },
     });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(3));
-    await fireEvent.input(input("Tenant"), { target: { value: "not a tenant" } });
+    await openForm();
+    await fireEvent.input(input(/Organization/), { target: { value: "not a tenant" } });
     await fireEvent.input(input("Client ID"), { target: { value: "my-client-id" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
-
     const error = await screen.findByTestId("provider-form-error");
     expect(error.getAttribute("role")).toBe("alert");
     expect(error.textContent).toBe("The tenant must be a domain name or a GUID.");
     expect(input("Client ID").value).toBe("my-client-id");
-    expect(input("Tenant").value).toBe("not a tenant");
   });
 
-  it("removes a provider, and shows a refusal inline", async () => {
+  it("asks before removing a service, and shows a refusal inline", async () => {
     let providers: ProviderDto[] = [
       ...makeTemplates(),
       makeProvider(),
@@ -219,16 +213,24 @@ describe("Providers", () => {
         return null;
       },
     });
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(5));
+    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(2));
 
     await fireEvent.click(screen.getByRole("button", { name: "Remove My Google" }));
-    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(4));
+    const dialog = screen.getByTestId("remove-provider-dialog");
+    // The safe answer has the focus; cancelling changes nothing.
+    expect(document.activeElement?.textContent).toBe("Cancel");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(calls("provider_remove")).toHaveLength(0);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Remove My Google" }));
+    await fireEvent.click(within(screen.getByTestId("remove-provider-dialog")).getByRole("button", { name: "Remove" }));
+    await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(1));
     expect(calls("provider_remove")).toEqual([{ id: "prov-g" }]);
 
     await fireEvent.click(screen.getByRole("button", { name: "Remove Contoso Microsoft 365" }));
+    await fireEvent.click(within(screen.getByTestId("remove-provider-dialog")).getByRole("button", { name: "Remove" }));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("disconnect its channels first");
-    expect(alert.closest("[data-testid=provider]")?.textContent).toContain("Contoso Microsoft 365");
-    expect(screen.getAllByTestId("provider")).toHaveLength(4);
+    expect(screen.getAllByTestId("provider")).toHaveLength(1);
   });
 });
