@@ -17,10 +17,10 @@ pub mod prompter;
 pub mod provider_files;
 pub mod sharing;
 pub mod state;
-#[cfg(desktop)]
-pub mod tray;
 #[cfg(target_os = "linux")]
 pub mod theme;
+#[cfg(desktop)]
+pub mod tray;
 pub mod window;
 
 use std::path::Path;
