@@ -1,6 +1,6 @@
 // Checks the .deb that `npx tauri build --bundles deb` wrote, in the setting of
 // `tests/e2e/run` (a display and a D-Bus session):
-//   - its size (≤ 25 MiB: it carries the app and the `lanyard` CLI);
+//   - its size (≤ 30 MiB: it carries the app and the `lanyard` CLI, two ~23 MB binaries);
 //   - the `lanyard` CLI is in it (/usr/bin/lanyard) and runs (`--version`, `--help`), with
 //     lanyard-gateway.service in /usr/lib/systemd/system passing `systemd-analyze verify`
 //     (scripts/verify-systemd-unit) and the example environment file;
@@ -27,7 +27,7 @@ import { Session, startDriver } from './webdriver.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(process.env.REAL_HOME ?? process.env.HOME, '.cache/lanyard-target');
 const install = process.argv.includes('--install');
-const MAX_BYTES = 25 * 1024 * 1024;
+const MAX_BYTES = 30 * 1024 * 1024;
 const SCHEMES = ['lanyard', 'app.lanyard.desktop'];
 
 function findDeb() {
@@ -85,7 +85,7 @@ check('lanyard-gateway.service', () => {
 
 check('size', () => {
   const size = fs.statSync(deb).size;
-  assert(size <= MAX_BYTES, `${(size / 1048576).toFixed(1)} MiB > 25 MiB`);
+  assert(size <= MAX_BYTES, `${(size / 1048576).toFixed(1)} MiB > 30 MiB`);
   return `${path.basename(deb)}: ${(size / 1048576).toFixed(2)} MiB (${size} bytes), installed ${field('Installed-Size')} KiB`;
 });
 
@@ -183,8 +183,11 @@ async function launches(bin) {
   try {
     const session = await Session.create(driver.url, bin);
     try {
-      await session.waitFor('h1#page-title', { text: 'Channels' });
-      await session.waitFor('[data-testid=secrets-status]', { text: 'ready' });
+      // The first page (Accounts); the sidebar's footer is silent when the secret store
+      // works, so its health is read where it is always shown: Settings.
+      await session.waitFor('h1#page-title', { text: 'Accounts' });
+      await session.go('Settings');
+      await session.waitFor('[data-testid=secret-store-health]', { text: 'Ready' });
     } finally {
       await session.delete();
     }
@@ -195,7 +198,7 @@ async function launches(bin) {
 
 try {
   await launches(binary);
-  console.log('ok   the packaged binary starts and shows the Channels page');
+  console.log('ok   the packaged binary starts, shows the Accounts page and a ready secret store');
 } catch (err) {
   failures += 1;
   console.log(`FAIL the packaged binary does not start: ${err.message}`);
@@ -214,7 +217,7 @@ if (install) {
     });
     try {
       await launches('/usr/bin/lanyard-app');
-      console.log('ok   installed: /usr/bin/lanyard-app starts and shows the Channels page');
+      console.log('ok   installed: /usr/bin/lanyard-app starts, shows the Accounts page and a ready secret store');
     } catch (err) {
       failures += 1;
       console.log(`FAIL installed: /usr/bin/lanyard-app does not start: ${err.message}`);
