@@ -54,7 +54,7 @@ describe("a provider file opened from outside", () => {
     await emit("provider-file", { offer: offer({ includesSecret: true }), error: null });
     await screen.findByTestId("provider-file-dialog");
     expect(screen.getByTestId("provider-file-secret").textContent).toContain("keyring");
-    await fireEvent.keyDown(window, { key: "Escape" });
+    await fireEvent.keyDown(screen.getByTestId("provider-file-dialog"), { key: "Escape" });
     await waitFor(() => expect(screen.queryByTestId("provider-file-dialog")).toBeNull());
     expect(ipc.of("provider_file_reject")).toEqual([
       { cmd: "provider_file_reject", args: { offerId: "offer-1" } },
