@@ -58,13 +58,21 @@ fn register_reauth_action<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Starts the background tasks (no-op when the installation failed to open).
+/// Starts the background tasks once the installation is open (none when it failed to
+/// open). Returns at once: the installation may still be opening.
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
-    let Ok(lanyard) = app.state::<AppState>().lanyard().cloned() else {
-        return;
-    };
     #[cfg(desktop)]
     register_reauth_action(app);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Ok(lanyard) = app.state::<AppState>().lanyard().await.cloned() else {
+            return;
+        };
+        start_with(&app, lanyard);
+    });
+}
+
+fn start_with<R: Runtime>(app: &AppHandle<R>, lanyard: lanyard_core::Lanyard) {
     #[cfg(desktop)]
     {
         let (app, l) = (app.clone(), lanyard.clone());

@@ -22,13 +22,13 @@ type Reply<T> = Result<T, IpcError>;
 /// Where data and secrets live, the schema version and the secret store's health.
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Reply<StatusDto> {
-    Ok(state.lanyard()?.status().await?.into())
+    Ok(state.lanyard().await?.status().await?.into())
 }
 
 /// Every provider, templates included.
 #[tauri::command]
 pub async fn providers_list(state: State<'_, AppState>) -> Reply<Vec<ProviderDto>> {
-    Ok(providers::list(state.lanyard()?)
+    Ok(providers::list(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -42,19 +42,21 @@ pub async fn provider_add(
     input: ProviderInputDto,
 ) -> Reply<ProviderDto> {
     let (spec, secret) = input.into_spec();
-    Ok(providers::add(state.lanyard()?, spec, secret).await?.into())
+    Ok(providers::add(state.lanyard().await?, spec, secret)
+        .await?
+        .into())
 }
 
 /// Removes a provider the user added.
 #[tauri::command]
 pub async fn provider_remove(state: State<'_, AppState>, id: String) -> Reply<()> {
-    Ok(providers::remove(state.lanyard()?, &id).await?)
+    Ok(providers::remove(state.lanyard().await?, &id).await?)
 }
 
 /// Every channel.
 #[tauri::command]
 pub async fn channels_list(state: State<'_, AppState>) -> Reply<Vec<ChannelDto>> {
-    Ok(channels::list(state.lanyard()?)
+    Ok(channels::list(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -69,7 +71,7 @@ pub async fn channel_connect<R: Runtime>(
     waiting: State<'_, Waiting>,
     provider_id: String,
 ) -> Reply<AuthorizationDto> {
-    Ok(oauth::connect(&app, state.lanyard()?, &waiting, &provider_id).await?)
+    Ok(oauth::connect(&app, state.lanyard().await?, &waiting, &provider_id).await?)
 }
 
 /// Starts re-authorizing a channel; the result arrives as an `oauth-result` event.
@@ -80,7 +82,7 @@ pub async fn channel_reauth<R: Runtime>(
     waiting: State<'_, Waiting>,
     channel_id: String,
 ) -> Reply<AuthorizationDto> {
-    Ok(oauth::reauth(&app, state.lanyard()?, &waiting, &channel_id).await?)
+    Ok(oauth::reauth(&app, state.lanyard().await?, &waiting, &channel_id).await?)
 }
 
 /// Cancels a sign-in in progress.
@@ -90,19 +92,21 @@ pub async fn oauth_cancel(
     waiting: State<'_, Waiting>,
     pending_id: String,
 ) -> Reply<()> {
-    Ok(oauth::cancel(state.lanyard()?, &waiting, &pending_id).await?)
+    Ok(oauth::cancel(state.lanyard().await?, &waiting, &pending_id).await?)
 }
 
 /// Disconnects a channel: every linked player loses access.
 #[tauri::command]
 pub async fn channel_disconnect(state: State<'_, AppState>, id: String) -> Reply<DisconnectedDto> {
-    Ok(channels::disconnect(state.lanyard()?, &id).await?.into())
+    Ok(channels::disconnect(state.lanyard().await?, &id)
+        .await?
+        .into())
 }
 
 /// The desktop license and every player.
 #[tauri::command]
 pub async fn players_list(state: State<'_, AppState>) -> Reply<Vec<PrincipalDto>> {
-    Ok(players::list(state.lanyard()?)
+    Ok(players::list(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -118,7 +122,7 @@ pub async fn player_add(
     serial: Option<String>,
 ) -> Reply<NewPlayerDto> {
     Ok(
-        players::add_player(state.lanyard()?, &name, serial.as_deref())
+        players::add_player(state.lanyard().await?, &name, serial.as_deref())
             .await?
             .into(),
     )
@@ -127,7 +131,9 @@ pub async fn player_add(
 /// Issues a new secret for a player (shown once); the old one stops working now.
 #[tauri::command]
 pub async fn player_rotate_secret(state: State<'_, AppState>, id: String) -> Reply<NewPlayerDto> {
-    Ok(players::rotate_secret(state.lanyard()?, &id).await?.into())
+    Ok(players::rotate_secret(state.lanyard().await?, &id)
+        .await?
+        .into())
 }
 
 /// The app's player gateway: the saved choice and whether it runs.
@@ -136,7 +142,7 @@ pub async fn gateway_get(
     state: State<'_, AppState>,
     gateway: State<'_, BackgroundGateway>,
 ) -> Reply<GatewayDto> {
-    Ok(gateway.state(state.lanyard()?).await?.into())
+    Ok(gateway.state(state.lanyard().await?).await?.into())
 }
 
 /// Turns the app's player gateway on or off (and saves the choice).
@@ -153,19 +159,19 @@ pub async fn gateway_set(
         listen,
         cors_origins,
     };
-    Ok(gateway.set(state.lanyard()?, wanted).await?.into())
+    Ok(gateway.set(state.lanyard().await?, wanted).await?.into())
 }
 
 /// Removes a player: its access ends now.
 #[tauri::command]
 pub async fn player_remove(state: State<'_, AppState>, id: String) -> Reply<()> {
-    Ok(players::remove_player(state.lanyard()?, &id).await?)
+    Ok(players::remove_player(state.lanyard().await?, &id).await?)
 }
 
 /// Every link.
 #[tauri::command]
 pub async fn links_list(state: State<'_, AppState>) -> Reply<Vec<LinkDto>> {
-    Ok(players::links(state.lanyard()?)
+    Ok(players::links(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -179,7 +185,7 @@ pub async fn link_add(
     principal_id: String,
     channel_id: String,
 ) -> Reply<()> {
-    Ok(players::link(state.lanyard()?, &principal_id, &channel_id).await?)
+    Ok(players::link(state.lanyard().await?, &principal_id, &channel_id).await?)
 }
 
 /// Unlinks a principal from a channel: its next grant is denied.
@@ -189,13 +195,13 @@ pub async fn link_remove(
     principal_id: String,
     channel_id: String,
 ) -> Reply<()> {
-    Ok(players::unlink(state.lanyard()?, &principal_id, &channel_id).await?)
+    Ok(players::unlink(state.lanyard().await?, &principal_id, &channel_id).await?)
 }
 
 /// Every link between a principal and a URL token.
 #[tauri::command]
 pub async fn token_links_list(state: State<'_, AppState>) -> Reply<Vec<TokenLinkDto>> {
-    let all = token_links::token_links(state.lanyard()?).await?;
+    let all = token_links::token_links(state.lanyard().await?).await?;
     Ok(all.into_iter().map(Into::into).collect())
 }
 
@@ -206,7 +212,7 @@ pub async fn token_link_add(
     principal_id: String,
     token_id: String,
 ) -> Reply<()> {
-    Ok(token_links::link_token(state.lanyard()?, &principal_id, &token_id).await?)
+    Ok(token_links::link_token(state.lanyard().await?, &principal_id, &token_id).await?)
 }
 
 /// Unlinks a principal from a URL token: its next request goes without it.
@@ -216,7 +222,7 @@ pub async fn token_link_remove(
     principal_id: String,
     token_id: String,
 ) -> Reply<()> {
-    Ok(token_links::unlink_token(state.lanyard()?, &principal_id, &token_id).await?)
+    Ok(token_links::unlink_token(state.lanyard().await?, &principal_id, &token_id).await?)
 }
 
 /// Sets a channel's hand-out mode (`proxy` or `token`).
@@ -227,7 +233,7 @@ pub async fn channel_set_handout(
     handout: String,
 ) -> Reply<()> {
     let handout = lanyard_core::oauth::channel::Handout::parse(&handout)?;
-    Ok(token_links::set_handout(state.lanyard()?, &channel_id, handout).await?)
+    Ok(token_links::set_handout(state.lanyard().await?, &channel_id, handout).await?)
 }
 
 /// Audit events, newest first (grants buffered in memory are written first).
@@ -243,14 +249,14 @@ pub async fn audit_list(
         since,
         limit,
     };
-    let events = lanyard_core::broker::audit_log::list(state.lanyard()?, query).await?;
+    let events = lanyard_core::broker::audit_log::list(state.lanyard().await?, query).await?;
     Ok(events.into_iter().map(Into::into).collect())
 }
 
 /// Every URL token (never a value).
 #[tauri::command]
 pub async fn tokens_list(state: State<'_, AppState>) -> Reply<Vec<UrlTokenDto>> {
-    Ok(urltokens::tokens::list(state.lanyard()?)
+    Ok(urltokens::tokens::list(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -260,9 +266,11 @@ pub async fn tokens_list(state: State<'_, AppState>) -> Reply<Vec<UrlTokenDto>> 
 /// Adds a URL token; the value travels into the backend only.
 #[tauri::command]
 pub async fn token_add(state: State<'_, AppState>, input: TokenInputDto) -> Reply<SavedTokenDto> {
-    Ok(urltokens::tokens::add(state.lanyard()?, input.into_new()?)
-        .await?
-        .into())
+    Ok(
+        urltokens::tokens::add(state.lanyard().await?, input.into_new()?)
+            .await?
+            .into(),
+    )
 }
 
 /// Edits a URL token (the value only by replacing it).
@@ -273,7 +281,7 @@ pub async fn token_edit(
     edit: TokenEditDto,
 ) -> Reply<SavedTokenDto> {
     Ok(
-        urltokens::tokens::edit(state.lanyard()?, &id, edit.into_edit())
+        urltokens::tokens::edit(state.lanyard().await?, &id, edit.into_edit())
             .await?
             .into(),
     )
@@ -282,7 +290,7 @@ pub async fn token_edit(
 /// Removes a URL token.
 #[tauri::command]
 pub async fn token_remove(state: State<'_, AppState>, id: String) -> Reply<()> {
-    Ok(urltokens::tokens::remove(state.lanyard()?, &id).await?)
+    Ok(urltokens::tokens::remove(state.lanyard().await?, &id).await?)
 }
 
 /// What a request would carry (no values, nobody asked).
@@ -293,7 +301,7 @@ pub async fn token_match(
     method: String,
 ) -> Reply<MatchReportDto> {
     Ok(
-        urltokens::permission::match_url(state.lanyard()?, &method, &url)
+        urltokens::permission::match_url(state.lanyard().await?, &method, &url)
             .await?
             .into(),
     )
@@ -302,7 +310,7 @@ pub async fn token_match(
 /// Stored "Accept all" decisions.
 #[tauri::command]
 pub async fn decisions_list(state: State<'_, AppState>) -> Reply<Vec<DecisionDto>> {
-    Ok(urltokens::permission::decisions(state.lanyard()?)
+    Ok(urltokens::permission::decisions(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -312,7 +320,7 @@ pub async fn decisions_list(state: State<'_, AppState>) -> Reply<Vec<DecisionDto
 /// Revokes a decision.
 #[tauri::command]
 pub async fn decision_revoke(state: State<'_, AppState>, id: String) -> Reply<()> {
-    Ok(urltokens::permission::revoke(state.lanyard()?, &id).await?)
+    Ok(urltokens::permission::revoke(state.lanyard().await?, &id).await?)
 }
 
 /// The UI's answer to a `prompt-request`.
@@ -340,7 +348,7 @@ pub async fn preview_send<R: Runtime>(
     let prompter = crate::prompter::DesktopPrompter::new(app.clone(), pending.inner().clone());
     let who = lanyard_core::fetch::As::parse(input.as_principal.as_deref().unwrap_or("license"))?;
     let report = lanyard_core::preview::preview_and_remember(
-        state.lanyard()?,
+        state.lanyard().await?,
         &who,
         input.into(),
         &prompter,
@@ -358,7 +366,8 @@ pub async fn preview_send<R: Runtime>(
 #[tauri::command]
 pub async fn preview_history(state: State<'_, AppState>) -> Reply<Vec<HistoryEntryDto>> {
     Ok(state
-        .lanyard()?
+        .lanyard()
+        .await?
         .store()
         .preview_history()
         .await?
@@ -370,13 +379,18 @@ pub async fn preview_history(state: State<'_, AppState>) -> Reply<Vec<HistoryEnt
 /// Forgets recent previews.
 #[tauri::command]
 pub async fn preview_history_clear(state: State<'_, AppState>) -> Reply<()> {
-    Ok(state.lanyard()?.store().clear_preview_history().await?)
+    Ok(state
+        .lanyard()
+        .await?
+        .store()
+        .clear_preview_history()
+        .await?)
 }
 
 /// Reminders: what is due, the thresholds, and whether notifications are paused.
 #[tauri::command]
 pub async fn reminders_get(state: State<'_, AppState>) -> Reply<RemindersDto> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let schedule = lanyard_core::reminders::current(l).await?;
     let thresholds = lanyard_core::reminders::thresholds(l).await?;
     let paused_until = lanyard_core::reminders::paused_until(l).await?;
@@ -395,7 +409,7 @@ pub async fn reminders_set_thresholds(
         soon_days,
         imminent_days,
     };
-    lanyard_core::reminders::set_thresholds(state.lanyard()?, t).await?;
+    lanyard_core::reminders::set_thresholds(state.lanyard().await?, t).await?;
     crate::state::wake_reminders(&app);
     Ok(())
 }
@@ -407,7 +421,7 @@ pub async fn reminders_pause(
     state: State<'_, AppState>,
     hours: i64,
 ) -> Reply<Option<i64>> {
-    let until = lanyard_core::reminders::pause_for_hours(state.lanyard()?, hours).await?;
+    let until = lanyard_core::reminders::pause_for_hours(state.lanyard().await?, hours).await?;
     crate::state::wake_reminders(&app);
     Ok(until)
 }

@@ -29,36 +29,9 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
         .map(|raw| match DeepLink::parse(raw) {
             Ok(link) => {
                 tracing::info!(link = %link.redacted(), "link received");
-                match (&link, app.state::<AppState>().lanyard()) {
-                    (DeepLink::OAuthCallback(url), Ok(l)) => {
-                        oauth::complete_from_link(app, l.clone(), url.to_string())
-                    }
-                    (DeepLink::Offer(payload), Ok(l)) => {
-                        let (app, l) = (app.clone(), l.clone());
-                        let text = format!("{OFFER_PREFIX}{payload}");
-                        tauri::async_runtime::spawn(async move {
-                            sharing::receive_offer(&app, &l, &text).await;
-                        });
-                    }
-                    (DeepLink::Contact(payload), Ok(l)) => {
-                        let (app, l) = (app.clone(), l.clone());
-                        let text = format!("{CARD_PREFIX}{payload}");
-                        tauri::async_runtime::spawn(async move {
-                            sharing::receive_card(&app, &l, &text).await;
-                        });
-                    }
-                    (DeepLink::Provider(payload), Ok(l)) => {
-                        let (app, l, payload) = (app.clone(), l.clone(), payload.clone());
-                        tauri::async_runtime::spawn(async move {
-                            crate::provider_files::receive_link(&app, &l, &payload).await;
-                        });
-                    }
-                    (DeepLink::OpenChannel(_), _) => {}
-                    (_, Err(err)) => tracing::warn!("cannot act on a link: {}", err.message),
-                }
-                DeepLinkEvent::Accepted {
-                    kind: link.kind().into(),
-                }
+                let kind = link.kind().into();
+                act(app, link);
+                DeepLinkEvent::Accepted { kind }
             }
             Err(err) => {
                 tracing::warn!(code = err.code(), "link refused: {err}");
@@ -86,6 +59,37 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
         window::show_main(app);
     }
     events
+}
+
+/// Does what `link` asks once the installation is open (it may still be opening when a
+/// link starts Lanyard).
+fn act<R: Runtime>(app: &AppHandle<R>, link: DeepLink) {
+    if matches!(link, DeepLink::OpenChannel(_)) {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let l = match app.state::<AppState>().lanyard().await {
+            Ok(l) => l.clone(),
+            Err(err) => {
+                tracing::warn!("cannot act on a link: {}", err.message);
+                return;
+            }
+        };
+        match link {
+            DeepLink::OAuthCallback(url) => oauth::complete_from_link(&app, l, url.to_string()),
+            DeepLink::Offer(payload) => {
+                sharing::receive_offer(&app, &l, &format!("{OFFER_PREFIX}{payload}")).await;
+            }
+            DeepLink::Contact(payload) => {
+                sharing::receive_card(&app, &l, &format!("{CARD_PREFIX}{payload}")).await;
+            }
+            DeepLink::Provider(payload) => {
+                crate::provider_files::receive_link(&app, &l, &payload).await;
+            }
+            DeepLink::OpenChannel(_) => {}
+        }
+    });
 }
 
 /// Whether a second launch's arguments carry a link (then the link decides whether the

@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod prompter;
 pub mod provider_files;
 pub mod sharing;
+pub mod startup;
 pub mod state;
 #[cfg(target_os = "linux")]
 pub mod theme;
@@ -116,11 +117,9 @@ fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowE
 /// Files opened with Lanyard (double-click, "Open with", a second launch's arguments, a
 /// drop): offers and cards go to `sharing.rs`, provider files to `provider_files.rs`;
 /// anything else is ignored.
+/// The files are read once the installation is open (it may still be opening when a file
+/// starts Lanyard).
 pub(crate) fn open_files<R: Runtime>(app: &tauri::AppHandle<R>, paths: Vec<std::path::PathBuf>) {
-    let state = app.state::<AppState>();
-    let Ok(l) = state.lanyard() else {
-        return;
-    };
     let (providers, others): (Vec<_>, Vec<_>) = paths
         .into_iter()
         .partition(|p| provider_files::is_provider_file(p));
@@ -128,11 +127,20 @@ pub(crate) fn open_files<R: Runtime>(app: &tauri::AppHandle<R>, paths: Vec<std::
         .into_iter()
         .filter(|p| sharing::is_shared_file(p))
         .collect();
+    if providers.is_empty() && shared.is_empty() {
+        return;
+    }
     if !providers.is_empty() {
         window::show_main(app);
     }
-    sharing::receive_files(app, l.clone(), shared);
-    provider_files::receive_files(app, l.clone(), providers);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Ok(l) = app.state::<AppState>().lanyard().await.cloned() else {
+            return;
+        };
+        sharing::receive_files(&app, l.clone(), shared);
+        provider_files::receive_files(&app, l, providers);
+    });
 }
 
 /// The argument autostart passes: start in the tray with the window hidden.
@@ -142,9 +150,11 @@ pub const MINIMIZED: &str = "--minimized";
 pub fn run() {
     #[cfg(target_os = "linux")]
     software_compositing();
+    startup::begin();
     init_logging();
     let context = tauri::generate_context!();
-    let state = AppState::open(&context.config().identifier);
+    // Opens on its own thread while the window is built (see `startup`).
+    let state = AppState::opening(&context.config().identifier);
     let builder = Builder::default()
         // Single-instance first: a second launch (e.g. the OS opening a deep link) hands
         // its URL to this instance and exits.
@@ -166,8 +176,16 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![MINIMIZED]),
         ))
+        .manage(startup::Deferred::default())
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                startup::page_loaded(webview.app_handle());
+            }
+        })
         .setup(|app| {
+            startup::mark("window built");
             setup_desktop(app.handle())?;
+            startup::mark("setup done");
             Ok(())
         });
     let app = match app_builder(builder, state).build(context) {
@@ -192,16 +210,6 @@ pub fn run() {
 fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     use tauri_plugin_deep_link::DeepLinkExt;
 
-    if let Err(err) = tray::create(app) {
-        // No tray host (e.g. a bare X server): the window still works.
-        tracing::warn!("no tray icon: {err}");
-    }
-    // AppImages and development builds are not installed by a package, so register the
-    // URL schemes at start; installed packages register them through their .desktop file.
-    #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-    if let Err(err) = app.deep_link().register_all() {
-        tracing::warn!("could not register the lanyard: URL schemes: {err}");
-    }
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
         let urls: Vec<String> = event.urls().iter().map(|u| u.to_string()).collect();
@@ -217,6 +225,8 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     #[cfg(target_os = "linux")]
     theme::follow_desktop(app);
     background::start(app);
+    // The tray and the URL schemes' registration wait for the page (see `startup`).
+    startup::schedule_fallback(app);
     if std::env::args().any(|a| a == MINIMIZED) {
         if let Some(window) = app.get_webview_window(window::MAIN) {
             let _ = window.hide();

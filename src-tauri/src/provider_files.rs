@@ -74,7 +74,7 @@ pub async fn provider_file_choose<R: Runtime>(
     state: State<'_, AppState>,
     waiting: State<'_, Waiting>,
 ) -> Reply<Option<ProviderFileOfferDto>> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let filter = (provider_file::WHAT, provider_file::FILE_EXTENSION);
     let Some(path) = crate::sharing::dialog_path(&app, filter, None).await? else {
         return Ok(None);
@@ -90,7 +90,7 @@ pub async fn provider_file_open(
     waiting: State<'_, Waiting>,
     path: String,
 ) -> Reply<ProviderFileOfferDto> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let text = provider_file::read(Path::new(&path))?;
     offer_for(l, &waiting, &text).await
 }
@@ -102,7 +102,7 @@ pub async fn provider_file_accept(
     waiting: State<'_, Waiting>,
     offer_id: String,
 ) -> Reply<ProviderDto> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let file = waiting.take(&offer_id).ok_or_else(|| {
         IpcError::from(lanyard_core::Error::NotFound(
             "this provider file is no longer open: open it again".into(),

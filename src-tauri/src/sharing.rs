@@ -74,13 +74,15 @@ fn ipc_invalid(message: &str) -> IpcError {
 /// This installation's identity (created on first use).
 #[tauri::command]
 pub async fn identity_show(state: State<'_, AppState>) -> Reply<IdentityDto> {
-    Ok(identity::show(state.lanyard()?).await?.into())
+    Ok(identity::show(state.lanyard().await?).await?.into())
 }
 
 /// Changes the name on this installation's card.
 #[tauri::command]
 pub async fn identity_rename(state: State<'_, AppState>, name: String) -> Reply<IdentityDto> {
-    Ok(identity::rename(state.lanyard()?, &name).await?.into())
+    Ok(identity::rename(state.lanyard().await?, &name)
+        .await?
+        .into())
 }
 
 /// A QR code of `text` (a card) as an SVG document.
@@ -101,7 +103,7 @@ pub fn qr_code(text: String) -> Reply<String> {
 /// Every contact.
 #[tauri::command]
 pub async fn contacts_list(state: State<'_, AppState>) -> Reply<Vec<ContactDto>> {
-    Ok(contacts::list(state.lanyard()?)
+    Ok(contacts::list(state.lanyard().await?)
         .await?
         .into_iter()
         .map(Into::into)
@@ -115,7 +117,7 @@ async fn preview_card(l: &Lanyard, card: &str) -> Result<CardPreviewDto, IpcErro
 /// Verifies a card and shows who it is, without adding it.
 #[tauri::command]
 pub async fn contact_preview(state: State<'_, AppState>, card: String) -> Reply<CardPreviewDto> {
-    preview_card(state.lanyard()?, &card).await
+    preview_card(state.lanyard().await?, &card).await
 }
 
 /// Adds a contact from their card.
@@ -125,9 +127,11 @@ pub async fn contact_add(
     card: String,
     name: Option<String>,
 ) -> Reply<ContactDto> {
-    Ok(contacts::add(state.lanyard()?, &card, name.as_deref())
-        .await?
-        .into())
+    Ok(
+        contacts::add(state.lanyard().await?, &card, name.as_deref())
+            .await?
+            .into(),
+    )
 }
 
 /// Renames a contact.
@@ -137,7 +141,9 @@ pub async fn contact_rename(
     id: String,
     name: String,
 ) -> Reply<ContactDto> {
-    Ok(contacts::rename(state.lanyard()?, &id, &name).await?.into())
+    Ok(contacts::rename(state.lanyard().await?, &id, &name)
+        .await?
+        .into())
 }
 
 /// Removes a contact (offers from them still waiting are dropped).
@@ -147,7 +153,7 @@ pub async fn contact_remove<R: Runtime>(
     state: State<'_, AppState>,
     id: String,
 ) -> Reply<()> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     contacts::remove(l, &id).await?;
     announce(&app, l, None, None).await;
     Ok(())
@@ -187,7 +193,7 @@ pub async fn token_send<R: Runtime>(
     to: String,
     save_file: bool,
 ) -> Reply<Option<SentOfferDto>> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let path = if save_file {
         // Refuse what cannot be sent before asking where to save it.
         let token = inbox::sendable(l, &id).await?;
@@ -225,7 +231,7 @@ fn file_stem(text: &str) -> String {
 /// Offers waiting in Token requests (`all`: every offer sent and received).
 #[tauri::command]
 pub async fn offers_list(state: State<'_, AppState>, all: bool) -> Reply<Vec<OfferDto>> {
-    Ok(inbox::list(state.lanyard()?, all)
+    Ok(inbox::list(state.lanyard().await?, all)
         .await?
         .into_iter()
         .map(Into::into)
@@ -235,7 +241,7 @@ pub async fn offers_list(state: State<'_, AppState>, all: bool) -> Reply<Vec<Off
 /// How many offers wait in Token requests.
 #[tauri::command]
 pub async fn offers_pending(state: State<'_, AppState>) -> Reply<i64> {
-    Ok(inbox::pending_count(state.lanyard()?).await?)
+    Ok(inbox::pending_count(state.lanyard().await?).await?)
 }
 
 /// Imports a pasted offer link.
@@ -245,7 +251,7 @@ pub async fn offer_import<R: Runtime>(
     state: State<'_, AppState>,
     text: String,
 ) -> Reply<OfferDto> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let offer: OfferDto = inbox::import(l, &text).await?.into();
     announce(&app, l, Some(offer.clone()), None).await;
     Ok(offer)
@@ -257,7 +263,7 @@ pub async fn offer_import_file<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Reply<Option<OfferDto>> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let Some(path) = dialog_path(&app, ("Lanyard offer", FILE_EXTENSION), None).await? else {
         return Ok(None);
     };
@@ -274,7 +280,7 @@ pub async fn offer_accept<R: Runtime>(
     state: State<'_, AppState>,
     id: String,
 ) -> Reply<UrlTokenDto> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let token = inbox::accept(l, &id).await?;
     announce(&app, l, None, None).await;
     Ok(token.into())
@@ -287,7 +293,7 @@ pub async fn offer_reject<R: Runtime>(
     state: State<'_, AppState>,
     id: String,
 ) -> Reply<OfferDto> {
-    let l = state.lanyard()?;
+    let l = state.lanyard().await?;
     let offer = inbox::reject(l, &id).await?;
     announce(&app, l, None, None).await;
     Ok(offer.into())

@@ -799,3 +799,87 @@ fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secre
     assert!(announced[2]["offer"].is_null());
     assert_eq!(own(), 1);
 }
+
+#[test]
+fn commands_wait_for_an_installation_still_opening_then_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lanyard = tauri::async_runtime::block_on(opened(dir.path()));
+    let (state, opener) = AppState::pending();
+    let (_app, window) = app_with(state);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let asking = window.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(invoke(&asking, "channels_list", serde_json::json!({})));
+    });
+    // Still opening: no answer, and no error either.
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "a command answered before the installation was open"
+    );
+    opener.finish(Ok(lanyard));
+    let answer = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("an answer once open");
+    assert_eq!(answer.expect("channels"), serde_json::json!([]));
+}
+
+#[test]
+fn an_opener_that_dies_without_a_result_is_an_error_not_a_hang() {
+    let (state, opener) = AppState::pending();
+    let (_app, window) = app_with(state);
+    drop(opener);
+    let err = invoke(&window, "status", serde_json::json!({})).expect_err("error");
+    assert_eq!(err["code"], "internal");
+}
+
+#[test]
+fn a_link_that_arrives_while_the_installation_opens_is_acted_on_once_it_is_open() {
+    use lanyard_core::oauth::provider::ProviderSpec;
+    use lanyard_core::oauth::provider_file;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (me, it) = tauri::async_runtime::block_on(async {
+        (
+            opened(&dir.path().join("me")).await,
+            opened(&dir.path().join("it")).await,
+        )
+    });
+    let link = tauri::async_runtime::block_on(async {
+        lanyard_core::oauth::providers::add(
+            &it,
+            ProviderSpec {
+                id: Some("feeds".into()),
+                name: Some("Feeds".into()),
+                authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+                token_endpoint: Some("https://login.feeds.example/token".into()),
+                client_id: Some("feeds-client".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("add");
+        let text = provider_file::export(&it, "feeds", false)
+            .await
+            .expect("export");
+        provider_file::to_link(&text).expect("link")
+    });
+    let (state, opener) = AppState::pending();
+    let (app, _window) = app_with(state);
+    let events = collect(&app, crate::provider_files::EVENT);
+    let announced = crate::deep_link::handle(app.handle(), &[link]);
+    assert!(matches!(announced[..], [DeepLinkEvent::Accepted { .. }]));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        events.lock().expect("lock").is_empty(),
+        "acted on before the installation was open"
+    );
+    opener.finish(Ok(me));
+    let seen = wait_for(&events, 1);
+    assert_eq!(
+        seen.len(),
+        1,
+        "the provider file is offered once it is open"
+    );
+    assert_eq!(seen[0]["offer"]["name"], "Feeds");
+}

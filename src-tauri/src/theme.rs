@@ -52,13 +52,16 @@ fn scheme_of(mut value: glib::Variant) -> Option<u32> {
     }
 }
 
-/// Reads the desktop's preference now and follows its changes (call on the main thread).
+/// Reads the desktop's preference and follows its changes (call on the main thread).
+/// Returns at once: the portal answers on the main loop, so a slow or absent portal never
+/// holds the window back.
 pub fn follow_desktop<R: Runtime>(app: &AppHandle<R>) {
     if let Some(theme) = forced() {
         apply(app, theme);
         return;
     }
-    let proxy = match gio::DBusProxy::for_bus_sync(
+    let app = app.clone();
+    gio::DBusProxy::for_bus(
         gio::BusType::Session,
         gio::DBusProxyFlags::DO_NOT_LOAD_PROPERTIES,
         None,
@@ -66,28 +69,31 @@ pub fn follow_desktop<R: Runtime>(app: &AppHandle<R>) {
         PATH,
         SETTINGS,
         gio::Cancellable::NONE,
-    ) {
-        Ok(proxy) => proxy,
-        Err(err) => {
-            tracing::debug!("no desktop portal for the colour scheme: {err}");
-            return;
-        }
-    };
-    match proxy.call_sync(
+        move |proxy| match proxy {
+            Ok(proxy) => follow(app, proxy),
+            Err(err) => tracing::debug!("no desktop portal for the colour scheme: {err}"),
+        },
+    );
+}
+
+/// Applies the portal's current colour scheme and every later change.
+fn follow<R: Runtime>(app: AppHandle<R>, proxy: gio::DBusProxy) {
+    let handle = app.clone();
+    proxy.call(
         "Read",
         Some(&(NAMESPACE, KEY).to_variant()),
         gio::DBusCallFlags::NONE,
         1000,
         gio::Cancellable::NONE,
-    ) {
-        Ok(reply) => {
-            if let Some(scheme) = scheme_of(reply.child_value(0)) {
-                apply(app, theme_for(scheme));
+        move |reply| match reply {
+            Ok(reply) => {
+                if let Some(scheme) = scheme_of(reply.child_value(0)) {
+                    apply(&handle, theme_for(scheme));
+                }
             }
-        }
-        Err(err) => tracing::debug!("the portal has no colour scheme: {err}"),
-    }
-    let handle = app.clone();
+            Err(err) => tracing::debug!("the portal has no colour scheme: {err}"),
+        },
+    );
     proxy.connect_local("g-signal", false, move |args| {
         let signal = args.get(2).and_then(|v| v.get::<String>().ok());
         let params = args.get(3).and_then(|v| v.get::<glib::Variant>().ok());
@@ -97,7 +103,7 @@ pub fn follow_desktop<R: Runtime>(app: &AppHandle<R>) {
                 let key = params.child_value(1).get::<String>();
                 if namespace.as_deref() == Some(NAMESPACE) && key.as_deref() == Some(KEY) {
                     if let Some(scheme) = scheme_of(params.child_value(2)) {
-                        apply(&handle, theme_for(scheme));
+                        apply(&app, theme_for(scheme));
                     }
                 }
             }

@@ -103,8 +103,7 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, schedule: &Schedule) {
         .try_state::<AppState>()
         .and_then(|state| {
             state
-                .lanyard()
-                .ok()
+                .opened_now()
                 .map(|l| l.broker().unsaved_channels().len())
         })
         .unwrap_or(0);
@@ -142,7 +141,7 @@ pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         PAUSE => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                if let Ok(lanyard) = app.state::<AppState>().lanyard() {
+                if let Ok(lanyard) = app.state::<AppState>().lanyard().await {
                     if let Err(err) = lanyard_core::reminders::pause_for_hours(lanyard, 24).await {
                         tracing::warn!("could not pause reminders: {err}");
                     }
@@ -161,7 +160,7 @@ pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
 pub(crate) fn start_reauth<R: Runtime>(app: &AppHandle<R>, channel_id: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let Ok(lanyard) = app.state::<AppState>().lanyard().cloned() else {
+        let Ok(lanyard) = app.state::<AppState>().lanyard().await.cloned() else {
             return;
         };
         let waiting = app.state::<crate::oauth::Waiting>();

@@ -1,0 +1,92 @@
+//! The order Lanyard starts in, so the window paints first: the installation opens on its
+//! own thread ([`crate::state::AppState::opening`]) while the window is built; the setup
+//! hook only registers what must be there from the first event (links, files, the theme,
+//! the background tasks, which wait for the installation); what only the desktop around
+//! the window shows — the tray icon, and registering the URL schemes (a `.desktop` file
+//! and `update-desktop-database`) — waits until the page has loaded ([`page_loaded`]), or
+//! [`AT_THE_LATEST`] when no page loads (a window started hidden in the tray).
+//!
+//! [`mark`] logs each step's time since the process started
+//! (`LANYARD_LOG=lanyard_app::startup=debug`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use tauri::{AppHandle, Manager, Runtime};
+
+/// When the deferred desktop work starts if no page has loaded by then.
+pub const AT_THE_LATEST: Duration = Duration::from_secs(3);
+
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Notes the process's start (first thing in `run`).
+pub fn begin() {
+    STARTED.get_or_init(Instant::now);
+}
+
+/// Logs that `step` is done, with the time since [`begin`].
+pub fn mark(step: &str) {
+    let ms = STARTED.get().map_or(0, |t| t.elapsed().as_millis() as u64);
+    tracing::debug!(target: "lanyard_app::startup", ms, "{step}");
+}
+
+/// Whether the deferred desktop work has started (one per app).
+#[derive(Debug, Default)]
+pub struct Deferred(AtomicBool);
+
+/// Called when a page has finished loading, and once more at [`AT_THE_LATEST`]: the first
+/// call starts the deferred desktop work; later calls do nothing.
+pub fn page_loaded<R: Runtime>(app: &AppHandle<R>) {
+    let Some(deferred) = app.try_state::<Deferred>() else {
+        return;
+    };
+    if deferred.0.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    mark("page loaded: starting the tray");
+    desktop_extras(app);
+}
+
+/// Starts the fallback timer for [`page_loaded`].
+pub fn schedule_fallback<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(AT_THE_LATEST).await;
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || page_loaded(&handle));
+    });
+}
+
+#[cfg(desktop)]
+fn desktop_extras<R: Runtime>(app: &AppHandle<R>) {
+    if let Err(err) = crate::tray::create(app) {
+        // No tray host (e.g. a bare X server): the window still works.
+        tracing::warn!("no tray icon: {err}");
+    }
+    // The reminder check may have run before the tray existed: show its state now.
+    crate::state::wake_reminders(app);
+    mark("tray created");
+    // AppImages and development builds are not installed by a package, so register the
+    // URL schemes at start; installed packages register them through their .desktop file.
+    // It writes files and runs programs: off the main thread.
+    #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+    {
+        let app = app.clone();
+        let spawned = std::thread::Builder::new()
+            .name("lanyard-schemes".into())
+            .spawn(move || {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                if let Err(err) = app.deep_link().register_all() {
+                    tracing::warn!("could not register the lanyard: URL schemes: {err}");
+                }
+                mark("URL schemes registered");
+            });
+        if let Err(err) = spawned {
+            tracing::warn!("could not register the lanyard: URL schemes: {err}");
+        }
+    }
+}
+
+#[cfg(not(desktop))]
+fn desktop_extras<R: Runtime>(_app: &AppHandle<R>) {}
