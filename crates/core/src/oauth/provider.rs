@@ -300,6 +300,33 @@ pub fn slug(name: &str) -> String {
     }
 }
 
+/// The lowest loopback port a provider may name (the ones below need root).
+pub const MIN_LOOPBACK_PORT: u16 = 1024;
+/// The longest forced re-authorization interval, in days.
+pub const MAX_REAUTH_DAYS: i64 = 3650;
+
+/// Checks the limits of a provider's loopback port and forced re-authorization interval
+/// (seconds), the same whether they come from the CLI, the window or a provider file.
+pub fn check_limits(loopback_port: Option<u16>, forced_reauth_seconds: Option<i64>) -> Result<()> {
+    if loopback_port.is_some_and(|port| port < MIN_LOOPBACK_PORT) {
+        return Err(Error::invalid_field(
+            "loopback_port",
+            format!("the loopback port must be between {MIN_LOOPBACK_PORT} and 65535"),
+        ));
+    }
+    if let Some(seconds) = forced_reauth_seconds {
+        if !(86_400..=MAX_REAUTH_DAYS * 86_400).contains(&seconds) {
+            return Err(Error::invalid_field(
+                "reauth_days",
+                format!(
+                    "the re-authorization interval must be between 1 and {MAX_REAUTH_DAYS} days"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks a plain text field from the user (names, client ids, scopes, tenants).
 pub fn check_text(what: &str, value: &str, max: usize) -> Result<()> {
     if value.trim().is_empty() {

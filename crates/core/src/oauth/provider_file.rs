@@ -284,18 +284,7 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
         check_text("authorization parameter name", name, 64)?;
         check_text("authorization parameter", value, 512)?;
     }
-    if let Some(seconds) = f.forced_reauth_seconds {
-        if !(86_400..=3650 * 86_400).contains(&seconds) {
-            return Err(Error::invalid(
-                "the re-authorization interval must be between 1 and 3650 days",
-            ));
-        }
-    }
-    if f.loopback_port.is_some_and(|port| port < 1024) {
-        return Err(Error::invalid(
-            "the loopback port must be between 1024 and 65535",
-        ));
-    }
+    super::provider::check_limits(f.loopback_port, f.forced_reauth_seconds)?;
     for (what, url) in [("issuer", &f.issuer), ("discovery URL", &f.discovery_url)] {
         if let Some(u) = url {
             check_text(what, u, 2048)?;

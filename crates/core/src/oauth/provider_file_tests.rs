@@ -245,6 +245,18 @@ async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
             format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_FILE_LEN)),
             "larger than 64 KiB",
         ),
+        (
+            with(&|v| v["provider"]["loopback_port"] = 80.into()),
+            "loopback port must be between 1024",
+        ),
+        (
+            with(&|v| v["provider"]["forced_reauth_seconds"] = 3600.into()),
+            "between 1 and 3650 days",
+        ),
+        (
+            with(&|v| v["provider"]["forced_reauth_seconds"] = (3651 * 86_400).into()),
+            "between 1 and 3650 days",
+        ),
     ];
     for (text, expected) in cases {
         let err = parse(&text).expect_err(expected);
@@ -265,4 +277,34 @@ async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
         1,
         "nothing added"
     );
+}
+
+#[tokio::test]
+async fn the_window_and_the_cli_keep_the_same_limits_as_a_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let l = lanyard(dir.path()).await;
+    let spec = |port: Option<u16>, days: Option<u32>| ProviderSpec {
+        name: Some("Feeds".into()),
+        authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+        token_endpoint: Some("https://login.feeds.example/token".into()),
+        client_id: Some("feeds-client".into()),
+        redirect_style: Some(super::provider::RedirectStyle::Loopback),
+        loopback_port: port,
+        reauth_days: days,
+        ..Default::default()
+    };
+    for (port, days, field) in [
+        (Some(1023), None, "loopback_port"),
+        (None, Some(0), "reauth_days"),
+        (None, Some(3651), "reauth_days"),
+    ] {
+        let err = add(&l, spec(port, days), None).await.expect_err(field);
+        assert!(
+            matches!(err, crate::Error::InvalidInput { field: Some(f), .. } if f == field),
+            "{field}: {err:?}"
+        );
+    }
+    add(&l, spec(Some(1024), Some(3650)), None)
+        .await
+        .expect("the limits themselves are allowed");
 }

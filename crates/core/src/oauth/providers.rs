@@ -4,8 +4,8 @@
 use super::discovery::{discover, fetch};
 use super::flow::client_secret_key;
 use super::provider::{
-    apply_tenant, check_endpoints, check_id, check_text, slug, Provider, ProviderKind,
-    ProviderSpec, RedirectStyle, TokenAuthMethod,
+    apply_tenant, check_endpoints, check_id, check_limits, check_text, slug, Provider,
+    ProviderKind, ProviderSpec, RedirectStyle, TokenAuthMethod,
 };
 use super::quirks;
 use crate::error::{Error, Result};
@@ -159,11 +159,6 @@ pub async fn add(
         provider.redirect_style = style;
     }
     if let Some(port) = spec.loopback_port {
-        if port < 1024 {
-            return Err(Error::invalid(
-                "--loopback-port must be between 1024 and 65535",
-            ));
-        }
         provider.loopback_port = Some(port);
     }
     for base in &spec.api_base_urls {
@@ -172,11 +167,9 @@ pub async fn add(
         }
     }
     if let Some(days) = spec.reauth_days {
-        if days == 0 || days > 3650 {
-            return Err(Error::invalid("--reauth-days must be between 1 and 3650"));
-        }
         provider.forced_reauth_seconds = Some(i64::from(days) * 86_400);
     }
+    check_limits(provider.loopback_port, provider.forced_reauth_seconds)?;
     provider.builtin = false;
     provider.client_id = Some(client_id);
     provider.has_client_secret = client_secret.is_some();

@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::{Store, WriteTx};
 use crate::error::{Error, Result};
 use crate::oauth::channel::Handout;
-use crate::store::audit::AuditEvent;
+use crate::store::audit::{AuditAction, AuditEvent, AuditOutcome, AuditSubject};
 
 /// A link between a principal and a URL token.
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +50,29 @@ impl Store {
         token_id: &str,
         now: i64,
     ) -> Result<()> {
+        self.link(Linked::Token, principal_id, token_id, now).await
+    }
+
+    /// Unlinks a principal from a URL token; a player's gateway sessions end with it.
+    pub async fn delete_token_link(
+        &self,
+        principal_id: &str,
+        token_id: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.unlink(Linked::Token, principal_id, token_id, now)
+            .await
+    }
+
+    /// Links `principal_id` to `target_id` (a channel or a URL token): both must exist;
+    /// linking twice is not an error. Audited; bumps the access epoch.
+    pub(super) async fn link(
+        &self,
+        kind: Linked,
+        principal_id: &str,
+        target_id: &str,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let known: super::Flag =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = $1)")
@@ -61,66 +84,58 @@ impl Store {
                 "no player or license with id {principal_id:?}"
             )));
         }
-        let token: super::Flag =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM url_token WHERE id = $1)")
-                .bind(token_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !token.0 {
+        let target: super::Flag = sqlx::query_scalar(kind.exists_sql())
+            .bind(target_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !target.0 {
             return Err(Error::NotFound(format!(
-                "no URL token with id {token_id:?}"
+                "no {} with id {target_id:?}",
+                kind.what()
             )));
         }
-        sqlx::query(
-            "INSERT INTO token_link (principal_id, token_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(principal_id)
-        .bind(token_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(kind.insert_sql())
+            .bind(principal_id)
+            .bind(target_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         self.audit(
             &mut tx,
             now,
-            &link_event(
-                principal_id,
-                token_id,
-                crate::store::audit::AuditAction::Link,
-            ),
+            &kind.event(principal_id, target_id, AuditAction::Link),
         )
         .await?;
         self.commit_access_change(tx).await
     }
 
-    /// Unlinks a principal from a URL token; a player's gateway sessions end with it.
-    pub async fn delete_token_link(
+    /// Removes the link of `principal_id` to `target_id`; a player's gateway sessions end
+    /// with it (its next request must authenticate again and finds the link gone).
+    pub(super) async fn unlink(
         &self,
+        kind: Linked,
         principal_id: &str,
-        token_id: &str,
+        target_id: &str,
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2")
+        let n = sqlx::query(kind.delete_sql())
             .bind(principal_id)
-            .bind(token_id)
+            .bind(target_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if n == 0 {
             return Err(Error::NotFound(format!(
-                "{principal_id} is not linked to URL token {token_id}"
+                "{principal_id} is not linked to {} {target_id}",
+                kind.what()
             )));
         }
         end_sessions(&mut tx, principal_id).await?;
         self.audit(
             &mut tx,
             now,
-            &link_event(
-                principal_id,
-                token_id,
-                crate::store::audit::AuditAction::Unlink,
-            ),
+            &kind.event(principal_id, target_id, AuditAction::Unlink),
         )
         .await?;
         self.commit_access_change(tx).await
@@ -191,17 +206,70 @@ impl Store {
     }
 }
 
-fn link_event<'a>(
-    principal_id: &'a str,
-    token_id: &'a str,
-    action: crate::store::audit::AuditAction,
-) -> AuditEvent<'a> {
-    AuditEvent {
-        principal_id: Some(principal_id),
-        action,
-        subject_kind: crate::store::audit::AuditSubject::UrlToken,
-        subject_id: token_id,
-        outcome: crate::store::audit::AuditOutcome::Ok,
-        detail: None,
+/// What a principal is linked to: the `link` table (channels) or `token_link` (URL tokens).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Linked {
+    /// A channel (`link`).
+    Channel,
+    /// A URL token (`token_link`).
+    Token,
+}
+
+impl Linked {
+    /// Whether the target exists (`$1` its id).
+    fn exists_sql(self) -> &'static str {
+        match self {
+            Linked::Channel => "SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)",
+            Linked::Token => "SELECT EXISTS (SELECT 1 FROM url_token WHERE id = $1)",
+        }
+    }
+
+    /// Adds the link (`$1` principal, `$2` target, `$3` now); nothing if it exists.
+    fn insert_sql(self) -> &'static str {
+        match self {
+            Linked::Channel => {
+                "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING"
+            }
+            Linked::Token => {
+                "INSERT INTO token_link (principal_id, token_id, created_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+            }
+        }
+    }
+
+    /// Removes the link (`$1` principal, `$2` target).
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Linked::Channel => "DELETE FROM link WHERE principal_id = $1 AND channel_id = $2",
+            Linked::Token => "DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2",
+        }
+    }
+
+    /// The target's name in messages.
+    fn what(self) -> &'static str {
+        match self {
+            Linked::Channel => "channel",
+            Linked::Token => "URL token",
+        }
+    }
+
+    fn event<'a>(
+        self,
+        principal_id: &'a str,
+        target_id: &'a str,
+        action: AuditAction,
+    ) -> AuditEvent<'a> {
+        AuditEvent {
+            principal_id: Some(principal_id),
+            action,
+            subject_kind: match self {
+                Linked::Channel => AuditSubject::Channel,
+                Linked::Token => AuditSubject::UrlToken,
+            },
+            subject_id: target_id,
+            outcome: AuditOutcome::Ok,
+            detail: None,
+        }
     }
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::access::Linked;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::store::audit::AuditEvent;
@@ -260,81 +261,14 @@ impl Store {
 
     /// Links a principal to a channel (linking twice is not an error).
     pub async fn insert_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let known: super::Flag =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = $1)")
-                .bind(principal_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !known.0 {
-            return Err(Error::UnknownPrincipal(format!(
-                "no player or license with id {principal_id:?}"
-            )));
-        }
-        let channel: super::Flag =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)")
-                .bind(channel_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !channel.0 {
-            return Err(Error::NotFound(format!(
-                "no channel with id {channel_id:?}"
-            )));
-        }
-        sqlx::query(
-            "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(principal_id)
-        .bind(channel_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.audit(
-            &mut tx,
-            now,
-            &AuditEvent {
-                principal_id: Some(principal_id),
-                action: crate::store::audit::AuditAction::Link,
-                subject_kind: crate::store::audit::AuditSubject::Channel,
-                subject_id: channel_id,
-                outcome: crate::store::audit::AuditOutcome::Ok,
-                detail: None,
-            },
-        )
-        .await?;
-        self.commit_access_change(tx).await
+        self.link(Linked::Channel, principal_id, channel_id, now)
+            .await
     }
 
-    /// Unlinks a principal from a channel.
+    /// Unlinks a principal from a channel; a player's gateway sessions end with it.
     pub async fn delete_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM link WHERE principal_id = $1 AND channel_id = $2")
-            .bind(principal_id)
-            .bind(channel_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!(
-                "{principal_id} is not linked to channel {channel_id}"
-            )));
-        }
-        super::access::end_sessions(&mut tx, principal_id).await?;
-        self.audit(
-            &mut tx,
-            now,
-            &AuditEvent {
-                principal_id: Some(principal_id),
-                action: crate::store::audit::AuditAction::Unlink,
-                subject_kind: crate::store::audit::AuditSubject::Channel,
-                subject_id: channel_id,
-                outcome: crate::store::audit::AuditOutcome::Ok,
-                detail: None,
-            },
-        )
-        .await?;
-        self.commit_access_change(tx).await
+        self.unlink(Linked::Channel, principal_id, channel_id, now)
+            .await
     }
 
     /// Every link.
