@@ -1,10 +1,21 @@
 import { mount } from "svelte";
 import "./app.css";
+import "./boot.css";
 import App from "./App.svelte";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("missing #app element");
 
-const app = mount(App, { target });
+/** Resolves after the window has painted a frame (the start-up skeleton in index.html). */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+// The skeleton paints first; the app renders behind it and replaces it in one frame.
+const app = afterNextPaint().then(() => {
+  const mounted = mount(App, { target });
+  document.getElementById("boot")?.remove();
+  return mounted;
+});
 
 export default app;
