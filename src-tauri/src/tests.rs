@@ -669,9 +669,26 @@ fn refused_and_unsolicited_links_do_not_bring_the_window_forward() {
     ])));
 }
 
+/// Adds the provider "feeds" (a custom one, with `secret` as its client secret).
+async fn add_feeds(l: &Lanyard, secret: Option<lanyard_core::secrets::SecretValue>) {
+    lanyard_core::oauth::providers::add(
+        l,
+        lanyard_core::oauth::provider::ProviderSpec {
+            id: Some("feeds".into()),
+            name: Some("Feeds".into()),
+            authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+            token_endpoint: Some("https://login.feeds.example/token".into()),
+            client_id: Some("feeds-client".into()),
+            ..Default::default()
+        },
+        secret,
+    )
+    .await
+    .expect("add");
+}
+
 #[test]
 fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secret() {
-    use lanyard_core::oauth::provider::ProviderSpec;
     use lanyard_core::oauth::provider_file;
     use lanyard_core::secrets::SecretValue;
     const CANARY: &str = "CANARY-provider-file-secret";
@@ -683,20 +700,7 @@ fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secre
         )
     });
     let (with_secret, plain) = tauri::async_runtime::block_on(async {
-        lanyard_core::oauth::providers::add(
-            &it,
-            ProviderSpec {
-                id: Some("feeds".into()),
-                name: Some("Feeds".into()),
-                authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
-                token_endpoint: Some("https://login.feeds.example/token".into()),
-                client_id: Some("feeds-client".into()),
-                ..Default::default()
-            },
-            Some(SecretValue::new(CANARY)),
-        )
-        .await
-        .expect("add");
+        add_feeds(&it, Some(SecretValue::new(CANARY))).await;
         (
             provider_file::export(&it, "feeds", true)
                 .await
@@ -835,7 +839,6 @@ fn an_opener_that_dies_without_a_result_is_an_error_not_a_hang() {
 
 #[test]
 fn a_link_that_arrives_while_the_installation_opens_is_acted_on_once_it_is_open() {
-    use lanyard_core::oauth::provider::ProviderSpec;
     use lanyard_core::oauth::provider_file;
     let dir = tempfile::tempdir().expect("tempdir");
     let (me, it) = tauri::async_runtime::block_on(async {
@@ -845,20 +848,7 @@ fn a_link_that_arrives_while_the_installation_opens_is_acted_on_once_it_is_open(
         )
     });
     let link = tauri::async_runtime::block_on(async {
-        lanyard_core::oauth::providers::add(
-            &it,
-            ProviderSpec {
-                id: Some("feeds".into()),
-                name: Some("Feeds".into()),
-                authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
-                token_endpoint: Some("https://login.feeds.example/token".into()),
-                client_id: Some("feeds-client".into()),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .expect("add");
+        add_feeds(&it, None).await;
         let text = provider_file::export(&it, "feeds", false)
             .await
             .expect("export");
