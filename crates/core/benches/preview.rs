@@ -16,41 +16,6 @@ use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::urltokens::tokens::{add, NewToken};
 use lanyard_core::urltokens::Placement;
 use lanyard_core::{Config, Lanyard};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-async fn server() -> String {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let _ = s.set_nodelay(true);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    let Ok(n) = s.read(&mut buf).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    let body = br#"{"temperature":21.5,"unit":"C"}"#;
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    if s.write_all(head.as_bytes()).await.is_err()
-                        || s.write_all(body).await.is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -64,7 +29,7 @@ fn main() {
         .build()
         .expect("rt");
     rt.block_on(async {
-        let base = server().await;
+        let base = lanyard_core::testing::json_upstream().await;
         let url = format!("{base}/api/weather?city=geneva");
         let dir = tempfile::tempdir().expect("tempdir");
         let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);

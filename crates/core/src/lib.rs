@@ -47,6 +47,9 @@ pub mod secrets;
 pub mod sharing;
 pub mod snapshot;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 pub mod upkeep;
 pub mod urltokens;
 

@@ -15,41 +15,6 @@ use lanyard_core::secrets::{SecretStoreKind, Secrets};
 use lanyard_core::{Config, Lanyard};
 use lanyard_gateway::limits::LimitPolicy;
 use lanyard_gateway::{router, Gateway};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-async fn upstream() -> String {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let _ = s.set_nodelay(true);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    let Ok(n) = s.read(&mut buf).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    let body = br#"{"temperature":21.5,"unit":"C"}"#;
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    if s.write_all(head.as_bytes()).await.is_err()
-                        || s.write_all(body).await.is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
     v.sort();
@@ -63,7 +28,7 @@ fn main() {
         .build()
         .expect("rt");
     rt.block_on(async {
-        let base = upstream().await;
+        let base = lanyard_core::testing::json_upstream().await;
         let data = format!("{base}/api/weather?city=geneva");
         let dir = tempfile::tempdir().expect("tempdir");
         let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
