@@ -138,30 +138,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_new_connection_is_timed_for_the_request_that_opened_it() {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        tokio::spawn(async move {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            while let Ok((mut s, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 1024];
-                    loop {
-                        match s.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(_) => {
-                                let _ = s
-                                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                                    .await;
-                            }
-                        }
-                    }
-                });
-            }
-        });
         let c = client(Duration::from_secs(5), Duration::from_secs(5), false).expect("client");
-        let url = format!("http://127.0.0.1:{port}/");
+        let url = format!("{}/", crate::testing::json_upstream().await);
         let (r, first) = timed(c.get(&url).send()).await;
         r.expect("first");
         assert!(first.is_some(), "the first request opened the connection");
