@@ -1,0 +1,75 @@
+// Every page and component builds cards, notices and dialogs from the shared pieces in lib/ui.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const SRC = join(__dirname, "..", "..");
+const ROOTS = [join(SRC, "pages"), join(SRC, "lib", "components")];
+
+function svelteFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return svelteFiles(path);
+    return name.endsWith(".svelte") ? [path] : [];
+  });
+}
+
+/** What may only appear in lib/ui, and why. */
+const RULES: { pattern: RegExp; why: string }[] = [
+  { pattern: /role="(alert)?dialog"/, why: "a dialog of its own (use Dialog or ConfirmDialog)" },
+  { pattern: /aria-modal/, why: "a modal of its own (use Dialog or ConfirmDialog)" },
+  {
+    pattern: /class="(card|notice|dialog|backdrop)\b/,
+    why: "a local card/notice/dialog/backdrop (use Card, Notice, Dialog)",
+  },
+  {
+    pattern: /class="[^"]*\berror-(code|message)\b/,
+    why: "a local error block (use ErrorNotice)",
+  },
+  {
+    pattern: /^\s*[^{}]*\.(card|notice|dialog|backdrop|error-code)\b[^{}]*\{/,
+    why: "a scoped CSS rule for a shared piece (use the ly-* classes)",
+  },
+];
+
+export function offences(text: string): { line: number; why: string; source: string }[] {
+  const found: { line: number; why: string; source: string }[] = [];
+  const styleStart = text.search(/<style[\s>]/);
+  text.split("\n").forEach((source, index) => {
+    const offset = text.split("\n").slice(0, index).join("\n").length;
+    const inStyle = styleStart >= 0 && offset >= styleStart;
+    for (const rule of RULES) {
+      const css = rule.why.startsWith("a scoped CSS");
+      if (css !== inStyle) continue;
+      if (rule.pattern.test(source)) found.push({ line: index + 1, why: rule.why, source: source.trim() });
+    }
+  });
+  return found;
+}
+
+describe("shared components", () => {
+  const files = ROOTS.flatMap(svelteFiles);
+
+  it("finds the pages and components", () => {
+    expect(files.length).toBeGreaterThan(20);
+  });
+
+  it("catches a local copy", () => {
+    expect(offences('<div class="card">x</div>')).toHaveLength(1);
+    expect(offences('<div class="notice {tone}" role="status">x</div>')).toHaveLength(1);
+    expect(offences('<div class="ly-dialog" role="dialog" aria-modal="true">')).toHaveLength(2);
+    expect(offences('<p class="error-code">x</p>')).toHaveLength(1);
+    expect(offences("<p>x</p>\n<style>\n  .card.wide {\n    max-width: 1px;\n  }\n</style>")).toHaveLength(1);
+    expect(offences("<p>x</p>\n<style>\n  .wide,\n  .dialog p {\n  }\n</style>")).toHaveLength(1);
+    expect(offences('<Card title="x" wide>y</Card>\n<style>\n  .cards {\n  }\n</style>')).toHaveLength(0);
+  });
+
+  it("no page or component defines its own card, notice or dialog", () => {
+    const problems = files.flatMap((file) =>
+      offences(readFileSync(file, "utf8")).map(
+        (o) => `${relative(SRC, file)}:${o.line}: ${o.why}: ${o.source}`,
+      ),
+    );
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+});
