@@ -19,15 +19,15 @@ const RULES: { pattern: RegExp; why: string }[] = [
   { pattern: /role="(alert)?dialog"/, why: "a dialog of its own (use Dialog or ConfirmDialog)" },
   { pattern: /aria-modal/, why: "a modal of its own (use Dialog or ConfirmDialog)" },
   {
-    pattern: /class="(card|notice|dialog|backdrop)\b/,
+    pattern: /class="([^"]*\s)?(card|notice|dialog|backdrop)(?![\w-])/,
     why: "a local card/notice/dialog/backdrop (use Card, Notice, Dialog)",
   },
   {
-    pattern: /class="[^"]*\berror-(code|message)\b/,
+    pattern: /class="([^"]*\s)?error-(code|message)(?![\w-])/,
     why: "a local error block (use ErrorNotice)",
   },
   {
-    pattern: /^\s*[^{}]*\.(card|notice|dialog|backdrop|error-code)\b[^{}]*\{/,
+    pattern: /^\s*[^{}]*\.(card|notice|dialog|backdrop|error-code)(?![\w-])[^{}]*\{/,
     why: "a scoped CSS rule for a shared piece (use the ly-* classes)",
   },
 ];
@@ -61,6 +61,8 @@ describe("shared components", () => {
     expect(offences('<p class="error-code">x</p>')).toHaveLength(1);
     expect(offences("<p>x</p>\n<style>\n  .card.wide {\n    max-width: 1px;\n  }\n</style>")).toHaveLength(1);
     expect(offences("<p>x</p>\n<style>\n  .wide,\n  .dialog p {\n  }\n</style>")).toHaveLength(1);
+    expect(offences('<li class="x card">')).toHaveLength(1);
+    expect(offences('<p class="ly-error-code">x</p>\n<div class="ly-card card-list">')).toHaveLength(0);
     expect(offences('<Card title="x" wide>y</Card>\n<style>\n  .cards {\n  }\n</style>')).toHaveLength(0);
   });
 
