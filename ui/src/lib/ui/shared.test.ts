@@ -20,6 +20,10 @@ const RULES: { pattern: RegExp; why: string }[] = [
     why: "a local card/notice/dialog/backdrop (use Card, Notice, Dialog)",
   },
   {
+    pattern: /class="([^"]*\s)?ly-(card|dialog|backdrop|error-notice)(?![\w-])/,
+    why: "the shared look without the shared component (use Card, Dialog, ErrorNotice)",
+  },
+  {
     pattern: /class="([^"]*\s)?error-(code|message)(?![\w-])/,
     why: "a local error block (use ErrorNotice)",
   },
@@ -56,11 +60,12 @@ describe("shared components", () => {
   it("catches a local copy", () => {
     expect(offences('<div class="card">x</div>')).toHaveLength(1);
     expect(offences('<div class="notice {tone}" role="status">x</div>')).toHaveLength(1);
-    expect(offences('<div class="ly-dialog" role="dialog" aria-modal="true">')).toHaveLength(2);
+    expect(offences('<div class="ly-dialog" role="dialog" aria-modal="true">')).toHaveLength(3);
     expect(offences('<p class="error-code">x</p>')).toHaveLength(1);
     expect(offences("<p>x</p>\n<style>\n  .card.wide {\n    max-width: 1px;\n  }\n</style>")).toHaveLength(1);
     expect(offences("<p>x</p>\n<style>\n  .wide,\n  .dialog p {\n  }\n</style>")).toHaveLength(1);
     expect(offences('<li class="x card">')).toHaveLength(1);
+    expect(offences('<section class="ly-card" aria-labelledby="t">')).toHaveLength(1);
     expect(offences('<p class="ly-error-code">x</p>\n<div class="ly-card card-list">')).toHaveLength(0);
     expect(offences('<Card title="x" wide>y</Card>\n<style>\n  .cards {\n  }\n</style>')).toHaveLength(0);
   });
