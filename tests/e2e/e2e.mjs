@@ -237,7 +237,7 @@ try {
     execFileSync('gio', ['open', `lanyard://channel/${randomUUID()}`], { env: appEnv, stdio: 'ignore', timeout: 10_000 });
     await session.waitFor('[data-testid=link-notice]', { text: 'Opened from a link to an account.' });
     await session.waitFor('h1#page-title', { text: 'Accounts' });
-    await (await session.byText('.notice button', 'Dismiss')).click();
+    await (await session.byText('.ly-notice button', 'Dismiss')).click();
     await pageShot('channels');
     await session.go('Settings');
     await session.waitFor('[data-testid=provider]', { text: 'Test IdP' });
