@@ -828,6 +828,35 @@ async function main() {
       assert(blocked === true, "an inline <style> was not reported as a CSP violation");
     });
 
+    await check("The start-up skeleton: painted without any script (sidebar shape, both themes), gone once the app renders", async () => {
+      // What the window shows before the app's script has run (the first paint, issue #18).
+      for (const colorScheme of ["light", "dark"]) {
+        const bare = await browser.newContext({ viewport: { width: 1000, height: 680 }, colorScheme, javaScriptEnabled: false });
+        const before = await bare.newPage();
+        await before.goto(`${origin}/#/channels`);
+        const boot = before.locator("#boot");
+        await boot.waitFor({ state: "visible" });
+        assert((await boot.textContent()).includes("Opening Lanyard"), "the skeleton says nothing");
+        const shape = await before.evaluate(() => {
+          const side = document.querySelector(".boot-sidebar");
+          const logo = document.querySelector(".boot-brand img");
+          return {
+            width: side ? side.getBoundingClientRect().width : 0,
+            background: side ? getComputedStyle(side).backgroundColor : "",
+            body: getComputedStyle(document.body).backgroundColor,
+            logo: logo instanceof HTMLImageElement ? logo.complete && logo.naturalWidth > 0 : false,
+          };
+        });
+        assertEqual(shape.width, 220, `skeleton sidebar width (${colorScheme})`);
+        assert(shape.logo, `the skeleton's logo did not load (${colorScheme})`);
+        assert(shape.background !== shape.body, `the skeleton sidebar has no colour of its own (${colorScheme}): ${shape.background}`);
+        await bare.close();
+      }
+      // With the script, the app replaces it: one sidebar, no skeleton left behind.
+      assertEqual(await page.locator("#boot").count(), 0, "skeleton elements left after the app rendered");
+      assertEqual(await page.locator("aside.sidebar").count(), 1, "sidebars");
+    });
+
     await context.close();
   } finally {
     await browser?.close();
