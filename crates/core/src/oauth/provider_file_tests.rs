@@ -308,3 +308,43 @@ async fn the_window_and_the_cli_keep_the_same_limits_as_a_file() {
         .await
         .expect("the limits themselves are allowed");
 }
+
+#[tokio::test]
+async fn refusals_name_the_field_the_window_shows_them_next_to() {
+    let dir = tempfile::tempdir().expect("dir");
+    let l = lanyard(dir.path()).await;
+    let microsoft = |tenant: &str, client_id: &str| ProviderSpec {
+        template: Some("microsoft".into()),
+        tenant: Some(tenant.into()),
+        client_id: Some(client_id.into()),
+        ..Default::default()
+    };
+    let field = |err: crate::Error| match err {
+        crate::Error::InvalidInput { field, .. } => field,
+        other => panic!("not a refused input: {other:?}"),
+    };
+    let err = add(
+        &l,
+        microsoft("not a tenant!", "11111111-2222-3333-4444-555555555555"),
+        None,
+    )
+    .await
+    .expect_err("tenant");
+    assert_eq!(field(err), Some("tenant"));
+    let err = add(&l, microsoft(TENANT, "a\u{7}b"), None)
+        .await
+        .expect_err("client id");
+    assert_eq!(field(err), Some("client_id"));
+    let err = add(
+        &l,
+        ProviderSpec {
+            template: Some("google".into()),
+            client_id: Some("g.apps.googleusercontent.com".into()),
+            ..Default::default()
+        },
+        Some(SecretValue::new("a\nb")),
+    )
+    .await
+    .expect_err("secret");
+    assert_eq!(field(err), Some("client_secret"));
+}

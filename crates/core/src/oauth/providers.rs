@@ -34,8 +34,8 @@ pub async fn add(
     let client_id = spec
         .client_id
         .clone()
-        .ok_or_else(|| Error::invalid("a client id is required (--client-id): register Lanyard with the provider and use your own"))?;
-    check_text("client id", &client_id, 512)?;
+        .ok_or_else(|| Error::invalid("a client id is required (--client-id): register Lanyard with the provider and use your own").in_field("client_id"))?;
+    check_text("client id", &client_id, 512).map_err(|e| e.in_field("client_id"))?;
     let mut provider = if let Some(template) = &spec.template {
         let base = l.store().provider(template).await.map_err(|_| {
             Error::invalid(format!(
@@ -54,14 +54,16 @@ pub async fn add(
                     "--tenant applies to the Microsoft template only",
                 ));
             }
-            apply_tenant(&mut p, tenant)?;
+            apply_tenant(&mut p, tenant).map_err(|e| e.in_field("tenant"))?;
         }
         if let Some(authority) = &spec.authority {
             quirks::apply_authority(&mut p, authority)?;
         }
         p
     } else if let Some(discovery) = &spec.discovery_url {
-        let (url, doc) = discover(l.http(), discovery).await?;
+        let (url, doc) = discover(l.http(), discovery)
+            .await
+            .map_err(|e| e.in_field("discovery_url"))?;
         let name = spec.name.clone().unwrap_or_else(|| {
             url.host_str()
                 .map(str::to_string)
@@ -177,7 +179,10 @@ pub async fn add(
     provider.updated_at = now;
     if let Some(secret) = &client_secret {
         check_text("client secret", secret.expose(), 1024).map_err(|_| {
-            Error::invalid("the client secret is empty, too long or has control characters")
+            Error::invalid_field(
+                "client_secret",
+                "the client secret is empty, too long or has control characters",
+            )
         })?;
     }
     check_endpoints(&provider)?;

@@ -105,7 +105,12 @@ describe("Providers (Sign-in services)", () => {
     expect(screen.queryByLabelText(/Organization/)).toBeNull();
     await fireEvent.input(input("Client ID"), { target: { value: "g-id" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
-    expect(screen.getByTestId("provider-form-error").textContent).toContain("client secret");
+    // Shown next to its field, which is marked and focused.
+    expect(document.getElementById("provider-client-secret-error")?.textContent).toContain("client secret");
+    expect(input("Client secret").getAttribute("aria-invalid")).toBe("true");
+    expect(input("Client secret").getAttribute("aria-describedby")).toContain("provider-client-secret-error");
+    await waitFor(() => expect(document.activeElement).toBe(input("Client secret")));
+    expect(screen.queryByTestId("provider-form-error")).toBeNull();
     await fireEvent.input(input("Client secret"), { target: { value: "s3cret" } });
     expect(input("Client secret").type).toBe("password");
     expect(JSON.stringify(drafts.provider)).not.toContain("s3cret");
@@ -124,7 +129,7 @@ describe("Providers (Sign-in services)", () => {
     await fireEvent.input(input("App key"), { target: { value: "app-key" } });
     await fireEvent.input(input("Port in the redirect address"), { target: { value: "80" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
-    expect(screen.getByTestId("provider-form-error").textContent).toContain("1024");
+    expect(document.getElementById("provider-loopback-port-error")?.textContent).toContain("1024");
     expect(calls("provider_add")).toHaveLength(0);
     await fireEvent.input(input("Port in the redirect address"), { target: { value: "53682" } });
     expect((screen.getByTestId("template-redirect-uri") as HTMLTextAreaElement).value).toBe(
@@ -179,6 +184,39 @@ describe("Providers (Sign-in services)", () => {
     render(Providers);
     expect(((await screen.findByLabelText("Client ID")) as HTMLInputElement).value).toBe("half");
     expect(screen.getByRole("radio", { name: /Other/ })).toHaveProperty("checked", true);
+  });
+
+  it("puts a backend refusal that names its field next to that field, opening Advanced for it", async () => {
+    setup({
+      provider_add: () => {
+        throw {
+          code: "invalid_input",
+          field: "reauth_days",
+          message: "the re-authorization interval must be between 1 and 3650 days",
+        };
+      },
+    });
+    await openForm();
+    await fireEvent.input(input("Client ID"), { target: { value: "my-client-id" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    await waitFor(() =>
+      expect(document.getElementById("provider-reauth-error")?.textContent).toContain("between 1 and 3650 days"),
+    );
+    const days = input(/Sign in again every/);
+    expect(days.closest("details")?.open).toBe(true);
+    await waitFor(() => expect(document.activeElement).toBe(days));
+    expect(screen.queryByTestId("provider-form-error")).toBeNull();
+  });
+
+  it("refuses a re-authorization interval out of range before sending", async () => {
+    const calls = setup({ provider_add: () => makeProvider() });
+    await openForm();
+    await fireEvent.input(input("Client ID"), { target: { value: "my-client-id" } });
+    await fireEvent.click(screen.getByText("Advanced"));
+    await fireEvent.input(input(/Sign in again every/), { target: { value: "4000" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    expect(document.getElementById("provider-reauth-error")?.textContent).toContain("3650");
+    expect(calls("provider_add")).toHaveLength(0);
   });
 
   it("shows a backend validation error inline and keeps the form", async () => {

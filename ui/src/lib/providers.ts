@@ -1,0 +1,33 @@
+// The sign-in service form's fields: which input each is, and which one a refusal from the
+// backend (its `field`, in the core's snake_case names) belongs to.
+import type { IpcError } from "./ipc";
+
+/** Each field the form can show an error next to, and its input's id. */
+export const PROVIDER_FIELD_IDS = {
+  discoveryUrl: "provider-discovery",
+  authorizationEndpoint: "provider-authorization",
+  tokenEndpoint: "provider-token",
+  clientId: "provider-client-id",
+  tenant: "provider-tenant",
+  clientSecret: "provider-client-secret",
+  loopbackPort: "provider-loopback-port",
+  reauthDays: "provider-reauth",
+} as const;
+
+export type ProviderField = keyof typeof PROVIDER_FIELD_IDS;
+
+/** The core's field names (`Error::InvalidInput { field }` from `providers::add`). */
+const BACKEND_FIELDS: Record<string, ProviderField> = {
+  discovery_url: "discoveryUrl",
+  client_id: "clientId",
+  tenant: "tenant",
+  client_secret: "clientSecret",
+  loopback_port: "loopbackPort",
+  reauth_days: "reauthDays",
+};
+
+/** The field a refused `provider_add` points at, or null for an error of the whole form. */
+export function providerFieldForBackendError(error: Pick<IpcError, "code" | "field">): ProviderField | null {
+  if (error.code !== "invalid_input" || !error.field) return null;
+  return BACKEND_FIELDS[error.field] ?? null;
+}
