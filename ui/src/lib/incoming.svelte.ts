@@ -4,6 +4,7 @@
 // the navigation).
 import type { CardPreviewDto } from "./bindings/CardPreviewDto";
 import type { ProviderFileEventDto } from "./bindings/ProviderFileEventDto";
+import { providerFileChoose, toIpcError } from "./ipc";
 
 export const incoming = $state<{
   card: CardPreviewDto | null;
@@ -14,3 +15,18 @@ export const incoming = $state<{
   providerFile: null,
   pending: 0,
 });
+
+/**
+ * File → Open for a provider file: the system's file dialog, then (when one was chosen) its
+ * own confirmation dialog through `incoming.providerFile`. Resolves to why it could not be
+ * opened, or null.
+ */
+export async function chooseProviderFile(): Promise<string | null> {
+  try {
+    const offer = await providerFileChoose();
+    if (offer) incoming.providerFile = { offer, error: null };
+    return null;
+  } catch (error: unknown) {
+    return toIpcError(error).message;
+  }
+}
