@@ -378,14 +378,5 @@ pub async fn import(l: &Lanyard, file: ProviderFile) -> Result<Provider> {
     provider.created_at = now;
     provider.updated_at = now;
     provider.id = super::providers::free_id(l, &provider.id).await?;
-    if let Some(secret) = client_secret {
-        l.secrets()
-            .set(&client_secret_key(&provider.id), secret)
-            .await?;
-    }
-    if let Err(err) = l.store().insert_provider(&provider).await {
-        let _ = l.secrets().delete(&client_secret_key(&provider.id)).await;
-        return Err(err);
-    }
-    Ok(provider)
+    super::providers::store(l, provider, client_secret).await
 }

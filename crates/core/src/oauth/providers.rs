@@ -213,6 +213,17 @@ pub async fn add(
         }
         None => free_id(l, &slug(&provider.name)).await?,
     };
+    store(l, provider, client_secret).await
+}
+
+/// Stores a checked provider with an id of its own: its client secret (if any) in the
+/// secret store first, then the provider; the secret is removed again if the provider
+/// cannot be stored. The one way a provider is added (the CLI, the window, a file).
+pub(crate) async fn store(
+    l: &Lanyard,
+    provider: Provider,
+    client_secret: Option<SecretValue>,
+) -> Result<Provider> {
     if let Some(secret) = client_secret {
         l.secrets()
             .set(&client_secret_key(&provider.id), secret)
