@@ -29,7 +29,7 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
         .map(|raw| match DeepLink::parse(raw) {
             Ok(link) => {
                 tracing::info!(link = %link.redacted(), "link received");
-                let kind = link.kind().into();
+                let kind = link.kind();
                 act(app, link);
                 DeepLinkEvent::Accepted { kind }
             }

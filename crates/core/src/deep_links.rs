@@ -50,9 +50,10 @@ pub enum DeepLink {
     Provider(String),
 }
 
-/// What kind of link it is, for the UI.
+/// Kinds of link the OS can hand to Lanyard (what the UI is told a link was).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum DeepLinkKind {
     /// [`DeepLink::OAuthCallback`].
     OauthCallback,

@@ -172,35 +172,8 @@ impl From<lanyard_core::Status> for StatusDto {
     }
 }
 
-/// Kinds of link the OS can hand to Lanyard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum DeepLinkKind {
-    /// An OAuth redirect (`app.lanyard.desktop:/oauth/callback`).
-    OauthCallback,
-    /// A contact card.
-    Contact,
-    /// A token offer.
-    Offer,
-    /// "Open this channel".
-    OpenChannel,
-    /// A provider file.
-    Provider,
-}
-
-impl From<lanyard_core::deep_links::DeepLinkKind> for DeepLinkKind {
-    fn from(kind: lanyard_core::deep_links::DeepLinkKind) -> Self {
-        use lanyard_core::deep_links::DeepLinkKind as K;
-        match kind {
-            K::OauthCallback => DeepLinkKind::OauthCallback,
-            K::Contact => DeepLinkKind::Contact,
-            K::Offer => DeepLinkKind::Offer,
-            K::OpenChannel => DeepLinkKind::OpenChannel,
-            K::Provider => DeepLinkKind::Provider,
-        }
-    }
-}
+/// Kinds of link the OS can hand to Lanyard: the core's own closed set.
+pub use lanyard_core::deep_links::DeepLinkKind;
 
 /// The payload of the `deep-link` event: a link arrived and was accepted, or refused.
 #[derive(Debug, Clone, Serialize, TS)]
