@@ -2,7 +2,7 @@
 //! credential value — the core's report carries none).
 
 use lanyard_core::preview::report::CredentialSource;
-use lanyard_core::preview::{self as core, Body};
+use lanyard_core::preview::{self as core};
 use lanyard_core::store::history::HistoryEntry;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -39,56 +39,8 @@ impl From<PreviewInputDto> for core::PreviewRequest {
     }
 }
 
-/// The body, typed.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
-pub enum BodyDto {
-    /// Nothing.
-    Empty,
-    /// Pretty JSON.
-    Json {
-        /// Text.
-        text: String,
-    },
-    /// XML.
-    Xml {
-        /// Text.
-        text: String,
-    },
-    /// Text.
-    Text {
-        /// Text.
-        text: String,
-    },
-    /// An image.
-    Image {
-        /// MIME type.
-        mime: String,
-        /// Base64.
-        base64: String,
-    },
-    /// Other bytes.
-    Binary {
-        /// MIME type.
-        mime: Option<String>,
-        /// Base64.
-        base64: String,
-    },
-}
-
-impl From<Body> for BodyDto {
-    fn from(b: Body) -> Self {
-        match b {
-            Body::Empty => BodyDto::Empty,
-            Body::Json { text } => BodyDto::Json { text },
-            Body::Xml { text } => BodyDto::Xml { text },
-            Body::Text { text } => BodyDto::Text { text },
-            Body::Image { mime, base64 } => BodyDto::Image { mime, base64 },
-            Body::Binary { mime, base64 } => BodyDto::Binary { mime, base64 },
-        }
-    }
-}
+/// The body, typed: the core's own type (its TypeScript name is `BodyDto`).
+pub use lanyard_core::preview::Body as BodyDto;
 
 /// A credential on a hop.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -214,7 +166,7 @@ impl From<core::Report> for PreviewReportDto {
         PreviewReportDto {
             status: r.status,
             headers: r.headers,
-            body: r.body.into(),
+            body: r.body,
             size: r.size,
             truncated: r.truncated,
             hops: r

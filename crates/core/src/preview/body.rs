@@ -7,6 +7,7 @@ use serde::Serialize;
 /// A response body ready to show.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "BodyDto"))]
 pub enum Body {
     /// Empty.
     Empty,
