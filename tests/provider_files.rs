@@ -26,6 +26,15 @@ fn cli(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("wait")
 }
 
+/// `lanyard --json provider import --yes SOURCE` (a file, a link or `-`), nothing on stdin.
+fn import_yes(data: &Path, source: &str) -> Output {
+    cli(
+        data,
+        &["--json", "provider", "import", "--yes", source],
+        None,
+    )
+}
+
 fn ok(out: &Output) -> &Output {
     assert!(
         out.status.success(),
@@ -140,11 +149,7 @@ fn a_file_from_it_is_shown_asked_for_and_added() {
     }
 
     // Again: a conflict, still one provider. The link form and --yes say the same.
-    let out = cli(
-        designer.path(),
-        &["--json", "provider", "import", "--yes", path],
-        None,
-    );
+    let out = import_yes(designer.path(), path);
     assert!(refused(&out, "conflict").contains("already added"));
     let link = cli(
         it.path(),
@@ -153,21 +158,13 @@ fn a_file_from_it_is_shown_asked_for_and_added() {
     );
     let link = String::from_utf8(ok(&link).stdout.clone()).expect("utf-8");
     assert!(link.starts_with("lanyard://provider/"), "{link}");
-    let out = cli(
-        designer.path(),
-        &["--json", "provider", "import", "--yes", link.trim()],
-        None,
-    );
+    let out = import_yes(designer.path(), link.trim());
     refused(&out, "conflict");
     assert_eq!(own_providers(designer.path()).len(), 1);
 
     // On a third installation the link adds it, from standard input too.
     let third = tempfile::tempdir().expect("third");
-    ok(&cli(
-        third.path(),
-        &["--json", "provider", "import", "--yes", link.trim()],
-        None,
-    ));
+    ok(&import_yes(third.path(), link.trim()));
     let fourth = tempfile::tempdir().expect("fourth");
     ok(&cli(
         fourth.path(),
@@ -212,17 +209,7 @@ fn a_secret_goes_into_a_file_only_when_confirmed() {
     // Google's desktop clients need the secret: the plain file is refused when opened.
     let file = designer.path().join("g.lanyard-provider");
     std::fs::write(&file, &text).expect("write");
-    let out = cli(
-        designer.path(),
-        &[
-            "--json",
-            "provider",
-            "import",
-            "--yes",
-            file.to_str().expect("path"),
-        ],
-        None,
-    );
+    let out = import_yes(designer.path(), file.to_str().expect("path"));
     assert!(refused(&out, "invalid_input").contains("secret"));
 
     // --include-secret asks: no answer refuses and prints nothing; --yes includes it.
@@ -241,17 +228,7 @@ fn a_secret_goes_into_a_file_only_when_confirmed() {
     let with = String::from_utf8(ok(&with).stdout.clone()).expect("utf-8");
     assert!(with.contains("CANARY-google-secret"));
     std::fs::write(&file, &with).expect("write");
-    let out = cli(
-        designer.path(),
-        &[
-            "--json",
-            "provider",
-            "import",
-            "--yes",
-            file.to_str().expect("path"),
-        ],
-        None,
-    );
+    let out = import_yes(designer.path(), file.to_str().expect("path"));
     let added = stdout_json(ok(&out));
     assert_eq!(added["has_client_secret"], true);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("CANARY"));
@@ -307,45 +284,18 @@ fn malformed_oversized_and_future_files_are_refused_and_change_nothing() {
         (write("e.lanyard-provider", &[0xff, 0xfe, 0x00]), "not text"),
     ];
     for (path, expected) in &cases {
-        let out = cli(
-            dir.path(),
-            &[
-                "--json",
-                "provider",
-                "import",
-                "--yes",
-                path.to_str().expect("path"),
-            ],
-            None,
-        );
+        let out = import_yes(dir.path(), path.to_str().expect("path"));
         let message = refused(&out, "invalid_input");
         assert!(
             message.contains(expected),
             "{expected:?} not in {message:?}"
         );
     }
-    let out = cli(
-        dir.path(),
-        &[
-            "--json",
-            "provider",
-            "import",
-            "--yes",
-            "lanyard://provider/!!",
-        ],
-        None,
-    );
+    let out = import_yes(dir.path(), "lanyard://provider/!!");
     refused(&out, "invalid_input");
-    let out = cli(
+    let out = import_yes(
         dir.path(),
-        &[
-            "--json",
-            "provider",
-            "import",
-            "--yes",
-            &dir.path().join("missing").display().to_string(),
-        ],
-        None,
+        &dir.path().join("missing").display().to_string(),
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(own_providers(dir.path()).is_empty());
