@@ -211,10 +211,7 @@ struct Answered {
 
 impl Answered {
     fn code(&self) -> String {
-        serde_json::from_str::<Value>(&self.body)
-            .ok()
-            .and_then(|v| v["code"].as_str().map(str::to_string))
-            .unwrap_or_default()
+        crate::util::error_code(&self.body)
     }
 }
 
