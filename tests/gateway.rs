@@ -21,13 +21,13 @@ use crate::oauth_server::{connect_alice, OauthServer, TestTls};
 use crate::util::{lanyard, lanyard_for, stdout_json};
 
 /// A running `lanyard gateway serve`; killed on drop.
-struct GatewayProcess {
+pub(crate) struct GatewayProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl GatewayProcess {
-    fn start(mut cmd: std::process::Command, extra: &[&str]) -> GatewayProcess {
+    pub(crate) fn start(mut cmd: std::process::Command, extra: &[&str]) -> GatewayProcess {
         let mut child = cmd
             .args(["--json", "gateway", "serve"])
             .args(["--listen", "127.0.0.1:0"])
@@ -524,19 +524,146 @@ async fn failed_attempts_are_limited_per_secret_and_per_address_never_per_player
         "B was locked out by someone else's failures: {body}"
     );
 
-    // Two more failures from this address: now every secret not verified yet waits…
+    // Two more failures from this address: now it is over its limit, and what cannot be
+    // a known player's secret waits…
     assert_eq!(grant(&gw.url, None, &s.channel).await.0, 401);
     assert_eq!(grant(&gw.url, Some("garbage"), &s.channel).await.0, 401);
-    let (status, body) = grant(&gw.url, Some(&secret_c), &s.channel).await;
+    let (status, body) = grant(&gw.url, Some("garbage"), &s.channel).await;
     assert_eq!((status, code(&body)), (429, "rate_limited"));
-    // …while players already verified here keep their access.
+    let unknown = format!("lyp_{}_{}", "0".repeat(32), "A".repeat(43));
+    let (status, body) = grant(&gw.url, Some(&unknown), &s.channel).await;
+    assert_eq!((status, code(&body)), (429, "rate_limited"));
+    // …while a well-formed secret of a known player is still checked (screens behind one
+    // NAT or proxy): C, never verified here, gets in…
+    let (status, body) = grant(&gw.url, Some(&secret_c), &s.channel).await;
+    assert_eq!(
+        status, 200,
+        "C was locked out by its address's failures: {body}"
+    );
+    // …and players already verified here keep their access.
     assert_eq!(grant(&gw.url, Some(&secret_a), &s.channel).await.0, 200);
     assert_eq!(grant(&gw.url, Some(&secret_b), &s.channel).await.0, 200);
     let (_, metrics) = get(&gw.url, "/metrics", None).await;
     assert!(
-        metrics.contains("lanyard_gateway_rate_limited_total 2\n"),
+        metrics.contains("lanyard_gateway_rate_limited_total 3\n"),
         "{metrics}"
     );
+}
+
+/// `POST /v1/grants` with `secret`, as relayed for `forwarded_for` (`X-Forwarded-For`).
+async fn grant_via(url: &str, secret: &str, channel: &str, forwarded_for: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/grants"))
+        .bearer_auth(secret)
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "channel": channel }))
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_token_where_the_secret_belongs_is_refused_but_not_a_failure() {
+    let s = setup(3600).await;
+    let (a, secret_a) = s.player("A");
+    s.link(&a);
+    let gw = s.gateway(&["--max-failures-per-address", "3"]);
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", gw.url))
+        .bearer_auth(&secret_a)
+        .send()
+        .await
+        .expect("session");
+    let session: Value = response.json().await.expect("json");
+    let session = session["token"].as_str().expect("token").to_string();
+    // A screen that sends its session to the secret's endpoints: told so, every time…
+    for _ in 0..10 {
+        let (status, body) = grant(&gw.url, Some(&session), &s.channel).await;
+        assert_eq!((status, code(&body)), (401, "unauthenticated"));
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("session token"),
+            "{body}"
+        );
+    }
+    // …and its address is not over any limit for it.
+    let unknown = format!("lyp_{}_{}", "0".repeat(32), "A".repeat(43));
+    assert_eq!(grant(&gw.url, Some(&unknown), &s.channel).await.0, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let s = setup(3600).await;
+    let unknown = format!("lyp_{}_{}", "0".repeat(32), "B".repeat(43));
+    // The tests connect from 127.0.0.1: here that is the site's reverse proxy.
+    let behind = s.gateway(&[
+        "--max-failures-per-address",
+        "3",
+        "--trusted-proxy",
+        "127.0.0.0/8",
+        "--trusted-proxy",
+        "::1",
+    ]);
+    for _ in 0..3 {
+        assert_eq!(
+            grant_via(&behind.url, &unknown, &s.channel, "203.0.113.7").await,
+            401
+        );
+    }
+    assert_eq!(
+        grant_via(&behind.url, &unknown, &s.channel, "203.0.113.7").await,
+        429
+    );
+    // Another screen of the site is its own address; a client's own left-hand entries do
+    // not change which address it is.
+    assert_eq!(
+        grant_via(&behind.url, &unknown, &s.channel, "203.0.113.8").await,
+        401
+    );
+    assert_eq!(
+        grant_via(
+            &behind.url,
+            &unknown,
+            &s.channel,
+            "198.51.100.1, 203.0.113.7"
+        )
+        .await,
+        429
+    );
+    // From peers that are not trusted proxies the header is the client's own words:
+    // ignored, so every request counts against the one peer address.
+    for trusted in [None, Some("10.0.0.0/8")] {
+        let mut extra = vec!["--max-failures-per-address", "3"];
+        if let Some(cidr) = trusted {
+            extra.extend(["--trusted-proxy", cidr]);
+        }
+        let plain = s.gateway(&extra);
+        for i in 0..3 {
+            let forged = format!("203.0.113.{i}");
+            assert_eq!(
+                grant_via(&plain.url, &unknown, &s.channel, &forged).await,
+                401
+            );
+        }
+        assert_eq!(
+            grant_via(&plain.url, &unknown, &s.channel, "203.0.113.200").await,
+            429,
+            "trusted: {trusted:?}"
+        );
+    }
+    // A block that is not one is refused at start.
+    let out = s
+        .cmd()
+        .args(["--json", "gateway", "serve", "--listen", "127.0.0.1:0"])
+        .args(["--trusted-proxy", "10.0.0.0/33"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(code(&stdout_json(&out)), "invalid_input");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

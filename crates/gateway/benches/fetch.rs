@@ -51,7 +51,10 @@ fn main() {
         players::link(&l, &player.player.id, &channel)
             .await
             .expect("link");
-        let gateway = Gateway::new(l.clone(), LimitPolicy::default()).expect("gateway");
+        // One player asks as fast as it can: no per-player limits here.
+        let gateway = Gateway::new(l.clone(), LimitPolicy::default())
+            .expect("gateway")
+            .with_fetch_policy(lanyard_gateway::quota::FetchPolicy::unlimited());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("bind");

@@ -33,8 +33,10 @@ use serde::Deserialize;
 use crate::auth::{Authenticator, Refusal};
 use crate::cache::Cache;
 use crate::data::{self, Sessions};
+use crate::forwarded::{self, Cidr};
 use crate::limits::LimitPolicy;
 use crate::metrics::Metrics;
+use crate::quota::{Budget, FetchPolicy, Quota};
 
 /// One gateway's state: the installation, the authenticator and the metrics.
 #[derive(Debug)]
@@ -47,6 +49,9 @@ pub struct Gateway {
     fetch_options: PreviewOptions,
     cache: Cache,
     session_seconds: i64,
+    trusted_proxies: Vec<Cidr>,
+    quota: Quota,
+    budget: Budget,
 }
 
 impl Gateway {
@@ -61,7 +66,39 @@ impl Gateway {
             fetch_options: data::default_options(),
             cache: Cache::default(),
             session_seconds: sessions::SESSION_SECONDS,
+            trusted_proxies: Vec::new(),
+            quota: Quota::new(FetchPolicy::default()),
+            budget: Budget::new(FetchPolicy::default().body_budget),
         })
+    }
+
+    /// Per-player limits on `/v1/fetch` and the gateway-wide body budget.
+    pub fn with_fetch_policy(mut self, policy: FetchPolicy) -> Self {
+        self.quota = Quota::new(policy);
+        self.budget = Budget::new(policy.body_budget);
+        self
+    }
+
+    /// Per-player limits on `/v1/fetch`.
+    pub fn quota(&self) -> &Quota {
+        &self.quota
+    }
+
+    /// The gateway-wide budget of answer bytes being read.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client ([`crate::forwarded`]).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<Cidr>) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The address a request counts against: the peer, or behind a trusted proxy the
+    /// client it names.
+    pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> std::net::IpAddr {
+        forwarded::client(peer.ip(), headers, &self.trusted_proxies)
     }
 
     /// The shared response cache of `GET /v1/fetch` (64 MiB by default).
@@ -135,7 +172,7 @@ impl Gateway {
             .and_then(bearer);
         match self
             .auth
-            .authenticate(&self.lanyard, bearer, peer.ip())
+            .authenticate(&self.lanyard, bearer, self.client_address(headers, peer))
             .await
         {
             Ok(player) => Ok(player),
@@ -259,9 +296,11 @@ async fn health(State(g): State<Arc<Gateway>>) -> Response {
 }
 
 async fn metrics(State(g): State<Arc<Gateway>>) -> Response {
-    let text = g
-        .metrics
-        .render(g.lanyard.broker().refreshes(), g.auth.verified_count());
+    let text = g.metrics.render(
+        g.lanyard.broker().refreshes(),
+        g.auth.verified_count(),
+        g.cache.weighted_size().await,
+    );
     (
         [(
             header::CONTENT_TYPE,

@@ -17,19 +17,24 @@
 //! is verified against a decoy hash, so timing does not tell a wrong secret from an unknown
 //! player. Failures count against the presented secret (its MAC) and the source address,
 //! never the player id it names ([`crate::limits`]); a secret found verified in the cache
-//! is let in before any limit is consulted.
+//! is let in before any limit is consulted. An address over its limit still has a
+//! well-formed secret for a known player checked, a few at a time per address (screens
+//! behind one NAT or proxy are not locked out by a neighbour's failures); anything else
+//! from it waits. A session token (`lyg_…`) sent where the secret belongs is refused
+//! without counting as a failure: no secret can look like one, so it guesses nothing, and
+//! a confused screen must not lock out its neighbours.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
 use hmac::{Hmac, Mac};
-use lanyard_core::broker::secret;
+use lanyard_core::broker::{secret, sessions};
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::{Error, Lanyard, Result};
 use sha2::Sha256;
 
-use crate::limits::{LimitPolicy, Limits};
+use crate::limits::{LimitPolicy, Limits, Slots, OVER_LIMIT_PARALLEL};
 
 /// Argon2id verifications allowed at once (each holds 19 MiB).
 const PARALLEL_VERIFICATIONS: usize = 4;
@@ -54,6 +59,8 @@ pub struct Authenticator {
     verified: RwLock<HashMap<[u8; 32], Verified>>,
     limits: Limits,
     slow: tokio::sync::Semaphore,
+    /// Checks under way per address over its limit.
+    over_limit: Slots,
 }
 
 /// Why a request was refused before the broker saw it.
@@ -78,6 +85,7 @@ impl Authenticator {
             verified: RwLock::default(),
             limits: Limits::new(policy),
             slow: tokio::sync::Semaphore::new(PARALLEL_VERIFICATIONS),
+            over_limit: Slots::default(),
         })
     }
 
@@ -110,6 +118,13 @@ impl Authenticator {
                 "send the player secret as `Authorization: Bearer <secret>`".into(),
             )));
         };
+        if presented.starts_with(sessions::PREFIX) {
+            return Err(Refusal::Unauthenticated(Error::Unauthenticated(
+                "this is a session token: this endpoint takes the player secret (session \
+                 tokens are for /v1/fetch)"
+                    .into(),
+            )));
+        }
         let mac = self.mac(presented);
         // Read the epoch before the database (see lanyard_core::store::epoch).
         let epoch = l.store().access_epoch();
@@ -136,10 +151,14 @@ impl Authenticator {
             }
         }
         // Not verified before: the limits apply before any argon2id work.
-        if let Some(wait) = self.limits.blocked(address, Some(&mac)) {
+        if let Some(wait) = self.limits.secret_blocked(&mac) {
             return Err(limited(wait));
         }
+        let over = self.limits.address_blocked(address);
         let Some(player) = secret::player_id(presented) else {
+            if let Some(wait) = over {
+                return Err(limited(wait));
+            }
             self.limits.fail(address, Some(&mac));
             return Err(Refusal::Unauthenticated(Error::Unauthenticated(
                 REFUSED.into(),
@@ -150,6 +169,16 @@ impl Authenticator {
             .secret_hash(&player)
             .await
             .map_err(Refusal::Failed)?;
+        // Over the address's limit: a well-formed secret for a known player is still
+        // checked, a few at a time for this address; anything else waits.
+        let _slot = match over {
+            None => None,
+            Some(wait) if stored.is_none() => return Err(limited(wait)),
+            Some(wait) => match self.over_limit.take(address, OVER_LIMIT_PARALLEL) {
+                Some(slot) => Some(slot),
+                None => return Err(limited(wait)),
+            },
+        };
         let ok = self
             .verify_slowly(presented, stored.as_deref())
             .await

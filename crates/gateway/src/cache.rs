@@ -7,6 +7,12 @@
 //!   served an answer fetched with credentials it is not linked to. The key is computed
 //!   from the request snapshot after the session and link checks, so an unlink or a
 //!   removal cuts access at once, cached or not.
+//! - **An answer is kept only under its own key.** The fetch engine reads the links again
+//!   when it fetches; a link added or removed in between would otherwise store an answer
+//!   fetched with other credentials under the old key. So every answer carries the
+//!   credentials the engine actually matched ([`Upstream::credentials`]), and one whose
+//!   set differs from its key's is neither stored nor handed to anyone but the principal
+//!   that asked.
 //! - **Caching rules** are `http-cache-semantics` (RFC 7234/9111) as a shared cache:
 //!   `Cache-Control`, `Expires`, `Vary`, heuristics, `ETag`/`Last-Modified` revalidation.
 //!   `private`, `no-store`, `Set-Cookie`, redirected answers and anything but `GET` are
@@ -15,13 +21,25 @@
 //! - **A minimum refetch interval** per channel and per URL token (the largest of the
 //!   key's) keeps a stored answer at least that long, for APIs that send no caching
 //!   headers.
-//! - **The store** is a `moka` cache bounded by body and header bytes, in memory only: no
-//!   copy of the user's data is ever written to disk. Concurrent misses for one key make
-//!   one upstream request (moka's per-key `and_compute_with`); a key whose answer may not
-//!   be stored is remembered as such, so its requests go upstream without queueing.
+//! - **One flight per key and variant.** Requests that find no fresh answer while another
+//!   request for the same key (and content-negotiation headers) is already upstream wait
+//!   for that request and share its result — answer or failure — instead of queueing for
+//!   their own (a `no-cache` feed polled by N screens at once costs one upstream round
+//!   trip, a hanging upstream one timeout). A result is shared with every waiter only when
+//!   it was fetched with exactly the key's credentials, was not redirected and sets no
+//!   cookie; otherwise each waiter of another principal makes its own request. A waiter
+//!   whose leader goes away (its client hung up) takes over.
+//! - **A short negative entry** ([`NEGATIVE_TTL`]) after an upstream failure (a transport
+//!   error or timeout, or a 5xx answer): requests for that key get the same failure at
+//!   once, with `Retry-After`, instead of queueing behind a dead upstream.
+//! - **The store** is a `moka` cache bounded by key, body and header bytes, in memory
+//!   only: no copy of the user's data is ever written to disk. A key whose answer may not
+//!   be stored is remembered as such, so its requests go upstream without waiting for one
+//!   another.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Bytes;
@@ -30,19 +48,28 @@ use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePoli
 use lanyard_core::fetch::{credentials, As};
 use lanyard_core::snapshot::Snapshot;
 use lanyard_core::{Error, Result};
-use moka::ops::compute::Op;
+use tokio::sync::watch;
 use url::Url;
 
 /// The response header saying how the cache answered: `hit`, `miss` or `revalidated`.
 pub const CACHE_HEADER: &str = "x-lanyard-cache";
 
-/// The default bound of the cache: 64 MiB of bodies and headers.
+/// The default bound of the cache: 64 MiB of keys, bodies and headers.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long an upstream failure is answered from memory for its key.
+pub const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+
+/// What an entry costs besides its key, body and headers.
+const OVERHEAD: usize = 256;
+
+/// How a request that waited for others may go on before making its own request.
+const MAX_JOINS: usize = 3;
 
 /// How the cache answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Served from the cache without asking the upstream.
+    /// Served from the cache (or another request's flight) without asking the upstream.
     Hit,
     /// Fetched from the upstream.
     Miss,
@@ -73,6 +100,25 @@ impl Key {
     /// The credential names of the key.
     pub fn credentials(&self) -> &[String] {
         &self.credentials
+    }
+
+    /// What the key itself costs in the cache's bound: its URL and credential names.
+    pub fn weight(&self) -> usize {
+        self.url.len() + self.credentials.iter().map(|c| c.len() + 16).sum::<usize>() + 64
+    }
+
+    /// Whether `used` (sorted `channel:<id>` / `url_token:<id>` names: what the engine
+    /// matched) is exactly this key's set. A per-resource channel's `@<origin>` is part of
+    /// the URL already.
+    pub fn fetched_with(&self, used: &[String]) -> bool {
+        let mut mine: Vec<&str> = self
+            .credentials
+            .iter()
+            .map(|c| c.split_once('@').map_or(c.as_str(), |(name, _)| name))
+            .collect();
+        mine.sort_unstable();
+        mine.dedup();
+        mine.len() == used.len() && mine.iter().zip(used).all(|(a, b)| *a == b.as_str())
     }
 }
 
@@ -139,6 +185,10 @@ pub struct Upstream {
     pub attached: String,
     /// The request was redirected (such answers are never stored).
     pub redirected: bool,
+    /// The credentials the engine matched on any hop, sent or not (sorted
+    /// `channel:<id>` / `url_token:<id>`): the answer is stored and shared only under a key
+    /// with exactly these.
+    pub credentials: Vec<String>,
 }
 
 /// What the gateway answers a player.
@@ -168,6 +218,31 @@ impl Answer {
     }
 }
 
+/// A refusal from the cache: the error, and when the same request may be worth repeating
+/// (an upstream failure remembered for its key).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The error.
+    pub error: Arc<Error>,
+    /// `Retry-After`, for upstream failures.
+    pub retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error: Arc::new(error),
+            retry_after: None,
+        }
+    }
+}
+
+/// Whether an error is the upstream's (remembered for [`NEGATIVE_TTL`] and shared with
+/// every waiter): it carries no data, only that the upstream could not be had.
+fn upstream_failure(e: &Error) -> bool {
+    matches!(e, Error::RequestFailed(_))
+}
+
 /// A stored answer.
 #[derive(Debug)]
 struct Stored {
@@ -186,14 +261,24 @@ struct Stored {
     stored_at: Instant,
 }
 
+fn headers_weight(headers: &[(HeaderName, HeaderValue)]) -> usize {
+    headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum()
+}
+
 impl Stored {
-    fn weight(&self) -> u32 {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(k, v)| k.as_str().len() + v.len())
-            .sum();
-        u32::try_from(self.body.len() + headers + 256).unwrap_or(u32::MAX)
+    fn weight(&self) -> usize {
+        self.body.len()
+            + headers_weight(&self.headers)
+            + self
+                .negotiation
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+            + self.attached.len()
+            + OVERHEAD
     }
 
     /// Whether it may be served for `request` without asking the upstream: fresh by the
@@ -242,10 +327,72 @@ enum Slot {
     Pass,
 }
 
+/// An upstream failure remembered for a key until `until`.
+#[derive(Debug, Clone)]
+struct Negative {
+    until: Instant,
+    outcome: std::result::Result<Answer, Arc<Error>>,
+}
+
+impl Negative {
+    fn weight(&self) -> usize {
+        OVERHEAD
+            + match &self.outcome {
+                Ok(a) => a.body.len() + headers_weight(&a.headers) + a.attached.len(),
+                Err(_) => 256,
+            }
+    }
+
+    fn replay(&self) -> Option<std::result::Result<Answer, Failure>> {
+        let left = self.until.checked_duration_since(Instant::now())?;
+        Some(match &self.outcome {
+            Ok(a) => Ok(Answer {
+                outcome: Outcome::Hit,
+                ..a.clone()
+            }),
+            Err(e) => Err(Failure {
+                error: e.clone(),
+                retry_after: Some(left),
+            }),
+        })
+    }
+}
+
+/// What a flight hands to the requests that waited for it.
+#[derive(Debug)]
+struct Flown {
+    result: std::result::Result<Answer, Failure>,
+    /// The principal whose request it was.
+    principal: String,
+    /// Whether every waiter may have it (else only the same principal's).
+    shareable: bool,
+}
+
+/// One flight: the key and the content-negotiation headers.
+type FlightKey = (Key, Vec<(String, String)>);
+
+/// The flights under way, each with the receiver its waiters clone.
+type Flights = Mutex<HashMap<FlightKey, watch::Receiver<Option<Arc<Flown>>>>>;
+
+/// Removes a flight from the table when its leader is done or goes away.
+struct Landing<'a> {
+    flights: &'a Flights,
+    key: FlightKey,
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        flights.remove(&self.key);
+    }
+}
+
 /// The shared cache.
 #[derive(Debug, Clone)]
 pub struct Cache {
     store: Option<moka::future::Cache<Key, Slot>>,
+    negative: Option<moka::future::Cache<Key, Negative>>,
+    flights: Arc<Flights>,
     max_entry: usize,
 }
 
@@ -305,24 +452,46 @@ pub fn policy_request(url: &Url, headers: &[(String, String)]) -> Request<()> {
     builder.body(()).unwrap_or_else(|_| Request::new(()))
 }
 
+fn sets_cookie(raw: &HeaderMap) -> bool {
+    raw.contains_key(axum::http::header::SET_COOKIE) || raw.contains_key("set-cookie2")
+}
+
+fn weight(bytes: usize) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
 impl Cache {
     /// A cache of at most `max_bytes` (0: no cache; every request goes upstream).
     pub fn new(max_bytes: u64) -> Cache {
         if max_bytes == 0 {
             return Cache {
                 store: None,
+                negative: None,
+                flights: Arc::default(),
                 max_entry: 0,
             };
         }
         let store = moka::future::Cache::builder()
             .max_capacity(max_bytes)
-            .weigher(|_k: &Key, v: &Slot| match v {
-                Slot::Stored(s) => s.weight(),
-                Slot::Pass => 64,
+            .weigher(|k: &Key, v: &Slot| {
+                weight(
+                    k.weight()
+                        + match v {
+                            Slot::Stored(s) => s.weight(),
+                            Slot::Pass => OVERHEAD,
+                        },
+                )
             })
+            .build();
+        let negative = moka::future::Cache::builder()
+            .max_capacity((max_bytes / 8).max(64 * 1024))
+            .time_to_live(NEGATIVE_TTL)
+            .weigher(|k: &Key, v: &Negative| weight(k.weight() + v.weight()))
             .build();
         Cache {
             store: Some(store),
+            negative: Some(negative),
+            flights: Arc::default(),
             // One answer never takes more than an eighth of the cache.
             max_entry: usize::try_from(max_bytes / 8).unwrap_or(usize::MAX),
         }
@@ -333,30 +502,38 @@ impl Cache {
         self.store.is_some()
     }
 
-    /// Bytes held (approximate; for tests and metrics).
+    /// Bytes held (approximate; for tests and metrics): keys, answers and negative entries.
     pub async fn weighted_size(&self) -> u64 {
-        match &self.store {
-            Some(s) => {
-                s.run_pending_tasks().await;
-                s.weighted_size()
-            }
-            None => 0,
+        let mut total = 0;
+        if let Some(s) = &self.store {
+            s.run_pending_tasks().await;
+            total += s.weighted_size();
         }
+        if let Some(n) = &self.negative {
+            n.run_pending_tasks().await;
+            total += n.weighted_size();
+        }
+        total
     }
 
-    fn storable(&self, policy: &CachePolicy, up: &Upstream) -> bool {
+    /// Requests waiting on another request's flight or leading one, by flight.
+    pub fn flights(&self) -> usize {
+        self.flights.lock().map(|f| f.len()).unwrap_or(0)
+    }
+
+    fn storable(&self, policy: &CachePolicy, key: &Key, up: &Upstream) -> bool {
         policy.is_storable()
             && !up.redirected
-            && !up.raw.contains_key(axum::http::header::SET_COOKIE)
-            && !up.raw.contains_key("set-cookie2")
-            && up.body.len() <= self.max_entry
+            && !sets_cookie(&up.raw)
+            && key.fetched_with(&up.credentials)
+            && up.body.len() + key.weight() <= self.max_entry
     }
 
-    fn stored(&self, asked: &Asked, up: &Upstream, now: SystemTime) -> Option<Stored> {
+    fn stored(&self, key: &Key, asked: &Asked, up: &Upstream, now: SystemTime) -> Option<Stored> {
         let request = asked.request();
         let response = response_like(up.status, &up.raw);
         let policy = CachePolicy::new_options(request, &response, now, options());
-        self.storable(&policy, up).then(|| Stored {
+        self.storable(&policy, key, up).then(|| Stored {
             fresh_until: fresh_until(&policy, request, now),
             negotiation: asked.negotiation.to_vec(),
             varies: up.raw.contains_key(axum::http::header::VARY),
@@ -369,131 +546,251 @@ impl Cache {
         })
     }
 
-    /// Answers `GET` `request` under `key`: from the cache when fresh, else through
-    /// `fetch` (given the revalidation headers to send), one upstream request per key at a
-    /// time.
+    /// Remembers an upstream failure for `key` (an error, or a 5xx answer fetched with the
+    /// key's own credentials).
+    async fn remember_failure(&self, key: &Key, outcome: std::result::Result<Answer, Arc<Error>>) {
+        if let Some(negative) = &self.negative {
+            let entry = Negative {
+                until: Instant::now() + NEGATIVE_TTL,
+                outcome,
+            };
+            negative.insert(key.clone(), entry).await;
+        }
+    }
+
+    /// An error from `fetch`, remembered when it is the upstream's.
+    async fn failed(&self, key: &Key, e: Error) -> Failure {
+        let error = Arc::new(e);
+        if upstream_failure(&error) {
+            self.remember_failure(key, Err(error.clone())).await;
+            return Failure {
+                error,
+                retry_after: Some(NEGATIVE_TTL),
+            };
+        }
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
+
+    /// Answers `GET` `asked` for principal `who` under `key`: from the cache when fresh,
+    /// else from the flight already under way for it, else through `fetch` (given the
+    /// revalidation headers to send) as the flight others wait for.
     pub async fn get<F, Fut>(
         &self,
         key: Key,
         asked: &Asked<'_>,
+        who: &str,
         min_refetch: Duration,
         fetch: F,
-    ) -> Result<Answer>
+    ) -> std::result::Result<Answer, Failure>
     where
         F: Fn(Vec<(String, String)>) -> Fut,
         Fut: Future<Output = Result<Upstream>>,
     {
-        let Some(store) = &self.store else {
-            return Ok(Answer::passed(fetch(Vec::new()).await?, Outcome::Miss));
+        let (Some(store), Some(negative)) = (&self.store, &self.negative) else {
+            return match fetch(Vec::new()).await {
+                Ok(up) => Ok(Answer::passed(up, Outcome::Miss)),
+                Err(e) => Err(e.into()),
+            };
         };
-        match store.get(&key).await {
-            Some(Slot::Stored(s)) if s.fresh(asked, min_refetch) => {
-                return Ok(s.answer(SystemTime::now(), Outcome::Hit));
-            }
-            Some(Slot::Pass) => {
-                // Not storable last time: no queueing, but store it if it is now.
-                let up = fetch(Vec::new()).await?;
-                if let Some(s) = self.stored(asked, &up, SystemTime::now()) {
-                    store.insert(key, Slot::Stored(Arc::new(s))).await;
+        let flight: FlightKey = (key.clone(), asked.negotiation.to_vec());
+        for _ in 0..MAX_JOINS {
+            match store.get(&key).await {
+                Some(Slot::Stored(s)) if s.fresh(asked, min_refetch) => {
+                    return Ok(s.answer(SystemTime::now(), Outcome::Hit));
                 }
-                return Ok(Answer::passed(up, Outcome::Miss));
+                // Not storable last time: no waiting on one another.
+                Some(Slot::Pass) => return self.alone(&key, asked, &fetch).await,
+                _ => {}
             }
-            _ => {}
-        }
-        let mut out: Option<Result<Answer>> = None;
-        store
-            .entry(key)
-            .and_compute_with(|existing| async {
-                let existing = existing.map(|e| e.into_value());
-                let now = SystemTime::now();
-                let request = asked.request();
-                let previous = match existing {
-                    Some(Slot::Stored(s)) => {
-                        if s.fresh(asked, min_refetch) {
-                            // Another request refreshed it while this one waited.
-                            out = Some(Ok(s.answer(now, Outcome::Hit)));
-                            return Op::Nop;
-                        }
-                        Some(s)
-                    }
-                    _ => None,
-                };
-                let conditional: Vec<(String, String)> = match &previous {
-                    Some(s) => match s.policy.before_request(request, now) {
-                        BeforeRequest::Stale {
-                            request: revalidation,
-                            matches: true,
-                        } => revalidation
-                            .headers
-                            .iter()
-                            .filter(|(k, _)| {
-                                *k == axum::http::header::IF_NONE_MATCH
-                                    || *k == axum::http::header::IF_MODIFIED_SINCE
-                            })
-                            .filter_map(|(k, v)| {
-                                Some((k.to_string(), v.to_str().ok()?.to_string()))
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    },
-                    None => Vec::new(),
-                };
-                let up = match fetch(conditional.clone()).await {
-                    Ok(up) => up,
-                    Err(e) => {
-                        out = Some(Err(e));
-                        return Op::Nop;
-                    }
-                };
-                let now = SystemTime::now();
-                if let (Some(s), false, StatusCode::NOT_MODIFIED) =
-                    (&previous, conditional.is_empty(), up.status)
-                {
-                    let response = response_like(up.status, &up.raw);
-                    if let AfterResponse::NotModified(policy, parts) =
-                        s.policy.after_response(request, &response, now)
-                    {
-                        let headers = parts
-                            .headers
-                            .iter()
-                            .filter(|(k, _)| s.headers.iter().any(|(kept, _)| kept == *k))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect();
-                        let renewed = Stored {
-                            fresh_until: fresh_until(&policy, request, now),
-                            negotiation: s.negotiation.clone(),
-                            varies: s.varies,
-                            policy,
-                            status: s.status,
-                            headers,
-                            body: s.body.clone(),
-                            attached: s.attached.clone(),
-                            stored_at: Instant::now(),
-                        };
-                        out = Some(Ok(renewed.answer(now, Outcome::Revalidated)));
-                        return if renewed.policy.is_storable() {
-                            Op::Put(Slot::Stored(Arc::new(renewed)))
-                        } else {
-                            Op::Put(Slot::Pass)
-                        };
-                    }
-                    // A 304 for something else: pass it on, forget the stored answer.
-                    out = Some(Ok(Answer::passed(up, Outcome::Miss)));
-                    return Op::Remove;
-                }
-                match self.stored(asked, &up, now) {
-                    Some(s) => {
-                        out = Some(Ok(Answer::passed(up, Outcome::Miss)));
-                        Op::Put(Slot::Stored(Arc::new(s)))
-                    }
+            if let Some(replayed) = negative.get(&key).await.and_then(|n| n.replay()) {
+                return replayed;
+            }
+            let (sender, waiting) = {
+                let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+                match flights.get(&flight) {
+                    Some(waiting) => (None, Some(waiting.clone())),
                     None => {
-                        out = Some(Ok(Answer::passed(up, Outcome::Miss)));
-                        Op::Put(Slot::Pass)
+                        let (sender, receiver) = watch::channel(None);
+                        flights.insert(flight.clone(), receiver);
+                        (Some(sender), None)
                     }
                 }
-            })
-            .await;
-        out.unwrap_or_else(|| Err(Error::Internal("the cache gave no answer".into())))
+            };
+            if let Some(mut waiting) = waiting {
+                let flown = match waiting.wait_for(Option::is_some).await {
+                    Ok(v) => v.clone(),
+                    // The leader went away (its client hung up): try again.
+                    Err(_) => continue,
+                };
+                let Some(flown) = flown else { continue };
+                if flown.shareable || flown.principal == who {
+                    return flown.result.clone().map(|a| Answer {
+                        outcome: Outcome::Hit,
+                        ..a
+                    });
+                }
+                // Fetched with other credentials than the key's, or redirected: this
+                // principal asks for itself.
+                return self.alone(&key, asked, &fetch).await;
+            }
+            let Some(sender) = sender else { continue };
+            let landing = Landing {
+                flights: &self.flights,
+                key: flight.clone(),
+            };
+            let flown = Arc::new(
+                self.lead(store, &key, asked, who, min_refetch, &fetch)
+                    .await,
+            );
+            let _ = sender.send(Some(flown.clone()));
+            drop(landing);
+            return flown.result.clone();
+        }
+        self.alone(&key, asked, &fetch).await
+    }
+
+    /// One request upstream outside any flight (a key that is not stored, or a principal
+    /// that could not share the flight it waited for); stored if it may be now.
+    async fn alone<F, Fut>(
+        &self,
+        key: &Key,
+        asked: &Asked<'_>,
+        fetch: &F,
+    ) -> std::result::Result<Answer, Failure>
+    where
+        F: Fn(Vec<(String, String)>) -> Fut,
+        Fut: Future<Output = Result<Upstream>>,
+    {
+        let up = match fetch(Vec::new()).await {
+            Ok(up) => up,
+            Err(e) => return Err(self.failed(key, e).await),
+        };
+        if let (Some(store), Some(s)) =
+            (&self.store, self.stored(key, asked, &up, SystemTime::now()))
+        {
+            store.insert(key.clone(), Slot::Stored(Arc::new(s))).await;
+        }
+        Ok(Answer::passed(up, Outcome::Miss))
+    }
+
+    /// The request a flight makes: revalidates a stale answer or fetches anew, and stores
+    /// what may be stored under `key`.
+    async fn lead<F, Fut>(
+        &self,
+        store: &moka::future::Cache<Key, Slot>,
+        key: &Key,
+        asked: &Asked<'_>,
+        who: &str,
+        min_refetch: Duration,
+        fetch: &F,
+    ) -> Flown
+    where
+        F: Fn(Vec<(String, String)>) -> Fut,
+        Fut: Future<Output = Result<Upstream>>,
+    {
+        let flown = |result, shareable| Flown {
+            result,
+            principal: who.to_string(),
+            shareable,
+        };
+        let now = SystemTime::now();
+        let request = asked.request();
+        let previous = match store.get(key).await {
+            Some(Slot::Stored(s)) => {
+                if s.fresh(asked, min_refetch) {
+                    // Another flight refreshed it a moment ago.
+                    return flown(Ok(s.answer(now, Outcome::Hit)), true);
+                }
+                Some(s)
+            }
+            _ => None,
+        };
+        let conditional: Vec<(String, String)> = match &previous {
+            Some(s) => match s.policy.before_request(request, now) {
+                BeforeRequest::Stale {
+                    request: revalidation,
+                    matches: true,
+                } => revalidation
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| {
+                        *k == axum::http::header::IF_NONE_MATCH
+                            || *k == axum::http::header::IF_MODIFIED_SINCE
+                    })
+                    .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        let up = match fetch(conditional.clone()).await {
+            Ok(up) => up,
+            Err(e) => {
+                let failure = self.failed(key, e).await;
+                let shareable = failure.retry_after.is_some();
+                return flown(Err(failure), shareable);
+            }
+        };
+        let own = key.fetched_with(&up.credentials);
+        let shareable = own && !up.redirected && !sets_cookie(&up.raw);
+        let now = SystemTime::now();
+        if let (Some(s), false, StatusCode::NOT_MODIFIED) =
+            (&previous, conditional.is_empty(), up.status)
+        {
+            let response = response_like(up.status, &up.raw);
+            match s.policy.after_response(request, &response, now) {
+                AfterResponse::NotModified(policy, parts) if shareable => {
+                    let headers = parts
+                        .headers
+                        .iter()
+                        .filter(|(k, _)| s.headers.iter().any(|(kept, _)| kept == *k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    let renewed = Stored {
+                        fresh_until: fresh_until(&policy, request, now),
+                        negotiation: s.negotiation.clone(),
+                        varies: s.varies,
+                        policy,
+                        status: s.status,
+                        headers,
+                        body: s.body.clone(),
+                        attached: s.attached.clone(),
+                        stored_at: Instant::now(),
+                    };
+                    let answer = renewed.answer(now, Outcome::Revalidated);
+                    let slot = if renewed.policy.is_storable() {
+                        Slot::Stored(Arc::new(renewed))
+                    } else {
+                        Slot::Pass
+                    };
+                    store.insert(key.clone(), slot).await;
+                    return flown(Ok(answer), true);
+                }
+                // A 304 for something else (or from a redirect): pass it on, forget the
+                // stored answer.
+                _ => {
+                    store.invalidate(key).await;
+                    return flown(Ok(Answer::passed(up, Outcome::Miss)), shareable);
+                }
+            }
+        }
+        if own {
+            match self.stored(key, asked, &up, now) {
+                Some(s) => store.insert(key.clone(), Slot::Stored(Arc::new(s))).await,
+                // A failing upstream keeps the answer stored before it (to revalidate
+                // later) and is not taken for a key that is never stored.
+                None if up.status.is_server_error() => {}
+                None => store.insert(key.clone(), Slot::Pass).await,
+            }
+            if shareable && up.status.is_server_error() {
+                self.remember_failure(key, Ok(Answer::passed(up.clone(), Outcome::Hit)))
+                    .await;
+            }
+        }
+        flown(Ok(Answer::passed(up, Outcome::Miss)), shareable)
     }
 }
 
@@ -525,7 +822,14 @@ mod tests {
             body: Bytes::from(body.to_string()),
             attached: String::new(),
             redirected: false,
+            credentials: Vec::new(),
         }
+    }
+
+    /// The same answer, fetched with `creds`.
+    fn with(mut u: Upstream, creds: &[&str]) -> Upstream {
+        u.credentials = creds.iter().map(|c| c.to_string()).collect();
+        u
     }
 
     fn key(url: &str, creds: &[&str]) -> Key {
@@ -541,8 +845,8 @@ mod tests {
         let url = Url::parse("https://a.example/feed").expect("url");
         let request = Asked::new(&url, &[]);
         let calls = AtomicUsize::new(0);
-        let fetch = |headers: &[(&str, &str)]| {
-            let u = up(headers, "data");
+        let fetch = |headers: &[(&str, &str)], creds: &'static [&'static str]| {
+            let u = with(up(headers, "data"), creds);
             let calls = &calls;
             move |_c: Vec<(String, String)>| {
                 calls.fetch_add(1, Ordering::SeqCst);
@@ -550,30 +854,22 @@ mod tests {
                 async move { Ok(u) }
             }
         };
-        let cached = fetch(&[("cache-control", "max-age=60")]);
+        let cached = fetch(&[("cache-control", "max-age=60")], &["channel:c"]);
+        let k = key(url.as_str(), &["channel:c"]);
         let a = cache
-            .get(
-                key(url.as_str(), &["channel:c"]),
-                &request,
-                Duration::ZERO,
-                &cached,
-            )
+            .get(k.clone(), &request, "p", Duration::ZERO, &cached)
             .await
             .expect("a");
         let b = cache
-            .get(
-                key(url.as_str(), &["channel:c"]),
-                &request,
-                Duration::ZERO,
-                &cached,
-            )
+            .get(k, &request, "q", Duration::ZERO, &cached)
             .await
             .expect("b");
         assert_eq!((a.outcome, b.outcome), (Outcome::Miss, Outcome::Hit));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         // Another credential set is another key.
+        let none = fetch(&[("cache-control", "max-age=60")], &[]);
         let c = cache
-            .get(key(url.as_str(), &[]), &request, Duration::ZERO, &cached)
+            .get(key(url.as_str(), &[]), &request, "p", Duration::ZERO, &none)
             .await
             .expect("c");
         assert_eq!(c.outcome, Outcome::Miss);
@@ -585,11 +881,11 @@ mod tests {
             ("set-cookie", "a=b"),
         ] {
             let before = calls.load(Ordering::SeqCst);
-            let f = fetch(&[("cache-control", "max-age=60"), header]);
-            let k = key("https://a.example/other", &[header.1]);
+            let f = fetch(&[("cache-control", "max-age=60"), header], &[]);
+            let k = key("https://a.example/other", &[]);
             for _ in 0..2 {
                 let a = cache
-                    .get(k.clone(), &request, Duration::ZERO, &f)
+                    .get(k.clone(), &request, "p", Duration::ZERO, &f)
                     .await
                     .expect("x");
                 assert_eq!(a.outcome, Outcome::Miss, "{header:?}");
@@ -606,20 +902,25 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let f = |_c: Vec<(String, String)>| {
             calls.fetch_add(1, Ordering::SeqCst);
-            async { Ok(up(&[("cache-control", "no-cache")], "x")) }
+            async {
+                Ok(with(
+                    up(&[("cache-control", "no-cache")], "x"),
+                    &["url_token:t"],
+                ))
+            }
         };
         let k = key(url.as_str(), &["url_token:t"]);
         let floor = Duration::from_secs(30);
         for _ in 0..3 {
             cache
-                .get(k.clone(), &request, floor, &f)
+                .get(k.clone(), &request, "p", floor, &f)
                 .await
                 .expect("answer");
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         // Without the floor, no-cache asks the upstream every time.
         cache
-            .get(k.clone(), &request, Duration::ZERO, &f)
+            .get(k.clone(), &request, "p", Duration::ZERO, &f)
             .await
             .expect("answer");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -635,9 +936,12 @@ mod tests {
         let f = |_c: Vec<(String, String)>| {
             calls.fetch_add(1, Ordering::SeqCst);
             async {
-                Ok(up(
-                    &[("cache-control", "max-age=60"), ("vary", "accept-language")],
-                    "x",
+                Ok(with(
+                    up(
+                        &[("cache-control", "max-age=60"), ("vary", "accept-language")],
+                        "x",
+                    ),
+                    &["channel:c"],
                 ))
             }
         };
@@ -646,7 +950,7 @@ mod tests {
             let (cache, k, f, url) = (&cache, k.clone(), &f, &url);
             async move {
                 cache
-                    .get(k, &Asked::new(url, h), Duration::ZERO, f)
+                    .get(k, &Asked::new(url, h), "p", Duration::ZERO, f)
                     .await
                     .expect("answer")
                     .outcome
@@ -672,14 +976,156 @@ mod tests {
         };
         let k = key(url.as_str(), &[]);
         let a = cache
-            .get(k.clone(), &Asked::new(&url, &accept), Duration::ZERO, &f)
+            .get(
+                k.clone(),
+                &Asked::new(&url, &accept),
+                "p",
+                Duration::ZERO,
+                &f,
+            )
             .await
             .expect("a");
         let b = cache
-            .get(k, &Asked::new(&url, &[]), Duration::ZERO, &f)
+            .get(k, &Asked::new(&url, &[]), "p", Duration::ZERO, &f)
             .await
             .expect("b");
         assert_eq!((a.outcome, b.outcome), (Outcome::Miss, Outcome::Hit));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn an_answer_fetched_with_other_credentials_than_its_key_is_kept_by_no_one() {
+        // The engine attached a token the key does not name (a link added between the key
+        // and the fetch): the answer goes to the principal that asked, is not stored, and
+        // is not handed to another principal waiting on the same key.
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/feed").expect("url");
+        let request = Asked::new(&url, &[]);
+        let calls = AtomicUsize::new(0);
+        let f = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(with(
+                    up(&[("cache-control", "max-age=60")], "with t"),
+                    &["channel:c", "url_token:t"],
+                ))
+            }
+        };
+        let k = key(url.as_str(), &["channel:c"]);
+        let (a, b) = tokio::join!(
+            cache.get(k.clone(), &request, "p", Duration::ZERO, &f),
+            cache.get(k.clone(), &request, "q", Duration::ZERO, &f),
+        );
+        assert_eq!(a.expect("a").outcome, Outcome::Miss);
+        assert_eq!(b.expect("b").outcome, Outcome::Miss, "q asked for itself");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let c = cache
+            .get(k.clone(), &request, "p", Duration::ZERO, &f)
+            .await
+            .expect("c");
+        assert_eq!(c.outcome, Outcome::Miss, "nothing was stored");
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_one_flight_and_its_failure() {
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/feed").expect("url");
+        let request = Asked::new(&url, &[]);
+        let calls = AtomicUsize::new(0);
+        let k = key(url.as_str(), &[]);
+        let ok = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(up(&[("cache-control", "no-cache"), ("etag", "\"1\"")], "x"))
+            }
+        };
+        let all: Vec<_> = (0..20)
+            .map(|i| {
+                let who = format!("p{i}");
+                let (cache, k, ok, request) = (&cache, k.clone(), &ok, &request);
+                async move { cache.get(k, request, &who, Duration::ZERO, ok).await }
+            })
+            .collect();
+        let answers = futures_join_all(all).await;
+        assert!(answers
+            .iter()
+            .all(|a| a.as_ref().is_ok_and(|a| a.body == "x")));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.flights(), 0);
+
+        let failing = key("https://a.example/down", &[]);
+        let down = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Err::<Upstream, _>(Error::RequestFailed("timed out".into()))
+            }
+        };
+        let before = calls.load(Ordering::SeqCst);
+        let all: Vec<_> = (0..20)
+            .map(|i| {
+                let who = format!("p{i}");
+                let (cache, k, down, request) = (&cache, failing.clone(), &down, &request);
+                async move { cache.get(k, request, &who, Duration::ZERO, down).await }
+            })
+            .collect();
+        for failed in futures_join_all(all).await {
+            let f = failed.expect_err("failed");
+            assert_eq!(f.error.code(), "request_failed");
+            assert!(f.retry_after.is_some());
+        }
+        // And remembered for a moment: no request reaches the upstream.
+        let again = cache
+            .get(failing, &request, "p", Duration::ZERO, &down)
+            .await
+            .expect_err("remembered");
+        assert_eq!(again.error.code(), "request_failed");
+        assert_eq!(calls.load(Ordering::SeqCst), before + 1);
+    }
+
+    #[tokio::test]
+    async fn the_bound_counts_key_bytes() {
+        // A key whose answers are never stored still costs its URL: a session cannot
+        // fill memory with long URLs that weigh nothing.
+        let cache = Cache::new(1024 * 1024);
+        let long = format!("https://a.example/{}", "x".repeat(8000));
+        let url = Url::parse(&long).expect("url");
+        let request = Asked::new(&url, &[]);
+        let f = |_c: Vec<(String, String)>| async { Ok(up(&[("cache-control", "no-store")], "")) };
+        cache
+            .get(key(&long, &[]), &request, "p", Duration::ZERO, &f)
+            .await
+            .expect("answer");
+        assert!(cache.weighted_size().await >= 8000);
+    }
+
+    /// Runs every future to the end, concurrently.
+    async fn futures_join_all<F: Future>(all: Vec<F>) -> Vec<F::Output> {
+        let mut set = Vec::new();
+        for f in all {
+            set.push(Box::pin(f));
+        }
+        let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut pending = false;
+            for (i, f) in set.iter_mut().enumerate() {
+                if out[i].is_none() {
+                    match f.as_mut().poll(cx) {
+                        std::task::Poll::Ready(v) => out[i] = Some(v),
+                        std::task::Poll::Pending => pending = true,
+                    }
+                }
+            }
+            if pending {
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        out.into_iter().flatten().collect()
     }
 }

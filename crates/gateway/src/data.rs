@@ -6,13 +6,30 @@
 //! `/v1/fetch` is never an open proxy: a URL no linked credential covers is
 //! `403 not_covered` and nothing is fetched (the engine checks every redirect hop too);
 //! loopback and link-local targets need a linked prefix naming them literally. The answer
-//! is the upstream status, body and headers, minus hop-by-hop headers and `Set-Cookie`,
-//! plus `X-Lanyard-Attached` naming what was attached (names, never values). Values sent
+//! is the upstream status and body, the upstream headers on an allow-list ([`PASSED`]:
+//! the representation, its validators, `Location`, `Retry-After`), plus
+//! `X-Lanyard-Attached` naming what was attached (names, never values). Values sent
 //! upstream are redacted by value from what comes back.
+//!
+//! **Safe behind a reverse proxy or CDN**: every answer is `Cache-Control: private` (the
+//! upstream's `max-age`, `no-cache`, `no-store`, `must-revalidate` kept for the screen's
+//! own cache, `public` and `s-maxage` dropped) and `Vary: Authorization, Origin` (plus the
+//! upstream's own `Vary`), so no shared cache in front of the gateway serves one player's
+//! data to another; the upstream's `Access-Control-*`, `Strict-Transport-Security`,
+//! `Alt-Svc`, `Clear-Site-Data`, cookies and challenges never speak for the gateway's
+//! origin.
+//!
+//! **Limits** ([`crate::quota`]): a URL over [`MAX_URL`] bytes is `414` before anything
+//! else; each player's requests pass its token bucket and concurrency cap (`429` with
+//! `Retry-After`); each upstream request holds its answer-size cap of the gateway's body
+//! budget while it runs.
 //!
 //! `GET` answers go through the shared cache ([`crate::cache`]) after the same link checks,
 //! with `X-Lanyard-Cache: hit|miss|revalidated`; the player's own conditional headers are
 //! answered here.
+//!
+//! [`answer_as`] is the whole path after authentication, for any caller that has already
+//! established the player (`/v1/fetch` itself, feed links).
 //!
 //! CORS is answered only for the origins the gateway was configured with.
 
@@ -26,14 +43,15 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lanyard_core::broker::sessions::{self, Claims, SessionKey};
-use lanyard_core::fetch::{fetch, As};
+use lanyard_core::fetch::{fetch, As, Fetched};
+use lanyard_core::preview::report::CredentialSource;
 use lanyard_core::preview::{PreviewOptions, PreviewRequest};
 use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::urltokens::prefix::parse_request_url;
 use lanyard_core::{Error, Lanyard, Result};
 
 use crate::api::{error_response, Gateway};
-use crate::cache::{self, Outcome, Upstream, CACHE_HEADER};
+use crate::cache::{self, Failure, Outcome, Upstream, CACHE_HEADER};
 
 /// The response header naming what was attached.
 pub const ATTACHED: &str = "x-lanyard-attached";
@@ -47,21 +65,39 @@ const FORWARDED: [&str; 5] = [
     "if-modified-since",
 ];
 
-/// Upstream headers never passed back: hop-by-hop, framing (the gateway sets its own) and
-/// cookies.
-const DROPPED: [&str; 11] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "set-cookie",
-    "set-cookie2",
+/// The longest request URL `/v1/fetch` takes (`414` beyond): the data URL is part of every
+/// cache key.
+pub const MAX_URL: usize = 8 * 1024;
+
+/// The only upstream headers passed to a player (the gateway sets framing, `Age` of its
+/// own answers, CORS and caching headers itself). `cache-control` and `vary` are rewritten
+/// ([`private_cache_control`], [`vary`]).
+pub const PASSED: [&str; 11] = [
+    "content-type",
+    "content-language",
+    "content-encoding",
+    "content-disposition",
+    "etag",
+    "last-modified",
+    "age",
+    "location",
+    "retry-after",
+    "cache-control",
+    "vary",
 ];
+
+/// Upstream `Cache-Control` directives kept for the screen's own (private) cache.
+const KEPT_DIRECTIVES: [&str; 6] = [
+    "max-age",
+    "no-cache",
+    "no-store",
+    "must-revalidate",
+    "no-transform",
+    "immutable",
+];
+
+/// What every `/v1/fetch` answer varies on, whatever the upstream says.
+const VARY: &str = "Authorization, Origin";
 
 /// A player's session generation (`None`: no such active player) as read under an epoch.
 type Generation = ([u8; 16], Option<i64>);
@@ -124,7 +160,15 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
         .to_str()
         .is_ok_and(|o| g.cors_origins().iter().any(|a| a == o));
     let out = response.headers_mut();
-    out.append(header::VARY, HeaderValue::from_static("Origin"));
+    let varies = out
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("origin"));
+    if !varies {
+        out.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
     if allowed {
         out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         out.insert(
@@ -236,6 +280,10 @@ async fn answer(
     headers: &HeaderMap,
     body: Bytes,
 ) -> std::result::Result<Response, Response> {
+    // Too long a URL is refused before anything is spent on it.
+    if query.as_deref().map_or(0, str::len) > MAX_URL {
+        return Err(finish(too_long()));
+    }
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -244,21 +292,65 @@ async fn answer(
         Some(t) if t.starts_with(sessions::PREFIX) => {
             g.sessions().verify(g.lanyard(), t).await.map_err(|e| {
                 g.metrics().auth_failure();
-                error_response(&e)
+                finish(error_response(&e))
             })?
         }
-        _ => g.player(headers, peer).await?,
+        _ => g.player(headers, peer).await.map_err(finish)?,
     };
-    let url = target(query.as_deref()).map_err(|e| error_response(&e))?;
+    let url = target(query.as_deref()).map_err(|e| finish(error_response(&e)))?;
+    let who = As::Player(player.to_string());
+    Ok(answer_as(g, &who, url, method, headers, body).await)
+}
+
+/// What `/v1/fetch` answers `who` (an authenticated player) for `url`: the per-player
+/// limits, the shared cache for `GET`, the fetch engine, and the answer's headers. `headers`
+/// are the request's; only content negotiation and conditionals are passed on.
+pub async fn answer_as(
+    g: &Gateway,
+    who: &As,
+    url: String,
+    method: Method,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let response = match limited_answer(g, who, url, method, headers, body).await {
+        Ok(r) => r,
+        Err(r) => r,
+    };
+    finish(response)
+}
+
+async fn limited_answer(
+    g: &Gateway,
+    who: &As,
+    url: String,
+    method: Method,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> std::result::Result<Response, Response> {
+    if url.len() > MAX_URL {
+        return Err(too_long());
+    }
+    let _admitted = g.quota().admit(who.id()).map_err(|wait| {
+        g.metrics().fetch_limited();
+        refused(
+            &Error::RateLimited(format!(
+                "this player is making too many requests at once or too fast; try again in \
+                 {} s",
+                wait.as_secs().max(1)
+            )),
+            None,
+            Some(wait),
+        )
+    })?;
     let forwarded: Vec<(String, String)> = headers
         .iter()
         .filter(|(k, _)| FORWARDED.contains(&k.as_str()))
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    let who = As::Player(player.to_string());
     let options = g.fetch_options();
     if method == Method::GET {
-        return cached(g, &who, url, forwarded, headers).await;
+        return cached(g, who, url, forwarded, headers).await;
     }
     let request = PreviewRequest {
         url,
@@ -267,9 +359,9 @@ async fn answer(
         body: (method == Method::POST).then(|| body.to_vec()),
         channel: None,
     };
-    let up = upstream(g, &who, request, options)
+    let up = upstream(g, who, request, options)
         .await
-        .map_err(|e| error_response(&e))?;
+        .map_err(|e| failure_response(&e.into()))?;
     g.metrics().fetch("ok");
     Ok(respond(cache::Answer {
         status: up.status,
@@ -280,13 +372,82 @@ async fn answer(
     }))
 }
 
-/// One request through the fetch engine, as the gateway passes its answer on.
+/// `414`: the URL is longer than [`MAX_URL`].
+fn too_long() -> Response {
+    refused(
+        &Error::InvalidInput {
+            field: Some("url"),
+            message: format!("the request URL is longer than {MAX_URL} bytes"),
+        },
+        Some(StatusCode::URI_TOO_LONG),
+        None,
+    )
+}
+
+/// An error answer, with another status than the code's and `Retry-After` when given.
+fn refused(
+    e: &Error,
+    status: Option<StatusCode>,
+    retry_after: Option<std::time::Duration>,
+) -> Response {
+    let mut r = error_response(e);
+    if let Some(status) = status {
+        *r.status_mut() = status;
+    }
+    if let Some(wait) = retry_after {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    }
+    r
+}
+
+fn failure_response(f: &Failure) -> Response {
+    let busy = matches!(*f.error, Error::RateLimited(_));
+    refused(
+        &f.error,
+        None,
+        f.retry_after
+            .or(busy.then_some(std::time::Duration::from_secs(1))),
+    )
+}
+
+/// The credentials the engine matched on any hop, sent or not, by name: what a cache key
+/// must hold exactly for the answer to be stored or shared under it.
+fn matched(fetched: &Fetched) -> Vec<String> {
+    let mut names: Vec<String> = fetched
+        .hops
+        .iter()
+        .flat_map(|h| {
+            h.credentials
+                .iter()
+                .map(|c| (c.source, c.id.as_str()))
+                .chain(h.not_sent.iter().map(|n| (n.source, n.id.as_str())))
+        })
+        .filter(|(source, _)| *source != CredentialSource::Header)
+        .map(|(source, id)| format!("{}:{id}", source.as_str()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// One request through the fetch engine, as the gateway passes its answer on. It holds
+/// its answer-size cap of the body budget while it runs.
 async fn upstream(
     g: &Gateway,
     who: &As,
     request: PreviewRequest,
     options: PreviewOptions,
 ) -> Result<Upstream> {
+    let Some(_room) = g.budget().reserve(options.max_body).await else {
+        g.metrics().fetch_limited();
+        return Err(Error::RateLimited(
+            "the gateway is reading as many answers as its memory budget allows; try again \
+             shortly"
+                .into(),
+        ));
+    };
     let fetched = fetch(g.lanyard(), who, request, &Fixed(Answer::Deny), options)
         .await
         .inspect_err(|e| g.metrics().fetch(e.code()))?;
@@ -308,10 +469,9 @@ async fn upstream(
             continue;
         };
         raw.append(name.clone(), value.clone());
-        if DROPPED.contains(&lower.as_str()) || lower.starts_with("x-lanyard") {
-            continue;
+        if PASSED.contains(&lower.as_str()) {
+            passed.push((name, value));
         }
-        passed.push((name, value));
     }
     Ok(Upstream {
         status,
@@ -319,6 +479,7 @@ async fn upstream(
         headers: passed,
         attached: fetched.attached().join(", "),
         redirected: fetched.hops.len() > 1,
+        credentials: matched(&fetched),
         body: Bytes::from(fetched.body),
     })
 }
@@ -352,7 +513,7 @@ async fn cached(
     let asked = cache::Asked::new(&parsed, &negotiation);
     let answer = g
         .cache()
-        .get(key, &asked, min_refetch, |conditional| {
+        .get(key, &asked, who.id(), min_refetch, |conditional| {
             let mut headers = negotiation.clone();
             headers.extend(conditional);
             let request = PreviewRequest {
@@ -365,7 +526,7 @@ async fn cached(
             upstream(g, who, request, options)
         })
         .await
-        .map_err(|e| error_response(&e))?;
+        .map_err(|f| failure_response(&f))?;
     g.metrics().fetch("ok");
     if answer.status == StatusCode::OK && not_modified(headers, &answer.headers) {
         let mut r = respond(cache::Answer {
@@ -410,11 +571,68 @@ fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bo
     }
 }
 
-/// The answer as an HTTP response, with `X-Lanyard-Attached` and `X-Lanyard-Cache`.
+/// `private`, plus the upstream's directives a private cache may use ([`KEPT_DIRECTIVES`];
+/// `public`, `s-maxage`, `proxy-revalidate` and the like are for shared caches).
+pub fn private_cache_control(upstream: Option<&str>) -> String {
+    let mut out = vec!["private".to_string()];
+    for directive in upstream.unwrap_or_default().split(',') {
+        let directive = directive.trim();
+        let name = directive
+            .split_once('=')
+            .map_or(directive, |(n, _)| n)
+            .trim()
+            .to_ascii_lowercase();
+        // `no-cache="field"` is for shared caches; a bare one is kept.
+        let kept = KEPT_DIRECTIVES.contains(&name.as_str())
+            && (name == "max-age" || !directive.contains('='));
+        if kept && !out.iter().any(|d| d.starts_with(&name)) {
+            out.push(if name == "max-age" {
+                directive.to_ascii_lowercase().replace(' ', "")
+            } else {
+                name
+            });
+        }
+    }
+    out.join(", ")
+}
+
+/// `Authorization, Origin` and the upstream's own `Vary` fields.
+pub fn vary(upstream: Option<&str>) -> String {
+    let mut fields: Vec<String> = VARY.split(", ").map(str::to_string).collect();
+    for field in upstream.unwrap_or_default().split(',') {
+        let field = field.trim();
+        if !field.is_empty() && !fields.iter().any(|f| f.eq_ignore_ascii_case(field)) {
+            fields.push(field.to_string());
+        }
+    }
+    fields.join(", ")
+}
+
+/// The answer as an HTTP response, with `X-Lanyard-Attached` and `X-Lanyard-Cache`, and the
+/// upstream's caching headers made private.
 fn respond(answer: cache::Answer) -> Response {
+    let find = |name: &HeaderName| {
+        answer
+            .headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.to_str().ok())
+    };
+    let cache_control = private_cache_control(find(&header::CACHE_CONTROL));
+    let varies = vary(find(&header::VARY));
     let mut response = Response::builder().status(answer.status);
     for (k, v) in answer.headers {
-        response = response.header(k, v);
+        if k != header::CACHE_CONTROL && k != header::VARY {
+            response = response.header(k, v);
+        }
+    }
+    for (name, value) in [
+        (header::CACHE_CONTROL, cache_control),
+        (header::VARY, varies),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response = response.header(name, value);
+        }
     }
     if let Ok(value) = HeaderValue::from_str(&answer.attached) {
         response = response.header(ATTACHED, value);
@@ -426,6 +644,26 @@ fn respond(answer: cache::Answer) -> Response {
     response
         .body(Body::from(answer.body))
         .unwrap_or_else(|_| error_response(&Error::Internal("could not build the answer".into())))
+}
+
+/// Every `/v1/fetch` answer, the gateway's own refusals included: private to the
+/// requester (`no-store` for refusals), varying on who asks, never sniffed.
+fn finish(mut response: Response) -> Response {
+    let out = response.headers_mut();
+    if !out.contains_key(header::CACHE_CONTROL) {
+        out.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    if !out.contains_key(header::VARY) {
+        out.insert(header::VARY, HeaderValue::from_static(VARY));
+    }
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// The fetch limits of a gateway: the preview's.
@@ -452,5 +690,29 @@ mod tests {
         ] {
             assert_eq!(target(bad).expect_err("refused").code(), "invalid_input");
         }
+    }
+
+    #[test]
+    fn caching_headers_are_made_private() {
+        assert_eq!(private_cache_control(None), "private");
+        assert_eq!(
+            private_cache_control(Some("public, max-age=60, s-maxage=600")),
+            "private, max-age=60"
+        );
+        assert_eq!(
+            private_cache_control(Some(
+                "no-cache=\"set-cookie\", Max-Age = 5, must-revalidate"
+            )),
+            "private, max-age=5, must-revalidate"
+        );
+        assert_eq!(
+            private_cache_control(Some("private, no-store")),
+            "private, no-store"
+        );
+        assert_eq!(vary(None), "Authorization, Origin");
+        assert_eq!(
+            vary(Some("origin, Accept-Language")),
+            "Authorization, Origin, Accept-Language"
+        );
     }
 }

@@ -14,7 +14,9 @@
 //! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
 //!   keyed by HMAC-SHA256 under a random per-process key, revalidated when the access epoch
 //!   moves.
-//! - [`limits`]: failed-attempt limits per player and per source address.
+//! - [`limits`]: failed-attempt limits per presented secret and per source address.
+//! - [`forwarded`]: the client address behind trusted reverse proxies (`X-Forwarded-For`).
+//! - [`quota`]: per-player request limits on `/v1/fetch` and the gateway-wide body budget.
 //! - [`metrics`]: counters and the grant latency histogram in Prometheus text.
 //! - [`background`]: a gateway inside the desktop app, started and stopped from Settings.
 //! - [`mod@serve`]: listening (plain HTTP on loopback only unless told otherwise, TLS with
@@ -30,8 +32,10 @@ pub mod auth;
 pub mod background;
 pub mod cache;
 pub mod data;
+pub mod forwarded;
 pub mod limits;
 pub mod metrics;
+pub mod quota;
 pub mod serve;
 
 pub use api::{router, Gateway};

@@ -8,6 +8,14 @@
 //! player out. A secret this gateway has verified is let in before any limit is consulted
 //! ([`crate::auth`]), so a player presenting its right secret is never refused because of
 //! someone else's failures — not even behind the same address.
+//!
+//! Many screens share one address behind a site's NAT or a reverse proxy, so an address
+//! over its limit does not refuse everything from it: a well-formed secret naming a known
+//! player is still checked, at most [`OVER_LIMIT_PARALLEL`] at once per address
+//! ([`Slots`]), so a screen that restarts (its secret not yet verified here) gets in while
+//! a guesser behind the same address still spends one argon2id check at a time. The
+//! address a request counts against is the proxy's client when the peer is a trusted
+//! proxy ([`crate::forwarded`]).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -38,6 +46,9 @@ impl Default for LimitPolicy {
 
 /// Entries kept before old windows are swept.
 const SWEEP_AT: usize = 50_000;
+
+/// Checks of well-formed secrets for known players at once per address over its limit.
+pub const OVER_LIMIT_PARALLEL: u32 = 2;
 
 #[derive(Debug)]
 struct Window<K> {
@@ -110,10 +121,19 @@ impl Limits {
 
     /// How long `address` (and `secret`, when one was presented) must wait, if blocked.
     pub fn blocked(&self, address: IpAddr, secret: Option<&SecretMac>) -> Option<Duration> {
-        let now = Instant::now();
-        let by_address = self.addresses.blocked(&address_key(address), now);
-        let by_secret = secret.and_then(|m| self.secrets.blocked(m, now));
-        by_address.max(by_secret)
+        self.address_blocked(address)
+            .max(secret.and_then(|m| self.secret_blocked(m)))
+    }
+
+    /// How long `address` must wait, if it is over its limit.
+    pub fn address_blocked(&self, address: IpAddr) -> Option<Duration> {
+        self.addresses
+            .blocked(&address_key(address), Instant::now())
+    }
+
+    /// How long `secret` must wait, if it is over its limit.
+    pub fn secret_blocked(&self, secret: &SecretMac) -> Option<Duration> {
+        self.secrets.blocked(secret, Instant::now())
     }
 
     /// Records a failed attempt.
@@ -126,9 +146,60 @@ impl Limits {
     }
 }
 
+/// Checks under way per address (counted by [`address_key`]).
+#[derive(Debug, Default)]
+pub struct Slots {
+    taken: Mutex<HashMap<IpAddr, u32>>,
+}
+
+/// One check under way; freed on drop.
+#[derive(Debug)]
+pub struct Slot<'a> {
+    slots: &'a Slots,
+    key: IpAddr,
+}
+
+impl Slots {
+    /// A slot for `address` when fewer than `max` of its checks are under way.
+    pub fn take(&self, address: IpAddr, max: u32) -> Option<Slot<'_>> {
+        let key = address_key(address);
+        let mut taken = self.taken.lock().unwrap_or_else(|p| p.into_inner());
+        let n = taken.entry(key).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot { slots: self, key })
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut taken = self.slots.taken.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = taken.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                taken.remove(&self.key);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_are_per_address_and_freed() {
+        let slots = Slots::default();
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let one = slots.take(a, 2).expect("1");
+        let _two = slots.take(a, 2).expect("2");
+        assert!(slots.take(a, 2).is_none());
+        assert!(slots.take([10, 0, 0, 2].into(), 2).is_some());
+        drop(one);
+        assert!(slots.take(a, 2).is_some());
+    }
 
     fn limits(per_secret: u32, per_address: u32) -> Limits {
         Limits::new(LimitPolicy {

@@ -1,6 +1,7 @@
 //! The gateway's metrics in the Prometheus text format (version 0.0.4): grants, denials by
-//! code, authentication failures, rate-limited requests, refreshes made by this process and
-//! a grant latency histogram. Lock-free counters; no label ever carries a secret or an id.
+//! code, authentication failures, rate-limited requests (failed-attempt limits, and
+//! `/v1/fetch`'s per-player and memory limits apart), refreshes made by this process, the
+//! bytes the response cache holds and a grant latency histogram. Lock-free counters; no label ever carries a secret or an id.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +22,7 @@ pub struct Metrics {
     fetches: Mutex<BTreeMap<&'static str, u64>>,
     auth_failures: AtomicU64,
     rate_limited: AtomicU64,
+    fetch_limited: AtomicU64,
     denials: Mutex<BTreeMap<&'static str, u64>>,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
@@ -59,6 +61,11 @@ impl Metrics {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A `/v1/fetch` was refused by a per-player limit or the body budget.
+    pub fn fetch_limited(&self) {
+        self.fetch_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn observe(&self, took: Duration) {
         let secs = took.as_secs_f64();
         if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
@@ -74,9 +81,9 @@ impl Metrics {
         self.grants.load(Ordering::Relaxed)
     }
 
-    /// The text a Prometheus scrape gets. `refreshes` and `verified_players` come from the
-    /// broker and the authenticator.
-    pub fn render(&self, refreshes: u64, verified_players: usize) -> String {
+    /// The text a Prometheus scrape gets. `refreshes`, `verified_players` and `cache_bytes`
+    /// come from the broker, the authenticator and the response cache.
+    pub fn render(&self, refreshes: u64, verified_players: usize, cache_bytes: u64) -> String {
         let mut out = String::with_capacity(2048);
         let counter = |out: &mut String, name: &str, help: &str, value: u64| {
             let _ = writeln!(
@@ -127,6 +134,12 @@ impl Metrics {
         );
         counter(
             &mut out,
+            "lanyard_gateway_fetch_limited_total",
+            "Data requests refused by a per-player request limit or the answer memory budget.",
+            self.fetch_limited.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
             "lanyard_gateway_refreshes_total",
             "Provider token refreshes made by this process.",
             refreshes,
@@ -135,6 +148,11 @@ impl Metrics {
             out,
             "# HELP lanyard_gateway_verified_players Player secrets verified and cached in this process.\n\
              # TYPE lanyard_gateway_verified_players gauge\nlanyard_gateway_verified_players {verified_players}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_cache_bytes Bytes the response cache holds: keys, answers, failures.\n\
+             # TYPE lanyard_gateway_cache_bytes gauge\nlanyard_gateway_cache_bytes {cache_bytes}"
         );
         let name = "lanyard_gateway_grant_duration_seconds";
         let _ = writeln!(
@@ -166,7 +184,16 @@ mod tests {
         m.grant(Duration::from_millis(3));
         m.denial("not_linked", Duration::from_secs(10));
         m.auth_failure();
-        let text = m.render(4, 2);
+        m.fetch_limited();
+        let text = m.render(4, 2, 4096);
+        assert!(
+            text.contains("lanyard_gateway_fetch_limited_total 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("lanyard_gateway_cache_bytes 4096\n"),
+            "{text}"
+        );
         assert!(text.contains("lanyard_gateway_grants_total 2\n"), "{text}");
         assert!(text.contains("lanyard_gateway_denials_total{code=\"not_linked\"} 1\n"));
         assert!(text.contains("lanyard_gateway_auth_failures_total 1\n"));

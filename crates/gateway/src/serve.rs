@@ -45,6 +45,12 @@ pub struct ServeOptions {
     pub cache_bytes: u64,
     /// How long session tokens from `POST /v1/sessions` live (at most 15 minutes).
     pub session_seconds: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: Vec<crate::forwarded::Cidr>,
+    /// Per-player limits on `/v1/fetch` and the body budget.
+    pub fetch: crate::quota::FetchPolicy,
+    /// How long one upstream request of `/v1/fetch` may take in all.
+    pub fetch_timeout: Duration,
 }
 
 impl ServeOptions {
@@ -62,6 +68,9 @@ impl ServeOptions {
             cors_origins: Vec::new(),
             cache_bytes: crate::cache::DEFAULT_MAX_BYTES,
             session_seconds: lanyard_core::broker::sessions::SESSION_SECONDS,
+            trusted_proxies: Vec::new(),
+            fetch: crate::quota::FetchPolicy::default(),
+            fetch_timeout: crate::data::default_options().timeout,
         }
     }
 
@@ -79,6 +88,22 @@ impl ServeOptions {
                  clear. Give --tls-cert and --tls-key, listen on a loopback address, or pass \
                  --insecure-http to accept the risk",
                 self.listen
+            )));
+        }
+        let f = &self.fetch;
+        if f.per_second.is_nan() || f.per_second <= 0.0 || f.burst == 0 || f.concurrent == 0 {
+            return Err(Error::invalid(
+                "the request rate, burst and concurrency of /v1/fetch must be at least 1",
+            ));
+        }
+        if !(1..=300).contains(&self.fetch_timeout.as_secs()) {
+            return Err(Error::invalid("the fetch timeout is 1 to 300 seconds"));
+        }
+        let max_body = crate::data::default_options().max_body as u64;
+        if f.body_budget < max_body {
+            return Err(Error::invalid(format!(
+                "the body budget must hold at least one answer ({} MiB)",
+                max_body / (1024 * 1024)
             )));
         }
         Ok(())
@@ -139,7 +164,13 @@ pub async fn serve(
         Gateway::new(lanyard.clone(), options.limits)?
             .with_cors_origins(options.cors_origins)
             .with_cache(crate::cache::Cache::new(options.cache_bytes))
-            .with_session_seconds(options.session_seconds),
+            .with_session_seconds(options.session_seconds)
+            .with_trusted_proxies(options.trusted_proxies)
+            .with_fetch_policy(options.fetch)
+            .with_fetch_options(lanyard_core::preview::PreviewOptions {
+                timeout: options.fetch_timeout,
+                ..crate::data::default_options()
+            }),
     );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();

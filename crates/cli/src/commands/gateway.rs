@@ -53,6 +53,26 @@ pub struct ServeArgs {
     /// How long session tokens from POST /v1/sessions live, in seconds (1 to 900).
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     session_lifetime: i64,
+    /// A reverse proxy (address or block, e.g. 10.0.0.0/8) whose X-Forwarded-For names
+    /// the client (repeat). From any other peer the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    trusted_proxies: Vec<String>,
+    /// Requests per second one player may make to /v1/fetch, sustained.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    fetch_rate: u32,
+    /// Requests one player may make to /v1/fetch at once after being idle.
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    fetch_burst: u32,
+    /// Requests of one player to /v1/fetch under way at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    fetch_concurrency: u32,
+    /// Memory for upstream answers being read at once, all players together, in MiB
+    /// (each request counts its 10 MiB answer cap).
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    fetch_memory: u64,
+    /// How long one upstream request of /v1/fetch may take, in seconds (1 to 300).
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    fetch_timeout: u64,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
@@ -72,6 +92,21 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 return Err(Error::invalid("--session-lifetime is 1 to 900 seconds"));
             }
             options.session_seconds = args.session_lifetime;
+            options.trusted_proxies = args
+                .trusted_proxies
+                .iter()
+                .map(|c| lanyard_gateway::forwarded::Cidr::parse(c))
+                .collect::<Result<_>>()?;
+            if args.fetch_memory > 64 * 1024 {
+                return Err(Error::invalid("--fetch-memory is at most 65536 MiB"));
+            }
+            options.fetch = lanyard_gateway::quota::FetchPolicy {
+                per_second: f64::from(args.fetch_rate),
+                burst: args.fetch_burst,
+                concurrent: args.fetch_concurrency,
+                body_budget: args.fetch_memory * 1024 * 1024,
+            };
+            options.fetch_timeout = std::time::Duration::from_secs(args.fetch_timeout);
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }
