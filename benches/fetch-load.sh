@@ -39,7 +39,9 @@ PLAYER=$(printf '%s' "$out" | sed -n 's/^  "id": "\([^"]*\)".*/\1/p')
 SECRET=$(printf '%s' "$out" | sed -n 's/^  "secret": "\([^"]*\)".*/\1/p')
 lanyard link add --player "$PLAYER" --token "$TOKEN" >/dev/null
 
+# One session drives the whole load: lift the per-player limits of /v1/fetch.
 "$BIN/lanyard" --data-dir "$DATA" --secret-store file --json gateway serve --listen 127.0.0.1:0 \
+  --fetch-rate 4000000000 --fetch-burst 4000000000 --fetch-concurrency 100000 \
   >"$DATA/gw.out" 2>"$DATA/gw.err" &
 PIDS+=($!)
 wait_for "$DATA/gw.out"

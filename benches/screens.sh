@@ -49,7 +49,9 @@ for i in $(seq "$PLAYERS"); do
   lanyard link add --player "$id" --token "$TOKEN" >/dev/null
 done
 
+# One player stands for many screens here: lift the per-player limits of /v1/fetch.
 "$BIN" --data-dir "$DATA" --secret-store file --json gateway serve --listen 127.0.0.1:0 \
+  --fetch-rate 4000000000 --fetch-burst 4000000000 --fetch-concurrency 100000 \
   >"$DATA/gw.out" 2>"$DATA/gw.err" &
 GW_PID=$!
 wait_for "$DATA/gw.out"
