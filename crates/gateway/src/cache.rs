@@ -1087,6 +1087,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_5xx_answer_is_remembered_for_a_moment() {
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/feed").expect("url");
+        let request = Asked::new(&url, &[]);
+        let calls = AtomicUsize::new(0);
+        let k = key(url.as_str(), &[]);
+        let f = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                let mut u = up(&[("retry-after", "30")], "down");
+                u.status = StatusCode::SERVICE_UNAVAILABLE;
+                Ok(u)
+            }
+        };
+        for outcome in [Outcome::Miss, Outcome::Hit] {
+            let a = cache
+                .get(k.clone(), &request, "p", Duration::ZERO, &f)
+                .await
+                .expect("answer");
+            assert_eq!(
+                (a.status, a.outcome),
+                (StatusCode::SERVICE_UNAVAILABLE, outcome)
+            );
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
     async fn the_bound_counts_key_bytes() {
         // A key whose answers are never stored still costs its URL: a session cannot
         // fill memory with long URLs that weigh nothing.
