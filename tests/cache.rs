@@ -876,6 +876,8 @@ async fn answers_are_private_and_carry_only_allowed_upstream_headers() {
         // CORS is the gateway's own, for its configured origin only.
         assert_eq!(h("access-control-allow-origin"), "https://signage.example");
         assert_eq!(h("access-control-allow-credentials"), "");
+        // A screen's script can read when to come back after a 429 or a 502.
+        assert!(h("access-control-expose-headers").contains("retry-after"));
         for dropped in [
             "strict-transport-security",
             "alt-svc",

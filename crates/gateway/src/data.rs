@@ -174,7 +174,8 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
         out.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(
-                "x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age",
+                "x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age, \
+                 retry-after",
             ),
         );
     }
