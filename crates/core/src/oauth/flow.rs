@@ -442,7 +442,8 @@ async fn kept_refresh_token(
 }
 
 /// RFC 9207: when the provider announces `iss`, it must be there and equal the issuer;
-/// when it is sent anyway, it must still be right.
+/// when it is sent anyway, it must still be right (with no issuer pinned: on the sign-in's
+/// origin).
 fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
     let mismatch = || {
         Error::AuthorizationFailed(format!(
@@ -458,6 +459,9 @@ fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
         }
         (Some(_), None) if provider.iss_parameter_supported => Err(mismatch()),
         (None, Some(_)) if provider.iss_parameter_supported => Err(mismatch()),
+        // No issuer pinned: an `iss` sent anyway is never taken on its word — it must be
+        // the sign-in's own origin.
+        (None, Some(got)) if !quirks::iss_on_login_origin(provider, got) => Err(mismatch()),
         _ => Ok(()),
     }
 }
@@ -624,6 +628,26 @@ mod tests {
             "a".repeat(9000)
         );
         assert!(parse_callback(&long).is_err());
+    }
+
+    #[test]
+    fn an_unpinned_provider_never_accepts_an_arbitrary_iss() {
+        use super::super::provider::{test_provider, ProviderKind};
+        let p = test_provider(ProviderKind::Custom);
+        assert!(p.issuer.is_none() && !p.iss_parameter_supported);
+        assert!(check_iss(&p, None).is_ok());
+        assert!(check_iss(&p, Some("https://login.example.com")).is_ok());
+        for iss in [
+            "https://evil.example",
+            "https://login.example.com:8443",
+            "not a url",
+        ] {
+            assert_eq!(
+                check_iss(&p, Some(iss)).expect_err(iss).code(),
+                "authorization_failed",
+                "{iss}"
+            );
+        }
     }
 
     #[test]
