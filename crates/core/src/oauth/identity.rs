@@ -490,6 +490,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_openid_sign_in_without_an_id_token_is_refused() {
+        // A userinfo endpoint that would happily name an account: the missing ID token
+        // (whose nonce ties the answer to this sign-in) still refuses the sign-in.
+        let mut p = oidc();
+        p.userinfo_endpoint = Some(userinfo_server("GET", 200, json!({"sub": "alice-1"})).await);
+        assert!(p.is_openid());
+        let http = reqwest::Client::new();
+        let err = account(&http, &p, None, "at", Some("n-1"), NOW)
+            .await
+            .expect_err("no ID token");
+        assert_eq!(err.code(), "provider_error");
+        assert!(err.to_string().contains("did not send an ID token"), "{err}");
+    }
+
+    #[tokio::test]
     async fn a_userinfo_subject_different_from_the_id_token_is_refused() {
         let mut p = oidc();
         p.userinfo_endpoint = Some(userinfo_server("GET", 200, json!({"sub": "mallory"})).await);
