@@ -344,7 +344,11 @@ fn a_known_provider_file_cannot_send_the_sign_in_to_someone_elses_token_endpoint
             "https://graph.microsoft.com.evil.example/oidc/userinfo",
             "graph.microsoft.com.evil.example",
         ),
-        ("revocation_endpoint", "https://evil.example/revoke", "evil.example"),
+        (
+            "revocation_endpoint",
+            "https://evil.example/revoke",
+            "evil.example",
+        ),
     ] {
         let mut v = genuine.clone();
         v["provider"][field] = url.into();
@@ -462,7 +466,10 @@ fn a_custom_file_shows_every_host_and_foreign_token_hosts_need_a_second_step() {
         Some("y\n"),
     );
     let added = stdout_json(ok(&out));
-    assert_eq!(added["token_endpoint"], "https://collector.evil.example/token");
+    assert_eq!(
+        added["token_endpoint"],
+        "https://collector.evil.example/token"
+    );
 
     // Hosts that agree need no second step.
     let same = tempfile::tempdir().expect("same");

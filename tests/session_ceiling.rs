@@ -23,10 +23,18 @@ fn the_ceiling_is_fifteen_minutes() {
 async fn no_session_is_minted_past_the_ceiling() {
     let dir = tempfile::tempdir().expect("dir");
     let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
-    let l = Lanyard::open_with(&config, Arc::new(FixedClock::at(NOW)), Some(Secrets::in_memory()))
+    let l = Lanyard::open_with(
+        &config,
+        Arc::new(FixedClock::at(NOW)),
+        Some(Secrets::in_memory()),
+    )
+    .await
+    .expect("open");
+    let player = add_player(&l, "Lobby", None)
         .await
-        .expect("open");
-    let player = add_player(&l, "Lobby", None).await.expect("player").player.id;
+        .expect("player")
+        .player
+        .id;
     let key = SessionKey::from_bytes([7; 32]);
     let default = sessions::mint(&l, &key, &player).await.expect("mint");
     assert_eq!(default.expires_at, NOW + 15 * 60);
@@ -38,7 +46,9 @@ async fn no_session_is_minted_past_the_ceiling() {
         (0, 1),
         (-5, 1),
     ] {
-        let s = sessions::mint_for(&l, &key, &player, asked).await.expect("mint");
+        let s = sessions::mint_for(&l, &key, &player, asked)
+            .await
+            .expect("mint");
         assert_eq!(s.expires_at - NOW, lives, "asked for {asked} s");
         let claims = sessions::open(&key, s.token.expose(), NOW).expect("open");
         assert_eq!(claims.expires_at, NOW + lives);

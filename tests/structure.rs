@@ -59,10 +59,15 @@ fn code(text: &str) -> String {
         let trimmed = line.trim_start();
         let next_is_mod = |next: &&str| {
             let next = next.trim_start();
-            next.starts_with("mod ") || next.starts_with("pub mod ") || next.starts_with("pub(crate) mod ")
+            next.starts_with("mod ")
+                || next.starts_with("pub mod ")
+                || next.starts_with("pub(crate) mod ")
         };
         if trimmed.starts_with("#[cfg(test)]") && lines.peek().is_some_and(next_is_mod) {
-            if lines.peek().is_some_and(|next| next.trim_end().ends_with(';')) {
+            if lines
+                .peek()
+                .is_some_and(|next| next.trim_end().ends_with(';'))
+            {
                 lines.next();
                 continue;
             }
@@ -288,11 +293,17 @@ fn every_crate_is_read_whole() {
     let lines: Vec<&str> = store.lines().collect();
     let declared = lines
         .windows(2)
-        .position(|w| w[0].trim() == "#[cfg(test)]" && w[1].starts_with("mod ") && w[1].ends_with(';'))
+        .position(|w| {
+            w[0].trim() == "#[cfg(test)]" && w[1].starts_with("mod ") && w[1].ends_with(';')
+        })
         .expect("store/mod.rs declares a test module in its own file");
     let after = lines[declared + 2..]
         .iter()
-        .find(|l| ["use ", "pub use ", "pub fn ", "pub async fn ", "fn "].iter().any(|p| l.starts_with(p)))
+        .find(|l| {
+            ["use ", "pub use ", "pub fn ", "pub async fn ", "fn "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .expect("code after it");
     assert!(code(&store).contains(after), "stopped before {after:?}");
 }

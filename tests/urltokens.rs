@@ -210,7 +210,13 @@ fn tokens_through_the_cli_never_show_their_values() {
     // asks for the value again.
     let out = cli(
         d,
-        &["token", "edit", id, "--url", "https://collector.example.net/"],
+        &[
+            "token",
+            "edit",
+            id,
+            "--url",
+            "https://collector.example.net/",
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(1));

@@ -507,7 +507,11 @@ fn offers_arrive_by_link_and_are_accepted_without_their_value() {
     let refused = wait_for(&requests, 1);
     assert_eq!(refused[0]["error"]["code"], "unknown_contact");
     // The card verified and asks the user: forward once; the refused offer: not.
-    assert_eq!(shown(), 1, "only the verified card brings the window forward");
+    assert_eq!(
+        shown(),
+        1,
+        "only the verified card brings the window forward"
+    );
     assert!(invoke(&window, "contacts_list", serde_json::json!({}))
         .expect("contacts")
         .as_array()
@@ -676,7 +680,11 @@ fn refused_and_unsolicited_links_do_not_bring_the_window_forward() {
     );
     wait_for(&requests, 2);
     wait_for(&files, 1);
-    assert_eq!(shown(), 0, "an unverified payload brought the window forward");
+    assert_eq!(
+        shown(),
+        0,
+        "an unverified payload brought the window forward"
+    );
     // "Open this channel" asks the user something: forward.
     crate::deep_link::handle(app.handle(), &["lanyard://channel/abc".into()]);
     assert_eq!(shown(), 1);
@@ -719,8 +727,8 @@ async fn add_feeds(l: &Lanyard, secret: Option<lanyard_core::secrets::SecretValu
 #[test]
 fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secret() {
     use lanyard_core::oauth::provider_file;
-    use tauri::Manager;
     use lanyard_core::secrets::SecretValue;
+    use tauri::Manager;
     const CANARY: &str = "CANARY-provider-file-secret";
     let dir = tempfile::tempdir().expect("tempdir");
     let (me, it) = tauri::async_runtime::block_on(async {

@@ -667,9 +667,8 @@ async fn token(
                 Kind::Microsoft => grant.scope.split(' ').any(|s| s == "offline_access"),
                 Kind::Google => {
                     let query = config.authorize_queries.last();
-                    let asked = |k: &str, v: &str| {
-                        query.and_then(|q| q.get(k)).is_some_and(|a| a == v)
-                    };
+                    let asked =
+                        |k: &str, v: &str| query.and_then(|q| q.get(k)).is_some_and(|a| a == v);
                     // A refresh token only at consent: the user's first, or one asked for.
                     let first_consent = !config.google_consented.contains(&grant.user.sub)
                         && !inner

@@ -174,7 +174,11 @@ async fn prompt_consent_gets_a_refresh_token_from_a_user_who_consented_before() 
     let provider = add(&env, &emu);
     let (q, ok, connected) =
         sign_in(&env, &emu, &["channel", "connect", "--provider", &provider]).await;
-    assert_eq!(q.get("prompt").map(String::as_str), Some("consent"), "{q:?}");
+    assert_eq!(
+        q.get("prompt").map(String::as_str),
+        Some("consent"),
+        "{q:?}"
+    );
     assert!(ok, "no refresh token without prompt=consent: {connected}");
     let channel = connected["channel"]["id"].as_str().expect("id");
     assert!(env.refresh_token(channel).is_some());

@@ -241,7 +241,9 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
                 Error::InvalidInput {
                     field: Some("value"),
                     message,
-                } if moving => Error::invalid_field("value", format!("{message} (add --replace-value)")),
+                } if moving => {
+                    Error::invalid_field("value", format!("{message} (add --replace-value)"))
+                }
                 other => other,
             })?;
             print_saved(out, "saved", &saved);

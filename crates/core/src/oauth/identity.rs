@@ -501,7 +501,10 @@ mod tests {
             .await
             .expect_err("no ID token");
         assert_eq!(err.code(), "provider_error");
-        assert!(err.to_string().contains("did not send an ID token"), "{err}");
+        assert!(
+            err.to_string().contains("did not send an ID token"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

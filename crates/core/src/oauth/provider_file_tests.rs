@@ -241,9 +241,7 @@ async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
             "set by Lanyard",
         ),
         (
-            with(&|v| {
-                v["provider"]["extra_auth_params"] = serde_json::json!({"Request": "x.y.z"})
-            }),
+            with(&|v| v["provider"]["extra_auth_params"] = serde_json::json!({"Request": "x.y.z"})),
             "set by Lanyard",
         ),
         (
@@ -252,7 +250,7 @@ async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
         ),
         (
             with(&|v| v["provider"]["kind"] = "google".into()),
-            "cannot be used",
+            "not one of Google's own hosts",
         ),
         (
             format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_FILE_LEN)),
@@ -379,12 +377,21 @@ async fn a_known_provider_file_with_any_endpoint_elsewhere_is_refused_by_host() 
     // code, the PKCE verifier and every refresh token would go there.
     for (field, url) in [
         ("token_endpoint", "https://evil.example/token"),
-        ("token_endpoint", "https://login.microsoftonline.com.evil.example/t"),
-        ("token_endpoint", "https://login.microsoftonline.com:8443/t/oauth2/v2.0/token"),
+        (
+            "token_endpoint",
+            "https://login.microsoftonline.com.evil.example/t",
+        ),
+        (
+            "token_endpoint",
+            "https://login.microsoftonline.com:8443/t/oauth2/v2.0/token",
+        ),
         ("authorization_endpoint", "https://evil.example/authorize"),
         ("revocation_endpoint", "https://evil.example/revoke"),
         ("userinfo_endpoint", "https://evil.example/userinfo"),
-        ("discovery_url", "https://evil.example/.well-known/openid-configuration"),
+        (
+            "discovery_url",
+            "https://evil.example/.well-known/openid-configuration",
+        ),
         ("issuer", "https://evil.example/x/v2.0"),
     ] {
         let text = contoso_file(&|p| p[field] = url.into()).await;
@@ -408,7 +415,10 @@ async fn a_known_provider_file_with_any_endpoint_elsewhere_is_refused_by_host() 
         "token_endpoint": "https://oauth2.evil.example/token", "client_id": "g",
         "redirect": "loopback"}, "client_secret": "s"});
     let err = parse(&google.to_string()).expect_err("google");
-    assert!(err.to_string().contains("oauth2.evil.example") && err.to_string().contains("Google's"), "{err}");
+    assert!(
+        err.to_string().contains("oauth2.evil.example") && err.to_string().contains("Google's"),
+        "{err}"
+    );
     let dropbox = serde_json::json!({"format": "lanyard-provider", "version": 1, "provider": {
         "id": "d", "kind": "dropbox", "name": "Dropbox",
         "authorization_endpoint": "https://www.dropbox.com/oauth2/authorize",
@@ -416,8 +426,13 @@ async fn a_known_provider_file_with_any_endpoint_elsewhere_is_refused_by_host() 
         "userinfo_endpoint": "https://api.dropboxapi.evil.example/2/openid/userinfo",
         "client_id": "d", "redirect": "loopback", "loopback_port": 53682}});
     let err = parse(&dropbox.to_string()).expect_err("dropbox");
-    assert!(err.to_string().contains("api.dropboxapi.evil.example"), "{err}");
-    let dropbox_ok = dropbox.to_string().replace(".evil.example", "");
+    assert!(
+        err.to_string().contains("api.dropboxapi.evil.example"),
+        "{err}"
+    );
+    let dropbox_ok = dropbox
+        .to_string()
+        .replace("api.dropboxapi.evil.example", "api.dropboxapi.com");
     parse(&dropbox_ok).expect("Dropbox's own hosts");
 }
 
@@ -430,7 +445,10 @@ async fn microsoft_national_clouds_are_microsoft() {
     ] {
         let text = contoso_file(&|p| {
             for f in ["authorization_endpoint", "token_endpoint", "issuer"] {
-                let v = p[f].as_str().expect("url").replace("login.microsoftonline.com", cloud);
+                let v = p[f]
+                    .as_str()
+                    .expect("url")
+                    .replace("login.microsoftonline.com", cloud);
                 p[f] = v.into();
             }
             p["userinfo_endpoint"] = "https://microsoftgraph.chinacloudapi.cn/oidc/userinfo".into();
@@ -470,7 +488,11 @@ async fn a_template_pointed_elsewhere_by_its_user_exports_as_a_custom_provider()
     let hosts: Vec<&str> = shown.endpoints.iter().map(|e| e.host.as_str()).collect();
     assert!(hosts.contains(&"login.sovereign.example"), "{hosts:?}");
     // --authority moved every URL: nothing foreign, one step.
-    assert!(shown.foreign_endpoints.is_empty(), "{:?}", shown.foreign_endpoints);
+    assert!(
+        shown.foreign_endpoints.is_empty(),
+        "{:?}",
+        shown.foreign_endpoints
+    );
     let imported = import(&designer, file, false).await.expect("import");
     assert_eq!(imported.kind, super::provider::ProviderKind::Custom);
 }
@@ -495,7 +517,10 @@ async fn a_custom_provider_with_a_foreign_token_endpoint_needs_a_second_step() {
             .map(|e| (e.role, e.host.as_str()))
             .collect::<Vec<_>>(),
         [
-            (super::quirks::EndpointRole::Authorization, "login.feeds.example"),
+            (
+                super::quirks::EndpointRole::Authorization,
+                "login.feeds.example"
+            ),
             (super::quirks::EndpointRole::Token, "login.feeds.example"),
         ]
     );
@@ -504,9 +529,18 @@ async fn a_custom_provider_with_a_foreign_token_endpoint_needs_a_second_step() {
     v["provider"]["revocation_endpoint"] = "https://login.feeds.example/revoke".into();
     v["provider"]["userinfo_endpoint"] = "https://login.feeds.example:4443/userinfo".into();
     let bad = v.to_string();
-    let shown = offer(&designer, &parse(&bad).expect("parse")).await.expect("offer");
-    let foreign: Vec<_> = shown.foreign_endpoints.iter().map(|e| e.host.as_str()).collect();
-    assert_eq!(foreign, ["collector.evil.example", "login.feeds.example:4443"]);
+    let shown = offer(&designer, &parse(&bad).expect("parse"))
+        .await
+        .expect("offer");
+    let foreign: Vec<_> = shown
+        .foreign_endpoints
+        .iter()
+        .map(|e| e.host.as_str())
+        .collect();
+    assert_eq!(
+        foreign,
+        ["collector.evil.example", "login.feeds.example:4443"]
+    );
     let warning = shown.foreign_warning().expect("a warning");
     assert!(
         warning.contains("login.feeds.example") && warning.contains("collector.evil.example"),

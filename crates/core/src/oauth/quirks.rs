@@ -179,8 +179,13 @@ pub fn endpoint_hosts(p: &Provider) -> Vec<EndpointHost> {
         .collect()
 }
 
-/// The endpoints of `p` that receive codes or tokens on another host than the sign-in.
+/// The endpoints of `p` that receive codes or tokens on another host than the sign-in. A
+/// known provider on its own hosts has none (Microsoft's userinfo is on Graph, Google's
+/// token endpoint on googleapis.com: all theirs).
 pub fn foreign_endpoints(p: &Provider) -> Vec<EndpointHost> {
+    if own_hosts(p.kind).is_some() && on_own_hosts(p) {
+        return vec![];
+    }
     let all = endpoint_hosts(p);
     let Some(signin) = all
         .iter()
@@ -229,8 +234,7 @@ pub fn check_own_hosts(p: &Provider) -> Result<()> {
 /// issuer accepts (never an arbitrary one).
 pub fn iss_on_login_origin(p: &Provider, iss: &str) -> bool {
     let origin = login_origin(p);
-    !origin.is_empty()
-        && Url::parse(iss).is_ok_and(|u| u.origin().ascii_serialization() == origin)
+    !origin.is_empty() && Url::parse(iss).is_ok_and(|u| u.origin().ascii_serialization() == origin)
 }
 
 /// The scheme, host and port of the authorization endpoint (`https://login.microsoftonline.com`).

@@ -355,14 +355,22 @@ mod tests {
         let me = rustix::process::geteuid();
         let dir = tempfile::tempdir().expect("tempdir");
         let theirs = if me.is_root() {
-            rustix::fs::chown(dir.path(), Some(rustix::process::Uid::from_raw(65534)), None)
-                .expect("root can give a directory away");
+            rustix::fs::chown(
+                dir.path(),
+                Some(rustix::process::Uid::from_raw(65534)),
+                None,
+            )
+            .expect("root can give a directory away");
             dir.path().to_path_buf()
         } else {
             std::path::PathBuf::from("/")
         };
         let meta = fs::metadata(&theirs).expect("meta");
-        assert_ne!(meta.uid(), me.as_raw(), "the directory must be someone else's");
+        assert_ne!(
+            meta.uid(),
+            me.as_raw(),
+            "the directory must be someone else's"
+        );
         assert_eq!(meta.mode() & 0o022, 0, "only its owner may write it");
         let err = FileStore::new(&theirs)
             .set("a", &SecretValue::new("v"))
