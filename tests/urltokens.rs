@@ -245,7 +245,19 @@ fn tokens_through_the_cli_never_show_their_values() {
         ],
         Some(CANARY),
     );
-    assert_eq!(moved["token"]["prefix"], "https://data.example.com/moved/");
+    assert_eq!(moved["token"]["prefix"], "https://data.example.com/moved");
+    ok(
+        d,
+        &[
+            "token",
+            "edit",
+            id,
+            "--url",
+            "https://data.example.com/",
+            "--replace-value",
+        ],
+        Some(CANARY),
+    );
     let listed = ok(d, &["token", "list"], None);
     assert_eq!(listed.as_array().expect("list").len(), 5);
 

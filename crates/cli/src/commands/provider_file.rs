@@ -5,11 +5,9 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use clap::Args;
+use lanyard_core::oauth::provider::Provider;
 use lanyard_core::oauth::provider_file::{self, Offer, MAX_FILE_LEN, WHAT};
 use lanyard_core::{Error, Lanyard, Result};
-
-use super::provider::Shown;
-use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -68,8 +66,8 @@ pub async fn export(l: &Lanyard, a: ExportArgs) -> Result<()> {
         .map_err(|e| Error::Io(format!("could not write the provider file: {e}")))
 }
 
-/// Shows what the file adds, asks, then adds it.
-pub async fn import(l: &Lanyard, out: &Output, a: ImportArgs) -> Result<()> {
+/// Shows what the file adds, asks, then adds it; the caller prints what was added.
+pub async fn import(l: &Lanyard, a: ImportArgs) -> Result<Provider> {
     let text = if let Some(payload) = a.file.strip_prefix("lanyard://provider/") {
         lanyard_core::deep_links::DeepLink::parse(&a.file)?;
         provider_file::from_link_payload(payload)?
@@ -103,10 +101,7 @@ pub async fn import(l: &Lanyard, out: &Output, a: ImportArgs) -> Result<()> {
     if !a.yes {
         confirm(false, &summary(&offer), "Add this provider?")?;
     }
-    let provider = provider_file::import(l, file, a.accept_foreign_endpoints).await?;
-    let shown = Shown::new(provider);
-    out.print(&shown, || format!("added {}", shown.text()));
-    Ok(())
+    provider_file::import(l, file, a.accept_foreign_endpoints).await
 }
 
 fn summary(o: &Offer) -> String {
