@@ -495,3 +495,44 @@ fn request_objects_cannot_be_set_by_a_file() {
     }
     assert!(own_providers(designer.path()).is_empty());
 }
+
+#[test]
+fn the_end_to_end_scenarios_file_still_opens_in_one_step() {
+    // tests/e2e/e2e.mjs: IT adds the test provider by discovery from the real
+    // oidc-provider and exports it; the designer opens the file. Every endpoint is on the
+    // issuer's host: no warning, no second step.
+    let server = crate::oauth_server::OauthServer::start(60);
+    let designer = tempfile::tempdir().expect("designer");
+    let v = exported(
+        &[
+            "--discovery",
+            &server.issuer,
+            "--client-id",
+            "lanyard-test",
+            "--name",
+            "Test IdP",
+            "--id",
+            "test-idp",
+            "--redirect",
+            "deep-link",
+        ],
+        "test-idp",
+    );
+    assert_eq!(v["provider"]["kind"], "oidc");
+    let file = designer.path().join("contoso.lanyard-provider");
+    std::fs::write(&file, v.to_string()).expect("write");
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", file.to_str().expect("path")],
+        Some("y\n"),
+    );
+    let added = stdout_json(ok(&out));
+    assert_eq!(added["name"], "Test IdP");
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert!(!shown.contains("WARNING"), "{shown}");
+    let host = server.issuer.trim_start_matches("http://");
+    assert!(
+        shown.contains(&format!("token endpoint                     {host}")),
+        "{shown}"
+    );
+}
