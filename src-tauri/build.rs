@@ -8,7 +8,6 @@ const COMMANDS: &[&str] = &[
     "provider_add",
     "provider_remove",
     "provider_file_choose",
-    "provider_file_open",
     "provider_file_accept",
     "provider_file_reject",
     "channels_list",

@@ -302,3 +302,237 @@ fn malformed_oversized_and_future_files_are_refused_and_change_nothing() {
     let out = run(lanyard(dir.path()).args(["--json", "provider", "export", "microsoft"]));
     refused(&out, "invalid_input");
 }
+
+/// Exports a provider added on a fresh installation with `args`, as JSON.
+fn exported(args: &[&str], id: &str) -> serde_json::Value {
+    let it = tempfile::tempdir().expect("it");
+    let mut add = vec!["provider", "add"];
+    add.extend_from_slice(args);
+    ok(&cli(it.path(), &add, None));
+    let out = cli(it.path(), &["provider", "export", id], None);
+    serde_json::from_slice(&ok(&out).stdout).expect("json")
+}
+
+fn contoso() -> serde_json::Value {
+    exported(
+        &[
+            "--template",
+            "microsoft",
+            "--tenant",
+            TENANT,
+            "--client-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--name",
+            "Contoso",
+        ],
+        "contoso",
+    )
+}
+
+#[test]
+fn a_known_provider_file_cannot_send_the_sign_in_to_someone_elses_token_endpoint() {
+    let designer = tempfile::tempdir().expect("designer");
+    let genuine = contoso();
+    for (field, url, host) in [
+        (
+            "token_endpoint",
+            "https://collector.evil.example/common/oauth2/v2.0/token",
+            "collector.evil.example",
+        ),
+        (
+            "userinfo_endpoint",
+            "https://graph.microsoft.com.evil.example/oidc/userinfo",
+            "graph.microsoft.com.evil.example",
+        ),
+        (
+            "revocation_endpoint",
+            "https://evil.example/revoke",
+            "evil.example",
+        ),
+    ] {
+        let mut v = genuine.clone();
+        v["provider"][field] = url.into();
+        let file = designer.path().join("contoso.lanyard-provider");
+        std::fs::write(&file, v.to_string()).expect("write");
+        // The file, and the same file as a link: refused by host, with and without --yes.
+        let link = {
+            use base64::Engine;
+            format!(
+                "lanyard://provider/{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+            )
+        };
+        for source in [file.to_str().expect("path"), link.as_str()] {
+            for args in [
+                vec!["--json", "provider", "import", "--yes", source],
+                vec![
+                    "--json",
+                    "provider",
+                    "import",
+                    "--yes",
+                    "--accept-foreign-endpoints",
+                    source,
+                ],
+            ] {
+                let message = refused(&cli(designer.path(), &args, None), "invalid_input");
+                assert!(
+                    message.contains(&format!("is on {host},"))
+                        && message.contains("Microsoft's own hosts"),
+                    "{field}: {message}"
+                );
+            }
+        }
+    }
+    assert!(own_providers(designer.path()).is_empty(), "nothing added");
+    // A national cloud is Microsoft's own.
+    let us = genuine
+        .to_string()
+        .replace("login.microsoftonline.com", "login.microsoftonline.us")
+        .replace("graph.microsoft.com", "graph.microsoft.us");
+    let file = designer.path().join("us.lanyard-provider");
+    std::fs::write(&file, us).expect("write");
+    ok(&import_yes(designer.path(), file.to_str().expect("path")));
+}
+
+#[test]
+fn a_custom_file_shows_every_host_and_foreign_token_hosts_need_a_second_step() {
+    let designer = tempfile::tempdir().expect("designer");
+    let mut v = exported(
+        &[
+            "--name",
+            "Feeds",
+            "--authorization-endpoint",
+            "https://login.feeds.example/authorize",
+            "--token-endpoint",
+            "https://login.feeds.example/token",
+            "--userinfo-endpoint",
+            "https://login.feeds.example/userinfo",
+            "--client-id",
+            "feeds-client",
+        ],
+        "feeds",
+    );
+    v["provider"]["token_endpoint"] = "https://collector.evil.example/token".into();
+    let file = designer.path().join("feeds.lanyard-provider");
+    std::fs::write(&file, v.to_string()).expect("write");
+    let path = file.to_str().expect("path");
+
+    // --yes is not the second step: refused, the warning names both hosts, every host is
+    // listed.
+    let out = import_yes(designer.path(), path);
+    let message = refused(&out, "invalid_input");
+    assert!(
+        message.contains("--accept-foreign-endpoints")
+            && message.contains("collector.evil.example")
+            && message.contains("login.feeds.example"),
+        "{message}"
+    );
+    let shown = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "sign-in (authorization) endpoint   login.feeds.example",
+        "token endpoint                     collector.evil.example   <- not the sign-in host",
+        "userinfo endpoint                  login.feeds.example",
+        "WARNING: you sign in at login.feeds.example, but its token endpoint is on \
+         collector.evil.example",
+    ] {
+        assert!(shown.contains(line), "{line:?} not in:\n{shown}");
+    }
+    assert!(own_providers(designer.path()).is_empty(), "nothing added");
+
+    // With the second step it is still asked for; "y" adds it.
+    let out = cli(
+        designer.path(),
+        &[
+            "--json",
+            "provider",
+            "import",
+            "--accept-foreign-endpoints",
+            path,
+        ],
+        Some("n\n"),
+    );
+    refused(&out, "invalid_input");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WARNING"));
+    assert!(own_providers(designer.path()).is_empty());
+    let out = cli(
+        designer.path(),
+        &[
+            "--json",
+            "provider",
+            "import",
+            "--accept-foreign-endpoints",
+            path,
+        ],
+        Some("y\n"),
+    );
+    let added = stdout_json(ok(&out));
+    assert_eq!(
+        added["token_endpoint"],
+        "https://collector.evil.example/token"
+    );
+
+    // Hosts that agree need no second step.
+    let same = tempfile::tempdir().expect("same");
+    v["provider"]["token_endpoint"] = "https://login.feeds.example/token".into();
+    std::fs::write(&file, v.to_string()).expect("write");
+    ok(&import_yes(same.path(), path));
+}
+
+#[test]
+fn request_objects_cannot_be_set_by_a_file() {
+    let designer = tempfile::tempdir().expect("designer");
+    for name in ["request_uri", "request"] {
+        let mut v = contoso();
+        v["provider"]["extra_auth_params"] =
+            serde_json::json!({ name: "https://evil.example/request.jwt" });
+        let file = designer.path().join("r.lanyard-provider");
+        std::fs::write(&file, v.to_string()).expect("write");
+        let message = refused(
+            &import_yes(designer.path(), file.to_str().expect("path")),
+            "invalid_input",
+        );
+        assert!(message.contains("set by Lanyard"), "{name}: {message}");
+    }
+    assert!(own_providers(designer.path()).is_empty());
+}
+
+#[test]
+fn the_end_to_end_scenarios_file_still_opens_in_one_step() {
+    // tests/e2e/e2e.mjs: IT adds the test provider by discovery from the real
+    // oidc-provider and exports it; the designer opens the file. Every endpoint is on the
+    // issuer's host: no warning, no second step.
+    let server = crate::oauth_server::OauthServer::start(60);
+    let designer = tempfile::tempdir().expect("designer");
+    let v = exported(
+        &[
+            "--discovery",
+            &server.issuer,
+            "--client-id",
+            "lanyard-test",
+            "--name",
+            "Test IdP",
+            "--id",
+            "test-idp",
+            "--redirect",
+            "deep-link",
+        ],
+        "test-idp",
+    );
+    assert_eq!(v["provider"]["kind"], "oidc");
+    let file = designer.path().join("contoso.lanyard-provider");
+    std::fs::write(&file, v.to_string()).expect("write");
+    let out = cli(
+        designer.path(),
+        &["--json", "provider", "import", file.to_str().expect("path")],
+        Some("y\n"),
+    );
+    let added = stdout_json(ok(&out));
+    assert_eq!(added["name"], "Test IdP");
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert!(!shown.contains("WARNING"), "{shown}");
+    let host = server.issuer.trim_start_matches("http://");
+    assert!(
+        shown.contains(&format!("token endpoint                     {host}")),
+        "{shown}"
+    );
+}

@@ -1,8 +1,10 @@
-//! The shape of the tree: no import cycle between the modules of `crates/core` or of
-//! `src-tauri`. A module depends on another when its code names it (`use crate::a::b`,
+//! The shape of the tree: no import cycle between the modules of `crates/core`,
+//! `src-tauri`, `crates/gateway` or `crates/cli`. A module depends on another when its code names it (`use crate::a::b`,
 //! `crate::a::b::f()`, `super::b`); a parent and its own submodules are one unit (a
 //! `mod.rs` re-exporting its children, a child using its parent's helpers), and test-only
-//! code (after `#[cfg(test)] mod …`, `tests.rs`, `*_tests.rs`, `testing.rs`) is left out.
+//! code (an inline `#[cfg(test)] mod … {` to the end of its file, `tests.rs`, `*_tests.rs`,
+//! `testing.rs`) is left out; a `#[cfg(test)] mod …;` declaration is skipped and the code
+//! after it read on.
 //! A cycle means two modules each need the other: move what both need into a third
 //! (types-only) module, or route the call through their common caller.
 
@@ -47,17 +49,28 @@ fn modules(src: &Path) -> BTreeMap<Module, PathBuf> {
     out
 }
 
-/// The code of a file without its trailing test module and without comments.
+/// The code of a file without its trailing test module and without comments. A test
+/// module declared in a file of its own (`#[cfg(test)] mod tests;`) is skipped, and the
+/// code after it read on.
 fn code(text: &str) -> String {
     let mut kept = Vec::new();
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("#[cfg(test)]")
-            && lines
+        let next_is_mod = |next: &&str| {
+            let next = next.trim_start();
+            next.starts_with("mod ")
+                || next.starts_with("pub mod ")
+                || next.starts_with("pub(crate) mod ")
+        };
+        if trimmed.starts_with("#[cfg(test)]") && lines.peek().is_some_and(next_is_mod) {
+            if lines
                 .peek()
-                .is_some_and(|next| next.trim_start().starts_with("mod "))
-        {
+                .is_some_and(|next| next.trim_end().ends_with(';'))
+            {
+                lines.next();
+                continue;
+            }
             break;
         }
         if trimmed.starts_with("//") {
@@ -244,6 +257,65 @@ fn no_import_cycle_in_the_shell() {
     );
 }
 
+/// The gateway's cycles when this check first covered it (issue 26): `api` holds the
+/// router and the `Gateway` state, `data` the handlers that use that state. The gateway
+/// was being reworked in parallel, so untangling it (the state and `error_response` into a
+/// module of their own) is left to that work: the list must shrink to nothing, and no new
+/// cycle may join it.
+const GATEWAY_CYCLES_TO_UNTANGLE: &str = "api ↔ data";
+
+#[test]
+fn no_import_cycle_in_the_gateway() {
+    let found = cycles(&graph(&root().join("crates/gateway/src")));
+    assert_eq!(
+        show(&found),
+        GATEWAY_CYCLES_TO_UNTANGLE,
+        "import cycles in crates/gateway changed: untangle new ones; when one is gone, \
+         take it off GATEWAY_CYCLES_TO_UNTANGLE"
+    );
+}
+
+#[test]
+fn no_import_cycle_in_the_cli() {
+    let found = cycles(&graph(&root().join("crates/cli/src")));
+    assert!(
+        found.is_empty(),
+        "import cycles in crates/cli:\n{}",
+        show(&found)
+    );
+}
+
+#[test]
+fn every_crate_is_read_whole() {
+    // Each checked tree has modules, and a module's code after a `#[cfg(test)] mod x;`
+    // line is read (store/mod.rs declares its tests first).
+    for src in [
+        "crates/core/src",
+        "src-tauri/src",
+        "crates/gateway/src",
+        "crates/cli/src",
+    ] {
+        assert!(modules(&root().join(src)).len() > 3, "{src}");
+    }
+    let store = std::fs::read_to_string(root().join("crates/core/src/store/mod.rs")).expect("read");
+    let lines: Vec<&str> = store.lines().collect();
+    let declared = lines
+        .windows(2)
+        .position(|w| {
+            w[0].trim() == "#[cfg(test)]" && w[1].starts_with("mod ") && w[1].ends_with(';')
+        })
+        .expect("store/mod.rs declares a test module in its own file");
+    let after = lines[declared + 2..]
+        .iter()
+        .find(|l| {
+            ["use ", "pub use ", "pub fn ", "pub async fn ", "fn "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .expect("code after it");
+    assert!(code(&store).contains(after), "stopped before {after:?}");
+}
+
 #[test]
 fn the_check_sees_a_cycle() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -263,6 +335,15 @@ fn the_check_sees_a_cycle() {
         "a ↔ store::rows",
         "a → store::rows → a (store → a alone closes no circle)"
     );
+    // A test module declared in its own file does not hide the code after it.
+    std::fs::write(
+        src.join("store/mod.rs"),
+        "pub mod rows;\n#[cfg(test)]\nmod tests;\nuse crate::a::helper;\n",
+    )
+    .expect("mod");
+    std::fs::write(src.join("store/rows.rs"), "pub struct Row;\n").expect("rows");
+    std::fs::write(src.join("a.rs"), "use crate::store::Store;\n").expect("a");
+    assert_eq!(show(&cycles(&graph(src))), "a ↔ store");
     // Without the back edges there is none.
     std::fs::write(src.join("store/rows.rs"), "pub struct Row;\n").expect("rows");
     std::fs::write(src.join("store/mod.rs"), "pub mod rows;\n").expect("mod");

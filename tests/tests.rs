@@ -19,6 +19,7 @@ mod provider_files;
 mod providers;
 mod proxy;
 mod refresh;
+mod session_ceiling;
 mod sharing;
 mod structure;
 mod sweep;

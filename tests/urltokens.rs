@@ -206,6 +206,58 @@ fn tokens_through_the_cli_never_show_their_values() {
         ok(d, &["token", "show", id], None)["prefix"],
         "https://data.example.com/"
     );
+    // W2: a stored value never moves to another address on its own — the new address
+    // asks for the value again.
+    let out = cli(
+        d,
+        &[
+            "token",
+            "edit",
+            id,
+            "--url",
+            "https://collector.example.net/",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stdout_json(&out);
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("enter the value again") && m.contains("--replace-value")),
+        "{err}"
+    );
+    assert_eq!(
+        ok(d, &["token", "show", id], None)["prefix"],
+        "https://data.example.com/",
+        "nothing moved"
+    );
+    let moved = ok(
+        d,
+        &[
+            "token",
+            "edit",
+            id,
+            "--url",
+            "https://data.example.com/moved/",
+            "--replace-value",
+        ],
+        Some(CANARY),
+    );
+    assert_eq!(moved["token"]["prefix"], "https://data.example.com/moved");
+    ok(
+        d,
+        &[
+            "token",
+            "edit",
+            id,
+            "--url",
+            "https://data.example.com/",
+            "--replace-value",
+        ],
+        Some(CANARY),
+    );
     let listed = ok(d, &["token", "list"], None);
     assert_eq!(listed.as_array().expect("list").len(), 5);
 

@@ -3,10 +3,13 @@
 //! event. OAuth callbacks complete the sign-in; offers go to Token requests, cards to a
 //! confirmation ([`crate::sharing`]) and provider files to theirs ([`crate::provider_files`]). Only the redacted form of a link is ever logged.
 //!
-//! The main window is brought forward only for links that ask the user something (an
-//! offer, a card, "open this channel") and for an OAuth callback of a sign-in started
-//! here ([`crate::oauth::complete_from_link`]) — never for a refused link or a callback
-//! nobody was waiting for, so a web page cannot pull the window in front of the user.
+//! The main window is brought forward only for links that ask the user something, and
+//! only once their payload is verified: an offer whose signature checked out, a card that
+//! verified, a provider file that passed its checks (each `receive_*` shows the window
+//! itself), "open this channel", and an OAuth callback of a sign-in started here
+//! ([`crate::oauth::complete_from_link`]) — never for a refused link or payload or a
+//! callback nobody was waiting for, so a web page cannot pull the window in front of the
+//! user.
 
 use lanyard_core::deep_links::DeepLink;
 use lanyard_core::sharing::card::CARD_PREFIX;
@@ -46,15 +49,10 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEv
             tracing::warn!("could not announce a link to the UI: {err}");
         }
     }
-    let asks_the_user = urls.iter().any(|raw| {
-        matches!(
-            DeepLink::parse(raw),
-            Ok(DeepLink::Offer(_)
-                | DeepLink::Contact(_)
-                | DeepLink::OpenChannel(_)
-                | DeepLink::Provider(_))
-        )
-    });
+    // Offers, cards and provider files show the window once verified (see `act`).
+    let asks_the_user = urls
+        .iter()
+        .any(|raw| matches!(DeepLink::parse(raw), Ok(DeepLink::OpenChannel(_))));
     if asks_the_user {
         window::show_main(app);
     }

@@ -47,7 +47,6 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::provider_add,
             commands::provider_remove,
             provider_files::provider_file_choose,
-            provider_files::provider_file_open,
             provider_files::provider_file_accept,
             provider_files::provider_file_reject,
             commands::channels_list,
@@ -114,6 +113,13 @@ fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowE
     }
 }
 
+/// Whether a launch's paths name a file Lanyard opens (a provider file, an offer, a card).
+pub(crate) fn opens_a_file(paths: &[std::path::PathBuf]) -> bool {
+    paths
+        .iter()
+        .any(|p| provider_files::is_provider_file(p) || sharing::is_shared_file(p))
+}
+
 /// Files opened with Lanyard (double-click, "Open with", a second launch's arguments, a
 /// drop): offers and cards go to `sharing.rs`, provider files to `provider_files.rs`;
 /// anything else is ignored.
@@ -130,9 +136,7 @@ pub(crate) fn open_files<R: Runtime>(app: &tauri::AppHandle<R>, paths: Vec<std::
     if providers.is_empty() && shared.is_empty() {
         return;
     }
-    if !providers.is_empty() {
-        window::show_main(app);
-    }
+    // Each file brings the window forward itself once it verified (never a refused one).
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let Ok(l) = app.state::<AppState>().lanyard().await.cloned() else {
@@ -159,15 +163,14 @@ pub fn run() {
         // Single-instance first: a second launch (e.g. the OS opening a deep link) hands
         // its URL to this instance and exits.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-            // A link decides for itself (deep_link::handle); a plain second launch shows.
-            if !deep_link::carries_link(&argv) {
+            // A link or a file decides for itself once verified (deep_link::handle,
+            // open_files); a plain second launch shows.
+            let paths = sharing::paths_in(argv.get(1..).unwrap_or_default(), Path::new(&cwd));
+            if !deep_link::carries_link(&argv) && !opens_a_file(&paths) {
                 window::show_main(app);
             }
             // Files opened with Lanyard (double-click, "Open with").
-            open_files(
-                app,
-                sharing::paths_in(argv.get(1..).unwrap_or_default(), Path::new(&cwd)),
-            );
+            open_files(app, paths);
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())

@@ -1,7 +1,8 @@
 //! Provider files in the window: a `.lanyard-provider` file double-clicked, dropped on the
 //! window or chosen with File → Open, or a `lanyard://provider/…` link. The core reads and
 //! checks it; the window is shown what it would add (a `provider-file` event, also kept
-//! for a window that was not listening yet) and adds it only when the user accepts.
+//! for a window that was not listening yet) and adds it only when the user accepts. The
+//! window comes forward only for a file that passed its checks.
 //!
 //! The parsed file — with its client secret, when it carries one — stays here, under an
 //! offer id: the UI only ever sees the offer, never the secret.
@@ -83,24 +84,14 @@ pub async fn provider_file_choose<R: Runtime>(
     Ok(Some(offer_for(l, &waiting, &text).await?))
 }
 
-/// Reads the provider file at `path` and returns what it would add.
-#[tauri::command]
-pub async fn provider_file_open(
-    state: State<'_, AppState>,
-    waiting: State<'_, Waiting>,
-    path: String,
-) -> Reply<ProviderFileOfferDto> {
-    let l = state.lanyard().await?;
-    let text = provider_file::read(Path::new(&path))?;
-    offer_for(l, &waiting, &text).await
-}
-
-/// Adds the provider of an opened file.
+/// Adds the provider of an opened file; one whose tokens would go to another host than
+/// its sign-in only with `accept_foreign_endpoints` (the dialog's explicit checkbox).
 #[tauri::command]
 pub async fn provider_file_accept(
     state: State<'_, AppState>,
     waiting: State<'_, Waiting>,
     offer_id: String,
+    accept_foreign_endpoints: bool,
 ) -> Reply<ProviderDto> {
     let l = state.lanyard().await?;
     let file = waiting.take(&offer_id).ok_or_else(|| {
@@ -108,7 +99,9 @@ pub async fn provider_file_accept(
             "this provider file is no longer open: open it again".into(),
         ))
     })?;
-    Ok(provider_file::import(l, file).await?.into())
+    Ok(provider_file::import(l, file, accept_foreign_endpoints)
+        .await?
+        .into())
 }
 
 /// Forgets an opened file without adding anything.
@@ -119,7 +112,7 @@ pub fn provider_file_reject(waiting: State<'_, Waiting>, offer_id: String) -> Re
 }
 
 /// Announces a file or link that arrived from outside (and keeps it for a window that
-/// was not listening yet).
+/// was not listening yet); brings the window forward only when it passed its checks.
 pub async fn receive<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: Result<String, IpcError>) {
     let event = match text {
         Ok(text) => match offer_for(l, &app.state::<Waiting>(), &text).await {
@@ -143,7 +136,11 @@ pub async fn receive<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: Result<S
     if let Some(incoming) = app.try_state::<Incoming>() {
         incoming.keep_provider_file(event.clone());
     }
-    window::show_main(app);
+    // Only a file that passed its checks asks the user anything; a refused one waits (kept
+    // above) for the next time the user opens the window.
+    if event.offer.is_some() {
+        window::show_main(app);
+    }
     if let Err(err) = app.emit(EVENT, &event) {
         tracing::warn!("could not announce a provider file to the UI: {err}");
     }

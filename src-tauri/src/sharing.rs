@@ -321,6 +321,8 @@ pub async fn receive_offer<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &s
     match inbox::import(l, text).await {
         Ok(offer) => {
             tracing::info!(offer = %offer.id, "offer received");
+            // Verified (signature, sender, expiry): now it may ask the user.
+            window::show_main(app);
             announce(app, l, Some(offer.into()), None).await;
         }
         Err(err) => {
@@ -338,6 +340,8 @@ pub async fn receive_card<R: Runtime>(app: &AppHandle<R>, l: &Lanyard, text: &st
     let outcome = match event {
         Ok(preview) => {
             keep(app, Some(preview.clone()), None);
+            // Verified: now it may ask the user.
+            window::show_main(app);
             app.emit(CARD_EVENT, &preview)
         }
         Err(error) => {
@@ -389,12 +393,13 @@ pub fn is_shared_file(path: &Path) -> bool {
         .is_some_and(|e| e == FILE_EXTENSION || e == CARD_EXTENSION)
 }
 
-/// Opens offer and card files (double-clicked, passed to a second launch, or dropped).
+/// Opens offer and card files (double-clicked, passed to a second launch, or dropped); the
+/// window comes forward for each one that verified, never for a refused one.
 pub fn receive_files<R: Runtime>(app: &AppHandle<R>, l: Lanyard, paths: Vec<PathBuf>) {
     if paths.is_empty() {
         return;
     }
-    window::show_main(app);
+    // The window comes forward for a file that verified only (receive_offer/receive_card).
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         for path in paths {

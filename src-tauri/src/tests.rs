@@ -458,6 +458,16 @@ fn offers_arrive_by_link_and_are_accepted_without_their_value() {
     let (app, window) = app_with(AppState::with(me));
     let requests = collect(&app, crate::sharing::REQUESTS_EVENT);
     let cards = collect(&app, crate::sharing::CARD_EVENT);
+    {
+        use tauri::Manager;
+        app.manage(crate::window::Shown::default());
+    }
+    let shown = || {
+        use tauri::Manager;
+        app.state::<crate::window::Shown>()
+            .0
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
 
     let mine = invoke(&window, "identity_show", serde_json::json!({})).expect("identity");
     let card = mine["card"].as_str().expect("card").to_string();
@@ -496,6 +506,12 @@ fn offers_arrive_by_link_and_are_accepted_without_their_value() {
     assert_eq!(preview[0]["own"], false);
     let refused = wait_for(&requests, 1);
     assert_eq!(refused[0]["error"]["code"], "unknown_contact");
+    // The card verified and asks the user: forward once; the refused offer: not.
+    assert_eq!(
+        shown(),
+        1,
+        "only the verified card brings the window forward"
+    );
     assert!(invoke(&window, "contacts_list", serde_json::json!({}))
         .expect("contacts")
         .as_array()
@@ -512,6 +528,7 @@ fn offers_arrive_by_link_and_are_accepted_without_their_value() {
     crate::deep_link::handle(app.handle(), std::slice::from_ref(&link));
     let events = wait_for(&requests, 2);
     assert_eq!(events[1]["pending"], 1);
+    assert_eq!(shown(), 2, "a verified offer brings the window forward");
     let offer_id = events[1]["imported"]["id"]
         .as_str()
         .expect("id")
@@ -538,6 +555,7 @@ fn offers_arrive_by_link_and_are_accepted_without_their_value() {
         events.last().expect("event")["error"]["code"],
         "invalid_input"
     );
+    assert_eq!(shown(), 2, "a forged offer brought the window forward");
 }
 
 #[test]
@@ -648,8 +666,27 @@ fn refused_and_unsolicited_links_do_not_bring_the_window_forward() {
         0,
         "an unsolicited callback brought the window forward"
     );
-    // An offer asks the user something: forward.
-    crate::deep_link::handle(app.handle(), &["lanyard://offer/QUJD".into()]);
+    // An offer, card or provider file whose payload does not verify: announced, the
+    // window stays (verified ones come forward: the offer and provider-file tests).
+    let requests = collect(&app, crate::sharing::REQUESTS_EVENT);
+    let files = collect(&app, crate::provider_files::EVENT);
+    crate::deep_link::handle(
+        app.handle(),
+        &[
+            "lanyard://offer/QUJD".into(),
+            "lanyard://contact/QUJD.QUJD".into(),
+            "lanyard://provider/QUJD".into(),
+        ],
+    );
+    wait_for(&requests, 2);
+    wait_for(&files, 1);
+    assert_eq!(
+        shown(),
+        0,
+        "an unverified payload brought the window forward"
+    );
+    // "Open this channel" asks the user something: forward.
+    crate::deep_link::handle(app.handle(), &["lanyard://channel/abc".into()]);
     assert_eq!(shown(), 1);
 
     // A second launch with a link leaves it to the link; without one, it shows.
@@ -691,6 +728,7 @@ async fn add_feeds(l: &Lanyard, secret: Option<lanyard_core::secrets::SecretValu
 fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secret() {
     use lanyard_core::oauth::provider_file;
     use lanyard_core::secrets::SecretValue;
+    use tauri::Manager;
     const CANARY: &str = "CANARY-provider-file-secret";
     let dir = tempfile::tempdir().expect("tempdir");
     let (me, it) = tauri::async_runtime::block_on(async {
@@ -720,20 +758,44 @@ fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secre
             .count()
     };
 
-    // File → Open: the offer names what it adds, never the secret; rejecting adds nothing.
+    app.manage(crate::window::Shown::default());
+    let shown = || {
+        app.state::<crate::window::Shown>()
+            .0
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+
+    // A malformed file: announced with a clear error, nothing added, the window stays
+    // where it is.
+    let bad = dir.path().join("bad.lanyard-provider");
+    std::fs::write(&bad, "{\"format\": \"lanyard-provider\", \"version\": 9}").expect("write");
+    crate::open_files(app.handle(), vec![bad]);
+    let announced = wait_for(&events, 1);
+    assert_eq!(announced[0]["error"]["code"], "invalid_input");
+    assert!(announced[0]["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("newer Lanyard"));
+    assert_eq!(shown(), 0, "a refused file brought the window forward");
+
+    // Double-clicked (a launch's arguments): the offer names what it adds and every host,
+    // never the secret; the window comes forward; rejecting adds nothing.
     let path = dir.path().join("feeds.lanyard-provider");
     std::fs::write(&path, &with_secret).expect("write");
-    let offer = invoke(
-        &window,
-        "provider_file_open",
-        serde_json::json!({ "path": path.display().to_string() }),
-    )
-    .expect("open");
-    assert!(!offer.to_string().contains(CANARY), "{offer}");
+    let files = crate::sharing::paths_in(&[path.display().to_string()], dir.path());
+    assert_eq!(files, std::slice::from_ref(&path));
+    assert!(crate::opens_a_file(&files));
+    crate::open_files(app.handle(), files.clone());
+    let announced = wait_for(&events, 2);
+    let offer = announced[1]["offer"].clone();
+    assert!(!announced[1].to_string().contains(CANARY), "{offer}");
     assert_eq!(offer["name"], "Feeds");
     assert_eq!(offer["clientId"], "feeds-client");
     assert_eq!(offer["includesSecret"], true);
-    assert!(offer["conflict"].is_null());
+    assert!(offer["conflict"].is_null() && offer["foreignWarning"].is_null());
+    assert_eq!(offer["endpoints"][1]["role"], "token endpoint");
+    assert_eq!(offer["endpoints"][1]["host"], "login.feeds.example");
+    assert_eq!(shown(), 1);
     invoke(
         &window,
         "provider_file_reject",
@@ -743,40 +805,22 @@ fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secre
     let gone = invoke(
         &window,
         "provider_file_accept",
-        serde_json::json!({ "offerId": offer["offerId"] }),
+        serde_json::json!({ "offerId": offer["offerId"], "acceptForeignEndpoints": false }),
     )
     .expect_err("rejected offers are gone");
     assert_eq!(gone["code"], "not_found");
     assert_eq!(own(), 0);
 
-    // A malformed file: a clear error, nothing added.
-    let bad = dir.path().join("bad.lanyard-provider");
-    std::fs::write(&bad, "{\"format\": \"lanyard-provider\", \"version\": 9}").expect("write");
-    let err = invoke(
-        &window,
-        "provider_file_open",
-        serde_json::json!({ "path": bad.display().to_string() }),
-    )
-    .expect_err("refused");
-    assert_eq!(err["code"], "invalid_input");
-    assert!(err["message"]
-        .as_str()
-        .expect("message")
-        .contains("newer Lanyard"));
-
-    // Double-clicked (a launch's arguments): announced and kept for a late window.
-    let files = crate::sharing::paths_in(&[path.display().to_string()], dir.path());
-    assert_eq!(files, std::slice::from_ref(&path));
+    // Again, announced and kept for a late window, then accepted.
     crate::open_files(app.handle(), files);
-    let announced = wait_for(&events, 1);
-    let offer = announced[0]["offer"].clone();
-    assert!(!announced[0].to_string().contains(CANARY));
+    let announced = wait_for(&events, 3);
+    let offer = announced[2]["offer"].clone();
     let kept = invoke(&window, "incoming_take", serde_json::json!({})).expect("take");
     assert_eq!(kept["providerFile"]["offer"]["offerId"], offer["offerId"]);
     let added = invoke(
         &window,
         "provider_file_accept",
-        serde_json::json!({ "offerId": offer["offerId"] }),
+        serde_json::json!({ "offerId": offer["offerId"], "acceptForeignEndpoints": false }),
     )
     .expect("accept");
     assert!(!added.to_string().contains(CANARY));
@@ -792,16 +836,98 @@ fn provider_files_are_shown_then_added_only_when_accepted_never_with_their_secre
     // The same provider again, by link: the offer says it is already added.
     let link = provider_file::to_link(&plain).expect("link");
     crate::deep_link::handle(app.handle(), &[link]);
-    let announced = wait_for(&events, 2);
-    assert!(announced[1]["offer"]["conflict"]
+    let announced = wait_for(&events, 4);
+    assert!(announced[3]["offer"]["conflict"]
         .as_str()
         .is_some_and(|c| c.contains("already added")));
-    // A link whose payload is not a provider file: the event carries the refusal.
+    let before = shown();
+    // A link whose payload is not a provider file: the event carries the refusal, and the
+    // window stays where it is.
     crate::deep_link::handle(app.handle(), &["lanyard://provider/bm90LWpzb24".into()]);
-    let announced = wait_for(&events, 3);
-    assert_eq!(announced[2]["error"]["code"], "invalid_input");
-    assert!(announced[2]["offer"].is_null());
+    let announced = wait_for(&events, 5);
+    assert_eq!(announced[4]["error"]["code"], "invalid_input");
+    assert!(announced[4]["offer"].is_null());
+    assert_eq!(shown(), before, "a refused link brought the window forward");
     assert_eq!(own(), 1);
+}
+
+#[test]
+fn a_provider_file_whose_tokens_go_elsewhere_is_added_only_when_that_is_accepted() {
+    use lanyard_core::oauth::provider_file;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (me, it) = tauri::async_runtime::block_on(async {
+        (
+            opened(&dir.path().join("me")).await,
+            opened(&dir.path().join("it")).await,
+        )
+    });
+    let text = tauri::async_runtime::block_on(async {
+        add_feeds(&it, None).await;
+        provider_file::export(&it, "feeds", false)
+            .await
+            .expect("export")
+    })
+    .replace(
+        "https://login.feeds.example/token",
+        "https://collector.evil.example/token",
+    );
+    let (app, window) = app_with(AppState::with(me.clone()));
+    let events = collect(&app, crate::provider_files::EVENT);
+    let link = provider_file::to_link(&text).expect("link");
+    crate::deep_link::handle(app.handle(), &[link]);
+    let offer = wait_for(&events, 1)[0]["offer"].clone();
+    assert!(offer["foreignWarning"]
+        .as_str()
+        .is_some_and(|w| w.contains("collector.evil.example")));
+    assert_eq!(offer["endpoints"][1]["foreign"], true);
+    let err = invoke(
+        &window,
+        "provider_file_accept",
+        serde_json::json!({ "offerId": offer["offerId"], "acceptForeignEndpoints": false }),
+    )
+    .expect_err("needs the checkbox");
+    assert_eq!(err["code"], "invalid_input");
+    let own = || {
+        tauri::async_runtime::block_on(me.store().providers())
+            .expect("providers")
+            .into_iter()
+            .filter(|p| !p.builtin)
+            .count()
+    };
+    assert_eq!(own(), 0);
+
+    // A Microsoft file with someone else's token endpoint: refused when opened, naming the
+    // host; there is nothing to accept.
+    let contoso = tauri::async_runtime::block_on(async {
+        let id = lanyard_core::oauth::providers::add(
+            &it,
+            lanyard_core::oauth::provider::ProviderSpec {
+                template: Some("microsoft".into()),
+                tenant: Some("0b3c8a4e-1f5d-4b1e-9c63-7d2a4f9e1a11".into()),
+                client_id: Some("11111111-2222-3333-4444-555555555555".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("add")
+        .id;
+        provider_file::export(&it, &id, false)
+            .await
+            .expect("export")
+    });
+    let forged = contoso.replace(
+        "https://login.microsoftonline.com/0b3c8a4e-1f5d-4b1e-9c63-7d2a4f9e1a11/oauth2/v2.0/token",
+        "https://collector.evil.example/token",
+    );
+    assert_ne!(forged, contoso);
+    let link = provider_file::to_link(&forged).expect("link");
+    crate::deep_link::handle(app.handle(), &[link]);
+    let refused = wait_for(&events, 2)[1].clone();
+    assert!(refused["offer"].is_null());
+    assert!(refused["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("collector.evil.example") && m.contains("Microsoft's own")));
 }
 
 #[test]

@@ -71,7 +71,6 @@ fn check_reply(cmd: &str, args: &Value, reply: &Value) {
         "contact_rename" => reply["name"] == args["name"],
         "reminders_pause" => reply.is_null() == (args["hours"] == 0),
         "gateway_set" => reply["url"].is_string() == (args["enabled"] == true),
-        "provider_file_open" => reply["name"] == "Exported" && reply["conflict"].is_null(),
         _ => true,
     };
     assert!(ok, "{cmd} {args} answered {reply}");
@@ -198,31 +197,6 @@ async fn custom_provider(l: &Lanyard, name: &str) -> String {
     .id
 }
 
-/// A provider file exported by another installation (IT's), written into `dir`.
-async fn provider_file(dir: &Path) -> String {
-    let it = open(&dir.join("it")).await;
-    let id = providers::add(
-        &it,
-        ProviderSpec {
-            name: Some("Exported".into()),
-            authorization_endpoint: Some("https://it.example.com/authorize".into()),
-            token_endpoint: Some("https://it.example.com/token".into()),
-            client_id: Some("it-client".into()),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .expect("provider")
-    .id;
-    let text = lanyard_core::oauth::provider_file::export(&it, &id, false)
-        .await
-        .expect("export");
-    let path = dir.join("exported.lanyard-provider");
-    std::fs::write(&path, text).expect("write");
-    path.display().to_string()
-}
-
 /// Everything the UI's calls name with `$…`, created through the core.
 async fn fixture(me: &Lanyard, dir: &Path, data_url: &str) -> HashMap<String, String> {
     let mut names = HashMap::new();
@@ -234,7 +208,6 @@ async fn fixture(me: &Lanyard, dir: &Path, data_url: &str) -> HashMap<String, St
     put("provider", provider);
     put("pending", pending.start.pending_id);
     put("removableProvider", custom_provider(me, "Removable").await);
-    put("providerFile", provider_file(dir).await);
     let base = data_url.trim_end_matches("feed").to_string();
     for name in ["channel", "otherChannel"] {
         let id = testing::seed_channel_for(

@@ -95,6 +95,12 @@ pub struct Config {
     pub google_bare_iss: bool,
     /// Microsoft: users of this tenant may not consent to apps (admin consent given).
     pub users_may_consent: bool,
+    /// Google: users (by `sub`) who already consented to this client before (another
+    /// computer, an earlier installation). Google issues a refresh token only at consent:
+    /// the first one, or any authorization with `prompt=consent` ("Refreshing an access
+    /// token (offline access)", Google Identity docs: "the refresh token is only returned
+    /// the first time … use prompt=consent").
+    pub google_consented: Vec<String>,
     /// Microsoft: an ID token whose `iss` names another tenant than its `tid`.
     pub forge_tenant: bool,
     /// Every authorization request's query, in order.
@@ -177,6 +183,7 @@ impl Emulator {
                 google_iss_in_callback: false,
                 google_bare_iss: false,
                 users_may_consent: false,
+                google_consented: vec![],
                 forge_tenant: false,
                 authorize_queries: vec![],
                 token_calls: HashMap::new(),
@@ -658,11 +665,20 @@ async fn token(
             }
             let offline = match inner.kind {
                 Kind::Microsoft => grant.scope.split(' ').any(|s| s == "offline_access"),
-                Kind::Google => config
-                    .authorize_queries
-                    .last()
-                    .and_then(|q| q.get("access_type"))
-                    .is_some_and(|a| a == "offline"),
+                Kind::Google => {
+                    let query = config.authorize_queries.last();
+                    let asked =
+                        |k: &str, v: &str| query.and_then(|q| q.get(k)).is_some_and(|a| a == v);
+                    // A refresh token only at consent: the user's first, or one asked for.
+                    let first_consent = !config.google_consented.contains(&grant.user.sub)
+                        && !inner
+                            .refresh
+                            .lock()
+                            .expect("lock")
+                            .values()
+                            .any(|g| g.user.sub == grant.user.sub);
+                    asked("access_type", "offline") && (asked("prompt", "consent") || first_consent)
+                }
                 Kind::Dropbox => config
                     .authorize_queries
                     .last()

@@ -160,3 +160,26 @@ async fn another_google_user_is_its_own_channel() {
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_consent_gets_a_refresh_token_from_a_user_who_consented_before() {
+    // Alice consented to this client before (another computer): Google gives a refresh
+    // token again only when the authorization asks for consent.
+    let emu = Emulator::start(Kind::Google, &[]).await;
+    emu.set(|c| {
+        let alice = c.next_user.sub.clone();
+        c.google_consented.push(alice);
+    });
+    let env = Env::new();
+    let provider = add(&env, &emu);
+    let (q, ok, connected) =
+        sign_in(&env, &emu, &["channel", "connect", "--provider", &provider]).await;
+    assert_eq!(
+        q.get("prompt").map(String::as_str),
+        Some("consent"),
+        "{q:?}"
+    );
+    assert!(ok, "no refresh token without prompt=consent: {connected}");
+    let channel = connected["channel"]["id"].as_str().expect("id");
+    assert!(env.refresh_token(channel).is_some());
+}

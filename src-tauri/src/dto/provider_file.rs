@@ -35,11 +35,40 @@ pub struct ProviderFileOfferDto {
     pub register_where: String,
     /// Why adding it would fail (e.g. it is already added), if it would.
     pub conflict: Option<String>,
+    /// Every endpoint's host: sign-in, token, revocation, userinfo, discovery, issuer.
+    pub endpoints: Vec<ProviderFileEndpointDto>,
+    /// Set when a token, revocation or userinfo endpoint is on another host than the
+    /// sign-in: the window shows it and adds the provider only after an explicit extra
+    /// confirmation (`provider_file_accept`'s `acceptForeignEndpoints`).
+    pub foreign_warning: Option<String>,
+}
+
+/// One of an offered provider's endpoints, by host.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderFileEndpointDto {
+    /// What it is ("token endpoint", …).
+    pub role: String,
+    /// Its host (`host` or `host:port`).
+    pub host: String,
+    /// It receives codes or tokens on another host than the sign-in.
+    pub foreign: bool,
 }
 
 impl ProviderFileOfferDto {
     /// The offer `offer_id` for `offer`.
     pub fn new(offer_id: String, offer: Offer) -> Self {
+        let foreign_warning = offer.foreign_warning();
+        let endpoints = offer
+            .endpoints
+            .iter()
+            .map(|e| ProviderFileEndpointDto {
+                role: e.role.label().to_string(),
+                host: e.host.clone(),
+                foreign: offer.foreign_endpoints.contains(e),
+            })
+            .collect();
         let p = offer.provider;
         ProviderFileOfferDto {
             offer_id,
@@ -54,6 +83,8 @@ impl ProviderFileOfferDto {
             redirect_uri: offer.registration.redirect_uri,
             register_where: offer.registration.register_at,
             conflict: offer.conflict,
+            endpoints,
+            foreign_warning,
         }
     }
 }

@@ -158,16 +158,13 @@ export function providerFileChoose(): Promise<ProviderFileOfferDto | null> {
 }
 
 /**
- * Opens the provider file at a path (a `.lanyard-provider` file from IT): the
- * backend reads and checks it and returns what it would add. Nothing is added yet.
+ * Adds the provider of an opened file (its client secret, if any, goes to the secret store).
+ * One whose token, revocation or userinfo endpoint is on another host than its sign-in
+ * (`offer.foreignWarning`) is added only with `acceptForeignEndpoints` — the dialog's
+ * explicit checkbox.
  */
-export function providerFileOpen(path: string): Promise<ProviderFileOfferDto> {
-  return call<ProviderFileOfferDto>("provider_file_open", { path });
-}
-
-/** Adds the provider of an opened file (its client secret, if any, goes to the secret store). */
-export function providerFileAccept(offerId: string): Promise<ProviderDto> {
-  return call<ProviderDto>("provider_file_accept", { offerId });
+export function providerFileAccept(offerId: string, acceptForeignEndpoints: boolean): Promise<ProviderDto> {
+  return call<ProviderDto>("provider_file_accept", { offerId, acceptForeignEndpoints });
 }
 
 /** Forgets an opened provider file without adding anything. */

@@ -16,9 +16,11 @@ export function looksLikeOffer(text: string): boolean {
   return text.trim().startsWith(OFFER_PREFIX);
 }
 
-/** How an offer's placement reads. */
+/** How an offer's placement reads: where the value will really go once accepted. */
 export function offerPlacement(placement: PlacementDto, key: string): string {
   if (placement === "form") return "Form field";
+  // Its own header, named by the key (`X-Api-Key: …`).
+  if (placement === "named_header") return `Header ${key}`;
   if (key === "token") return "Authorization: Bearer";
   if (key === "username" || key === "password") return "Authorization: Basic";
   return "Header (ignored: not username, password or token)";

@@ -387,6 +387,32 @@ describe("URL token form", () => {
     expect(of("token_edit")[0]?.args).toMatchObject({ id: "tok-u", edit: { value: "ada" } });
   });
 
+  it("a new address asks for the value again (W2) and sends it with the move", async () => {
+    const { of } = mockRecording({
+      tokens_list: tokens,
+      token_edit: ({ id }) => ({ token: makeToken({ id: String(id) }), warnings: [] }),
+    });
+    render(UrlTokens);
+    await waitFor(() => expect(screen.getAllByTestId("token")).toHaveLength(5));
+
+    await fireEvent.click(screen.getByRole("button", { name: `Edit username for ${DAVINCI}` }));
+    await waitFor(() => expect(input("Web address it is for").value).toBe(DAVINCI));
+    expect(document.getElementById("token-value")).toBeNull();
+    await type("Web address it is for", "https://collector.example.net/");
+    const value = input("Value for the new address");
+    expect(value.value).toBe("");
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(document.getElementById("token-value-error")).not.toBeNull());
+    expect(of("token_edit")).toEqual([]);
+    await type("Value for the new address", "ada");
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(of("token_edit")).toHaveLength(1));
+    expect(of("token_edit")[0]?.args).toMatchObject({
+      id: "tok-u",
+      edit: { prefix: "https://collector.example.net/", value: "ada" },
+    });
+  });
+
   it("each token row opens Preview with its address", async () => {
     mockRecording({ tokens_list: tokens });
     render(UrlTokens);

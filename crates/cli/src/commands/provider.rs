@@ -113,7 +113,12 @@ pub async fn run(lanyard: &Lanyard, out: &Output, command: ProviderCommand) -> R
             Ok(())
         }
         ProviderCommand::Export(args) => super::provider_file::export(lanyard, args).await,
-        ProviderCommand::Import(args) => super::provider_file::import(lanyard, out, args).await,
+        ProviderCommand::Import(args) => {
+            let provider = super::provider_file::import(lanyard, args).await?;
+            let shown = Shown::new(provider);
+            out.print(&shown, || format!("added {}", shown.text()));
+            Ok(())
+        }
         ProviderCommand::Remove { id } => {
             providers::remove(lanyard, &id).await?;
             out.print(&serde_json::json!({ "removed": id }), || {

@@ -5,11 +5,9 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use clap::Args;
+use lanyard_core::oauth::provider::Provider;
 use lanyard_core::oauth::provider_file::{self, Offer, MAX_FILE_LEN, WHAT};
 use lanyard_core::{Error, Lanyard, Result};
-
-use super::provider::Shown;
-use crate::output::Output;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -34,6 +32,11 @@ pub struct ImportArgs {
     /// Add it without asking.
     #[arg(long, short)]
     yes: bool,
+    /// Add it even though its token, revocation or userinfo endpoint is on another host
+    /// than its sign-in (codes and tokens go there): a second, explicit step that `--yes`
+    /// does not take.
+    #[arg(long)]
+    accept_foreign_endpoints: bool,
 }
 
 /// Writes the file (or link) to standard output. The file is JSON already, so `--json`
@@ -63,8 +66,8 @@ pub async fn export(l: &Lanyard, a: ExportArgs) -> Result<()> {
         .map_err(|e| Error::Io(format!("could not write the provider file: {e}")))
 }
 
-/// Shows what the file adds, asks, then adds it.
-pub async fn import(l: &Lanyard, out: &Output, a: ImportArgs) -> Result<()> {
+/// Shows what the file adds, asks, then adds it; the caller prints what was added.
+pub async fn import(l: &Lanyard, a: ImportArgs) -> Result<Provider> {
     let text = if let Some(payload) = a.file.strip_prefix("lanyard://provider/") {
         lanyard_core::deep_links::DeepLink::parse(&a.file)?;
         provider_file::from_link_payload(payload)?
@@ -84,14 +87,21 @@ pub async fn import(l: &Lanyard, out: &Output, a: ImportArgs) -> Result<()> {
     if let Some(conflict) = &offer.conflict {
         return Err(Error::Conflict(conflict.clone()));
     }
+    if let Some(warning) = offer.foreign_warning() {
+        if !a.accept_foreign_endpoints {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "{}", summary(&offer));
+            return Err(Error::invalid(format!(
+                "not added: {warning}. To add it anyway, run the import again with \
+                 --accept-foreign-endpoints"
+            )));
+        }
+    }
     // With `--yes` from a script (stdin not a terminal) stay quiet on stderr.
     if !a.yes {
         confirm(false, &summary(&offer), "Add this provider?")?;
     }
-    let provider = provider_file::import(l, file).await?;
-    let shown = Shown::new(provider);
-    out.print(&shown, || format!("added {}", shown.text()));
-    Ok(())
+    provider_file::import(l, file, a.accept_foreign_endpoints).await
 }
 
 fn summary(o: &Offer) -> String {
@@ -109,12 +119,24 @@ fn summary(o: &Offer) -> String {
     for base in &p.api_base_urls {
         s.push_str(&format!("  data from    {base}\n"));
     }
+    s.push_str("  hosts:\n");
+    for e in &o.endpoints {
+        let foreign = if o.foreign_endpoints.contains(e) {
+            "   <- not the sign-in host"
+        } else {
+            ""
+        };
+        s.push_str(&format!("    {:<34} {}{foreign}\n", e.role.label(), e.host));
+    }
     s.push_str(&format!(
         "  redirect URI {} (registered by whoever made the file)\n",
         o.registration.redirect_uri
     ));
     if o.includes_secret {
         s.push_str("  It includes the client secret (kept in your secret store).\n");
+    }
+    if let Some(warning) = o.foreign_warning() {
+        s.push_str(&format!("WARNING: {warning}.\n"));
     }
     s
 }

@@ -222,6 +222,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
                 (_, _, true) => Some(Placement::NamedHeader),
                 _ => None,
             };
+            let moving = e.prefix.is_some() && !e.replace_value;
             let saved = tokens::edit(
                 l,
                 &e.id,
@@ -234,7 +235,17 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
                     value,
                 },
             )
-            .await?;
+            .await
+            .map_err(|err| match err {
+                // A new address asks for the value again: say how.
+                Error::InvalidInput {
+                    field: Some("value"),
+                    message,
+                } if moving => {
+                    Error::invalid_field("value", format!("{message} (add --replace-value)"))
+                }
+                other => other,
+            })?;
             print_saved(out, "saved", &saved);
         }
         TokenCommand::Remove { id } => {

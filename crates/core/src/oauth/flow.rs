@@ -442,7 +442,8 @@ async fn kept_refresh_token(
 }
 
 /// RFC 9207: when the provider announces `iss`, it must be there and equal the issuer;
-/// when it is sent anyway, it must still be right.
+/// when it is sent anyway, it must still be right (with no issuer pinned: on the sign-in's
+/// origin).
 fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
     let mismatch = || {
         Error::AuthorizationFailed(format!(
@@ -458,6 +459,9 @@ fn check_iss(provider: &Provider, iss: Option<&str>) -> Result<()> {
         }
         (Some(_), None) if provider.iss_parameter_supported => Err(mismatch()),
         (None, Some(_)) if provider.iss_parameter_supported => Err(mismatch()),
+        // No issuer pinned: an `iss` sent anyway is never taken on its word — it must be
+        // the sign-in's own origin.
+        (None, Some(got)) if !quirks::iss_on_login_origin(provider, got) => Err(mismatch()),
         _ => Ok(()),
     }
 }
@@ -624,6 +628,98 @@ mod tests {
             "a".repeat(9000)
         );
         assert!(parse_callback(&long).is_err());
+    }
+
+    #[test]
+    fn an_unpinned_provider_never_accepts_an_arbitrary_iss() {
+        use super::super::provider::{test_provider, ProviderKind};
+        let p = test_provider(ProviderKind::Custom);
+        assert!(p.issuer.is_none() && !p.iss_parameter_supported);
+        assert!(check_iss(&p, None).is_ok());
+        assert!(check_iss(&p, Some("https://login.example.com")).is_ok());
+        for iss in [
+            "https://evil.example",
+            "https://login.example.com:8443",
+            "not a url",
+        ] {
+            assert_eq!(
+                check_iss(&p, Some(iss)).expect_err(iss).code(),
+                "authorization_failed",
+                "{iss}"
+            );
+        }
+    }
+
+    /// One raw GET to the loopback listener at `port`; the status line.
+    async fn get(port: u16, target: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        s.write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .expect("write");
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.expect("read");
+        out.lines().next().unwrap_or_default().to_string()
+    }
+
+    #[tokio::test]
+    async fn a_loopback_sign_in_listens_for_its_own_state_only() {
+        use super::super::provider::ProviderSpec;
+        let dir = tempfile::tempdir().expect("dir");
+        let config = crate::Config::new(
+            dir.path().to_path_buf(),
+            crate::secrets::SecretStoreKind::Memory,
+        );
+        let l = Lanyard::open_with(
+            &config,
+            std::sync::Arc::new(crate::clock::SystemClock),
+            Some(crate::secrets::Secrets::in_memory()),
+        )
+        .await
+        .expect("open");
+        let p = super::super::providers::add(
+            &l,
+            ProviderSpec {
+                name: Some("Feeds".into()),
+                authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+                token_endpoint: Some("https://login.feeds.example/token".into()),
+                client_id: Some("feeds-client".into()),
+                redirect_style: Some(RedirectStyle::Loopback),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("add");
+        let started = start(&l, &p.id, None).await.expect("start");
+        let state = Url::parse(&started.start.authorization_url)
+            .expect("url")
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .expect("state");
+        let listener = started.loopback.expect("a loopback sign-in");
+        let port = Url::parse(&listener.redirect_uri())
+            .expect("redirect")
+            .port()
+            .expect("port");
+        let waiter = tokio::spawn(listener.wait(std::time::Duration::from_secs(10)));
+        // Another local process (or a stale tab) answering with another state is turned
+        // away, and the listener keeps waiting for this sign-in's answer.
+        for forged in ["forged", "", &format!("{state}x")] {
+            let status = get(port, &format!("/callback?code=CODE&state={forged}")).await;
+            assert!(status.starts_with("HTTP/1.1 400"), "{forged:?}: {status}");
+        }
+        let doubled = format!("/callback?code=CODE&state={state}&state=forged");
+        assert!(get(port, &doubled).await.starts_with("HTTP/1.1 400"));
+        assert!(!waiter.is_finished(), "a forged answer ended the listener");
+        let own: String = url::form_urlencoded::byte_serialize(state.as_bytes()).collect();
+        let status = get(port, &format!("/callback?code=CODE&state={own}")).await;
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        let url = waiter.await.expect("join").expect("the answer");
+        assert!(url.ends_with(&format!("state={own}")), "{url}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! The id_token comes straight from the token endpoint over TLS, so per OpenID Connect Core
 //! §3.1.3.7 its signature need not be checked; its claims are: `iss` (the pinned issuer,
-//! or for Microsoft's shared tenants the one its `tid` names), `aud` contains our client
+//! or for Microsoft's shared tenants the one its `tid` names, or with none pinned one on
+//! the sign-in's own origin — never an arbitrary one), `aud` contains our client
 //! id and, with several audiences, `azp` is our client id, `exp` in the future and `iat`
 //! not in the future (two minutes of leeway each way for clock skew), and `nonce` equal
 //! to the one we sent (Dropbox sends none; one that is present must match). When both
@@ -108,6 +109,13 @@ fn verify_id_token(
         if !right {
             return Err(bad("was issued by someone else (wrong issuer)"));
         }
+    } else if !claims
+        .iss
+        .as_deref()
+        .is_some_and(|iss| quirks::iss_on_login_origin(provider, iss))
+    {
+        // No issuer pinned: never an arbitrary one — it must be the sign-in's origin.
+        return Err(bad("was issued by someone else (wrong issuer)"));
     }
     let client_id = provider.require_client_id()?;
     if !claims.aud.contains(client_id) {
@@ -429,6 +437,27 @@ mod tests {
         );
     }
 
+    #[test]
+    fn without_a_pinned_issuer_only_the_sign_in_origin_is_accepted() {
+        // test_provider signs in at https://login.example.com and pins no issuer.
+        let p = provider(ProviderKind::Custom, None);
+        let own = with(claims(), "iss", json!("https://login.example.com/tenant"));
+        assert!(verify_id_token(&p, &jwt(&own), Some("n-1"), NOW).is_ok());
+        for iss in [
+            json!("https://evil.example"),
+            json!("https://login.example.com.evil.example"),
+            json!("http://login.example.com"),
+            json!("login.example.com"),
+            Value::Null,
+        ] {
+            assert!(
+                refusal(&p, &with(claims(), "iss", iss.clone()), Some("n-1"))
+                    .contains("wrong issuer"),
+                "{iss}"
+            );
+        }
+    }
+
     /// A one-shot userinfo endpoint answering `status` with `body` to `method` (others 404).
     async fn userinfo_server(method: &'static str, status: u16, body: Value) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -458,6 +487,24 @@ mod tests {
             }
         });
         format!("http://127.0.0.1:{port}/userinfo")
+    }
+
+    #[tokio::test]
+    async fn an_openid_sign_in_without_an_id_token_is_refused() {
+        // A userinfo endpoint that would happily name an account: the missing ID token
+        // (whose nonce ties the answer to this sign-in) still refuses the sign-in.
+        let mut p = oidc();
+        p.userinfo_endpoint = Some(userinfo_server("GET", 200, json!({"sub": "alice-1"})).await);
+        assert!(p.is_openid());
+        let http = reqwest::Client::new();
+        let err = account(&http, &p, None, "at", Some("n-1"), NOW)
+            .await
+            .expect_err("no ID token");
+        assert_eq!(err.code(), "provider_error");
+        assert!(
+            err.to_string().contains("did not send an ID token"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

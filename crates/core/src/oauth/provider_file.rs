@@ -23,7 +23,7 @@ use super::flow::client_secret_key;
 use super::provider::{
     check_endpoints, check_id, check_text, Provider, ProviderKind, RedirectStyle, TokenAuthMethod,
 };
-use super::quirks::{self, Registration};
+use super::quirks::{self, EndpointHost, Registration};
 use crate::deep_links::{LINK_SCHEME, MAX_LINK_LEN};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
@@ -40,8 +40,9 @@ pub const VERSION: u64 = 1;
 /// What a file is called in messages.
 pub const WHAT: &str = "Lanyard provider file";
 
-/// Parameters Lanyard sets on every authorization request itself.
-const RESERVED_PARAMS: [&str; 11] = [
+/// Parameters Lanyard sets on every authorization request itself, and the request objects
+/// (RFC 9101) that would replace them all (`request`, `request_uri`).
+const RESERVED_PARAMS: [&str; 12] = [
     "response_type",
     "client_id",
     "client_secret",
@@ -53,6 +54,7 @@ const RESERVED_PARAMS: [&str; 11] = [
     "nonce",
     "login_hint",
     "request",
+    "request_uri",
 ];
 
 /// The provider part of a file (version 1).
@@ -129,6 +131,34 @@ pub struct Offer {
     pub registration: Registration,
     /// Why adding it would fail now (e.g. it is already added), if it would.
     pub conflict: Option<String>,
+    /// Every endpoint's host (sign-in, token, revocation, userinfo, discovery, issuer).
+    pub endpoints: Vec<EndpointHost>,
+    /// The endpoints that receive codes or tokens on another host than the sign-in's:
+    /// adding such a provider takes a second, explicit confirmation.
+    pub foreign_endpoints: Vec<EndpointHost>,
+}
+
+impl Offer {
+    /// The warning the confirmations show when [`Offer::foreign_endpoints`] is not empty.
+    pub fn foreign_warning(&self) -> Option<String> {
+        foreign_warning(&self.provider, &self.foreign_endpoints)
+    }
+}
+
+fn foreign_warning(p: &Provider, foreign: &[EndpointHost]) -> Option<String> {
+    if foreign.is_empty() {
+        return None;
+    }
+    let signin = quirks::shown_host(&p.authorization_endpoint).unwrap_or_default();
+    let list = foreign
+        .iter()
+        .map(|e| format!("its {} is on {}", e.role.label(), e.host))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "you sign in at {signin}, but {list}: the sign-in's code and your tokens go there. \
+         Add it only if you trust that host as much as {signin}"
+    ))
 }
 
 /// Writes provider `id` as a file; its client secret only when `include_secret`.
@@ -157,12 +187,20 @@ pub async fn export(l: &Lanyard, id: &str, include_secret: bool) -> Result<Strin
             }
         },
     };
+    // A template the user pointed elsewhere (`--authority`: a national cloud's own proxy, an
+    // emulator) is no longer that provider's: it travels as a custom provider, whose every
+    // host the receiver is shown (DESIGN §12).
+    let kind = if quirks::on_own_hosts(&p) {
+        p.kind
+    } else {
+        ProviderKind::Custom
+    };
     let doc = FileDoc {
         format: FORMAT.into(),
         version: VERSION,
         provider: FileProvider {
             id: p.id.clone(),
-            kind: p.kind,
+            kind,
             name: p.name.clone(),
             issuer: p.issuer.clone(),
             discovery_url: p.discovery_url.clone(),
@@ -315,6 +353,12 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
         updated_at: 0,
     };
     check_endpoints(&provider)?;
+    quirks::check_own_hosts(&provider).map_err(|e| match e {
+        Error::InvalidInput { message: m, .. } => {
+            Error::invalid(format!("this {WHAT} is refused: {m}"))
+        }
+        other => other,
+    })?;
     quirks::check_template(&provider, secret.is_some()).map_err(|e| match e {
         Error::InvalidInput { message: m, .. } => Error::invalid(format!(
             "this {WHAT} cannot be used: {m} (ask whoever made it for a new one)"
@@ -358,17 +402,34 @@ pub async fn offer(l: &Lanyard, file: &ProviderFile) -> Result<Offer> {
         includes_secret: file.client_secret.is_some(),
         provider: file.provider.clone(),
         conflict,
+        endpoints: quirks::endpoint_hosts(&file.provider),
+        foreign_endpoints: quirks::foreign_endpoints(&file.provider),
     })
 }
 
 /// Adds the provider a file describes (under another id when its id is taken). Refused
-/// with `conflict` when the same client is already added.
-pub async fn import(l: &Lanyard, file: ProviderFile) -> Result<Provider> {
+/// with `conflict` when the same client is already added, and with `invalid_input` when
+/// its token, revocation or userinfo endpoint is on another host than its sign-in and the
+/// user did not accept that explicitly (`accept_foreign_endpoints`).
+pub async fn import(
+    l: &Lanyard,
+    file: ProviderFile,
+    accept_foreign_endpoints: bool,
+) -> Result<Provider> {
     if let Some(existing) = already_added(l, &file.provider).await? {
         return Err(Error::Conflict(format!(
             "this provider is already added as {:?} ({})",
             existing.name, existing.id
         )));
+    }
+    let foreign = quirks::foreign_endpoints(&file.provider);
+    if !accept_foreign_endpoints {
+        if let Some(warning) = foreign_warning(&file.provider, &foreign) {
+            return Err(Error::invalid_field(
+                "accept_foreign_endpoints",
+                format!("not added: {warning}; confirm these hosts explicitly to add it"),
+            ));
+        }
     }
     let ProviderFile {
         mut provider,

@@ -76,7 +76,7 @@ async fn an_exported_provider_opens_and_adds_on_another_installation() {
         shown.registration.redirect_uri,
         "app.lanyard.desktop://oauth/callback"
     );
-    let added = import(&designer, file).await.expect("import");
+    let added = import(&designer, file, false).await.expect("import");
     let original = it.store().provider(&id).await.expect("original");
     assert_eq!(added.id, original.id);
     assert_eq!(added.issuer, original.issuer, "the pinned issuer travels");
@@ -95,7 +95,7 @@ async fn an_exported_provider_opens_and_adds_on_another_installation() {
         .conflict
         .as_deref()
         .is_some_and(|c| c.contains("already added")));
-    let err = import(&designer, again).await.expect_err("twice");
+    let err = import(&designer, again, false).await.expect_err("twice");
     assert_eq!(err.code(), "conflict");
     assert_eq!(
         designer.store().providers().await.expect("list").len(),
@@ -128,7 +128,7 @@ async fn a_secret_travels_only_when_asked_for() {
     assert!(!serde_json::to_string(&shown)
         .expect("json")
         .contains("CANARY"));
-    let added = import(&designer, file).await.expect("import");
+    let added = import(&designer, file, false).await.expect("import");
     assert!(added.has_client_secret);
     let kept = designer
         .secrets()
@@ -234,12 +234,23 @@ async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
             "set by Lanyard",
         ),
         (
+            with(&|v| {
+                v["provider"]["extra_auth_params"] =
+                    serde_json::json!({"request_uri": "https://evil.example/r"})
+            }),
+            "set by Lanyard",
+        ),
+        (
+            with(&|v| v["provider"]["extra_auth_params"] = serde_json::json!({"Request": "x.y.z"})),
+            "set by Lanyard",
+        ),
+        (
             with(&|v| v["provider"]["scopes"] = serde_json::json!(["a b"])),
             "not a valid scope",
         ),
         (
             with(&|v| v["provider"]["kind"] = "google".into()),
-            "cannot be used",
+            "not one of Google's own hosts",
         ),
         (
             format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_FILE_LEN)),
@@ -347,4 +358,208 @@ async fn refusals_name_the_field_the_window_shows_them_next_to() {
     .await
     .expect_err("secret");
     assert_eq!(field(err), Some("client_secret"));
+}
+
+/// The Contoso file with `f` applied to its provider part.
+async fn contoso_file(f: &dyn Fn(&mut serde_json::Value)) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let l = lanyard(dir.path()).await;
+    let id = contoso(&l).await;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&export(&l, &id, false).await.expect("export")).expect("json");
+    f(&mut v["provider"]);
+    v.to_string()
+}
+
+#[tokio::test]
+async fn a_known_provider_file_with_any_endpoint_elsewhere_is_refused_by_host() {
+    // The genuine sign-in page and client id, with someone else's token endpoint: the
+    // code, the PKCE verifier and every refresh token would go there.
+    for (field, url) in [
+        ("token_endpoint", "https://evil.example/token"),
+        (
+            "token_endpoint",
+            "https://login.microsoftonline.com.evil.example/t",
+        ),
+        (
+            "token_endpoint",
+            "https://login.microsoftonline.com:8443/t/oauth2/v2.0/token",
+        ),
+        ("authorization_endpoint", "https://evil.example/authorize"),
+        ("revocation_endpoint", "https://evil.example/revoke"),
+        ("userinfo_endpoint", "https://evil.example/userinfo"),
+        (
+            "discovery_url",
+            "https://evil.example/.well-known/openid-configuration",
+        ),
+        ("issuer", "https://evil.example/x/v2.0"),
+    ] {
+        let text = contoso_file(&|p| p[field] = url.into()).await;
+        let err = parse(&text).expect_err(field);
+        assert_eq!(err.code(), "invalid_input", "{field}: {err}");
+        let host = url::Url::parse(url).expect("url");
+        let shown = match host.port() {
+            Some(port) => format!("{}:{port}", host.host_str().expect("host")),
+            None => host.host_str().expect("host").to_string(),
+        };
+        assert!(
+            err.to_string().contains(&format!("is on {shown},"))
+                && err.to_string().contains("Microsoft's own hosts"),
+            "{field}: {err}"
+        );
+    }
+    // Google and Dropbox alike.
+    let google = serde_json::json!({"format": "lanyard-provider", "version": 1, "provider": {
+        "id": "g", "kind": "google", "name": "Google", "issuer": "https://accounts.google.com",
+        "authorization_endpoint": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_endpoint": "https://oauth2.evil.example/token", "client_id": "g",
+        "redirect": "loopback"}, "client_secret": "s"});
+    let err = parse(&google.to_string()).expect_err("google");
+    assert!(
+        err.to_string().contains("oauth2.evil.example") && err.to_string().contains("Google's"),
+        "{err}"
+    );
+    let dropbox = serde_json::json!({"format": "lanyard-provider", "version": 1, "provider": {
+        "id": "d", "kind": "dropbox", "name": "Dropbox",
+        "authorization_endpoint": "https://www.dropbox.com/oauth2/authorize",
+        "token_endpoint": "https://api.dropboxapi.com/oauth2/token",
+        "userinfo_endpoint": "https://api.dropboxapi.evil.example/2/openid/userinfo",
+        "client_id": "d", "redirect": "loopback", "loopback_port": 53682}});
+    let err = parse(&dropbox.to_string()).expect_err("dropbox");
+    assert!(
+        err.to_string().contains("api.dropboxapi.evil.example"),
+        "{err}"
+    );
+    let dropbox_ok = dropbox
+        .to_string()
+        .replace("api.dropboxapi.evil.example", "api.dropboxapi.com");
+    parse(&dropbox_ok).expect("Dropbox's own hosts");
+}
+
+#[tokio::test]
+async fn microsoft_national_clouds_are_microsoft() {
+    for cloud in [
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+    ] {
+        let text = contoso_file(&|p| {
+            for f in ["authorization_endpoint", "token_endpoint", "issuer"] {
+                let v = p[f]
+                    .as_str()
+                    .expect("url")
+                    .replace("login.microsoftonline.com", cloud);
+                p[f] = v.into();
+            }
+            p["userinfo_endpoint"] = "https://microsoftgraph.chinacloudapi.cn/oidc/userinfo".into();
+        })
+        .await;
+        let file = parse(&text).expect(cloud);
+        assert_eq!(file.provider.kind, super::provider::ProviderKind::Microsoft);
+    }
+}
+
+#[tokio::test]
+async fn a_template_pointed_elsewhere_by_its_user_exports_as_a_custom_provider() {
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let (it, designer) = (lanyard(a.path()).await, lanyard(b.path()).await);
+    // The user's own --authority stays as it is.
+    let added = add(
+        &it,
+        ProviderSpec {
+            template: Some("microsoft".into()),
+            tenant: Some(TENANT.into()),
+            authority: Some("https://login.sovereign.example".into()),
+            client_id: Some("11111111-2222-3333-4444-555555555555".into()),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("add with an authority");
+    assert_eq!(added.kind, super::provider::ProviderKind::Microsoft);
+    let text = export(&it, &added.id, false).await.expect("export");
+    let file = parse(&text).expect("a custom provider file");
+    assert_eq!(file.provider.kind, super::provider::ProviderKind::Custom);
+    let shown = offer(&designer, &file).await.expect("offer");
+    let hosts: Vec<&str> = shown.endpoints.iter().map(|e| e.host.as_str()).collect();
+    assert!(hosts.contains(&"login.sovereign.example"), "{hosts:?}");
+    // --authority moved every URL: nothing foreign, one step.
+    assert!(
+        shown.foreign_endpoints.is_empty(),
+        "{:?}",
+        shown.foreign_endpoints
+    );
+    let imported = import(&designer, file, false).await.expect("import");
+    assert_eq!(imported.kind, super::provider::ProviderKind::Custom);
+}
+
+#[tokio::test]
+async fn a_custom_provider_with_a_foreign_token_endpoint_needs_a_second_step() {
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let (it, designer) = (lanyard(a.path()).await, lanyard(b.path()).await);
+    let id = custom_with_secret(&it).await;
+    let good = export(&it, &id, false).await.expect("export");
+    // Same host everywhere: no warning, added in one step; every host listed.
+    let file = parse(&good).expect("parse");
+    let shown = offer(&designer, &file).await.expect("offer");
+    assert!(shown.foreign_endpoints.is_empty() && shown.foreign_warning().is_none());
+    assert_eq!(
+        shown
+            .endpoints
+            .iter()
+            .map(|e| (e.role, e.host.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                super::quirks::EndpointRole::Authorization,
+                "login.feeds.example"
+            ),
+            (super::quirks::EndpointRole::Token, "login.feeds.example"),
+        ]
+    );
+    let mut v: serde_json::Value = serde_json::from_str(&good).expect("json");
+    v["provider"]["token_endpoint"] = "https://collector.evil.example/token".into();
+    v["provider"]["revocation_endpoint"] = "https://login.feeds.example/revoke".into();
+    v["provider"]["userinfo_endpoint"] = "https://login.feeds.example:4443/userinfo".into();
+    let bad = v.to_string();
+    let shown = offer(&designer, &parse(&bad).expect("parse"))
+        .await
+        .expect("offer");
+    let foreign: Vec<_> = shown
+        .foreign_endpoints
+        .iter()
+        .map(|e| e.host.as_str())
+        .collect();
+    assert_eq!(
+        foreign,
+        ["collector.evil.example", "login.feeds.example:4443"]
+    );
+    let warning = shown.foreign_warning().expect("a warning");
+    assert!(
+        warning.contains("login.feeds.example") && warning.contains("collector.evil.example"),
+        "{warning}"
+    );
+    let err = import(&designer, parse(&bad).expect("parse"), false)
+        .await
+        .expect_err("one step is not enough");
+    assert_eq!(err.code(), "invalid_input");
+    assert!(err.to_string().contains("collector.evil.example"), "{err}");
+    assert!(designer
+        .store()
+        .providers()
+        .await
+        .expect("list")
+        .iter()
+        .all(|p| p.builtin));
+    let added = import(&designer, parse(&bad).expect("parse"), true)
+        .await
+        .expect("the second step adds it");
+    assert_eq!(added.token_endpoint, "https://collector.evil.example/token");
 }

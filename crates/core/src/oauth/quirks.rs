@@ -55,6 +55,188 @@ pub fn apply_authority(p: &mut Provider, authority: &str) -> Result<()> {
     Ok(())
 }
 
+/// The hosts a known provider's own endpoints live on (authorization, token, revocation,
+/// userinfo, discovery, issuer), for checking a provider *file*: someone else's file may
+/// not send a sign-in, its code or its refresh tokens anywhere else (DESIGN §12). The user's
+/// own `provider add --template … --authority URL` is not checked against it. `None`: any
+/// host (OpenID and custom providers, whose hosts the user is shown instead).
+///
+/// - Microsoft identity platform, global and national clouds ("National clouds", Microsoft
+///   identity platform docs): login.microsoftonline.com (and its aliases login.microsoft.com,
+///   login.windows.net), login.microsoftonline.us (US Government, GCC High and DoD),
+///   login.chinacloudapi.cn and login.partner.microsoftonline.cn (China, operated by
+///   21Vianet); userinfo on Microsoft Graph: graph.microsoft.com, graph.microsoft.us,
+///   dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn.
+/// - Google (its discovery document): accounts.google.com, oauth2.googleapis.com,
+///   openidconnect.googleapis.com, www.googleapis.com.
+/// - Dropbox (OAuth guide, OpenID guide): www.dropbox.com, api.dropboxapi.com.
+pub fn own_hosts(kind: ProviderKind) -> Option<&'static [&'static str]> {
+    match kind {
+        ProviderKind::Microsoft => Some(&[
+            "login.microsoftonline.com",
+            "login.microsoft.com",
+            "login.windows.net",
+            "login.microsoftonline.us",
+            "login.chinacloudapi.cn",
+            "login.partner.microsoftonline.cn",
+            "graph.microsoft.com",
+            "graph.microsoft.us",
+            "dod-graph.microsoft.us",
+            "microsoftgraph.chinacloudapi.cn",
+        ]),
+        ProviderKind::Google => Some(&[
+            "accounts.google.com",
+            "oauth2.googleapis.com",
+            "openidconnect.googleapis.com",
+            "www.googleapis.com",
+        ]),
+        ProviderKind::Dropbox => Some(&["www.dropbox.com", "api.dropboxapi.com"]),
+        ProviderKind::Oidc | ProviderKind::Custom => None,
+    }
+}
+
+/// What a provider's endpoint is called in messages and confirmations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointRole {
+    /// Where the user signs in.
+    Authorization,
+    /// Where the code and every refresh token go.
+    Token,
+    /// Where tokens are revoked.
+    Revocation,
+    /// Where the account is asked for.
+    Userinfo,
+    /// Where the configuration was discovered.
+    Discovery,
+    /// The issuer the answers must name.
+    Issuer,
+}
+
+impl EndpointRole {
+    /// In a sentence ("the token endpoint").
+    pub fn label(self) -> &'static str {
+        match self {
+            EndpointRole::Authorization => "sign-in (authorization) endpoint",
+            EndpointRole::Token => "token endpoint",
+            EndpointRole::Revocation => "revocation endpoint",
+            EndpointRole::Userinfo => "userinfo endpoint",
+            EndpointRole::Discovery => "discovery URL",
+            EndpointRole::Issuer => "issuer",
+        }
+    }
+
+    /// Whether tokens, codes or the PKCE verifier are sent to it: these must be on the
+    /// sign-in host, or the user confirms the other host explicitly.
+    pub fn receives_secrets(self) -> bool {
+        matches!(
+            self,
+            EndpointRole::Token | EndpointRole::Revocation | EndpointRole::Userinfo
+        )
+    }
+}
+
+/// One of a provider's URLs and its host (`host` or `host:port`, as shown to the user).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndpointHost {
+    /// Which URL.
+    pub role: EndpointRole,
+    /// Its host, with the port when it is not the scheme's default.
+    pub host: String,
+}
+
+/// The host of `url` as shown (`host` or `host:port`), lower case.
+pub fn shown_host(url: &str) -> Option<String> {
+    let url = Url::parse(url).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// Every URL of `p` that is not data (authorization, token, revocation, userinfo,
+/// discovery, issuer) with its host, in that order.
+pub fn endpoint_hosts(p: &Provider) -> Vec<EndpointHost> {
+    let urls = [
+        (EndpointRole::Authorization, Some(&p.authorization_endpoint)),
+        (EndpointRole::Token, Some(&p.token_endpoint)),
+        (EndpointRole::Revocation, p.revocation_endpoint.as_ref()),
+        (EndpointRole::Userinfo, p.userinfo_endpoint.as_ref()),
+        (EndpointRole::Discovery, p.discovery_url.as_ref()),
+        (EndpointRole::Issuer, p.issuer.as_ref()),
+    ];
+    urls.into_iter()
+        .filter_map(|(role, url)| {
+            let url = url?;
+            // Google's ID tokens name the issuer without a scheme; a bare host is its host.
+            let host = shown_host(url).or_else(|| {
+                (role == EndpointRole::Issuer && !url.contains('/'))
+                    .then(|| url.to_ascii_lowercase())
+            })?;
+            Some(EndpointHost { role, host })
+        })
+        .collect()
+}
+
+/// The endpoints of `p` that receive codes or tokens on another host than the sign-in. A
+/// known provider on its own hosts has none (Microsoft's userinfo is on Graph, Google's
+/// token endpoint on googleapis.com: all theirs).
+pub fn foreign_endpoints(p: &Provider) -> Vec<EndpointHost> {
+    if own_hosts(p.kind).is_some() && on_own_hosts(p) {
+        return vec![];
+    }
+    let all = endpoint_hosts(p);
+    let Some(signin) = all
+        .iter()
+        .find(|e| e.role == EndpointRole::Authorization)
+        .map(|e| e.host.clone())
+    else {
+        return vec![];
+    };
+    all.into_iter()
+        .filter(|e| e.role.receives_secrets() && e.host != signin)
+        .collect()
+}
+
+/// Whether every endpoint of `p` sits on its kind's own hosts ([`own_hosts`]).
+pub fn on_own_hosts(p: &Provider) -> bool {
+    check_own_hosts(p).is_ok()
+}
+
+/// Refuses a known provider (`microsoft`, `google`, `dropbox`) any of whose endpoints is
+/// not on that provider's own hosts, naming the host.
+pub fn check_own_hosts(p: &Provider) -> Result<()> {
+    let Some(own) = own_hosts(p.kind) else {
+        return Ok(());
+    };
+    let provider = match p.kind {
+        ProviderKind::Microsoft => "Microsoft",
+        ProviderKind::Google => "Google",
+        _ => "Dropbox",
+    };
+    for e in endpoint_hosts(p) {
+        // Own hosts use https's default port: a port makes it someone else's.
+        if !own.contains(&e.host.as_str()) {
+            return Err(Error::invalid(format!(
+                "its {} is on {}, which is not one of {provider}'s own hosts ({}): a \
+                 {provider} provider's addresses must all be {provider}'s",
+                e.role.label(),
+                e.host,
+                own.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `iss` comes from the sign-in's own origin: what a provider with no pinned
+/// issuer accepts (never an arbitrary one).
+pub fn iss_on_login_origin(p: &Provider, iss: &str) -> bool {
+    let origin = login_origin(p);
+    !origin.is_empty() && Url::parse(iss).is_ok_and(|u| u.origin().ascii_serialization() == origin)
+}
+
 /// The scheme, host and port of the authorization endpoint (`https://login.microsoftonline.com`).
 pub fn login_origin(p: &Provider) -> String {
     Url::parse(&p.authorization_endpoint)

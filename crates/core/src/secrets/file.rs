@@ -349,22 +349,35 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_data_directory_of_another_user_is_refused() {
+        // Runs everywhere, never skipped: as root (CI) a fresh directory is given to
+        // `nobody` (65534); as anyone else, `/` is root's.
         use std::os::unix::fs::MetadataExt;
+        let me = rustix::process::geteuid();
         let dir = tempfile::tempdir().expect("tempdir");
-        let other = rustix::process::Uid::from_raw(
-            fs::metadata(dir.path())
-                .expect("meta")
-                .uid()
-                .wrapping_add(4242),
+        let theirs = if me.is_root() {
+            rustix::fs::chown(
+                dir.path(),
+                Some(rustix::process::Uid::from_raw(65534)),
+                None,
+            )
+            .expect("root can give a directory away");
+            dir.path().to_path_buf()
+        } else {
+            std::path::PathBuf::from("/")
+        };
+        let meta = fs::metadata(&theirs).expect("meta");
+        assert_ne!(
+            meta.uid(),
+            me.as_raw(),
+            "the directory must be someone else's"
         );
-        if rustix::fs::chown(dir.path(), Some(other), None).is_err() {
-            eprintln!("not root: cannot give a directory to another user here");
-            return;
-        }
-        let err = FileStore::new(dir.path())
+        assert_eq!(meta.mode() & 0o022, 0, "only its owner may write it");
+        let err = FileStore::new(&theirs)
             .set("a", &SecretValue::new("v"))
             .expect_err("refused");
+        assert_eq!(err.code(), "secret_store_unavailable", "{err}");
         assert!(err.to_string().contains("another user"), "{err}");
+        assert!(FileStore::new(&theirs).get("a").is_err());
     }
 
     #[test]

@@ -164,9 +164,13 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
              placement, flags and value): you can remove it, not edit it",
         ));
     }
+    let old_prefix = token.prefix.clone();
     if let Some(p) = &edit.prefix {
         token.prefix = parse_prefix(p).map_err(|e| e.in_field("prefix"))?.display;
     }
+    // A stored value goes only where it was typed for: moving it to another address asks
+    // for the value again, so an edit cannot point a secret nobody sees at a new host.
+    let moved = token.prefix != old_prefix;
     if let Some(k) = edit.key {
         check_key(&k).map_err(|e| e.in_field("key"))?;
         token.key = k;
@@ -198,6 +202,16 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
             return Err(Error::invalid_field(
                 "value",
                 "this token needs a value now that it is not a prompt token",
+            ))
+        }
+        (None, false) if moved => {
+            return Err(Error::invalid_field(
+                "value",
+                format!(
+                    "enter the value again to send it to {} (it was kept for {old_prefix}): a \
+                     stored value never moves to another address on its own",
+                    token.prefix
+                ),
             ))
         }
         (None, false) => {
