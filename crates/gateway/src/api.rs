@@ -22,7 +22,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use lanyard_core::broker::token_links::hand_out;
 use lanyard_core::broker::{players, sessions};
@@ -47,6 +47,7 @@ pub struct Gateway {
     fetch_options: PreviewOptions,
     cache: Cache,
     session_seconds: i64,
+    feeds: crate::feeds::Feeds,
 }
 
 impl Gateway {
@@ -61,7 +62,19 @@ impl Gateway {
             fetch_options: data::default_options(),
             cache: Cache::default(),
             session_seconds: sessions::SESSION_SECONDS,
+            feeds: crate::feeds::Feeds::default(),
         })
+    }
+
+    /// Feed links answer at most `per_minute` requests per feed per minute.
+    pub fn with_feed_limit(mut self, per_minute: u32) -> Self {
+        self.feeds = crate::feeds::Feeds::new(per_minute);
+        self
+    }
+
+    /// Feed-link state (hasher, feeds per access epoch, request windows).
+    pub(crate) fn feeds(&self) -> &crate::feeds::Feeds {
+        &self.feeds
     }
 
     /// The shared response cache of `GET /v1/fetch` (64 MiB by default).
@@ -165,6 +178,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
             "/v1/fetch",
             get(data::proxy).post(data::proxy).options(data::preflight),
         )
+        .route("/v1/feeds/{id}/{key}", any(crate::feeds::serve))
         .route("/v1/channels", get(channels))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub cache_bytes: u64,
     /// How long session tokens from `POST /v1/sessions` live (at most 15 minutes).
     pub session_seconds: i64,
+    /// Requests each feed link answers per minute (then `429`).
+    pub feed_per_minute: u32,
 }
 
 impl ServeOptions {
@@ -62,6 +64,7 @@ impl ServeOptions {
             cors_origins: Vec::new(),
             cache_bytes: crate::cache::DEFAULT_MAX_BYTES,
             session_seconds: lanyard_core::broker::sessions::SESSION_SECONDS,
+            feed_per_minute: crate::feeds::DEFAULT_PER_MINUTE,
         }
     }
 
@@ -139,7 +142,8 @@ pub async fn serve(
         Gateway::new(lanyard.clone(), options.limits)?
             .with_cors_origins(options.cors_origins)
             .with_cache(crate::cache::Cache::new(options.cache_bytes))
-            .with_session_seconds(options.session_seconds),
+            .with_session_seconds(options.session_seconds)
+            .with_feed_limit(options.feed_per_minute),
     );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();

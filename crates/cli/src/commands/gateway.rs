@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// How long session tokens from POST /v1/sessions live, in seconds (1 to 900).
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     session_lifetime: i64,
+    /// Requests each feed link (`lanyard feed add`) answers per minute before `429`.
+    #[arg(long, default_value_t = lanyard_gateway::feeds::DEFAULT_PER_MINUTE, value_name = "N")]
+    feed_requests_per_minute: u32,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
@@ -72,6 +75,10 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 return Err(Error::invalid("--session-lifetime is 1 to 900 seconds"));
             }
             options.session_seconds = args.session_lifetime;
+            if args.feed_requests_per_minute == 0 {
+                return Err(Error::invalid("--feed-requests-per-minute is at least 1"));
+            }
+            options.feed_per_minute = args.feed_requests_per_minute;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }
