@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use super::GatewayProcess;
 use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
-use crate::util::{lanyard_for, stdout_json};
+use crate::util::lanyard_for;
 
 const TOKEN_A: &str = "CANARY-feed-token-a-1b7e";
 const TOKEN_B: &str = "CANARY-feed-token-b-9c2d";
