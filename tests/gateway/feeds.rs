@@ -24,7 +24,6 @@ use lanyard_core::urltokens::Placement;
 use lanyard_core::{Config, Lanyard};
 use serde_json::Value;
 
-use super::GatewayProcess;
 use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
 use crate::util::lanyard_for;
 
@@ -94,6 +93,62 @@ async fn answer(
     r
 }
 
+/// `lanyard gateway serve` with `LANYARD_LOG=trace`, its log written to a file (a pipe
+/// nobody reads would fill up and stall it); killed on drop.
+struct Served {
+    child: std::process::Child,
+    url: String,
+    log: tempfile::TempDir,
+}
+
+impl Served {
+    fn start(mut cmd: std::process::Command, extra: &[&str]) -> Served {
+        use std::io::BufRead;
+        let log = tempfile::tempdir().expect("log dir");
+        let file = std::fs::File::create(log.path().join("gateway.log")).expect("log");
+        let mut child = cmd
+            .env("LANYARD_LOG", "trace")
+            .args(["--json", "gateway", "serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(file)
+            .spawn()
+            .expect("start the gateway");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("listening line");
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the gateway did not start ({e}): {line:?}"));
+        let url = ready["listening"].as_str().expect("url").to_string();
+        Served { child, url, log }
+    }
+
+    /// SIGTERM, then (stdout after the listening line, the whole log).
+    fn terminate(mut self) -> (String, Vec<u8>) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            std::io::Read::read_to_string(&mut out, &mut stdout).expect("stdout");
+        }
+        self.child.wait().expect("wait");
+        let log = std::fs::read(self.log.path().join("gateway.log")).expect("log");
+        (stdout, log)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 struct Env {
     _dir: tempfile::TempDir,
     _server: OauthServer,
@@ -106,7 +161,7 @@ struct Env {
     lobby: String,
     /// Linked to token B only (a longer prefix under token A's).
     kiosk: String,
-    gateway: GatewayProcess,
+    gateway: Served,
 }
 
 /// The installation (file secret store shared with the processes), a channel connected at
@@ -193,9 +248,8 @@ async fn env(extra: &[&str]) -> Env {
     link_token(&l, &kiosk, &token_b).await.expect("link b");
 
     let mut cmd = lanyard_for(&l);
-    cmd.args(["--secret-store", "file"])
-        .env("LANYARD_LOG", "trace");
-    let gateway = GatewayProcess::start(cmd, extra);
+    cmd.args(["--secret-store", "file"]);
+    let gateway = Served::start(cmd, extra);
     Env {
         _dir: dir,
         _server: server,
@@ -290,6 +344,23 @@ impl Env {
 
     async fn get(&self, link: &str) -> Got {
         self.call("GET", link).await
+    }
+
+    /// After another process changed access: on PostgreSQL, waits (at most 2 s) until the
+    /// gateway's notification arrived, i.e. `link` answers `want`; on SQLite nothing — the
+    /// very next request must see the change (ARCHITECTURE.md, the access epoch).
+    async fn settle(&self, link: &str, want: u16) {
+        let postgres = matches!(
+            self.l.store().location(),
+            lanyard_core::store::Location::Postgres(_)
+        );
+        if !postgres {
+            return;
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while self.get(link).await.status != want && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Asserts `method link` is refused with `status`/`code` and reaches no upstream.
@@ -473,6 +544,7 @@ async fn every_refusal_holds_and_fetches_nothing() {
     assert_eq!(s(&rotated, "id"), id);
     let new_link = s(&rotated, "link").to_string();
     assert_ne!(new_link, link);
+    e.settle(&link, 404).await;
     e.refused("the rotated-out key", "GET", &link, 404, "not_found")
         .await;
     assert_eq!(e.get(&new_link).await.status, 200);
@@ -481,11 +553,13 @@ async fn every_refusal_holds_and_fetches_nothing() {
     unlink_token(&e.l, &e.lobby, &e.token_a)
         .await
         .expect("unlink");
+    e.settle(&new_link, 403).await;
     e.refused("an unlinked player", "GET", &new_link, 403, "not_covered")
         .await;
     link_token(&e.l, &e.lobby, &e.token_a)
         .await
         .expect("relink");
+    e.settle(&new_link, 200).await;
     assert_eq!(e.get(&new_link).await.status, 200);
 
     // The feed removed: 403 (a tombstone), not 404.
@@ -495,6 +569,7 @@ async fn every_refusal_holds_and_fetches_nothing() {
         (Some(0), id.as_str()),
         "{err}"
     );
+    e.settle(&new_link, 403).await;
     e.refused("a removed feed", "GET", &new_link, 403, "not_linked")
         .await;
     e.refused("a removed feed, wrong key", "GET", &link, 404, "not_found")
@@ -504,6 +579,7 @@ async fn every_refusal_holds_and_fetches_nothing() {
     let menu = e.add_feed(&e.lobby, &format!("{}/api/menu.json", e.base), &[]);
     assert_eq!(e.get(s(&menu, "link")).await.status, 200);
     remove_player(&e.l, &e.lobby).await.expect("remove player");
+    e.settle(s(&menu, "link"), 403).await;
     e.refused(
         "a removed player",
         "GET",
@@ -687,15 +763,15 @@ async fn the_cli_lists_rotates_and_removes_and_the_key_is_only_in_its_one_output
         ..
     } = e;
     drop(l);
-    let (_, stdout, stderr) = gateway.terminate();
+    let (stdout, log) = gateway.terminate();
     assert!(
-        stderr.len() > 1000,
+        log.len() > 1000,
         "LANYARD_LOG=trace wrote {} bytes",
-        stderr.len()
+        log.len()
     );
     let mut places = vec![
         ("gateway stdout".to_string(), stdout.into_bytes()),
-        ("gateway stderr".to_string(), stderr.into_bytes()),
+        ("gateway log".to_string(), log),
         ("metrics".to_string(), metrics.into_bytes()),
         ("audit".to_string(), audit.to_string().into_bytes()),
     ];
