@@ -118,7 +118,7 @@ pub async fn base(l: &Lanyard, flag: Option<&str>) -> Result<LinkBase> {
         .and_then(|v| v.get("listen"))
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse::<std::net::SocketAddr>().ok())
-        .filter(|a| a.ip().is_loopback());
+        .filter(|a| a.ip().is_loopback() && a.port() != 0);
     if let Some(addr) = listen {
         return Ok(LinkBase {
             url: format!("http://{addr}"),
