@@ -386,7 +386,7 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 
 #[tokio::test]
 async fn a_feed_link_serves_the_channels_and_a_url_tokens_data_with_no_header() {
-    let e = env(&[]).await;
+    let e = env(&["--cors-origin", "https://screen.example"]).await;
     let menu = e.add_feed(
         &e.lobby,
         &format!("{}/api/menu.json", e.base),
@@ -453,6 +453,47 @@ async fn a_feed_link_serves_the_channels_and_a_url_tokens_data_with_no_header() 
     assert_eq!(again.status, 200);
     assert_eq!(e.hits(), before, "served from the shared cache");
     assert_eq!(again.header("x-lanyard-cache"), Some("hit"));
+
+    // CORS as configured: a page on the allowed origin may read it, another may not.
+    let client = reqwest::Client::new();
+    for (origin, allowed) in [
+        ("https://screen.example", true),
+        ("https://evil.example", false),
+    ] {
+        let r = client
+            .get(link)
+            .header("origin", origin)
+            .send()
+            .await
+            .expect("cors");
+        assert_eq!(r.status().as_u16(), 200);
+        let acao = r
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap_or("").to_string());
+        assert_eq!(acao.as_deref() == Some(origin), allowed, "{origin}");
+        let pre = client
+            .request(reqwest::Method::OPTIONS, link)
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+            .await
+            .expect("preflight");
+        assert_eq!(
+            pre.status().as_u16(),
+            if allowed { 204 } else { 403 },
+            "{origin}"
+        );
+        if allowed {
+            assert_eq!(
+                pre.headers()
+                    .get("access-control-allow-methods")
+                    .and_then(|v| v.to_str().ok()),
+                Some("GET, HEAD")
+            );
+        }
+    }
+    assert_eq!(e.hits(), before, "CORS and preflights fetched nothing new");
 }
 
 #[tokio::test]
