@@ -35,6 +35,9 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   player_added: "Player added",
   player_removed: "Player removed",
   player_secret_rotated: "Player secret rotated",
+  feed_added: "Feed link made",
+  feed_rotated: "Feed link renewed",
+  feed_removed: "Feed link removed",
 };
 
 export const AUDIT_OUTCOME_BADGES: Record<AuditOutcome, Badge> = {
@@ -53,6 +56,7 @@ export const AUDIT_SUBJECT_LABELS: Record<AuditSubject, string> = {
   channel: "Account",
   principal: "Player",
   url_token: "URL token",
+  feed: "Feed link",
 };
 
 export const CHANNEL_STATUS_BADGES: Record<ChannelStatusDto, Badge> = {

@@ -164,7 +164,7 @@ pub async fn rotate(l: &Lanyard, id: &str, gateway: Option<&str>) -> Result<Made
     let secret = key::generate()?;
     let now = l.clock().now();
     l.store()
-        .set_feed_key(&feed.id, &hasher.hash(&feed.id, &secret), now)
+        .set_feed_key(&feed, &hasher.hash(&feed.id, &secret), now)
         .await?;
     Ok(MadeFeed {
         link: SecretValue::new(link::link(&base, &feed.id, &secret)),

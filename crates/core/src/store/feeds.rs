@@ -8,8 +8,9 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::Store;
+use super::{Store, WriteTx};
 use crate::error::{Error, Result};
+use crate::store::audit::{AuditAction, AuditEvent, AuditOutcome, AuditSubject};
 
 /// A feed link as listed (no key, no hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,6 +80,15 @@ impl Store {
         .bind(f.created_at)
         .execute(&mut *tx)
         .await?;
+        self.audit_feed(
+            &mut tx,
+            f.created_at,
+            &f.player_id,
+            &f.id,
+            AuditAction::FeedAdded,
+            &f.url,
+        )
+        .await?;
         self.commit_access_change(tx).await
     }
 
@@ -119,36 +129,81 @@ impl Store {
     }
 
     /// Replaces a live feed's key hash: the old link stops working in every process.
-    pub async fn set_feed_key(&self, id: &str, key_hash: &str, now: i64) -> Result<()> {
+    pub async fn set_feed_key(&self, f: &Feed, key_hash: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE feed SET key_hash = $1, rotated_at = $2 WHERE id = $3 AND removed_at IS NULL",
         )
         .bind(key_hash)
         .bind(now)
-        .bind(id)
+        .bind(&f.id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(unknown(id));
+            return Err(unknown(&f.id));
         }
+        self.audit_feed(
+            &mut tx,
+            now,
+            &f.player_id,
+            &f.id,
+            AuditAction::FeedRotated,
+            &f.url,
+        )
+        .await?;
         self.commit_access_change(tx).await
     }
 
     /// Removes a live feed, leaving a tombstone: its link answers `403` from now on.
     pub async fn remove_feed(&self, id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE feed SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(unknown(id));
-        }
+        let row = sqlx::query(
+            "UPDATE feed SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL \
+             RETURNING player_id, url",
+        )
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| unknown(id))?;
+        let (player, url): (String, String) = (row.try_get("player_id")?, row.try_get("url")?);
+        self.audit_feed(&mut tx, now, &player, id, AuditAction::FeedRemoved, &url)
+            .await?;
         self.commit_access_change(tx).await
+    }
+
+    /// Audits a feed change: the player, the feed id and its data URL without its query
+    /// (which may hold values) — never the key.
+    async fn audit_feed(
+        &self,
+        tx: &mut WriteTx,
+        at: i64,
+        player: &str,
+        id: &str,
+        action: AuditAction,
+        url: &str,
+    ) -> Result<()> {
+        let shown = url::Url::parse(url)
+            .map(|mut u| {
+                u.set_query(None);
+                u.set_fragment(None);
+                u.to_string()
+            })
+            .unwrap_or_default();
+        self.audit(
+            tx,
+            at,
+            &AuditEvent {
+                principal_id: Some(player),
+                action,
+                subject_kind: AuditSubject::Feed,
+                subject_id: id,
+                outcome: AuditOutcome::Ok,
+                detail: Some(&shown),
+            },
+        )
+        .await
     }
 }
 
@@ -260,6 +315,29 @@ mod tests {
             .expect("tombstone");
         let gone = feeds::authorize(Some(&stored), &h, &made.feed.id, new_key).expect_err("gone");
         assert_eq!(gone.code(), "not_linked");
+        let audit = l
+            .store()
+            .audit_events(None, None, 100)
+            .await
+            .expect("audit");
+        let mine: Vec<(&str, &str)> = audit
+            .iter()
+            .filter(|e| e.subject_kind.as_str() == "feed")
+            .map(|e| (e.action.as_str(), e.subject_id.as_str()))
+            .collect();
+        let id = made.feed.id.as_str();
+        assert_eq!(
+            mine,
+            vec![
+                ("feed_removed", id),
+                ("feed_rotated", id),
+                ("feed_added", id)
+            ]
+        );
+        for e in &audit {
+            let text = format!("{e:?}");
+            assert!(!text.contains(secret) && !text.contains(new_key), "{text}");
+        }
         for again in [
             feeds::remove(&l, &made.feed.id).await.expect_err("twice"),
             feeds::rotate(&l, &made.feed.id, None)
