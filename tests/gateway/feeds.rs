@@ -797,6 +797,16 @@ async fn the_cli_lists_rotates_and_removes_and_the_key_is_only_in_its_one_output
         .await
         .expect("text");
     let (_, audit, _) = e.cli(&["audit", "--limit", "5000"]);
+    let actions: Vec<&str> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|a| a["subject_kind"] == "feed")
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    for want in ["feed_added", "feed_rotated"] {
+        assert!(actions.contains(&want), "{want} not audited: {actions:?}");
+    }
     let Env {
         gateway,
         l,
