@@ -18,6 +18,9 @@ use lanyard_core::{Config, Lanyard};
 use serde_json::{json, Value};
 
 use crate::oauth_server::{connect_alice, OauthServer, TestTls};
+
+/// Feed links through this gateway process (`tests/gateway/feeds.rs`).
+mod feeds;
 use crate::util::{lanyard, lanyard_for, stdout_json};
 
 /// A running `lanyard gateway serve`; killed on drop.

@@ -6,7 +6,8 @@
 //! every file of both data directories (SQLite, WAL, epoch, everything), in the stdout and
 //! stderr of every command, and in the gateway's logs and answers. Allowed: an access
 //! token in a grant's answer (handing it out is what a grant is for) and the player secret
-//! in the one `player add` output that shows it. A gateway worker is also made to panic
+//! in the one `player add` output that shows it, a feed link's key in the one `feed add`
+//! output that shows it (the link is fetched through the gateway). A gateway worker is also made to panic
 //! while it holds a player's request (`LANYARD_FAILPOINT=panic:gateway-grant`, with
 //! backtraces), and its output searched too.
 //!
@@ -485,6 +486,56 @@ async fn orchestrate() {
             "{label}: {status}"
         );
     }
+    // A feed link (issue 31): made once (its one allowed transcript), fetched through the
+    // gateway with the right key and a wrong one; the key must be nowhere else.
+    let feed_url = format!("{api}/feed");
+    let made = run(
+        &mut t,
+        "feed add",
+        &a,
+        &[
+            "feed",
+            "add",
+            "--player",
+            &player_id,
+            "--url",
+            &feed_url,
+            "--gateway",
+            &gw,
+        ],
+        None,
+    )
+    .await;
+    let feed_link = str_of(&made, "link");
+    let feed_key = feed_link.rsplit('/').next().expect("key").to_string();
+    canaries.push(Canary {
+        what: "the feed link's key".into(),
+        value: feed_key.clone(),
+        allowed_in: &["feed add (stdout)"],
+    });
+    let fed = client.get(&feed_link).send().await.expect("feed link");
+    assert_eq!(fed.status().as_u16(), 200, "the feed link answers");
+    t.add("feed link answer", &fed.bytes().await.expect("body"));
+    let wrong = format!(
+        "{}/{}",
+        &feed_link[..feed_link.len() - feed_key.len() - 1],
+        "A".repeat(43)
+    );
+    let refused = client.get(&wrong).send().await.expect("feed link");
+    assert_eq!(refused.status().as_u16(), 404);
+    t.add("feed link refusal", &refused.bytes().await.expect("body"));
+    let queried = client
+        .get(format!("{feed_link}?x=1"))
+        .send()
+        .await
+        .expect("feed link");
+    assert_eq!(queried.status().as_u16(), 403);
+    t.add(
+        "feed link query refusal",
+        &queried.bytes().await.expect("body"),
+    );
+    run(&mut t, "feed list", &a, &["feed", "list"], None).await;
+    run(&mut t, "audit (after feeds)", &a, &["audit"], None).await;
     let metrics = client
         .get(format!("{gw}/metrics"))
         .send()

@@ -12,6 +12,7 @@ pub mod background;
 pub mod commands;
 pub mod deep_link;
 pub mod dto;
+pub mod feeds;
 pub mod oauth;
 pub mod prompter;
 pub mod provider_files;
@@ -60,6 +61,12 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::player_rotate_secret,
             commands::gateway_get,
             commands::gateway_set,
+            feeds::feeds_list,
+            feeds::feed_add,
+            feeds::feed_rotate,
+            feeds::feed_remove,
+            feeds::feed_gateway_get,
+            feeds::feed_gateway_set,
             commands::links_list,
             commands::link_add,
             commands::link_remove,

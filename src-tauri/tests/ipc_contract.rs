@@ -71,6 +71,13 @@ fn check_reply(cmd: &str, args: &Value, reply: &Value) {
         "contact_rename" => reply["name"] == args["name"],
         "reminders_pause" => reply.is_null() == (args["hours"] == 0),
         "gateway_set" => reply["url"].is_string() == (args["enabled"] == true),
+        "feed_add" | "feed_rotate" => reply["link"].as_str().is_some_and(|l| {
+            l.contains(&format!(
+                "/v1/feeds/{}/",
+                reply["feed"]["id"].as_str().unwrap_or("?")
+            ))
+        }),
+        "feed_gateway_set" => (reply["source"] == "setting") == args["url"].is_string(),
         _ => true,
     };
     assert!(ok, "{cmd} {args} answered {reply}");
@@ -226,6 +233,22 @@ async fn fixture(me: &Lanyard, dir: &Path, data_url: &str) -> HashMap<String, St
         .await
         .expect("player");
     put("player", player.player.id);
+    let screen = players::add_player(me, "Feed screen", None)
+        .await
+        .expect("player");
+    let feed = lanyard_core::feeds::add(
+        me,
+        lanyard_core::feeds::NewFeedSpec {
+            player_id: screen.player.id.clone(),
+            url: format!("{base}menu.json"),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect("feed");
+    put("feedPlayer", screen.player.id);
+    put("feed", feed.feed.id);
     put(
         "token",
         tokens::add(

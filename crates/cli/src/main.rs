@@ -85,6 +85,9 @@ enum Command {
     /// Players (screens that receive grants).
     #[command(subcommand)]
     Player(commands::broker::PlayerCommand),
+    /// Feed links: a data address for a no-code widget, one per screen and data URL.
+    #[command(subcommand)]
+    Feed(commands::feed::FeedCommand),
     /// Links between players (or the license) and channels.
     #[command(subcommand)]
     Link(commands::broker::LinkCommand),
@@ -158,6 +161,7 @@ async fn run(cli: Cli, store_from_env: bool, out: &Output) -> lanyard_core::Resu
         Command::Oauth(c) => commands::channel::callback(&lanyard, out, c).await,
         Command::Player(c) => commands::broker::player(&lanyard, out, c).await,
         Command::Link(c) => commands::broker::link(&lanyard, out, c).await,
+        Command::Feed(c) => commands::feed::run(&lanyard, out, c).await,
         Command::Grant(a) => commands::broker::grant(&lanyard, out, a).await,
         Command::Audit(a) => commands::broker::audit(&lanyard, out, a).await,
         Command::Token(c) => commands::token::run(&lanyard, out, c).await,

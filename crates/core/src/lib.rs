@@ -20,6 +20,7 @@
 //! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
 //! - [`reminders`]: the pure re-authorization schedule.
 //! - [`deep_links`]: the deep links the OS hands to Lanyard, parsed strictly.
+//! - [`feeds`]: feed links for no-code widgets (one player and data URL per link).
 //! - [`sharing`]: identity, contacts, sealed and signed token offers, Token requests.
 //! - [`upkeep`]: background work every long-running process runs (audit flush,
 //!   revocation retries, keep-alive refresh).
@@ -37,6 +38,7 @@ pub mod config;
 pub mod deep_links;
 pub mod error;
 pub mod failpoint;
+pub mod feeds;
 pub mod fetch;
 pub mod input;
 pub mod instance;

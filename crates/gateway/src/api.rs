@@ -22,7 +22,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use lanyard_core::broker::token_links::hand_out;
 use lanyard_core::broker::{players, sessions};
@@ -52,6 +52,7 @@ pub struct Gateway {
     trusted_proxies: Vec<Cidr>,
     quota: Quota,
     budget: Budget,
+    feeds: crate::feeds::Feeds,
 }
 
 impl Gateway {
@@ -69,6 +70,7 @@ impl Gateway {
             trusted_proxies: Vec::new(),
             quota: Quota::new(FetchPolicy::default()),
             budget: Budget::new(FetchPolicy::default().body_budget),
+            feeds: crate::feeds::Feeds::default(),
         })
     }
 
@@ -99,6 +101,17 @@ impl Gateway {
     /// client it names.
     pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> std::net::IpAddr {
         forwarded::client(peer.ip(), headers, &self.trusted_proxies)
+    }
+
+    /// Feed links answer at most `per_minute` requests per feed per minute.
+    pub fn with_feed_limit(mut self, per_minute: u32) -> Self {
+        self.feeds = crate::feeds::Feeds::new(per_minute);
+        self
+    }
+
+    /// Feed-link state (hasher, feeds per access epoch, request windows).
+    pub(crate) fn feeds(&self) -> &crate::feeds::Feeds {
+        &self.feeds
     }
 
     /// The shared response cache of `GET /v1/fetch` (64 MiB by default).
@@ -202,6 +215,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
             "/v1/fetch",
             get(data::proxy).post(data::proxy).options(data::preflight),
         )
+        .route("/v1/feeds/{id}/{key}", any(crate::feeds::serve))
         .route("/v1/channels", get(channels))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))

@@ -183,6 +183,11 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
 
 /// `OPTIONS` (a CORS preflight): answered only for configured origins.
 pub async fn preflight(State(g): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
+    preflight_for(&g, &headers, "GET, POST")
+}
+
+/// A CORS preflight allowing `methods`, for configured origins only (feed links too).
+pub(crate) fn preflight_for(g: &Gateway, headers: &HeaderMap, methods: &'static str) -> Response {
     let allowed = headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
@@ -191,11 +196,11 @@ pub async fn preflight(State(g): State<Arc<Gateway>>, headers: HeaderMap) -> Res
         return StatusCode::FORBIDDEN.into_response();
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    cors(&g, &headers, &mut response);
+    cors(g, headers, &mut response);
     let out = response.headers_mut();
     out.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST"),
+        HeaderValue::from_static(methods),
     );
     out.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
@@ -665,6 +670,25 @@ fn finish(mut response: Response) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     response
+}
+
+/// CORS headers for an allowed `Origin` (feed links answer CORS like `/v1/fetch`).
+pub(crate) fn cors_for(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
+    cors(g, headers, response)
+}
+
+/// A `GET` of `url` as `player`, answered exactly as `/v1/fetch` answers it — the player's
+/// limits, the engine's checks, the shared cache, the player's conditional headers, the
+/// private caching headers — for feed links
+/// ([`crate::feeds`]), whose caller has already checked the link.
+pub(crate) async fn get_as(
+    g: &Gateway,
+    player: &str,
+    url: String,
+    headers: &HeaderMap,
+) -> Response {
+    let who = As::Player(player.to_string());
+    answer_as(g, &who, url, Method::GET, headers, Bytes::new()).await
 }
 
 /// The fetch limits of a gateway: the preview's.

@@ -9,6 +9,8 @@
 //!   `GET /metrics` — and how errors become `{ code, message }` with an HTTP status.
 //! - [`data`]: `POST /v1/sessions` (session tokens for screens) and `GET|POST /v1/fetch`
 //!   (data through the core's fetch engine, credentials attached inside the gateway).
+//! - [`feeds`]: `GET|HEAD /v1/feeds/<id>/<key>`, feed links for no-code widgets: one
+//!   player and data URL each, answered like `/v1/fetch` for that player.
 //! - [`cache`]: the shared in-memory cache of `GET /v1/fetch` answers, keyed by URL and
 //!   the exact credentials attached (moka + http-cache-semantics, single-flight misses).
 //! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
@@ -33,6 +35,7 @@ pub mod background;
 pub mod cache;
 pub mod data;
 pub mod forwarded;
+pub mod feeds;
 pub mod limits;
 pub mod metrics;
 pub mod quota;

@@ -51,6 +51,8 @@ pub struct ServeOptions {
     pub fetch: crate::quota::FetchPolicy,
     /// How long one upstream request of `/v1/fetch` may take in all.
     pub fetch_timeout: Duration,
+    /// Requests each feed link answers per minute (then `429`).
+    pub feed_per_minute: u32,
 }
 
 impl ServeOptions {
@@ -71,6 +73,7 @@ impl ServeOptions {
             trusted_proxies: Vec::new(),
             fetch: crate::quota::FetchPolicy::default(),
             fetch_timeout: crate::data::default_options().timeout,
+            feed_per_minute: crate::feeds::DEFAULT_PER_MINUTE,
         }
     }
 
@@ -170,7 +173,8 @@ pub async fn serve(
             .with_fetch_options(lanyard_core::preview::PreviewOptions {
                 timeout: options.fetch_timeout,
                 ..crate::data::default_options()
-            }),
+            })
+            .with_feed_limit(options.feed_per_minute),
     );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();

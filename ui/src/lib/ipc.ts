@@ -39,10 +39,19 @@ import type { IncomingDto } from "./bindings/IncomingDto";
 import type { ProviderFileEventDto } from "./bindings/ProviderFileEventDto";
 import type { ProviderFileOfferDto } from "./bindings/ProviderFileOfferDto";
 import type { Handout } from "./bindings/Handout";
+import type { FeedDto } from "./bindings/FeedDto";
+import type { FeedInputDto } from "./bindings/FeedInputDto";
+import type { LinkBaseDto } from "./bindings/LinkBaseDto";
+import type { NewFeedDto } from "./bindings/NewFeedDto";
 
 export type { IpcError } from "./bindings/IpcError";
 export type { NewPlayerDto } from "./bindings/NewPlayerDto";
 export type { GatewayDto } from "./bindings/GatewayDto";
+export type { FeedDto } from "./bindings/FeedDto";
+export type { FeedInputDto } from "./bindings/FeedInputDto";
+export type { LinkBaseDto } from "./bindings/LinkBaseDto";
+export type { LinkBaseSource } from "./bindings/LinkBaseSource";
+export type { NewFeedDto } from "./bindings/NewFeedDto";
 export type { ProviderFileEventDto } from "./bindings/ProviderFileEventDto";
 export type { ProviderFileOfferDto } from "./bindings/ProviderFileOfferDto";
 export type { StatusDto } from "./bindings/StatusDto";
@@ -243,6 +252,36 @@ export function gatewaySet(
   corsOrigins: string[],
 ): Promise<GatewayDto> {
   return call<GatewayDto>("gateway_set", { enabled, listen, corsOrigins });
+}
+
+/** Feed links (never their keys), of one player or of all. */
+export function feedsList(playerId: string | null): Promise<FeedDto[]> {
+  return call<FeedDto[]>("feeds_list", { playerId });
+}
+
+/** Makes a feed link; the reply carries the link, shown this once. */
+export function feedAdd(input: FeedInputDto): Promise<NewFeedDto> {
+  return call<NewFeedDto>("feed_add", { input });
+}
+
+/** Gives a feed link a new key (the reply carries the new link); the old one dies now. */
+export function feedRotate(id: string): Promise<NewFeedDto> {
+  return call<NewFeedDto>("feed_rotate", { id });
+}
+
+/** Removes a feed link: it answers 403 from now on. */
+export function feedRemove(id: string): Promise<null> {
+  return call<null>("feed_remove", { id });
+}
+
+/** The gateway address new feed links use, and where it comes from. */
+export function feedGatewayGet(): Promise<LinkBaseDto> {
+  return call<LinkBaseDto>("feed_gateway_get");
+}
+
+/** Saves the gateway's public address for new feed links (null: forget it). */
+export function feedGatewaySet(url: string | null): Promise<LinkBaseDto> {
+  return call<LinkBaseDto>("feed_gateway_set", { url });
 }
 
 /** Removes a player and its links; its next grant is denied at once. The license cannot be removed. */

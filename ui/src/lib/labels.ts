@@ -10,6 +10,7 @@ import type { AuditSubject } from "./bindings/AuditSubject";
 import type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
 import type { CredentialSource } from "./bindings/CredentialSource";
 import type { Handout } from "./bindings/Handout";
+import type { LinkBaseSource } from "./bindings/LinkBaseSource";
 import type { OfferDirection } from "./bindings/OfferDirection";
 import type { OfferStatus } from "./bindings/OfferStatus";
 import type { PrincipalKind } from "./bindings/PrincipalKind";
@@ -34,6 +35,9 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   player_added: "Player added",
   player_removed: "Player removed",
   player_secret_rotated: "Player secret rotated",
+  feed_added: "Feed link made",
+  feed_rotated: "Feed link renewed",
+  feed_removed: "Feed link removed",
 };
 
 export const AUDIT_OUTCOME_BADGES: Record<AuditOutcome, Badge> = {
@@ -52,6 +56,7 @@ export const AUDIT_SUBJECT_LABELS: Record<AuditSubject, string> = {
   channel: "Account",
   principal: "Player",
   url_token: "URL token",
+  feed: "Feed link",
 };
 
 export const CHANNEL_STATUS_BADGES: Record<ChannelStatusDto, Badge> = {
@@ -125,4 +130,12 @@ export const REVOCATION_TEXT: Record<RevocationOutcome, (provider: string, detai
 export const TOKEN_ORIGIN_LABELS: Record<TokenOrigin, string> = {
   own: "Yours",
   received: "Received",
+};
+
+/** Where a feed link's gateway address comes from. */
+export const LINK_BASE_SOURCE_LABELS: Record<LinkBaseSource, string> = {
+  flag: "given for this link",
+  setting: "the saved public address",
+  app: "this app's gateway",
+  default: "this computer, where `lanyard gateway serve` listens by default",
 };

@@ -51,6 +51,44 @@ describe("Preview request", () => {
     );
   });
 
+  it("makes a feed link for the screen it previews as, shown once with what it returns", async () => {
+    const link = "http://127.0.0.1:7443/v1/feeds/f1/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd";
+    const ipc = mockRecording({
+      players_list: () => [makeLicense(), makePlayer({ id: "pl-1", name: "Lobby screen" })],
+      feed_add: ({ input }) => ({
+        feed: {
+          id: "f1",
+          name: "graph.microsoft.com/v1.0/sites/menu",
+          playerId: (input as { playerId: string }).playerId,
+          url: (input as { url: string }).url,
+          allowQuery: [],
+          createdAt: 1,
+          rotatedAt: null,
+          covered: true,
+        },
+        link,
+        gateway: { url: "http://127.0.0.1:7443", source: "default" },
+      }),
+    });
+    render(Preview);
+    await screen.findByRole("option", { name: "Lobby screen (player)" });
+    expect(screen.queryByTestId("make-feed-link")).toBeNull();
+    await fireEvent.change(field("As"), { target: { value: "player:pl-1" } });
+    await fireEvent.click(screen.getByTestId("make-feed-link"));
+    expect(screen.getByTestId("feed-link-error").textContent).toContain("data URL");
+    expect(ipc.of("feed_add")).toHaveLength(0);
+    await typeUrl(URL);
+    await fireEvent.click(screen.getByTestId("make-feed-link"));
+    await waitFor(() => expect(ipc.of("feed_add")).toHaveLength(1));
+    expect(ipc.of("feed_add")[0]?.args).toEqual({
+      input: { playerId: "pl-1", url: URL, name: null, allowQuery: [] },
+    });
+    const dialog = await screen.findByTestId("feed-link-dialog");
+    expect((within(dialog).getByTestId("feed-link") as HTMLTextAreaElement).value).toBe(link);
+    await waitFor(() => expect(ipc.of("preview_send")).toHaveLength(1));
+    expect((ipc.of("preview_send")[0]?.args.input as { asPrincipal: string }).asPrincipal).toBe("player:pl-1");
+  });
+
   it("shows a player's refusal as the error it is", async () => {
     mockRecording({
       players_list: () => [makePlayer({ id: "pl-1", name: "Lobby screen" })],

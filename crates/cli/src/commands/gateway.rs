@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// How long one upstream request of /v1/fetch may take, in seconds (1 to 300).
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     fetch_timeout: u64,
+    /// Requests each feed link (`lanyard feed add`) answers per minute before `429`.
+    #[arg(long, default_value_t = lanyard_gateway::feeds::DEFAULT_PER_MINUTE, value_name = "N")]
+    feed_requests_per_minute: u32,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
@@ -107,6 +110,10 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 body_budget: args.fetch_memory * 1024 * 1024,
             };
             options.fetch_timeout = std::time::Duration::from_secs(args.fetch_timeout);
+            if args.feed_requests_per_minute == 0 {
+                return Err(Error::invalid("--feed-requests-per-minute is at least 1"));
+            }
+            options.feed_per_minute = args.feed_requests_per_minute;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }

@@ -2,6 +2,7 @@
 
 pub mod broker;
 pub mod channel;
+pub mod feed;
 pub mod gateway;
 pub mod preview;
 pub mod provider;

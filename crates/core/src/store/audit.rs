@@ -33,6 +33,12 @@ stored_names! {
         PlayerRemoved = "player_removed",
         /// A player given a new secret.
         PlayerSecretRotated = "player_secret_rotated",
+        /// A feed link made for a player and a data URL.
+        FeedAdded = "feed_added",
+        /// A feed link given a new key (the old link ended).
+        FeedRotated = "feed_rotated",
+        /// A feed link removed.
+        FeedRemoved = "feed_removed",
     }
 }
 
@@ -45,6 +51,8 @@ stored_names! {
         Principal = "principal",
         /// A URL token.
         UrlToken = "url_token",
+        /// A feed link (`subject_id` is its id; never its key).
+        Feed = "feed",
     }
 }
 
@@ -284,7 +292,7 @@ mod tests {
     /// Every action the SQLite CHECK constraint allows is an [`AuditAction`], and no more.
     #[test]
     fn actions_match_the_check_constraint() {
-        let sql = include_str!("../../migrations/sqlite/20261123000007_audit_secret_rotated.sql");
+        let sql = include_str!("../../migrations/sqlite/20261206000502_audit_feeds.sql");
         let list = sql
             .split("CHECK (action IN (")
             .nth(1)

@@ -14,6 +14,7 @@ pub mod access;
 pub mod audit;
 pub mod channels;
 pub mod epoch;
+pub mod feeds;
 pub mod flag;
 pub mod history;
 pub mod pending;

@@ -38,6 +38,17 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a setting (nothing happens when it was never written).
+    pub async fn delete_setting(&self, key: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM setting WHERE key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Reads a setting, or writes `make()` if it is missing — atomically, so that two
     /// processes racing on a new data directory agree on one value.
     pub async fn setting_or_init<T: Serialize + DeserializeOwned>(

@@ -3,4 +3,4 @@
 /**
  * What an audit event records (the `action` column's CHECK constraint lists the same).
  */
-export type AuditAction = "grant" | "refresh" | "connect" | "reauth" | "disconnect" | "token_attached" | "prompt_answered" | "link" | "unlink" | "player_added" | "player_removed" | "player_secret_rotated";
+export type AuditAction = "grant" | "refresh" | "connect" | "reauth" | "disconnect" | "token_attached" | "prompt_answered" | "link" | "unlink" | "player_added" | "player_removed" | "player_secret_rotated" | "feed_added" | "feed_rotated" | "feed_removed";

@@ -3,4 +3,4 @@
 /**
  * The kind of thing an audit event is about.
  */
-export type AuditSubject = "channel" | "principal" | "url_token";
+export type AuditSubject = "channel" | "principal" | "url_token" | "feed";
