@@ -38,6 +38,7 @@ pub mod deep_links;
 pub mod error;
 pub mod failpoint;
 pub mod fetch;
+pub mod health;
 pub mod input;
 pub mod instance;
 pub mod oauth;

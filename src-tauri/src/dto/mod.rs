@@ -368,6 +368,7 @@ impl ProviderInputDto {
             redirect_style: self.redirect_style.map(Into::into),
             api_base_urls: self.api_base_urls,
             reauth_days: self.reauth_days,
+            client_secret_expires_at: None,
         };
         (spec, secret)
     }
