@@ -3,6 +3,7 @@
 pub mod broker;
 pub mod channel;
 pub mod gateway;
+pub mod health;
 pub mod preview;
 pub mod provider;
 pub mod provider_file;
