@@ -5,6 +5,7 @@
 //! player, audit, URL-token and reminder types; [`preview`] the preview's and
 //! [`sharing`] the contacts' and offers' (`sharing.rs` of the shell uses them).
 
+pub mod health;
 pub mod preview;
 pub mod provider_file;
 pub mod sharing;
