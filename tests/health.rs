@@ -212,5 +212,6 @@ fn a_client_secret_expiry_is_kept_and_a_bad_date_changes_nothing() {
     );
     let good = [&base[..], &["--client-secret-expires-at", "2027-06-30"]].concat();
     let added = env.ok(&good);
-    assert_eq!(added["client_secret_expires_at"], 1_814_313_600, "{added}");
+    let shown = env.ok(&["provider", "show", added["id"].as_str().expect("id")]);
+    assert_eq!(shown["client_secret_expires_at"], 1_814_313_600, "{shown}");
 }

@@ -227,3 +227,60 @@ fn expiry_dates_as_typed() {
         assert_eq!(e.field(), Some("client_secret_expires_at"));
     }
 }
+
+#[tokio::test]
+async fn the_stored_timeline_names_the_linked_players() {
+    use crate::secrets::{SecretStoreKind, Secrets};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = crate::Config {
+        database: crate::store::testing::database().await.expect("database"),
+        ..crate::Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory)
+    };
+    let clock = std::sync::Arc::new(crate::clock::FixedClock::at(NOW));
+    let l = crate::Lanyard::open_with(&config, clock, Some(Secrets::in_memory()))
+        .await
+        .expect("open");
+    // The expiry is stored and read back (SQLite and PostgreSQL alike).
+    let mut p = provider("kept", ProviderKind::Custom, Some(NOW + 9 * DAY));
+    p.client_id = Some("c".into());
+    l.store().insert_provider(&p).await.expect("insert");
+    let read = l.store().provider("kept").await.expect("read");
+    assert_eq!(read.client_secret_expires_at, Some(NOW + 9 * DAY));
+
+    let channel = crate::broker::testing::seed_channel(&l, "http://127.0.0.1:9/t", "a", NOW, "r")
+        .await
+        .expect("seed");
+    sqlx::query(
+        "UPDATE provider SET client_secret_expires_at = $1 WHERE id = \
+         (SELECT provider_id FROM channel WHERE id = $2)",
+    )
+    .bind(NOW + 2 * DAY)
+    .bind(&channel)
+    .execute(l.store().pool())
+    .await
+    .expect("expiry");
+    let lobby = crate::broker::players::add_player(&l, "Lobby", None)
+        .await
+        .expect("player");
+    crate::broker::players::add_player(&l, "Unlinked", None)
+        .await
+        .expect("player");
+    crate::broker::players::link(&l, &lobby.player.id, &channel)
+        .await
+        .expect("link");
+    let t = current(&l).await.expect("timeline");
+    let m = t
+        .moments
+        .iter()
+        .find(|m| m.kind == Kind::ClientSecretExpires)
+        .expect("the secret's expiry");
+    assert_eq!(m.at, Some(NOW + 2 * DAY));
+    let names: Vec<_> = m.screens.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Lobby"]);
+    let s = crate::reminders::current(&l).await.expect("reminders");
+    assert!(
+        s.reminders[0].message.ends_with(" · 1 screen: Lobby"),
+        "{:?}",
+        s.reminders
+    );
+}
