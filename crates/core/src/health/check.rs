@@ -395,3 +395,67 @@ fn transient(p: &Probe) -> bool {
         _ => !matches!(p.status, Some(401 | 403)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn failed(kind: &'static str, id: &str, code: Option<&str>, status: Option<u16>) -> Probe {
+        Probe {
+            kind,
+            id: id.into(),
+            label: id.into(),
+            url: None,
+            status,
+            code: code.map(str::to_string),
+            verdict: Verdict::Blank,
+            reason: Some("the server cannot be reached".into()),
+            action: Some("Wait".into()),
+        }
+    }
+
+    #[test]
+    fn a_screen_that_got_data_within_a_day_keeps_it_unless_access_was_cut() {
+        let good = HashMap::from([(("p".to_string(), "ch".to_string()), NOW - 3600)]);
+        let verdict = |probe: Probe, last_seen: Option<i64>| {
+            verdict_of(
+                "p".into(),
+                "Lobby".into(),
+                vec![probe],
+                &good,
+                last_seen,
+                NOW,
+            )
+        };
+        let down = verdict(failed("channel", "ch", Some("request_failed"), None), None);
+        assert_eq!(
+            (down.verdict, down.stale_since),
+            (Verdict::Stale, Some(NOW - 3600))
+        );
+        let five = verdict(failed("url_token", "t", None, Some(503)), Some(NOW - 60));
+        assert_eq!(
+            (five.verdict, five.stale_since),
+            (Verdict::Stale, Some(NOW - 60))
+        );
+        // A cut access or a refused credential: nothing stale.
+        for (code, status) in [
+            (Some("not_linked"), None),
+            (Some("revoked"), None),
+            (None, Some(401)),
+        ] {
+            let cut = verdict(failed("channel", "ch", code, status), None);
+            assert_eq!(cut.verdict, Verdict::Blank, "{code:?} {status:?}");
+        }
+        // Older than the limit, or never served: blank.
+        let old = verdict(
+            failed("url_token", "t", None, Some(503)),
+            Some(NOW - KEEP_SHOWING - 1),
+        );
+        assert_eq!(old.verdict, Verdict::Blank);
+        let none = verdict_of("p".into(), "Lobby".into(), vec![], &good, None, NOW);
+        assert_eq!(none.verdict, Verdict::Blank);
+        assert!(none.action.expect("action").starts_with("Link Lobby"));
+    }
+}
