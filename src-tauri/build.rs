@@ -49,6 +49,8 @@ const COMMANDS: &[&str] = &[
     "reminders_get",
     "reminders_set_thresholds",
     "reminders_pause",
+    "health_get",
+    "health_check",
     "autostart_get",
     "autostart_set",
     "identity_show",

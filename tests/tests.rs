@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod fetch;
 mod gateway;
+mod health;
 mod keyring;
 mod local_server;
 mod oauth_failures;

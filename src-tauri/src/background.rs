@@ -137,15 +137,19 @@ async fn notify<R: Runtime>(
         }
     };
     for reminder in fresh {
-        if let Err(err) = app
+        let builder = app
             .notification()
             .builder()
             .title("Lanyard")
             .body(&reminder.message)
-            .action_type_id(REAUTH_ACTIONS)
-            .extra(CHANNEL_ID, &reminder.channel_id)
-            .show()
-        {
+            .extra(CHANNEL_ID, &reminder.channel_id);
+        // "Re-authorize" fixes everything but a client secret's expiry (the provider's
+        // console renews that one).
+        let builder = match reminder.kind {
+            lanyard_core::health::Kind::ClientSecretExpires => builder,
+            _ => builder.action_type_id(REAUTH_ACTIONS),
+        };
+        if let Err(err) = builder.show() {
             tracing::warn!("no desktop notification ({err}); the tray shows the reminder");
         }
     }

@@ -397,6 +397,27 @@ pub async fn reminders_get(state: State<'_, AppState>) -> Reply<RemindersDto> {
     Ok(RemindersDto::new(schedule, thresholds, paused_until))
 }
 
+/// What will stop when, per channel and URL token, with the screens it would blank (the
+/// list the tray and notifications read).
+#[tauri::command]
+pub async fn health_get(state: State<'_, AppState>) -> Reply<crate::dto::health::HealthDto> {
+    Ok(lanyard_core::health::current(state.lanyard().await?)
+        .await?
+        .into())
+}
+
+/// "Check now": refreshes every channel and fetches each screen's links as the screen.
+#[tauri::command]
+pub async fn health_check(
+    app: AppHandle<impl Runtime>,
+    state: State<'_, AppState>,
+) -> Reply<crate::dto::health::HealthCheckDto> {
+    let report = lanyard_core::health::check::run(state.lanyard().await?).await?;
+    // A refresh may have found a channel needing re-authorization: the tray follows.
+    crate::state::wake_reminders(&app);
+    Ok(report.into())
+}
+
 /// Changes the reminder thresholds (days before the re-authorize-by date).
 #[tauri::command]
 pub async fn reminders_set_thresholds(

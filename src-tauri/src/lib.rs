@@ -89,6 +89,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
             commands::reminders_get,
             commands::reminders_set_thresholds,
             commands::reminders_pause,
+            commands::health_get,
+            commands::health_check,
             commands::autostart_get,
             commands::autostart_set,
             sharing::identity_show,

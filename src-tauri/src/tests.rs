@@ -310,8 +310,15 @@ fn the_tray_menu_is_built_from_the_reminder_schedule() {
             provider_name: "Microsoft 365".into(),
             account_label: "alice@contoso.com".into(),
             level: Level::DueLater,
+            kind: lanyard_core::health::Kind::ReauthDue,
             due_at: Some(1),
-            message: "Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days".into(),
+            screens: vec![lanyard_core::health::Screen {
+                id: "p1".into(),
+                name: "Lobby".into(),
+            }],
+            message: "Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days · 1 screen: \
+                      Lobby"
+                .into(),
         }],
         next_check_at: None,
     };
@@ -329,7 +336,9 @@ fn the_tray_menu_is_built_from_the_reminder_schedule() {
     assert_eq!(
         texts,
         vec![
-            "reauth:c1=Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days".to_string(),
+            "reauth:c1=Re-authorize Microsoft 365 — alice@contoso.com · due in 2 days · 1 screen: \
+             Lobby"
+                .to_string(),
             "open=Open Lanyard".to_string(),
             "pause=Pause reminders for 1 day".to_string(),
             "quit=Quit".to_string(),

@@ -20,6 +20,9 @@ pub const OPEN: &str = "open";
 pub const QUIT: &str = "quit";
 /// Prefix of a re-authorization item's id (followed by the channel id).
 pub const REAUTH: &str = "reauth:";
+/// Prefix of a client secret's expiry item (followed by the channel id): opens the window,
+/// since only the provider's console renews a secret.
+pub const SECRET: &str = "secret:";
 /// Menu item ids.
 pub const PAUSE: &str = "pause";
 
@@ -31,7 +34,13 @@ pub fn items(schedule: &Schedule) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = schedule
         .reminders
         .iter()
-        .map(|r| (format!("{REAUTH}{}", r.channel_id), r.message.clone()))
+        .map(|r| {
+            let prefix = match r.kind {
+                lanyard_core::health::Kind::ClientSecretExpires => SECRET,
+                _ => REAUTH,
+            };
+            (format!("{prefix}{}", r.channel_id), r.message.clone())
+        })
         .collect();
     out.push((OPEN.into(), "Open Lanyard".into()));
     out.push((PAUSE.into(), "Pause reminders for 1 day".into()));
@@ -137,6 +146,7 @@ pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     let id = event.id().as_ref().to_string();
     match id.as_str() {
         OPEN => window::show_main(app),
+        secret if secret.starts_with(SECRET) => window::show_main(app),
         QUIT => app.exit(0),
         PAUSE => {
             let app = app.clone();

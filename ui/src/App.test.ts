@@ -25,6 +25,7 @@ describe("App", () => {
       "Get started",
       "Accounts",
       "Players",
+      "Health",
       "URL tokens",
       "Preview",
       "Shared with me",
@@ -32,7 +33,7 @@ describe("App", () => {
       "Settings",
     ]);
     // Every entry has its icon (decorative; the label names it).
-    expect(nav.querySelectorAll("a svg[aria-hidden=true]")).toHaveLength(8);
+    expect(nav.querySelectorAll("a svg[aria-hidden=true]")).toHaveLength(9);
     expect(heading()).toBe("Accounts");
     expect(await screen.findByTestId("channels-empty")).toBeTruthy();
     expect(screen.getByRole("link", { name: "Accounts" }).getAttribute("aria-current")).toBe("page");

@@ -105,6 +105,11 @@ enum Command {
     Preview(commands::preview::PreviewArgs),
     /// Channels that need re-authorization, and when to check again.
     Reminders,
+    /// What will stop when, with the screens it would blank; `health check` tests now.
+    Health {
+        #[command(subcommand)]
+        command: Option<commands::health::HealthCommand>,
+    },
     /// The player gateway: grants over HTTP(S).
     #[command(subcommand)]
     Gateway(commands::gateway::GatewayCommand),
@@ -168,6 +173,7 @@ async fn run(cli: Cli, store_from_env: bool, out: &Output) -> lanyard_core::Resu
         Command::Permission(c) => commands::token::permission(&lanyard, out, c).await,
         Command::Preview(a) => commands::preview::run(&lanyard, out, a).await,
         Command::Reminders => commands::reminders::run(&lanyard, out).await,
+        Command::Health { command } => commands::health::run(&lanyard, out, command).await,
         Command::Gateway(c) => commands::gateway::run(&lanyard, out, c).await,
         Command::SecretKey(c) => commands::secret_key::run(&lanyard, &config, out, c).await,
         Command::Identity(c) => commands::sharing::identity(&lanyard, out, c).await,

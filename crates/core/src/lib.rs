@@ -40,6 +40,7 @@ pub mod error;
 pub mod failpoint;
 pub mod feeds;
 pub mod fetch;
+pub mod health;
 pub mod input;
 pub mod instance;
 pub mod oauth;

@@ -1,4 +1,5 @@
-//! Re-authorization reminders as a pure schedule: given the channels and `now`, which
+//! Re-authorization reminders as a pure schedule: given the health timeline
+//! ([`crate::health`], the one list of what will stop) and `now`, which
 //! reminders are due (needs re-authorization now, expired, due within a day, due within
 //! three days) and when the next threshold will be crossed. No clock, no I/O: the shell
 //! and the CLI call it with the time they have. Times are Unix seconds (UTC), so time
@@ -7,7 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::oauth::channel::{Channel, ChannelStatus};
+use crate::health;
+use crate::oauth::channel::Channel;
+#[cfg(test)]
+use crate::oauth::channel::ChannelStatus;
 
 const DAY: i64 = 86_400;
 
@@ -71,9 +75,13 @@ pub struct Reminder {
     pub account_label: String,
     /// How urgent.
     pub level: Level,
-    /// The "re-authorize by" date, if known.
+    /// What will stop (the health timeline's kind).
+    pub kind: health::Kind,
+    /// When it stops (the "re-authorize by" date, the secret's expiry…), if known.
     pub due_at: Option<i64>,
-    /// What the tray and notifications say.
+    /// The screens it would blank.
+    pub screens: Vec<health::Screen>,
+    /// What the tray and notifications say: the action, when, and the screens at stake.
     pub message: String,
 }
 
@@ -98,47 +106,50 @@ fn in_words(seconds: i64) -> String {
     }
 }
 
-/// The schedule for `channels` at `now`.
+/// The schedule for `channels` alone (no links, no providers) at `now`.
 pub fn schedule(channels: &[Channel], now: i64, t: Thresholds) -> Schedule {
+    let facts = health::Facts {
+        channels,
+        ..Default::default()
+    };
+    schedule_of(&health::timeline(&facts, now), now, t)
+}
+
+/// The reminders of a health timeline at `now`: every moment that applies for sure, once
+/// within the thresholds. The one rule for the tray, the notifications and `lanyard
+/// reminders`; the health view shows the same moments.
+pub fn schedule_of(timeline: &health::Timeline, now: i64, t: Thresholds) -> Schedule {
     let (soon, imminent) = (
         t.soon_days.max(t.imminent_days) * DAY,
         t.imminent_days.max(0) * DAY,
     );
     let mut reminders = Vec::new();
     let mut next: Option<i64> = None;
-    for c in channels {
-        let head = format!("Re-authorize {} — {}", c.provider_name, c.account_label);
-        let level = match (c.status, c.reauth_due_at) {
-            (ChannelStatus::Revoked, _) => continue,
-            (ChannelStatus::NeedsReauth, _) => Some((Level::NeedsReauth, "needed now".to_string())),
-            (ChannelStatus::Active, Some(due)) if due <= now => {
-                Some((Level::Expired, "expired".into()))
-            }
-            (ChannelStatus::Active, Some(due)) if due - now <= imminent => {
-                Some((Level::DueSoon, in_words(due - now)))
-            }
-            (ChannelStatus::Active, Some(due)) if due - now <= soon => {
-                Some((Level::DueLater, in_words(due - now)))
-            }
+    for m in timeline.moments.iter().filter(|m| m.certain()) {
+        let level = match m.at {
+            None => Some((Level::NeedsReauth, "needed now".to_string())),
+            Some(due) if due <= now => Some((Level::Expired, "expired".into())),
+            Some(due) if due - now <= imminent => Some((Level::DueSoon, in_words(due - now))),
+            Some(due) if due - now <= soon => Some((Level::DueLater, in_words(due - now))),
             _ => None,
         };
-        if c.status == ChannelStatus::Active {
-            if let Some(due) = c.reauth_due_at {
-                for crossing in [due - soon, due - imminent, due] {
-                    if crossing > now {
-                        next = Some(next.map_or(crossing, |n| n.min(crossing)));
-                    }
+        if let Some(due) = m.at {
+            for crossing in [due - soon, due - imminent, due] {
+                if crossing > now {
+                    next = Some(next.map_or(crossing, |n| n.min(crossing)));
                 }
             }
         }
         if let Some((level, words)) = level {
             reminders.push(Reminder {
-                channel_id: c.id.clone(),
-                provider_name: c.provider_name.clone(),
-                account_label: c.account_label.clone(),
+                channel_id: m.channel_id.clone(),
+                provider_name: m.provider_name.clone(),
+                account_label: m.account_label.clone(),
                 level,
-                due_at: c.reauth_due_at,
-                message: format!("{head} · {words}"),
+                kind: m.kind,
+                due_at: m.at,
+                screens: m.screens.clone(),
+                message: format!("{} · {words}{}", m.action, m.screens_in_words()),
             });
         }
     }
@@ -159,7 +170,11 @@ pub async fn current(l: &crate::Lanyard) -> crate::Result<Schedule> {
         .setting(THRESHOLDS_SETTING)
         .await?
         .unwrap_or_default();
-    Ok(schedule(&l.store().channels().await?, l.clock().now(), t))
+    Ok(schedule_of(
+        &crate::health::current(l).await?,
+        l.clock().now(),
+        t,
+    ))
 }
 
 /// The setting holding the time until which notifications are paused.

@@ -6,6 +6,7 @@
 //! [`sharing`] the contacts' and offers' (`sharing.rs` of the shell uses them).
 
 pub mod feeds;
+pub mod health;
 pub mod preview;
 pub mod provider_file;
 pub mod sharing;
@@ -369,6 +370,7 @@ impl ProviderInputDto {
             redirect_style: self.redirect_style.map(Into::into),
             api_base_urls: self.api_base_urls,
             reauth_days: self.reauth_days,
+            client_secret_expires_at: None,
         };
         (spec, secret)
     }

@@ -137,6 +137,8 @@ const scenario: Step[] = [
   step("auditList", { channelId: "$channel", since: 0, limit: 50 }),
   step("auditList", { channelId: null, since: null, limit: null }),
   step("remindersGet"),
+  step("healthGet"),
+  step("healthCheck"),
   step("remindersSetThresholds", 10, 2),
   step("remindersPause", 24),
   step("remindersPause", 0),

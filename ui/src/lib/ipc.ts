@@ -17,6 +17,8 @@ import type { GatewayDto } from "./bindings/GatewayDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
 import type { ProviderInputDto } from "./bindings/ProviderInputDto";
 import type { StatusDto } from "./bindings/StatusDto";
+import type { HealthDto } from "./bindings/HealthDto";
+import type { HealthCheckDto } from "./bindings/HealthCheckDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
 import type { MatchReportDto } from "./bindings/MatchReportDto";
 import type { PromptReplyDto } from "./bindings/PromptReplyDto";
@@ -95,6 +97,10 @@ export type { TimingsDto } from "./bindings/TimingsDto";
 export type { SentRequestDto } from "./bindings/SentRequestDto";
 export type { HistoryEntryDto } from "./bindings/HistoryEntryDto";
 export type { RemindersDto } from "./bindings/RemindersDto";
+export type { HealthDto } from "./bindings/HealthDto";
+export type { HealthCheckDto } from "./bindings/HealthCheckDto";
+export type { HealthMomentDto } from "./bindings/HealthMomentDto";
+export type { HealthScreenCheckDto } from "./bindings/HealthScreenCheckDto";
 export type { ReminderDto } from "./bindings/ReminderDto";
 export type { CardPreviewDto } from "./bindings/CardPreviewDto";
 export type { ContactDto } from "./bindings/ContactDto";
@@ -404,6 +410,16 @@ export function previewHistoryClear(): Promise<null> {
 /** Due re-authorization reminders, the thresholds and whether notifications are paused. */
 export function remindersGet(): Promise<RemindersDto> {
   return call<RemindersDto>("reminders_get");
+}
+
+/** What will stop when, per account and URL token, with the screens it would blank. */
+export function healthGet(): Promise<HealthDto> {
+  return call<HealthDto>("health_get");
+}
+
+/** Check now: refreshes every account and fetches each screen's data as the screen. */
+export function healthCheck(): Promise<HealthCheckDto> {
+  return call<HealthCheckDto>("health_check");
 }
 
 /** Sets the reminder thresholds (days before the due date); needs 1 ≤ imminentDays < soonDays ≤ 30. */

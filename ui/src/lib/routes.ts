@@ -2,6 +2,7 @@ export type RouteId =
   | "start"
   | "channels"
   | "players"
+  | "health"
   | "url-tokens"
   | "preview"
   | "token-requests"
@@ -38,6 +39,13 @@ export const ROUTES: readonly RouteInfo[] = [
     summary:
       "Players are the screens that show your content. Allow a player to use an account or a URL token, " +
       "and it gets the data — never for longer than 15 minutes at a time.",
+  },
+  {
+    id: "health",
+    label: "Health",
+    summary:
+      "What will stop when: re-authorizations due, tokens and client secrets that expire, each with the screens " +
+      "it would blank. Check now refreshes every account and fetches each screen's data as the screen.",
   },
   {
     id: "url-tokens",

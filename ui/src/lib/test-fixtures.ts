@@ -343,6 +343,7 @@ export function ipcRoutes(handlers: IpcHandlers = {}) {
     decisions_list: () => [],
     preview_history: () => [],
     reminders_get: () => makeReminders(),
+    health_get: () => ({ moments: [], subjects: [] }),
     autostart_get: () => false,
     gateway_get: () => makeGateway(),
     feeds_list: () => [],

@@ -4,6 +4,7 @@ pub mod broker;
 pub mod channel;
 pub mod feed;
 pub mod gateway;
+pub mod health;
 pub mod preview;
 pub mod provider;
 pub mod provider_file;

@@ -96,6 +96,10 @@ pub struct AddArgs {
     /// Forced re-authorization interval in days (e.g. 14).
     #[arg(long)]
     reauth_days: Option<u32>,
+    /// When the client secret expires (2027-06-30 or RFC 3339): `lanyard health` names
+    /// the screens that stop with it.
+    #[arg(long, value_name = "DATE")]
+    client_secret_expires_at: Option<String>,
 }
 
 pub async fn run(lanyard: &Lanyard, out: &Output, command: ProviderCommand) -> Result<()> {
@@ -156,6 +160,11 @@ async fn add(lanyard: &Lanyard, out: &Output, a: AddArgs) -> Result<()> {
             .transpose()?,
         api_base_urls: a.api_bases,
         reauth_days: a.reauth_days,
+        client_secret_expires_at: a
+            .client_secret_expires_at
+            .as_deref()
+            .map(lanyard_core::oauth::provider::parse_expiry_date)
+            .transpose()?,
     };
     let provider = providers::add(lanyard, spec, secret).await?;
     let shown = Shown::new(provider);

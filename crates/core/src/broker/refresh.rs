@@ -244,6 +244,49 @@ pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
     Ok(refreshed)
 }
 
+/// Refreshes `channel_id` now, whatever its cached token ("Check now"): one refresh at a
+/// time per channel in this process (the same flight as every other refresh), and under
+/// the refresh lease across processes — a peer's refresh in progress is waited for (at
+/// most the usual wait), then this one runs. A refusal sets `needs_reauth` as any
+/// refresh does.
+pub async fn refresh_now(l: &Lanyard, channel_id: &str) -> Result<()> {
+    let broker = l.broker();
+    let timings = broker.timings();
+    let flight = broker.flight(channel_id);
+    let _turn = flight.lock().await;
+    let started = tokio::time::Instant::now();
+    loop {
+        let now = l.clock().now();
+        let st = l.store().token_state(channel_id).await?;
+        check_status(&st, channel_id)?;
+        match l
+            .store()
+            .take_lease(
+                channel_id,
+                broker.owner(),
+                now,
+                timings.lease_seconds(),
+                owner_alive,
+            )
+            .await?
+        {
+            Lease::Taken(st) => {
+                check_status(&st, channel_id)?;
+                return refresh(l, channel_id, st, None).await.map(|_| ());
+            }
+            Lease::Held(_) => {
+                if started.elapsed() > timings.wait_for_peer {
+                    return Err(Error::ProviderUnavailable(format!(
+                        "another Lanyard process has been refreshing channel {channel_id} for \
+                         too long; try again"
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
 /// Refreshes under the lease just taken: renewed while it runs, bounded by the budget;
 /// a failure is remembered for the callers that waited.
 async fn refresh(

@@ -61,6 +61,7 @@ pub async fn seed_channel_for(
             iss_parameter_supported: false,
             loopback_port: None,
             token_auth_method: None,
+            client_secret_expires_at: None,
             created_at: now,
             updated_at: now,
         })

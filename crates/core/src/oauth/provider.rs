@@ -169,6 +169,8 @@ pub struct Provider {
     pub loopback_port: Option<u16>,
     /// Client authentication at the token endpoint (`None`: HTTP Basic).
     pub token_auth_method: Option<TokenAuthMethod>,
+    /// When the client secret expires (Unix seconds), when the user said.
+    pub client_secret_expires_at: Option<i64>,
     /// When it was added.
     pub created_at: i64,
     /// When it last changed.
@@ -236,6 +238,8 @@ pub struct ProviderSpec {
     pub api_base_urls: Vec<String>,
     /// Forced re-authorization interval in days.
     pub reauth_days: Option<u32>,
+    /// When the client secret expires (Unix seconds; the health timeline lists it).
+    pub client_secret_expires_at: Option<i64>,
 }
 
 impl ProviderSpec {
@@ -304,6 +308,32 @@ pub fn slug(name: &str) -> String {
 pub const MIN_LOOPBACK_PORT: u16 = 1024;
 /// The longest forced re-authorization interval, in days.
 pub const MAX_REAUTH_DAYS: i64 = 3650;
+
+/// A client secret's expiry typed by a user: a date (`2027-06-30`, read as the start of
+/// that day in UTC, the safe side) or an RFC 3339 date and time.
+pub fn parse_expiry_date(text: &str) -> Result<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let text = text.trim();
+    let bad = || {
+        Error::invalid_field(
+            "client_secret_expires_at",
+            "the expiry is a date (2027-06-30) or a date and time (2027-06-30T12:00:00Z)",
+        )
+    };
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts[..] else {
+        return Err(bad());
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) else {
+        return Err(bad());
+    };
+    let month = time::Month::try_from(m).map_err(|_| bad())?;
+    let day = time::Date::from_calendar_date(y, month, d).map_err(|_| bad())?;
+    Ok(day.midnight().assume_utc().unix_timestamp())
+}
 
 /// Checks the limits of a provider's loopback port and forced re-authorization interval
 /// (seconds), the same whether they come from the CLI, the window or a provider file.
@@ -423,6 +453,7 @@ pub(crate) fn test_provider(kind: ProviderKind) -> Provider {
         iss_parameter_supported: false,
         loopback_port: None,
         token_auth_method: None,
+        client_secret_expires_at: None,
         created_at: 0,
         updated_at: 0,
     }

@@ -90,6 +90,8 @@ struct FileProvider {
     loopback_port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     token_auth_method: Option<TokenAuthMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret_expires_at: Option<i64>,
 }
 
 /// A whole file (version 1).
@@ -217,6 +219,7 @@ pub async fn export(l: &Lanyard, id: &str, include_secret: bool) -> Result<Strin
             iss_parameter_supported: p.iss_parameter_supported,
             loopback_port: p.loopback_port,
             token_auth_method: p.token_auth_method,
+            client_secret_expires_at: p.client_secret_expires_at,
         },
         client_secret,
     };
@@ -349,6 +352,7 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
         iss_parameter_supported: f.iss_parameter_supported,
         loopback_port: f.loopback_port,
         token_auth_method: f.token_auth_method,
+        client_secret_expires_at: f.client_secret_expires_at,
         created_at: 0,
         updated_at: 0,
     };

@@ -563,3 +563,52 @@ async fn a_custom_provider_with_a_foreign_token_endpoint_needs_a_second_step() {
         .expect("the second step adds it");
     assert_eq!(added.token_endpoint, "https://collector.evil.example/token");
 }
+
+#[tokio::test]
+async fn the_client_secrets_expiry_travels_in_the_file() {
+    let (a, b) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let (it, designer) = (lanyard(a.path()).await, lanyard(b.path()).await);
+    let id = add(
+        &it,
+        ProviderSpec {
+            name: Some("Expiring".into()),
+            authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+            token_endpoint: Some("https://login.feeds.example/token".into()),
+            client_id: Some("feeds-client".into()),
+            client_secret_expires_at: Some(1_814_313_600),
+            ..Default::default()
+        },
+        Some(SecretValue::new("CANARY-client-secret")),
+    )
+    .await
+    .expect("add")
+    .id;
+    let text = export(&it, &id, true).await.expect("export");
+    assert!(
+        text.contains("\"client_secret_expires_at\": 1814313600"),
+        "{text}"
+    );
+    let added = import(&designer, parse(&text).expect("parse"), false)
+        .await
+        .expect("import");
+    assert_eq!(added.client_secret_expires_at, Some(1_814_313_600));
+    // An expiry without a secret to expire is refused at `provider add`.
+    let err = add(
+        &it,
+        ProviderSpec {
+            name: Some("No secret".into()),
+            authorization_endpoint: Some("https://login.feeds.example/authorize".into()),
+            token_endpoint: Some("https://login.feeds.example/token".into()),
+            client_id: Some("c".into()),
+            client_secret_expires_at: Some(1),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .expect_err("no secret");
+    assert_eq!(err.field(), Some("client_secret_expires_at"));
+}

@@ -101,6 +101,7 @@ pub async fn add(
             token_auth_method: TokenAuthMethod::choose(
                 doc.token_endpoint_auth_methods_supported.as_deref(),
             ),
+            client_secret_expires_at: None,
             created_at: now,
             updated_at: now,
         }
@@ -135,6 +136,7 @@ pub async fn add(
             iss_parameter_supported: false,
             loopback_port: None,
             token_auth_method: None,
+            client_secret_expires_at: None,
             created_at: now,
             updated_at: now,
         }
@@ -172,6 +174,15 @@ pub async fn add(
         provider.forced_reauth_seconds = Some(i64::from(days) * 86_400);
     }
     check_limits(provider.loopback_port, provider.forced_reauth_seconds)?;
+    if let Some(at) = spec.client_secret_expires_at {
+        if client_secret.is_none() {
+            return Err(Error::invalid_field(
+                "client_secret_expires_at",
+                "a client secret's expiry needs a client secret",
+            ));
+        }
+        provider.client_secret_expires_at = Some(at);
+    }
     provider.builtin = false;
     provider.client_id = Some(client_id);
     provider.has_client_secret = client_secret.is_some();

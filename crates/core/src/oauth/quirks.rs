@@ -702,3 +702,45 @@ mod tests {
         ));
     }
 }
+
+/// A refresh-token lifetime a provider documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshLifetime {
+    /// How long, in seconds.
+    pub seconds: i64,
+    /// Counted from the token's last use (a refresh), not from the authorization.
+    pub idle: bool,
+    /// When it applies only in some configurations, which (None: always).
+    pub only_if: Option<&'static str>,
+    /// Where the provider says so.
+    pub source: &'static str,
+}
+
+/// The refresh-token lifetime `kind` documents, if any. The health timeline
+/// ([`crate::health`]) reads it; the provider may still end a token earlier (a password
+/// change, an admin's revocation), which only a refresh can tell.
+pub fn refresh_token_lifetime(kind: ProviderKind) -> Option<RefreshLifetime> {
+    match kind {
+        // Microsoft identity platform, "Refresh tokens": a refresh token lives 90 days
+        // and each refresh returns a new one, so a channel refreshed at least every 90
+        // days lives on (the keep-alive refreshes daily while Lanyard runs).
+        ProviderKind::Microsoft => Some(RefreshLifetime {
+            seconds: 90 * 86_400,
+            idle: true,
+            only_if: None,
+            source: "learn.microsoft.com/entra/identity-platform/refresh-tokens (90 days)",
+        }),
+        // Google Identity, "Using OAuth 2.0 to Access Google APIs", Refresh token
+        // expiration: a project whose OAuth consent screen is external and in "Testing"
+        // status issues refresh tokens that expire in 7 days.
+        ProviderKind::Google => Some(RefreshLifetime {
+            seconds: 7 * 86_400,
+            idle: false,
+            only_if: Some(
+                "if the Google Cloud project's OAuth consent screen is in Testing status",
+            ),
+            source: "developers.google.com/identity/protocols/oauth2#expiration (Testing: 7 days)",
+        }),
+        _ => None,
+    }
+}

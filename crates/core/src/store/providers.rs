@@ -44,6 +44,7 @@ fn from_row(row: &AnyRow) -> Result<Provider> {
             .as_deref()
             .map(TokenAuthMethod::parse)
             .transpose()?,
+        client_secret_expires_at: row.try_get("client_secret_expires_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -86,8 +87,9 @@ impl Store {
              authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint, \
              default_scopes, extra_auth_params, client_id, has_client_secret, redirect_style, \
              api_base_urls, forced_reauth_seconds, iss_parameter_supported, created_at, \
-             updated_at, loopback_port, token_auth_method) VALUES ($1, $2, $3, FALSE, $4, $5, \
-             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+             updated_at, loopback_port, token_auth_method, client_secret_expires_at) VALUES ($1, \
+             $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20, $21, $22)",
         )
         .bind(&p.id)
         .bind(p.kind.as_str())
@@ -110,6 +112,7 @@ impl Store {
         .bind(p.updated_at)
         .bind(p.loopback_port.map(i64::from))
         .bind(p.token_auth_method.map(TokenAuthMethod::as_str))
+        .bind(p.client_secret_expires_at)
         .execute(&mut *tx)
         .await?;
         self.commit_access_change(tx).await
