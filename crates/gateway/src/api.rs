@@ -43,7 +43,7 @@ use crate::quota::{Budget, FetchPolicy, Quota};
 pub struct Gateway {
     lanyard: Lanyard,
     auth: Authenticator,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     sessions: Sessions,
     cors_origins: Vec<String>,
     fetch_options: PreviewOptions,
@@ -51,7 +51,8 @@ pub struct Gateway {
     session_seconds: i64,
     trusted_proxies: Vec<Cidr>,
     quota: Quota,
-    budget: Budget,
+    budget: Arc<Budget>,
+    stale_deadline: std::time::Duration,
 }
 
 impl Gateway {
@@ -60,7 +61,7 @@ impl Gateway {
         Ok(Gateway {
             lanyard,
             auth: Authenticator::new(limits)?,
-            metrics: Metrics::default(),
+            metrics: Arc::default(),
             sessions: Sessions::default(),
             cors_origins: Vec::new(),
             fetch_options: data::default_options(),
@@ -68,14 +69,15 @@ impl Gateway {
             session_seconds: sessions::SESSION_SECONDS,
             trusted_proxies: Vec::new(),
             quota: Quota::new(FetchPolicy::default()),
-            budget: Budget::new(FetchPolicy::default().body_budget),
+            budget: Arc::new(Budget::new(FetchPolicy::default().body_budget)),
+            stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
         })
     }
 
     /// Per-player limits on `/v1/fetch` and the gateway-wide body budget.
     pub fn with_fetch_policy(mut self, policy: FetchPolicy) -> Self {
         self.quota = Quota::new(policy);
-        self.budget = Budget::new(policy.body_budget);
+        self.budget = Arc::new(Budget::new(policy.body_budget));
         self
     }
 
@@ -87,6 +89,29 @@ impl Gateway {
     /// The gateway-wide budget of answer bytes being read.
     pub fn budget(&self) -> &Budget {
         &self.budget
+    }
+
+    /// How long a `GET /v1/fetch` waits for the upstream when a stale answer exists
+    /// (5 s by default): past it the stale answer is served and the request carries on.
+    pub fn with_stale_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.stale_deadline = deadline;
+        self
+    }
+
+    /// The stale deadline.
+    pub fn stale_deadline(&self) -> std::time::Duration {
+        self.stale_deadline
+    }
+
+    /// What a request upstream needs, owned (it may outlive the request that started it).
+    pub(crate) fn upstreamer(&self, who: lanyard_core::fetch::As) -> crate::data::Upstreamer {
+        crate::data::Upstreamer {
+            lanyard: self.lanyard.clone(),
+            budget: self.budget.clone(),
+            metrics: self.metrics.clone(),
+            who,
+            options: self.fetch_options,
+        }
     }
 
     /// Reverse proxies whose `X-Forwarded-For` names the client ([`crate::forwarded`]).

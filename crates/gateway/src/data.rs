@@ -174,7 +174,8 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
         out.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(
-                "x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age",
+                "x-lanyard-attached, x-lanyard-cache, x-lanyard-stale, x-lanyard-stale-reason, \
+                 content-type, etag, last-modified, age",
             ),
         );
     }
@@ -348,7 +349,6 @@ async fn limited_answer(
         .filter(|(k, _)| FORWARDED.contains(&k.as_str()))
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    let options = g.fetch_options();
     if method == Method::GET {
         return cached(g, who, url, forwarded, headers).await;
     }
@@ -359,7 +359,9 @@ async fn limited_answer(
         body: (method == Method::POST).then(|| body.to_vec()),
         channel: None,
     };
-    let up = upstream(g, who, request, options)
+    let up = g
+        .upstreamer(who.clone())
+        .fetch(request)
         .await
         .map_err(|e| failure_response(&e.into()))?;
     g.metrics().fetch("ok");
@@ -369,6 +371,7 @@ async fn limited_answer(
         body: up.body,
         attached: up.attached,
         outcome: Outcome::Miss,
+        stale: None,
     }))
 }
 
@@ -432,25 +435,38 @@ fn matched(fetched: &Fetched) -> Vec<String> {
     names
 }
 
-/// One request through the fetch engine, as the gateway passes its answer on. It holds
-/// its answer-size cap of the body budget while it runs.
-async fn upstream(
-    g: &Gateway,
-    who: &As,
-    request: PreviewRequest,
-    options: PreviewOptions,
-) -> Result<Upstream> {
-    let Some(_room) = g.budget().reserve(options.max_body).await else {
-        g.metrics().fetch_limited();
+/// What a request upstream needs, owned: it may carry on after the request that started
+/// it was answered stale ([`cache::Cache::serve`]).
+#[derive(Debug, Clone)]
+pub struct Upstreamer {
+    pub(crate) lanyard: Lanyard,
+    pub(crate) budget: Arc<crate::quota::Budget>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    pub(crate) who: As,
+    pub(crate) options: PreviewOptions,
+}
+
+impl Upstreamer {
+    /// One request through the fetch engine, as the gateway passes its answer on. It holds
+    /// its answer-size cap of the body budget while it runs.
+    pub async fn fetch(self, request: PreviewRequest) -> Result<Upstream> {
+        upstream(&self, request).await
+    }
+}
+
+async fn upstream(u: &Upstreamer, request: PreviewRequest) -> Result<Upstream> {
+    let (options, who) = (u.options, &u.who);
+    let Some(_room) = u.budget.reserve(options.max_body).await else {
+        u.metrics.fetch_limited();
         return Err(Error::RateLimited(
             "the gateway is reading as many answers as its memory budget allows; try again \
              shortly"
                 .into(),
         ));
     };
-    let fetched = fetch(g.lanyard(), who, request, &Fixed(Answer::Deny), options)
+    let fetched = fetch(&u.lanyard, who, request, &Fixed(Answer::Deny), options)
         .await
-        .inspect_err(|e| g.metrics().fetch(e.code()))?;
+        .inspect_err(|e| u.metrics.fetch(e.code()))?;
     if fetched.truncated {
         return Err(Error::RequestFailed(format!(
             "the upstream answer is larger than {} bytes",
@@ -494,7 +510,6 @@ async fn cached(
     forwarded: Vec<(String, String)>,
     headers: &HeaderMap,
 ) -> std::result::Result<Response, Response> {
-    let options = g.fetch_options();
     let parsed = parse_request_url(&url).map_err(|e| error_response(&e))?;
     let snapshot = g
         .lanyard()
@@ -505,29 +520,46 @@ async fn cached(
         g.metrics().fetch(e.code());
         error_response(&e)
     })?;
+    let policy = cache::StalePolicy {
+        keep: cache::keep_stale(&snapshot, &key),
+        deadline: g.stale_deadline(),
+    };
     drop(snapshot);
     let negotiation: Vec<(String, String)> = forwarded
         .into_iter()
         .filter(|(k, _)| k != "if-none-match" && k != "if-modified-since")
         .collect();
-    let asked = cache::Asked::new(&parsed, &negotiation);
+    let upstreamer = g.upstreamer(who.clone());
+    let asked_with = negotiation.clone();
     let answer = g
         .cache()
-        .get(key, &asked, who.id(), min_refetch, |conditional| {
-            let mut headers = negotiation.clone();
-            headers.extend(conditional);
-            let request = PreviewRequest {
-                url: url.clone(),
-                method: "GET".into(),
-                headers,
-                body: None,
-                channel: None,
-            };
-            upstream(g, who, request, options)
-        })
+        .serve(
+            key,
+            &parsed,
+            &negotiation,
+            who.id(),
+            min_refetch,
+            policy,
+            move |conditional| {
+                let mut headers = asked_with.clone();
+                headers.extend(conditional);
+                let request = PreviewRequest {
+                    url: url.clone(),
+                    method: "GET".into(),
+                    headers,
+                    body: None,
+                    channel: None,
+                };
+                upstreamer.clone().fetch(request)
+            },
+        )
         .await
         .map_err(|f| failure_response(&f))?;
-    g.metrics().fetch("ok");
+    g.metrics().fetch(if answer.stale.is_some() {
+        "stale"
+    } else {
+        "ok"
+    });
     if answer.status == StatusCode::OK && not_modified(headers, &answer.headers) {
         let mut r = respond(cache::Answer {
             status: StatusCode::NOT_MODIFIED,
@@ -641,6 +673,14 @@ fn respond(answer: cache::Answer) -> Response {
         CACHE_HEADER,
         HeaderValue::from_static(answer.outcome.as_str()),
     );
+    if let Some(stale) = answer.stale {
+        response = response
+            .header(cache::STALE_HEADER, HeaderValue::from(stale.seconds()))
+            .header(
+                cache::STALE_REASON_HEADER,
+                HeaderValue::from_static(stale.reason),
+            );
+    }
     response
         .body(Body::from(answer.body))
         .unwrap_or_else(|_| error_response(&Error::Internal("could not build the answer".into())))

@@ -51,6 +51,8 @@ pub struct ServeOptions {
     pub fetch: crate::quota::FetchPolicy,
     /// How long one upstream request of `/v1/fetch` may take in all.
     pub fetch_timeout: Duration,
+    /// How long a `GET /v1/fetch` waits for the upstream when a stale answer exists.
+    pub stale_deadline: Duration,
 }
 
 impl ServeOptions {
@@ -71,6 +73,7 @@ impl ServeOptions {
             trusted_proxies: Vec::new(),
             fetch: crate::quota::FetchPolicy::default(),
             fetch_timeout: crate::data::default_options().timeout,
+            stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
         }
     }
 
@@ -167,6 +170,7 @@ pub async fn serve(
             .with_session_seconds(options.session_seconds)
             .with_trusted_proxies(options.trusted_proxies)
             .with_fetch_policy(options.fetch)
+            .with_stale_deadline(options.stale_deadline)
             .with_fetch_options(lanyard_core::preview::PreviewOptions {
                 timeout: options.fetch_timeout,
                 ..crate::data::default_options()

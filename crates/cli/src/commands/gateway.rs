@@ -73,6 +73,11 @@ pub struct ServeArgs {
     /// How long one upstream request of /v1/fetch may take, in seconds (1 to 300).
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     fetch_timeout: u64,
+    /// How long a GET /v1/fetch waits for the upstream when the last good answer could be
+    /// served stale instead (e.g. 5s, 800ms; 100ms to 300s). The request upstream carries
+    /// on and replaces the answer when it succeeds.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    stale_deadline: String,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
@@ -107,6 +112,11 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 body_budget: args.fetch_memory * 1024 * 1024,
             };
             options.fetch_timeout = std::time::Duration::from_secs(args.fetch_timeout);
+            let deadline = lanyard_core::input::duration(&args.stale_deadline, "stale_deadline")?;
+            if !(100..=300_000).contains(&deadline.as_millis()) {
+                return Err(Error::invalid("--stale-deadline is 100ms to 300s"));
+            }
+            options.stale_deadline = deadline;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }

@@ -24,6 +24,7 @@ pub mod revocations;
 pub mod secrets;
 pub mod settings;
 pub mod sharing;
+pub mod stale;
 pub mod tokens;
 pub mod urltokens;
 
