@@ -20,6 +20,7 @@ mod providers;
 mod proxy;
 mod refresh;
 mod sharing;
+mod stale;
 mod structure;
 mod sweep;
 mod urltokens;
