@@ -223,6 +223,32 @@ impl Env {
         }
     }
 
+    /// `route` fetched by clients/lanyard-player.js under node: `{ body, lanyard }`.
+    async fn player_js(&self, secret: &str, route: &str) -> serde_json::Value {
+        let client =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../clients/lanyard-player.js");
+        let script = r#"
+            const { createLanyard } = require(process.argv[1]);
+            console.warn = () => {};
+            const l = createLanyard({ gateway: process.argv[2], playerSecret: process.argv[3] });
+            l.fetch(process.argv[4]).then(async (r) => {
+              console.log(JSON.stringify({ body: await r.text(), lanyard: r.lanyard }));
+            }, (e) => { console.log(JSON.stringify({ error: String(e) })); });
+        "#;
+        let out = tokio::process::Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .arg(client)
+            .arg(&self.gateway)
+            .arg(secret)
+            .arg(format!("{}/api/{route}", self.base))
+            .output()
+            .await
+            .expect("node");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+
     /// A session token for `secret`.
     async fn session(&self, secret: &str) -> String {
         let r: serde_json::Value = reqwest::Client::new()
@@ -257,6 +283,20 @@ async fn the_last_good_answer_is_served_stale_within_the_deadline() {
     e.get(&secret, "busy")
         .await
         .assert_stale("busy v1", "upstream_rate_limited");
+    // clients/lanyard-player.js exposes it to the content.
+    let marked = e.player_js(&secret, "busy").await;
+    assert_eq!(marked["body"], "busy v1", "{marked}");
+    assert_eq!(marked["lanyard"]["stale"], true, "{marked}");
+    assert_eq!(marked["lanyard"]["reason"], "upstream_rate_limited");
+    assert_eq!(marked["lanyard"]["cache"], "stale");
+    assert!(marked["lanyard"]["staleSeconds"]
+        .as_u64()
+        .is_some_and(|s| s < 120));
+    e.up.set(OK);
+    let fresh = e.player_js(&secret, "busy").await;
+    assert_eq!(fresh["body"], "busy v1", "{fresh}");
+    assert_eq!(fresh["lanyard"]["stale"], false, "{fresh}");
+    assert_eq!(fresh["lanyard"]["reason"], serde_json::Value::Null);
     e.up.set(DOWN_503);
     e.get(&secret, "down")
         .await
@@ -463,4 +503,95 @@ async fn a_refresh_refused_with_invalid_grant_serves_stale_as_needs_reauth() {
     e.get(&secret, "feed")
         .await
         .assert_stale("feed v1", "needs_reauth");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_screens_state_is_recorded_and_shown() {
+    let e = build("http://127.0.0.1:9/token", 3600).await;
+    let (live, live_secret) = e.player("live").await;
+    let (stale, stale_secret) = e.player("stale").await;
+    let (refused, refused_secret) = e.player("refused").await;
+    let (never, _) = e.player("never").await;
+    e.warm(&live_secret, "live").await;
+    e.warm(&stale_secret, "s").await;
+    e.warm(&refused_secret, "r").await;
+    e.up.set(DOWN_503);
+    e.get(&stale_secret, "s")
+        .await
+        .assert_stale("s v1", "upstream_error");
+    players::unlink(&e.l, &refused, &e.channel)
+        .await
+        .expect("unlink");
+    assert_eq!(e.get(&refused_secret, "r").await.status, 403);
+
+    // The gateway writes the states in its next flush (every 2 s).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let out = crate::util::run(crate::util::lanyard_for(&e.l).args(["--json", "player", "list"]));
+    assert!(out.status.success(), "{out:?}");
+    let list = crate::util::stdout_json(&out);
+    let screen = |id: &str| {
+        list.as_array()
+            .expect("list")
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["screen"].clone())
+            .expect("player")
+    };
+    let s = screen(&live);
+    assert_eq!(s["last_answer"], "fresh", "{s}");
+    assert_eq!(s["status"], "showing live data");
+    assert_eq!(s["feeds"][0]["url"], format!("{}/api/live", e.base));
+    assert!(s["last_request_at"].as_i64().is_some());
+
+    let s = screen(&stale);
+    assert_eq!(s["last_answer"], "stale", "{s}");
+    assert_eq!(s["last_code"], "upstream_error");
+    assert!(s["stale_since"].as_i64().is_some(), "{s}");
+    assert!(s["data_from"].as_i64() <= s["stale_since"].as_i64(), "{s}");
+    let status = s["status"].as_str().expect("status");
+    assert!(
+        status.starts_with("showing data from ")
+            && status.ends_with("UTC — the data source has an error"),
+        "{status}"
+    );
+    // The feed's last fresh answer is the warm-up's, not the stale one.
+    assert!(s["feeds"][0]["last_fresh_at"].as_i64() <= s["data_from"].as_i64());
+
+    let s = screen(&refused);
+    assert_eq!(s["last_answer"], "refused", "{s}");
+    assert_eq!(s["last_code"], "not_covered");
+    assert_eq!(s["status"], "refused: not linked");
+
+    assert_eq!(screen(&never)["status"], "never seen");
+
+    // And /metrics: stale answers by reason, players serving stale, the oldest's age.
+    let metrics = reqwest::get(format!("{}/metrics", e.gateway))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("lanyard_gateway_stale_answers_total{reason=\"upstream_error\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("lanyard_gateway_players_serving_stale 1\n"));
+    let oldest: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("lanyard_gateway_oldest_stale_seconds "))
+        .and_then(|v| v.parse().ok())
+        .expect("oldest stale age");
+    assert!(oldest < 60, "{oldest}");
+    // The stale screen gets fresh data again: no player serves stale.
+    e.up.set(OK);
+    tokio::time::sleep(Duration::from_millis(5100)).await; // past the negative entry
+    let a = e.get(&stale_secret, "s").await;
+    assert_eq!(a.header("x-lanyard-stale"), None, "{:?}", a.headers);
+    let metrics = reqwest::get(format!("{}/metrics", e.gateway))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("lanyard_gateway_players_serving_stale 0\n"));
 }

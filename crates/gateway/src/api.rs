@@ -358,8 +358,14 @@ pub fn status_of(err: &Error) -> StatusCode {
 }
 
 /// `{ code, message }` with its status.
+/// The error code of a gateway refusal, carried in the response's extensions (for the
+/// screen states, [`crate::data::answer_as`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RefusalCode(pub &'static str);
+
 pub fn error_response(err: &Error) -> Response {
     let mut response = (status_of(err), Json(err)).into_response();
+    response.extensions_mut().insert(RefusalCode(err.code()));
     if matches!(err, Error::Unauthenticated(_)) {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -46,6 +46,7 @@ use lanyard_core::broker::sessions::{self, Claims, SessionKey};
 use lanyard_core::fetch::{fetch, As, Fetched};
 use lanyard_core::preview::report::CredentialSource;
 use lanyard_core::preview::{PreviewOptions, PreviewRequest};
+use lanyard_core::screens::Served;
 use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::urltokens::prefix::parse_request_url;
 use lanyard_core::{Error, Lanyard, Result};
@@ -314,11 +315,54 @@ pub async fn answer_as(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
+    let asked = url.clone();
     let response = match limited_answer(g, who, url, method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
+    if let As::Player(id) = who {
+        seen(g, id, &asked, &response);
+    }
     finish(response)
+}
+
+/// Records what a screen was served ([`lanyard_core::screens`], and the gauges of
+/// `/metrics`): stale with its reason, a refusal with its code (`upstream_<status>` for an
+/// upstream's error passed on), or fresh data.
+fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
+    let now = g.lanyard().clock().now();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+    let served = if let (Some(secs), Some(reason)) = (
+        header(cache::STALE_HEADER).and_then(|s| s.parse::<i64>().ok()),
+        header(cache::STALE_REASON_HEADER),
+    ) {
+        Served::Stale {
+            reason: reason.to_string(),
+            data_from: now - secs,
+        }
+    } else if let Some(code) = response.extensions().get::<crate::api::RefusalCode>() {
+        Served::Refused {
+            code: code.0.to_string(),
+        }
+    } else if response.status().is_client_error() || response.status().is_server_error() {
+        Served::Refused {
+            code: format!("upstream_{}", response.status().as_u16()),
+        }
+    } else {
+        Served::Fresh
+    };
+    let data_from = match &served {
+        Served::Stale { data_from, .. } => Some(*data_from),
+        _ => None,
+    };
+    g.metrics().serving(player, data_from);
+    let parsed = matches!(served, Served::Fresh)
+        .then(|| url::Url::parse(url).ok())
+        .flatten();
+    g.lanyard()
+        .broker()
+        .screens()
+        .record(player, now, served, parsed.as_ref());
 }
 
 async fn limited_answer(
@@ -555,11 +599,10 @@ async fn cached(
         )
         .await
         .map_err(|f| failure_response(&f))?;
-    g.metrics().fetch(if answer.stale.is_some() {
-        "stale"
-    } else {
-        "ok"
-    });
+    match answer.stale {
+        Some(stale) => g.metrics().stale(stale.reason),
+        None => g.metrics().fetch("ok"),
+    }
     if answer.status == StatusCode::OK && not_modified(headers, &answer.headers) {
         let mut r = respond(cache::Answer {
             status: StatusCode::NOT_MODIFIED,

@@ -209,6 +209,9 @@ pub async fn serve(
     if let Some(upkeep) = upkeep {
         upkeep.abort();
     }
+    if let Err(e) = lanyard.broker().screens().flush(lanyard.store()).await {
+        tracing::warn!(code = e.code(), "could not write screen states: {e}");
+    }
     let flushed = lanyard.broker().flush(lanyard.store()).await;
     served.map_err(|e| Error::io("the gateway stopped", &e))?;
     flushed.map(|_| ())
