@@ -818,8 +818,7 @@ impl Cache {
     pub async fn serve<F, Fut>(
         &self,
         key: Key,
-        url: &Url,
-        negotiation: &[(String, String)],
+        asked: &Asked<'_>,
         who: &str,
         min_refetch: Duration,
         policy: StalePolicy,
@@ -829,20 +828,23 @@ impl Cache {
         F: Fn(Vec<(String, String)>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Upstream>> + Send + 'static,
     {
-        let asked = Asked::new(url, negotiation);
-        let Some(good) = self.good_for(&key, &asked, policy.keep).await else {
-            return self.get(key, &asked, who, min_refetch, fetch).await;
+        let Some(good) = self.good_for(&key, asked, policy.keep).await else {
+            return self.get(key, asked, who, min_refetch, fetch).await;
         };
         if let Some(Slot::Stored(s)) = match &self.store {
             Some(store) => store.get(&key).await,
             None => None,
         } {
-            if s.fresh(&asked, min_refetch) {
+            if s.fresh(asked, min_refetch) {
                 return Ok(s.answer(SystemTime::now(), Outcome::Hit));
             }
         }
         let cache = self.clone();
-        let (url, negotiation, who) = (url.clone(), negotiation.to_vec(), who.to_string());
+        let (url, negotiation, who) = (
+            asked.url.clone(),
+            asked.negotiation.to_vec(),
+            who.to_string(),
+        );
         let flight = tokio::spawn(async move {
             let asked = Asked::new(&url, &negotiation);
             cache.get(key, &asked, &who, min_refetch, fetch).await

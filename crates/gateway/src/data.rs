@@ -579,8 +579,7 @@ async fn cached(
         .cache()
         .serve(
             key,
-            &parsed,
-            &negotiation,
+            &cache::Asked::new(&parsed, &negotiation),
             who.id(),
             min_refetch,
             policy,
