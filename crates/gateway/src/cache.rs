@@ -918,16 +918,18 @@ impl Cache {
         };
         let flight: FlightKey = (key.clone(), asked.negotiation.to_vec());
         for _ in 0..MAX_JOINS {
-            match store.get(&key).await {
-                Some(Slot::Stored(s)) if s.fresh(asked, min_refetch) => {
+            let slot = store.get(&key).await;
+            if let Some(Slot::Stored(s)) = &slot {
+                if s.fresh(asked, min_refetch) {
                     return Ok(s.answer(SystemTime::now(), Outcome::Hit));
                 }
-                // Not storable last time: no waiting on one another.
-                Some(Slot::Pass) => return self.alone(&key, asked, &fetch).await,
-                _ => {}
             }
             if let Some(replayed) = negative.get(&key).await.and_then(|n| n.replay()) {
                 return replayed;
+            }
+            // Not storable last time: no waiting on one another.
+            if let Some(Slot::Pass) = slot {
+                return self.alone(&key, asked, &fetch).await;
             }
             let (sender, waiting) = {
                 let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
@@ -1419,6 +1421,61 @@ mod tests {
             .expect_err("remembered");
         assert_eq!(again.error.code(), "request_failed");
         assert_eq!(calls.load(Ordering::SeqCst), before + 1);
+    }
+
+    #[tokio::test]
+    async fn a_5xx_answer_is_remembered_for_a_moment() {
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/feed").expect("url");
+        let request = Asked::new(&url, &[]);
+        let calls = AtomicUsize::new(0);
+        let k = key(url.as_str(), &[]);
+        let f = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                let mut u = up(&[("retry-after", "30")], "down");
+                u.status = StatusCode::SERVICE_UNAVAILABLE;
+                Ok(u)
+            }
+        };
+        for outcome in [Outcome::Miss, Outcome::Hit] {
+            let a = cache
+                .get(k.clone(), &request, "p", Duration::ZERO, &f)
+                .await
+                .expect("answer");
+            assert_eq!(
+                (a.status, a.outcome),
+                (StatusCode::SERVICE_UNAVAILABLE, outcome)
+            );
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_key_never_stored_remembers_its_upstream_failure_too() {
+        let cache = Cache::default();
+        let url = Url::parse("https://a.example/live").expect("url");
+        let request = Asked::new(&url, &[]);
+        let k = key(url.as_str(), &[]);
+        let calls = AtomicUsize::new(0);
+        let fine =
+            |_c: Vec<(String, String)>| async { Ok(up(&[("cache-control", "no-store")], "x")) };
+        cache
+            .get(k.clone(), &request, "p", Duration::ZERO, &fine)
+            .await
+            .expect("remembered as not storable");
+        let down = |_c: Vec<(String, String)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Err::<Upstream, _>(Error::RequestFailed("refused".into())) }
+        };
+        for _ in 0..3 {
+            let f = cache
+                .get(k.clone(), &request, "p", Duration::ZERO, &down)
+                .await
+                .expect_err("down");
+            assert!(f.retry_after.is_some());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

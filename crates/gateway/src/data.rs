@@ -176,7 +176,7 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(
                 "x-lanyard-attached, x-lanyard-cache, x-lanyard-stale, x-lanyard-stale-reason, \
-                 content-type, etag, last-modified, age",
+                 content-type, etag, last-modified, age, retry-after",
             ),
         );
     }
