@@ -32,6 +32,9 @@ pub mod urltokens;
 mod upgrade_tests;
 
 #[cfg(test)]
+mod screens_tests;
+
+#[cfg(test)]
 mod tls_tests;
 
 #[cfg(test)]
