@@ -93,6 +93,8 @@ struct Env {
     base: String,
     gateway: String,
     channel: String,
+    /// When the channel's access token was seeded, and for how long it is valid.
+    seeded: (Instant, i64),
 }
 
 struct Answered {
@@ -140,6 +142,11 @@ impl Answered {
 /// A gateway process over an installation with a channel whose API base is the local
 /// upstream (token endpoint `token_endpoint`, access token valid `valid` seconds).
 async fn build(token_endpoint: &str, valid: i64) -> Env {
+    build_with(token_endpoint, valid, DEADLINE).await
+}
+
+/// [`build`] with another stale deadline.
+async fn build_with(token_endpoint: &str, valid: i64, stale_deadline: Duration) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::File);
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None)
@@ -156,6 +163,7 @@ async fn build(token_endpoint: &str, valid: i64) -> Env {
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
+    let seeded = (Instant::now(), valid);
     let channel = seed_channel_for(
         &l,
         token_endpoint,
@@ -168,7 +176,7 @@ async fn build(token_endpoint: &str, valid: i64) -> Env {
     .expect("seed");
     let mut cmd = crate::util::lanyard(dir.path());
     cmd.args(["--secret-store", "file"]);
-    let deadline = format!("{}ms", DEADLINE.as_millis());
+    let deadline = format!("{}ms", stale_deadline.as_millis());
     let process = GatewayProcess::start(
         cmd,
         &[
@@ -189,6 +197,7 @@ async fn build(token_endpoint: &str, valid: i64) -> Env {
         server,
         base,
         channel,
+        seeded,
     }
 }
 
@@ -247,6 +256,14 @@ impl Env {
             .expect("node");
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+
+    /// Waits until the seeded access token must be refreshed (its lifetime less the
+    /// broker's skew, a quarter of it), and a second more.
+    async fn until_refresh_is_due(&self) {
+        let (at, valid) = self.seeded;
+        let due = Duration::from_secs((valid - valid / 4) as u64 + 1);
+        tokio::time::sleep(due.saturating_sub(at.elapsed())).await;
     }
 
     /// A session token for `secret`.
@@ -472,8 +489,8 @@ async fn a_refresh_refused_with_invalid_grant_serves_stale_as_needs_reauth() {
     // refresh is answered `invalid_grant`.
     let server = crate::oauth_server::OauthServer::start(3600);
     let token_endpoint = format!("{}/token", server.issuer);
-    // The access token lives 8 s (refreshed 2 s early).
-    let e = build(&token_endpoint, 8).await;
+    // The access token lives 20 s (refreshed 5 s early).
+    let e = build(&token_endpoint, 20).await;
     let provider =
         e.l.store()
             .channel(&e.channel)
@@ -488,7 +505,7 @@ async fn a_refresh_refused_with_invalid_grant_serves_stale_as_needs_reauth() {
         .expect("the test server's client");
     let (_, secret) = e.player("screen").await;
     e.warm(&secret, "feed").await;
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    e.until_refresh_is_due().await;
     let a = e.get(&secret, "feed").await;
     a.assert_stale("feed v1", "needs_reauth");
     assert!(server.counts().await["errors"].as_u64().unwrap_or(0) >= 1);
@@ -592,4 +609,72 @@ async fn every_screens_state_is_recorded_and_shown() {
         .await
         .expect("text");
     assert!(metrics.contains("lanyard_gateway_players_serving_stale 0\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_that_is_down_serves_stale_as_provider_unavailable() {
+    // Nothing listens at the token endpoint; the access token lives 20 s. The refresh's
+    // retries take longer than this file's 1 s deadline (a screen asking then gets
+    // `upstream_timeout`): the default deadline's order of magnitude lets them finish.
+    let e = build_with("http://127.0.0.1:9/token", 20, Duration::from_secs(10)).await;
+    let (_, secret) = e.player("screen").await;
+    e.warm(&secret, "feed").await;
+    e.until_refresh_is_due().await;
+    let a = e.get(&secret, "feed").await;
+    a.assert_stale("feed v1", "provider_unavailable");
+    assert_eq!(e.up.hits("feed"), 1, "no token, no request upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_tokens_keep_stale_limit_is_set_from_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::File);
+    let l = Lanyard::open_with(&config, Arc::new(SystemClock), None)
+        .await
+        .expect("open");
+    let token = lanyard_core::urltokens::tokens::add(
+        &l,
+        lanyard_core::urltokens::tokens::NewToken {
+            prefix: "https://feeds.example.com/menu".into(),
+            key: "apikey".into(),
+            placement: lanyard_core::urltokens::Placement::Form,
+            requires_permission: false,
+            prompt: false,
+            value: Some(lanyard_core::secrets::SecretValue::new("v")),
+        },
+    )
+    .await
+    .expect("token")
+    .token
+    .id;
+    let set = |args: &[&str]| {
+        let mut cmd = crate::util::lanyard_for(&l);
+        cmd.args(["--json", "token", "set", &token]).args(args);
+        crate::util::run(&mut cmd)
+    };
+    let out = set(&["--keep-stale-for", "90m"]);
+    assert!(out.status.success(), "{out:?}");
+    let shown = crate::util::stdout_json(&out);
+    assert_eq!(shown["keep_stale_secs"], 5400, "{shown}");
+    assert_eq!(shown["min_refetch_secs"], 0, "untouched");
+    // Both at once, then refusals that change nothing.
+    let out = set(&["--keep-stale-for", "0", "--min-refetch", "30"]);
+    let shown = crate::util::stdout_json(&out);
+    assert_eq!(
+        (
+            shown["keep_stale_secs"].as_u64(),
+            shown["min_refetch_secs"].as_u64()
+        ),
+        (Some(0), Some(30))
+    );
+    for bad in [
+        vec![],
+        vec!["--keep-stale-for", "soon"],
+        vec!["--keep-stale-for", "31d"],
+    ] {
+        assert!(!set(&bad).status.success(), "{bad:?}");
+    }
+    let of = lanyard_core::store::refetch::RefetchOf::UrlToken;
+    assert_eq!(l.store().keep_stale(of, &token).await.expect("limit"), 0);
+    assert_eq!(l.store().min_refetch(of, &token).await.expect("floor"), 30);
 }
