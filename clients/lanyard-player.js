@@ -156,7 +156,33 @@
       });
     }
 
-    /** Fetches `url` through the gateway. */
+    /**
+     * `response.lanyard`: how the gateway answered — `{ cache, stale, staleSeconds,
+     * reason }`. `stale` is true when the gateway could not get fresh data (upstream down,
+     * hanging, 5xx, 429; the provider unavailable; re-authorization pending) and served the
+     * last good answer, fetched `staleSeconds` ago; `reason` is the gateway's code for why
+     * (`upstream_unreachable`, `upstream_timeout`, `upstream_error`,
+     * `upstream_rate_limited`, `provider_unavailable`, `needs_reauth`). Content can show
+     * "updated 14:02" from `Date.now() - staleSeconds * 1000`.
+     */
+    function mark(response) {
+      const h = response.headers;
+      const seconds = h.get("x-lanyard-stale");
+      const info = {
+        cache: h.get("x-lanyard-cache"),
+        stale: seconds !== null,
+        staleSeconds: seconds !== null ? Number(seconds) : 0,
+        reason: h.get("x-lanyard-stale-reason"),
+      };
+      try {
+        Object.defineProperty(response, "lanyard", { value: info, enumerable: true });
+      } catch (_) {
+        /* a frozen Response stand-in: nothing to mark */
+      }
+      return response;
+    }
+
+    /** Fetches `url` through the gateway (the answer carries `response.lanyard`). */
     async function lanyardFetch(url, init) {
       const bearer = await token();
       const used = session;
@@ -176,7 +202,7 @@
         if (error.status === 401) session = null; // the next call starts a new session
         throw error;
       }
-      return response;
+      return mark(response);
     }
 
     return {

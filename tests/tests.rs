@@ -22,6 +22,7 @@ mod proxy;
 mod refresh;
 mod session_ceiling;
 mod sharing;
+mod stale;
 mod structure;
 mod sweep;
 mod urltokens;

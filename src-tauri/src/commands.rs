@@ -106,10 +106,17 @@ pub async fn channel_disconnect(state: State<'_, AppState>, id: String) -> Reply
 /// The desktop license and every player.
 #[tauri::command]
 pub async fn players_list(state: State<'_, AppState>) -> Reply<Vec<PrincipalDto>> {
-    Ok(players::list(state.lanyard().await?)
+    let l = state.lanyard().await?;
+    let mut states = l.store().screen_states().await?;
+    Ok(players::list(l)
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(|p| {
+            let at = states.iter().position(|s| s.player_id == p.id);
+            let mut dto = PrincipalDto::from(p);
+            dto.screen = at.map(|i| states.swap_remove(i).into());
+            dto
+        })
         .collect())
 }
 

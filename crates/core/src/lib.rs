@@ -46,6 +46,7 @@ pub mod instance;
 pub mod oauth;
 pub mod preview;
 pub mod reminders;
+pub mod screens;
 pub mod secrets;
 pub mod sharing;
 pub mod snapshot;

@@ -54,6 +54,9 @@ pub struct Snapshot {
     /// Non-zero minimum refetch intervals in seconds, keyed `channel:<id>` and
     /// `url_token:<id>`.
     pub min_refetch: HashMap<String, u64>,
+    /// "Keep showing for" limits other than the default
+    /// ([`crate::store::stale::DEFAULT_KEEP_STALE_SECS`]), keyed like `min_refetch`.
+    pub keep_stale: HashMap<String, u64>,
 }
 
 impl Snapshot {
@@ -123,6 +126,7 @@ impl SnapshotCache {
                 .map(|p| p.id)
                 .collect(),
             min_refetch: store.min_refetch_all().await?,
+            keep_stale: store.keep_stale_all().await?,
         });
         if let Ok(mut guard) = self.0.write() {
             *guard = Some((epoch, snap.clone()));

@@ -1,7 +1,8 @@
 //! Background upkeep every long-running Lanyard process runs — the desktop app and
 //! `lanyard gateway serve` alike, so a headless gateway keeps idle channels alive too:
 //!
-//! - buffered grant audit records written every [`Timings::flush_every`];
+//! - buffered grant audit records and screen states ([`crate::screens`]) written every
+//!   [`Timings::flush_every`];
 //! - revocations the provider did not confirm asked again every
 //!   [`Timings::revocations_every`] (`oauth/revocations.rs`);
 //! - the keep-alive refresh of channels nobody used for a day
@@ -50,6 +51,9 @@ pub async fn run(l: Lanyard, timings: Timings) {
         tick.tick().await;
         if let Err(e) = l.broker().flush(l.store()).await {
             tracing::warn!(code = e.code(), "could not write grant audit records: {e}");
+        }
+        if let Err(e) = l.broker().screens().flush(l.store()).await {
+            tracing::warn!(code = e.code(), "could not write screen states: {e}");
         }
         let now = tokio::time::Instant::now();
         if last_revocations.is_none_or(|t| now - t >= timings.revocations_every) {

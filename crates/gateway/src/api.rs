@@ -43,7 +43,7 @@ use crate::quota::{Budget, FetchPolicy, Quota};
 pub struct Gateway {
     lanyard: Lanyard,
     auth: Authenticator,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     sessions: Sessions,
     cors_origins: Vec<String>,
     fetch_options: PreviewOptions,
@@ -51,8 +51,9 @@ pub struct Gateway {
     session_seconds: i64,
     trusted_proxies: Vec<Cidr>,
     quota: Quota,
-    budget: Budget,
     feeds: crate::feeds::Feeds,
+    budget: Arc<Budget>,
+    stale_deadline: std::time::Duration,
 }
 
 impl Gateway {
@@ -61,7 +62,7 @@ impl Gateway {
         Ok(Gateway {
             lanyard,
             auth: Authenticator::new(limits)?,
-            metrics: Metrics::default(),
+            metrics: Arc::default(),
             sessions: Sessions::default(),
             cors_origins: Vec::new(),
             fetch_options: data::default_options(),
@@ -69,15 +70,16 @@ impl Gateway {
             session_seconds: sessions::SESSION_SECONDS,
             trusted_proxies: Vec::new(),
             quota: Quota::new(FetchPolicy::default()),
-            budget: Budget::new(FetchPolicy::default().body_budget),
             feeds: crate::feeds::Feeds::default(),
+            budget: Arc::new(Budget::new(FetchPolicy::default().body_budget)),
+            stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
         })
     }
 
     /// Per-player limits on `/v1/fetch` and the gateway-wide body budget.
     pub fn with_fetch_policy(mut self, policy: FetchPolicy) -> Self {
         self.quota = Quota::new(policy);
-        self.budget = Budget::new(policy.body_budget);
+        self.budget = Arc::new(Budget::new(policy.body_budget));
         self
     }
 
@@ -89,6 +91,29 @@ impl Gateway {
     /// The gateway-wide budget of answer bytes being read.
     pub fn budget(&self) -> &Budget {
         &self.budget
+    }
+
+    /// How long a `GET /v1/fetch` waits for the upstream when a stale answer exists
+    /// (5 s by default): past it the stale answer is served and the request carries on.
+    pub fn with_stale_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.stale_deadline = deadline;
+        self
+    }
+
+    /// The stale deadline.
+    pub fn stale_deadline(&self) -> std::time::Duration {
+        self.stale_deadline
+    }
+
+    /// What a request upstream needs, owned (it may outlive the request that started it).
+    pub(crate) fn upstreamer(&self, who: lanyard_core::fetch::As) -> crate::data::Upstreamer {
+        crate::data::Upstreamer {
+            lanyard: self.lanyard.clone(),
+            budget: self.budget.clone(),
+            metrics: self.metrics.clone(),
+            who,
+            options: self.fetch_options,
+        }
     }
 
     /// Reverse proxies whose `X-Forwarded-For` names the client ([`crate::forwarded`]).
@@ -347,8 +372,14 @@ pub fn status_of(err: &Error) -> StatusCode {
 }
 
 /// `{ code, message }` with its status.
+/// The error code of a gateway refusal, carried in the response's extensions (for the
+/// screen states, [`crate::data::answer_as`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RefusalCode(pub &'static str);
+
 pub fn error_response(err: &Error) -> Response {
     let mut response = (status_of(err), Json(err)).into_response();
+    response.extensions_mut().insert(RefusalCode(err.code()));
     if matches!(err, Error::Unauthenticated(_)) {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,

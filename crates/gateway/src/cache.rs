@@ -32,6 +32,18 @@
 //! - **A short negative entry** ([`NEGATIVE_TTL`]) after an upstream failure (a transport
 //!   error or timeout, or a 5xx answer): requests for that key get the same failure at
 //!   once, with `Retry-After`, instead of queueing behind a dead upstream.
+//! - **The last good answer, marked stale** (DESIGN §13, [`Cache::serve`]): every 2xx
+//!   answer fetched with exactly its key's credentials (not redirected, no cookie, not
+//!   `no-store`; `private` is kept, since the key names the very credentials) is also kept
+//!   as the key's last good copy. When a fresh answer cannot be had — the upstream is
+//!   unreachable or times out, answers 5xx or 429, the channel's refresh fails
+//!   transiently (`provider_unavailable`) or the channel awaits re-authorization
+//!   (`needs_reauth`) — that copy is served with its [`Stale`] mark, up to the key's "keep
+//!   showing for" limit ([`keep_stale`]: the smallest of its credentials'). While a copy
+//!   exists a request waits at most the stale deadline for the upstream: the request
+//!   upstream runs in its own task, so it carries on past the deadline and replaces the
+//!   answer when it succeeds. The copy is looked up only under the key, computed after
+//!   the session and link checks: once access is cut nothing stale is served.
 //! - **The store** is a `moka` cache bounded by key, body and header bytes, in memory
 //!   only: no copy of the user's data is ever written to disk. A key whose answer may not
 //!   be stored is remembered as such, so its requests go upstream without waiting for one
@@ -51,8 +63,35 @@ use lanyard_core::{Error, Result};
 use tokio::sync::watch;
 use url::Url;
 
-/// The response header saying how the cache answered: `hit`, `miss` or `revalidated`.
+/// The response header saying how the cache answered: `hit`, `miss`, `revalidated` or
+/// `stale`.
 pub const CACHE_HEADER: &str = "x-lanyard-cache";
+
+/// The response header of a stale answer: seconds since it was fetched.
+pub const STALE_HEADER: &str = "x-lanyard-stale";
+
+/// The response header of a stale answer: why no fresh one could be had.
+pub const STALE_REASON_HEADER: &str = "x-lanyard-stale-reason";
+
+/// The default "keep showing for" limit of a credential: a day.
+pub const DEFAULT_KEEP_STALE: Duration =
+    Duration::from_secs(lanyard_core::store::stale::DEFAULT_KEEP_STALE_SECS);
+
+/// How long a request waits for the upstream when a stale answer exists, by default.
+pub const DEFAULT_STALE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Stale reasons (`X-Lanyard-Stale-Reason`): the upstream could not be reached.
+pub const UPSTREAM_UNREACHABLE: &str = "upstream_unreachable";
+/// The upstream did not answer within the stale deadline (or the fetch timeout).
+pub const UPSTREAM_TIMEOUT: &str = "upstream_timeout";
+/// The upstream answered 5xx.
+pub const UPSTREAM_ERROR: &str = "upstream_error";
+/// The upstream answered 429.
+pub const UPSTREAM_RATE_LIMITED: &str = "upstream_rate_limited";
+/// The channel's token could not be refreshed (the provider is unavailable).
+pub const PROVIDER_UNAVAILABLE: &str = "provider_unavailable";
+/// The channel awaits re-authorization (`invalid_grant` and the like).
+pub const NEEDS_REAUTH: &str = "needs_reauth";
 
 /// The default bound of the cache: 64 MiB of keys, bodies and headers.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -75,6 +114,8 @@ pub enum Outcome {
     Miss,
     /// The upstream confirmed the stored answer (304) and it was served.
     Revalidated,
+    /// No fresh answer could be had: the last good one was served ([`Answer::stale`]).
+    Stale,
 }
 
 impl Outcome {
@@ -84,6 +125,7 @@ impl Outcome {
             Outcome::Hit => "hit",
             Outcome::Miss => "miss",
             Outcome::Revalidated => "revalidated",
+            Outcome::Stale => "stale",
         }
     }
 }
@@ -170,6 +212,22 @@ pub fn key(snapshot: &Snapshot, who: &As, url: &Url) -> Result<(Key, Duration)> 
     ))
 }
 
+/// The "keep showing for" limit of `key`: the smallest of its credentials' (a day unless
+/// set with `channel set` / `token set --keep-stale-for`; 0: nothing stale is served).
+pub fn keep_stale(snapshot: &Snapshot, key: &Key) -> Duration {
+    key.credentials
+        .iter()
+        .map(|c| c.split_once('@').map_or(c.as_str(), |(name, _)| name))
+        .map(|name| {
+            snapshot
+                .keep_stale
+                .get(name)
+                .map_or(DEFAULT_KEEP_STALE, |secs| Duration::from_secs(*secs))
+        })
+        .min()
+        .unwrap_or(DEFAULT_KEEP_STALE)
+}
+
 /// An answer from the upstream, as the gateway passes it on.
 #[derive(Debug, Clone)]
 pub struct Upstream {
@@ -191,6 +249,24 @@ pub struct Upstream {
     pub credentials: Vec<String>,
 }
 
+/// The mark of a stale answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale {
+    /// When it was fetched (or last confirmed by the upstream).
+    pub fetched_at: SystemTime,
+    /// Why no fresh answer could be had (one of the reason constants).
+    pub reason: &'static str,
+}
+
+impl Stale {
+    /// Whole seconds since it was fetched.
+    pub fn seconds(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(self.fetched_at)
+            .map_or(0, |d| d.as_secs())
+    }
+}
+
 /// What the gateway answers a player.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -204,6 +280,8 @@ pub struct Answer {
     pub attached: String,
     /// How the cache answered.
     pub outcome: Outcome,
+    /// Set when this is the last good answer served because no fresh one could be had.
+    pub stale: Option<Stale>,
 }
 
 impl Answer {
@@ -214,6 +292,7 @@ impl Answer {
             body: up.body,
             attached: up.attached,
             outcome,
+            stale: None,
         }
     }
 }
@@ -316,8 +395,96 @@ impl Stored {
             body: self.body.clone(),
             attached: self.attached.clone(),
             outcome,
+            stale: None,
         }
     }
+}
+
+/// The last good answer of a key (DESIGN §13).
+#[derive(Debug)]
+struct Good {
+    status: StatusCode,
+    /// Headers passed on, without `Age`.
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The upstream's `Age` when it was fetched.
+    age: u64,
+    body: Bytes,
+    attached: String,
+    /// The content-negotiation headers of the request that fetched it, when the answer
+    /// varies on request headers (it is then served only to that same variant).
+    variant: Option<Vec<(String, String)>>,
+    fetched_at: SystemTime,
+}
+
+impl Good {
+    fn weight(&self) -> usize {
+        self.body.len() + headers_weight(&self.headers) + self.attached.len() + OVERHEAD
+    }
+
+    /// Served for `asked`, fetched at most `keep` ago.
+    fn serves(&self, asked: &Asked, keep: Duration) -> bool {
+        let young = SystemTime::now()
+            .duration_since(self.fetched_at)
+            .map_or(true, |age| age <= keep);
+        young
+            && self
+                .variant
+                .as_deref()
+                .is_none_or(|v| v == asked.negotiation)
+    }
+
+    fn answer(&self, reason: &'static str) -> Answer {
+        let stale = Stale {
+            fetched_at: self.fetched_at,
+            reason,
+        };
+        let mut headers = self.headers.clone();
+        headers.push((
+            axum::http::header::AGE,
+            HeaderValue::from(self.age + stale.seconds()),
+        ));
+        Answer {
+            status: self.status,
+            headers,
+            body: self.body.clone(),
+            attached: self.attached.clone(),
+            outcome: Outcome::Stale,
+            stale: Some(stale),
+        }
+    }
+}
+
+/// Why `error` (from the fetch engine) leaves a stale answer to serve, if it does: never
+/// for a refusal of access (not linked, not covered, revoked, unknown player).
+pub fn stale_reason_of_error(error: &Error) -> Option<&'static str> {
+    match error {
+        Error::RequestFailed(m) if m.contains("timed out") => Some(UPSTREAM_TIMEOUT),
+        Error::RequestFailed(_) => Some(UPSTREAM_UNREACHABLE),
+        Error::ProviderUnavailable(_) => Some(PROVIDER_UNAVAILABLE),
+        Error::NeedsReauth(_) => Some(NEEDS_REAUTH),
+        _ => None,
+    }
+}
+
+/// Why an upstream answer with `status` leaves a stale answer to serve, if it does.
+pub fn stale_reason_of_status(status: StatusCode) -> Option<&'static str> {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        Some(UPSTREAM_RATE_LIMITED)
+    } else if status.is_server_error() {
+        Some(UPSTREAM_ERROR)
+    } else {
+        None
+    }
+}
+
+/// How stale answers are served for one request: the key's "keep showing for" limit (0:
+/// never) and how long to wait for the upstream when a stale answer exists.
+#[derive(Debug, Clone, Copy)]
+pub struct StalePolicy {
+    /// Served at most this long after it was fetched.
+    pub keep: Duration,
+    /// The wait for a fresh answer when a stale one exists.
+    pub deadline: Duration,
 }
 
 /// A cache slot: an answer, or "this key's answers may not be stored".
@@ -348,6 +515,7 @@ impl Negative {
         Some(match &self.outcome {
             Ok(a) => Ok(Answer {
                 outcome: Outcome::Hit,
+                stale: None,
                 ..a.clone()
             }),
             Err(e) => Err(Failure {
@@ -391,6 +559,7 @@ impl Drop for Landing<'_> {
 #[derive(Debug, Clone)]
 pub struct Cache {
     store: Option<moka::future::Cache<Key, Slot>>,
+    good: Option<moka::future::Cache<Key, Arc<Good>>>,
     negative: Option<moka::future::Cache<Key, Negative>>,
     flights: Arc<Flights>,
     max_entry: usize,
@@ -466,6 +635,7 @@ impl Cache {
         if max_bytes == 0 {
             return Cache {
                 store: None,
+                good: None,
                 negative: None,
                 flights: Arc::default(),
                 max_entry: 0,
@@ -488,8 +658,15 @@ impl Cache {
             .time_to_live(NEGATIVE_TTL)
             .weigher(|k: &Key, v: &Negative| weight(k.weight() + v.weight()))
             .build();
+        // The last good copies: as many bytes again (their bodies are mostly the stored
+        // answers' own, shared).
+        let good = moka::future::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|k: &Key, v: &Arc<Good>| weight(k.weight() + v.weight()))
+            .build();
         Cache {
             store: Some(store),
+            good: Some(good),
             negative: Some(negative),
             flights: Arc::default(),
             // One answer never takes more than an eighth of the cache.
@@ -544,6 +721,150 @@ impl Cache {
             attached: up.attached.clone(),
             stored_at: Instant::now(),
         })
+    }
+
+    /// Keeps `up` as `key`'s last good answer when it is one: 2xx, fetched with exactly
+    /// the key's credentials, not redirected, no cookie, not `no-store`, not too large.
+    async fn keep_good(&self, key: &Key, asked: &Asked<'_>, up: &Upstream) {
+        if self.good.is_none() {
+            return;
+        }
+        let no_store = up
+            .raw
+            .get_all(axum::http::header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|d| d.trim().eq_ignore_ascii_case("no-store"));
+        if !up.status.is_success()
+            || no_store
+            || up.redirected
+            || sets_cookie(&up.raw)
+            || !key.fetched_with(&up.credentials)
+            || up.body.len() + key.weight() > self.max_entry
+        {
+            return;
+        }
+        let varies = up.raw.contains_key(axum::http::header::VARY);
+        self.put_good(
+            key,
+            asked,
+            up.status,
+            &up.headers,
+            varies,
+            &up.body,
+            &up.attached,
+        )
+        .await;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn put_good(
+        &self,
+        key: &Key,
+        asked: &Asked<'_>,
+        status: StatusCode,
+        headers: &[(HeaderName, HeaderValue)],
+        varies: bool,
+        body: &Bytes,
+        attached: &str,
+    ) {
+        let Some(good) = &self.good else { return };
+        let age = headers
+            .iter()
+            .find(|(k, _)| k == axum::http::header::AGE)
+            .and_then(|(_, v)| v.to_str().ok()?.trim().parse().ok())
+            .unwrap_or(0);
+        let entry = Good {
+            status,
+            headers: headers
+                .iter()
+                .filter(|(k, _)| k != axum::http::header::AGE)
+                .cloned()
+                .collect(),
+            age,
+            body: body.clone(),
+            attached: attached.to_string(),
+            variant: varies.then(|| asked.negotiation.to_vec()),
+            fetched_at: SystemTime::now(),
+        };
+        good.insert(key.clone(), Arc::new(entry)).await;
+    }
+
+    /// `key`'s last good answer for `asked`, if one was fetched at most `keep` ago.
+    async fn good_for(&self, key: &Key, asked: &Asked<'_>, keep: Duration) -> Option<Arc<Good>> {
+        if keep.is_zero() {
+            return None;
+        }
+        self.good
+            .as_ref()?
+            .get(key)
+            .await
+            .filter(|g| g.serves(asked, keep))
+    }
+
+    /// Whether a last good answer is kept for `key` (for tests).
+    pub async fn has_good(&self, key: &Key) -> bool {
+        match &self.good {
+            Some(g) => g.get(key).await.is_some(),
+            None => false,
+        }
+    }
+
+    /// Answers `GET` like [`Cache::get`], and when no fresh answer can be had serves the
+    /// key's last good answer marked stale (see the module docs), waiting at most
+    /// `policy.deadline` for the upstream when one exists: the request then carries on in
+    /// its own task and stores what it gets.
+    pub async fn serve<F, Fut>(
+        &self,
+        key: Key,
+        asked: &Asked<'_>,
+        who: &str,
+        min_refetch: Duration,
+        policy: StalePolicy,
+        fetch: F,
+    ) -> std::result::Result<Answer, Failure>
+    where
+        F: Fn(Vec<(String, String)>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Upstream>> + Send + 'static,
+    {
+        let Some(good) = self.good_for(&key, asked, policy.keep).await else {
+            return self.get(key, asked, who, min_refetch, fetch).await;
+        };
+        if let Some(Slot::Stored(s)) = match &self.store {
+            Some(store) => store.get(&key).await,
+            None => None,
+        } {
+            if s.fresh(asked, min_refetch) {
+                return Ok(s.answer(SystemTime::now(), Outcome::Hit));
+            }
+        }
+        let cache = self.clone();
+        let (url, negotiation, who) = (
+            asked.url.clone(),
+            asked.negotiation.to_vec(),
+            who.to_string(),
+        );
+        let flight = tokio::spawn(async move {
+            let asked = Asked::new(&url, &negotiation);
+            cache.get(key, &asked, &who, min_refetch, fetch).await
+        });
+        let result = match tokio::time::timeout(policy.deadline, flight).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => {
+                return Err(Error::Internal("the request upstream stopped".into()).into());
+            }
+            // Given up on; the request carries on and stores what it gets.
+            Err(_) => return Ok(good.answer(UPSTREAM_TIMEOUT)),
+        };
+        let reason = match &result {
+            Ok(a) => stale_reason_of_status(a.status),
+            Err(f) => stale_reason_of_error(&f.error),
+        };
+        match reason {
+            Some(reason) => Ok(good.answer(reason)),
+            None => result,
+        }
     }
 
     /// Remembers an upstream failure for `key` (an error, or a 5xx answer fetched with the
@@ -670,6 +991,7 @@ impl Cache {
             Ok(up) => up,
             Err(e) => return Err(self.failed(key, e).await),
         };
+        self.keep_good(key, asked, &up).await;
         if let (Some(store), Some(s)) =
             (&self.store, self.stored(key, asked, &up, SystemTime::now()))
         {
@@ -763,6 +1085,16 @@ impl Cache {
                         stored_at: Instant::now(),
                     };
                     let answer = renewed.answer(now, Outcome::Revalidated);
+                    self.put_good(
+                        key,
+                        asked,
+                        renewed.status,
+                        &renewed.headers,
+                        renewed.varies,
+                        &renewed.body,
+                        &renewed.attached,
+                    )
+                    .await;
                     let slot = if renewed.policy.is_storable() {
                         Slot::Stored(Arc::new(renewed))
                     } else {
@@ -778,6 +1110,9 @@ impl Cache {
                     return flown(Ok(Answer::passed(up, Outcome::Miss)), shareable);
                 }
             }
+        }
+        if shareable {
+            self.keep_good(key, asked, &up).await;
         }
         if own {
             match self.stored(key, asked, &up, now) {

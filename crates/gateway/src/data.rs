@@ -46,6 +46,7 @@ use lanyard_core::broker::sessions::{self, Claims, SessionKey};
 use lanyard_core::fetch::{fetch, As, Fetched};
 use lanyard_core::preview::report::CredentialSource;
 use lanyard_core::preview::{PreviewOptions, PreviewRequest};
+use lanyard_core::screens::Served;
 use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::urltokens::prefix::parse_request_url;
 use lanyard_core::{Error, Lanyard, Result};
@@ -174,8 +175,8 @@ fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
         out.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(
-                "x-lanyard-attached, x-lanyard-cache, content-type, etag, last-modified, age, \
-                 retry-after",
+                "x-lanyard-attached, x-lanyard-cache, x-lanyard-stale, x-lanyard-stale-reason, \
+                 content-type, etag, last-modified, age, retry-after",
             ),
         );
     }
@@ -319,11 +320,54 @@ pub async fn answer_as(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
+    let asked = url.clone();
     let response = match limited_answer(g, who, url, method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
+    if let As::Player(id) = who {
+        seen(g, id, &asked, &response);
+    }
     finish(response)
+}
+
+/// Records what a screen was served ([`lanyard_core::screens`], and the gauges of
+/// `/metrics`): stale with its reason, a refusal with its code (`upstream_<status>` for an
+/// upstream's error passed on), or fresh data.
+fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
+    let now = g.lanyard().clock().now();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+    let served = if let (Some(secs), Some(reason)) = (
+        header(cache::STALE_HEADER).and_then(|s| s.parse::<i64>().ok()),
+        header(cache::STALE_REASON_HEADER),
+    ) {
+        Served::Stale {
+            reason: reason.to_string(),
+            data_from: now - secs,
+        }
+    } else if let Some(code) = response.extensions().get::<crate::api::RefusalCode>() {
+        Served::Refused {
+            code: code.0.to_string(),
+        }
+    } else if response.status().is_client_error() || response.status().is_server_error() {
+        Served::Refused {
+            code: format!("upstream_{}", response.status().as_u16()),
+        }
+    } else {
+        Served::Fresh
+    };
+    let data_from = match &served {
+        Served::Stale { data_from, .. } => Some(*data_from),
+        _ => None,
+    };
+    g.metrics().serving(player, data_from);
+    let parsed = matches!(served, Served::Fresh)
+        .then(|| url::Url::parse(url).ok())
+        .flatten();
+    g.lanyard()
+        .broker()
+        .screens()
+        .record(player, now, served, parsed.as_ref());
 }
 
 async fn limited_answer(
@@ -354,7 +398,6 @@ async fn limited_answer(
         .filter(|(k, _)| FORWARDED.contains(&k.as_str()))
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    let options = g.fetch_options();
     if method == Method::GET {
         return cached(g, who, url, forwarded, headers).await;
     }
@@ -365,7 +408,9 @@ async fn limited_answer(
         body: (method == Method::POST).then(|| body.to_vec()),
         channel: None,
     };
-    let up = upstream(g, who, request, options)
+    let up = g
+        .upstreamer(who.clone())
+        .fetch(request)
         .await
         .map_err(|e| failure_response(&e.into()))?;
     g.metrics().fetch("ok");
@@ -375,6 +420,7 @@ async fn limited_answer(
         body: up.body,
         attached: up.attached,
         outcome: Outcome::Miss,
+        stale: None,
     }))
 }
 
@@ -438,25 +484,38 @@ fn matched(fetched: &Fetched) -> Vec<String> {
     names
 }
 
-/// One request through the fetch engine, as the gateway passes its answer on. It holds
-/// its answer-size cap of the body budget while it runs.
-async fn upstream(
-    g: &Gateway,
-    who: &As,
-    request: PreviewRequest,
-    options: PreviewOptions,
-) -> Result<Upstream> {
-    let Some(_room) = g.budget().reserve(options.max_body).await else {
-        g.metrics().fetch_limited();
+/// What a request upstream needs, owned: it may carry on after the request that started
+/// it was answered stale ([`cache::Cache::serve`]).
+#[derive(Debug, Clone)]
+pub struct Upstreamer {
+    pub(crate) lanyard: Lanyard,
+    pub(crate) budget: Arc<crate::quota::Budget>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    pub(crate) who: As,
+    pub(crate) options: PreviewOptions,
+}
+
+impl Upstreamer {
+    /// One request through the fetch engine, as the gateway passes its answer on. It holds
+    /// its answer-size cap of the body budget while it runs.
+    pub async fn fetch(self, request: PreviewRequest) -> Result<Upstream> {
+        upstream(&self, request).await
+    }
+}
+
+async fn upstream(u: &Upstreamer, request: PreviewRequest) -> Result<Upstream> {
+    let (options, who) = (u.options, &u.who);
+    let Some(_room) = u.budget.reserve(options.max_body).await else {
+        u.metrics.fetch_limited();
         return Err(Error::RateLimited(
             "the gateway is reading as many answers as its memory budget allows; try again \
              shortly"
                 .into(),
         ));
     };
-    let fetched = fetch(g.lanyard(), who, request, &Fixed(Answer::Deny), options)
+    let fetched = fetch(&u.lanyard, who, request, &Fixed(Answer::Deny), options)
         .await
-        .inspect_err(|e| g.metrics().fetch(e.code()))?;
+        .inspect_err(|e| u.metrics.fetch(e.code()))?;
     if fetched.truncated {
         return Err(Error::RequestFailed(format!(
             "the upstream answer is larger than {} bytes",
@@ -500,7 +559,6 @@ async fn cached(
     forwarded: Vec<(String, String)>,
     headers: &HeaderMap,
 ) -> std::result::Result<Response, Response> {
-    let options = g.fetch_options();
     let parsed = parse_request_url(&url).map_err(|e| error_response(&e))?;
     let snapshot = g
         .lanyard()
@@ -511,29 +569,44 @@ async fn cached(
         g.metrics().fetch(e.code());
         error_response(&e)
     })?;
+    let policy = cache::StalePolicy {
+        keep: cache::keep_stale(&snapshot, &key),
+        deadline: g.stale_deadline(),
+    };
     drop(snapshot);
     let negotiation: Vec<(String, String)> = forwarded
         .into_iter()
         .filter(|(k, _)| k != "if-none-match" && k != "if-modified-since")
         .collect();
-    let asked = cache::Asked::new(&parsed, &negotiation);
+    let upstreamer = g.upstreamer(who.clone());
+    let asked_with = negotiation.clone();
     let answer = g
         .cache()
-        .get(key, &asked, who.id(), min_refetch, |conditional| {
-            let mut headers = negotiation.clone();
-            headers.extend(conditional);
-            let request = PreviewRequest {
-                url: url.clone(),
-                method: "GET".into(),
-                headers,
-                body: None,
-                channel: None,
-            };
-            upstream(g, who, request, options)
-        })
+        .serve(
+            key,
+            &cache::Asked::new(&parsed, &negotiation),
+            who.id(),
+            min_refetch,
+            policy,
+            move |conditional| {
+                let mut headers = asked_with.clone();
+                headers.extend(conditional);
+                let request = PreviewRequest {
+                    url: url.clone(),
+                    method: "GET".into(),
+                    headers,
+                    body: None,
+                    channel: None,
+                };
+                upstreamer.clone().fetch(request)
+            },
+        )
         .await
         .map_err(|f| failure_response(&f))?;
-    g.metrics().fetch("ok");
+    match answer.stale {
+        Some(stale) => g.metrics().stale(stale.reason),
+        None => g.metrics().fetch("ok"),
+    }
     if answer.status == StatusCode::OK && not_modified(headers, &answer.headers) {
         let mut r = respond(cache::Answer {
             status: StatusCode::NOT_MODIFIED,
@@ -647,6 +720,14 @@ fn respond(answer: cache::Answer) -> Response {
         CACHE_HEADER,
         HeaderValue::from_static(answer.outcome.as_str()),
     );
+    if let Some(stale) = answer.stale {
+        response = response
+            .header(cache::STALE_HEADER, HeaderValue::from(stale.seconds()))
+            .header(
+                cache::STALE_REASON_HEADER,
+                HeaderValue::from_static(stale.reason),
+            );
+    }
     response
         .body(Body::from(answer.body))
         .unwrap_or_else(|_| error_response(&Error::Internal("could not build the answer".into())))

@@ -27,9 +27,36 @@ pub struct Metrics {
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
+    /// Stale answers served, by reason.
+    stale: Mutex<BTreeMap<&'static str, u64>>,
+    /// Players whose last answer here was stale, with when that data was fetched (Unix s).
+    serving_stale: Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl Metrics {
+    /// A stale answer was served for `reason`.
+    pub fn stale(&self, reason: &'static str) {
+        if let Ok(mut s) = self.stale.lock() {
+            *s.entry(reason).or_default() += 1;
+        }
+    }
+
+    /// A player's last answer: stale data fetched at `data_from` (Unix s), or not stale.
+    pub fn serving(&self, player: &str, data_from: Option<i64>) {
+        if let Ok(mut s) = self.serving_stale.lock() {
+            match data_from {
+                Some(at) => {
+                    if s.len() < 1_000_000 || s.contains_key(player) {
+                        s.insert(player.to_string(), at);
+                    }
+                }
+                None => {
+                    s.remove(player);
+                }
+            }
+        }
+    }
+
     /// A grant was issued after `took`.
     pub fn grant(&self, took: Duration) {
         self.grants.fetch_add(1, Ordering::Relaxed);
@@ -153,6 +180,36 @@ impl Metrics {
             out,
             "# HELP lanyard_gateway_cache_bytes Bytes the response cache holds: keys, answers, failures.\n\
              # TYPE lanyard_gateway_cache_bytes gauge\nlanyard_gateway_cache_bytes {cache_bytes}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_stale_answers_total Last good answers served marked stale, by reason.\n\
+             # TYPE lanyard_gateway_stale_answers_total counter"
+        );
+        if let Ok(stale) = self.stale.lock() {
+            for (reason, n) in stale.iter() {
+                let _ = writeln!(
+                    out,
+                    "lanyard_gateway_stale_answers_total{{reason=\"{reason}\"}} {n}"
+                );
+            }
+        }
+        let (serving, oldest) = match self.serving_stale.lock() {
+            Ok(s) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let oldest = s.values().min().map_or(0, |at| (now - at).max(0));
+                (s.len(), oldest)
+            }
+            Err(_) => (0, 0),
+        };
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_players_serving_stale Players whose last answer from this gateway was stale.\n\
+             # TYPE lanyard_gateway_players_serving_stale gauge\nlanyard_gateway_players_serving_stale {serving}\n\
+             # HELP lanyard_gateway_oldest_stale_seconds Age of the oldest stale data a player is being shown (0: none).\n\
+             # TYPE lanyard_gateway_oldest_stale_seconds gauge\nlanyard_gateway_oldest_stale_seconds {oldest}"
         );
         let name = "lanyard_gateway_grant_duration_seconds";
         let _ = writeln!(

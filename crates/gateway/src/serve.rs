@@ -53,6 +53,8 @@ pub struct ServeOptions {
     pub fetch_timeout: Duration,
     /// Requests each feed link answers per minute (then `429`).
     pub feed_per_minute: u32,
+    /// How long a `GET /v1/fetch` waits for the upstream when a stale answer exists.
+    pub stale_deadline: Duration,
 }
 
 impl ServeOptions {
@@ -74,6 +76,7 @@ impl ServeOptions {
             fetch: crate::quota::FetchPolicy::default(),
             fetch_timeout: crate::data::default_options().timeout,
             feed_per_minute: crate::feeds::DEFAULT_PER_MINUTE,
+            stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
         }
     }
 
@@ -170,6 +173,7 @@ pub async fn serve(
             .with_session_seconds(options.session_seconds)
             .with_trusted_proxies(options.trusted_proxies)
             .with_fetch_policy(options.fetch)
+            .with_stale_deadline(options.stale_deadline)
             .with_fetch_options(lanyard_core::preview::PreviewOptions {
                 timeout: options.fetch_timeout,
                 ..crate::data::default_options()
@@ -208,6 +212,9 @@ pub async fn serve(
     };
     if let Some(upkeep) = upkeep {
         upkeep.abort();
+    }
+    if let Err(e) = lanyard.broker().screens().flush(lanyard.store()).await {
+        tracing::warn!(code = e.code(), "could not write screen states: {e}");
     }
     let flushed = lanyard.broker().flush(lanyard.store()).await;
     served.map_err(|e| Error::io("the gateway stopped", &e))?;

@@ -565,6 +565,43 @@ pub struct PrincipalDto {
     /// When it last received a grant (Unix seconds).
     #[ts(type = "number | null")]
     pub last_seen_at: Option<i64>,
+    /// What the gateway last served this screen (players seen by a gateway only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub screen: Option<ScreenStateDto>,
+}
+
+/// What the gateway last served a screen (issue 28): the window words it as "showing live
+/// data", "showing data from 14:02 — …", "refused: …", "not seen for 3 days".
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScreenStateDto {
+    /// Its last `/v1/fetch` (Unix seconds).
+    #[ts(type = "number")]
+    pub last_request_at: i64,
+    /// `fresh`, `stale` or `refused`.
+    pub last_answer: String,
+    /// The stale reason or the refusal's code.
+    pub last_code: Option<String>,
+    /// Since when it has been shown stale data (Unix seconds).
+    #[ts(type = "number | null")]
+    pub stale_since: Option<i64>,
+    /// When the stale data it is shown was fetched (Unix seconds).
+    #[ts(type = "number | null")]
+    pub data_from: Option<i64>,
+}
+
+impl From<lanyard_core::screens::ScreenState> for ScreenStateDto {
+    fn from(s: lanyard_core::screens::ScreenState) -> Self {
+        ScreenStateDto {
+            last_request_at: s.last_request_at,
+            last_answer: s.last_answer,
+            last_code: s.last_code,
+            stale_since: s.stale_since,
+            data_from: s.data_from,
+        }
+    }
 }
 
 impl From<Principal> for PrincipalDto {
@@ -576,6 +613,7 @@ impl From<Principal> for PrincipalDto {
             serial: p.serial,
             created_at: p.created_at,
             last_seen_at: p.last_seen_at,
+            screen: None,
         }
     }
 }

@@ -76,6 +76,70 @@ export function relativeAgo(at: number | null, nowMs: number = Date.now()): stri
   return plural(Math.floor(seconds / DAY), "day");
 }
 
+/** Words for a stale reason or refusal code (the same as `lanyard player list`'s). */
+export function screenCodeWords(code: string | null): string {
+  switch (code) {
+    case "upstream_unreachable":
+      return "the data source is unreachable";
+    case "upstream_timeout":
+      return "the data source is not answering";
+    case "upstream_error":
+      return "the data source has an error";
+    case "upstream_rate_limited":
+      return "the data source is limiting requests";
+    case "provider_unavailable":
+      return "the sign-in service is unavailable";
+    case "needs_reauth":
+      return "the account needs signing in again";
+    case "not_covered":
+    case "not_linked":
+      return "not linked";
+    case "unknown_principal":
+      return "removed";
+    case "unauthenticated":
+      return "not signed in";
+    case "rate_limited":
+      return "too many requests";
+    default:
+      return (code ?? "unknown").replaceAll("_", " ");
+  }
+}
+
+/** A screen not heard from for this long is "not seen" (as in the core). */
+export const NOT_SEEN_AFTER_SECONDS = 15 * 60;
+
+/** "14:02" in local time. */
+export function clockTime(at: number): string {
+  const d = new Date(at * 1000);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/**
+ * A screen's state in a sentence: "showing live data", "showing data from 14:02 — the data
+ * source is unreachable", "refused: not linked", "not seen for 3 days", "not seen by a
+ * gateway yet".
+ */
+export function screenStatus(principal: Pick<PrincipalDto, "screen">, nowMs: number = Date.now()): string {
+  const s = principal.screen;
+  if (!s) return "not seen by a gateway yet";
+  const idle = Math.floor(nowMs / 1000) - s.lastRequestAt;
+  if (idle >= NOT_SEEN_AFTER_SECONDS) {
+    return `not seen for ${relativeAgo(s.lastRequestAt, nowMs).replace(/ ago$/, "")}`;
+  }
+  if (s.lastAnswer === "stale") {
+    return `showing data from ${clockTime(s.dataFrom ?? s.lastRequestAt)} — ${screenCodeWords(s.lastCode)}`;
+  }
+  if (s.lastAnswer === "refused") return `refused: ${screenCodeWords(s.lastCode)}`;
+  return "showing live data";
+}
+
+/** The badge tone of a screen's state. */
+export function screenTone(principal: Pick<PrincipalDto, "screen">, nowMs: number = Date.now()): string {
+  const s = principal.screen;
+  if (!s || Math.floor(nowMs / 1000) - s.lastRequestAt >= NOT_SEEN_AFTER_SECONDS) return "idle";
+  return s.lastAnswer;
+}
+
 export type AuditPeriod = "hour" | "day" | "week" | "all";
 
 export const AUDIT_PERIODS: readonly { id: AuditPeriod; label: string; seconds: number | null }[] = [

@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
+import type { PrincipalDto } from "../lib/bindings/PrincipalDto";
 import type { LinkDto, TokenLinkDto } from "../lib/ipc";
 import { formatEventTime } from "../lib/players";
 import {
@@ -103,6 +104,53 @@ describe("Players: URL tokens as columns", () => {
 });
 
 describe("Players", () => {
+  it("shows each screen's state in a sentence", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const fetched = now - 300;
+    const local = new Date(fetched * 1000);
+    const hhmm = `${String(local.getHours()).padStart(2, "0")}:${String(local.getMinutes()).padStart(2, "0")}`;
+    const screenOf = (overrides: Partial<NonNullable<PrincipalDto["screen"]>>) => ({
+      lastRequestAt: now - 10,
+      lastAnswer: "fresh",
+      lastCode: null,
+      staleSince: null,
+      dataFrom: null,
+      ...overrides,
+    });
+    mockRecording({
+      players_list: () => [
+        makeLicense(),
+        makePlayer({ id: "p-live", name: "Live", screen: screenOf({}) }),
+        makePlayer({
+          id: "p-stale",
+          name: "Stale",
+          screen: screenOf({ lastAnswer: "stale", lastCode: "upstream_unreachable", staleSince: now - 60, dataFrom: fetched }),
+        }),
+        makePlayer({ id: "p-refused", name: "Refused", screen: screenOf({ lastAnswer: "refused", lastCode: "not_covered" }) }),
+        makePlayer({ id: "p-gone", name: "Gone", screen: screenOf({ lastRequestAt: now - 3 * 86_400 - 5 }) }),
+        makePlayer({ id: "p-new", name: "New" }),
+      ],
+      channels_list: () => CHANNELS,
+      links_list: () => [],
+    });
+    render(Players);
+    await waitFor(() => expect(screen.getAllByTestId("screen-status")).toHaveLength(5));
+    const rows = screen.getAllByTestId("principal-row");
+    const status = (name: string) => {
+      const row = rows.find((r) => r.querySelector(".name")?.textContent === name);
+      return within(row as HTMLElement).getByTestId("screen-status");
+    };
+    expect(within(rows[0] as HTMLElement).queryByTestId("screen-status")).toBeNull();
+    expect(status("Live").textContent?.trim()).toBe("showing live data");
+    expect(status("Live").dataset.tone).toBe("fresh");
+    expect(status("Stale").textContent?.trim()).toBe(`showing data from ${hhmm} — the data source is unreachable`);
+    expect(status("Stale").dataset.tone).toBe("stale");
+    expect(status("Refused").textContent?.trim()).toBe("refused: not linked");
+    expect(status("Gone").textContent?.trim()).toBe("not seen for 3 days");
+    expect(status("Gone").dataset.tone).toBe("idle");
+    expect(status("New").textContent?.trim()).toBe("not seen by a gateway yet");
+  });
+
   it("renders a checkbox per principal × channel with the linked state", async () => {
     mockRecording({
       players_list: principals,

@@ -126,7 +126,48 @@ pub async fn player(l: &Lanyard, out: &Output, command: PlayerCommand) -> Result
         }
         PlayerCommand::List => {
             let all = players::list(l).await?;
-            out.print(&all, || all.iter().map(line).collect::<Vec<_>>().join("\n"));
+            let states = l.store().screen_states().await?;
+            let now = l.clock().now();
+            let state_of = |p: &Principal| states.iter().find(|s| s.player_id == p.id);
+            // Players gain `screen`: what the gateway last served them and the status line
+            // the window shows (null for the license).
+            let shown: Vec<serde_json::Value> = all
+                .iter()
+                .map(|p| {
+                    let mut v = serde_json::to_value(p).unwrap_or_default();
+                    if let Some(obj) = v.as_object_mut() {
+                        let screen = p.serial.as_ref().map(|_| {
+                            let state = state_of(p);
+                            let mut s = serde_json::to_value(state).unwrap_or_default();
+                            if let Some(o) = s.as_object_mut() {
+                                o.remove("player_id");
+                            } else {
+                                s = serde_json::json!({});
+                            }
+                            s["status"] = lanyard_core::screens::status(state, now).into();
+                            s
+                        });
+                        obj.insert(
+                            "screen".into(),
+                            serde_json::to_value(screen).unwrap_or_default(),
+                        );
+                    }
+                    v
+                })
+                .collect();
+            out.print(&shown, || {
+                all.iter()
+                    .map(|p| match p.serial {
+                        Some(_) => format!(
+                            "{} · {}",
+                            line(p),
+                            lanyard_core::screens::status(state_of(p), now)
+                        ),
+                        None => line(p),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         PlayerCommand::Remove { id } => {
             players::remove_player(l, &id).await?;

@@ -43,7 +43,8 @@ pub enum ChannelCommand {
         /// The channel's id.
         id: String,
     },
-    /// Change a channel's settings (give at least one of --handout, --min-refetch).
+    /// Change a channel's settings (give at least one of --handout, --min-refetch,
+    /// --keep-stale-for).
     #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true)))]
     Set {
         /// The channel's id.
@@ -58,6 +59,12 @@ pub enum ChannelCommand {
         /// headers only). For APIs that send no caching headers.
         #[arg(long, value_name = "SECS", group = "setting")]
         min_refetch: Option<u64>,
+        /// How long the gateway keeps serving the last good answer fetched with this channel,
+        /// marked stale, when a fresh one cannot be had (upstream down, hanging, 5xx, 429;
+        /// the provider unavailable or a re-authorization pending): e.g. 2h, 3d, 90m; 0 serves nothing stale. A day by default, at most
+        /// 30 days.
+        #[arg(long, value_name = "DURATION", group = "setting")]
+        keep_stale_for: Option<String>,
     },
 }
 
@@ -89,8 +96,13 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
             id,
             handout,
             min_refetch,
+            keep_stale_for,
         } => {
             let handout = handout.as_deref().map(Handout::parse).transpose()?;
+            let keep = keep_stale_for
+                .as_deref()
+                .map(refetch::keep_stale_secs)
+                .transpose()?;
             // Check everything before changing anything.
             channels::show(l, &id).await?;
             if let Some(secs) = min_refetch {
@@ -104,9 +116,17 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
                     .set_min_refetch(RefetchOf::Channel, &id, secs)
                     .await?;
             }
+            if let Some(secs) = keep {
+                l.store()
+                    .set_keep_stale(RefetchOf::Channel, &id, secs)
+                    .await?;
+            }
+            let stale = l.store().keep_stale_all().await?;
             let channel = channels::show(l, &id).await?;
             let all = refetch::all(l).await?;
-            out.print(&refetch::with(&channel, RefetchOf::Channel, &all), || {
+            let mut shown = refetch::with(&channel, RefetchOf::Channel, &all);
+            refetch::add_keep_stale(&mut shown, RefetchOf::Channel, &stale);
+            out.print(&shown, || {
                 let mut lines = Vec::new();
                 if let Some(handout) = handout {
                     lines.push(format!(
@@ -120,6 +140,9 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
                 }
                 if let Some(secs) = min_refetch {
                     lines.push(refetch::described("channel", &id, secs));
+                }
+                if let Some(secs) = keep {
+                    lines.push(refetch::described_keep("channel", &id, secs));
                 }
                 lines.join("\n")
             });

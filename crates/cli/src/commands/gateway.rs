@@ -76,6 +76,11 @@ pub struct ServeArgs {
     /// Requests each feed link (`lanyard feed add`) answers per minute before `429`.
     #[arg(long, default_value_t = lanyard_gateway::feeds::DEFAULT_PER_MINUTE, value_name = "N")]
     feed_requests_per_minute: u32,
+    /// How long a GET /v1/fetch waits for the upstream when the last good answer could be
+    /// served stale instead (e.g. 5s, 800ms; 100ms to 300s). The request upstream carries
+    /// on and replaces the answer when it succeeds.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    stale_deadline: String,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
@@ -114,6 +119,11 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 return Err(Error::invalid("--feed-requests-per-minute is at least 1"));
             }
             options.feed_per_minute = args.feed_requests_per_minute;
+            let deadline = lanyard_core::input::duration(&args.stale_deadline, "stale_deadline")?;
+            if !(100..=300_000).contains(&deadline.as_millis()) {
+                return Err(Error::invalid("--stale-deadline is 100ms to 300s"));
+            }
+            options.stale_deadline = deadline;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }

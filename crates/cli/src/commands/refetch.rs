@@ -49,6 +49,42 @@ pub fn check(secs: u64) -> Result<()> {
     Ok(())
 }
 
+/// Adds `keep_stale_secs` (the "keep showing for" limit) to an object with an `id`.
+pub fn add_keep_stale(v: &mut Value, of: RefetchOf, all: &HashMap<String, u64>) {
+    let source = match of {
+        RefetchOf::Channel => "channel",
+        RefetchOf::UrlToken => "url_token",
+    };
+    if let Some(obj) = v.as_object_mut() {
+        let id = obj.get("id").and_then(Value::as_str).unwrap_or_default();
+        let secs = all
+            .get(&format!("{source}:{id}"))
+            .copied()
+            .unwrap_or(lanyard_core::store::stale::DEFAULT_KEEP_STALE_SECS);
+        obj.insert("keep_stale_secs".into(), Value::from(secs));
+    }
+}
+
+/// `--keep-stale-for` in seconds, refused out of range (whole seconds, at most 30 days).
+pub fn keep_stale_secs(text: &str) -> Result<u64> {
+    let d = lanyard_core::input::duration(text, "keep_stale_for")?;
+    let secs = d.as_secs();
+    lanyard_core::store::stale::check_keep_stale(secs)?;
+    Ok(secs)
+}
+
+/// A human line for a new "keep showing for" limit.
+pub fn described_keep(what: &str, id: &str, secs: u64) -> String {
+    if secs == 0 {
+        format!("{what} {id}: the gateway serves nothing stale fetched with it")
+    } else {
+        format!(
+            "{what} {id}: when no fresh answer can be had, the gateway serves the last good \
+             one fetched with it for up to {secs} s after it was fetched, marked stale"
+        )
+    }
+}
+
 /// A human line for a new interval.
 pub fn described(what: &str, id: &str, secs: u64) -> String {
     if secs == 0 {

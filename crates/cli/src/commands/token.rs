@@ -28,15 +28,22 @@ pub enum TokenCommand {
     },
     /// Change a token; `--replace-value` reads a new value like `add`.
     Edit(EditArgs),
-    /// Change how the gateway uses a token.
+    /// Change how the gateway uses a token (give --min-refetch, --keep-stale-for or both).
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true)))]
     Set {
         /// The token's id.
         id: String,
         /// The gateway's shared cache serves a response fetched with this token for at
         /// least SECS seconds (0 to 86400; 0, the default, follows the upstream's caching
         /// headers only). For APIs that send no caching headers.
-        #[arg(long, value_name = "SECS", required = true)]
+        #[arg(long, value_name = "SECS", group = "setting")]
         min_refetch: Option<u64>,
+        /// How long the gateway keeps serving the last good answer fetched with this token,
+        /// marked stale, when a fresh one cannot be had (upstream down, hanging, 5xx, 429;
+        /// never after the token is removed or unlinked): e.g. 2h, 3d, 90m; 0 serves nothing stale. A day by default, at most
+        /// 30 days.
+        #[arg(long, value_name = "DURATION", group = "setting")]
+        keep_stale_for: Option<String>,
     },
     /// Remove a token and its value.
     Remove {
@@ -198,16 +205,44 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
             let all = refetch::all(l).await?;
             out.print(&refetch::with(&t, RefetchOf::UrlToken, &all), || line(&t));
         }
-        TokenCommand::Set { id, min_refetch } => {
-            let secs = min_refetch.unwrap_or_default();
-            refetch::check(secs)?;
-            l.store()
-                .set_min_refetch(RefetchOf::UrlToken, &id, secs)
-                .await?;
+        TokenCommand::Set {
+            id,
+            min_refetch,
+            keep_stale_for,
+        } => {
+            // Check everything before changing anything.
+            if let Some(secs) = min_refetch {
+                refetch::check(secs)?;
+            }
+            let keep = keep_stale_for
+                .as_deref()
+                .map(refetch::keep_stale_secs)
+                .transpose()?;
+            l.store().url_token(&id).await?;
+            if let Some(secs) = min_refetch {
+                l.store()
+                    .set_min_refetch(RefetchOf::UrlToken, &id, secs)
+                    .await?;
+            }
+            if let Some(secs) = keep {
+                l.store()
+                    .set_keep_stale(RefetchOf::UrlToken, &id, secs)
+                    .await?;
+            }
             let t = l.store().url_token(&id).await?;
             let all = refetch::all(l).await?;
-            out.print(&refetch::with(&t, RefetchOf::UrlToken, &all), || {
-                refetch::described("token", &id, secs)
+            let stale = l.store().keep_stale_all().await?;
+            let mut shown = refetch::with(&t, RefetchOf::UrlToken, &all);
+            refetch::add_keep_stale(&mut shown, RefetchOf::UrlToken, &stale);
+            out.print(&shown, || {
+                let mut lines = Vec::new();
+                if let Some(secs) = min_refetch {
+                    lines.push(refetch::described("token", &id, secs));
+                }
+                if let Some(secs) = keep {
+                    lines.push(refetch::described_keep("token", &id, secs));
+                }
+                lines.join("\n")
             });
         }
         TokenCommand::Edit(e) => {

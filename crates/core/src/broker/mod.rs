@@ -109,6 +109,7 @@ pub struct Broker {
     timings: RwLock<lease::RefreshTimings>,
     pub(crate) rotations: rotation::Rotations,
     pub(crate) failures: failures::Failures,
+    screens: crate::screens::ScreenLog,
 }
 
 /// Access decisions valid for one access epoch (see [`crate::store::epoch`]).
@@ -154,6 +155,7 @@ impl Default for Broker {
             cache: RwLock::default(),
             flights: Mutex::default(),
             audit: Mutex::default(),
+            screens: crate::screens::ScreenLog::default(),
             access: RwLock::default(),
             refreshes: AtomicU64::new(0),
             timings: RwLock::default(),
@@ -253,6 +255,11 @@ impl Broker {
     pub(crate) fn flight(&self, channel_id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
         flights.entry(channel_id.to_string()).or_default().clone()
+    }
+
+    /// What each screen was last served, buffered until the next flush.
+    pub fn screens(&self) -> &crate::screens::ScreenLog {
+        &self.screens
     }
 
     pub(crate) fn record(&self, entry: PendingAudit) {

@@ -25,11 +25,15 @@ pub mod revocations;
 pub mod secrets;
 pub mod settings;
 pub mod sharing;
+pub mod stale;
 pub mod tokens;
 pub mod urltokens;
 
 #[cfg(test)]
 mod upgrade_tests;
+
+#[cfg(test)]
+mod screens_tests;
 
 #[cfg(test)]
 mod tls_tests;

@@ -1,0 +1,337 @@
+//! Every screen's state (issue 28 item 3, DESIGN §13 rule 3): what the gateway last served
+//! each player — fresh data, the last good data marked stale (since when, from when, why),
+//! or a refusal with its code — and per data URL the last fresh answer.
+//!
+//! The gateway [`ScreenLog::record`]s each `/v1/fetch` answer in memory (a map keyed by
+//! player: the latest wins, a run of stale answers keeps its start); the upkeep writes the
+//! buffer in one transaction every flush ([`ScreenLog::flush`]), so the hot path never
+//! waits on the store. Rows are upserted keeping the latest request, so several gateways
+//! on one PostgreSQL show each screen's latest state from any of them. A player removed
+//! meanwhile is skipped (its rows go with it).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::error::Result;
+use crate::store::Store;
+
+/// What a screen was served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// Fresh data.
+    Fresh,
+    /// The last good data, fetched at `data_from`, because of `reason`.
+    Stale {
+        /// The stale reason code.
+        reason: String,
+        /// When the data was fetched (Unix seconds).
+        data_from: i64,
+    },
+    /// Nothing: refused with `code` (the gateway's, or `upstream_<status>`).
+    Refused {
+        /// The code.
+        code: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    at: i64,
+    served: Served,
+    stale_since: Option<i64>,
+}
+
+/// The in-memory buffer of screen states.
+#[derive(Debug, Default)]
+pub struct ScreenLog {
+    players: Mutex<HashMap<String, Seen>>,
+    feeds: Mutex<HashMap<(String, String), i64>>,
+}
+
+/// A screen's recorded state.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ScreenState {
+    /// The player.
+    pub player_id: String,
+    /// Its last `/v1/fetch` (Unix seconds).
+    pub last_request_at: i64,
+    /// `fresh`, `stale` or `refused`.
+    pub last_answer: String,
+    /// The stale reason or the refusal's code.
+    pub last_code: Option<String>,
+    /// Since when it has been served stale data (the current run).
+    pub stale_since: Option<i64>,
+    /// When the stale data it is shown was fetched.
+    pub data_from: Option<i64>,
+    /// Per data URL (without its query), the last fresh answer, newest first.
+    pub feeds: Vec<FeedState>,
+}
+
+/// One data URL of a screen.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FeedState {
+    /// The URL without its query.
+    pub url: String,
+    /// Its last fresh answer (Unix seconds).
+    pub last_fresh_at: i64,
+}
+
+impl ScreenLog {
+    /// Records what `player_id` was served at `at` for `url` (shown without its query).
+    pub fn record(&self, player_id: &str, at: i64, served: Served, url: Option<&url::Url>) {
+        if let (Served::Fresh, Some(url)) = (&served, url) {
+            let mut shown = url.clone();
+            shown.set_query(None);
+            shown.set_fragment(None);
+            if let Ok(mut feeds) = self.feeds.lock() {
+                feeds.insert((player_id.to_string(), shown.to_string()), at);
+            }
+        }
+        if let Ok(mut players) = self.players.lock() {
+            let previous = players.get(player_id);
+            let stale_since = match (&served, previous) {
+                (Served::Stale { .. }, Some(p)) if p.stale_since.is_some() => p.stale_since,
+                (Served::Stale { .. }, _) => Some(at),
+                _ => None,
+            };
+            players.insert(
+                player_id.to_string(),
+                Seen {
+                    at,
+                    served,
+                    stale_since,
+                },
+            );
+        }
+    }
+
+    /// Writes the buffer in one transaction; returns how many screens were written.
+    pub async fn flush(&self, store: &Store) -> Result<usize> {
+        let players = match self.players.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(_) => return Ok(0),
+        };
+        let feeds = match self.feeds.lock() {
+            Ok(mut f) => std::mem::take(&mut *f),
+            Err(_) => HashMap::new(),
+        };
+        if players.is_empty() && feeds.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = store.begin_write().await?;
+        for (player, seen) in &players {
+            let (answer, code, data_from) = match &seen.served {
+                Served::Fresh => ("fresh", None, None),
+                Served::Stale { reason, data_from } => {
+                    ("stale", Some(reason.as_str()), Some(*data_from))
+                }
+                Served::Refused { code } => ("refused", Some(code.as_str()), None),
+            };
+            sqlx::query(
+                "INSERT INTO screen_state \
+                 (player_id, last_request_at, last_answer, last_code, stale_since, data_from) \
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
+                 (SELECT 1 FROM principal WHERE id = $1) \
+                 ON CONFLICT (player_id) DO UPDATE SET \
+                 last_request_at = excluded.last_request_at, \
+                 last_answer = excluded.last_answer, \
+                 last_code = excluded.last_code, \
+                 stale_since = CASE WHEN excluded.last_answer = 'stale' THEN \
+                   COALESCE(CASE WHEN screen_state.last_answer = 'stale' \
+                   THEN screen_state.stale_since END, excluded.stale_since) ELSE NULL END, \
+                 data_from = excluded.data_from \
+                 WHERE excluded.last_request_at >= screen_state.last_request_at",
+            )
+            .bind(player)
+            .bind(seen.at)
+            .bind(answer)
+            .bind(code)
+            .bind(seen.stale_since)
+            .bind(data_from)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for ((player, url), at) in &feeds {
+            sqlx::query(
+                "INSERT INTO feed_state (player_id, url, last_fresh_at) \
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM principal WHERE id = $1) \
+                 ON CONFLICT (player_id, url) DO UPDATE SET \
+                 last_fresh_at = excluded.last_fresh_at \
+                 WHERE excluded.last_fresh_at >= feed_state.last_fresh_at",
+            )
+            .bind(player)
+            .bind(url)
+            .bind(*at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(players.len())
+    }
+}
+
+impl Store {
+    /// Every recorded screen state, with its feeds.
+    pub async fn screen_states(&self) -> Result<Vec<ScreenState>> {
+        let mut out: Vec<ScreenState> = Vec::new();
+        for row in sqlx::query(
+            "SELECT player_id, last_request_at, last_answer, last_code, stale_since, data_from \
+             FROM screen_state ORDER BY player_id",
+        )
+        .fetch_all(self.pool())
+        .await?
+        {
+            out.push(ScreenState {
+                player_id: row.try_get("player_id")?,
+                last_request_at: row.try_get("last_request_at")?,
+                last_answer: row.try_get("last_answer")?,
+                last_code: row.try_get("last_code")?,
+                stale_since: row.try_get("stale_since")?,
+                data_from: row.try_get("data_from")?,
+                feeds: Vec::new(),
+            });
+        }
+        for row in sqlx::query(
+            "SELECT player_id, url, last_fresh_at FROM feed_state \
+             ORDER BY last_fresh_at DESC, url",
+        )
+        .fetch_all(self.pool())
+        .await?
+        {
+            let player: String = row.try_get("player_id")?;
+            let feed = FeedState {
+                url: row.try_get("url")?,
+                last_fresh_at: row.try_get("last_fresh_at")?,
+            };
+            match out.iter_mut().find(|s| s.player_id == player) {
+                Some(s) => s.feeds.push(feed),
+                None => out.push(ScreenState {
+                    player_id: player,
+                    last_request_at: feed.last_fresh_at,
+                    last_answer: "fresh".into(),
+                    last_code: None,
+                    stale_since: None,
+                    data_from: None,
+                    feeds: vec![feed],
+                }),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A screen not heard from for this long is "not seen" whatever it was last served.
+pub const NOT_SEEN_AFTER_SECS: i64 = 15 * 60;
+
+/// Words for a stale reason or refusal code.
+pub fn explain(code: &str) -> String {
+    match code {
+        "upstream_unreachable" => "the data source is unreachable".into(),
+        "upstream_timeout" => "the data source is not answering".into(),
+        "upstream_error" => "the data source has an error".into(),
+        "upstream_rate_limited" => "the data source is limiting requests".into(),
+        "provider_unavailable" => "the sign-in service is unavailable".into(),
+        "needs_reauth" => "the account needs signing in again".into(),
+        "not_covered" | "not_linked" => "not linked".into(),
+        "unknown_principal" => "removed".into(),
+        "unauthenticated" => "not signed in".into(),
+        "rate_limited" => "too many requests".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn span(secs: i64) -> String {
+    let (n, unit) = match secs {
+        s if s >= 2 * 86_400 => (s / 86_400, "days"),
+        s if s >= 7_200 => (s / 3_600, "hours"),
+        s => ((s / 60).max(1), "minutes"),
+    };
+    if n == 1 {
+        format!("1 {}", unit.trim_end_matches('s'))
+    } else {
+        format!("{n} {unit}")
+    }
+}
+
+/// One line for a screen's state at `now` (times in UTC): "showing live data", "showing
+/// data from 14:02 UTC — the data source is unreachable", "refused: not linked", "not seen
+/// for 3 days", "never seen".
+pub fn status(state: Option<&ScreenState>, now: i64) -> String {
+    let Some(s) = state else {
+        return "never seen".into();
+    };
+    if now - s.last_request_at >= NOT_SEEN_AFTER_SECS {
+        return format!("not seen for {}", span(now - s.last_request_at));
+    }
+    let code = s.last_code.as_deref().unwrap_or_default();
+    match s.last_answer.as_str() {
+        "stale" => {
+            let from = s.data_from.unwrap_or(s.last_request_at);
+            let day = from.rem_euclid(86_400);
+            let at = format!("{:02}:{:02} UTC", day / 3_600, day % 3_600 / 60);
+            format!("showing data from {at} — {}", explain(code))
+        }
+        "refused" => format!("refused: {}", explain(code)),
+        _ => "showing live data".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(answer: &str, code: Option<&str>, at: i64, from: Option<i64>) -> ScreenState {
+        ScreenState {
+            player_id: "p".into(),
+            last_request_at: at,
+            last_answer: answer.into(),
+            last_code: code.map(str::to_string),
+            stale_since: from,
+            data_from: from,
+            feeds: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_state_reads_as_a_person_would_say_it() {
+        let now = 1_796_565_720; // 2026-12-06 14:02 UTC
+        assert_eq!(status(None, now), "never seen");
+        assert_eq!(
+            status(Some(&state("fresh", None, now - 5, None)), now),
+            "showing live data"
+        );
+        assert_eq!(
+            status(
+                Some(&state("stale", Some("needs_reauth"), now, Some(now - 600))),
+                now
+            ),
+            "showing data from 13:52 UTC — the account needs signing in again"
+        );
+        assert_eq!(
+            status(Some(&state("refused", Some("not_covered"), now, None)), now),
+            "refused: not linked"
+        );
+        assert_eq!(
+            status(Some(&state("fresh", None, now - 3 * 86_400, None)), now),
+            "not seen for 3 days"
+        );
+    }
+
+    #[test]
+    fn a_run_of_stale_answers_keeps_its_start_and_fresh_data_ends_it() {
+        let log = ScreenLog::default();
+        let stale = |at| Served::Stale {
+            reason: "upstream_error".into(),
+            data_from: at,
+        };
+        log.record("p", 10, stale(5), None);
+        log.record("p", 20, stale(5), None);
+        let since = |log: &ScreenLog| log.players.lock().expect("l")["p"].stale_since;
+        assert_eq!(since(&log), Some(10));
+        log.record("p", 30, Served::Fresh, None);
+        assert_eq!(since(&log), None);
+    }
+}
