@@ -3,14 +3,14 @@
 //!
 //! | code | status |
 //! |---|---|
-//! | `unauthenticated` | 401 (with `WWW-Authenticate: Bearer`) |
+//! | `unauthenticated`, `session_required` | 401 (with `WWW-Authenticate: Bearer`) |
 //! | `not_linked`, `unknown_principal`, `not_covered`, `proxy_only` | 403 |
 //! | `not_found` | 404 |
 //! | `needs_reauth`, `needs_prompt`, `conflict` | 409 |
 //! | `revoked` | 410 |
 //! | `invalid_input` | 400 |
 //! | `rate_limited` | 429 (with `Retry-After`) |
-//! | `provider_error`, `request_failed` | 502 |
+//! | `provider_error`, `request_failed`, `reflected_credential` | 502 |
 //! | `provider_unavailable`, `secret_store_unavailable` | 503 |
 //! | anything else | 500 |
 
@@ -47,6 +47,7 @@ pub struct Gateway {
     fetch_options: PreviewOptions,
     cache: Cache,
     session_seconds: i64,
+    sessions_only: bool,
 }
 
 impl Gateway {
@@ -61,7 +62,22 @@ impl Gateway {
             fetch_options: data::default_options(),
             cache: Cache::default(),
             session_seconds: sessions::SESSION_SECONDS,
+            sessions_only: false,
         })
+    }
+
+    /// `/v1/fetch` takes session tokens only (`401 session_required` for a player secret),
+    /// and `POST /v1/sessions` refuses secrets sent by web content (an `Origin` header):
+    /// the player's firmware or a local agent trades the secret, screen content never holds
+    /// it.
+    pub fn with_sessions_only(mut self, on: bool) -> Self {
+        self.sessions_only = on;
+        self
+    }
+
+    /// Whether only session tokens buy data.
+    pub fn sessions_only(&self) -> bool {
+        self.sessions_only
     }
 
     /// The shared response cache of `GET /v1/fetch` (64 MiB by default).
@@ -275,7 +291,7 @@ async fn metrics(State(g): State<Arc<Gateway>>) -> Response {
 /// The HTTP status of an error code.
 pub fn status_of(err: &Error) -> StatusCode {
     match err {
-        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Unauthenticated(_) | Error::SessionRequired(_) => StatusCode::UNAUTHORIZED,
         Error::NotLinked(_)
         | Error::UnknownPrincipal(_)
         | Error::NotCovered(_)
@@ -285,7 +301,9 @@ pub fn status_of(err: &Error) -> StatusCode {
         Error::Revoked(_) => StatusCode::GONE,
         Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
         Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::ProviderError(_) | Error::RequestFailed(_) => StatusCode::BAD_GATEWAY,
+        Error::ProviderError(_) | Error::RequestFailed(_) | Error::ReflectedCredential(_) => {
+            StatusCode::BAD_GATEWAY
+        }
         Error::ProviderUnavailable(_) | Error::SecretStoreUnavailable(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -296,7 +314,7 @@ pub fn status_of(err: &Error) -> StatusCode {
 /// `{ code, message }` with its status.
 pub fn error_response(err: &Error) -> Response {
     let mut response = (status_of(err), Json(err)).into_response();
-    if matches!(err, Error::Unauthenticated(_)) {
+    if matches!(err, Error::Unauthenticated(_) | Error::SessionRequired(_)) {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"lanyard\""),
@@ -332,6 +350,8 @@ mod tests {
             (Error::ProxyOnly(String::new()), 403),
             (Error::NeedsPrompt(String::new()), 409),
             (Error::RequestFailed(String::new()), 502),
+            (Error::ReflectedCredential(String::new()), 502),
+            (Error::SessionRequired(String::new()), 401),
         ];
         for (err, status) in cases {
             assert_eq!(status_of(&err).as_u16(), status, "{}", err.code());

@@ -8,6 +8,9 @@
 //! retries, the keep-alive refresh of idle channels) unless the process already runs it
 //! (the desktop app); grant audit records are written once more after the last
 //! connection closes.
+//!
+//! With TLS on (a gateway serving a network) data is for session tokens only unless told
+//! otherwise ([`ServeOptions::sessions_only`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +48,11 @@ pub struct ServeOptions {
     pub cache_bytes: u64,
     /// How long session tokens from `POST /v1/sessions` live (at most 15 minutes).
     pub session_seconds: i64,
+    /// Data for session tokens only: `/v1/fetch` refuses player secrets
+    /// (`401 session_required`) and `/v1/sessions` refuses secrets from web content. `None`:
+    /// on exactly when TLS is (a gateway serving a network; the loopback gateway of
+    /// development and of the desktop app keeps accepting secrets).
+    pub sessions_only: Option<bool>,
 }
 
 impl ServeOptions {
@@ -62,7 +70,13 @@ impl ServeOptions {
             cors_origins: Vec::new(),
             cache_bytes: crate::cache::DEFAULT_MAX_BYTES,
             session_seconds: lanyard_core::broker::sessions::SESSION_SECONDS,
+            sessions_only: None,
         }
+    }
+
+    /// Whether only session tokens buy data (see [`ServeOptions::sessions_only`]).
+    pub fn sessions_only(&self) -> bool {
+        self.sessions_only.unwrap_or(self.tls.is_some())
     }
 
     /// Refuses plain HTTP off loopback unless `insecure_http` was given.
@@ -135,11 +149,13 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::io("could not read the bound address", &e))?;
 
+    let sessions_only = options.sessions_only();
     let gateway = Arc::new(
         Gateway::new(lanyard.clone(), options.limits)?
             .with_cors_origins(options.cors_origins)
             .with_cache(crate::cache::Cache::new(options.cache_bytes))
-            .with_session_seconds(options.session_seconds),
+            .with_session_seconds(options.session_seconds)
+            .with_sessions_only(sessions_only),
     );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
@@ -241,5 +257,18 @@ mod tests {
         let mut tls = on("0.0.0.0:8443");
         tls.tls = Some(("c.pem".into(), "k.pem".into()));
         assert!(tls.check().is_ok());
+    }
+
+    #[test]
+    fn sessions_only_follows_tls_unless_told() {
+        let mut o = ServeOptions::new("127.0.0.1:0".parse().expect("addr"));
+        assert!(!o.sessions_only(), "loopback development accepts secrets");
+        o.sessions_only = Some(true);
+        assert!(o.sessions_only());
+        let mut tls = ServeOptions::new("0.0.0.0:8443".parse().expect("addr"));
+        tls.tls = Some(("c.pem".into(), "k.pem".into()));
+        assert!(tls.sessions_only(), "on by default with TLS");
+        tls.sessions_only = Some(false);
+        assert!(!tls.sessions_only(), "turned off explicitly");
     }
 }
