@@ -174,7 +174,10 @@ async fn fetch(
     form: Option<&str>,
 ) -> (u16, String, String) {
     let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
-    let mut request = reqwest::Client::new()
+    let mut request = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("client")
         .request(
             reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
             format!("{gateway}/v1/fetch?url={q}"),
@@ -185,7 +188,10 @@ async fn fetch(
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form.to_string());
     }
-    let response = request.send().await.expect("gateway answers");
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: the gateway did not answer: {e}"));
     let status = response.status().as_u16();
     let mut all = String::new();
     for (k, v) in response.headers() {
