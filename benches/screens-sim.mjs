@@ -49,9 +49,19 @@ const start = Date.now();
 const end = start + duration;
 const runs = [];
 for (let s = 0; s < screens; s += 1) {
+  const secret = secrets[s % secrets.length];
   const lanyard = createLanyard({
     gateway,
-    playerSecret: secrets[s % secrets.length],
+    // The production path: the player (here this script) trades its secret for sessions
+    // and the content gets only those.
+    getSession: async () => {
+      const r = await fetch(`${gateway}/v1/sessions`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secret}` },
+      });
+      if (!r.ok) throw Object.assign(new Error(`sessions answered ${r.status}`), { code: `sessions_${r.status}` });
+      return r.json();
+    },
     onSession: () => {
       sessions += 1;
     },

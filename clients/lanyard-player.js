@@ -5,20 +5,29 @@
  *
  *   const lanyard = LanyardPlayer.createLanyard({
  *     gateway: "https://gateway.example:7443",
- *     playerSecret: "lyp_…",          // or: sessionUrl, or: getSession
+ *     sessionUrl: "http://127.0.0.1:7444/lanyard-session",   // or: getSession
  *   });
  *   const response = await lanyard.fetch("https://graph.microsoft.com/v1.0/me/events");
  *   const events = await response.json();
  *
+ * The content never holds the permanent player secret: the player's firmware or a local
+ * agent keeps it, trades it for a session at the gateway's `POST /v1/sessions` and hands
+ * the content that session (`sessionUrl`: a URL on the player answering
+ * `{ token, expires_in | expires_at }`; `getSession`: a function returning the same).
+ * `playerSecret` (the content trades the secret itself) is for development only: it logs a
+ * warning, and a gateway with `--sessions-only` (the default with TLS) refuses it.
+ *
  * `lanyard.fetch(url, init)` sends the request through the gateway's `/v1/fetch` with a
- * session token from `/v1/sessions` (never the player secret), renewed before it expires.
+ * session token (never the player secret), renewed before it expires.
  * The credentials the screen is linked to are attached inside the gateway; the content
  * never sees them. It resolves with the upstream's answer (a Response, any status, with
  * `X-Lanyard-Cache: hit|miss|revalidated`) and rejects with a `LanyardError` when the
  * gateway refuses: `unauthenticated` (401: the session ended because the screen was
  * unlinked, removed or its secret rotated), `not_covered` (403: no linked credential
- * covers the URL), `rate_limited` (429), and so on — `error.status`, `error.code`,
- * `error.message`. After a 401 the next call starts a new session.
+ * covers the URL), `rate_limited` (429), `reflected_credential` (502: the upstream's
+ * answer held a credential value the gateway sent, so it was not passed on),
+ * `session_required` (401: the gateway takes sessions only), and so on — `error.status`,
+ * `error.code`, `error.message`. After a 401 the next call starts a new session.
  */
 (function (root, factory) {
   const api = factory();
@@ -42,9 +51,11 @@
   /**
    * Options:
    * - gateway: the gateway's base URL (required).
-   * - playerSecret: the player secret, traded for session tokens at POST /v1/sessions.
-   * - sessionUrl: instead, a URL (on the player) answering { token, expires_in | expires_at }.
+   * - sessionUrl: a URL on the player (its firmware or a local agent, which keeps the
+   *   player secret) answering { token, expires_in | expires_at }. The production path.
    * - getSession: instead, an async function returning { token, expires_in | expires_at }.
+   * - playerSecret: instead, the player secret itself, traded at POST /v1/sessions —
+   *   development only (the secret is then in the content; a warning is logged).
    * - renewAt: renew when this fraction of a session's life has passed (default 0.8).
    * - fetch: the fetch function to use (default: globalThis.fetch).
    * - onSession: called with { expiresAt, reason } each time a session is obtained
@@ -56,6 +67,13 @@
     const sources = ["playerSecret", "sessionUrl", "getSession"].filter((k) => opts[k]);
     if (sources.length !== 1) {
       throw new TypeError("createLanyard: give exactly one of playerSecret, sessionUrl, getSession");
+    }
+    if (opts.playerSecret && typeof console !== "undefined" && console.warn) {
+      console.warn(
+        "LanyardPlayer: playerSecret puts the permanent player secret in the screen content; " +
+          "use it for development only. In production give sessionUrl or getSession (the " +
+          "player's firmware or a local agent keeps the secret and hands out sessions).",
+      );
     }
     const gateway = String(opts.gateway).replace(/\/+$/, "");
     const doFetch = opts.fetch || globalThis.fetch.bind(globalThis);

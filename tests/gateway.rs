@@ -1051,3 +1051,276 @@ async fn a_headless_gateway_keeps_idle_channels_alive_and_writes_the_audit_log()
     }
     drop(gw);
 }
+
+/// `GET /v1/fetch` of a URL no link covers, with `bearer` (and an `Origin` when given):
+/// (status, code). Authenticated, it is `403 not_covered` and nothing is fetched.
+async fn fetch_uncovered(client: &reqwest::Client, gateway: &str, bearer: &str) -> (u16, String) {
+    let response = client
+        .get(format!(
+            "{gateway}/v1/fetch?url=https%3A%2F%2Fdata.example%2Fx"
+        ))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("body");
+    (status, crate::util::error_code(&body))
+}
+
+/// `POST /v1/sessions` with the player secret, from web content (`origin`) or not:
+/// (status, token or error code).
+async fn session_of(
+    client: &reqwest::Client,
+    gateway: &str,
+    secret: &str,
+    origin: Option<&str>,
+) -> (u16, String) {
+    let mut request = client
+        .post(format!("{gateway}/v1/sessions"))
+        .bearer_auth(secret);
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("json");
+    let out = body["token"]
+        .as_str()
+        .or(body["code"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    (status, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_only_keeps_the_player_secret_out_of_screen_content() {
+    let s = setup(3600).await;
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    let tls_dir = tempfile::tempdir().expect("tls dir");
+    let tls = TestTls::create(tls_dir.path());
+    let (cert, key) = (
+        tls.cert.to_str().expect("path"),
+        tls.key.to_str().expect("path"),
+    );
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&tls.ca).expect("ca")).expect("pem");
+    let https = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .expect("client");
+    let plain = reqwest::Client::new();
+
+    // With TLS, sessions only by default: the secret buys no data, and web content (an
+    // Origin) cannot trade it; the player itself (no Origin) gets a session, which works.
+    let gw = s.gateway(&["--tls-cert", cert, "--tls-key", key]);
+    assert_eq!(
+        fetch_uncovered(&https, &gw.url, &secret).await,
+        (401, "session_required".to_string())
+    );
+    let from_page = session_of(&https, &gw.url, &secret, Some("https://screen.example")).await;
+    assert_eq!(from_page, (401, "session_required".to_string()));
+    let (status, session) = session_of(&https, &gw.url, &secret, None).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(
+        fetch_uncovered(&https, &gw.url, &session).await,
+        (403, "not_covered".to_string()),
+        "the session is accepted"
+    );
+    // Turned off explicitly (the last flag wins, as in the systemd unit's
+    // `--sessions-only $LANYARD_GATEWAY_ARGS`): the secret buys data again.
+    let off = s.gateway(&[
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        key,
+        "--sessions-only",
+        "--sessions-only=false",
+    ]);
+    assert_eq!(
+        fetch_uncovered(&https, &off.url, &secret).await,
+        (403, "not_covered".to_string())
+    );
+    assert_eq!(
+        session_of(&https, &off.url, &secret, Some("https://screen.example"))
+            .await
+            .0,
+        200
+    );
+
+    // On loopback without TLS (development, the desktop app) secrets work unless told.
+    let dev = s.gateway(&[]);
+    assert_eq!(
+        fetch_uncovered(&plain, &dev.url, &secret).await,
+        (403, "not_covered".to_string())
+    );
+    let strict = s.gateway(&["--sessions-only"]);
+    assert_eq!(
+        fetch_uncovered(&plain, &strict.url, &secret).await,
+        (401, "session_required".to_string())
+    );
+    let (status, session) = session_of(&plain, &strict.url, &secret, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        fetch_uncovered(&plain, &strict.url, &session).await,
+        (403, "not_covered".to_string())
+    );
+    // Refusing the secret did no secret work: nothing counted as a failed attempt.
+    let (_, metrics) = get(&strict.url, "/metrics", None).await;
+    assert!(
+        metrics.contains("lanyard_gateway_auth_failures_total 0"),
+        "{metrics}"
+    );
+}
+
+/// The key id a session token names (its payload's second line).
+fn key_of(token: &str) -> String {
+    use base64::Engine as _;
+    let payload = token
+        .strip_prefix("lyg_")
+        .and_then(|t| t.split_once('.'))
+        .expect("a session token")
+        .0;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64");
+    String::from_utf8(text)
+        .expect("utf8")
+        .split('\n')
+        .nth(1)
+        .expect("key id")
+        .to_string()
+}
+
+/// Two gateways minting at once for the first time (no key yet): one key is made
+/// (insert-if-absent) and each accepts every session the other minted. Then
+/// `lanyard gateway rotate-session-key`: new sessions name the new key, the old ones keep
+/// working on both, and a second rotation ends them on both.
+async fn sessions_across(s: &Setup, secret: &str, gateways: [&GatewayProcess; 2]) {
+    let client = reqwest::Client::new();
+    let calls: Vec<_> = (0..16)
+        .map(|i| {
+            let (url, secret, client) = (
+                gateways[i % 2].url.clone(),
+                secret.to_string(),
+                client.clone(),
+            );
+            tokio::spawn(async move { session_of(&client, &url, &secret, None).await })
+        })
+        .collect();
+    let mut minted = Vec::new();
+    for (i, call) in calls.into_iter().enumerate() {
+        let (status, token) = call.await.expect("join");
+        assert_eq!(status, 200, "{token}");
+        minted.push((i % 2, token));
+    }
+    let first_key = key_of(&minted[0].1);
+    for (made_by, token) in &minted {
+        assert_eq!(key_of(token), first_key, "one key for both gateways");
+        let other = gateways[1 - made_by];
+        assert_eq!(
+            fetch_uncovered(&client, &other.url, token).await,
+            (403, "not_covered".to_string()),
+            "a session minted by one gateway works on the other"
+        );
+    }
+
+    let rotated = s.cli(&["gateway", "rotate-session-key"]);
+    assert_eq!(rotated["previous"], first_key.as_str(), "{rotated}");
+    assert!(rotated["retired"].is_null(), "{rotated}");
+    let second_key = rotated["current"].as_str().expect("current").to_string();
+    assert_ne!(second_key, first_key);
+    // Each gateway hears the rotation (at once on SQLite, within about a second on
+    // PostgreSQL) and signs with the new key.
+    let mut fresh = Vec::new();
+    for g in gateways {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let (status, token) = session_of(&client, &g.url, secret, None).await;
+            assert_eq!(status, 200, "{token}");
+            if key_of(&token) == second_key {
+                fresh.push(token);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} still signs with the old key",
+                g.url
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for g in gateways {
+        for token in fresh.iter().chain([&minted[0].1, &minted[1].1]) {
+            assert_eq!(
+                fetch_uncovered(&client, &g.url, token).await,
+                (403, "not_covered".to_string()),
+                "current and previous keys are both accepted"
+            );
+        }
+    }
+
+    let again = s.cli(&["gateway", "rotate-session-key"]);
+    assert_eq!(again["retired"], first_key.as_str(), "{again}");
+    for g in gateways {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while fetch_uncovered(&client, &g.url, &minted[0].1).await.0 != 401 {
+            assert!(
+                Instant::now() < deadline,
+                "{} still accepts a retired key",
+                g.url
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            fetch_uncovered(&client, &g.url, &fresh[0]).await,
+            (403, "not_covered".to_string()),
+            "the previous key still opens"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_gateways_on_one_data_directory_share_and_rotate_the_session_key() {
+    let s = setup(3600).await;
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    let (g1, g2) = (s.gateway(&[]), s.gateway(&[]));
+    sessions_across(&s, &secret, [&g1, &g2]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_gateways_on_other_machines_share_and_rotate_the_session_key() {
+    let Some(s) = setup_shared(3600).await else {
+        lanyard_core::store::testing::skip(
+            "gateway::two_gateways_on_other_machines_share_and_rotate_the_session_key",
+            "PostgreSQL (secrets sealed in a shared database)",
+            Some(lanyard_core::store::testing::POSTGRES_LATER_ENV),
+        );
+        return;
+    };
+    let lanyard_core::store::Location::Postgres(url) = s.lanyard.store().location().clone() else {
+        unreachable!("setup_shared is PostgreSQL only");
+    };
+    let (pid, secret) = s.player("Screen");
+    s.link(&pid);
+    let machine = |dir: &Path| {
+        let mut cmd = lanyard(dir);
+        cmd.args(["--database", &url]).args(&s.secret_args);
+        cmd
+    };
+    let (d2, d3) = (
+        tempfile::tempdir().expect("d2"),
+        tempfile::tempdir().expect("d3"),
+    );
+    let g2 = GatewayProcess::start(machine(d2.path()), &[]);
+    let g3 = GatewayProcess::start(machine(d3.path()), &[]);
+    sessions_across(&s, &secret, [&g2, &g3]).await;
+    // The keys are sealed secrets: two in force, none in the clear in the database.
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM secret WHERE name LIKE '%session-key%'")
+            .fetch_all(s.lanyard.store().pool())
+            .await
+            .expect("rows");
+    assert_eq!(names.len(), 2, "{names:?}");
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use lanyard_core::broker::players::add_player;
-use lanyard_core::broker::sessions::{self, SessionKey, SESSION_SECONDS};
+use lanyard_core::broker::sessions::{self, SessionKey, SessionKeys, SESSION_SECONDS};
 use lanyard_core::clock::FixedClock;
 use lanyard_core::secrets::{SecretStoreKind, Secrets};
 use lanyard_core::{Config, Lanyard};
@@ -35,7 +35,11 @@ async fn no_session_is_minted_past_the_ceiling() {
         .expect("player")
         .player
         .id;
-    let key = SessionKey::from_bytes([7; 32]);
+    let key = SessionKey::from_bytes("test", [7; 32]);
+    let keys = SessionKeys {
+        current: SessionKey::from_bytes("test", [7; 32]),
+        previous: None,
+    };
     let default = sessions::mint(&l, &key, &player).await.expect("mint");
     assert_eq!(default.expires_at, NOW + 15 * 60);
     for (asked, lives) in [
@@ -50,7 +54,7 @@ async fn no_session_is_minted_past_the_ceiling() {
             .await
             .expect("mint");
         assert_eq!(s.expires_at - NOW, lives, "asked for {asked} s");
-        let claims = sessions::open(&key, s.token.expose(), NOW).expect("open");
+        let claims = sessions::open(&keys, s.token.expose(), NOW).expect("open");
         assert_eq!(claims.expires_at, NOW + lives);
     }
 }

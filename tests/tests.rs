@@ -15,6 +15,7 @@ mod local_server;
 mod oauth_failures;
 mod oauth_server;
 mod packaging;
+mod player_fetch;
 mod preview;
 mod provider_files;
 mod providers;

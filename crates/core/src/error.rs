@@ -101,6 +101,14 @@ pub enum Error {
     /// The token's value is asked at use time, which no player can answer.
     #[error("{0}")]
     NeedsPrompt(String),
+    /// The upstream answer holds a credential value that was sent (in any encoding), or
+    /// cannot be checked for one: it is not passed on to a player.
+    #[error("{0}")]
+    ReflectedCredential(String),
+    /// The gateway accepts only session tokens for data (`--sessions-only`): the player
+    /// secret buys a session at `POST /v1/sessions` and stays out of screen content.
+    #[error("{0}")]
+    SessionRequired(String),
 }
 
 impl Error {
@@ -135,6 +143,8 @@ impl Error {
             Error::NotCovered(_) => "not_covered",
             Error::ProxyOnly(_) => "proxy_only",
             Error::NeedsPrompt(_) => "needs_prompt",
+            Error::ReflectedCredential(_) => "reflected_credential",
+            Error::SessionRequired(_) => "session_required",
         }
     }
 
@@ -168,6 +178,8 @@ impl Error {
         "not_covered",
         "proxy_only",
         "needs_prompt",
+        "reflected_credential",
+        "session_required",
     ];
 
     /// Refused input, not about one field in particular.
@@ -303,6 +315,8 @@ mod tests {
             Error::NotCovered(String::new()),
             Error::ProxyOnly(String::new()),
             Error::NeedsPrompt(String::new()),
+            Error::ReflectedCredential(String::new()),
+            Error::SessionRequired(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -3,14 +3,14 @@
 //!
 //! | code | status |
 //! |---|---|
-//! | `unauthenticated` | 401 (with `WWW-Authenticate: Bearer`) |
+//! | `unauthenticated`, `session_required` | 401 (with `WWW-Authenticate: Bearer`) |
 //! | `not_linked`, `unknown_principal`, `not_covered`, `proxy_only` | 403 |
 //! | `not_found` | 404 |
 //! | `needs_reauth`, `needs_prompt`, `conflict` | 409 |
 //! | `revoked` | 410 |
 //! | `invalid_input` | 400 |
 //! | `rate_limited` | 429 (with `Retry-After`) |
-//! | `provider_error`, `request_failed` | 502 |
+//! | `provider_error`, `request_failed`, `reflected_credential` | 502 |
 //! | `provider_unavailable`, `secret_store_unavailable` | 503 |
 //! | anything else | 500 |
 
@@ -54,6 +54,7 @@ pub struct Gateway {
     feeds: crate::feeds::Feeds,
     budget: Arc<Budget>,
     stale_deadline: std::time::Duration,
+    sessions_only: bool,
 }
 
 impl Gateway {
@@ -73,6 +74,7 @@ impl Gateway {
             feeds: crate::feeds::Feeds::default(),
             budget: Arc::new(Budget::new(FetchPolicy::default().body_budget)),
             stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
+            sessions_only: false,
         })
     }
 
@@ -137,6 +139,20 @@ impl Gateway {
     /// Feed-link state (hasher, feeds per access epoch, request windows).
     pub(crate) fn feeds(&self) -> &crate::feeds::Feeds {
         &self.feeds
+    }
+
+    /// `/v1/fetch` takes session tokens only (`401 session_required` for a player secret),
+    /// and `POST /v1/sessions` refuses secrets sent by web content (an `Origin` header):
+    /// the player's firmware or a local agent trades the secret, screen content never holds
+    /// it.
+    pub fn with_sessions_only(mut self, on: bool) -> Self {
+        self.sessions_only = on;
+        self
+    }
+
+    /// Whether only session tokens buy data.
+    pub fn sessions_only(&self) -> bool {
+        self.sessions_only
     }
 
     /// The shared response cache of `GET /v1/fetch` (64 MiB by default).
@@ -353,7 +369,7 @@ async fn metrics(State(g): State<Arc<Gateway>>) -> Response {
 /// The HTTP status of an error code.
 pub fn status_of(err: &Error) -> StatusCode {
     match err {
-        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Unauthenticated(_) | Error::SessionRequired(_) => StatusCode::UNAUTHORIZED,
         Error::NotLinked(_)
         | Error::UnknownPrincipal(_)
         | Error::NotCovered(_)
@@ -363,7 +379,9 @@ pub fn status_of(err: &Error) -> StatusCode {
         Error::Revoked(_) => StatusCode::GONE,
         Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
         Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::ProviderError(_) | Error::RequestFailed(_) => StatusCode::BAD_GATEWAY,
+        Error::ProviderError(_) | Error::RequestFailed(_) | Error::ReflectedCredential(_) => {
+            StatusCode::BAD_GATEWAY
+        }
         Error::ProviderUnavailable(_) | Error::SecretStoreUnavailable(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -380,7 +398,7 @@ pub struct RefusalCode(pub &'static str);
 pub fn error_response(err: &Error) -> Response {
     let mut response = (status_of(err), Json(err)).into_response();
     response.extensions_mut().insert(RefusalCode(err.code()));
-    if matches!(err, Error::Unauthenticated(_)) {
+    if matches!(err, Error::Unauthenticated(_) | Error::SessionRequired(_)) {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"lanyard\""),
@@ -416,6 +434,8 @@ mod tests {
             (Error::ProxyOnly(String::new()), 403),
             (Error::NeedsPrompt(String::new()), 409),
             (Error::RequestFailed(String::new()), 502),
+            (Error::ReflectedCredential(String::new()), 502),
+            (Error::SessionRequired(String::new()), 401),
         ];
         for (err, status) in cases {
             assert_eq!(status_of(&err).as_u16(), status, "{}", err.code());

@@ -42,7 +42,7 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lanyard_core::broker::sessions::{self, Claims, SessionKey};
+use lanyard_core::broker::sessions::{self, Claims, SessionKeys};
 use lanyard_core::fetch::{fetch, As, Fetched};
 use lanyard_core::preview::report::CredentialSource;
 use lanyard_core::preview::{PreviewOptions, PreviewRequest};
@@ -103,23 +103,55 @@ const VARY: &str = "Authorization, Origin";
 /// A player's session generation (`None`: no such active player) as read under an epoch.
 type Generation = ([u8; 16], Option<i64>);
 
-/// Session verification: the key, and each player's session generation per access epoch.
+/// A token naming a key this gateway does not hold reloads the keys at most this often (a
+/// rotation by another gateway arrives with the access epoch anyway).
+const FORCED_RELOAD: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Session verification: the session keys (reloaded when the access epoch moves), and each
+/// player's session generation per access epoch.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    key: tokio::sync::OnceCell<SessionKey>,
+    keys: tokio::sync::RwLock<Option<([u8; 16], Arc<SessionKeys>)>>,
+    forced: std::sync::Mutex<Option<std::time::Instant>>,
     generations: RwLock<HashMap<String, Generation>>,
 }
 
 impl Sessions {
-    async fn key(&self, l: &Lanyard) -> Result<&SessionKey> {
-        self.key.get_or_try_init(|| sessions::session_key(l)).await
+    /// The keys in force (created on first use, shared with every gateway on the store).
+    /// `wanted`: a key id a token names; if this gateway does not hold it, the keys are
+    /// reloaded (at most once per [`FORCED_RELOAD`]).
+    async fn keys(&self, l: &Lanyard, wanted: Option<&str>) -> Result<Arc<SessionKeys>> {
+        let epoch = l.store().access_epoch();
+        let prior = self.keys.read().await.clone();
+        if let Some((seen, keys)) = &prior {
+            let missing = wanted.is_some_and(|id| keys.get(id).is_none()) && self.may_force();
+            if *seen == epoch && !missing {
+                return Ok(keys.clone());
+            }
+        }
+        let mut slot = self.keys.write().await;
+        let ids = sessions::ensure_keys(l).await?;
+        let held = slot.as_ref().map(|(_, k)| k.clone());
+        let keys = Arc::new(sessions::load_keys(l, &ids, held.as_deref()).await?);
+        *slot = Some((epoch, keys.clone()));
+        Ok(keys)
+    }
+
+    fn may_force(&self) -> bool {
+        let mut last = self.forced.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        if last.is_some_and(|t| now.duration_since(t) < FORCED_RELOAD) {
+            return false;
+        }
+        *last = Some(now);
+        true
     }
 
     /// The player a session token belongs to, if it is still valid (MAC, expiry, and the
     /// player's current session generation, re-read when the access epoch moves).
     pub async fn verify(&self, l: &Lanyard, token: &str) -> Result<Arc<str>> {
-        let key = self.key(l).await?;
-        let claims: Claims = sessions::open(key, token, l.clock().now())?;
+        let keys = self.keys(l, sessions::key_id(token).as_deref()).await?;
+        let claims: Claims = sessions::open(&keys, token, l.clock().now())?;
         let epoch = l.store().access_epoch();
         let cached = self
             .generations
@@ -217,18 +249,36 @@ pub(crate) fn preflight_for(g: &Gateway, headers: &HeaderMap, methods: &'static 
     response
 }
 
+/// The refusal of a player secret where only sessions are taken (`--sessions-only`).
+fn session_required() -> Error {
+    Error::SessionRequired(
+        "this gateway serves data to session tokens only (--sessions-only): the player's \
+         firmware or a local agent trades the player secret for one at POST /v1/sessions, \
+         and screen content uses that (lanyard-player.js: sessionUrl or getSession)"
+            .into(),
+    )
+}
+
 /// `POST /v1/sessions`: the player secret (never a session token) buys a session token.
+/// With `--sessions-only`, not from web content (a request with an `Origin`): a page must
+/// never hold the player secret.
 pub async fn create(
     State(g): State<Arc<Gateway>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let mut response = match g.player(&headers, peer).await {
+    let authenticated = if g.sessions_only() && headers.contains_key(header::ORIGIN) {
+        Err(error_response(&session_required()))
+    } else {
+        g.player(&headers, peer).await
+    };
+    let mut response = match authenticated {
         Err(response) => response,
-        Ok(player) => match g.sessions().key(g.lanyard()).await {
+        Ok(player) => match g.sessions().keys(g.lanyard(), None).await {
             Err(e) => error_response(&e),
-            Ok(key) => {
-                match sessions::mint_for(g.lanyard(), key, &player, g.session_seconds()).await {
+            Ok(keys) => {
+                let (l, seconds) = (g.lanyard(), g.session_seconds());
+                match sessions::mint_for(l, &keys.current, &player, seconds).await {
                     Ok(s) => {
                         let mut r = Json(serde_json::json!({
                             "token": s.token.expose(),
@@ -302,6 +352,8 @@ async fn answer(
                 finish(error_response(&e))
             })?
         }
+        // Checked before any secret work: nothing is verified, nothing counted.
+        _ if g.sessions_only() => return Err(finish(error_response(&session_required()))),
         _ => g.player(headers, peer).await.map_err(finish)?,
     };
     let url = target(query.as_deref()).map_err(|e| finish(error_response(&e)))?;

@@ -8,6 +8,9 @@
 //! retries, the keep-alive refresh of idle channels) unless the process already runs it
 //! (the desktop app); grant audit records are written once more after the last
 //! connection closes.
+//!
+//! With TLS on (a gateway serving a network) data is for session tokens only unless told
+//! otherwise ([`ServeOptions::sessions_only`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -55,6 +58,11 @@ pub struct ServeOptions {
     pub feed_per_minute: u32,
     /// How long a `GET /v1/fetch` waits for the upstream when a stale answer exists.
     pub stale_deadline: Duration,
+    /// Data for session tokens only: `/v1/fetch` refuses player secrets
+    /// (`401 session_required`) and `/v1/sessions` refuses secrets from web content. `None`:
+    /// on exactly when TLS is (a gateway serving a network; the loopback gateway of
+    /// development and of the desktop app keeps accepting secrets).
+    pub sessions_only: Option<bool>,
 }
 
 impl ServeOptions {
@@ -77,7 +85,13 @@ impl ServeOptions {
             fetch_timeout: crate::data::default_options().timeout,
             feed_per_minute: crate::feeds::DEFAULT_PER_MINUTE,
             stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
+            sessions_only: None,
         }
+    }
+
+    /// Whether only session tokens buy data (see [`ServeOptions::sessions_only`]).
+    pub fn sessions_only(&self) -> bool {
+        self.sessions_only.unwrap_or(self.tls.is_some())
     }
 
     /// Refuses plain HTTP off loopback unless `insecure_http` was given.
@@ -166,6 +180,7 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::io("could not read the bound address", &e))?;
 
+    let sessions_only = options.sessions_only();
     let gateway = Arc::new(
         Gateway::new(lanyard.clone(), options.limits)?
             .with_cors_origins(options.cors_origins)
@@ -178,7 +193,8 @@ pub async fn serve(
                 timeout: options.fetch_timeout,
                 ..crate::data::default_options()
             })
-            .with_feed_limit(options.feed_per_minute),
+            .with_feed_limit(options.feed_per_minute)
+            .with_sessions_only(sessions_only),
     );
     let app = router(gateway).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
@@ -283,5 +299,18 @@ mod tests {
         let mut tls = on("0.0.0.0:8443");
         tls.tls = Some(("c.pem".into(), "k.pem".into()));
         assert!(tls.check().is_ok());
+    }
+
+    #[test]
+    fn sessions_only_follows_tls_unless_told() {
+        let mut o = ServeOptions::new("127.0.0.1:0".parse().expect("addr"));
+        assert!(!o.sessions_only(), "loopback development accepts secrets");
+        o.sessions_only = Some(true);
+        assert!(o.sessions_only());
+        let mut tls = ServeOptions::new("0.0.0.0:8443".parse().expect("addr"));
+        tls.tls = Some(("c.pem".into(), "k.pem".into()));
+        assert!(tls.sessions_only(), "on by default with TLS");
+        tls.sessions_only = Some(false);
+        assert!(!tls.sessions_only(), "turned off explicitly");
     }
 }

@@ -1,8 +1,11 @@
 // Browser test of clients/lanyard-player.js: a page in Debian's Chromium (playwright-core)
-// uses the player client against a REAL `lanyard gateway serve` (the debug binary) and a
-// real local upstream. It checks that the data is shown, that the session is renewed
-// before it expires (a 6-second session lifetime), and that after an unlink the content
-// gets a clear 401 error. Run with `npm run test:browser`; needs `cargo build -p
+// uses the player client against a REAL `lanyard gateway serve --sessions-only` (the debug
+// binary) and a real local upstream, the production way: the page never holds the player
+// secret; a local agent (here the page server, standing in for the player's firmware)
+// trades it for sessions, which the client gets from `sessionUrl`. It checks that the data
+// is shown, that the session is renewed before it expires (a 6-second session lifetime),
+// that after an unlink the content gets a clear 401 error, and that `playerSecret` (for
+// development) logs a warning and is refused by a sessions-only gateway. Run with `npm run test:browser`; needs `cargo build -p
 // lanyard-cli` first (scripts/check does), or LANYARD_BIN pointing at a `lanyard` binary.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -85,7 +88,7 @@ const PAGE = `<!doctype html>
   window.sessions = [];
   window.lanyard = LanyardPlayer.createLanyard({
     gateway: params.get("gateway"),
-    playerSecret: params.get("secret"),
+    ...(params.get("secret") ? { playerSecret: params.get("secret") } : { sessionUrl: "/lanyard-session" }),
     renewAt: 0.5, // half-way: a slow poll on a loaded machine still finds its session alive
     onSession: (s) => window.sessions.push({ ...s, at: Date.now() }),
   });
@@ -103,8 +106,17 @@ const PAGE = `<!doctype html>
     }
   };
 </script>`;
-const pages = createServer((req, res) => {
-  if (req.url === "/lanyard-player.js") {
+// The player's local agent: it keeps the secret and hands the content sessions.
+let agent = { gateway: "", secret: "", sessions: 0 };
+const pages = createServer(async (req, res) => {
+  if (req.url === "/lanyard-session") {
+    const r = await fetch(`${agent.gateway}/v1/sessions`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${agent.secret}` },
+    });
+    agent.sessions += 1;
+    res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store" }).end(await r.text());
+  } else if (req.url === "/lanyard-player.js") {
     res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(clientFile));
   } else if (req.url === "/" || req.url.startsWith("/#")) {
     res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
@@ -130,6 +142,7 @@ try {
       "gateway", "serve", "--listen", "127.0.0.1:0",
       "--cors-origin", pageOrigin,
       "--session-lifetime", String(SESSION_SECONDS),
+      "--sessions-only",
     ],
     { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv() },
   );
@@ -153,13 +166,18 @@ try {
       "--disable-sync",
     ],
   });
+  agent = { gateway: gatewayUrl, secret: player.secret, sessions: 0 };
   const page = await browser.newPage();
+  const warnings = [];
+  page.on("console", (m) => {
+    if (m.type() === "warning") warnings.push(m.text());
+  });
   const seen = [];
   page.on("response", (r) => {
     const u = new URL(r.url());
     if (u.pathname.startsWith("/v1/")) seen.push({ path: u.pathname, status: r.status(), method: r.request().method() });
   });
-  const hash = new URLSearchParams({ gateway: gatewayUrl, secret: player.secret, feed: `${upstreamBase}/feed/items` });
+  const hash = new URLSearchParams({ gateway: gatewayUrl, feed: `${upstreamBase}/feed/items` });
   await page.goto(`${pageOrigin}/#${hash}`);
 
   // 1. The data is shown.
@@ -185,10 +203,9 @@ try {
     check(sessions[i].at < sessions[i - 1].expiresAt, `renewal ${i} came before the old session expired`);
   }
   check(!seen.some((s) => s.status === 401), `no request was refused while polling: ${JSON.stringify(seen)}`);
-  check(
-    seen.filter((s) => s.path === "/v1/sessions" && s.method === "POST").length === sessions.length,
-    "every session came from POST /v1/sessions",
-  );
+  check(agent.sessions === sessions.length, `every session came from the agent: ${agent.sessions} vs ${sessions.length}`);
+  check(!seen.some((s) => s.path === "/v1/sessions"), "the page itself never called /v1/sessions");
+  check(warnings.length === 0, `no warning on the production path: ${warnings}`);
 
   // 3. Unlinked: the content gets a clear 401 (a fresh session, so it is not "expired").
   await page.evaluate(() => window.lanyard.reset());
@@ -205,6 +222,23 @@ try {
   check(!after.ok && after.status === 403 && after.code === "not_covered", `then 403 not_covered: ${JSON.stringify(after)}`);
   const pageText = await page.content();
   check(!pageText.includes(API_KEY), "the API key never reached the page");
+  check(!pageText.includes(player.secret), "the player secret never reached the page");
+
+  // 4. playerSecret, for development: a console warning, and a sessions-only gateway
+  //    refuses to trade a secret sent by web content.
+  const dev = await browser.newPage();
+  const devWarnings = [];
+  dev.on("console", (m) => {
+    if (m.type() === "warning") devWarnings.push(m.text());
+  });
+  const devHash = new URLSearchParams({ gateway: gatewayUrl, secret: player.secret, feed: `${upstreamBase}/feed/items` });
+  await dev.goto(`${pageOrigin}/#${devHash}`);
+  const devResult = await dev.evaluate(() => window.show());
+  check(devWarnings.some((w) => w.includes("development only")), `playerSecret warns: ${JSON.stringify(devWarnings)}`);
+  check(
+    !devResult.ok && devResult.status === 401 && devResult.code === "session_required",
+    `a sessions-only gateway refuses the secret from a page: ${JSON.stringify(devResult)}`,
+  );
 
   console.log(`player client browser test passed (${sessions.length} sessions, ${upstreamHits} upstream requests)`);
 } finally {

@@ -1,4 +1,5 @@
-//! `lanyard gateway serve`: the broker over HTTP for players.
+//! `lanyard gateway serve`: the broker over HTTP for players; `lanyard gateway
+//! rotate-session-key`: a new session key for every gateway on the store.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +13,11 @@ use crate::output::Output;
 #[derive(Debug, Subcommand)]
 pub enum GatewayCommand {
     /// Serve grants to players until SIGINT or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Make a new session key current for every gateway on this store: sessions signed
+    /// with the current key keep working until they expire (at most 15 minutes), those
+    /// signed with the previous one are refused from now on.
+    RotateSessionKey,
 }
 
 #[derive(Debug, Args)]
@@ -81,10 +86,39 @@ pub struct ServeArgs {
     /// on and replaces the answer when it succeeds.
     #[arg(long, default_value = "5s", value_name = "DURATION")]
     stale_deadline: String,
+    /// Data for session tokens only: /v1/fetch refuses player secrets (401
+    /// session_required) and /v1/sessions refuses secrets sent by web content, so screen
+    /// content never holds the player secret. On by default with TLS;
+    /// `--sessions-only=false` turns it off (the last one given wins).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        overrides_with = "sessions_only"
+    )]
+    sessions_only: Option<bool>,
 }
 
 pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<()> {
     match command {
+        GatewayCommand::RotateSessionKey => {
+            let done = lanyard_core::broker::sessions::rotate(l).await?;
+            out.line(&done, || {
+                let mut text = format!("new session key {}", done.current);
+                if let Some(previous) = &done.previous {
+                    text.push_str(&format!(
+                        "; sessions signed with {previous} keep working until they expire"
+                    ));
+                }
+                if let Some(retired) = &done.retired {
+                    text.push_str(&format!("; key {retired} deleted"));
+                }
+                text
+            });
+            Ok(())
+        }
         GatewayCommand::Serve(args) => {
             let mut options = ServeOptions::new(args.listen);
             options.tls = args.tls_cert.zip(args.tls_key);
@@ -124,6 +158,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 return Err(Error::invalid("--stale-deadline is 100ms to 300s"));
             }
             options.stale_deadline = deadline;
+            options.sessions_only = args.sessions_only;
             if options.limits.per_secret == 0 || options.limits.per_address == 0 {
                 return Err(Error::invalid("failure limits must be at least 1"));
             }

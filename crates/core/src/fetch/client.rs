@@ -85,15 +85,41 @@ impl Resolve for Guarded {
                 .filter(|a| internal_ip(a.ip()).is_none())
                 .collect();
             if allowed.is_empty() {
-                return Err(format!(
-                    "{host} resolves only to loopback or link-local addresses, which a player \
-                     may not reach"
-                )
-                .into());
+                return Err(Box::new(Inward(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
     }
+}
+
+/// The guarded resolver's refusal: the name resolves only to loopback or link-local
+/// addresses. The engine finds it in a transport error's sources and answers `not_covered`.
+#[derive(Debug)]
+pub struct Inward(pub String);
+
+impl std::fmt::Display for Inward {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} resolves only to loopback or link-local addresses, which a player may reach \
+             only through a linked prefix naming that address literally",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Inward {}
+
+/// The resolver's refusal among an error's sources, if it is one.
+pub fn inward<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Inward> {
+    let mut at = Some(err);
+    while let Some(e) = at {
+        if let Some(found) = e.downcast_ref::<Inward>() {
+            return Some(found);
+        }
+        at = e.source();
+    }
+    None
 }
 
 type Key = (Duration, Duration, bool);

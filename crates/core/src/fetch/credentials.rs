@@ -116,9 +116,14 @@ pub fn require_covered(snapshot: &Snapshot, who: &As, url: &Url) -> Result<()> {
     Ok(())
 }
 
-/// Whether a player's request to `url` may use the plain resolver: its host is one a
-/// linked prefix names literally (else names must not resolve to internal addresses).
+/// Whether a player's request to `url` may use the plain resolver: its host is an address
+/// (or `localhost`, loopback by definition) that a linked prefix names literally. Every
+/// other name goes through the guarded resolver, whatever prefix covers it: a covered
+/// domain that resolves to a loopback or link-local address is refused.
 pub fn named_literally(snapshot: &Snapshot, who: &As, url: &Url) -> bool {
+    if matches!(url.host(), Some(Host::Domain(_))) && internal_host(url).is_none() {
+        return false;
+    }
     let linked = snapshot.linked(who.id());
     covering(snapshot, linked, url)
         .iter()

@@ -5,7 +5,9 @@
 //!
 //! - [`credentials`]: the channel (by API base) and URL tokens (by prefix) the principal
 //!   is linked to; for players, whether a URL is covered at all (never an open proxy) and
-//!   may be reached (loopback and link-local only when a linked prefix names them).
+//!   may be reached (loopback and link-local addresses only when a linked prefix names the
+//!   address literally; every other name through a resolver that refuses names resolving
+//!   inward, `not_covered`).
 //! - [`headers`]: the caller's headers — hop-by-hop, framing and cookie headers refused;
 //!   only credential-free ones follow a redirect to another origin.
 //! - [`redirect`]: the redirect policy, by hand, at most [`redirect::MAX_HOPS`].
@@ -352,8 +354,8 @@ fn build_hop(
     body: Option<&Vec<u8>>,
     headers: &[(String, String)],
     creds: &mut Credentials,
-    trusted: bool,
-    downgraded: bool,
+    (trusted, downgraded): (bool, bool),
+    player: bool,
 ) -> Result<Built> {
     let mut send_url = url.clone();
     let mut send_body = body.cloned();
@@ -415,6 +417,10 @@ fn build_hop(
         if content_type.is_some() && k.eq_ignore_ascii_case("content-type") {
             continue;
         }
+        // A player's answer must arrive as sent, to be searched for sent values.
+        if player && k.eq_ignore_ascii_case("accept-encoding") {
+            continue;
+        }
         request = request.header(k.as_str(), v.as_str());
         let shown = if headers::sensitive(k) {
             "[redacted]".to_string()
@@ -435,6 +441,13 @@ fn build_hop(
     if let Some(ct) = content_type {
         request = request.header("Content-Type", ct);
         echoed.push(("Content-Type".into(), ct.into()));
+    }
+    let asked_encoding = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("accept-encoding"));
+    if player || !asked_encoding {
+        request = request.header("Accept-Encoding", "identity");
+        echoed.push(("Accept-Encoding".into(), "identity".into()));
     }
     let body_had_tokens = !creds.form.is_empty() && !get_like;
     if let Some(b) = &send_body {
@@ -457,13 +470,47 @@ fn build_hop(
     })
 }
 
+/// What becomes of an answer that still holds a value that was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reflected {
+    /// Refused for a player (`reflected_credential`): what a screen gets.
+    Refuse,
+    /// Shown redacted, with a note: the preview (a person looking, never a screen).
+    Redact,
+}
+
 /// Fetches `request` as `who`, following redirects by hand, and reports what went where.
+/// For a player, an answer whose headers or body still hold a value that was sent, in any
+/// form, is refused (`reflected_credential`); so is one encoded so that it cannot be
+/// checked.
 pub async fn fetch(
     l: &Lanyard,
     who: &As,
     request: PreviewRequest,
     prompter: &dyn Prompter,
     options: PreviewOptions,
+) -> Result<Fetched> {
+    run(l, who, request, prompter, options, Reflected::Refuse).await
+}
+
+/// [`fetch`] for the preview: a reflected value is shown redacted, with a note.
+pub(crate) async fn fetch_for_preview(
+    l: &Lanyard,
+    who: &As,
+    request: PreviewRequest,
+    prompter: &dyn Prompter,
+    options: PreviewOptions,
+) -> Result<Fetched> {
+    run(l, who, request, prompter, options, Reflected::Redact).await
+}
+
+async fn run(
+    l: &Lanyard,
+    who: &As,
+    request: PreviewRequest,
+    prompter: &dyn Prompter,
+    options: PreviewOptions,
+    reflected: Reflected,
 ) -> Result<Fetched> {
     let started = Instant::now();
     let first = parse_request_url(&request.url)?;
@@ -560,8 +607,8 @@ pub async fn fetch(
             body.as_ref(),
             &request.headers,
             &mut creds,
-            trusted,
-            downgraded,
+            (trusted, downgraded),
+            who.is_player(),
         )?;
         let shown_url = sent.text(built.url.as_str());
         if first_request.is_none() {
@@ -627,7 +674,7 @@ pub async fn fetch(
             first_request,
             notes,
             options,
-            &sent,
+            (&sent, reflected),
         )
         .await;
     }
@@ -641,21 +688,30 @@ async fn finish(
     mut timings: Timings,
     started: (Instant, Duration),
     request: Option<SentRequest>,
-    notes: Vec<String>,
+    mut notes: Vec<String>,
     options: PreviewOptions,
-    sent: &Redactor,
+    (sent, reflected): (&Redactor, Reflected),
 ) -> Result<Fetched> {
     let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
+    let received: Vec<(String, Vec<u8>)> = response
         .headers()
         .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                sent.text(&String::from_utf8_lossy(v.as_bytes())),
-            )
-        })
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
         .collect();
+    let headers: Vec<(String, String)> = received
+        .iter()
+        .map(|(k, v)| (sent.text(k), sent.text(&String::from_utf8_lossy(v))))
+        .collect();
+    let encoding = response
+        .headers()
+        .get_all("content-encoding")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty() && v != "identity")
+        .collect::<Vec<_>>()
+        .join(", ");
     let content_type = response
         .headers()
         .get("content-type")
@@ -688,6 +744,13 @@ async fn finish(
     }
     let size = announced.unwrap_or(size).max(size);
     timings.total_ms = started.0.elapsed().saturating_sub(started.1).as_secs_f64() * 1000.0;
+    check_reflected(
+        sent,
+        reflected,
+        sent.found_in(&received, &bytes),
+        &encoding,
+        &mut notes,
+    )?;
     Ok(Fetched {
         status,
         headers,
@@ -708,7 +771,54 @@ async fn finish(
     })
 }
 
+/// A player's answer that holds a sent value (in any form), or whose body is encoded so
+/// that it cannot be searched, is refused; the preview shows it redacted, with a note.
+fn check_reflected(
+    sent: &Redactor,
+    reflected: Reflected,
+    found: Vec<redact::Found>,
+    encoding: &str,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let unreadable = !encoding.is_empty() && !sent.is_empty();
+    if reflected == Reflected::Refuse {
+        if !found.is_empty() {
+            let wher = if found.len() == 2 {
+                "its headers and body"
+            } else if found[0] == redact::Found::Headers {
+                "its headers"
+            } else {
+                "its body"
+            };
+            return Err(Error::ReflectedCredential(format!(
+                "the upstream answer holds a credential value Lanyard sent it (in {wher}):                  it is not passed on to a player"
+            )));
+        }
+        if unreadable {
+            return Err(Error::ReflectedCredential(format!(
+                "the upstream answered {encoding}-encoded though asked for identity: its body                  cannot be checked for the credential values sent, so it is not passed on to                  a player"
+            )));
+        }
+        return Ok(());
+    }
+    if !found.is_empty() {
+        notes.push(
+            "the answer holds a credential value that was sent (raw or encoded): shown              [redacted] here; a player gets 502 reflected_credential for it"
+                .into(),
+        );
+    }
+    if unreadable {
+        notes.push(format!(
+            "the body is {encoding}-encoded, so it could not be checked for the credential              values sent; a player gets 502 reflected_credential for it"
+        ));
+    }
+    Ok(())
+}
+
 fn transport_error(url: &Url, e: reqwest::Error) -> Error {
+    if let Some(inward) = client::inward(&e) {
+        return Error::NotCovered(format!("{inward}: nothing was fetched"));
+    }
     let (timeout, connect) = (e.is_timeout(), e.is_connect());
     let host = url.host_str().unwrap_or("the server");
     let why = describe(&e.without_url());

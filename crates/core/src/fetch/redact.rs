@@ -1,51 +1,141 @@
 //! Redaction by value: every credential value sent on any hop (a channel token, URL token
-//! values, a caller's credential headers) is replaced by `[redacted]` wherever it would
-//! appear in a report — URLs (raw and percent-encoded), headers, notes, text bodies — and
-//! a redirect whose URL holds one is never followed to another origin.
+//! values, a Basic pair, a caller's credential headers) is registered in **every form it
+//! may come back in** — raw; form-, percent- (`%20`, RFC 3986, either hex case) encoded;
+//! JSON-string escaped (also `\/` and `\uXXXX`); base64 (standard, unpadded, URL-safe) and
+//! each of those escaped again — and every form is searched for, whatever its length.
+//!
+//! A report (URLs, headers, notes, bodies) shows each form as `[redacted]`; a player's
+//! answer that still holds one is refused by the engine (`reflected_credential`), never
+//! passed on redacted; and a redirect whose URL holds one is never followed to another
+//! origin.
 
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use url::Url;
 
 use crate::secrets::SecretValue;
 
 const MARK: &str = "[redacted]";
 
-/// Values shorter than this are not searched for in response bodies (a one-letter value
-/// would blank out the data); URLs and headers are always searched.
-const MIN_BODY_VALUE: usize = 6;
-
-/// The values sent so far.
+/// The values sent so far, each in every form searched for (longest first).
 #[derive(Debug, Default)]
 pub struct Redactor {
     values: Vec<SecretValue>,
+    forms: Vec<SecretValue>,
 }
 
-fn encodings(value: &str) -> Vec<String> {
-    let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    let percent = form.replace('+', "%20");
-    let mut all = vec![value.to_string(), form, percent];
+/// Percent-encodes every byte outside `keep` (upper or lower hex).
+fn percent(value: &str, keep: impl Fn(u8) -> bool, lower: bool) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        if keep(b) {
+            out.push(b as char);
+        } else if lower {
+            out.push_str(&format!("%{b:02x}"));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `value` as the inside of a JSON string: serde's escaping, with `/` escaped too, with
+/// every non-ASCII character as `\uXXXX`, and with both.
+fn json_forms(value: &str) -> Vec<String> {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    let plain = quoted[1..quoted.len() - 1].to_string();
+    let slashed = plain.replace('/', "\\/");
+    let mut ascii = String::new();
+    for c in plain.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    let both = ascii.replace('/', "\\/");
+    vec![plain, slashed, ascii, both]
+}
+
+/// The URL encodings of `value`: form (`+` for space), `%20`, RFC 3986 unreserved only,
+/// each in upper- and lowercase hex.
+fn url_forms(value: &str) -> Vec<String> {
+    let form = |b: u8| b.is_ascii_alphanumeric() || b"*-._".contains(&b);
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let uri_component = |b: u8| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b);
+    let mut out = Vec::new();
+    for lower in [false, true] {
+        let encoded = percent(value, form, lower);
+        out.push(encoded.replace("%20", "+"));
+        out.push(encoded);
+        out.push(percent(value, unreserved, lower));
+        out.push(percent(value, uri_component, lower));
+    }
+    out
+}
+
+/// Every form of `value` searched for.
+fn forms(value: &str) -> Vec<String> {
+    let mut bases = vec![value.to_string()];
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        bases.push(engine.encode(value.as_bytes()));
+    }
+    let mut all = Vec::new();
+    for base in bases {
+        all.push(base.clone());
+        all.extend(url_forms(&base));
+        all.extend(json_forms(&base));
+    }
+    all.retain(|f| !f.is_empty());
+    all.sort();
     all.dedup();
     all
 }
 
+/// Where a sent value came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// In a response header (name or value).
+    Headers,
+    /// In the response body.
+    Body,
+}
+
 impl Redactor {
-    /// Remembers a value (empty values are ignored).
+    /// Remembers a value, in every form (empty values are ignored).
     pub fn add(&mut self, value: &str) {
         if value.is_empty() || self.values.iter().any(|v| v.expose() == value) {
             return;
         }
         self.values.push(SecretValue::new(value));
-        // Longest first, so a value containing another is replaced whole.
-        self.values
+        for form in forms(value) {
+            if !self.forms.iter().any(|f| f.expose() == form) {
+                self.forms.push(SecretValue::new(form));
+            }
+        }
+        // Longest first, so a form containing another is replaced whole.
+        self.forms
             .sort_by_key(|v| std::cmp::Reverse(v.expose().len()));
     }
 
-    /// Whether `text` holds a value, raw or percent-encoded.
+    /// Whether any value was registered.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Whether `text` holds a value in any form.
     pub fn holds(&self, text: &str) -> bool {
-        self.values.iter().any(|v| {
-            encodings(v.expose())
-                .iter()
-                .any(|e| text.contains(e.as_str()))
-        })
+        self.holds_bytes(text.as_bytes())
+    }
+
+    /// Whether `bytes` hold a value in any form.
+    pub fn holds_bytes(&self, bytes: &[u8]) -> bool {
+        self.forms
+            .iter()
+            .any(|f| memchr::memmem::find(bytes, f.expose().as_bytes()).is_some())
     }
 
     /// Whether a URL holds a value anywhere (also after percent-decoding its query).
@@ -59,27 +149,37 @@ impl Redactor {
                 .any(|(k, v)| self.holds(&k) || self.holds(&v))
     }
 
-    /// `text` with every value replaced.
+    /// Where an answer (its headers and body, as received) holds a sent value.
+    pub fn found_in(&self, headers: &[(String, Vec<u8>)], body: &[u8]) -> Vec<Found> {
+        let mut found = Vec::new();
+        if headers
+            .iter()
+            .any(|(k, v)| self.holds(k) || self.holds_bytes(v))
+        {
+            found.push(Found::Headers);
+        }
+        if self.holds_bytes(body) {
+            found.push(Found::Body);
+        }
+        found
+    }
+
+    /// `text` with every form of every value replaced.
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for v in &self.values {
-            for e in encodings(v.expose()) {
-                if out.contains(e.as_str()) {
-                    out = out.replace(e.as_str(), MARK);
-                }
+        for f in &self.forms {
+            if out.contains(f.expose()) {
+                out = out.replace(f.expose(), MARK);
             }
         }
         out
     }
 
-    /// A response body with every (long enough) value replaced, byte for byte.
+    /// A response body with every form of every value replaced, byte for byte.
     pub fn bytes(&self, body: Vec<u8>) -> Vec<u8> {
         let mut out = body;
-        for v in &self.values {
-            let needle = v.expose().as_bytes();
-            if needle.len() < MIN_BODY_VALUE {
-                continue;
-            }
+        for f in &self.forms {
+            let needle = f.expose().as_bytes();
             if memchr::memmem::find(&out, needle).is_none() {
                 continue;
             }
@@ -141,10 +241,37 @@ mod tests {
     }
 
     #[test]
-    fn short_values_stay_out_of_bodies_but_not_out_of_urls() {
+    fn every_encoding_of_a_value_is_found_whatever_its_length() {
         let mut r = Redactor::default();
-        r.add("ab");
-        assert_eq!(r.bytes(b"abc".to_vec()), b"abc".to_vec());
-        assert_eq!(r.text("?k=ab"), "?k=[redacted]");
+        r.add("a/b \"q\"&é+");
+        r.add("k4Z9");
+        for (echo, why) in [
+            (r#"{"v":"a\/b \"q\"&\u00e9+"}"#, "JSON with \\/ and \\u"),
+            (r#"{"v":"a/b \"q\"&é+"}"#, "JSON"),
+            ("q=a%2Fb+%22q%22%26%C3%A9%2B", "form"),
+            ("q=a%2fb%20%22q%22%26%c3%a9%2b", "percent, lowercase"),
+            ("q=a%2Fb%20%22q%22%26%C3%A9%2B", "percent"),
+            ("YS9iICJxIibDqSs=", "base64"),
+            ("x-echo: k4Z9", "a 4-byte value"),
+            ("azRaOQ", "a 4-byte value in base64"),
+        ] {
+            assert!(r.holds(echo), "{why}: {echo}");
+            assert!(!r.text(echo).contains("k4Z9"), "{why}");
+        }
+        assert!(!r.holds("nothing sent here"));
+        assert_eq!(r.bytes(b"[k4Z9]".to_vec()), b"[[redacted]]".to_vec());
+    }
+
+    #[test]
+    fn an_answer_is_checked_in_headers_and_body() {
+        let mut r = Redactor::default();
+        r.add("dXNlcjpwdw==");
+        let headers = vec![("x-echo".to_string(), b"Basic dXNlcjpwdw==".to_vec())];
+        assert_eq!(r.found_in(&headers, b"{}"), vec![Found::Headers]);
+        assert_eq!(
+            r.found_in(&[], br#"{"auth":"Basic dXNlcjpwdw=="}"#),
+            vec![Found::Body]
+        );
+        assert!(r.found_in(&[], b"clean").is_empty());
     }
 }

@@ -13,7 +13,7 @@ pub mod report;
 pub mod request;
 
 use crate::error::Result;
-use crate::fetch::{fetch, As};
+use crate::fetch::{fetch_for_preview, As};
 use crate::instance::Lanyard;
 use crate::urltokens::permission::Prompter;
 
@@ -86,7 +86,7 @@ pub async fn preview_as(
     prompter: &dyn Prompter,
     options: PreviewOptions,
 ) -> Result<Report> {
-    let f = fetch(l, who, request, prompter, options).await?;
+    let f = fetch_for_preview(l, who, request, prompter, options).await?;
     let body = if f.truncated {
         body::classify(Some("application/octet-stream"), &f.body)
     } else {

@@ -23,6 +23,7 @@ pub mod providers;
 pub mod refetch;
 pub mod revocations;
 pub mod secrets;
+pub mod session_keys;
 pub mod settings;
 pub mod sharing;
 pub mod stale;

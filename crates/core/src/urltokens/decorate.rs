@@ -76,7 +76,9 @@ pub struct Decoration {
     pub headers: Vec<(String, SecretValue)>,
     /// The report.
     pub report: Report,
-    /// Every value placed (for redaction by value; never shown).
+    /// Every value placed, as sent (for redaction by value; never shown): each token's
+    /// value, and for Basic the `user:password` pair and its base64 (a user name alone is
+    /// an identifier, not a secret, and is not searched for on its own).
     pub values: Vec<SecretValue>,
     /// A matching prompt token was left out because nobody can be asked (a player).
     pub needs_prompt: bool,
@@ -101,7 +103,9 @@ pub fn decorate(method: &str, tokens: Vec<(UrlToken, SecretValue)>) -> Decoratio
     };
     let (mut username, mut password, mut bearer) = (None, None, None);
     for (token, value) in tokens {
-        out.values.push(SecretValue::new(value.expose()));
+        if !(token.placement == Placement::Header && token.key == "username") {
+            out.values.push(SecretValue::new(value.expose()));
+        }
         match token.placement {
             Placement::Form => {
                 let place = if form_in_query {
@@ -155,6 +159,8 @@ pub fn decorate(method: &str, tokens: Vec<(UrlToken, SecretValue)>) -> Decoratio
         (Some((ut, uv)), Some((pt, pv)), None) => {
             let raw = format!("{}:{}", uv.expose(), pv.expose());
             let encoded = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
+            out.values.push(SecretValue::new(raw.as_str()));
+            out.values.push(SecretValue::new(encoded.as_str()));
             out.authorization = Some(SecretValue::new(format!("Basic {encoded}")));
             out.report
                 .attached
