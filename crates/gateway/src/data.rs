@@ -702,7 +702,7 @@ fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bo
     }
 }
 
-/// `private`, plus the upstream's directives a private cache may use ([`KEPT_DIRECTIVES`];
+/// `private`, plus the upstream's directives a private cache may use (`KEPT_DIRECTIVES`;
 /// `public`, `s-maxage`, `proxy-revalidate` and the like are for shared caches).
 pub fn private_cache_control(upstream: Option<&str>) -> String {
     let mut out = vec!["private".to_string()];
