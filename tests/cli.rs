@@ -103,7 +103,7 @@ fn status_names_what_the_environment_widened() {
 #[test]
 fn data_dir_from_the_environment() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut cmd = std::process::Command::new(crate::util::lanyard_bin());
+    let mut cmd = crate::util::lanyard_command();
     cmd.env("LANYARD_DATA_DIR", dir.path())
         .env("LANYARD_SECRET_STORE", "file");
     let out = run(cmd.args(["status", "--json"]));

@@ -12,6 +12,7 @@ pub mod background;
 pub mod commands;
 pub mod deep_link;
 pub mod dto;
+pub mod multicall;
 pub mod oauth;
 pub mod prompter;
 pub mod provider_files;
