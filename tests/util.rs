@@ -128,6 +128,19 @@ pub fn under_wine() -> bool {
     std::env::var_os("LANYARD_BIN_RUNNER").is_some_and(|r| !r.is_empty())
 }
 
+/// `path` as the binary under test shows it: itself on Linux; under Wine the Windows
+/// spelling of the same place (`/tmp/x` is `Z:\tmp\x`).
+pub fn shown(path: &Path) -> String {
+    if !under_wine() {
+        return path.display().to_string();
+    }
+    let text = path.display().to_string();
+    match text.strip_prefix('/') {
+        Some(rest) => format!("Z:\\{}", rest.replace('/', "\\")),
+        None => text,
+    }
+}
+
 /// A `lanyard` command isolated from the user's environment: its own data directory and
 /// no inherited Lanyard settings.
 pub fn lanyard(data_dir: &Path) -> Command {
