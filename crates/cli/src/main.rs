@@ -39,13 +39,14 @@ struct Cli {
     /// The key of `--secret-store database`: a file holding 32 random bytes in base64
     /// (`openssl rand -base64 32`), mode 0600, the same on every gateway. Repeat it while
     /// rotating keys: the first seals, every one opens (`secret-key reseal` moves every
-    /// secret to the first). The environment variable takes FILE[:OLDER_FILE…].
+    /// secret to the first). The environment variable takes FILE[:OLDER_FILE…] (`;` between
+    /// files on Windows).
     #[arg(
         long,
         global = true,
         env = "LANYARD_SECRET_KEY_FILE",
         value_name = "FILE",
-        value_delimiter = ':'
+        value_delimiter = lanyard_core::config::PATH_LIST_SEPARATOR
     )]
     secret_key_file: Vec<PathBuf>,
 
