@@ -14,7 +14,6 @@
 //! panic Tauri would end in. `LANYARD_NO_DIALOG=1` leaves the box out (tests under Wine).
 
 use std::ffi::OsString;
-use std::path::Path;
 
 /// The exit status when the window cannot start for want of WebView2.
 pub const NO_WEBVIEW_EXIT: u8 = 3;
@@ -28,11 +27,16 @@ pub fn wants_cli(args: &[OsString], as_env: Option<&str>) -> bool {
     if as_env == Some("lanyard") {
         return true;
     }
-    let called_lanyard = args
-        .first()
-        .and_then(|p| Path::new(p).file_stem())
-        .is_some_and(|stem| stem.eq_ignore_ascii_case("lanyard"));
+    let called_lanyard = args.first().is_some_and(|p| program_name(p) == "lanyard");
     called_lanyard || lanyard_cli::names_a_command(args.get(1..).unwrap_or_default())
+}
+
+/// The program's name without folder or `.exe`, lower-cased; either separator counts, as
+/// Windows accepts both.
+fn program_name(program: &OsString) -> String {
+    let text = program.to_string_lossy().to_ascii_lowercase();
+    let base = text.rsplit(['/', '\\']).next().unwrap_or_default();
+    base.strip_suffix(".exe").unwrap_or(base).to_string()
 }
 
 /// What to tell someone whose Windows lacks the WebView2 runtime.
@@ -99,6 +103,8 @@ mod tests {
             &["lanyard-app.exe", "Status"],
             &["lanyard-app", "--data-dir", "status"],
             &["lanyard-app", "--json"],
+            &[r"C:\lanyard\lanyard-app.exe"],
+            &["/usr/bin/lanyard-app"],
         ] {
             assert!(!wants_cli(&args(list), None), "{list:?}");
         }
