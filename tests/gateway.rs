@@ -378,6 +378,10 @@ async fn secrets_authenticate_players_and_rotation_ends_the_old_one_at_once() {
     for value in [&secret, &new_secret, &token] {
         assert!(!stdout.contains(value.as_str()) && !stderr.contains(value.as_str()));
     }
+    if crate::util::under_wine() {
+        // What follows is what a graceful shutdown writes; Wine ends the process instead.
+        return;
+    }
     // Graceful shutdown wrote the buffered grant records and the last-seen time.
     let audit = s.cli(&["audit", "--channel", &s.channel]);
     let grants = audit
