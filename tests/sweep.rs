@@ -34,6 +34,13 @@ fn no_secret_of_any_flow_is_found_outside_the_secret_store() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         return runtime.block_on(orchestrate());
     }
+    if crate::util::under_wine() {
+        // The sweep reads every secret back in-process from the Linux Secret Service; the
+        // Windows binary keeps them in Wine's Credential Manager, which the Linux side
+        // cannot read. The Windows pass covers Credential Manager in the core's tests.
+        eprintln!("skipped under Wine: the secrets are in Wine's Credential Manager");
+        return;
+    }
     let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
     if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
         assert!(

@@ -109,10 +109,42 @@ fn stale_source(bin: &Path) -> Option<String> {
     None
 }
 
+/// A command running the `lanyard` binary, through `LANYARD_BIN_RUNNER` when that is set:
+/// the Windows pass (tests/windows/run) sets `LANYARD_BIN` to `lanyard.exe` and the runner
+/// to Wine, so the tests drive the Windows CLI against servers on Linux loopback.
+pub fn lanyard_command() -> Command {
+    match std::env::var_os("LANYARD_BIN_RUNNER").filter(|r| !r.is_empty()) {
+        Some(runner) => {
+            let mut cmd = Command::new(runner);
+            cmd.arg(lanyard_bin());
+            cmd
+        }
+        None => Command::new(lanyard_bin()),
+    }
+}
+
+/// Whether the binary under test is the Windows one under Wine (see [`lanyard_command`]).
+pub fn under_wine() -> bool {
+    std::env::var_os("LANYARD_BIN_RUNNER").is_some_and(|r| !r.is_empty())
+}
+
+/// `path` as the binary under test shows it: itself on Linux; under Wine the Windows
+/// spelling of the same place (`/tmp/x` is `Z:\tmp\x`).
+pub fn shown(path: &Path) -> String {
+    if !under_wine() {
+        return path.display().to_string();
+    }
+    let text = path.display().to_string();
+    match text.strip_prefix('/') {
+        Some(rest) => format!("Z:\\{}", rest.replace('/', "\\")),
+        None => text,
+    }
+}
+
 /// A `lanyard` command isolated from the user's environment: its own data directory and
 /// no inherited Lanyard settings.
 pub fn lanyard(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(lanyard_bin());
+    let mut cmd = lanyard_command();
     cmd.env_remove("LANYARD_DATA_DIR")
         .env_remove("LANYARD_SECRET_STORE")
         .env_remove("LANYARD_LOG")

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod deep_link;
 pub mod dto;
 pub mod feeds;
+pub mod multicall;
 pub mod oauth;
 pub mod prompter;
 pub mod provider_files;

@@ -13,6 +13,10 @@
 //!
 //! Its own test binary: it points `HOME` and `PATH` at a temporary folder (autostart writes
 //! `~/.config/autostart`, sign-ins open a stand-in browser), which no other test may share.
+//!
+//! Unix only: it opens links through a stand-in `xdg-open` shell script; the Windows pass
+//! (tests/windows/run) covers the core and the CLI, not the shell's mock-runtime tests.
+#![cfg(unix)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};

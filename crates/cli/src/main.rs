@@ -39,13 +39,14 @@ struct Cli {
     /// The key of `--secret-store database`: a file holding 32 random bytes in base64
     /// (`openssl rand -base64 32`), mode 0600, the same on every gateway. Repeat it while
     /// rotating keys: the first seals, every one opens (`secret-key reseal` moves every
-    /// secret to the first). The environment variable takes FILE[:OLDER_FILE…].
+    /// secret to the first). The environment variable takes FILE[:OLDER_FILE…] (`;` between
+    /// files on Windows).
     #[arg(
         long,
         global = true,
         env = "LANYARD_SECRET_KEY_FILE",
         value_name = "FILE",
-        value_delimiter = ':'
+        value_delimiter = lanyard_core::config::PATH_LIST_SEPARATOR
     )]
     secret_key_file: Vec<PathBuf>,
 
@@ -127,7 +128,35 @@ enum Command {
     Offer(commands::sharing::OfferCommand),
 }
 
-fn main() -> ExitCode {
+/// Whether `args` (without the program) name one of the CLI's commands after any global
+/// options (`--data-dir DIR status`): the multi-call app (src-tauri) then runs as
+/// `lanyard` instead of opening its window.
+pub fn names_a_command(args: &[std::ffi::OsString]) -> bool {
+    let cli = Cli::command();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let Some(arg) = arg.to_str() else {
+            return false;
+        };
+        if let Some(long) = arg.strip_prefix("--") {
+            let takes_value = !long.contains('=')
+                && cli
+                    .get_arguments()
+                    .any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+            if takes_value {
+                rest.next();
+            }
+            continue;
+        }
+        return cli
+            .get_subcommands()
+            .any(|c| c.get_name() == arg || c.get_all_aliases().any(|a| a == arg));
+    }
+    false
+}
+
+/// Runs `lanyard` with this process's arguments.
+pub fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
         Ok(matches) => matches,
         Err(err) => return output::usage_error(err),

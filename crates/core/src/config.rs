@@ -84,7 +84,7 @@ impl Config {
         };
         let secret_key_files = std::env::var(crate::secrets::shared::KEY_FILE_ENV)
             .unwrap_or_default()
-            .split(':')
+            .split(PATH_LIST_SEPARATOR)
             .filter(|p| !p.is_empty())
             .map(|p| absolute(Path::new(p)))
             .collect::<Result<Vec<_>>>()?;
@@ -139,14 +139,33 @@ fn absolute(path: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(&format!("could not resolve {}", path.display()), &e))
 }
 
+/// What separates the files of a list in one environment variable
+/// (`LANYARD_SECRET_KEY_FILE`): `:` as in `PATH` on Unix, `;` on Windows, where `:` is in
+/// every absolute path (`C:\\keys\\a`).
+pub const PATH_LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn a_list_of_key_files_splits_where_the_platform_does() {
+        let (one, two) = if cfg!(windows) {
+            (r"C:\keys\new", r"D:\old keys\old")
+        } else {
+            ("/keys/new", "/old keys/old")
+        };
+        let list = format!("{one}{PATH_LIST_SEPARATOR}{two}");
+        let parts: Vec<_> = list.split(PATH_LIST_SEPARATOR).collect();
+        assert_eq!(parts, [one, two]);
+    }
+
+    #[test]
     fn explicit_values_win() {
         let c = Config::resolve(Some("/tmp/x".into()), Some("file")).expect("resolve");
-        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        // Windows (Wine) spells the same directory `Z:\tmp\x`: the data directory is
+        // always made absolute the platform's way.
+        assert_eq!(c.data_dir, std::path::absolute("/tmp/x").expect("absolute"));
         assert_eq!(c.secret_store, SecretStoreKind::File);
     }
 

@@ -12,6 +12,10 @@
 //!   after a power loss the file is the old or the new version — never a rotated-out
 //!   refresh token coming back after the new one was reported saved.
 //! - The file is refused when anyone but its owner can read it.
+//! - On Windows there are no POSIX modes: every file the store creates gets an owner-only
+//!   DACL (inheritance removed, full control for the current user alone) from the
+//!   system's `icacls.exe`, by its full path under `%SystemRoot%`; when that cannot be
+//!   done the write is refused with the reason, and nothing is written.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -102,9 +106,57 @@ fn create_new_private(path: &Path) -> Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     no_follow_private(&mut options);
-    options
+    let file = options
         .open(path)
-        .map_err(|e| Error::io(&format!("could not create {}", path.display()), &e))
+        .map_err(|e| Error::io(&format!("could not create {}", path.display()), &e))?;
+    if let Err(err) = restrict_to_owner(path) {
+        drop(file);
+        let _ = fs::remove_file(path);
+        return Err(err);
+    }
+    Ok(file)
+}
+
+/// POSIX: the mode given at creation (0600) already restricts the file.
+#[cfg(not(windows))]
+fn restrict_to_owner(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// Windows: replaces the file's DACL by one entry, full control for the current user,
+/// with `%SystemRoot%\System32\icacls.exe` (never one found on `PATH`).
+#[cfg(windows)]
+fn restrict_to_owner(path: &Path) -> Result<()> {
+    restrict_with(path, &std::env::var_os("SystemRoot").unwrap_or_default())
+}
+
+#[cfg(windows)]
+fn restrict_with(path: &Path, root: &std::ffi::OsStr) -> Result<()> {
+    let refused = |why: String| {
+        Error::SecretStoreUnavailable(format!(
+            "the secrets file cannot be restricted to your user ({why}); use Windows \
+             Credential Manager (--secret-store keyring, the default) instead"
+        ))
+    };
+    let user = std::env::var("USERNAME").map_err(|_| refused("USERNAME is not set".into()))?;
+    if root.is_empty() {
+        return Err(refused("SystemRoot is not set".into()));
+    }
+    let icacls = Path::new(root).join("System32").join("icacls.exe");
+    let out = std::process::Command::new(&icacls)
+        .arg(path)
+        .args(["/inheritance:r", "/grant:r"])
+        .arg(format!("{user}:F"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| refused(format!("{} could not be run: {e}", icacls.display())))?;
+    if !out.status.success() {
+        return Err(refused(format!(
+            "icacls said: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -256,8 +308,13 @@ impl SecretStore for FileStore {
     }
 
     fn describe(&self) -> String {
+        let private = if cfg!(windows) {
+            "readable by your user only"
+        } else {
+            "mode 0600"
+        };
         format!(
-            "secrets are in the file {} (mode 0600)",
+            "secrets are in the file {} ({private})",
             self.path.display()
         )
     }
@@ -431,6 +488,25 @@ mod tests {
         assert_eq!(err.code(), "secret_store_unavailable");
         assert!(err.to_string().contains("chmod 600"));
         assert!(!err.to_string().contains("CANARY"));
+    }
+
+    /// Windows: the file gets an owner-only DACL, and without `icacls.exe` to set it the
+    /// store refuses, saying why.
+    #[cfg(windows)]
+    #[test]
+    fn windows_refuses_a_file_it_cannot_restrict_to_the_user() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FileStore::new(dir.path());
+        store
+            .set("a", &SecretValue::new("v"))
+            .expect("set with icacls");
+        assert!(store.describe().contains("readable by your user only"));
+        let file = dir.path().join("probe");
+        fs::write(&file, b"").expect("write");
+        let err =
+            restrict_with(&file, dir.path().join("no-windows").as_os_str()).expect_err("refused");
+        assert_eq!(err.code(), "secret_store_unavailable", "{err}");
+        assert!(err.to_string().contains("restricted to your user"), "{err}");
     }
 
     #[test]

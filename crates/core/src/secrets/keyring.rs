@@ -1,6 +1,9 @@
 //! The OS keyring through `keyring-core` with a real platform store chosen explicitly
 //! (keyring v4 has no default store, so a silent in-memory fallback cannot happen).
 //! On Linux: the freedesktop Secret Service over D-Bus (GNOME Keyring, KWallet).
+//! On Windows: Credential Manager (generic credentials, target `<user>.lanyard`), whose
+//! 2 560-byte limit per entry [`super::chunked`] works around: values are stored as UTF-8
+//! bytes, split across entries when longer, and always read back whole.
 //!
 //! Entries: service [`KEYRING_SERVICE`], user
 //! `<installation namespace>/<key>`.
@@ -13,8 +16,9 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use keyring_core::CredentialStore;
+use zeroize::Zeroizing;
 
-use super::{SecretStore, SecretStoreKind, SecretValue, KEYRING_SERVICE};
+use super::{chunked, SecretStore, SecretStoreKind, SecretValue, KEYRING_SERVICE};
 use crate::error::{Error, Result};
 
 type Job = Box<dyn FnOnce(&CredentialStore) + Send>;
@@ -65,14 +69,23 @@ impl KeyringStore {
         key: &str,
         f: impl FnOnce(keyring_core::Entry) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let (reply_tx, reply) = mpsc::channel();
         let key = key.to_string();
-        let job: Job = Box::new(move |store: &CredentialStore| {
-            let out = store
+        self.with_store(move |store| {
+            store
                 .build(KEYRING_SERVICE, &key, None)
                 .map_err(map_err)
-                .and_then(f);
-            let _ = reply_tx.send(out);
+                .and_then(f)
+        })
+    }
+
+    /// Runs `f` with the store on the keyring thread and waits for its answer.
+    fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&CredentialStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (reply_tx, reply) = mpsc::channel();
+        let job: Job = Box::new(move |store: &CredentialStore| {
+            let _ = reply_tx.send(f(store));
         });
         self.jobs
             .send(job)
@@ -95,11 +108,58 @@ fn platform_store() -> Result<Arc<CredentialStore>> {
         })
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    windows_native_keyring_store::Store::new()
+        .map(|s| s as Arc<CredentialStore>)
+        .map_err(|e| {
+            Error::SecretStoreUnavailable(format!(
+                "Windows Credential Manager cannot be used ({})",
+                describe(&e)
+            ))
+        })
+}
+
+// macOS and the BSDs: no store wired up yet (the macOS one is apple-native-keyring-store).
+#[cfg(not(any(target_os = "linux", windows)))]
 fn platform_store() -> Result<Arc<CredentialStore>> {
     Err(Error::SecretStoreUnavailable(
         "this build of Lanyard has no keyring backend for this operating system yet".into(),
     ))
+}
+
+/// The most bytes one entry holds, where the platform has a limit: Credential Manager's
+/// `CRED_MAX_CREDENTIAL_BLOB_SIZE`. Longer values are split ([`super::chunked`]).
+const ENTRY_LIMIT: Option<usize> = if cfg!(windows) { Some(2560) } else { None };
+
+/// The keyring's entries by name, as bytes, for [`super::chunked`].
+struct ByteEntries<'a>(&'a CredentialStore);
+
+impl ByteEntries<'_> {
+    fn entry(&self, name: &str) -> Result<keyring_core::Entry> {
+        self.0.build(KEYRING_SERVICE, name, None).map_err(map_err)
+    }
+}
+
+impl chunked::Entries for ByteEntries<'_> {
+    fn read(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        match self.entry(name)?.get_secret() {
+            Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(err) => Err(map_err(err)),
+        }
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.entry(name)?.set_secret(bytes).map_err(map_err)
+    }
+
+    fn remove(&self, name: &str) -> Result<()> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(err) => Err(map_err(err)),
+        }
+    }
 }
 
 /// Describes a keyring error without ever including secret bytes (some variants carry
@@ -138,6 +198,18 @@ impl SecretStore for KeyringStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<SecretValue>> {
+        if ENTRY_LIMIT.is_some() {
+            let key = key.to_string();
+            return self.with_store(move |store| {
+                let Some(bytes) = chunked::get(&ByteEntries(store), &key)? else {
+                    return Ok(None);
+                };
+                let text = std::str::from_utf8(&bytes).map_err(|_| {
+                    Error::Internal("keyring: a stored value is not UTF-8 text".into())
+                })?;
+                Ok(Some(SecretValue::new(text)))
+            });
+        }
         self.with_entry(key, |entry| match entry.get_password() {
             Ok(value) => Ok(Some(SecretValue::new(value))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
@@ -147,12 +219,22 @@ impl SecretStore for KeyringStore {
 
     fn set(&self, key: &str, value: &SecretValue) -> Result<()> {
         let value = SecretValue::new(value.expose());
+        if let Some(limit) = ENTRY_LIMIT {
+            let key = key.to_string();
+            return self.with_store(move |store| {
+                chunked::set(&ByteEntries(store), &key, value.expose().as_bytes(), limit)
+            });
+        }
         self.with_entry(key, move |entry| {
             entry.set_password(value.expose()).map_err(map_err)
         })
     }
 
     fn delete(&self, key: &str) -> Result<()> {
+        if ENTRY_LIMIT.is_some() {
+            let key = key.to_string();
+            return self.with_store(move |store| chunked::delete(&ByteEntries(store), &key));
+        }
         self.with_entry(key, |entry| match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(err) => Err(map_err(err)),
@@ -178,6 +260,10 @@ impl SecretStore for KeyringStore {
     fn describe(&self) -> String {
         if cfg!(target_os = "linux") {
             "secrets are in the OS keyring (Secret Service), service \"lanyard\"".into()
+        } else if cfg!(windows) {
+            "secrets are in Windows Credential Manager (generic credentials ending in \
+             \".lanyard\")"
+                .into()
         } else {
             "secrets are in the OS keyring, service \"lanyard\"".into()
         }
@@ -225,5 +311,37 @@ mod tests {
             ambiguous.to_string().contains("more than one"),
             "{ambiguous}"
         );
+    }
+
+    /// The real Credential Manager (Wine's, in the Windows pass): one entry refuses 16 KiB,
+    /// the store keeps it whole across entries, reads it back and deletes every part.
+    #[cfg(windows)]
+    #[test]
+    fn a_16_kib_secret_survives_credential_manager() {
+        let store = KeyringStore::connect().expect("Credential Manager");
+        let key = format!("lanyard-test-{}/url-token/big", std::process::id());
+        // Multi-byte characters, so parts are cut inside a character too.
+        let big: String = "é-token-ßø-".repeat(16 * 1024 / 14 + 1);
+        assert!(big.len() >= 16 * 1024, "{}", big.len());
+        let platform = store.with_entry(&key, {
+            let big = big.clone();
+            move |entry| Ok(entry.set_secret(big.as_bytes()).is_err())
+        });
+        assert!(platform.expect("probe"), "one entry accepted 16 KiB");
+        store
+            .set(&key, &SecretValue::new(big.clone()))
+            .expect("set");
+        let back = store.get(&key).expect("get").expect("some");
+        assert!(back.expose() == big, "read back whole");
+        store
+            .set(&key, &SecretValue::new("short"))
+            .expect("set short");
+        assert_eq!(
+            store.get(&key).expect("get").expect("some").expose(),
+            "short"
+        );
+        store.set(&key, &SecretValue::new(big)).expect("set again");
+        store.delete(&key).expect("delete");
+        assert!(store.get(&key).expect("get").is_none());
     }
 }

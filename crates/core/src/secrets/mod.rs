@@ -11,6 +11,7 @@
 //! machines, secrets sealed in a shared PostgreSQL database ([`shared`]) for gateways on
 //! several machines, and memory ([`memory`]) for tests.
 
+mod chunked;
 pub mod file;
 pub mod keyring;
 pub mod memory;
@@ -54,7 +55,7 @@ impl fmt::Debug for SecretValue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SecretStoreKind {
-    /// The OS keyring (Secret Service on Linux).
+    /// The OS keyring (Secret Service on Linux, Credential Manager on Windows).
     Keyring,
     /// A 0600 file inside the data directory (explicit opt-in).
     File,

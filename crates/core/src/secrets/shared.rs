@@ -278,6 +278,7 @@ impl SecretStore for SharedStore {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
     use std::os::unix::fs::PermissionsExt;
     use std::sync::Arc;
 
@@ -291,11 +292,16 @@ mod tests {
         Secrets::new(Arc::new(shared), "install")
     }
 
+    /// `mode` applies on Unix; Windows has no POSIX modes (the key file's protection is
+    /// its directory's ACL there), so a readable key file cannot be made or refused.
     fn key_file(dir: &Path, name: &str, key: &[u8], mode: u32) -> PathBuf {
         let path = dir.join(name);
         std::fs::write(&path, base64::engine::general_purpose::STANDARD.encode(key))
             .expect("write");
+        #[cfg(unix)]
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        #[cfg(not(unix))]
+        let _ = mode;
         path
     }
 
@@ -320,9 +326,12 @@ mod tests {
         let short = key_file(dir.path(), "short", &[1; 16], 0o600);
         let err = SharedStore::open(&pg, &[short]).expect_err("16 bytes");
         assert!(err.to_string().contains("32 random bytes"), "{err}");
-        let readable = key_file(dir.path(), "readable", &[1; 32], 0o644);
-        let err = SharedStore::open(&pg, &[readable]).expect_err("0644");
-        assert!(err.to_string().contains("chmod 600"), "{err}");
+        #[cfg(unix)]
+        {
+            let readable = key_file(dir.path(), "readable", &[1; 32], 0o644);
+            let err = SharedStore::open(&pg, &[readable]).expect_err("0644");
+            assert!(err.to_string().contains("chmod 600"), "{err}");
+        }
         SharedStore::open(&pg, &[good]).expect("a good key");
     }
 

@@ -62,7 +62,9 @@ async fn an_older_database_is_upgraded_with_its_audit_rows_intact() {
         }
     }
     let url = match &location {
-        Location::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
+        // The store's own URL: a path pasted after `sqlite://` fails on Windows
+        // (`C:\…` is not a URL path), with "unable to open database file".
+        Location::Sqlite(path) => super::sqlite_url(path),
         Location::Postgres(url) => url.clone(),
     };
     sqlx::any::install_default_drivers();
