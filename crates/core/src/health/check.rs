@@ -27,10 +27,11 @@ use crate::instance::Lanyard;
 use crate::oauth::channel::ChannelStatus;
 use crate::preview::request::{PreviewOptions, PreviewRequest};
 use crate::store::principals::PrincipalKind;
+use crate::store::stale::{DEFAULT_KEEP_STALE_SECS, MAX_KEEP_STALE_SECS};
 use crate::urltokens::permission::{Answer, Fixed};
 
 /// How long a screen keeps showing its last good answer (DESIGN §13's default limit).
-pub const KEEP_SHOWING: i64 = 24 * 3600;
+pub const KEEP_SHOWING: i64 = DEFAULT_KEEP_STALE_SECS as i64;
 
 /// How long one probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -184,7 +185,8 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
     let providers = store.providers().await?;
     let tokens = store.url_tokens().await?;
     let links = store.all_links().await?;
-    let good = last_good(l, now - KEEP_SHOWING).await?;
+    let good = last_good(l, now - MAX_KEEP_STALE_SECS as i64).await?;
+    let keep = store.keep_stale_all().await?;
     let mut screens = Vec::new();
     for p in store
         .principals()
@@ -263,7 +265,14 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
             fetch_probe(l, &who, &t.prefix, &mut probe, &fix).await;
             probes.push(probe);
         }
-        screens.push(verdict_of(p.id, p.name, probes, &good, p.last_seen_at, now));
+        screens.push(verdict_of(
+            p.id,
+            p.name,
+            probes,
+            (&good, &keep),
+            p.last_seen_at,
+            now,
+        ));
     }
     Ok(Report {
         checked_at: now,
@@ -339,13 +348,24 @@ async fn fetch_probe(l: &Lanyard, who: &As, url: &str, probe: &mut Probe, fix: &
     }
 }
 
+/// A keep-showing limit in words ("24 h", "90 min").
+fn keep_for(secs: i64) -> String {
+    if secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else if secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
+    }
+}
+
 /// A screen's verdict: blank links whose cause is not a cut access become stale when the
 /// screen got data within [`KEEP_SHOWING`]; the worst link decides.
 fn verdict_of(
     player_id: String,
     name: String,
     mut probes: Vec<Probe>,
-    good: &HashMap<(String, String), i64>,
+    (good, keep): (&HashMap<(String, String), i64>, &HashMap<String, u64>),
     last_seen: Option<i64>,
     now: i64,
 ) -> ScreenCheck {
@@ -358,12 +378,19 @@ fn verdict_of(
             "channel" => good.get(&(player_id.clone(), probe.id.clone())).copied(),
             _ => last_seen,
         };
-        if let Some(at) = last.filter(|at| now - at <= KEEP_SHOWING) {
+        // The credential's own "keep showing for" limit (`channel set --keep-stale-for`).
+        let limit = keep
+            .get(&format!("{}:{}", probe.kind, probe.id))
+            .copied()
+            .unwrap_or(KEEP_SHOWING as u64) as i64;
+        if let Some(at) = last.filter(|at| limit > 0 && now - at <= limit) {
             probe.verdict = Verdict::Stale;
-            probe.reason = probe
-                .reason
-                .take()
-                .map(|r| format!("{r}; the screen keeps its last good answer for up to 24 h"));
+            probe.reason = probe.reason.take().map(|r| {
+                format!(
+                    "{r}; the screen keeps its last good answer for up to {}",
+                    keep_for(limit)
+                )
+            });
             stale_since = Some(stale_since.map_or(at, |s: i64| s.min(at)));
         }
     }
@@ -424,7 +451,7 @@ mod tests {
                 "p".into(),
                 "Lobby".into(),
                 vec![probe],
-                &good,
+                (&good, &HashMap::new()),
                 last_seen,
                 NOW,
             )
@@ -454,8 +481,39 @@ mod tests {
             Some(NOW - KEEP_SHOWING - 1),
         );
         assert_eq!(old.verdict, Verdict::Blank);
-        let none = verdict_of("p".into(), "Lobby".into(), vec![], &good, None, NOW);
+        let none = verdict_of(
+            "p".into(),
+            "Lobby".into(),
+            vec![],
+            (&good, &HashMap::new()),
+            None,
+            NOW,
+        );
         assert_eq!(none.verdict, Verdict::Blank);
         assert!(none.action.expect("action").starts_with("Link Lobby"));
+    }
+
+    #[test]
+    fn the_channels_own_keep_showing_limit_decides() {
+        let good = HashMap::from([(("p".to_string(), "ch".to_string()), NOW - 3600)]);
+        let with = |secs: u64| {
+            let keep = HashMap::from([("channel:ch".to_string(), secs)]);
+            let probe = failed("channel", "ch", Some("request_failed"), None);
+            verdict_of(
+                "p".into(),
+                "Lobby".into(),
+                vec![probe],
+                (&good, &keep),
+                None,
+                NOW,
+            )
+        };
+        // Turned off, or shorter than the hour since the last good answer: blank.
+        assert_eq!(with(0).verdict, Verdict::Blank);
+        assert_eq!(with(1800).verdict, Verdict::Blank);
+        // Longer than the default day still counts from the last good answer.
+        let two_hours = with(7200);
+        assert_eq!(two_hours.verdict, Verdict::Stale);
+        assert!(two_hours.reason.expect("reason").ends_with("up to 2 h"));
     }
 }
