@@ -269,7 +269,8 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
             p.id,
             p.name,
             probes,
-            (&good, &keep),
+            &good,
+            &keep,
             p.last_seen_at,
             now,
         ));
@@ -365,7 +366,8 @@ fn verdict_of(
     player_id: String,
     name: String,
     mut probes: Vec<Probe>,
-    (good, keep): (&HashMap<(String, String), i64>, &HashMap<String, u64>),
+    good: &HashMap<(String, String), i64>,
+    keep: &HashMap<String, u64>,
     last_seen: Option<i64>,
     now: i64,
 ) -> ScreenCheck {
@@ -451,7 +453,8 @@ mod tests {
                 "p".into(),
                 "Lobby".into(),
                 vec![probe],
-                (&good, &HashMap::new()),
+                &good,
+                &HashMap::new(),
                 last_seen,
                 NOW,
             )
@@ -485,7 +488,8 @@ mod tests {
             "p".into(),
             "Lobby".into(),
             vec![],
-            (&good, &HashMap::new()),
+            &good,
+            &HashMap::new(),
             None,
             NOW,
         );
@@ -503,7 +507,8 @@ mod tests {
                 "p".into(),
                 "Lobby".into(),
                 vec![probe],
-                (&good, &keep),
+                &good,
+                &keep,
                 None,
                 NOW,
             )
