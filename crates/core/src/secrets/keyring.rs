@@ -2,7 +2,7 @@
 //! (keyring v4 has no default store, so a silent in-memory fallback cannot happen).
 //! On Linux: the freedesktop Secret Service over D-Bus (GNOME Keyring, KWallet).
 //! On Windows: Credential Manager (generic credentials, target `<user>.lanyard`), whose
-//! 2 560-byte limit per entry [`super::chunked`] works around: values are stored as UTF-8
+//! 2 560-byte limit per entry (`secrets::chunked`) works around: values are stored as UTF-8
 //! bytes, split across entries when longer, and always read back whole.
 //!
 //! Entries: service [`KEYRING_SERVICE`], user
