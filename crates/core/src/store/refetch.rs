@@ -47,10 +47,19 @@ impl RefetchOf {
         }
     }
 
-    fn noun(self) -> &'static str {
+    /// What messages call it.
+    pub(super) fn noun(self) -> &'static str {
         match self {
             RefetchOf::Channel => "channel",
             RefetchOf::UrlToken => "URL token",
+        }
+    }
+
+    /// Its table, also the prefix the fetch engine reports attached credentials by.
+    pub(super) fn table(self) -> &'static str {
+        match self {
+            RefetchOf::Channel => "channel",
+            RefetchOf::UrlToken => "url_token",
         }
     }
 }
@@ -63,8 +72,25 @@ impl Store {
                 "the minimum refetch interval is at most {MAX_MIN_REFETCH_SECS} seconds (a day)"
             )));
         }
+        self.set_per_credential(of.update(), of, id, secs).await
+    }
+
+    /// The minimum refetch interval of one channel or URL token.
+    pub async fn min_refetch(&self, of: RefetchOf, id: &str) -> Result<u64> {
+        self.per_credential(of.select(), of, id).await
+    }
+
+    /// Writes one per-credential setting (`sql` binds the seconds, then the id) as an
+    /// access change; an unknown id is `not_found` and changes nothing.
+    pub(super) async fn set_per_credential(
+        &self,
+        sql: &'static str,
+        of: RefetchOf,
+        id: &str,
+        secs: u64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(of.update())
+        let n = sqlx::query(sql)
             .bind(secs as i64)
             .bind(id)
             .execute(&mut *tx)
@@ -76,9 +102,14 @@ impl Store {
         self.commit_access_change(tx).await
     }
 
-    /// The minimum refetch interval of one channel or URL token.
-    pub async fn min_refetch(&self, of: RefetchOf, id: &str) -> Result<u64> {
-        let secs: Option<i64> = sqlx::query_scalar(of.select())
+    /// Reads one per-credential setting (`sql` selects the seconds by id).
+    pub(super) async fn per_credential(
+        &self,
+        sql: &'static str,
+        of: RefetchOf,
+        id: &str,
+    ) -> Result<u64> {
+        let secs: Option<i64> = sqlx::query_scalar(sql)
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
@@ -90,14 +121,11 @@ impl Store {
     /// (the names the fetch engine reports attached credentials by).
     pub async fn min_refetch_all(&self) -> Result<HashMap<String, u64>> {
         let mut out = HashMap::new();
-        for (of, source) in [
-            (RefetchOf::Channel, "channel"),
-            (RefetchOf::UrlToken, "url_token"),
-        ] {
+        for of in [RefetchOf::Channel, RefetchOf::UrlToken] {
             for row in sqlx::query(of.select_all()).fetch_all(self.pool()).await? {
                 let id: String = row.try_get("id")?;
                 let secs: i64 = row.try_get("min_refetch_secs")?;
-                out.insert(format!("{source}:{id}"), secs.max(0) as u64);
+                out.insert(format!("{}:{id}", of.table()), secs.max(0) as u64);
             }
         }
         Ok(out)

@@ -17,13 +17,6 @@ pub const DEFAULT_KEEP_STALE_SECS: u64 = 86_400;
 /// The longest limit: 30 days.
 pub const MAX_KEEP_STALE_SECS: u64 = 30 * 86_400;
 
-fn table(of: RefetchOf) -> &'static str {
-    match of {
-        RefetchOf::Channel => "channel",
-        RefetchOf::UrlToken => "url_token",
-    }
-}
-
 fn update(of: RefetchOf) -> &'static str {
     match of {
         RefetchOf::Channel => "UPDATE channel SET keep_stale_secs = $1 WHERE id = $2",
@@ -47,13 +40,6 @@ fn select_all(of: RefetchOf) -> &'static str {
     }
 }
 
-fn noun(of: RefetchOf) -> &'static str {
-    match of {
-        RefetchOf::Channel => "channel",
-        RefetchOf::UrlToken => "URL token",
-    }
-}
-
 /// Refuses a limit out of range.
 pub fn check_keep_stale(secs: u64) -> Result<()> {
     if secs > MAX_KEEP_STALE_SECS {
@@ -71,27 +57,12 @@ impl Store {
     /// Sets how long a stale answer fetched with a channel or URL token may be served.
     pub async fn set_keep_stale(&self, of: RefetchOf, id: &str, secs: u64) -> Result<()> {
         check_keep_stale(secs)?;
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query(update(of))
-            .bind(secs as i64)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no {} with id {id:?}", noun(of))));
-        }
-        self.commit_access_change(tx).await
+        self.set_per_credential(update(of), of, id, secs).await
     }
 
     /// The limit of one channel or URL token.
     pub async fn keep_stale(&self, of: RefetchOf, id: &str) -> Result<u64> {
-        let secs: Option<i64> = sqlx::query_scalar(select(of))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        secs.map(|s| s.max(0) as u64)
-            .ok_or_else(|| Error::NotFound(format!("no {} with id {id:?}", noun(of))))
+        self.per_credential(select(of), of, id).await
     }
 
     /// Every limit other than the default, keyed `channel:<id>` and `url_token:<id>`.
@@ -105,7 +76,7 @@ impl Store {
             {
                 let id: String = row.try_get("id")?;
                 let secs: i64 = row.try_get("keep_stale_secs")?;
-                out.insert(format!("{}:{id}", table(of)), secs.max(0) as u64);
+                out.insert(format!("{}:{id}", of.table()), secs.max(0) as u64);
             }
         }
         Ok(out)
