@@ -1,6 +1,6 @@
 //! ARCHITECTURE.md's code map cannot go stale: every source file of the tree (Rust,
-//! Svelte, TypeScript, JavaScript, shell and the scripts) is named in it, and every path it
-//! names exists.
+//! Svelte, TypeScript, JavaScript, Lua, C, NSIS, shell and every executable script) is named
+//! in it, and every path it names exists.
 //!
 //! A file `D/F` is named when the code map holds `D/F` itself, or when a heading's section
 //! of the code map names the directory `D/` and, in backticks, the file `F` (a table row
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 const SOURCE_ROOTS: &[&str] = &[
     ".ci",
     "benches",
+    "clients",
     "crates",
     "packaging",
     "scripts",
@@ -44,19 +45,33 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A source file by its name, or a script by its first line (`#!`): `tests/e2e/run` is one.
 fn is_source(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let in_scripts = rel.starts_with("scripts/") || rel.starts_with(".ci/");
-    let by_extension = [".rs", ".svelte", ".ts", ".mjs", ".js", ".sh", ".lua"]
-        .iter()
-        .any(|ext| name.ends_with(ext));
-    if !(by_extension || (in_scripts && !name.contains('.'))) {
+    let by_extension = [
+        ".rs", ".svelte", ".ts", ".mjs", ".js", ".sh", ".lua", ".c", ".nsi",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext));
+    if !(by_extension || (!name.contains('.') && is_script(rel))) {
         return false;
     }
     let test_only = name.ends_with("_tests.rs")
         || name.ends_with(".test.ts")
         || (name == "tests.rs" && rel.contains("/src/"));
     !test_only && !name.ends_with(".d.ts")
+}
+
+/// An extension-less file is a script when it starts with `#!` (the scripts in `scripts/`
+/// and `.ci/` count even before they are written).
+fn is_script(rel: &str) -> bool {
+    if rel.starts_with("scripts/") || rel.starts_with(".ci/") {
+        return true;
+    }
+    let mut start = [0u8; 2];
+    std::fs::File::open(root().join(rel))
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start))
+        .is_ok_and(|()| &start == b"#!")
 }
 
 fn source_files() -> BTreeSet<String> {
@@ -111,14 +126,22 @@ fn code_map_sections(doc: &str) -> Vec<String> {
     sections
 }
 
-/// True when `text` holds `needle` not preceded by a path character (so `tests/` does
-/// not match inside `ui/tests/`).
+/// True when `text` holds `needle` as a whole path: not preceded by a path character (so
+/// `tests/` does not match inside `ui/tests/`) and not followed by one (so
+/// `crates/core/src/` does not match inside `crates/core/src/broker/`, nor `scripts/run`
+/// inside `scripts/run-all`; a sentence's full stop may follow).
 fn holds_path(text: &str, needle: &str) -> bool {
+    let path_char = |c: char| c.is_alphanumeric() || "/-_".contains(c);
     text.match_indices(needle).any(|(i, _)| {
-        text[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !(c.is_alphanumeric() || "/-_.".contains(c)))
+        let before = text[..i].chars().next_back();
+        let mut after = text[i + needle.len()..].chars();
+        let next = after.next();
+        let ends = match next {
+            None => true,
+            Some('.') => after.next().is_none_or(|c| !path_char(c)),
+            Some(c) => !path_char(c),
+        };
+        before.is_none_or(|c| !(path_char(c) || c == '.')) && ends
     })
 }
 
@@ -126,7 +149,9 @@ fn is_named(rel: &str, whole: &str, sections: &[String]) -> bool {
     if holds_path(whole, rel) {
         return true;
     }
-    let (dir, file) = rel.rsplit_once('/').expect("every source file is in a directory");
+    let (dir, file) = rel
+        .rsplit_once('/')
+        .expect("every source file is in a directory");
     let dir = format!("{dir}/");
     let file = format!("`{file}`");
     sections
@@ -208,13 +233,28 @@ fn the_check_sees_a_missing_file() {
         "### Tests\n`ui/tests/browser/run.mjs`\n".to_string(),
     ];
     let whole = sections.concat();
-    assert!(is_named("crates/core/src/broker/lease.rs", &whole, &sections));
-    assert!(!is_named("crates/core/src/broker/grant.rs", &whole, &sections));
+    assert!(is_named(
+        "crates/core/src/broker/lease.rs",
+        &whole,
+        &sections
+    ));
+    assert!(!is_named(
+        "crates/core/src/broker/grant.rs",
+        &whole,
+        &sections
+    ));
     assert!(!is_named("crates/core/src/lease.rs", &whole, &sections));
     assert!(is_named("ui/tests/browser/run.mjs", &whole, &sections));
     assert!(!is_named("tests/browser/run.mjs", &whole, &sections));
+    assert!(!is_named("ui/tests/browser/run.mj", &whole, &sections));
+    let sentence = ["`tests/e2e/run` runs it; so does tests/e2e/build.\n".to_string()];
+    assert!(is_named("tests/e2e/build", &sentence[0], &sentence));
+    assert!(!is_named("tests/e2e/bu", &sentence[0], &sentence));
     assert!(is_source("scripts/check"));
     assert!(is_source("ui/src/App.svelte"));
+    assert!(is_source("tests/e2e/run"));
+    assert!(!is_source("packaging/gateway.env.example"));
+    assert!(!is_source("tests/e2e/no-such-script"));
     assert!(!is_source("crates/core/src/oauth/provider_file_tests.rs"));
     assert!(!is_source("crates/core/README.md"));
 }
