@@ -6,6 +6,7 @@ mod broker;
 mod cache;
 mod channels;
 mod cli;
+mod code_map;
 mod crash;
 mod fetch;
 mod gateway;

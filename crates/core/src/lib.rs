@@ -6,18 +6,28 @@
 //! ## Contents
 //! - [`config`]: where an installation lives and which secret store it uses.
 //! - [`instance`]: [`Lanyard`], an opened installation, and its [`Status`].
-//! - [`store`]: SQLite (WAL, `synchronous=FULL`, foreign keys, `BEGIN IMMEDIATE` writes),
-//!   embedded migrations, refusal of newer schemas.
-//! - [`secrets`]: the [`SecretStore`](secrets::SecretStore) trait and its keyring, file
-//!   and memory backends.
+//! - [`store`]: one SQL database through `sqlx::Any` — an SQLite file by default (WAL,
+//!   `synchronous=FULL`, foreign keys) or PostgreSQL shared by several gateways
+//!   (`--database postgres://…`) — with embedded migrations for each, refusal of newer
+//!   schemas, one writer at a time (`BEGIN IMMEDIATE` / an advisory lock) and the access
+//!   epoch.
+//! - [`secrets`]: the [`SecretStore`](secrets::SecretStore) trait and its backends: the OS
+//!   keyring, a file, sealed in the shared PostgreSQL database, and memory (tests).
 //! - [`error`]: the one [`Error`] enum with stable codes.
 //! - [`input`]: rules for user input every caller shares (blank text is "not given").
 //! - [`clock`]: injected time.
+//! - [`failpoint`]: named crash points for durability tests.
 //! - [`broker`]: principals, links, grants, single-flight refresh.
 //! - [`oauth`]: providers, the authorization flow, channels (connect, re-authorize,
 //!   disconnect).
 //! - [`urltokens`]: per-URL credentials: matching, placement, permission, prompts.
-//! - [`preview`]: fetch a data URL as a player would, redirects by hand, the report.
+//! - [`fetch`]: the fetch engine, one path for every principal: credentials per hop,
+//!   redirects by hand, redaction by value.
+//! - [`preview`]: fetch a data URL as a player would, through the engine; the report and
+//!   history.
+//! - [`snapshot`]: what every request consults, cached per process under the access epoch.
+//! - [`health`]: what breaks when, and "Check now".
+//! - [`screens`]: every screen's state as the gateway served it.
 //! - [`reminders`]: the pure re-authorization schedule.
 //! - [`deep_links`]: the deep links the OS hands to Lanyard, parsed strictly.
 //! - [`feeds`]: feed links for no-code widgets (one player and data URL per link).

@@ -1,8 +1,10 @@
 //! # lanyard-gateway
 //!
-//! The broker over HTTP for players (DESIGN §3): a player presents its secret and gets a
-//! short-lived grant for a channel it is linked to, through the same
-//! [`issue_grant`](lanyard_core::broker::grant::issue_grant) the desktop preview uses.
+//! The broker over HTTP for players (DESIGN §3, §11): a screen trades its player secret for
+//! a short session (`POST /v1/sessions`) and gets data through the core's fetch engine
+//! (`/v1/fetch`, feed links), credentials attached inside the gateway; a channel in
+//! hand-out mode `token` may also hand a short-lived grant out (`POST /v1/grants`, through
+//! the same [`issue_grant`](lanyard_core::broker::grant::issue_grant) the preview uses).
 //!
 //! ## Contents
 //! - [`api`]: the routes — `POST /v1/grants`, `GET /v1/channels`, `GET /healthz`,
@@ -16,18 +18,22 @@
 //! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
 //!   keyed by HMAC-SHA256 under a random per-process key, revalidated when the access epoch
 //!   moves.
-//! - [`limits`]: failed-attempt limits per presented secret and per source address.
+//! - [`limits`]: failed-attempt limits per presented secret and per source address (an
+//!   IPv6 address by its /64) — never per player id, which anyone can name.
 //! - [`forwarded`]: the client address behind trusted reverse proxies (`X-Forwarded-For`).
-//! - [`quota`]: per-player request limits on `/v1/fetch` and the gateway-wide body budget.
+//! - [`quota`]: the only per-player limits, on `/v1/fetch` (and feed links) alone: a token
+//!   bucket and a cap on requests under way, every session and feed link of a player
+//!   counting together; and the gateway-wide body budget.
 //! - [`metrics`]: counters and the grant latency histogram in Prometheus text.
 //! - [`background`]: a gateway inside the desktop app, started and stopped from Settings.
 //! - [`mod@serve`]: listening (plain HTTP on loopback only unless told otherwise, TLS with
-//!   rustls), the audit flush and graceful shutdown.
+//!   rustls), the background upkeep and graceful shutdown.
 //!
 //! ## Security
 //! A player secret is never stored (only its argon2id hash), never logged, never in an
-//! error message or a metric. Access tokens leave only in a grant's body, to the player
-//! that is linked to the channel.
+//! error message or a metric. Access tokens leave only in a `/v1/grants` body, to a player
+//! linked to a channel whose hand-out mode allows it; `/v1/fetch` answers carry data, and
+//! an answer that reflects a sent credential is refused.
 
 pub mod api;
 pub mod auth;
