@@ -2,7 +2,7 @@
 // through here: the UI only ever holds a value the user is typing.
 import type { IpcError } from "./bindings/IpcError";
 import type { MatchLineDto } from "./bindings/MatchLineDto";
-import type { PlacementDto } from "./bindings/PlacementDto";
+import type { Placement } from "./bindings/Placement";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 import { ATTACHED_LABELS } from "./labels";
 
@@ -27,23 +27,9 @@ export function groupByPrefix(tokens: readonly UrlTokenDto[]): TokenGroup[] {
     }));
 }
 
-export function placementLabel(placement: PlacementDto): string {
-  switch (placement) {
-    case "header":
-      return "Authorization header";
-    case "named_header":
-      return "Own header";
-    case "form":
-      return "Form field";
-  }
-}
-
 export function isReceived(token: UrlTokenDto): boolean {
   return token.origin === "received";
 }
-
-/** Header keys the backend turns into an Authorization header; any other is ignored. */
-export const HEADER_KEYS: readonly string[] = ["username", "password", "token"];
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -54,7 +40,7 @@ export function hasControlCharacters(text: string): boolean {
 export interface TokenDraft {
   prefix: string;
   key: string;
-  placement: PlacementDto;
+  placement: Placement;
   prompt: boolean;
   /** The value typed, or null when no value field is shown. */
   value: string | null;
@@ -111,12 +97,6 @@ export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDt
     default:
       return ATTACHED_LABELS[line.attached];
   }
-}
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-export function formatDate(at: number): string {
-  return dateFormat.format(new Date(at * 1000));
 }
 
 /** Whether `text` contains every word of `query` (case-insensitive); an empty query matches. */
