@@ -26,7 +26,9 @@ describe("the shell's events", () => {
       if (cmd === "plugin:event|listen") listened.push(String((args as { event: unknown }).event));
       return 0;
     });
-    const listeners = Object.entries(ipc).filter(([name, value]) => /^on[A-Z]/.test(name) && typeof value === "function");
+    const listeners = Object.entries(ipc).filter(
+      ([name, value]) => /^on[A-Z]/.test(name) && typeof value === "function",
+    );
     for (const [, listen] of listeners) {
       await (listen as (handler: () => void) => Promise<unknown>)(() => {});
     }

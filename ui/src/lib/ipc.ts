@@ -267,11 +267,7 @@ export function gatewayGet(): Promise<GatewayDto> {
  * Turns the app's player gateway on or off at a loopback address, with the origins whose
  * pages may call it from a browser (CORS), and saves the choice.
  */
-export function gatewaySet(
-  enabled: boolean,
-  listen: string,
-  corsOrigins: string[],
-): Promise<GatewayDto> {
+export function gatewaySet(enabled: boolean, listen: string, corsOrigins: string[]): Promise<GatewayDto> {
   return call<GatewayDto>("gateway_set", { enabled, listen, corsOrigins });
 }
 

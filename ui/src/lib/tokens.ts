@@ -101,7 +101,10 @@ export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDt
 
 /** Whether `text` contains every word of `query` (case-insensitive); an empty query matches. */
 export function matchesQuery(query: string, ...texts: (string | null | undefined)[]): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   if (words.length === 0) return true;
   const haystack = texts.filter(Boolean).join(" ").toLowerCase();
   return words.every((word) => haystack.includes(word));
