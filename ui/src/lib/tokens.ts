@@ -1,5 +1,6 @@
 // Pure helpers for the URL tokens page and the question dialogs. Values never pass
 // through here: the UI only ever holds a value the user is typing.
+import type { InputField } from "./bindings/InputField";
 import type { IpcError } from "./bindings/IpcError";
 import type { MatchLineDto } from "./bindings/MatchLineDto";
 import type { Placement } from "./bindings/Placement";
@@ -65,7 +66,7 @@ export function validateDraft(draft: TokenDraft): FieldErrors {
   return errors;
 }
 
-const TOKEN_FIELDS = ["prefix", "key", "value"] as const;
+const TOKEN_FIELDS = ["prefix", "key", "value"] as const satisfies readonly InputField[];
 type TokenField = (typeof TOKEN_FIELDS)[number];
 
 /**
