@@ -335,7 +335,7 @@ pub async fn decision_revoke(state: State<'_, AppState>, id: String) -> Reply<()
 pub fn prompt_answer(
     pending: State<'_, crate::prompter::Pending>,
     id: String,
-    reply: crate::prompter::PromptReplyDto,
+    reply: crate::dto::PromptReplyDto,
 ) -> Reply<()> {
     if pending.answer(&id, reply) {
         Ok(())

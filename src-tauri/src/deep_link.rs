@@ -17,13 +17,14 @@ use lanyard_core::sharing::offer::OFFER_PREFIX;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::dto::{DeepLinkEvent, IpcError};
+use crate::events::EventName;
 use crate::oauth;
 use crate::sharing;
 use crate::state::AppState;
 use crate::window;
 
 /// The event the UI listens to.
-pub const EVENT: &str = "deep-link";
+pub const EVENT: &str = EventName::DeepLink.as_str();
 
 /// Handles the links of one delivery; returns what was announced, in order.
 pub fn handle<R: Runtime>(app: &AppHandle<R>, urls: &[String]) -> Vec<DeepLinkEvent> {

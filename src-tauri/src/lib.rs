@@ -12,6 +12,7 @@ pub mod background;
 pub mod commands;
 pub mod deep_link;
 pub mod dto;
+pub mod events;
 pub mod feeds;
 pub mod multicall;
 pub mod oauth;

@@ -12,10 +12,11 @@ use lanyard_core::Lanyard;
 use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::dto::{AuthorizationDto, ChannelDto, IpcError, OauthResultDto};
+use crate::events::EventName;
 use crate::window;
 
 /// The event the UI listens to.
-pub const EVENT: &str = "oauth-result";
+pub const EVENT: &str = EventName::OauthResult.as_str();
 
 /// How long a loopback sign-in waits for the browser.
 const LOOPBACK_TIMEOUT: Duration = Duration::from_secs(600);

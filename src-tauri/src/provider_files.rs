@@ -16,6 +16,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::dto::provider_file::{ProviderFileEventDto, ProviderFileOfferDto};
 use crate::dto::{IpcError, ProviderDto};
+use crate::events::EventName;
 use crate::sharing::Incoming;
 use crate::state::AppState;
 use crate::window;
@@ -23,7 +24,7 @@ use crate::window;
 type Reply<T> = Result<T, IpcError>;
 
 /// The event announcing a provider file to confirm (or why it was refused).
-pub const EVENT: &str = "provider-file";
+pub const EVENT: &str = EventName::ProviderFile.as_str();
 
 /// Files opened at most this many at a time waiting for an answer (older ones drop).
 const MAX_WAITING: usize = 8;

@@ -20,6 +20,7 @@ use crate::dto::sharing::{
     TokenRequestsEvent,
 };
 use crate::dto::{IpcError, UrlTokenDto};
+use crate::events::EventName;
 use crate::state::AppState;
 use crate::window;
 
@@ -61,9 +62,9 @@ pub fn incoming_take(incoming: State<'_, Incoming>) -> IncomingDto {
 }
 
 /// The event announcing a change of the Token requests inbox.
-pub const REQUESTS_EVENT: &str = "token-requests";
+pub const REQUESTS_EVENT: &str = EventName::TokenRequests.as_str();
 /// The event carrying a contact card that arrived by link or file, for confirmation.
-pub const CARD_EVENT: &str = "contact-card";
+pub const CARD_EVENT: &str = EventName::ContactCard.as_str();
 /// The extension of contact card files.
 pub const CARD_EXTENSION: &str = "lanyard-contact";
 

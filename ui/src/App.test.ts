@@ -145,9 +145,7 @@ describe("App", () => {
       imported: null,
       error: { code: "bad_signature", message: "the offer's signature does not verify" },
     });
-    await waitFor(() =>
-      expect(screen.getByTestId("link-notice").textContent).toContain("signature does not verify"),
-    );
+    await waitFor(() => expect(screen.getByTestId("link-notice").textContent).toContain("signature does not verify"));
   });
 
   it("shows a card that arrived before the window listened (a file that started Lanyard)", async () => {

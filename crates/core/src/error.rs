@@ -6,6 +6,10 @@
 
 use serde::ser::SerializeStruct;
 
+mod codes;
+
+pub use codes::{ErrorCode, InputField};
+
 /// Lanyard's error. Match on it, or on [`Error::code`] across process boundaries.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -18,7 +22,7 @@ pub enum Error {
     #[error("{message}")]
     InvalidInput {
         /// The field at fault, if one is.
-        field: Option<&'static str>,
+        field: Option<InputField>,
         /// What is wrong, in plain words.
         message: String,
     },
@@ -114,73 +118,44 @@ pub enum Error {
 impl Error {
     /// The stable, machine-readable code of this error.
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::NotFound(_) => "not_found",
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::Conflict(_) => "conflict",
-            Error::SecretStoreUnavailable(_) => "secret_store_unavailable",
-            Error::SchemaTooNew(_) => "schema_too_new",
-            Error::Storage(_) => "storage",
-            Error::Io(_) => "io",
-            Error::ProviderUnavailable(_) => "provider_unavailable",
-            Error::ProviderError(_) => "provider_error",
-            Error::InvalidState(_) => "invalid_state",
-            Error::AccessDenied(_) => "access_denied",
-            Error::AuthorizationFailed(_) => "authorization_failed",
-            Error::AccountMismatch(_) => "account_mismatch",
-            Error::NotLinked(_) => "not_linked",
-            Error::UnknownPrincipal(_) => "unknown_principal",
-            Error::NeedsReauth(_) => "needs_reauth",
-            Error::Revoked(_) => "revoked",
-            Error::RequestFailed(_) => "request_failed",
-            Error::UnknownContact(_) => "unknown_contact",
-            Error::BadSignature(_) => "bad_signature",
-            Error::WrongRecipient(_) => "wrong_recipient",
-            Error::Replayed(_) => "replayed",
-            Error::Internal(_) => "internal",
-            Error::Unauthenticated(_) => "unauthenticated",
-            Error::RateLimited(_) => "rate_limited",
-            Error::NotCovered(_) => "not_covered",
-            Error::ProxyOnly(_) => "proxy_only",
-            Error::NeedsPrompt(_) => "needs_prompt",
-            Error::ReflectedCredential(_) => "reflected_credential",
-            Error::SessionRequired(_) => "session_required",
-        }
+        self.error_code().as_str()
     }
 
-    /// Every code, for documentation and for tests that pin the set.
-    pub const CODES: &'static [&'static str] = &[
-        "not_found",
-        "invalid_input",
-        "conflict",
-        "secret_store_unavailable",
-        "schema_too_new",
-        "storage",
-        "io",
-        "provider_unavailable",
-        "provider_error",
-        "invalid_state",
-        "access_denied",
-        "authorization_failed",
-        "account_mismatch",
-        "not_linked",
-        "unknown_principal",
-        "needs_reauth",
-        "revoked",
-        "request_failed",
-        "unknown_contact",
-        "bad_signature",
-        "wrong_recipient",
-        "replayed",
-        "internal",
-        "unauthenticated",
-        "rate_limited",
-        "not_covered",
-        "proxy_only",
-        "needs_prompt",
-        "reflected_credential",
-        "session_required",
-    ];
+    /// The stable code of this error, as the closed set [`ErrorCode`].
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::SecretStoreUnavailable(_) => ErrorCode::SecretStoreUnavailable,
+            Error::SchemaTooNew(_) => ErrorCode::SchemaTooNew,
+            Error::Storage(_) => ErrorCode::Storage,
+            Error::Io(_) => ErrorCode::Io,
+            Error::ProviderUnavailable(_) => ErrorCode::ProviderUnavailable,
+            Error::ProviderError(_) => ErrorCode::ProviderError,
+            Error::InvalidState(_) => ErrorCode::InvalidState,
+            Error::AccessDenied(_) => ErrorCode::AccessDenied,
+            Error::AuthorizationFailed(_) => ErrorCode::AuthorizationFailed,
+            Error::AccountMismatch(_) => ErrorCode::AccountMismatch,
+            Error::NotLinked(_) => ErrorCode::NotLinked,
+            Error::UnknownPrincipal(_) => ErrorCode::UnknownPrincipal,
+            Error::NeedsReauth(_) => ErrorCode::NeedsReauth,
+            Error::Revoked(_) => ErrorCode::Revoked,
+            Error::RequestFailed(_) => ErrorCode::RequestFailed,
+            Error::UnknownContact(_) => ErrorCode::UnknownContact,
+            Error::BadSignature(_) => ErrorCode::BadSignature,
+            Error::WrongRecipient(_) => ErrorCode::WrongRecipient,
+            Error::Replayed(_) => ErrorCode::Replayed,
+            Error::Internal(_) => ErrorCode::Internal,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::NotCovered(_) => ErrorCode::NotCovered,
+            Error::ProxyOnly(_) => ErrorCode::ProxyOnly,
+            Error::NeedsPrompt(_) => ErrorCode::NeedsPrompt,
+            Error::ReflectedCredential(_) => ErrorCode::ReflectedCredential,
+            Error::SessionRequired(_) => ErrorCode::SessionRequired,
+        }
+    }
 
     /// Refused input, not about one field in particular.
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -191,7 +166,7 @@ impl Error {
     }
 
     /// Refused input in `field`.
-    pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid_field(field: InputField, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: Some(field),
             message: message.into(),
@@ -200,7 +175,7 @@ impl Error {
 
     /// The same error, saying the input was `field` when it is refused input (a checker
     /// shared by several fields does not know which one it checked).
-    pub fn in_field(self, field: &'static str) -> Self {
+    pub fn in_field(self, field: InputField) -> Self {
         match self {
             Error::InvalidInput { message, .. } => Error::InvalidInput {
                 field: Some(field),
@@ -211,7 +186,7 @@ impl Error {
     }
 
     /// The field refused input was in, if it names one.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<InputField> {
         match self {
             Error::InvalidInput { field, .. } => *field,
             _ => None,
@@ -273,15 +248,20 @@ mod tests {
 
     #[test]
     fn refused_input_names_its_field_and_keeps_code_and_message() {
-        let err = Error::invalid("a token key cannot be empty").in_field("key");
-        assert_eq!(err.field(), Some("key"));
+        let err = Error::invalid("a token key cannot be empty").in_field(InputField::Key);
+        assert_eq!(err.field(), Some(InputField::Key));
         assert_eq!(err.code(), "invalid_input");
         // The CLI's JSON stays `{ code, message }`.
         assert_eq!(
             serde_json::to_value(&err).expect("serialize"),
             serde_json::json!({ "code": "invalid_input", "message": "a token key cannot be empty" })
         );
-        assert_eq!(Error::NotFound("x".into()).in_field("key").field(), None);
+        assert_eq!(
+            Error::NotFound("x".into())
+                .in_field(InputField::Key)
+                .field(),
+            None
+        );
     }
 
     #[test]
@@ -318,7 +298,11 @@ mod tests {
             Error::ReflectedCredential(String::new()),
             Error::SessionRequired(String::new()),
         ];
-        let codes: Vec<_> = all.iter().map(Error::code).collect();
-        assert_eq!(codes, Error::CODES);
+        let codes: Vec<_> = all.iter().map(Error::error_code).collect();
+        assert_eq!(codes, ErrorCode::ALL);
+        // The text code is the closed set's spelling.
+        for err in &all {
+            assert_eq!(err.code(), err.error_code().as_str());
+        }
     }
 }

@@ -14,7 +14,7 @@ pub fn given_str(value: Option<&str>) -> Option<&str> {
 /// A duration as people type it: a number with a unit, `ms`, `s`, `m`, `h` or `d`
 /// (`500ms`, `90s`, `2h`, `1d`), or plain seconds (`0`, `300`). `field` names the flag in
 /// the error.
-pub fn duration(text: &str, field: &'static str) -> crate::Result<std::time::Duration> {
+pub fn duration(text: &str, field: crate::error::InputField) -> crate::Result<std::time::Duration> {
     let t = text.trim().to_ascii_lowercase();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn durations_read_as_typed() {
-        let d = |t| duration(t, "f").map(|d| d.as_millis());
+        let d = |t| duration(t, crate::error::InputField::KeepStaleFor).map(|d| d.as_millis());
         assert_eq!(d("2h").expect("2h"), 7_200_000);
         assert_eq!(d(" 90s").expect("90s"), 90_000);
         assert_eq!(d("500ms").expect("ms"), 500);

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::InputField;
 use crate::health;
 use crate::oauth::channel::Channel;
 #[cfg(test)]
@@ -214,7 +215,7 @@ pub const MAX_PAUSE_HOURS: i64 = 30 * 24;
 pub async fn pause_for_hours(l: &crate::Lanyard, hours: i64) -> crate::Result<Option<i64>> {
     if hours < 0 {
         return Err(crate::Error::invalid_field(
-            "hours",
+            InputField::Hours,
             "a pause lasts zero hours (resume) or more",
         ));
     }

@@ -480,7 +480,7 @@ async fn limited_answer(
 fn too_long() -> Response {
     refused(
         &Error::InvalidInput {
-            field: Some("url"),
+            field: Some(lanyard_core::error::InputField::Url),
             message: format!("the request URL is longer than {MAX_URL} bytes"),
         },
         Some(StatusCode::URI_TOO_LONG),

@@ -1,9 +1,11 @@
 //! IPC types of the preview report (mirrors `lanyard_core::preview::Report`; never a
 //! credential value — the core's report carries none).
 
+use lanyard_core::error::ErrorCode;
 use lanyard_core::preview::report::CredentialSource;
 use lanyard_core::preview::{self as core};
 use lanyard_core::store::history::HistoryEntry;
+use lanyard_core::urltokens::decorate::Attached;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -54,7 +56,7 @@ pub struct CredentialUseDto {
     /// Token key.
     pub key: Option<String>,
     /// Where it went.
-    pub placement: String,
+    pub placement: Attached,
 }
 
 /// Something not sent, and why.
@@ -183,7 +185,7 @@ impl From<core::Report> for PreviewReportDto {
                             source: c.source,
                             id: c.id,
                             key: c.key,
-                            placement: c.placement,
+                            placement: attached(&c.placement),
                         })
                         .collect(),
                     not_sent: h
@@ -203,7 +205,7 @@ impl From<core::Report> for PreviewReportDto {
                 account_label: c.account_label,
                 grant_expires_at: c.grant_expires_at,
                 error: c.error.map(|e| crate::dto::IpcError {
-                    code: e.code,
+                    code: error_code(&e.code),
                     message: e.message,
                     field: None,
                 }),
@@ -260,4 +262,22 @@ impl From<HistoryEntry> for HistoryEntryDto {
             total_ms: h.total_ms,
         }
     }
+}
+
+/// Where a credential went: the core's report names it by [`Attached::as_str`] (the fetch
+/// engine writes nothing else), read back into the closed set here.
+fn attached(text: &str) -> Attached {
+    Attached::parse(text).unwrap_or_else(|| {
+        tracing::warn!("the preview report names an unknown placement {text:?}");
+        Attached::Header
+    })
+}
+
+/// A problem's code: the core's report holds [`ErrorCode::as_str`] (it is made from an
+/// `Error`), read back into the closed set here.
+fn error_code(text: &str) -> ErrorCode {
+    ErrorCode::parse(text).unwrap_or_else(|| {
+        tracing::warn!("the preview report names an unknown error code {text:?}");
+        ErrorCode::Internal
+    })
 }

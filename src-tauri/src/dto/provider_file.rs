@@ -1,5 +1,6 @@
 //! What the window is shown of a provider file before it adds it (never its secret).
 
+use lanyard_core::oauth::provider::ProviderKind;
 use lanyard_core::oauth::provider_file::Offer;
 use serde::Serialize;
 use ts_rs::TS;
@@ -15,8 +16,8 @@ pub struct ProviderFileOfferDto {
     pub offer_id: String,
     /// The provider's name.
     pub name: String,
-    /// `microsoft`, `google`, `dropbox`, `oidc` or `custom`.
-    pub kind: String,
+    /// Which kind of provider (the window names its accounts after it).
+    pub kind: ProviderKind,
     /// Its issuer, when it names one.
     pub issuer: Option<String>,
     /// Where the user will sign in.
@@ -73,7 +74,7 @@ impl ProviderFileOfferDto {
         ProviderFileOfferDto {
             offer_id,
             name: p.name,
-            kind: p.kind.as_str().to_string(),
+            kind: p.kind,
             issuer: p.issuer,
             authorization_endpoint: p.authorization_endpoint,
             client_id: p.client_id.unwrap_or_default(),

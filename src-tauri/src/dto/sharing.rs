@@ -5,10 +5,11 @@ use lanyard_core::sharing::contacts::{Contact, Inspected};
 use lanyard_core::sharing::identity::Identity;
 use lanyard_core::sharing::inbox::{Offer, Sent};
 use lanyard_core::sharing::types::{OfferDirection, OfferStatus};
+use lanyard_core::urltokens::Placement;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::dto::{IpcError, PlacementDto};
+use crate::dto::IpcError;
 
 /// This installation's identity and contact card.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -108,7 +109,7 @@ pub struct OfferDto {
     /// Its key.
     pub key: String,
     /// Its placement (fixed by the sender).
-    pub placement: PlacementDto,
+    pub placement: Placement,
     /// Whether you are asked before it is attached.
     pub requires_permission: bool,
     /// Waiting, accepted or rejected.
@@ -133,7 +134,7 @@ impl From<Offer> for OfferDto {
             contact_fingerprint: o.contact_fingerprint,
             prefix: o.prefix,
             key: o.key,
-            placement: o.placement.into(),
+            placement: o.placement,
             requires_permission: o.requires_permission,
             status: o.status,
             created_at: o.created_at,

@@ -1,22 +1,21 @@
 // Plain-words helpers for the Channels page and the Providers section.
 import type { ChannelDto } from "./bindings/ChannelDto";
-import type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
+import type { ChannelStatus } from "./bindings/ChannelStatus";
 import type { DisconnectedDto } from "./bindings/DisconnectedDto";
 import type { ProviderDto } from "./bindings/ProviderDto";
-import type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
+import type { RedirectStyle } from "./bindings/RedirectStyle";
+import { formatDay } from "./format";
 import { CHANNEL_STATUS_BADGES, REVOCATION_TEXT, type Badge } from "./labels";
 
 const DAY_SECONDS = 86_400;
 
-export function statusBadge(status: ChannelStatusDto): Badge {
+export function statusBadge(status: ChannelStatus): Badge {
   return CHANNEL_STATUS_BADGES[status];
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-
 /** The "re-authorize by" date, or "—" when there is none. */
 export function formatDueDate(dueAt: number | null): string {
-  return dueAt === null ? "—" : dateFormat.format(new Date(dueAt * 1000));
+  return dueAt === null ? "—" : formatDay(dueAt);
 }
 
 /** "in N days", "today" or "overdue"; null when there is no due date. */
@@ -34,7 +33,7 @@ export function usableProviders(providers: readonly ProviderDto[]): ProviderDto[
   return providers.filter((provider) => !provider.builtin && !!provider.clientId);
 }
 
-export function redirectStyleLabel(style: RedirectStyleDto): string {
+export function redirectStyleLabel(style: RedirectStyle): string {
   return style === "loopback" ? "Loopback" : "Deep link";
 }
 

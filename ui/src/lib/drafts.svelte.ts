@@ -6,7 +6,7 @@
 // (e.g. "Preview" on a token row, "Add a URL token for this address" after a 401).
 import type { PreviewReportDto } from "./bindings/PreviewReportDto";
 import type { IpcError } from "./bindings/IpcError";
-import type { PlacementDto } from "./bindings/PlacementDto";
+import type { Placement } from "./bindings/Placement";
 import type { Preset } from "./presets";
 import { hrefFor, type RouteId } from "./routes";
 
@@ -27,7 +27,7 @@ export interface TokenDraft {
   preset: Preset;
   prefix: string;
   key: string;
-  placement: PlacementDto;
+  placement: Placement;
   requiresPermission: boolean;
   prompt: boolean;
   /** Never a saved token's value: only what is being typed into a new one. */

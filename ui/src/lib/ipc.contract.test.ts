@@ -188,8 +188,6 @@ describe("the IPC contract", () => {
       await s.run();
       expect(calls.length - before, `${s.wrapper} invokes exactly one command`).toBe(1);
     }
-    await expect(JSON.stringify(calls, null, 2) + "\n").toMatchFileSnapshot(
-      "../../../src-tauri/tests/ipc_calls.json",
-    );
+    await expect(JSON.stringify(calls, null, 2) + "\n").toMatchFileSnapshot("../../../src-tauri/tests/ipc_calls.json");
   });
 });

@@ -7,6 +7,8 @@ import type { AuthorizationDto } from "./bindings/AuthorizationDto";
 import type { ChannelDto } from "./bindings/ChannelDto";
 import type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
 import type { DisconnectedDto } from "./bindings/DisconnectedDto";
+import type { EventName } from "./bindings/EventName";
+import type { InputField } from "./bindings/InputField";
 import type { IpcError } from "./bindings/IpcError";
 import type { LinkDto } from "./bindings/LinkDto";
 import type { TokenLinkDto } from "./bindings/TokenLinkDto";
@@ -60,16 +62,20 @@ export type { StatusDto } from "./bindings/StatusDto";
 export type { EnvSettingDto } from "./bindings/EnvSettingDto";
 export type { SecretStoreKind } from "./bindings/SecretStoreKind";
 export type { SecretStoreStatusDto } from "./bindings/SecretStoreStatusDto";
+export type { DatabaseBackend } from "./bindings/DatabaseBackend";
+export type { ErrorCode } from "./bindings/ErrorCode";
+export type { InputField } from "./bindings/InputField";
 export type { DeepLinkEvent } from "./bindings/DeepLinkEvent";
 export type { DeepLinkKind } from "./bindings/DeepLinkKind";
+export type { EventName } from "./bindings/EventName";
 export type { AuthorizationDto } from "./bindings/AuthorizationDto";
 export type { ChannelDto } from "./bindings/ChannelDto";
-export type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
+export type { ChannelStatus } from "./bindings/ChannelStatus";
 export type { DisconnectedDto } from "./bindings/DisconnectedDto";
 export type { OauthResultDto } from "./bindings/OauthResultDto";
 export type { ProviderDto } from "./bindings/ProviderDto";
 export type { ProviderInputDto } from "./bindings/ProviderInputDto";
-export type { RedirectStyleDto } from "./bindings/RedirectStyleDto";
+export type { RedirectStyle } from "./bindings/RedirectStyle";
 export type { PrincipalDto } from "./bindings/PrincipalDto";
 export type { LinkDto } from "./bindings/LinkDto";
 export type { TokenLinkDto } from "./bindings/TokenLinkDto";
@@ -78,13 +84,13 @@ export type { UrlTokenDto } from "./bindings/UrlTokenDto";
 export type { SavedTokenDto } from "./bindings/SavedTokenDto";
 export type { TokenInputDto } from "./bindings/TokenInputDto";
 export type { TokenEditDto } from "./bindings/TokenEditDto";
-export type { PlacementDto } from "./bindings/PlacementDto";
+export type { Placement } from "./bindings/Placement";
 export type { MatchReportDto } from "./bindings/MatchReportDto";
 export type { MatchLineDto } from "./bindings/MatchLineDto";
 export type { DecisionDto } from "./bindings/DecisionDto";
 export type { PromptRequestDto } from "./bindings/PromptRequestDto";
 export type { PromptReplyDto } from "./bindings/PromptReplyDto";
-export type { PermissionAnswerDto } from "./bindings/PermissionAnswerDto";
+export type { PermissionAnswer } from "./bindings/PermissionAnswer";
 export type { AskedTokenDto } from "./bindings/AskedTokenDto";
 export type { PreviewInputDto } from "./bindings/PreviewInputDto";
 export type { PreviewReportDto } from "./bindings/PreviewReportDto";
@@ -121,14 +127,23 @@ export function isIpcError(value: unknown): value is IpcError {
 export function toIpcError(error: unknown): IpcError {
   if (isIpcError(error)) {
     const field = (error as { field?: unknown }).field;
+    // The backend names fields from a closed set (`InputField`); the value is passed on.
     return typeof field === "string"
-      ? { code: error.code, message: error.message, field }
+      ? { code: error.code, message: error.message, field: field as InputField }
       : { code: error.code, message: error.message };
   }
   if (error instanceof Error) {
     return { code: "internal", message: error.message || String(error) };
   }
   return { code: "internal", message: String(error) };
+}
+
+/**
+ * Listens to one of the shell's events (`src-tauri/src/events.rs`, generated into
+ * `bindings/EventName.ts`): a name the shell does not emit is a type error.
+ */
+function listenTo<T>(name: EventName, handler: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(name, (event) => handler(event.payload));
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -146,7 +161,7 @@ export function status(): Promise<StatusDto> {
 
 /** The backend's `deep-link` event: a link the OS handed to Lanyard, accepted or refused. */
 export function onDeepLink(handler: (event: DeepLinkEvent) => void): Promise<UnlistenFn> {
-  return listen<DeepLinkEvent>("deep-link", (event) => handler(event.payload));
+  return listenTo<DeepLinkEvent>("deep-link", handler);
 }
 
 /** All providers: built-in templates (no client id) and the ones you added. */
@@ -189,7 +204,7 @@ export function providerFileReject(offerId: string): Promise<null> {
 
 /** A provider file or `lanyard://provider/…` link that arrived from outside (double-click, drop, link). */
 export function onProviderFile(handler: (event: ProviderFileEventDto) => void): Promise<UnlistenFn> {
-  return listen<ProviderFileEventDto>("provider-file", (event) => handler(event.payload));
+  return listenTo<ProviderFileEventDto>("provider-file", handler);
 }
 
 /** The connected accounts. */
@@ -222,7 +237,7 @@ export function channelDisconnect(id: string): Promise<DisconnectedDto> {
 
 /** The backend's `oauth-result` event: how a sign-in started with connect or re-authorize ended. */
 export function onOauthResult(handler: (result: OauthResultDto) => void): Promise<UnlistenFn> {
-  return listen<OauthResultDto>("oauth-result", (event) => handler(event.payload));
+  return listenTo<OauthResultDto>("oauth-result", handler);
 }
 
 /** The desktop license first, then the registered players. */
@@ -252,11 +267,7 @@ export function gatewayGet(): Promise<GatewayDto> {
  * Turns the app's player gateway on or off at a loopback address, with the origins whose
  * pages may call it from a browser (CORS), and saves the choice.
  */
-export function gatewaySet(
-  enabled: boolean,
-  listen: string,
-  corsOrigins: string[],
-): Promise<GatewayDto> {
+export function gatewaySet(enabled: boolean, listen: string, corsOrigins: string[]): Promise<GatewayDto> {
   return call<GatewayDto>("gateway_set", { enabled, listen, corsOrigins });
 }
 
@@ -386,7 +397,7 @@ export function promptAnswer(id: string, reply: PromptReplyDto): Promise<null> {
 
 /** The backend's `prompt-request` event: a question for the user before tokens are sent. */
 export function onPromptRequest(handler: (request: PromptRequestDto) => void): Promise<UnlistenFn> {
-  return listen<PromptRequestDto>("prompt-request", (event) => handler(event.payload));
+  return listenTo<PromptRequestDto>("prompt-request", handler);
 }
 
 /**
@@ -523,12 +534,12 @@ export function offerReject(id: string): Promise<OfferDto> {
 
 /** The backend's `token-requests` event: an offer arrived (or was refused), or the inbox changed. */
 export function onTokenRequests(handler: (event: TokenRequestsEvent) => void): Promise<UnlistenFn> {
-  return listen<TokenRequestsEvent>("token-requests", (event) => handler(event.payload));
+  return listenTo<TokenRequestsEvent>("token-requests", handler);
 }
 
 /** The backend's `contact-card` event: a card arrived by link or file and waits for confirmation. */
 export function onContactCard(handler: (card: CardPreviewDto) => void): Promise<UnlistenFn> {
-  return listen<CardPreviewDto>("contact-card", (event) => handler(event.payload));
+  return listenTo<CardPreviewDto>("contact-card", handler);
 }
 
 /** A card or refusal that arrived before the window was listening (e.g. a double-clicked file started Lanyard). */

@@ -7,12 +7,13 @@ import type { Attached } from "./bindings/Attached";
 import type { AuditAction } from "./bindings/AuditAction";
 import type { AuditOutcome } from "./bindings/AuditOutcome";
 import type { AuditSubject } from "./bindings/AuditSubject";
-import type { ChannelStatusDto } from "./bindings/ChannelStatusDto";
+import type { ChannelStatus } from "./bindings/ChannelStatus";
 import type { CredentialSource } from "./bindings/CredentialSource";
 import type { Handout } from "./bindings/Handout";
 import type { LinkBaseSource } from "./bindings/LinkBaseSource";
 import type { OfferDirection } from "./bindings/OfferDirection";
 import type { OfferStatus } from "./bindings/OfferStatus";
+import type { Placement } from "./bindings/Placement";
 import type { PrincipalKind } from "./bindings/PrincipalKind";
 import type { ProviderKind } from "./bindings/ProviderKind";
 import type { ReminderLevel } from "./bindings/ReminderLevel";
@@ -59,7 +60,7 @@ export const AUDIT_SUBJECT_LABELS: Record<AuditSubject, string> = {
   feed: "Feed link",
 };
 
-export const CHANNEL_STATUS_BADGES: Record<ChannelStatusDto, Badge> = {
+export const CHANNEL_STATUS_BADGES: Record<ChannelStatus, Badge> = {
   active: { text: "Active", tone: "good" },
   needs_reauth: { text: "Sign in again", tone: "warn" },
   revoked: { text: "Disconnected", tone: "bad" },
@@ -101,12 +102,30 @@ export const PRINCIPAL_KIND_LABELS: Record<PrincipalKind, string> = {
   player: "Player",
 };
 
+/** A kind of provider, as the accounts it signs in to ("connect Microsoft 365 accounts"). */
 export const PROVIDER_KIND_LABELS: Record<ProviderKind, string> = {
-  microsoft: "Microsoft",
+  microsoft: "Microsoft 365",
   google: "Google",
   dropbox: "Dropbox",
-  oidc: "OpenID Connect",
-  custom: "Custom",
+  oidc: "OpenID provider",
+  custom: "OAuth provider",
+};
+
+/**
+ * How a shared token's placement reads: where its value will really go once accepted
+ * (`key`: the token's key). In the `Authorization` header only `token` (Bearer) and
+ * `username`/`password` (Basic) go anywhere; the core ignores any other key there.
+ */
+export const OFFER_PLACEMENT_TEXT: Record<Placement, (key: string) => string> = {
+  form: () => "Form field",
+  header: (key) =>
+    key === "token"
+      ? ATTACHED_LABELS.authorization_bearer
+      : key === "username" || key === "password"
+        ? ATTACHED_LABELS.authorization_basic
+        : "Header (ignored: not username, password or token)",
+  // Its own header, named by the key (`X-Api-Key: …`).
+  named_header: (key) => `Header ${key}`,
 };
 
 export const REMINDER_LEVEL_LABELS: Record<ReminderLevel, string> = {

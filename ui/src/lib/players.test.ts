@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { licenseFirst, linkedNames, relativeAgo, sinceFor } from "./players";
+import { relativeAgo } from "./format";
+import { licenseFirst, linkedNames, sinceFor } from "./players";
 import { makeLicense, makeLink, makePlayer } from "./test-fixtures";
 
 describe("players helpers", () => {

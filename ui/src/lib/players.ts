@@ -7,6 +7,7 @@ import type { LinkDto } from "./bindings/LinkDto";
 import type { PrincipalDto } from "./bindings/PrincipalDto";
 import type { TokenLinkDto } from "./bindings/TokenLinkDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
+import { formatDateTimeSeconds, relativeAgo } from "./format";
 import { AUDIT_ACTION_LABELS, AUDIT_OUTCOME_BADGES, type Badge } from "./labels";
 
 export const LICENSE_ID = "license";
@@ -61,20 +62,8 @@ export function linkedNames(links: readonly LinkDto[], channelId: string): strin
   return [...desktop, ...players];
 }
 
-const MINUTE = 60;
 const HOUR = 3_600;
 const DAY = 86_400;
-
-/** "just now", "5 minutes ago", "3 hours ago", "2 days ago"; "never" when null. */
-export function relativeAgo(at: number | null, nowMs: number = Date.now()): string {
-  if (at === null) return "never";
-  const seconds = Math.max(0, Math.floor(nowMs / 1000 - at));
-  if (seconds < MINUTE) return "just now";
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"} ago`;
-  if (seconds < HOUR) return plural(Math.floor(seconds / MINUTE), "minute");
-  if (seconds < DAY) return plural(Math.floor(seconds / HOUR), "hour");
-  return plural(Math.floor(seconds / DAY), "day");
-}
 
 /** Words for a stale reason or refusal code (the same as `lanyard player list`'s). */
 export function screenCodeWords(code: string | null): string {
@@ -163,11 +152,8 @@ export function outcomeBadge(outcome: AuditOutcome): Badge {
   return AUDIT_OUTCOME_BADGES[outcome];
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-
-export function formatEventTime(at: number): string {
-  return timeFormat.format(new Date(at * 1000));
-}
+/** When an audit event happened, to the second. */
+export const formatEventTime = formatDateTimeSeconds;
 
 /** Who: the principal's name when known, else its id; "—" when none. */
 export function eventPrincipal(event: AuditEventDto, principals: readonly PrincipalDto[]): string {

@@ -1,7 +1,7 @@
 // URL-token presets: the token form starts from what the user wants ("API key in the
 // address", "Bearer token", …) and this module maps the choice onto the model's prefix,
 // key and placement (docs/glossary.md). A preset never holds a saved value.
-import type { PlacementDto } from "./bindings/PlacementDto";
+import type { Placement } from "./bindings/Placement";
 import type { TokenInputDto } from "./bindings/TokenInputDto";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 
@@ -81,14 +81,14 @@ export interface PresetDraft {
 }
 
 /** The model's key and placement for a preset (basic: the password's). */
-export function modelOf(preset: Preset, key: string): { key: string; placement: PlacementDto } {
+export function modelOf(preset: Preset, key: string): { key: string; placement: Placement } {
   switch (preset) {
     case "bearer":
       return { key: "token", placement: "header" };
     case "basic":
       return { key: "password", placement: "header" };
     case "named_header":
-      return { key: key.trim(), placement: "named_header" as PlacementDto };
+      return { key: key.trim(), placement: "named_header" as Placement };
     default:
       return { key: key.trim(), placement: "form" };
   }

@@ -31,10 +31,7 @@ describe("preview helpers", () => {
       { label: "First byte", ms: 50, percent: 50 },
       { label: "Total", ms: 100, percent: 100 },
     ]);
-    expect(timingRows({ connectMs: null, ttfbMs: 0, totalMs: 0 }).map((r) => r.label)).toEqual([
-      "First byte",
-      "Total",
-    ]);
+    expect(timingRows({ connectMs: null, ttfbMs: 0, totalMs: 0 }).map((r) => r.label)).toEqual(["First byte", "Total"]);
   });
 
   it("turns header rows into pairs", () => {

@@ -1,8 +1,9 @@
 // Pure helpers for the Preview page. The backend has already redacted every secret in
 // the report; nothing here ever sees a token value.
+import type { Attached } from "./bindings/Attached";
 import type { CredentialSource } from "./bindings/CredentialSource";
 import type { TimingsDto } from "./bindings/TimingsDto";
-import { CREDENTIAL_SOURCE_LABELS } from "./labels";
+import { ATTACHED_LABELS, CREDENTIAL_SOURCE_LABELS } from "./labels";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
 export type Method = (typeof METHODS)[number];
@@ -27,21 +28,8 @@ export function statusClass(status: number): StatusClass {
 }
 
 /** Where a credential went, in words. */
-export function placementText(placement: string): string {
-  switch (placement) {
-    case "authorization_bearer":
-      return "Authorization: Bearer";
-    case "authorization_basic":
-      return "Authorization: Basic";
-    case "form_body":
-      return "form body field";
-    case "query":
-      return "query parameter";
-    case "header":
-      return "a header of its own";
-    default:
-      return placement;
-  }
+export function placementText(placement: Attached): string {
+  return ATTACHED_LABELS[placement];
 }
 
 export function sourceText(source: CredentialSource): string {

@@ -1,6 +1,6 @@
 // The sign-in service form's fields: which input each is, and which one a refusal from the
 // backend (its `field`, in the core's snake_case names) belongs to.
-import type { IpcError } from "./ipc";
+import type { InputField, IpcError } from "./ipc";
 
 /** Each field the form can show an error next to, and its input's id. */
 export const PROVIDER_FIELD_IDS = {
@@ -16,8 +16,8 @@ export const PROVIDER_FIELD_IDS = {
 
 export type ProviderField = keyof typeof PROVIDER_FIELD_IDS;
 
-/** The core's field names (`Error::InvalidInput { field }` from `providers::add`). */
-const BACKEND_FIELDS: Record<string, ProviderField> = {
+/** The core's field names (`InputField`, refused by `providers::add`): a name the core does not have is a type error. */
+const BACKEND_FIELDS: Partial<Record<InputField, ProviderField>> = {
   discovery_url: "discoveryUrl",
   client_id: "clientId",
   tenant: "tenant",

@@ -1,13 +1,5 @@
 export type RouteId =
-  | "start"
-  | "channels"
-  | "players"
-  | "health"
-  | "url-tokens"
-  | "preview"
-  | "token-requests"
-  | "contacts"
-  | "settings";
+  "start" | "channels" | "players" | "health" | "url-tokens" | "preview" | "token-requests" | "contacts" | "settings";
 
 export interface RouteInfo {
   id: RouteId;

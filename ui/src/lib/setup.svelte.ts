@@ -3,15 +3,7 @@
 // from real state read from the backend, except the name for sharing: the backend always
 // has one (from $USER), so that step is done once the user has looked at it and kept or
 // changed it (remembered in localStorage).
-import {
-  channelsList,
-  identityShow,
-  linksList,
-  playersList,
-  previewHistory,
-  tokenLinksList,
-  tokensList,
-} from "./ipc";
+import { channelsList, identityShow, linksList, playersList, previewHistory, tokenLinksList, tokensList } from "./ipc";
 import type { ChannelDto } from "./ipc";
 
 export type StepId = "name" | "connect" | "player" | "preview";
@@ -126,7 +118,9 @@ export class SetupState {
       this.allowedPlayer = linked.some((link) => ids.has(link.principalId));
     }
     if (history.status === "fulfilled") {
-      this.previewed = history.value.some((entry) => entry.status !== null && entry.status >= 200 && entry.status < 300);
+      this.previewed = history.value.some(
+        (entry) => entry.status !== null && entry.status >= 200 && entry.status < 300,
+      );
     }
     if (identity.status === "fulfilled") this.name = identity.value.name;
     this.loaded = true;

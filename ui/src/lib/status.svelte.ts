@@ -3,10 +3,7 @@
 import { status as fetchStatus, toIpcError } from "./ipc";
 import type { IpcError, StatusDto } from "./ipc";
 
-export type StatusState =
-  | { kind: "loading" }
-  | { kind: "ready"; data: StatusDto }
-  | { kind: "error"; error: IpcError };
+export type StatusState = { kind: "loading" } | { kind: "ready"; data: StatusDto } | { kind: "error"; error: IpcError };
 
 export class StatusResource {
   state: StatusState = $state({ kind: "loading" });

@@ -371,10 +371,7 @@ export type IpcCall = { cmd: string; args: Record<string, unknown> };
  * Mocks the IPC with `ipcRoutes(handlers)` and records every call; `of(cmd)` gives the
  * calls of one command.
  */
-export function mockRecording(
-  handlers: IpcHandlers = {},
-  options: { shouldMockEvents?: boolean } = {},
-) {
+export function mockRecording(handlers: IpcHandlers = {}, options: { shouldMockEvents?: boolean } = {}) {
   const calls: IpcCall[] = [];
   const routes = ipcRoutes(handlers);
   mockIPC((cmd, args) => {

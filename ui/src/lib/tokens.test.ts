@@ -46,7 +46,7 @@ describe("fieldForBackendError", () => {
     expect(fieldForBackendError({ code: "invalid_input" })).toBeNull();
     expect(fieldForBackendError({ code: "invalid_input", field: "limit" })).toBeNull();
     expect(fieldForBackendError({ code: "conflict" })).toBe("key");
-    expect(fieldForBackendError({ code: "database", field: "key" })).toBeNull();
+    expect(fieldForBackendError({ code: "storage", field: "key" })).toBeNull();
   });
 });
 

@@ -1,8 +1,9 @@
 // Pure helpers for the URL tokens page and the question dialogs. Values never pass
 // through here: the UI only ever holds a value the user is typing.
+import type { InputField } from "./bindings/InputField";
 import type { IpcError } from "./bindings/IpcError";
 import type { MatchLineDto } from "./bindings/MatchLineDto";
-import type { PlacementDto } from "./bindings/PlacementDto";
+import type { Placement } from "./bindings/Placement";
 import type { UrlTokenDto } from "./bindings/UrlTokenDto";
 import { ATTACHED_LABELS } from "./labels";
 
@@ -27,23 +28,9 @@ export function groupByPrefix(tokens: readonly UrlTokenDto[]): TokenGroup[] {
     }));
 }
 
-export function placementLabel(placement: PlacementDto): string {
-  switch (placement) {
-    case "header":
-      return "Authorization header";
-    case "named_header":
-      return "Own header";
-    case "form":
-      return "Form field";
-  }
-}
-
 export function isReceived(token: UrlTokenDto): boolean {
   return token.origin === "received";
 }
-
-/** Header keys the backend turns into an Authorization header; any other is ignored. */
-export const HEADER_KEYS: readonly string[] = ["username", "password", "token"];
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -54,7 +41,7 @@ export function hasControlCharacters(text: string): boolean {
 export interface TokenDraft {
   prefix: string;
   key: string;
-  placement: PlacementDto;
+  placement: Placement;
   prompt: boolean;
   /** The value typed, or null when no value field is shown. */
   value: string | null;
@@ -79,7 +66,7 @@ export function validateDraft(draft: TokenDraft): FieldErrors {
   return errors;
 }
 
-const TOKEN_FIELDS = ["prefix", "key", "value"] as const;
+const TOKEN_FIELDS = ["prefix", "key", "value"] as const satisfies readonly InputField[];
 type TokenField = (typeof TOKEN_FIELDS)[number];
 
 /**
@@ -113,15 +100,12 @@ export function attachedLabel(line: MatchLineDto, attached: readonly MatchLineDt
   }
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-export function formatDate(at: number): string {
-  return dateFormat.format(new Date(at * 1000));
-}
-
 /** Whether `text` contains every word of `query` (case-insensitive); an empty query matches. */
 export function matchesQuery(query: string, ...texts: (string | null | undefined)[]): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   if (words.length === 0) return true;
   const haystack = texts.filter(Boolean).join(" ").toLowerCase();
   return words.every((word) => haystack.includes(word));

@@ -225,10 +225,7 @@ describe("Channels", () => {
 
   it("Disconnect asks for confirmation, then disconnects and shows the outcome", async () => {
     const { calls, of } = recorder();
-    let channels: ChannelDto[] = [
-      makeChannel(),
-      makeChannel({ id: "ch-2", accountLabel: "bob@example.com" }),
-    ];
+    let channels: ChannelDto[] = [makeChannel(), makeChannel({ id: "ch-2", accountLabel: "bob@example.com" })];
     mockIPC((cmd, args) => {
       calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
       return ipcRoutes({
@@ -246,9 +243,7 @@ describe("Channels", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Disconnect alice@example.com" }));
     let dialog = screen.getByRole("dialog");
     expect(dialog.textContent).toContain("Disconnect alice@example.com?");
-    expect(dialog.textContent).toContain(
-      "Every player allowed to use this account loses access to its data at once.",
-    );
+    expect(dialog.textContent).toContain("Every player allowed to use this account loses access to its data at once.");
     await fireEvent.click(within(dialog).getByRole("button", { name: "Keep account" }));
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(of("channel_disconnect")).toHaveLength(0);
@@ -297,10 +292,7 @@ describe("Channels", () => {
     mockIPC(
       ipcRoutes({
         channels_list: () => [makeChannel(), makeChannel({ id: "ch-2", accountLabel: "bob@example.com" })],
-        links_list: () => [
-          makeLink(),
-          makeLink({ principalId: "license", principalName: "Desktop license" }),
-        ],
+        links_list: () => [makeLink(), makeLink({ principalId: "license", principalName: "Desktop license" })],
       }),
     );
     render(Channels);
@@ -323,9 +315,7 @@ describe("Channels: hand-out mode", () => {
         return null;
       }
       return ipcRoutes({
-        channels_list: () => [
-          makeChannel({ handout, accessTokenExpiresAt: Math.floor(Date.now() / 1000) + 75 * 60 }),
-        ],
+        channels_list: () => [makeChannel({ handout, accessTokenExpiresAt: Math.floor(Date.now() / 1000) + 75 * 60 })],
       })(cmd, args);
     });
     render(Channels);
@@ -341,12 +331,8 @@ describe("Channels: hand-out mode", () => {
         { channelId: "ch-1", handout: "proxy" },
       ]),
     );
-    await waitFor(() =>
-      expect(screen.getByTestId("handout-note").textContent).toContain("never leaves this computer"),
-    );
-    expect((screen.getByRole("radio", { name: /through Lanyard/ }) as HTMLInputElement).checked).toBe(
-      true,
-    );
+    await waitFor(() => expect(screen.getByTestId("handout-note").textContent).toContain("never leaves this computer"));
+    expect((screen.getByRole("radio", { name: /through Lanyard/ }) as HTMLInputElement).checked).toBe(true);
     expect(screen.getByTestId("channels-notice").textContent).toContain("through Lanyard");
   });
 });

@@ -16,10 +16,7 @@ import Players from "./Players.svelte";
 
 const SECRET = "lyp_0123456789abcdef0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
-const CHANNELS = [
-  makeChannel(),
-  makeChannel({ id: "ch-2", providerName: "Google", accountLabel: "bob@example.com" }),
-];
+const CHANNELS = [makeChannel(), makeChannel({ id: "ch-2", providerName: "Google", accountLabel: "bob@example.com" })];
 
 function principals() {
   return [makeLicense({ lastSeenAt: Math.floor(Date.now() / 1000) - 120 }), makePlayer()];
@@ -124,9 +121,18 @@ describe("Players", () => {
         makePlayer({
           id: "p-stale",
           name: "Stale",
-          screen: screenOf({ lastAnswer: "stale", lastCode: "upstream_unreachable", staleSince: now - 60, dataFrom: fetched }),
+          screen: screenOf({
+            lastAnswer: "stale",
+            lastCode: "upstream_unreachable",
+            staleSince: now - 60,
+            dataFrom: fetched,
+          }),
         }),
-        makePlayer({ id: "p-refused", name: "Refused", screen: screenOf({ lastAnswer: "refused", lastCode: "not_covered" }) }),
+        makePlayer({
+          id: "p-refused",
+          name: "Refused",
+          screen: screenOf({ lastAnswer: "refused", lastCode: "not_covered" }),
+        }),
         makePlayer({ id: "p-gone", name: "Gone", screen: screenOf({ lastRequestAt: now - 3 * 86_400 - 5 }) }),
         makePlayer({ id: "p-new", name: "New" }),
       ],

@@ -34,10 +34,7 @@ async function sendWithEnter(value = URL): Promise<void> {
 describe("Preview request", () => {
   it("previews as a player when one is chosen, and says what that means", async () => {
     const ipc = mockRecording({
-      players_list: () => [
-        makeLicense(),
-        makePlayer({ id: "pl-1", name: "Lobby screen" }),
-      ],
+      players_list: () => [makeLicense(), makePlayer({ id: "pl-1", name: "Lobby screen" })],
     });
     render(Preview);
     await screen.findByRole("option", { name: "Lobby screen (player)" });
@@ -46,9 +43,7 @@ describe("Preview request", () => {
     expect(screen.getByTestId("preview-as-note").textContent).toContain("Exactly what this player gets");
     await sendWithEnter();
     await waitFor(() => expect(ipc.of("preview_send")).toHaveLength(1));
-    expect((ipc.of("preview_send")[0]?.args.input as { asPrincipal: string }).asPrincipal).toBe(
-      "player:pl-1",
-    );
+    expect((ipc.of("preview_send")[0]?.args.input as { asPrincipal: string }).asPrincipal).toBe("player:pl-1");
   });
 
   it("makes a feed link for the screen it previews as, shown once with what it returns", async () => {
@@ -291,10 +286,7 @@ describe("Preview response", () => {
     const creds = within(first)
       .getAllByTestId("credential")
       .map((li) => li.textContent?.replace(/\s+/g, " ").trim());
-    expect(creds).toEqual([
-      "Account alice@example.com → Authorization: Bearer",
-      "URL token apikey → query parameter",
-    ]);
+    expect(creds).toEqual(["Account alice@example.com → Authorization: Bearer", "URL token apikey → query parameter"]);
     expect(within(first).getByTestId("not-sent").textContent).toContain(
       "URL token username — the channel's grant takes the Authorization header",
     );
@@ -434,7 +426,15 @@ describe("Preview keeps its state and links to URL tokens", () => {
         method: "GET",
         formInQuery: true,
         attached: [
-          { tokenId: "t1", prefix: "https://feeds.example.com/", key: "X-API-Key", attached: "query", reason: null, asksPermission: false, prompt: false },
+          {
+            tokenId: "t1",
+            prefix: "https://feeds.example.com/",
+            key: "X-API-Key",
+            attached: "query",
+            reason: null,
+            asksPermission: false,
+            prompt: false,
+          },
         ],
         ignored: [],
       }),

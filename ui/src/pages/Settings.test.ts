@@ -32,9 +32,7 @@ describe("Settings", () => {
     renderSettings();
 
     expect(await screen.findByText("/home/ada/.local/share/lanyard")).toBeTruthy();
-    expect(screen.getByTestId("database-path").textContent).toBe(
-      "/home/ada/.local/share/lanyard/lanyard.sqlite3",
-    );
+    expect(screen.getByTestId("database-path").textContent).toBe("/home/ada/.local/share/lanyard/lanyard.sqlite3");
     expect(screen.getByTestId("app-version").textContent).toBe("0.1.0");
     expect(screen.getByTestId("schema-version").textContent).toBe("3");
     expect(screen.getByTestId("secret-store-backend").textContent).toBe("Keyring");
@@ -102,9 +100,7 @@ describe("Settings", () => {
     const path = await screen.findByTestId("database-path");
     expect(path.textContent).toBe("postgres://lanyard:***@db.internal:5432/lanyard");
     expect(screen.getByText("Database (PostgreSQL, shared)")).toBeTruthy();
-    expect(screen.getByTestId("secret-store-backend").textContent).toBe(
-      "Shared database (sealed)",
-    );
+    expect(screen.getByTestId("secret-store-backend").textContent).toBe("Shared database (sealed)");
   });
 
   it("warns while a new master token waits to be saved, and says nothing otherwise", async () => {

@@ -89,9 +89,7 @@ describe("Token requests", () => {
 
     await fireEvent.input(box, { target: { value: "lanyard://offer/forged.sig" } });
     await fireEvent.click(screen.getByRole("button", { name: "Import link" }));
-    await waitFor(() =>
-      expect(screen.getByTestId("import-error").textContent).toContain("nothing was stored"),
-    );
+    await waitFor(() => expect(screen.getByTestId("import-error").textContent).toContain("nothing was stored"));
 
     await fireEvent.input(box, { target: { value: "lanyard://offer/good.sig" } });
     await fireEvent.click(screen.getByRole("button", { name: "Import link" }));

@@ -1,13 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import type { UrlTokenDto } from "../lib/ipc";
-import {
-  makeContact,
-  makeDecision,
-  makeMatchLine,
-  makeToken,
-  mockRecording,
-} from "../lib/test-fixtures";
+import { makeContact, makeDecision, makeMatchLine, makeToken, mockRecording } from "../lib/test-fixtures";
 import UndoBar from "../lib/components/UndoBar.svelte";
 import { flushRemoval } from "../lib/undo.svelte";
 import UrlTokens from "./UrlTokens.svelte";
@@ -202,7 +196,10 @@ describe("URL token form", () => {
 
   it("adds an API key in a header: the key is the header's name (named-header placement)", async () => {
     const { of } = mockRecording({
-      token_add: ({ input: sent }) => ({ token: makeToken({ key: (sent as { key: string }).key, placement: "named_header" }), warnings: [] }),
+      token_add: ({ input: sent }) => ({
+        token: makeToken({ key: (sent as { key: string }).key, placement: "named_header" }),
+        warnings: [],
+      }),
     });
     render(UrlTokens);
     await screen.findByTestId("tokens-empty");
@@ -214,7 +211,14 @@ describe("URL token form", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Add token" }));
     await waitFor(() => expect(of("token_add")).toHaveLength(1));
     expect(of("token_add")[0]?.args).toEqual({
-      input: { prefix: DAVINCI, key: "X-API-Key", placement: "named_header", requiresPermission: false, prompt: false, value: "k3y" },
+      input: {
+        prefix: DAVINCI,
+        key: "X-API-Key",
+        placement: "named_header",
+        requiresPermission: false,
+        prompt: false,
+        value: "k3y",
+      },
     });
   });
 
@@ -314,7 +318,11 @@ describe("URL token form", () => {
       token_add: () => {
         attempt += 1;
         if (attempt === 1) {
-          throw { code: "invalid_input", field: "prefix", message: "a URL prefix must use https (http only on loopback)" };
+          throw {
+            code: "invalid_input",
+            field: "prefix",
+            message: "a URL prefix must use https (http only on loopback)",
+          };
         }
         throw { code: "conflict", message: "a token with this prefix and key already exists" };
       },
@@ -516,10 +524,7 @@ describe("URL token form", () => {
 
 describe("Permissions", () => {
   it("lists stored Accept all decisions and revokes one", async () => {
-    let list = [
-      makeDecision(),
-      makeDecision({ id: "dec-2", key: "apikey", prefix: OTHER, url: null }),
-    ];
+    let list = [makeDecision(), makeDecision({ id: "dec-2", key: "apikey", prefix: OTHER, url: null })];
     const { of } = mockRecording({
       decisions_list: () => list,
       decision_revoke: ({ id }) => {

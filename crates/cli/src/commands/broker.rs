@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 use lanyard_core::broker::audit_log;
 use lanyard_core::broker::players::{self, NewPlayer, LICENSE};
 use lanyard_core::broker::token_links::{self, hand_out};
+use lanyard_core::error::InputField;
 use lanyard_core::store::principals::Principal;
 use lanyard_core::{Error, Lanyard, Result};
 
@@ -265,7 +266,9 @@ pub async fn audit(l: &Lanyard, out: &Output, args: AuditArgs) -> Result<()> {
         .await
         .map_err(|e| match e.field() {
             // The same refusal, in the flag's name.
-            Some("limit") => Error::invalid_field("limit", "--limit must be positive"),
+            Some(InputField::Limit) => {
+                Error::invalid_field(InputField::Limit, "--limit must be positive")
+            }
             _ => e,
         })?;
     out.print(&events, || {

@@ -153,7 +153,10 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 return Err(Error::invalid("--feed-requests-per-minute is at least 1"));
             }
             options.feed_per_minute = args.feed_requests_per_minute;
-            let deadline = lanyard_core::input::duration(&args.stale_deadline, "stale_deadline")?;
+            let deadline = lanyard_core::input::duration(
+                &args.stale_deadline,
+                lanyard_core::error::InputField::StaleDeadline,
+            )?;
             if !(100..=300_000).contains(&deadline.as_millis()) {
                 return Err(Error::invalid("--stale-deadline is 100ms to 300s"));
             }

@@ -67,7 +67,7 @@ pub fn add_keep_stale(v: &mut Value, of: RefetchOf, all: &HashMap<String, u64>) 
 
 /// `--keep-stale-for` in seconds, refused out of range (whole seconds, at most 30 days).
 pub fn keep_stale_secs(text: &str) -> Result<u64> {
-    let d = lanyard_core::input::duration(text, "keep_stale_for")?;
+    let d = lanyard_core::input::duration(text, lanyard_core::error::InputField::KeepStaleFor)?;
     let secs = d.as_secs();
     lanyard_core::store::stale::check_keep_stale(secs)?;
     Ok(secs)

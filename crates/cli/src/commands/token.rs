@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Read};
 
 use clap::{Args, Subcommand};
+use lanyard_core::error::InputField;
 use lanyard_core::secrets::SecretValue;
 use lanyard_core::store::refetch::RefetchOf;
 use lanyard_core::urltokens::permission::{self, MatchReport};
@@ -274,11 +275,12 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
             .map_err(|err| match err {
                 // A new address asks for the value again: say how.
                 Error::InvalidInput {
-                    field: Some("value"),
+                    field: Some(InputField::Value),
                     message,
-                } if moving => {
-                    Error::invalid_field("value", format!("{message} (add --replace-value)"))
-                }
+                } if moving => Error::invalid_field(
+                    InputField::Value,
+                    format!("{message} (add --replace-value)"),
+                ),
                 other => other,
             })?;
             print_saved(out, "saved", &saved);

@@ -2,7 +2,7 @@
 //! `audit_list` (Players page) and anything later. Grants buffered in this process are
 //! written first, so the list includes them.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::store::audit::AuditRecord;
 
@@ -27,7 +27,7 @@ pub fn limit_for(limit: Option<i64>) -> Result<i64> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if n <= 0 => Err(Error::invalid_field(
-            "limit",
+            InputField::Limit,
             "the limit must be a positive number of events",
         )),
         Some(n) => Ok(n.min(MAX_LIMIT)),
@@ -53,7 +53,10 @@ mod tests {
         assert_eq!(limit_for(Some(7)).expect("own"), 7);
         assert_eq!(limit_for(Some(1_000_000)).expect("capped"), MAX_LIMIT);
         let err = limit_for(Some(0)).expect_err("zero");
-        assert_eq!((err.code(), err.field()), ("invalid_input", Some("limit")));
+        assert_eq!(
+            (err.code(), err.field()),
+            ("invalid_input", Some(InputField::Limit))
+        );
         assert!(limit_for(Some(-3)).is_err());
     }
 }

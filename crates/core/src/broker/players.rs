@@ -2,7 +2,7 @@
 //! to channels. Every change takes effect for the very next grant, in every process.
 
 use super::secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::oauth::provider::check_text;
 use crate::secrets::SecretValue;
@@ -30,10 +30,10 @@ pub const LICENSE: &str = "license";
 
 /// Registers a player and issues its secret; a serial is generated when none is given.
 pub async fn add_player(l: &Lanyard, name: &str, serial: Option<&str>) -> Result<NewPlayer> {
-    check_text("player name", name, 200).map_err(|e| e.in_field("name"))?;
+    check_text("player name", name, 200).map_err(|e| e.in_field(InputField::Name))?;
     let serial = match crate::input::given_str(serial) {
         Some(s) => {
-            check_text("serial", s, 128).map_err(|e| e.in_field("serial"))?;
+            check_text("serial", s, 128).map_err(|e| e.in_field(InputField::Serial))?;
             s.trim().to_string()
         }
         None => {

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 
 /// The setting holding the saved public address.
@@ -56,7 +56,7 @@ struct Saved {
 
 /// Checks and normalizes a public gateway address (no trailing slash).
 pub fn check_public_url(raw: &str) -> Result<String> {
-    let field = |m: String| Error::invalid_field("gateway", m);
+    let field = |m: String| Error::invalid_field(InputField::Gateway, m);
     let url = url::Url::parse(raw.trim()).map_err(|_| {
         field(format!(
             "{raw:?} is not a URL like https://gateway.example.com"

@@ -19,7 +19,7 @@ pub mod link;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::oauth::provider::check_text;
 use crate::secrets::SecretValue;
@@ -68,14 +68,15 @@ fn default_name(url: &url::Url) -> String {
 }
 
 fn check_query_names(names: &[String]) -> Result<Vec<String>> {
-    let field = |m: String| Error::invalid_field("allow_query", m);
+    let field = |m: String| Error::invalid_field(InputField::AllowQuery, m);
     let mut out: Vec<String> = Vec::new();
     for raw in names {
         let name = raw.trim();
         if name.is_empty() {
             continue;
         }
-        check_text("query parameter name", name, 100).map_err(|e| e.in_field("allow_query"))?;
+        check_text("query parameter name", name, 100)
+            .map_err(|e| e.in_field(InputField::AllowQuery))?;
         if name.contains(['&', '=', '#', ' ']) {
             return Err(field(format!(
                 "{name:?} is not a query parameter name (no &, =, # or spaces)"
@@ -98,16 +99,16 @@ fn check_query_names(names: &[String]) -> Result<Vec<String>> {
 /// until then the link answers 403), but [`covered`] says whether it is.
 pub async fn add(l: &Lanyard, spec: NewFeedSpec, gateway: Option<&str>) -> Result<MadeFeed> {
     crate::broker::players::require_id("player", &spec.player_id)?;
-    let url = parse_request_url(&spec.url).map_err(|e| e.in_field("url"))?;
+    let url = parse_request_url(&spec.url).map_err(|e| e.in_field(InputField::Url))?;
     if url.fragment().is_some() {
         return Err(Error::invalid_field(
-            "url",
+            InputField::Url,
             "a data URL has no #fragment (it is never sent to the server)",
         ));
     }
     let name = match crate::input::given_str(spec.name.as_deref()) {
         Some(n) => {
-            check_text("feed name", n, 200).map_err(|e| e.in_field("name"))?;
+            check_text("feed name", n, 200).map_err(|e| e.in_field(InputField::Name))?;
             n.trim().to_string()
         }
         None => default_name(&url),
@@ -117,7 +118,7 @@ pub async fn add(l: &Lanyard, spec: NewFeedSpec, gateway: Option<&str>) -> Resul
     let player = l.store().principal(spec.player_id.trim()).await?;
     if player.kind != PrincipalKind::Player {
         return Err(Error::invalid_field(
-            "player",
+            InputField::Player,
             "feed links are made for players (screens), not for the desktop license",
         ));
     }

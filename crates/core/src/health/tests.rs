@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::InputField;
 use crate::oauth::channel::Handout;
 use crate::oauth::provider::ProviderKind;
 
@@ -224,7 +225,7 @@ fn expiry_dates_as_typed() {
     );
     for bad in ["", "15/01/2027", "2027-13-01", "2027-02-30", "soon"] {
         let e = parse_expiry_date(bad).expect_err(bad);
-        assert_eq!(e.field(), Some("client_secret_expires_at"));
+        assert_eq!(e.field(), Some(InputField::ClientSecretExpiresAt));
     }
 }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 /// Whether a channel can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum ChannelStatus {
     /// Grants can be issued.
     Active,

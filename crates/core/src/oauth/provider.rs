@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::endpoint::parse_endpoint;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 
 /// What kind of provider, which decides a few protocol details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,7 @@ impl ProviderKind {
 /// How the browser comes back to Lanyard after the user signs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum RedirectStyle {
     /// `app.lanyard.desktop:/oauth/callback`, delivered by the OS to the app.
     DeepLink,
@@ -316,7 +317,7 @@ pub fn parse_expiry_date(text: &str) -> Result<i64> {
     let text = text.trim();
     let bad = || {
         Error::invalid_field(
-            "client_secret_expires_at",
+            InputField::ClientSecretExpiresAt,
             "the expiry is a date (2027-06-30) or a date and time (2027-06-30T12:00:00Z)",
         )
     };
@@ -340,14 +341,14 @@ pub fn parse_expiry_date(text: &str) -> Result<i64> {
 pub fn check_limits(loopback_port: Option<u16>, forced_reauth_seconds: Option<i64>) -> Result<()> {
     if loopback_port.is_some_and(|port| port < MIN_LOOPBACK_PORT) {
         return Err(Error::invalid_field(
-            "loopback_port",
+            InputField::LoopbackPort,
             format!("the loopback port must be between {MIN_LOOPBACK_PORT} and 65535"),
         ));
     }
     if let Some(seconds) = forced_reauth_seconds {
         if !(86_400..=MAX_REAUTH_DAYS * 86_400).contains(&seconds) {
             return Err(Error::invalid_field(
-                "reauth_days",
+                InputField::ReauthDays,
                 format!(
                     "the re-authorization interval must be between 1 and {MAX_REAUTH_DAYS} days"
                 ),

@@ -25,7 +25,7 @@ use super::provider::{
 };
 use super::quirks::{self, EndpointHost, Registration};
 use crate::deep_links::{LINK_SCHEME, MAX_LINK_LEN};
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
 
@@ -430,7 +430,7 @@ pub async fn import(
     if !accept_foreign_endpoints {
         if let Some(warning) = foreign_warning(&file.provider, &foreign) {
             return Err(Error::invalid_field(
-                "accept_foreign_endpoints",
+                InputField::AcceptForeignEndpoints,
                 format!("not added: {warning}; confirm these hosts explicitly to add it"),
             ));
         }

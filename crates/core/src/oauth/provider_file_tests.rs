@@ -8,6 +8,7 @@ use super::provider_file::{
 };
 use super::providers::add;
 use crate::deep_links::DeepLink;
+use crate::error::InputField;
 use crate::secrets::{SecretStoreKind, SecretValue, Secrets};
 use crate::{Config, Lanyard};
 
@@ -305,11 +306,13 @@ async fn the_window_and_the_cli_keep_the_same_limits_as_a_file() {
         ..Default::default()
     };
     for (port, days, field) in [
-        (Some(1023), None, "loopback_port"),
-        (None, Some(0), "reauth_days"),
-        (None, Some(3651), "reauth_days"),
+        (Some(1023), None, InputField::LoopbackPort),
+        (None, Some(0), InputField::ReauthDays),
+        (None, Some(3651), InputField::ReauthDays),
     ] {
-        let err = add(&l, spec(port, days), None).await.expect_err(field);
+        let err = add(&l, spec(port, days), None)
+            .await
+            .expect_err(field.as_str());
         assert!(
             matches!(err, crate::Error::InvalidInput { field: Some(f), .. } if f == field),
             "{field}: {err:?}"
@@ -341,11 +344,11 @@ async fn refusals_name_the_field_the_window_shows_them_next_to() {
     )
     .await
     .expect_err("tenant");
-    assert_eq!(field(err), Some("tenant"));
+    assert_eq!(field(err), Some(InputField::Tenant));
     let err = add(&l, microsoft(TENANT, "a\u{7}b"), None)
         .await
         .expect_err("client id");
-    assert_eq!(field(err), Some("client_id"));
+    assert_eq!(field(err), Some(InputField::ClientId));
     let err = add(
         &l,
         ProviderSpec {
@@ -357,7 +360,7 @@ async fn refusals_name_the_field_the_window_shows_them_next_to() {
     )
     .await
     .expect_err("secret");
-    assert_eq!(field(err), Some("client_secret"));
+    assert_eq!(field(err), Some(InputField::ClientSecret));
 }
 
 /// The Contoso file with `f` applied to its provider part.
@@ -610,5 +613,5 @@ async fn the_client_secrets_expiry_travels_in_the_file() {
     )
     .await
     .expect_err("no secret");
-    assert_eq!(err.field(), Some("client_secret_expires_at"));
+    assert_eq!(err.field(), Some(InputField::ClientSecretExpiresAt));
 }

@@ -8,7 +8,7 @@ use super::provider::{
     ProviderKind, ProviderSpec, RedirectStyle, TokenAuthMethod,
 };
 use super::quirks;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
 
@@ -34,8 +34,8 @@ pub async fn add(
     let client_id = spec
         .client_id
         .clone()
-        .ok_or_else(|| Error::invalid("a client id is required (--client-id): register Lanyard with the provider and use your own").in_field("client_id"))?;
-    check_text("client id", &client_id, 512).map_err(|e| e.in_field("client_id"))?;
+        .ok_or_else(|| Error::invalid("a client id is required (--client-id): register Lanyard with the provider and use your own").in_field(InputField::ClientId))?;
+    check_text("client id", &client_id, 512).map_err(|e| e.in_field(InputField::ClientId))?;
     let mut provider = if let Some(template) = &spec.template {
         let base = l.store().provider(template).await.map_err(|_| {
             Error::invalid(format!(
@@ -54,7 +54,7 @@ pub async fn add(
                     "--tenant applies to the Microsoft template only",
                 ));
             }
-            apply_tenant(&mut p, tenant).map_err(|e| e.in_field("tenant"))?;
+            apply_tenant(&mut p, tenant).map_err(|e| e.in_field(InputField::Tenant))?;
         }
         if let Some(authority) = &spec.authority {
             quirks::apply_authority(&mut p, authority)?;
@@ -63,7 +63,7 @@ pub async fn add(
     } else if let Some(discovery) = &spec.discovery_url {
         let (url, doc) = discover(l.http(), discovery)
             .await
-            .map_err(|e| e.in_field("discovery_url"))?;
+            .map_err(|e| e.in_field(InputField::DiscoveryUrl))?;
         let name = spec.name.clone().unwrap_or_else(|| {
             url.host_str()
                 .map(str::to_string)
@@ -177,7 +177,7 @@ pub async fn add(
     if let Some(at) = spec.client_secret_expires_at {
         if client_secret.is_none() {
             return Err(Error::invalid_field(
-                "client_secret_expires_at",
+                InputField::ClientSecretExpiresAt,
                 "a client secret's expiry needs a client secret",
             ));
         }
@@ -191,7 +191,7 @@ pub async fn add(
     if let Some(secret) = &client_secret {
         check_text("client secret", secret.expose(), 1024).map_err(|_| {
             Error::invalid_field(
-                "client_secret",
+                InputField::ClientSecret,
                 "the client secret is empty, too long or has control characters",
             )
         })?;

@@ -54,6 +54,7 @@ impl fmt::Debug for SecretValue {
 /// Which backend holds the secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SecretStoreKind {
     /// The OS keyring (Secret Service on Linux, Credential Manager on Windows).
     Keyring,

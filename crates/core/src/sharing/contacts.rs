@@ -4,7 +4,7 @@
 use super::card::ContactCard;
 pub use super::types::Contact;
 use super::{check_name, fingerprint, identity};
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 
 /// A verified card and what this installation already knows of it.
@@ -44,7 +44,7 @@ pub async fn add(l: &Lanyard, card_text: &str, name: Option<&str>) -> Result<Con
         existing,
     } = inspect(l, card_text).await?;
     let name = match crate::input::given_str(name) {
-        Some(n) => check_name(n).map_err(|e| e.in_field("name"))?,
+        Some(n) => check_name(n).map_err(|e| e.in_field(InputField::Name))?,
         None => card.name.clone(),
     };
     if own {
@@ -114,7 +114,7 @@ pub async fn find(l: &Lanyard, which: &str) -> Result<Contact> {
 
 /// Renames a contact.
 pub async fn rename(l: &Lanyard, which: &str, name: &str) -> Result<Contact> {
-    let name = check_name(name).map_err(|e| e.in_field("name"))?;
+    let name = check_name(name).map_err(|e| e.in_field(InputField::Name))?;
     let contact = find(l, which).await?;
     l.store().rename_contact(&contact.id, &name).await?;
     Ok(Contact { name, ..contact })

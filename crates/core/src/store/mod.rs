@@ -111,6 +111,11 @@ impl WriteTx {
 /// Which database a store is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "DatabaseBackend")
+)]
 pub enum Backend {
     /// An SQLite file in the data directory.
     Sqlite,

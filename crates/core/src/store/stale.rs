@@ -44,7 +44,7 @@ fn select_all(of: RefetchOf) -> &'static str {
 pub fn check_keep_stale(secs: u64) -> Result<()> {
     if secs > MAX_KEEP_STALE_SECS {
         return Err(Error::InvalidInput {
-            field: Some("keep_stale_for"),
+            field: Some(crate::error::InputField::KeepStaleFor),
             message: format!(
                 "the keep-showing limit is at most {MAX_KEEP_STALE_SECS} seconds (30 days)"
             ),

@@ -9,33 +9,19 @@ use serde::Serialize;
 use super::{header_warning, Placement, UrlToken};
 use crate::secrets::SecretValue;
 
-/// Where a token ended up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum Attached {
-    /// Part of `Authorization: Basic`.
-    AuthorizationBasic,
-    /// `Authorization: Bearer`.
-    AuthorizationBearer,
-    /// A field of the form body.
-    FormBody,
-    /// A query parameter (form token on a GET).
-    Query,
-    /// A header of its own, named by the token's key.
-    Header,
-}
-
-impl Attached {
-    /// The serialized name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Attached::AuthorizationBasic => "authorization_basic",
-            Attached::AuthorizationBearer => "authorization_bearer",
-            Attached::FormBody => "form_body",
-            Attached::Query => "query",
-            Attached::Header => "header",
-        }
+crate::closed::stored_names! {
+    /// Where a token ended up.
+    Attached {
+        /// Part of `Authorization: Basic`.
+        AuthorizationBasic = "authorization_basic",
+        /// `Authorization: Bearer`.
+        AuthorizationBearer = "authorization_bearer",
+        /// A field of the form body.
+        FormBody = "form_body",
+        /// A query parameter (form token on a GET).
+        Query = "query",
+        /// A header of its own, named by the token's key.
+        Header = "header",
     }
 }
 

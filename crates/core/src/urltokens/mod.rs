@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 /// Where a token goes in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Placement {
     /// A form field (POST body; query parameter for a GET).
     Form,

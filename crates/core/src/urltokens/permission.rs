@@ -48,6 +48,11 @@ pub struct PermissionRequest {
 /// The user's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "PermissionAnswer")
+)]
 pub enum Answer {
     /// Attach them this time.
     Accept,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::prefix::parse_prefix;
 use super::{header_warning, value_key, Placement, UrlToken};
-use crate::error::{Error, Result};
+use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
 
@@ -108,24 +108,23 @@ fn warnings(token: &UrlToken, prefix_warning: Option<String>) -> Vec<String> {
 
 /// Adds a token.
 pub async fn add(l: &Lanyard, new: NewToken) -> Result<Saved> {
-    let prefix = parse_prefix(&new.prefix).map_err(|e| e.in_field("prefix"))?;
-    check_key_for(&new.key, new.placement).map_err(|e| e.in_field("key"))?;
+    let prefix = parse_prefix(&new.prefix).map_err(|e| e.in_field(InputField::Prefix))?;
+    check_key_for(&new.key, new.placement).map_err(|e| e.in_field(InputField::Key))?;
     match (&new.value, new.prompt) {
         (Some(_), true) => {
             return Err(Error::invalid_field(
-                "value",
+                InputField::Value,
                 "a prompt token's value is asked at use time, not stored",
             ))
         }
         (None, false) => {
             return Err(Error::invalid_field(
-                "value",
+                InputField::Value,
                 "a token needs a value (or --prompt)",
             ))
         }
-        (Some(v), false) => {
-            check_value_for(&new.key, new.placement, v).map_err(|e| e.in_field("value"))?
-        }
+        (Some(v), false) => check_value_for(&new.key, new.placement, v)
+            .map_err(|e| e.in_field(InputField::Value))?,
         (None, true) => {}
     }
     let now = l.clock().now();
@@ -166,13 +165,15 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     }
     let old_prefix = token.prefix.clone();
     if let Some(p) = &edit.prefix {
-        token.prefix = parse_prefix(p).map_err(|e| e.in_field("prefix"))?.display;
+        token.prefix = parse_prefix(p)
+            .map_err(|e| e.in_field(InputField::Prefix))?
+            .display;
     }
     // A stored value goes only where it was typed for: moving it to another address asks
     // for the value again, so an edit cannot point a secret nobody sees at a new host.
     let moved = token.prefix != old_prefix;
     if let Some(k) = edit.key {
-        check_key(&k).map_err(|e| e.in_field("key"))?;
+        check_key(&k).map_err(|e| e.in_field(InputField::Key))?;
         token.key = k;
     }
     if let Some(p) = edit.placement {
@@ -181,32 +182,31 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
     if let Some(r) = edit.requires_permission {
         token.requires_permission = r;
     }
-    check_key_for(&token.key, token.placement).map_err(|e| e.in_field("key"))?;
+    check_key_for(&token.key, token.placement).map_err(|e| e.in_field(InputField::Key))?;
     let was_prompt = token.prompt;
     if let Some(p) = edit.prompt {
         token.prompt = p;
     }
-    let prefix = parse_prefix(&token.prefix).map_err(|e| e.in_field("prefix"))?;
+    let prefix = parse_prefix(&token.prefix).map_err(|e| e.in_field(InputField::Prefix))?;
     let stored = l.secrets().get(&value_key(id)).await?;
     match (&edit.value, token.prompt) {
         (Some(_), true) => {
             return Err(Error::invalid_field(
-                "value",
+                InputField::Value,
                 "a prompt token's value is asked at use time, not stored",
             ))
         }
-        (Some(v), false) => {
-            check_value_for(&token.key, token.placement, v).map_err(|e| e.in_field("value"))?
-        }
+        (Some(v), false) => check_value_for(&token.key, token.placement, v)
+            .map_err(|e| e.in_field(InputField::Value))?,
         (None, false) if was_prompt || stored.is_none() => {
             return Err(Error::invalid_field(
-                "value",
+                InputField::Value,
                 "this token needs a value now that it is not a prompt token",
             ))
         }
         (None, false) if moved => {
             return Err(Error::invalid_field(
-                "value",
+                InputField::Value,
                 format!(
                     "enter the value again to send it to {} (it was kept for {old_prefix}): a \
                      stored value never moves to another address on its own",
@@ -216,7 +216,8 @@ pub async fn edit(l: &Lanyard, id: &str, edit: TokenEdit) -> Result<Saved> {
         }
         (None, false) => {
             if let Some(v) = &stored {
-                check_value_for(&token.key, token.placement, v).map_err(|e| e.in_field("value"))?;
+                check_value_for(&token.key, token.placement, v)
+                    .map_err(|e| e.in_field(InputField::Value))?;
             }
         }
         (None, true) => {}

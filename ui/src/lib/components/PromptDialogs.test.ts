@@ -7,10 +7,7 @@ import { mockRecording as mockFixtureRecording, type IpcHandlers } from "../test
 
 /** The recording mock, answering prompts, with backend events. */
 function mockRecording(handlers: IpcHandlers = {}) {
-  return mockFixtureRecording(
-    { prompt_answer: () => null, ...handlers },
-    { shouldMockEvents: true },
-  );
+  return mockFixtureRecording({ prompt_answer: () => null, ...handlers }, { shouldMockEvents: true });
 }
 
 const PREFIX = "https://davinci.example.com/api/";
@@ -84,9 +81,7 @@ describe("permission question", () => {
     const dialog = await ask(permission());
     await fireEvent.click(within(dialog).getByRole("button", { name: button }));
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
-    expect(of("prompt_answer").map((c) => c.args)).toEqual([
-      { id: "q-1", reply: { kind: "permission", answer } },
-    ]);
+    expect(of("prompt_answer").map((c) => c.args)).toEqual([{ id: "q-1", reply: { kind: "permission", answer } }]);
   });
 
   it("Escape denies", async () => {

@@ -63,9 +63,7 @@ describe("a provider file opened from outside", () => {
     expect(screen.getByTestId("provider-file-secret").textContent).toContain("keyring");
     await fireEvent.keyDown(screen.getByTestId("provider-file-dialog"), { key: "Escape" });
     await waitFor(() => expect(screen.queryByTestId("provider-file-dialog")).toBeNull());
-    expect(ipc.of("provider_file_reject")).toEqual([
-      { cmd: "provider_file_reject", args: { offerId: "offer-1" } },
-    ]);
+    expect(ipc.of("provider_file_reject")).toEqual([{ cmd: "provider_file_reject", args: { offerId: "offer-1" } }]);
     expect(ipc.of("provider_file_accept")).toEqual([]);
   });
 
@@ -73,7 +71,7 @@ describe("a provider file opened from outside", () => {
     mockRecording({}, { shouldMockEvents: true });
     render(App);
     await emit("provider-file", {
-      offer: offer({ conflict: "this provider is already added as \"Contoso\" (contoso)" }),
+      offer: offer({ conflict: 'this provider is already added as "Contoso" (contoso)' }),
       error: null,
     });
     expect((await screen.findByTestId("provider-file-conflict")).textContent).toContain("already added");

@@ -116,7 +116,11 @@ describe("Providers (Sign-in services)", () => {
     expect(JSON.stringify(drafts.provider)).not.toContain("s3cret");
     await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
     await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
-    expect(calls("provider_add")[0]?.input).toMatchObject({ template: "google", clientId: "g-id", clientSecret: "s3cret" });
+    expect(calls("provider_add")[0]?.input).toMatchObject({
+      template: "google",
+      clientId: "g-id",
+      clientSecret: "s3cret",
+    });
   });
 
   it("asks Dropbox for its port and shows the redirect with it", async () => {

@@ -89,9 +89,7 @@ describe("Reminders", () => {
     await screen.findByText("Nothing needs re-authorization.");
     await setDays("5", "2");
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
-    await waitFor(() =>
-      expect(screen.getByTestId("reminders-form-error").textContent).toBe("thresholds out of range"),
-    );
+    await waitFor(() => expect(screen.getByTestId("reminders-form-error").textContent).toBe("thresholds out of range"));
     expect(screen.queryByText("Reminder settings saved.")).toBeNull();
   });
 

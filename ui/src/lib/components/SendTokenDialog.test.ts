@@ -28,9 +28,7 @@ describe("Send a token", () => {
     await fireEvent.change(select, { target: { value: "contact-2" } });
     await fireEvent.click(screen.getByRole("button", { name: "Create link" }));
     await waitFor(() => expect(calls[0]).toEqual({ id: "tok-1", to: "contact-2", saveFile: false }));
-    expect(((await screen.findByTestId("sent-link")) as HTMLTextAreaElement).value).toBe(
-      "lanyard://offer/abc.def",
-    );
+    expect(((await screen.findByTestId("sent-link")) as HTMLTextAreaElement).value).toBe("lanyard://offer/abc.def");
     expect(screen.getByRole("dialog").textContent).toContain("never see its value");
   });
 

@@ -80,7 +80,12 @@ describe("FormRow", () => {
   });
 
   it("puts a checkbox before its label", () => {
-    render(FormRow, { label: "Start at login", for: "c", check: true, children: text('<input id="c" type="checkbox" />') });
+    render(FormRow, {
+      label: "Start at login",
+      for: "c",
+      check: true,
+      children: text('<input id="c" type="checkbox" />'),
+    });
     expect((screen.getByLabelText("Start at login") as HTMLInputElement).type).toBe("checkbox");
   });
 

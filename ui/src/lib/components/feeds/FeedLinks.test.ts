@@ -144,9 +144,7 @@ describe("Feed links", () => {
     await waitFor(() => expect(screen.getByText("must be https")).toBeTruthy());
     await fireEvent.input(field, { target: { value: "https://gw.example.com" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save address" }));
-    await waitFor(() =>
-      expect(screen.getByTestId("feed-link-base").textContent).toContain("https://gw.example.com"),
-    );
+    await waitFor(() => expect(screen.getByTestId("feed-link-base").textContent).toContain("https://gw.example.com"));
     expect(of("feed_gateway_set").map((c) => c.args)).toEqual([
       { url: "http://gw.example.com" },
       { url: "https://gw.example.com" },
