@@ -1,9 +1,8 @@
-//! The preview report's types: what came back, every hop with the credentials it carried
-//! (never a value), the channel used, timings and the request as sent.
+//! The fetch engine's report types: every hop with the credentials it carried (never a
+//! value), what was not sent and why, the channel used, timings and the request as sent.
 
 use serde::Serialize;
 
-use super::Body;
 use crate::error::Error;
 
 crate::closed::stored_names! {
@@ -72,7 +71,7 @@ pub struct ChannelUse {
     pub error: Option<Problem>,
 }
 
-/// An error as reported inside a preview (`{ code, message }`).
+/// An error as reported inside a report (`{ code, message }`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     /// Stable code.
@@ -90,7 +89,7 @@ impl From<Error> for Problem {
     }
 }
 
-/// Timings of the first hop and the whole preview.
+/// Timings of the first hop and the whole fetch.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timings {
     /// DNS + TCP connect to the first origin, measured separately (ms).
@@ -112,29 +111,4 @@ pub struct SentRequest {
     pub headers: Vec<(String, String)>,
     /// Body (token values redacted), if text.
     pub body: Option<String>,
-}
-
-/// The preview report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// Final status.
-    pub status: u16,
-    /// Final response headers.
-    pub headers: Vec<(String, String)>,
-    /// Final body.
-    pub body: Body,
-    /// Size read (bytes).
-    pub size: u64,
-    /// The body was cut at the cap.
-    pub truncated: bool,
-    /// Every hop.
-    pub hops: Vec<Hop>,
-    /// The channel.
-    pub channel: Option<ChannelUse>,
-    /// Timings.
-    pub timings: Timings,
-    /// The first request as sent.
-    pub request: SentRequest,
-    /// Notes (form tokens moved to the query of a GET, redirects stopped, …).
-    pub notes: Vec<String>,
 }
