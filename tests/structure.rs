@@ -400,11 +400,18 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
-        let close = format!("{}}}", " ".repeat(indent));
-        let Some(last) = lines[at..end]
+        // The signature ends at the first line ending in `{` (a body follows), `;` (a
+        // declaration) or `}` (a one-line body).
+        let opens = lines[at..end]
             .iter()
-            .position(|l| l.trim_end() == close || (l.trim_end().ends_with(';') && *l == *line))
-        else {
+            .map(|l| l.trim_end())
+            .find(|l| l.ends_with(['{', ';', '}']))
+            .is_some_and(|l| l.ends_with('{'));
+        if !opens {
+            continue;
+        }
+        let close = format!("{}}}", " ".repeat(indent));
+        let Some(last) = lines[at..end].iter().position(|l| l.trim_end() == close) else {
             continue;
         };
         out.push((name, at + 1, last + 1));
@@ -451,7 +458,7 @@ fn the_check_sees_a_long_function() {
     // 99 body lines: 101 with the `fn` line and the brace, one over the limit.
     let body = "    let x = 1;\n".repeat(MAX_FUNCTION_LINES - 1);
     let text = format!(
-        "pub async fn long() {{\n{body}}}\n\nimpl A {{\n    pub(crate) fn short(&self) -> u8 {{\n        1\n    }}\n\n    fn longer() {{\n{body}    }}\n}}\n\n#[cfg(test)]\nmod tests {{\n    fn test_only() {{\n{body}{body}    }}\n}}\n"
+        "pub async fn long() {{\n{body}}}\n\ntrait T {{\n    fn declared(\n        &self,\n    ) -> u8;\n    fn one_line() {{}}\n}}\n\nimpl A {{\n    pub(crate) fn short(&self) -> u8 {{\n        1\n    }}\n\n    fn longer() {{\n{body}    }}\n}}\n\n#[cfg(test)]\nmod tests {{\n    fn test_only() {{\n{body}{body}    }}\n}}\n"
     );
     let found: Vec<(String, usize)> = functions(&text)
         .into_iter()
@@ -464,6 +471,7 @@ fn the_check_sees_a_long_function() {
             ("short".to_string(), 3),
             ("longer".to_string(), MAX_FUNCTION_LINES + 1),
         ],
-        "a function counts from its `fn` line to its closing brace; test modules are left out"
+        "a function counts from its `fn` line to its closing brace; declarations, one-line \
+         bodies and test modules are left out"
     );
 }
