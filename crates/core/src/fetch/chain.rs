@@ -8,7 +8,8 @@ use url::Url;
 
 use super::build::build_hop;
 use super::client;
-use super::credentials::{self, credentials_for_hop, HopContext, HopRequest, Trust};
+use super::coverage;
+use super::credentials::{credentials_for_hop, HopContext, HopRequest, Trust};
 use super::redact::Redactor;
 use super::redirect::{self, decide, Next};
 use super::report::{Hop, SentRequest};
@@ -82,7 +83,7 @@ impl Chain {
         let (who, snapshot) = (fixed.ctx.who, fixed.snapshot);
         let target = Target::of(&step.url);
         if !self.hops.is_empty() {
-            credentials::require_covered_at(snapshot, who, &target)?;
+            coverage::require_covered_at(snapshot, who, &target)?;
         }
         let trust = Trust::of(&target, fixed.first, self.downgraded);
         self.downgraded = trust.downgraded;
@@ -105,7 +106,7 @@ impl Chain {
                 "form tokens were sent as query parameters because the request is a GET".into(),
             );
         }
-        let guarded = who.is_player() && !credentials::named_literally_at(snapshot, who, &target);
+        let guarded = who.is_player() && !coverage::named_literally_at(snapshot, who, &target);
         let client = client::client(fixed.timeouts.0, fixed.timeouts.1, guarded)?;
         let built = build_hop(
             &client,

@@ -9,10 +9,11 @@
 //! - [`target`]: each hop's URL parsed once (origin, path segments) for every coverage
 //!   rule.
 //! - [`credentials`]: the channel (by API base) and URL tokens (by prefix) the principal
-//!   is linked to; for players, whether a URL is covered at all (never an open proxy) and
+//!   is linked to; per hop, what it carries (`credentials_for_hop`).
+//! - [`coverage`]: for players, whether a URL is covered at all (never an open proxy) and
 //!   may be reached (loopback and link-local addresses only when a linked prefix names the
 //!   address literally; every other name through a resolver that refuses names resolving
-//!   inward, `not_covered`); per hop, what it carries (`credentials_for_hop`).
+//!   inward, `not_covered`).
 //! - `chain` (one hop checked, given its credentials, built by `build` and sent; the
 //!   redirect decision) and `answer` (the last answer read, redacted, the reflected-value
 //!   rule): what [`fetch`] loops over.
@@ -30,6 +31,7 @@ mod answer;
 mod build;
 mod chain;
 pub mod client;
+pub mod coverage;
 pub mod credentials;
 pub mod headers;
 pub(crate) mod once;
@@ -185,7 +187,7 @@ async fn run(
     let first_url = parse_request_url(&request.url)?;
     let (method, snapshot) = admit(l, who, &request, &first_url).await?;
     let first = Target::of(&first_url);
-    credentials::require_covered_at(&snapshot, who, &first)?;
+    coverage::require_covered_at(&snapshot, who, &first)?;
     let prompter = once::Once::new(prompter);
     let wanted = request.channel.as_deref();
     let (channel, grant) = match credentials::channel_at(&snapshot, who, &first, wanted)? {
