@@ -7,6 +7,9 @@
 //! after it read on.
 //! A cycle means two modules each need the other: move what both need into a third
 //! (types-only) module, or route the call through their common caller.
+//!
+//! And no function of that code is over [`MAX_FUNCTION_LINES`] lines (from its `fn` line to
+//! its closing brace): split it by step or by case.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -348,4 +351,127 @@ fn the_check_sees_a_cycle() {
     std::fs::write(src.join("store/rows.rs"), "pub struct Row;\n").expect("rows");
     std::fs::write(src.join("store/mod.rs"), "pub mod rows;\n").expect("mod");
     assert!(cycles(&graph(src)).is_empty());
+}
+
+/// The longest a function may be, in lines from its `fn` line to its closing brace.
+const MAX_FUNCTION_LINES: usize = 100;
+
+/// Functions over [`MAX_FUNCTION_LINES`] when this check came (issue 29), in code being
+/// reworked in parallel: the gateway's. The list must shrink to nothing, and no function
+/// may join it.
+const LONG_FUNCTIONS_TO_SPLIT: &[&str] = &[
+    "crates/gateway/src/auth.rs: authenticate",
+    "crates/gateway/src/cache.rs: lead",
+    "crates/gateway/src/metrics.rs: render",
+];
+
+/// The functions of `text` (rustfmt-formatted, test modules left out) as `(name, first
+/// line, lines)`: from the `fn` line to the closing brace at its indentation.
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    // A trailing `#[cfg(test)] mod tests {` ends the code.
+    let end = lines
+        .windows(2)
+        .position(|w| {
+            w[0].trim() == "#[cfg(test)]"
+                && w[1].trim_start().starts_with("mod ")
+                && w[1].trim_end().ends_with('{')
+        })
+        .unwrap_or(lines.len());
+    let mut out = Vec::new();
+    for (at, line) in lines[..end].iter().enumerate() {
+        let code = line.trim_start();
+        let indent = line.len() - code.len();
+        let mut rest = code;
+        for prefix in [
+            "pub(crate) ",
+            "pub(super) ",
+            "pub ",
+            "const ",
+            "async ",
+            "unsafe ",
+        ] {
+            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        }
+        let Some(signature) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = signature
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        // The signature ends at the first line ending in `{` (a body follows), `;` (a
+        // declaration) or `}` (a one-line body).
+        let opens = lines[at..end]
+            .iter()
+            .map(|l| l.trim_end())
+            .find(|l| l.ends_with(['{', ';', '}']))
+            .is_some_and(|l| l.ends_with('{'));
+        if !opens {
+            continue;
+        }
+        let close = format!("{}}}", " ".repeat(indent));
+        let Some(last) = lines[at..end].iter().position(|l| l.trim_end() == close) else {
+            continue;
+        };
+        out.push((name, at + 1, last + 1));
+    }
+    out
+}
+
+/// Every function over the limit in the non-test code of the four crates, as
+/// `path: name`.
+fn long_functions() -> Vec<String> {
+    let mut found = Vec::new();
+    for src in [
+        "crates/core/src",
+        "src-tauri/src",
+        "crates/gateway/src",
+        "crates/cli/src",
+    ] {
+        for path in modules(&root().join(src)).values() {
+            let text = std::fs::read_to_string(path).expect("read");
+            for (name, _, lines) in functions(&text) {
+                if lines > MAX_FUNCTION_LINES {
+                    let shown = path.strip_prefix(root()).expect("in the workspace");
+                    found.push(format!("{}: {name}", shown.display()));
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn no_function_over_100_lines_outside_tests() {
+    assert_eq!(
+        long_functions(),
+        LONG_FUNCTIONS_TO_SPLIT,
+        "functions over {MAX_FUNCTION_LINES} lines changed: split new ones; when one is \
+         split, take it off LONG_FUNCTIONS_TO_SPLIT"
+    );
+}
+
+#[test]
+fn the_check_sees_a_long_function() {
+    // 99 body lines: 101 with the `fn` line and the brace, one over the limit.
+    let body = "    let x = 1;\n".repeat(MAX_FUNCTION_LINES - 1);
+    let text = format!(
+        "pub async fn long() {{\n{body}}}\n\ntrait T {{\n    fn declared(\n        &self,\n    ) -> u8;\n    fn one_line() {{}}\n}}\n\nimpl A {{\n    pub(crate) fn short(&self) -> u8 {{\n        1\n    }}\n\n    fn longer() {{\n{body}    }}\n}}\n\n#[cfg(test)]\nmod tests {{\n    fn test_only() {{\n{body}{body}    }}\n}}\n"
+    );
+    let found: Vec<(String, usize)> = functions(&text)
+        .into_iter()
+        .map(|(name, _, lines)| (name, lines))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("long".to_string(), MAX_FUNCTION_LINES + 1),
+            ("short".to_string(), 3),
+            ("longer".to_string(), MAX_FUNCTION_LINES + 1),
+        ],
+        "a function counts from its `fn` line to its closing brace; declarations, one-line \
+         bodies and test modules are left out"
+    );
 }

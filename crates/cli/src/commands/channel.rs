@@ -97,57 +97,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
             handout,
             min_refetch,
             keep_stale_for,
-        } => {
-            let handout = handout.as_deref().map(Handout::parse).transpose()?;
-            let keep = keep_stale_for
-                .as_deref()
-                .map(refetch::keep_stale_secs)
-                .transpose()?;
-            // Check everything before changing anything.
-            channels::show(l, &id).await?;
-            if let Some(secs) = min_refetch {
-                refetch::check(secs)?;
-            }
-            if let Some(handout) = handout {
-                lanyard_core::broker::token_links::set_handout(l, &id, handout).await?;
-            }
-            if let Some(secs) = min_refetch {
-                l.store()
-                    .set_min_refetch(RefetchOf::Channel, &id, secs)
-                    .await?;
-            }
-            if let Some(secs) = keep {
-                l.store()
-                    .set_keep_stale(RefetchOf::Channel, &id, secs)
-                    .await?;
-            }
-            let stale = l.store().keep_stale_all().await?;
-            let channel = channels::show(l, &id).await?;
-            let all = refetch::all(l).await?;
-            let mut shown = refetch::with(&channel, RefetchOf::Channel, &all);
-            refetch::add_keep_stale(&mut shown, RefetchOf::Channel, &stale);
-            out.print(&shown, || {
-                let mut lines = Vec::new();
-                if let Some(handout) = handout {
-                    lines.push(format!(
-                        "channel {id} now hands out {}",
-                        match handout {
-                            Handout::Proxy =>
-                                "data through the gateway (/v1/fetch), never its token",
-                            Handout::Token => "its provider token through /v1/grants",
-                        }
-                    ));
-                }
-                if let Some(secs) = min_refetch {
-                    lines.push(refetch::described("channel", &id, secs));
-                }
-                if let Some(secs) = keep {
-                    lines.push(refetch::described_keep("channel", &id, secs));
-                }
-                lines.join("\n")
-            });
-            Ok(())
-        }
+        } => set(l, out, &id, handout, min_refetch, keep_stale_for).await,
         ChannelCommand::Connect {
             provider,
             flow: args,
@@ -202,6 +152,65 @@ pub async fn run(l: &Lanyard, out: &Output, command: ChannelCommand) -> Result<(
             Ok(())
         }
     }
+}
+
+/// `channel set`: the handout and refetch limits, all checked before any is changed.
+async fn set(
+    l: &Lanyard,
+    out: &Output,
+    id: &str,
+    handout: Option<String>,
+    min_refetch: Option<u64>,
+    keep_stale_for: Option<String>,
+) -> Result<()> {
+    let handout = handout.as_deref().map(Handout::parse).transpose()?;
+    let keep = keep_stale_for
+        .as_deref()
+        .map(refetch::keep_stale_secs)
+        .transpose()?;
+    // Check everything before changing anything.
+    channels::show(l, id).await?;
+    if let Some(secs) = min_refetch {
+        refetch::check(secs)?;
+    }
+    if let Some(handout) = handout {
+        lanyard_core::broker::token_links::set_handout(l, id, handout).await?;
+    }
+    if let Some(secs) = min_refetch {
+        l.store()
+            .set_min_refetch(RefetchOf::Channel, id, secs)
+            .await?;
+    }
+    if let Some(secs) = keep {
+        l.store()
+            .set_keep_stale(RefetchOf::Channel, id, secs)
+            .await?;
+    }
+    let stale = l.store().keep_stale_all().await?;
+    let channel = channels::show(l, id).await?;
+    let all = refetch::all(l).await?;
+    let mut shown = refetch::with(&channel, RefetchOf::Channel, &all);
+    refetch::add_keep_stale(&mut shown, RefetchOf::Channel, &stale);
+    out.print(&shown, || {
+        let mut lines = Vec::new();
+        if let Some(handout) = handout {
+            lines.push(format!(
+                "channel {id} now hands out {}",
+                match handout {
+                    Handout::Proxy => "data through the gateway (/v1/fetch), never its token",
+                    Handout::Token => "its provider token through /v1/grants",
+                }
+            ));
+        }
+        if let Some(secs) = min_refetch {
+            lines.push(refetch::described("channel", id, secs));
+        }
+        if let Some(secs) = keep {
+            lines.push(refetch::described_keep("channel", id, secs));
+        }
+        lines.join("\n")
+    });
+    Ok(())
 }
 
 pub async fn callback(l: &Lanyard, out: &Output, command: OauthCommand) -> Result<()> {

@@ -163,33 +163,7 @@ fn read_value(what: &str) -> Result<SecretValue> {
 
 pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()> {
     match command {
-        TokenCommand::Add(a) => {
-            let placement = if a.header {
-                Placement::Header
-            } else if a.named_header {
-                Placement::NamedHeader
-            } else {
-                Placement::Form
-            };
-            let value = if a.prompt {
-                None
-            } else {
-                Some(read_value(&a.key)?)
-            };
-            let saved = tokens::add(
-                l,
-                NewToken {
-                    prefix: a.prefix,
-                    key: a.key,
-                    placement,
-                    requires_permission: a.requires_permission,
-                    prompt: a.prompt,
-                    value,
-                },
-            )
-            .await?;
-            print_saved(out, "added", &saved);
-        }
+        TokenCommand::Add(a) => add(l, out, a).await?,
         TokenCommand::List => {
             let all = tokens::list(l).await?;
             let refetch = refetch::all(l).await?;
@@ -210,81 +184,8 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
             id,
             min_refetch,
             keep_stale_for,
-        } => {
-            // Check everything before changing anything.
-            if let Some(secs) = min_refetch {
-                refetch::check(secs)?;
-            }
-            let keep = keep_stale_for
-                .as_deref()
-                .map(refetch::keep_stale_secs)
-                .transpose()?;
-            l.store().url_token(&id).await?;
-            if let Some(secs) = min_refetch {
-                l.store()
-                    .set_min_refetch(RefetchOf::UrlToken, &id, secs)
-                    .await?;
-            }
-            if let Some(secs) = keep {
-                l.store()
-                    .set_keep_stale(RefetchOf::UrlToken, &id, secs)
-                    .await?;
-            }
-            let t = l.store().url_token(&id).await?;
-            let all = refetch::all(l).await?;
-            let stale = l.store().keep_stale_all().await?;
-            let mut shown = refetch::with(&t, RefetchOf::UrlToken, &all);
-            refetch::add_keep_stale(&mut shown, RefetchOf::UrlToken, &stale);
-            out.print(&shown, || {
-                let mut lines = Vec::new();
-                if let Some(secs) = min_refetch {
-                    lines.push(refetch::described("token", &id, secs));
-                }
-                if let Some(secs) = keep {
-                    lines.push(refetch::described_keep("token", &id, secs));
-                }
-                lines.join("\n")
-            });
-        }
-        TokenCommand::Edit(e) => {
-            let value = if e.replace_value {
-                Some(read_value(&e.id)?)
-            } else {
-                None
-            };
-            let placement = match (e.header, e.form, e.named_header) {
-                (true, _, _) => Some(Placement::Header),
-                (_, true, _) => Some(Placement::Form),
-                (_, _, true) => Some(Placement::NamedHeader),
-                _ => None,
-            };
-            let moving = e.prefix.is_some() && !e.replace_value;
-            let saved = tokens::edit(
-                l,
-                &e.id,
-                TokenEdit {
-                    prefix: e.prefix,
-                    key: e.key,
-                    placement,
-                    requires_permission: e.requires_permission,
-                    prompt: e.prompt,
-                    value,
-                },
-            )
-            .await
-            .map_err(|err| match err {
-                // A new address asks for the value again: say how.
-                Error::InvalidInput {
-                    field: Some(InputField::Value),
-                    message,
-                } if moving => Error::invalid_field(
-                    InputField::Value,
-                    format!("{message} (add --replace-value)"),
-                ),
-                other => other,
-            })?;
-            print_saved(out, "saved", &saved);
-        }
+        } => set(l, out, &id, min_refetch, keep_stale_for).await?,
+        TokenCommand::Edit(e) => edit(l, out, e).await?,
         TokenCommand::Remove { id } => {
             tokens::remove(l, &id).await?;
             out.print(&serde_json::json!({ "removed": id }), || {
@@ -299,6 +200,123 @@ pub async fn run(l: &Lanyard, out: &Output, command: TokenCommand) -> Result<()>
             out.print(&report, || match_text(&report));
         }
     }
+    Ok(())
+}
+
+/// `token add`.
+async fn add(l: &Lanyard, out: &Output, a: AddArgs) -> Result<()> {
+    let placement = if a.header {
+        Placement::Header
+    } else if a.named_header {
+        Placement::NamedHeader
+    } else {
+        Placement::Form
+    };
+    let value = if a.prompt {
+        None
+    } else {
+        Some(read_value(&a.key)?)
+    };
+    let saved = tokens::add(
+        l,
+        NewToken {
+            prefix: a.prefix,
+            key: a.key,
+            placement,
+            requires_permission: a.requires_permission,
+            prompt: a.prompt,
+            value,
+        },
+    )
+    .await?;
+    print_saved(out, "added", &saved);
+    Ok(())
+}
+
+/// `token set`: refetch limits, all checked before any is changed.
+async fn set(
+    l: &Lanyard,
+    out: &Output,
+    id: &str,
+    min_refetch: Option<u64>,
+    keep_stale_for: Option<String>,
+) -> Result<()> {
+    // Check everything before changing anything.
+    if let Some(secs) = min_refetch {
+        refetch::check(secs)?;
+    }
+    let keep = keep_stale_for
+        .as_deref()
+        .map(refetch::keep_stale_secs)
+        .transpose()?;
+    l.store().url_token(id).await?;
+    if let Some(secs) = min_refetch {
+        l.store()
+            .set_min_refetch(RefetchOf::UrlToken, id, secs)
+            .await?;
+    }
+    if let Some(secs) = keep {
+        l.store()
+            .set_keep_stale(RefetchOf::UrlToken, id, secs)
+            .await?;
+    }
+    let t = l.store().url_token(id).await?;
+    let all = refetch::all(l).await?;
+    let stale = l.store().keep_stale_all().await?;
+    let mut shown = refetch::with(&t, RefetchOf::UrlToken, &all);
+    refetch::add_keep_stale(&mut shown, RefetchOf::UrlToken, &stale);
+    out.print(&shown, || {
+        let mut lines = Vec::new();
+        if let Some(secs) = min_refetch {
+            lines.push(refetch::described("token", id, secs));
+        }
+        if let Some(secs) = keep {
+            lines.push(refetch::described_keep("token", id, secs));
+        }
+        lines.join("\n")
+    });
+    Ok(())
+}
+
+/// `token edit`.
+async fn edit(l: &Lanyard, out: &Output, e: EditArgs) -> Result<()> {
+    let value = if e.replace_value {
+        Some(read_value(&e.id)?)
+    } else {
+        None
+    };
+    let placement = match (e.header, e.form, e.named_header) {
+        (true, _, _) => Some(Placement::Header),
+        (_, true, _) => Some(Placement::Form),
+        (_, _, true) => Some(Placement::NamedHeader),
+        _ => None,
+    };
+    let moving = e.prefix.is_some() && !e.replace_value;
+    let saved = tokens::edit(
+        l,
+        &e.id,
+        TokenEdit {
+            prefix: e.prefix,
+            key: e.key,
+            placement,
+            requires_permission: e.requires_permission,
+            prompt: e.prompt,
+            value,
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        // A new address asks for the value again: say how.
+        Error::InvalidInput {
+            field: Some(InputField::Value),
+            message,
+        } if moving => Error::invalid_field(
+            InputField::Value,
+            format!("{message} (add --replace-value)"),
+        ),
+        other => other,
+    })?;
+    print_saved(out, "saved", &saved);
     Ok(())
 }
 

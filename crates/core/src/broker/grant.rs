@@ -118,10 +118,11 @@ async fn resource_of(
         return Ok((None, None));
     };
     let parsed = url::Url::parse(url).map_err(|_| Error::invalid("the URL is not valid"))?;
+    let target = crate::fetch::target::Target::of(&parsed);
     if !provider
         .api_base_urls
         .iter()
-        .any(|b| crate::preview::request::covers(b, &parsed))
+        .any(|b| crate::fetch::target::covers(b, &target))
     {
         return Err(Error::invalid(format!(
             "{url} is not under one of this channel's API bases ({})",

@@ -20,11 +20,13 @@ pub mod lease;
 pub mod players;
 pub mod refresh;
 pub mod rotation;
+mod rotations;
 pub mod secret;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
+pub mod timings;
 pub mod token_links;
 
 use std::collections::HashMap;
@@ -106,8 +108,8 @@ pub struct Broker {
     audit: Mutex<Vec<PendingAudit>>,
     access: RwLock<AccessCache>,
     refreshes: AtomicU64,
-    timings: RwLock<lease::RefreshTimings>,
-    pub(crate) rotations: rotation::Rotations,
+    timings: RwLock<timings::RefreshTimings>,
+    pub(crate) rotations: rotations::Rotations,
     pub(crate) failures: failures::Failures,
     screens: crate::screens::ScreenLog,
 }
@@ -159,7 +161,7 @@ impl Default for Broker {
             access: RwLock::default(),
             refreshes: AtomicU64::new(0),
             timings: RwLock::default(),
-            rotations: rotation::Rotations::default(),
+            rotations: rotations::Rotations::default(),
             failures: failures::Failures::default(),
         }
     }
@@ -177,12 +179,12 @@ impl Broker {
     }
 
     /// The durations of refresh coordination in this process.
-    pub fn timings(&self) -> lease::RefreshTimings {
+    pub fn timings(&self) -> timings::RefreshTimings {
         *self.timings.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Changes them (tests scale them down).
-    pub fn set_timings(&self, timings: lease::RefreshTimings) {
+    pub fn set_timings(&self, timings: timings::RefreshTimings) {
         *self.timings.write().unwrap_or_else(|p| p.into_inner()) = timings;
     }
 

@@ -346,37 +346,17 @@ async fn refresh_held(
     let mut attempt = 0;
     loop {
         let Some(refresh_token) = current_refresh_token(l, channel_id).await? else {
-            if l.store().backend() == crate::store::Backend::Postgres {
-                // A shared database with a secret store that lacks the master token is this
-                // process's misconfiguration, not the account's: flipping the shared status
-                // would cut every other gateway off.
-                release(l, channel_id, None).await;
-                return Err(Error::SecretStoreUnavailable(format!(
-                    "this process's secret store does not hold the master token of channel \
-                     {channel_id}; every process sharing a PostgreSQL database must use the \
-                     secret store the channel was connected with"
-                )));
-            }
-            return needs_reauth(
-                l,
-                channel_id,
-                "the master token is missing from the secret store",
-            )
-            .await;
+            return no_refresh_token(l, channel_id).await;
         };
         let started = l.clock().now();
         match exchange_refresh(l.http(), &client, &refresh_token, &scopes).await {
             Ok(tokens) => {
-                return finish(
-                    l,
+                let of = Refreshing {
                     channel_id,
                     resource,
                     generation,
-                    &refresh_token,
-                    tokens,
-                    started,
-                )
-                .await
+                };
+                return finish(l, &of, &refresh_token, tokens, started).await;
             }
             Err(err) if is_invalid_grant(&err) => {
                 // A peer may have rotated the token meanwhile: re-read before giving up.
@@ -422,22 +402,46 @@ async fn refresh_held(
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
             }
-            Err(err) => {
-                let error = token_error(&provider, err);
-                release(l, channel_id, Some(&error.to_string())).await;
-                audit_refresh(
-                    l,
-                    channel_id,
-                    crate::store::audit::AuditOutcome::Failed,
-                    &error.to_string(),
-                )
-                .await;
-                return Err(match error {
-                    Error::ProviderUnavailable(m) => Error::ProviderUnavailable(m),
-                    other => other,
-                });
-            }
+            Err(err) => return Err(failed(l, channel_id, token_error(&provider, err)).await),
         }
+    }
+}
+
+/// The master token is missing from the secret store: the channel needs re-authorizing,
+/// unless the database is shared (then this process's secret store is the problem).
+async fn no_refresh_token(l: &Lanyard, channel_id: &str) -> Result<CachedToken> {
+    if l.store().backend() == crate::store::Backend::Postgres {
+        // A shared database with a secret store that lacks the master token is this
+        // process's misconfiguration, not the account's: flipping the shared status
+        // would cut every other gateway off.
+        release(l, channel_id, None).await;
+        return Err(Error::SecretStoreUnavailable(format!(
+            "this process's secret store does not hold the master token of channel \
+             {channel_id}; every process sharing a PostgreSQL database must use the \
+             secret store the channel was connected with"
+        )));
+    }
+    needs_reauth(
+        l,
+        channel_id,
+        "the master token is missing from the secret store",
+    )
+    .await
+}
+
+/// A refresh that failed for good: the lease goes with the error noted, and it is audited.
+async fn failed(l: &Lanyard, channel_id: &str, error: Error) -> Error {
+    release(l, channel_id, Some(&error.to_string())).await;
+    audit_refresh(
+        l,
+        channel_id,
+        crate::store::audit::AuditOutcome::Failed,
+        &error.to_string(),
+    )
+    .await;
+    match error {
+        Error::ProviderUnavailable(m) => Error::ProviderUnavailable(m),
+        other => other,
     }
 }
 
@@ -449,19 +453,28 @@ async fn current_refresh_token(l: &Lanyard, channel_id: &str) -> Result<Option<S
     l.secrets().get(&keys::refresh(channel_id)).await
 }
 
+/// What a refresh is for: the channel, the resource (per-resource providers) and the
+/// refresh-token generation it started from.
+struct Refreshing<'a> {
+    channel_id: &'a str,
+    resource: Option<&'a str>,
+    generation: i64,
+}
+
 /// Saves what the provider answered: secrets first (outside the write lock), then the row,
 /// fenced on this process's lease and `generation`.
-#[allow(clippy::too_many_arguments)]
 async fn finish(
     l: &Lanyard,
-    channel_id: &str,
-    resource: Option<&str>,
-    generation: i64,
+    of: &Refreshing<'_>,
     used: &SecretValue,
     tokens: crate::oauth::tokens::TokenResponse,
     received_at: i64,
 ) -> Result<CachedToken> {
-    let store = l.store();
+    let Refreshing {
+        channel_id,
+        resource,
+        generation,
+    } = *of;
     let rotated = tokens
         .refresh_token()
         .map(|r| r.secret().as_str() != used.expose())
@@ -482,15 +495,55 @@ async fn finish(
         .refresh_token_expires_in()
         .and_then(|s| i64::try_from(s).ok())
         .map(|s| received_at.saturating_add(s));
-    let access_saved = match resource {
+    let access_saved = save_access(l, of, &access, expires_at, received_at).await?;
+    // Peers may use the stored access token only when it is the one saved just now.
+    let stored_expiry = access_saved.then_some(expires_at);
+    let expiries = (stored_expiry, refresh_expires_at);
+    record(l, of, (rotated, saved), expiries, received_at).await?;
+    l.broker().count_refresh();
+    let scopes = match (tokens.scopes(), resource) {
+        (Some(s), _) => s.iter().map(|s| s.to_string()).collect(),
+        (None, Some(r)) => vec![resource_scope(r)],
+        (None, None) => l
+            .store()
+            .channel(channel_id)
+            .await
+            .map(|c| c.scopes)
+            .unwrap_or_default(),
+    };
+    let token = CachedToken {
+        token: Arc::new(SecretValue::new(access)),
+        token_type: "Bearer".into(),
+        expires_at,
+        received_at,
+        generation: generation + i64::from(rotated && saved),
+        scopes: Arc::new(scopes),
+    };
+    l.broker()
+        .remember(&cache_key(channel_id, resource), token.clone());
+    Ok(token)
+}
+
+/// Stores the new access token: the channel's own, or a resource's (used only through
+/// this process's cache when its write fails). Whether the channel's stored access token
+/// is the one just received.
+async fn save_access(
+    l: &Lanyard,
+    of: &Refreshing<'_>,
+    access: &str,
+    expires_at: i64,
+    received_at: i64,
+) -> Result<bool> {
+    let channel_id = of.channel_id;
+    Ok(match of.resource {
         None => l
             .secrets()
-            .set(&keys::access(channel_id), SecretValue::new(access.as_str()))
+            .set(&keys::access(channel_id), SecretValue::new(access))
             .await
             .is_ok(),
         Some(resource) => {
             let stored = ResourceToken {
-                token: access.clone(),
+                token: access.to_string(),
                 expires_at,
                 received_at,
                 scope: resource_scope(resource),
@@ -508,12 +561,23 @@ async fn finish(
                 .await;
             false
         }
-    };
-    // Peers may use the stored access token only when it is the one saved just now.
-    let stored_expiry = access_saved.then_some(expires_at);
-    let lease = (l.broker().owner(), generation);
+    })
+}
+
+/// Records the refresh in the channel's row (fenced on the lease and generation) and the
+/// audit log, in one write transaction. `(rotated, saved)`: the refresh token rotated, and
+/// the new one is in the secret store; `(stored access expiry, refresh expiry)`.
+async fn record(
+    l: &Lanyard,
+    of: &Refreshing<'_>,
+    (rotated, saved): (bool, bool),
+    (stored_expiry, refresh_expires_at): (Option<i64>, Option<i64>),
+    received_at: i64,
+) -> Result<()> {
+    let (store, channel_id) = (l.store(), of.channel_id);
+    let lease = (l.broker().owner(), of.generation);
     let mut tx = store.begin_write().await?;
-    let recorded = if saved && resource.is_some() {
+    let recorded = if saved && of.resource.is_some() {
         store
             .record_resource_refresh(&mut tx, channel_id, lease, rotated, refresh_expires_at)
             .await?
@@ -567,27 +631,7 @@ async fn finish(
         )
         .await?;
     tx.commit().await?;
-    l.broker().count_refresh();
-    let scopes = match (tokens.scopes(), resource) {
-        (Some(s), _) => s.iter().map(|s| s.to_string()).collect(),
-        (None, Some(r)) => vec![resource_scope(r)],
-        (None, None) => store
-            .channel(channel_id)
-            .await
-            .map(|c| c.scopes)
-            .unwrap_or_default(),
-    };
-    let token = CachedToken {
-        token: Arc::new(SecretValue::new(access)),
-        token_type: "Bearer".into(),
-        expires_at,
-        received_at,
-        generation: generation + i64::from(rotated && saved),
-        scopes: Arc::new(scopes),
-    };
-    l.broker()
-        .remember(&cache_key(channel_id, resource), token.clone());
-    Ok(token)
+    Ok(())
 }
 
 /// Releases the lease after a refresh that saved nothing, noting `error`; kept while this

@@ -18,11 +18,10 @@
 //! newer rotation or a re-authorization is skipped). Across processes the lease fences:
 //! only its holder writes.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::rotations::Unsaved;
 use crate::error::Result;
 use crate::instance::Lanyard;
 use crate::oauth::channel::keys;
@@ -32,71 +31,6 @@ use crate::secrets::SecretValue;
 pub const UNSAVED_WARNING: &str = "the provider issued a new master token that the secret \
     store could not save yet; Lanyard keeps it in memory and retries — keep Lanyard running \
     and make sure the secret store is unlocked";
-
-/// A rotated token waiting to be saved.
-#[derive(Debug, Clone)]
-struct Unsaved {
-    token: Arc<SecretValue>,
-    write: u64,
-    /// The database generation the token supersedes.
-    generation: i64,
-}
-
-/// Per-process bookkeeping of refresh-token writes.
-#[derive(Debug, Default)]
-pub(crate) struct Rotations {
-    next: AtomicU64,
-    unsaved: Mutex<HashMap<String, Unsaved>>,
-    written: Mutex<HashMap<String, Arc<tokio::sync::Mutex<u64>>>>,
-    savers: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
-}
-
-impl Rotations {
-    /// The rotated token this process holds for `channel_id` and has not saved yet.
-    pub(crate) fn unsaved(&self, channel_id: &str) -> Option<Arc<SecretValue>> {
-        let unsaved = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
-        unsaved.get(channel_id).map(|u| u.token.clone())
-    }
-
-    /// Channels whose rotated token waits to be saved.
-    pub(crate) fn unsaved_channels(&self) -> Vec<String> {
-        let unsaved = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
-        unsaved.keys().cloned().collect()
-    }
-
-    fn number(&self) -> u64 {
-        self.next.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    fn slot(&self, channel_id: &str) -> Arc<tokio::sync::Mutex<u64>> {
-        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-        written.entry(channel_id.to_string()).or_default().clone()
-    }
-
-    /// Forgets an unsaved token once a write numbered `write` or later has landed.
-    fn saved(&self, channel_id: &str, write: u64) {
-        let mut unsaved = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
-        if unsaved.get(channel_id).is_some_and(|u| u.write <= write) {
-            unsaved.remove(channel_id);
-        }
-    }
-
-    /// Drops everything about a channel (disconnected, or re-authorized with new tokens).
-    pub(crate) fn forget(&self, channel_id: &str) {
-        self.unsaved
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(channel_id);
-        if let Some(saver) = self
-            .savers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(channel_id)
-        {
-            saver.abort();
-        }
-    }
-}
 
 /// Writes `channel_id`'s refresh token as write number `write`, unless a later write has
 /// landed already (then this one is stale and skipped, which counts as saved).

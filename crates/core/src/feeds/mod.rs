@@ -190,7 +190,7 @@ pub async fn covered(l: &Lanyard, feed: &Feed) -> Result<bool> {
     let url = parse_request_url(&feed.url)?;
     let who = crate::fetch::As::Player(feed.player_id.clone());
     Ok(snapshot.active_players.contains(&feed.player_id)
-        && crate::fetch::credentials::require_covered(&snapshot, &who, &url).is_ok())
+        && crate::fetch::coverage::require_covered(&snapshot, &who, &url).is_ok())
 }
 
 /// The gateway's first checks: the feed `id` exists and `presented` is its key (else

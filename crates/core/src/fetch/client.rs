@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::credentials::internal_ip;
+use super::coverage::internal_ip;
 use crate::error::{Error, Result};
 
 tokio::task_local! {

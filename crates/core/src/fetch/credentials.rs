@@ -1,16 +1,24 @@
 //! Choosing credentials for a principal: the channel whose API base covers the URL and the
 //! URL tokens whose prefix matches it, both among what the principal is linked to; and,
-//! for players, whether a URL is covered at all and may be reached.
+//! per hop, what the hop carries ([`credentials_for_hop`], given a [`HopContext`]). Whether
+//! a player may reach a URL at all is [`super::coverage`] (re-exported here).
 
-use std::net::IpAddr;
+use url::Url;
 
-use url::{Host, Url};
-
+pub use super::coverage::{
+    covering, internal_host, internal_ip, named_literally, require_covered, shown,
+};
+use super::redact::Redactor;
+use super::report::{ChannelUse, CredentialSource, CredentialUse, NotSent};
+use super::target::{covers, Target};
 use super::As;
+use crate::broker::grant::issue_grant_for;
 use crate::error::{Error, Result};
-use crate::preview::request::covers;
+use crate::instance::Lanyard;
+use crate::secrets::SecretValue;
 use crate::snapshot::{ChannelBases, Linked, Snapshot};
-use crate::urltokens::prefix::{origin_of, parse_prefix, segments_of};
+use crate::urltokens::decorate::{Attached, Decoration};
+use crate::urltokens::permission::{resolve_linked, Asking, Prompter};
 
 /// A channel chosen for a request.
 #[derive(Debug, Clone)]
@@ -44,6 +52,16 @@ pub fn channel_for(
     url: &Url,
     wanted: Option<&str>,
 ) -> Result<Option<ChosenChannel>> {
+    channel_at(snapshot, who, &Target::of(url), wanted)
+}
+
+/// [`channel_for`] a URL already parsed into a [`Target`].
+pub(crate) fn channel_at(
+    snapshot: &Snapshot,
+    who: &As,
+    target: &Target<'_>,
+    wanted: Option<&str>,
+) -> Result<Option<ChosenChannel>> {
     let linked = snapshot.linked(who.id());
     match wanted {
         Some(id) => {
@@ -64,170 +82,261 @@ pub fn channel_for(
             .channels
             .iter()
             .filter(|c| linked.channels.contains(&c.id))
-            .find(|c| c.bases.iter().any(|b| covers(b, url)))
+            .find(|c| c.bases.iter().any(|b| covers(b, target)))
             .map(Into::into)),
     }
 }
 
-/// The prefixes (channel API bases and URL token prefixes) linked to `linked` that cover
-/// `url`.
-pub fn covering(snapshot: &Snapshot, linked: &Linked, url: &Url) -> Vec<String> {
-    let mut out: Vec<String> = snapshot
-        .channels
-        .iter()
-        .filter(|c| linked.channels.contains(&c.id))
-        .flat_map(|c| c.bases.iter())
-        .filter(|b| covers(b, url))
-        .cloned()
-        .collect();
-    out.extend(
-        snapshot
-            .tokens
-            .matching_where(url, |t| linked.tokens.contains(&t.id))
-            .iter()
-            .map(|t| t.prefix.clone()),
-    );
-    out
+/// The channel token for a request, and where it may go.
+pub(crate) struct ChannelGrant {
+    id: String,
+    token: SecretValue,
+    bases: Vec<String>,
+    audience: Option<String>,
 }
 
-/// A player may fetch only URLs a linked credential covers: never an open proxy.
-pub fn require_covered(snapshot: &Snapshot, who: &As, url: &Url) -> Result<()> {
-    if !who.is_player() {
-        return Ok(());
+/// Issues the chosen channel's grant for `target` as `who`. The license sees a failed
+/// grant in the report (the request goes without it); a player gets the refusal.
+pub(crate) async fn grant_for(
+    l: &Lanyard,
+    who: &As,
+    chosen: ChosenChannel,
+    target: &Target<'_>,
+) -> Result<(ChannelUse, Option<ChannelGrant>)> {
+    // Only per-resource providers need the URL (it costs two reads); the API base check is
+    // ours either way.
+    let for_url = chosen.per_resource.then_some(target.url.as_str());
+    match issue_grant_for(l, who.id(), &chosen.id, for_url).await {
+        Ok(g) => Ok((
+            ChannelUse {
+                channel_id: chosen.id.clone(),
+                account_label: chosen.label,
+                grant_expires_at: Some(g.expires_at),
+                error: None,
+            },
+            Some(ChannelGrant {
+                id: chosen.id,
+                token: SecretValue::new(g.access_token),
+                bases: chosen.bases,
+                audience: g.audience,
+            }),
+        )),
+        // A screen cannot show a half-signed answer: a player gets the refusal.
+        Err(err) if who.is_player() => Err(err),
+        Err(err) => {
+            let id = chosen.id;
+            let err = match err {
+                Error::NeedsReauth(m) => Error::NeedsReauth(format!(
+                    "{m}. Re-authorize it on the Channels page or with `lanyard channel reauth {id}`"
+                )),
+                other => other,
+            };
+            Ok((
+                ChannelUse {
+                    channel_id: id,
+                    account_label: chosen.label,
+                    grant_expires_at: None,
+                    error: Some(err.into()),
+                },
+                None,
+            ))
+        }
     }
-    let linked = snapshot.linked(who.id());
-    let prefixes = covering(snapshot, linked, url);
-    if prefixes.is_empty() {
-        return Err(Error::NotCovered(format!(
-            "{} is not under an API base or URL token prefix linked to this player: nothing \
-             was fetched",
+}
+
+/// How a hop stands to the first request: credentials go only to the first request's
+/// origin, and nothing after an https → http hop.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Trust {
+    /// Same origin as the first request, and no downgrade so far.
+    pub trusted: bool,
+    /// A hop of the chain went from https to http.
+    pub downgraded: bool,
+}
+
+impl Trust {
+    /// The trust of a hop to `target` in a chain that began at `first` (`downgraded`: an
+    /// earlier hop was downgraded already).
+    pub(crate) fn of(target: &Target<'_>, first: &Target<'_>, downgraded: bool) -> Trust {
+        let downgraded =
+            downgraded || (target.url.scheme() == "http" && first.url.scheme() == "https");
+        Trust {
+            trusted: target.same_origin(&first.origin) && !downgraded,
+            downgraded,
+        }
+    }
+
+    /// Why a credential was not sent to this hop.
+    pub(crate) fn reason(self) -> String {
+        if self.downgraded {
+            "the redirect went from https to http, so nothing was sent".into()
+        } else if !self.trusted {
+            "credentials are sent only to the origin of the first request".into()
+        } else {
+            "its API base does not cover this URL".into()
+        }
+    }
+}
+
+/// What the per-hop decision needs about the fetch as a whole.
+pub(crate) struct HopContext<'a> {
+    /// The instance (for URL token resolution).
+    pub l: &'a Lanyard,
+    /// Who the request is made as.
+    pub who: &'a As,
+    /// What that principal is linked to.
+    pub linked: &'a Linked,
+    /// Who answers permission and prompt questions (the license only).
+    pub prompter: &'a dyn Prompter,
+    /// The channel's grant, when one was issued.
+    pub grant: Option<&'a ChannelGrant>,
+}
+
+/// One hop as the credential decision sees it.
+pub(crate) struct HopRequest<'a> {
+    /// Its method.
+    pub method: &'a str,
+    /// Its URL.
+    pub target: &'a Target<'a>,
+    /// How it stands to the first request.
+    pub trust: Trust,
+    /// Form tokens may go into its body (none, or a form).
+    pub body_is_form: bool,
+}
+
+/// What one hop carries.
+#[derive(Default)]
+pub(crate) struct Carried {
+    pub used: Vec<CredentialUse>,
+    pub not_sent: Vec<NotSent>,
+    pub authorization: Option<SecretValue>,
+    pub form: Vec<(String, SecretValue)>,
+    pub form_keys: Vec<String>,
+    pub form_in_query: bool,
+    /// Named-header tokens' headers.
+    pub headers: Vec<(String, SecretValue)>,
+}
+
+/// Chooses what one hop carries: the channel token where its API base (and audience)
+/// covers the URL, the principal's URL tokens matching it. Every value attached is added
+/// to `sent`.
+pub(crate) async fn credentials_for_hop(
+    ctx: &HopContext<'_>,
+    hop: &HopRequest<'_>,
+    sent: &mut Redactor,
+) -> Result<Carried> {
+    let mut c = Carried::default();
+    if let Some(g) = ctx.grant {
+        channel_on_hop(g, hop, sent, &mut c);
+    }
+    if !hop.trust.trusted {
+        return Ok(c);
+    }
+    let asking = match ctx.who {
+        As::License => Asking::Person(ctx.prompter),
+        As::Player(_) => Asking::Nobody,
+    };
+    let url = hop.target.url;
+    let decoration =
+        resolve_linked(ctx.l, hop.method, url, Some(&ctx.linked.tokens), asking).await?;
+    if ctx.who.is_player() && decoration.needs_prompt {
+        return Err(Error::NeedsPrompt(format!(
+            "a URL token for {} asks for its value at use time, which a player cannot \
+             answer: give it a stored value, or unlink it from this player",
             shown(url)
         )));
     }
-    if let Some(what) = internal_host(url) {
-        if !prefixes.iter().any(|p| names_host(p, url)) {
-            return Err(Error::NotCovered(format!(
-                "{} is {what}: a player may reach it only when a linked prefix names that \
-                 address literally",
-                shown(url)
-            )));
+    for v in &decoration.values {
+        sent.add(v.expose());
+    }
+    tokens_on_hop(decoration, hop.body_is_form, &mut c);
+    Ok(c)
+}
+
+/// The channel's token goes as `Authorization: Bearer` where the hop is trusted, its API
+/// base covers the URL and its audience (if any) is the URL's origin.
+fn channel_on_hop(g: &ChannelGrant, hop: &HopRequest<'_>, sent: &mut Redactor, c: &mut Carried) {
+    let url = hop.target.url;
+    let for_here = g
+        .audience
+        .as_deref()
+        .is_none_or(|a| url.origin().ascii_serialization() == a);
+    if hop.trust.trusted && for_here && g.bases.iter().any(|b| covers(b, hop.target)) {
+        c.authorization = Some(SecretValue::new(format!("Bearer {}", g.token.expose())));
+        sent.add(g.token.expose());
+        c.used.push(CredentialUse {
+            source: CredentialSource::Channel,
+            id: g.id.clone(),
+            key: None,
+            placement: "authorization_bearer".into(),
+        });
+    } else {
+        c.not_sent.push(NotSent {
+            source: CredentialSource::Channel,
+            id: g.id.clone(),
+            key: None,
+            reason: hop.trust.reason(),
+        });
+    }
+}
+
+/// The URL tokens resolved for a hop: the channel's grant keeps the `Authorization`
+/// header; form tokens go only into a form body (or a GET's query).
+fn tokens_on_hop(decoration: Decoration, body_is_form: bool, c: &mut Carried) {
+    let channel_has_auth = c.authorization.is_some();
+    if let Some(auth) = decoration.authorization {
+        if !channel_has_auth {
+            c.authorization = Some(auth);
         }
     }
-    Ok(())
-}
-
-/// Whether a player's request to `url` may use the plain resolver: its host is an address
-/// (or `localhost`, loopback by definition) that a linked prefix names literally. Every
-/// other name goes through the guarded resolver, whatever prefix covers it: a covered
-/// domain that resolves to a loopback or link-local address is refused.
-pub fn named_literally(snapshot: &Snapshot, who: &As, url: &Url) -> bool {
-    if matches!(url.host(), Some(Host::Domain(_))) && internal_host(url).is_none() {
-        return false;
-    }
-    let linked = snapshot.linked(who.id());
-    covering(snapshot, linked, url)
-        .iter()
-        .any(|p| names_host(p, url))
-}
-
-/// The URL without its query (for messages: the query may hold values).
-pub fn shown(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    u.to_string()
-}
-
-fn names_host(prefix: &str, url: &Url) -> bool {
-    let Ok(p) = parse_prefix(prefix) else {
-        return false;
+    let not_sent = |id: String, key: String, reason: String| NotSent {
+        source: CredentialSource::UrlToken,
+        id,
+        key: Some(key),
+        reason,
     };
-    origin_of(url).as_deref() == Some(p.origin.as_str())
-        && segments_of(url).starts_with(&p.segments)
-}
-
-/// "a loopback address" / "a link-local address" when the URL's host is one (or
-/// `localhost`).
-pub fn internal_host(url: &Url) -> Option<&'static str> {
-    match url.host()? {
-        Host::Domain(d) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            (d == "localhost" || d.ends_with(".localhost")).then_some("a loopback address")
+    for line in decoration.report.attached {
+        let Some(attached) = line.attached else {
+            continue;
+        };
+        let header = matches!(
+            attached,
+            Attached::AuthorizationBasic | Attached::AuthorizationBearer
+        );
+        if header && channel_has_auth {
+            c.not_sent.push(not_sent(
+                line.token_id,
+                line.key,
+                "the channel's grant takes the Authorization header".into(),
+            ));
+            continue;
         }
-        Host::Ipv4(ip) => internal_ip(IpAddr::V4(ip)),
-        Host::Ipv6(ip) => internal_ip(IpAddr::V6(ip)),
-    }
-}
-
-/// Loopback, link-local and unspecified addresses (IPv4-mapped ones too).
-pub fn internal_ip(ip: IpAddr) -> Option<&'static str> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    };
-    match ip {
-        IpAddr::V4(v4) if v4.is_loopback() => Some("a loopback address"),
-        IpAddr::V4(v4) if v4.is_link_local() => Some("a link-local address"),
-        IpAddr::V4(v4) if v4.is_unspecified() => Some("an unspecified address"),
-        IpAddr::V6(v6) if v6.is_loopback() => Some("a loopback address"),
-        IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80 => Some("a link-local address"),
-        IpAddr::V6(v6) if v6.is_unspecified() => Some("an unspecified address"),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(s: &str) -> Url {
-        Url::parse(s).expect("url")
-    }
-
-    #[test]
-    fn internal_hosts_are_recognized() {
-        for s in [
-            "http://127.0.0.1/",
-            "http://127.8.0.1:8080/x",
-            "http://[::1]/",
-            "http://169.254.169.254/latest/meta-data",
-            "http://[fe80::1]/",
-            "http://[::ffff:127.0.0.1]/",
-            "http://localhost:3000/",
-            "http://api.localhost/",
-            "http://0.0.0.0/",
-        ] {
-            assert!(internal_host(&url(s)).is_some(), "{s}");
+        if attached == Attached::FormBody && !body_is_form {
+            c.not_sent.push(not_sent(
+                line.token_id,
+                line.key,
+                "the request body is not a form, so form tokens cannot be added to it".into(),
+            ));
+            continue;
         }
-        for s in [
-            "https://10.0.0.5/",
-            "https://example.com/",
-            "https://[2001:db8::1]/",
-        ] {
-            assert!(internal_host(&url(s)).is_none(), "{s}");
-        }
+        c.used.push(CredentialUse {
+            source: CredentialSource::UrlToken,
+            id: line.token_id,
+            key: Some(line.key),
+            placement: attached.as_str().into(),
+        });
     }
-
-    #[test]
-    fn a_prefix_names_a_host_literally_only_on_its_own_origin_and_path() {
-        assert!(names_host(
-            "http://127.0.0.1:8080/api",
-            &url("http://127.0.0.1:8080/api/x")
-        ));
-        assert!(!names_host(
-            "http://127.0.0.1:8080/api",
-            &url("http://127.0.0.1:8081/api/x")
-        ));
-        assert!(!names_host(
-            "http://localhost:8080/api",
-            &url("http://127.0.0.1:8080/api/x")
-        ));
-        assert!(!names_host(
-            "https://a.com",
-            &url("https://a.com.evil.net/")
+    for line in decoration.report.ignored {
+        c.not_sent.push(not_sent(
+            line.token_id,
+            line.key,
+            line.reason.unwrap_or_default(),
         ));
     }
+    if decoration.form_in_query || body_is_form {
+        c.form_keys = decoration.form.iter().map(|(k, _)| k.clone()).collect();
+        c.form = decoration.form;
+    }
+    c.form_in_query = decoration.form_in_query;
+    c.headers = decoration.headers;
 }

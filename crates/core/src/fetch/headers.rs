@@ -91,6 +91,15 @@ pub fn safe_off_origin(name: &str) -> bool {
     SAFE_OFF_ORIGIN.contains(&name.to_ascii_lowercase().as_str())
 }
 
+/// Whether the caller's headers say the body is a form (form tokens may join it).
+pub fn is_form(headers: &[(String, String)]) -> bool {
+    headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type")
+            && v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

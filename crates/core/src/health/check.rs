@@ -22,10 +22,11 @@ use serde::Serialize;
 use super::Screen;
 use crate::broker::refresh::refresh_now;
 use crate::error::{Error, Result};
+use crate::fetch::request::{PreviewOptions, PreviewRequest};
 use crate::fetch::{fetch, As};
 use crate::instance::Lanyard;
-use crate::oauth::channel::ChannelStatus;
-use crate::preview::request::{PreviewOptions, PreviewRequest};
+use crate::oauth::channel::{Channel, ChannelStatus};
+use crate::oauth::provider::Provider;
 use crate::store::principals::PrincipalKind;
 use crate::store::stale::{DEFAULT_KEEP_STALE_SECS, MAX_KEEP_STALE_SECS};
 use crate::urltokens::permission::{Answer, Fixed};
@@ -200,51 +201,7 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
             let Some(c) = all_channels.iter().find(|c| &c.id == channel_id) else {
                 continue;
             };
-            let label = format!("{} — {}", c.provider_name, c.account_label);
-            let reauth = format!("Re-authorize {label}");
-            let refreshed = checked.iter().find(|k| &k.channel_id == channel_id);
-            let url = providers
-                .iter()
-                .find(|x| x.id == c.provider_id)
-                .and_then(|x| x.api_base_urls.first().cloned());
-            let mut probe = Probe {
-                kind: "channel",
-                id: c.id.clone(),
-                label,
-                url: url.clone(),
-                status: None,
-                code: None,
-                verdict: Verdict::Live,
-                reason: None,
-                action: None,
-            };
-            match refreshed {
-                Some(k) if !k.ok => {
-                    let code = k.code.clone().unwrap_or_default();
-                    probe.code = Some(code.clone());
-                    let (reason, action) = refusal(&code, &reauth);
-                    probe.reason = Some(reason);
-                    probe.action = Some(action);
-                    probe.verdict = Verdict::Blank;
-                }
-                None => {
-                    probe.code = Some("revoked".into());
-                    probe.reason = Some("the channel is disconnected".into());
-                    probe.action = Some(format!("Connect {} again", c.provider_name));
-                    probe.verdict = Verdict::Blank;
-                }
-                Some(_) => match &url {
-                    Some(u) => fetch_probe(l, &who, u, &mut probe, &reauth).await,
-                    None => {
-                        probe.reason = Some(
-                            "refreshed; its provider names no API base to fetch, so only \
-                             the refresh was checked"
-                                .into(),
-                        );
-                    }
-                },
-            }
-            probes.push(probe);
+            probes.push(channel_probe(l, &who, c, &checked, &providers).await);
         }
         for (_, token_id) in links.tokens.iter().filter(|(pid, _)| *pid == p.id) {
             let Some(t) = tokens.iter().find(|t| &t.id == token_id) else {
@@ -280,6 +237,62 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
         channels: checked,
         screens,
     })
+}
+
+/// The probe of one channel linked to a player: its refresh's outcome (`checked`), then
+/// a fetch as the player at its provider's first API base.
+async fn channel_probe(
+    l: &Lanyard,
+    who: &As,
+    c: &Channel,
+    checked: &[ChannelCheck],
+    providers: &[Provider],
+) -> Probe {
+    let label = format!("{} — {}", c.provider_name, c.account_label);
+    let reauth = format!("Re-authorize {label}");
+    let refreshed = checked.iter().find(|k| k.channel_id == c.id);
+    let url = providers
+        .iter()
+        .find(|x| x.id == c.provider_id)
+        .and_then(|x| x.api_base_urls.first().cloned());
+    let mut probe = Probe {
+        kind: "channel",
+        id: c.id.clone(),
+        label,
+        url: url.clone(),
+        status: None,
+        code: None,
+        verdict: Verdict::Live,
+        reason: None,
+        action: None,
+    };
+    match refreshed {
+        Some(k) if !k.ok => {
+            let code = k.code.clone().unwrap_or_default();
+            probe.code = Some(code.clone());
+            let (reason, action) = refusal(&code, &reauth);
+            probe.reason = Some(reason);
+            probe.action = Some(action);
+            probe.verdict = Verdict::Blank;
+        }
+        None => {
+            probe.code = Some("revoked".into());
+            probe.reason = Some("the channel is disconnected".into());
+            probe.action = Some(format!("Connect {} again", c.provider_name));
+            probe.verdict = Verdict::Blank;
+        }
+        Some(_) => match &url {
+            Some(u) => fetch_probe(l, who, u, &mut probe, &reauth).await,
+            None => {
+                probe.reason = Some(
+                    "refreshed; its provider names no API base to fetch, so only \
+                     the refresh was checked"
+                        .into(),
+                );
+            }
+        },
+    }
+    probe
 }
 
 /// Why a refresh failed and the one action that fixes it.

@@ -271,6 +271,59 @@ fn same_redirect(callback: &Url, registered: &str) -> bool {
 /// Completes an authorization from the redirect URL the browser was sent to.
 pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
     let (url, params) = parse_callback(callback_url)?;
+    let now = l.clock().now();
+    let pending = take_pending(l, &params, now).await?;
+    let verifier = l.secrets().get(&verifier_key(&pending.id)).await?;
+    l.secrets().delete(&verifier_key(&pending.id)).await?;
+    let provider = l.store().provider(&pending.provider_id).await?;
+
+    let code = read_answer(&url, &params, &pending, &provider)?;
+    let verifier = verifier.ok_or_else(|| {
+        Error::InvalidState("this sign-in's PKCE verifier is gone; start again".into())
+    })?;
+
+    let secret = client_secret(l, &provider).await?;
+    let client = oauth_client(&provider, secret.as_ref(), &pending.redirect_uri)?;
+    let tokens = exchange_code(
+        l.http(),
+        &client,
+        &provider,
+        code,
+        PkceCodeVerifier::new(verifier.expose().to_string()),
+    )
+    .await?;
+    let refresh = match (tokens.refresh_token(), &pending.channel_id) {
+        (Some(r), _) => SecretValue::new(r.secret().as_str()),
+        (None, Some(channel_id)) => kept_refresh_token(l, &provider, &client, channel_id).await?,
+        (None, None) => return Err(no_offline_access(&provider)),
+    };
+    let access = tokens.access_token().secret();
+    let account = identity::account(
+        l.http(),
+        &provider,
+        tokens.id_token(),
+        access,
+        pending.nonce.as_deref(),
+        now,
+    )
+    .await?;
+
+    let channel_tokens = channel_tokens(&tokens, &provider, now);
+    store_tokens(
+        l,
+        &provider,
+        &pending,
+        &account,
+        &channel_tokens,
+        refresh,
+        SecretValue::new(access.as_str()),
+        now,
+    )
+    .await
+}
+
+/// Consumes the pending sign-in the answer's `state` names: once only, within 10 minutes.
+async fn take_pending(l: &Lanyard, params: &BTreeMap<String, String>, now: i64) -> Result<Pending> {
     let state = params.get("state").ok_or_else(|| {
         Error::InvalidState(
             "the sign-in answer carries no state, so it cannot be matched to a sign-in you \
@@ -278,33 +331,36 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
                 .into(),
         )
     })?;
-    let now = l.clock().now();
-    let pending = match l.store().consume_pending(&state_hash(state), now).await? {
-        Ok(p) => p,
-        Err(problem) => {
-            return Err(Error::InvalidState(
-                match problem {
-                    StateProblem::Unknown => {
-                        "this sign-in answer does not match any sign-in started here (unknown \
+    match l.store().consume_pending(&state_hash(state), now).await? {
+        Ok(p) => Ok(p),
+        Err(problem) => Err(Error::InvalidState(
+            match problem {
+                StateProblem::Unknown => {
+                    "this sign-in answer does not match any sign-in started here (unknown \
                          state); nothing was stored"
-                    }
-                    StateProblem::Used => {
-                        "this sign-in answer was already used; nothing was stored — start again"
-                    }
-                    StateProblem::Expired => {
-                        "this sign-in took longer than 10 minutes and expired; nothing was \
-                         stored — start again"
-                    }
                 }
-                .into(),
-            ))
-        }
-    };
-    let verifier = l.secrets().get(&verifier_key(&pending.id)).await?;
-    l.secrets().delete(&verifier_key(&pending.id)).await?;
-    let provider = l.store().provider(&pending.provider_id).await?;
+                StateProblem::Used => {
+                    "this sign-in answer was already used; nothing was stored — start again"
+                }
+                StateProblem::Expired => {
+                    "this sign-in took longer than 10 minutes and expired; nothing was \
+                         stored — start again"
+                }
+            }
+            .into(),
+        )),
+    }
+}
 
-    if !same_redirect(&url, &pending.redirect_uri) {
+/// Reads the provider's answer: at the address this sign-in used, from its issuer (RFC
+/// 9207), not an error; the authorization code.
+fn read_answer(
+    url: &Url,
+    params: &BTreeMap<String, String>,
+    pending: &Pending,
+    provider: &Provider,
+) -> Result<String> {
+    if !same_redirect(url, &pending.redirect_uri) {
         return Err(Error::AuthorizationFailed(
             "the sign-in answer arrived at a different address than the one this sign-in \
              used; nothing was stored"
@@ -313,7 +369,7 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
     }
     // RFC 9207 §2.4: an answer from another issuer is refused before its error is read, and
     // its words are not shown.
-    check_iss(&provider, params.get("iss").map(String::as_str))?;
+    check_iss(provider, params.get("iss").map(String::as_str))?;
     if let Some(error) = params.get("error") {
         let error = sanitize(error);
         if error == "access_denied" {
@@ -340,36 +396,15 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
                 provider.name
             ))
         })?;
-    let verifier = verifier.ok_or_else(|| {
-        Error::InvalidState("this sign-in's PKCE verifier is gone; start again".into())
-    })?;
+    Ok(code.clone())
+}
 
-    let secret = client_secret(l, &provider).await?;
-    let client = oauth_client(&provider, secret.as_ref(), &pending.redirect_uri)?;
-    let tokens = exchange_code(
-        l.http(),
-        &client,
-        &provider,
-        code.clone(),
-        PkceCodeVerifier::new(verifier.expose().to_string()),
-    )
-    .await?;
-    let refresh = match (tokens.refresh_token(), &pending.channel_id) {
-        (Some(r), _) => SecretValue::new(r.secret().as_str()),
-        (None, Some(channel_id)) => kept_refresh_token(l, &provider, &client, channel_id).await?,
-        (None, None) => return Err(no_offline_access(&provider)),
-    };
-    let access = tokens.access_token().secret();
-    let account = identity::account(
-        l.http(),
-        &provider,
-        tokens.id_token(),
-        access,
-        pending.nonce.as_deref(),
-        now,
-    )
-    .await?;
-
+/// The channel's scopes and expiries from a token answer received at `now`.
+fn channel_tokens(
+    tokens: &super::tokens::TokenResponse,
+    provider: &Provider,
+    now: i64,
+) -> ChannelTokens {
     let granted: Vec<String> = match tokens.scopes() {
         Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
         None => provider.default_scopes.clone(),
@@ -381,7 +416,7 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
     let forced = provider
         .forced_reauth_seconds
         .map(|s| now.saturating_add(s));
-    let channel_tokens = ChannelTokens {
+    ChannelTokens {
         scopes: granted,
         access_token_expires_at: tokens
             .expires_in()
@@ -391,19 +426,7 @@ pub async fn complete(l: &Lanyard, callback_url: &str) -> Result<Connected> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         },
-    };
-
-    store_tokens(
-        l,
-        &provider,
-        &pending,
-        &account,
-        &channel_tokens,
-        refresh,
-        SecretValue::new(access.as_str()),
-        now,
-    )
-    .await
+    }
 }
 
 fn no_offline_access(provider: &Provider) -> Error {

@@ -304,6 +304,39 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
     let mut doc = doc;
     let secret = doc.client_secret.take().map(SecretValue::new);
     let f = doc.provider.clone();
+    check_fields(&f, secret.as_ref())?;
+    let provider = provider_of(f, secret.is_some());
+    check_endpoints(&provider)?;
+    quirks::check_own_hosts(&provider).map_err(|e| match e {
+        Error::InvalidInput { message: m, .. } => {
+            Error::invalid(format!("this {WHAT} is refused: {m}"))
+        }
+        other => other,
+    })?;
+    quirks::check_template(&provider, secret.is_some()).map_err(|e| match e {
+        Error::InvalidInput { message: m, .. } => Error::invalid(format!(
+            "this {WHAT} cannot be used: {m} (ask whoever made it for a new one)"
+        )),
+        other => other,
+    })?;
+    if provider.kind == ProviderKind::Microsoft
+        && provider.issuer.is_none()
+        && quirks::microsoft_discovery_url(&provider).is_some()
+    {
+        return Err(Error::invalid(format!(
+            "this {WHAT} names a Microsoft tenant by domain without its issuer: export it \
+             again from a Lanyard that added the provider"
+        )));
+    }
+    Ok(ProviderFile {
+        provider,
+        client_secret: secret,
+    })
+}
+
+/// The checks of a file's provider fields that need no other provider: id, client,
+/// secret, authorization parameters, limits, issuer and discovery URL.
+fn check_fields(f: &FileProvider, secret: Option<&SecretValue>) -> Result<()> {
     check_id(&f.id)?;
     check_text("client id", &f.client_id, 512)?;
     if let Some(s) = &secret {
@@ -331,7 +364,12 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
             check_text(what, u, 2048)?;
         }
     }
-    let provider = Provider {
+    Ok(())
+}
+
+/// The provider a file's fields describe (not stored: no timestamps).
+fn provider_of(f: FileProvider, has_client_secret: bool) -> Provider {
+    Provider {
         id: f.id,
         kind: f.kind,
         name: f.name,
@@ -345,7 +383,7 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
         default_scopes: f.scopes,
         extra_auth_params: f.extra_auth_params,
         client_id: Some(f.client_id),
-        has_client_secret: secret.is_some(),
+        has_client_secret,
         redirect_style: f.redirect,
         api_base_urls: f.api_base_urls,
         forced_reauth_seconds: f.forced_reauth_seconds,
@@ -355,33 +393,7 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
         client_secret_expires_at: f.client_secret_expires_at,
         created_at: 0,
         updated_at: 0,
-    };
-    check_endpoints(&provider)?;
-    quirks::check_own_hosts(&provider).map_err(|e| match e {
-        Error::InvalidInput { message: m, .. } => {
-            Error::invalid(format!("this {WHAT} is refused: {m}"))
-        }
-        other => other,
-    })?;
-    quirks::check_template(&provider, secret.is_some()).map_err(|e| match e {
-        Error::InvalidInput { message: m, .. } => Error::invalid(format!(
-            "this {WHAT} cannot be used: {m} (ask whoever made it for a new one)"
-        )),
-        other => other,
-    })?;
-    if provider.kind == ProviderKind::Microsoft
-        && provider.issuer.is_none()
-        && quirks::microsoft_discovery_url(&provider).is_some()
-    {
-        return Err(Error::invalid(format!(
-            "this {WHAT} names a Microsoft tenant by domain without its issuer: export it \
-             again from a Lanyard that added the provider"
-        )));
     }
-    Ok(ProviderFile {
-        provider,
-        client_secret: secret,
-    })
 }
 
 /// The provider already added with the same client at the same authorization endpoint.

@@ -37,110 +37,165 @@ pub async fn add(
         .ok_or_else(|| Error::invalid("a client id is required (--client-id): register Lanyard with the provider and use your own").in_field(InputField::ClientId))?;
     check_text("client id", &client_id, 512).map_err(|e| e.in_field(InputField::ClientId))?;
     let mut provider = if let Some(template) = &spec.template {
-        let base = l.store().provider(template).await.map_err(|_| {
-            Error::invalid(format!(
-                "unknown template {template:?}: use microsoft, google or dropbox"
-            ))
-        })?;
-        if !base.builtin {
-            return Err(Error::invalid(format!(
-                "{template} is not a built-in template"
-            )));
-        }
-        let mut p = base;
-        if let Some(tenant) = &spec.tenant {
-            if p.kind != ProviderKind::Microsoft {
-                return Err(Error::invalid(
-                    "--tenant applies to the Microsoft template only",
-                ));
-            }
-            apply_tenant(&mut p, tenant).map_err(|e| e.in_field(InputField::Tenant))?;
-        }
-        if let Some(authority) = &spec.authority {
-            quirks::apply_authority(&mut p, authority)?;
-        }
-        p
+        from_template(l, template, &spec).await?
     } else if let Some(discovery) = &spec.discovery_url {
-        let (url, doc) = discover(l.http(), discovery)
-            .await
-            .map_err(|e| e.in_field(InputField::DiscoveryUrl))?;
-        let name = spec.name.clone().unwrap_or_else(|| {
-            url.host_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| "OpenID provider".into())
-        });
-        let mut scopes = vec!["openid".to_string()];
-        let offered = doc.scopes_supported.clone().unwrap_or_default();
-        for s in ["offline_access", "email", "profile"] {
-            if offered.is_empty() || offered.iter().any(|o| o == s) {
-                scopes.push(s.into());
-            }
-        }
-        Provider {
-            id: String::new(),
-            kind: ProviderKind::Oidc,
-            name,
-            builtin: false,
-            issuer: Some(doc.issuer.clone()),
-            discovery_url: Some(url.to_string()),
-            authorization_endpoint: doc.authorization_endpoint,
-            token_endpoint: doc.token_endpoint,
-            revocation_endpoint: doc.revocation_endpoint,
-            userinfo_endpoint: doc.userinfo_endpoint,
-            default_scopes: scopes,
-            extra_auth_params: Default::default(),
-            client_id: None,
-            has_client_secret: false,
-            redirect_style: RedirectStyle::DeepLink,
-            api_base_urls: vec![],
-            forced_reauth_seconds: None,
-            iss_parameter_supported: doc
-                .authorization_response_iss_parameter_supported
-                .unwrap_or(false),
-            loopback_port: None,
-            token_auth_method: TokenAuthMethod::choose(
-                doc.token_endpoint_auth_methods_supported.as_deref(),
-            ),
-            client_secret_expires_at: None,
-            created_at: now,
-            updated_at: now,
-        }
+        from_discovery(l, discovery, &spec, now).await?
     } else {
-        let (Some(auth), Some(token)) = (&spec.authorization_endpoint, &spec.token_endpoint) else {
-            return Err(Error::invalid(
-                "say where the provider is: --template, --discovery URL, or both \
-                 --authorization-endpoint and --token-endpoint",
-            ));
-        };
-        Provider {
-            id: String::new(),
-            kind: ProviderKind::Custom,
-            name: spec
-                .name
-                .clone()
-                .unwrap_or_else(|| "Custom provider".into()),
-            builtin: false,
-            issuer: spec.issuer.clone(),
-            discovery_url: None,
-            authorization_endpoint: auth.clone(),
-            token_endpoint: token.clone(),
-            revocation_endpoint: spec.revocation_endpoint.clone(),
-            userinfo_endpoint: spec.userinfo_endpoint.clone(),
-            default_scopes: vec![],
-            extra_auth_params: Default::default(),
-            client_id: None,
-            has_client_secret: false,
-            redirect_style: RedirectStyle::DeepLink,
-            api_base_urls: vec![],
-            forced_reauth_seconds: None,
-            iss_parameter_supported: false,
-            loopback_port: None,
-            token_auth_method: None,
-            client_secret_expires_at: None,
-            created_at: now,
-            updated_at: now,
-        }
+        from_endpoints(&spec, now)?
     };
+    apply_spec(&mut provider, &spec, client_secret.is_some())?;
+    provider.builtin = false;
+    provider.client_id = Some(client_id);
+    provider.has_client_secret = client_secret.is_some();
+    provider.created_at = now;
+    provider.updated_at = now;
+    if let Some(secret) = &client_secret {
+        check_text("client secret", secret.expose(), 1024).map_err(|_| {
+            Error::invalid_field(
+                InputField::ClientSecret,
+                "the client secret is empty, too long or has control characters",
+            )
+        })?;
+    }
+    check_endpoints(&provider)?;
+    quirks::check_template(&provider, client_secret.is_some())?;
+    microsoft_issuer(l, &mut provider).await?;
+    provider.id = match &spec.id {
+        Some(id) => {
+            check_id(id)?;
+            if l.store().provider_exists(id).await? {
+                return Err(Error::Conflict(format!(
+                    "a provider with id {id:?} already exists"
+                )));
+            }
+            id.clone()
+        }
+        None => free_id(l, &slug(&provider.name)).await?,
+    };
+    store(l, provider, client_secret).await
+}
+
+/// A provider from a built-in template, with the Microsoft tenant and authority applied.
+async fn from_template(l: &Lanyard, template: &str, spec: &ProviderSpec) -> Result<Provider> {
+    let base = l.store().provider(template).await.map_err(|_| {
+        Error::invalid(format!(
+            "unknown template {template:?}: use microsoft, google or dropbox"
+        ))
+    })?;
+    if !base.builtin {
+        return Err(Error::invalid(format!(
+            "{template} is not a built-in template"
+        )));
+    }
+    let mut p = base;
+    if let Some(tenant) = &spec.tenant {
+        if p.kind != ProviderKind::Microsoft {
+            return Err(Error::invalid(
+                "--tenant applies to the Microsoft template only",
+            ));
+        }
+        apply_tenant(&mut p, tenant).map_err(|e| e.in_field(InputField::Tenant))?;
+    }
+    if let Some(authority) = &spec.authority {
+        quirks::apply_authority(&mut p, authority)?;
+    }
+    Ok(p)
+}
+
+/// A provider from OpenID discovery: its endpoints, and the usual scopes it offers.
+async fn from_discovery(
+    l: &Lanyard,
+    discovery: &str,
+    spec: &ProviderSpec,
+    now: i64,
+) -> Result<Provider> {
+    let (url, doc) = discover(l.http(), discovery)
+        .await
+        .map_err(|e| e.in_field(InputField::DiscoveryUrl))?;
+    let name = spec.name.clone().unwrap_or_else(|| {
+        url.host_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| "OpenID provider".into())
+    });
+    let mut scopes = vec!["openid".to_string()];
+    let offered = doc.scopes_supported.clone().unwrap_or_default();
+    for s in ["offline_access", "email", "profile"] {
+        if offered.is_empty() || offered.iter().any(|o| o == s) {
+            scopes.push(s.into());
+        }
+    }
+    Ok(Provider {
+        id: String::new(),
+        kind: ProviderKind::Oidc,
+        name,
+        builtin: false,
+        issuer: Some(doc.issuer.clone()),
+        discovery_url: Some(url.to_string()),
+        authorization_endpoint: doc.authorization_endpoint,
+        token_endpoint: doc.token_endpoint,
+        revocation_endpoint: doc.revocation_endpoint,
+        userinfo_endpoint: doc.userinfo_endpoint,
+        default_scopes: scopes,
+        extra_auth_params: Default::default(),
+        client_id: None,
+        has_client_secret: false,
+        redirect_style: RedirectStyle::DeepLink,
+        api_base_urls: vec![],
+        forced_reauth_seconds: None,
+        iss_parameter_supported: doc
+            .authorization_response_iss_parameter_supported
+            .unwrap_or(false),
+        loopback_port: None,
+        token_auth_method: TokenAuthMethod::choose(
+            doc.token_endpoint_auth_methods_supported.as_deref(),
+        ),
+        client_secret_expires_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// A provider from explicit endpoints (both the authorization and the token endpoint).
+fn from_endpoints(spec: &ProviderSpec, now: i64) -> Result<Provider> {
+    let (Some(auth), Some(token)) = (&spec.authorization_endpoint, &spec.token_endpoint) else {
+        return Err(Error::invalid(
+            "say where the provider is: --template, --discovery URL, or both \
+             --authorization-endpoint and --token-endpoint",
+        ));
+    };
+    Ok(Provider {
+        id: String::new(),
+        kind: ProviderKind::Custom,
+        name: spec
+            .name
+            .clone()
+            .unwrap_or_else(|| "Custom provider".into()),
+        builtin: false,
+        issuer: spec.issuer.clone(),
+        discovery_url: None,
+        authorization_endpoint: auth.clone(),
+        token_endpoint: token.clone(),
+        revocation_endpoint: spec.revocation_endpoint.clone(),
+        userinfo_endpoint: spec.userinfo_endpoint.clone(),
+        default_scopes: vec![],
+        extra_auth_params: Default::default(),
+        client_id: None,
+        has_client_secret: false,
+        redirect_style: RedirectStyle::DeepLink,
+        api_base_urls: vec![],
+        forced_reauth_seconds: None,
+        iss_parameter_supported: false,
+        loopback_port: None,
+        token_auth_method: None,
+        client_secret_expires_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// What the spec says on top of the source: explicit endpoints, name, scopes, redirect
+/// style, loopback port, API bases, forced re-authorization, the client secret's expiry.
+fn apply_spec(provider: &mut Provider, spec: &ProviderSpec, has_secret: bool) -> Result<()> {
     if spec.authority.is_some() && spec.template.is_none() {
         return Err(Error::invalid("--authority applies to a --template only"));
     }
@@ -175,7 +230,7 @@ pub async fn add(
     }
     check_limits(provider.loopback_port, provider.forced_reauth_seconds)?;
     if let Some(at) = spec.client_secret_expires_at {
-        if client_secret.is_none() {
+        if !has_secret {
             return Err(Error::invalid_field(
                 InputField::ClientSecretExpiresAt,
                 "a client secret's expiry needs a client secret",
@@ -183,48 +238,26 @@ pub async fn add(
         }
         provider.client_secret_expires_at = Some(at);
     }
-    provider.builtin = false;
-    provider.client_id = Some(client_id);
-    provider.has_client_secret = client_secret.is_some();
-    provider.created_at = now;
-    provider.updated_at = now;
-    if let Some(secret) = &client_secret {
-        check_text("client secret", secret.expose(), 1024).map_err(|_| {
-            Error::invalid_field(
-                InputField::ClientSecret,
-                "the client secret is empty, too long or has control characters",
-            )
-        })?;
-    }
-    check_endpoints(&provider)?;
-    quirks::check_template(&provider, client_secret.is_some())?;
-    if let Some(url) = quirks::microsoft_discovery_url(&provider) {
-        // A tenant given as a domain: its ID tokens name the tenant's GUID, which its
-        // discovery document tells.
-        let url = url::Url::parse(&url)
-            .map_err(|_| Error::invalid("the Microsoft tenant makes an invalid address"))?;
-        let doc = fetch(l.http(), &url).await.map_err(|e| match e {
-            Error::ProviderError(m) => Error::ProviderError(format!(
-                "{m} — Lanyard asks Microsoft for the tenant's id when the provider is added; \
-                 check the tenant name"
-            )),
-            other => other,
-        })?;
-        provider.issuer = Some(quirks::check_microsoft_issuer(&provider, &doc.issuer)?);
-    }
-    provider.id = match &spec.id {
-        Some(id) => {
-            check_id(id)?;
-            if l.store().provider_exists(id).await? {
-                return Err(Error::Conflict(format!(
-                    "a provider with id {id:?} already exists"
-                )));
-            }
-            id.clone()
-        }
-        None => free_id(l, &slug(&provider.name)).await?,
+    Ok(())
+}
+
+/// A Microsoft tenant given as a domain: its ID tokens name the tenant's GUID, which its
+/// discovery document tells.
+async fn microsoft_issuer(l: &Lanyard, provider: &mut Provider) -> Result<()> {
+    let Some(url) = quirks::microsoft_discovery_url(provider) else {
+        return Ok(());
     };
-    store(l, provider, client_secret).await
+    let url = url::Url::parse(&url)
+        .map_err(|_| Error::invalid("the Microsoft tenant makes an invalid address"))?;
+    let doc = fetch(l.http(), &url).await.map_err(|e| match e {
+        Error::ProviderError(m) => Error::ProviderError(format!(
+            "{m} — Lanyard asks Microsoft for the tenant's id when the provider is added; \
+             check the tenant name"
+        )),
+        other => other,
+    })?;
+    provider.issuer = Some(quirks::check_microsoft_issuer(provider, &doc.issuer)?);
+    Ok(())
 }
 
 /// Stores a checked provider with an id of its own: its client secret (if any) in the

@@ -1,16 +1,15 @@
-//! Preview: fetch a data URL exactly as a player would — with the license's grant for the
-//! channel whose API covers the URL, plus the matching URL tokens — and report what came
-//! back and exactly which credentials went where (never a value).
+//! Preview: fetch a data URL through the fetch engine ([`crate::fetch`]) as the license or
+//! as a player ("as", [`preview_as`]), remember it in the history ([`preview_and_remember`])
+//! and shape the report for the window ([`Report`], the body typed by [`body`]). The
+//! request, its limits and the hop types are the engine's, re-exported here.
 //!
 //! Redirects are followed by hand (at most [`MAX_HOPS`]): matching is re-run at every hop,
 //! credentials only ever go to the first request's origin, a 307/308 body that carried
 //! form tokens is never re-sent to another origin, and an https → http hop carries nothing.
 
 pub mod body;
-pub(crate) mod once;
 mod redact;
 pub mod report;
-pub mod request;
 
 use crate::error::Result;
 use crate::fetch::{fetch_for_preview, As};
@@ -18,9 +17,9 @@ use crate::instance::Lanyard;
 use crate::urltokens::permission::Prompter;
 
 pub use crate::fetch::redirect::MAX_HOPS;
+pub use crate::fetch::request::{PreviewOptions, PreviewRequest, MAX_BODY};
 pub use body::Body;
 pub use report::{ChannelUse, CredentialUse, Hop, NotSent, Problem, Report, SentRequest, Timings};
-pub use request::{PreviewOptions, PreviewRequest, MAX_BODY};
 
 /// [`preview_as`], remembered in the history (outcome, and the URL without query values,
 /// user-info or fragment).

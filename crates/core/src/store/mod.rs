@@ -17,6 +17,7 @@ pub mod epoch;
 pub mod feeds;
 pub mod flag;
 pub mod history;
+mod location;
 pub mod pending;
 pub mod principals;
 pub mod providers;
@@ -27,6 +28,9 @@ pub mod session_keys;
 pub mod settings;
 pub mod sharing;
 pub mod stale;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 pub mod tokens;
 pub mod urltokens;
 
@@ -37,12 +41,15 @@ mod upgrade_tests;
 mod screens_tests;
 
 #[cfg(test)]
+mod tests;
+
+#[cfg(test)]
 mod tls_tests;
 
 #[cfg(test)]
 mod writer_tests;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +59,8 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 use crate::error::{Error, Result};
 pub use flag::Flag;
+pub(crate) use location::sqlite_url;
+pub use location::{Backend, Location};
 
 /// The SQLite migrations compiled into this binary.
 pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -106,131 +115,6 @@ impl WriteTx {
     pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
         self.tx.rollback().await
     }
-}
-
-/// Which database a store is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(
-    feature = "ts",
-    derive(ts_rs::TS),
-    ts(export, rename = "DatabaseBackend")
-)]
-pub enum Backend {
-    /// An SQLite file in the data directory.
-    Sqlite,
-    /// A PostgreSQL database, possibly shared by several processes and machines.
-    Postgres,
-}
-
-/// Where the database is: an SQLite file, or a PostgreSQL URL. `Debug` shows it as
-/// [`Location::display`] does, without a password.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Location {
-    /// An SQLite file.
-    Sqlite(PathBuf),
-    /// A `postgres://` or `postgresql://` URL (it may hold a password: never display it;
-    /// use [`Location::display`]).
-    Postgres(String),
-}
-
-impl std::fmt::Debug for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Location({})", self.display())
-    }
-}
-
-impl Location {
-    /// Parses `--database`: a `postgres://` URL, a `sqlite://` URL or a file path.
-    pub fn parse(raw: &str) -> Result<Location> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Err(Error::invalid("the database is empty"));
-        }
-        if raw.contains(['\r', '\n', '\0']) {
-            return Err(Error::invalid(
-                "the database location contains a control character",
-            ));
-        }
-        let lower = raw.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            let url = url::Url::parse(raw)
-                .map_err(|e| Error::invalid(format!("the PostgreSQL URL is not valid: {e}")))?;
-            if url.host_str().unwrap_or("").is_empty()
-                && !url.query_pairs().any(|(k, _)| k == "host")
-            {
-                return Err(Error::invalid(
-                    "the PostgreSQL URL names no host (postgres://USER@HOST:PORT/DATABASE)",
-                ));
-            }
-            return Ok(Location::Postgres(raw.to_string()));
-        }
-        if let Some(path) = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-        {
-            return Ok(Location::Sqlite(PathBuf::from(path)));
-        }
-        if lower.contains("://") {
-            return Err(Error::invalid(
-                "the database must be a postgres:// URL or an SQLite file path",
-            ));
-        }
-        Ok(Location::Sqlite(PathBuf::from(raw)))
-    }
-
-    /// The backend.
-    pub fn backend(&self) -> Backend {
-        match self {
-            Location::Sqlite(_) => Backend::Sqlite,
-            Location::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    /// For messages and status: the path, or the URL without its password.
-    pub fn display(&self) -> String {
-        match self {
-            Location::Sqlite(path) => path.display().to_string(),
-            Location::Postgres(raw) => match url::Url::parse(raw) {
-                Ok(mut url) => {
-                    if url.password().is_some() {
-                        let _ = url.set_password(Some("***"));
-                    }
-                    let pairs: Vec<(String, String)> = url
-                        .query_pairs()
-                        .map(|(k, v)| {
-                            let hide = k.eq_ignore_ascii_case("password");
-                            (
-                                k.into_owned(),
-                                if hide { "***".into() } else { v.into_owned() },
-                            )
-                        })
-                        .collect();
-                    if !pairs.is_empty() {
-                        url.query_pairs_mut().clear().extend_pairs(pairs);
-                    }
-                    url.to_string()
-                }
-                Err(_) => "postgres://(invalid URL)".into(),
-            },
-        }
-    }
-}
-
-/// The `sqlite://` URL of the file at `path`, created if missing. Every byte but the
-/// unreserved ones and `/` is percent-encoded: sqlx decodes the whole path, so a `%`, `?`,
-/// `#`, `:` or `\\` in a directory name must reach it encoded.
-pub(crate) fn sqlite_url(path: &Path) -> String {
-    let mut url = String::from("sqlite://");
-    for &b in path.as_os_str().as_encoded_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            url.push(char::from(b));
-        } else {
-            url.push_str(&format!("%{b:02X}"));
-        }
-    }
-    url.push_str("?mode=rwc");
-    url
 }
 
 /// The opened, migrated database.
@@ -468,316 +352,5 @@ impl Store {
                 Ok(self.migrator().run(&self.pool).await?)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn temp_store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join(DATABASE_FILE))
-            .await
-            .expect("open");
-        (dir, store)
-    }
-
-    #[tokio::test]
-    async fn applies_pragmas_the_design_requires() {
-        let (_dir, store) = temp_store().await;
-        let mut conn = store.pool().acquire().await.expect("conn");
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&mut *conn)
-            .await
-            .expect("q");
-        assert_eq!(mode, "wal");
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&mut *conn)
-            .await
-            .expect("q");
-        assert_eq!(sync, 2, "synchronous=FULL");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&mut *conn)
-            .await
-            .expect("q");
-        assert_eq!(fk, 1);
-        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-            .fetch_one(&mut *conn)
-            .await
-            .expect("q");
-        assert!(busy >= 5_000, "busy timeout {busy} ms");
-    }
-
-    #[tokio::test]
-    async fn migrates_to_the_known_version_and_creates_the_license() {
-        let (_dir, store) = temp_store().await;
-        assert_eq!(
-            store.schema_version().await.expect("v"),
-            Store::known_schema_version()
-        );
-        let kind: String = sqlx::query_scalar("SELECT kind FROM principal WHERE id = 'license'")
-            .fetch_one(store.pool())
-            .await
-            .expect("license");
-        assert_eq!(kind, "license");
-        let second = sqlx::query(
-            "INSERT INTO principal (id, kind, name, created_at) VALUES ('x', 'license', 'x', 0)",
-        )
-        .execute(store.pool())
-        .await;
-        assert!(
-            second.is_err(),
-            "a second license principal must be refused"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_directory_name_with_url_characters_is_used_as_is() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // Windows refuses `?`, `:` and `\` in a name; every other URL character (and a
-        // non-ASCII one) is still there.
-        let odd = dir.path().join(if cfg!(windows) {
-            "100%41 sure #1; a&b=c+d Zoë"
-        } else {
-            "100%41 sure? #1: a\\b"
-        });
-        std::fs::create_dir(&odd).expect("mkdir");
-        let path = odd.join(DATABASE_FILE);
-        Store::open(&path).await.expect("open").close().await;
-        assert!(path.exists(), "the database is where it was asked to be");
-        Store::open(&path).await.expect("reopen");
-    }
-
-    #[test]
-    fn a_postgres_password_never_shows() {
-        let l =
-            Location::parse("postgres://lanyard:s3cr3t@db.internal:5432/lanyard?sslmode=require")
-                .expect("parse");
-        for shown in [l.display(), format!("{l:?}")] {
-            assert!(!shown.contains("s3cr3t"), "{shown}");
-            assert!(shown.contains("db.internal"), "{shown}");
-        }
-        let q = Location::parse("postgres://db.internal/lanyard?password=s3cr3t").expect("parse");
-        assert!(!format!("{q:?}").contains("s3cr3t"));
-    }
-
-    /// What `lanyard status` and the Settings page show for a shared database: the address
-    /// without its password (the page shows what it is given).
-    #[tokio::test]
-    async fn the_status_of_a_postgres_installation_shows_no_password() {
-        let Some(Location::Postgres(url)) = testing::postgres_or_skip(
-            "store::tests::the_status_of_a_postgres_installation_shows_no_password",
-        )
-        .await
-        .expect("database") else {
-            return;
-        };
-        // The throwaway cluster trusts loopback, so any password connects.
-        let mut with_password = url::Url::parse(&url).expect("url");
-        with_password
-            .set_password(Some("CANARY-pw"))
-            .expect("password");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = crate::Config {
-            database: Some(Location::Postgres(with_password.to_string())),
-            ..crate::Config::new(dir.path(), crate::secrets::SecretStoreKind::Memory)
-        };
-        let l = crate::Lanyard::open_with(
-            &config,
-            std::sync::Arc::new(crate::clock::SystemClock),
-            Some(crate::secrets::Secrets::in_memory()),
-        )
-        .await
-        .expect("open");
-        let status = l.status().await.expect("status");
-        assert!(
-            status.database_path.contains("127.0.0.1"),
-            "{}",
-            status.database_path
-        );
-        let json = serde_json::to_string(&status).expect("json");
-        assert!(!json.contains("CANARY-pw"), "{json}");
-    }
-
-    #[tokio::test]
-    async fn reopening_is_idempotent() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join(DATABASE_FILE);
-        let first = Store::open(&path).await.expect("open");
-        first.close().await;
-        let again = Store::open(&path).await.expect("reopen");
-        assert_eq!(
-            again.schema_version().await.expect("v"),
-            Store::known_schema_version()
-        );
-    }
-
-    #[tokio::test]
-    async fn refuses_a_newer_schema_and_changes_nothing() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join(DATABASE_FILE);
-        let store = Store::open(&path).await.expect("open");
-        let future = Store::known_schema_version() + 1;
-        testing::insert_applied_migration(&store, future)
-            .await
-            .expect("insert");
-        store.close().await;
-        let before = std::fs::read(&path).expect("read");
-
-        let err = Store::open(&path).await.expect_err("must refuse");
-        assert_eq!(err.code(), "schema_too_new");
-        assert!(err.to_string().contains(&future.to_string()), "{err}");
-        assert_eq!(
-            std::fs::read(&path).expect("read"),
-            before,
-            "database changed"
-        );
-    }
-
-    #[tokio::test]
-    async fn write_transactions_take_the_lock_up_front() {
-        let (_dir, store) = temp_store().await;
-        let tx = store.begin_write().await.expect("begin");
-        // A second BEGIN IMMEDIATE must wait (here: fail fast) while the first holds the
-        // lock, which proves the first one took it at BEGIN.
-        let mut other = store.pool().acquire().await.expect("conn");
-        sqlx::query("PRAGMA busy_timeout = 50")
-            .execute(&mut *other)
-            .await
-            .expect("pragma");
-        let blocked = sqlx::query("BEGIN IMMEDIATE").execute(&mut *other).await;
-        assert!(blocked.is_err(), "second writer must not get the lock");
-        tx.rollback().await.expect("rollback");
-        other
-            .close()
-            .await
-            .expect("close the connection with the short timeout");
-    }
-}
-
-/// Helpers for tests in other crates that need to put a database in a state a real
-/// installation could reach (e.g. one migrated by a newer Lanyard), and to run the same
-/// tests on either backend. Only in tests and with the `testing` feature.
-#[cfg(any(test, feature = "testing"))]
-#[doc(hidden)]
-pub mod testing {
-    use sqlx::{Connection, Executor};
-
-    use super::{Location, Store};
-    use crate::error::{Error, Result};
-
-    /// Names a PostgreSQL cluster's admin URL (`scripts/postgres start` prints one): tests
-    /// that call [`database`] then run on a fresh database of their own in it.
-    pub const TEST_POSTGRES_ENV: &str = "LANYARD_TEST_POSTGRES";
-
-    /// Set by `scripts/check` on its first `cargo test` pass: a pass on PostgreSQL follows,
-    /// so a PostgreSQL-only test may skip there even under `CI`.
-    pub const POSTGRES_LATER_ENV: &str = "LANYARD_TEST_POSTGRES_LATER";
-
-    /// Says that `test` did not run because it needs `what`, where `cargo test` shows it
-    /// (straight to stderr, past the test harness's capture). Under `CI` it fails instead
-    /// (a check that cannot run must not pass), unless `later` names an environment
-    /// variable that is set because another pass will run it.
-    pub fn skip(test: &str, what: &str, later: Option<&str>) {
-        use std::io::Write;
-        let deferred = later.is_some_and(|v| std::env::var_os(v).is_some());
-        if std::env::var_os("CI").is_some() && !deferred {
-            panic!("{test} needs {what}, which is missing, and CI is set: it must run here");
-        }
-        let _ = writeln!(std::io::stderr(), "skipped: {test} needs {what}");
-    }
-
-    /// For tests that only mean something on PostgreSQL: a new database, or `None` after
-    /// [`skip`] said so.
-    pub async fn postgres_or_skip(test: &str) -> Result<Option<Location>> {
-        let database = database().await?;
-        if database.is_none() {
-            skip(
-                test,
-                &format!(
-                    "PostgreSQL ({TEST_POSTGRES_ENV}=<admin URL from scripts/postgres start DIR>)"
-                ),
-                Some(POSTGRES_LATER_ENV),
-            );
-        }
-        Ok(database)
-    }
-
-    /// The database a test should use: `None` (SQLite in its data directory) unless
-    /// [`TEST_POSTGRES_ENV`] is set, then a new, empty PostgreSQL database.
-    pub async fn database() -> Result<Option<Location>> {
-        let admin = match std::env::var(TEST_POSTGRES_ENV) {
-            Ok(admin) if !admin.is_empty() => admin,
-            _ => return Ok(None),
-        };
-        let name = format!("lanyard_t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::postgres::PgConnection::connect(&admin)
-            .await
-            .map_err(|e| Error::Storage(format!("{TEST_POSTGRES_ENV}: {e}")))?;
-        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await?;
-        conn.close().await?;
-        let mut url = url::Url::parse(&admin)
-            .map_err(|e| Error::invalid(format!("{TEST_POSTGRES_ENV}: {e}")))?;
-        url.set_path(&format!("/{name}"));
-        Ok(Some(Location::Postgres(url.to_string())))
-    }
-
-    /// Waits up to `limit` until `store` hears other processes' access changes: at once on
-    /// SQLite; on PostgreSQL once `LISTEN` is up and a heartbeat has arrived.
-    pub async fn hearing(store: &Store, limit: std::time::Duration) -> Result<()> {
-        let start = std::time::Instant::now();
-        // Reading the epoch starts listening.
-        store.access_epoch();
-        while !store.hears_access_changes() {
-            if start.elapsed() >= limit {
-                return Err(Error::Internal(format!(
-                    "not hearing access changes after {limit:?}"
-                )));
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            store.access_epoch();
-        }
-        Ok(())
-    }
-
-    /// Waits up to `limit` until `store`'s access epoch differs from `old`.
-    pub async fn epoch_moves_from(
-        store: &Store,
-        old: [u8; 16],
-        limit: std::time::Duration,
-    ) -> Result<()> {
-        let start = std::time::Instant::now();
-        while store.access_epoch() == old {
-            if start.elapsed() >= limit {
-                return Err(Error::Internal(format!(
-                    "the access epoch stayed put for {limit:?}"
-                )));
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
-        Ok(())
-    }
-
-    /// A store for a test in `dir`: SQLite there, or a fresh PostgreSQL database.
-    pub async fn temp_store(dir: &std::path::Path) -> Result<Store> {
-        let location = database()
-            .await?
-            .unwrap_or_else(|| Location::Sqlite(dir.join(super::DATABASE_FILE)));
-        Store::open_at(&location).await
-    }
-
-    /// Records a migration as applied, as a newer Lanyard would have.
-    pub async fn insert_applied_migration(store: &Store, version: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
-             execution_time) VALUES ($1, 'from a newer Lanyard', TRUE, $2, 0)",
-        )
-        .bind(version)
-        .bind(vec![0u8])
-        .execute(store.pool())
-        .await?;
-        Ok(())
     }
 }

@@ -73,7 +73,18 @@ impl Index {
         let Some(origin) = origin_of(url) else {
             return vec![];
         };
-        let Some(mut node) = self.origins.get(&origin) else {
+        self.matching_at(&origin, &segments_of(url), keep)
+    }
+
+    /// [`Index::matching_where`] for a URL already split into its origin and path
+    /// segments (see [`crate::urltokens::prefix::origin_of`] and `segments_of`).
+    pub fn matching_at(
+        &self,
+        origin: &str,
+        segments: &[String],
+        keep: impl Fn(&UrlToken) -> bool,
+    ) -> Vec<Arc<UrlToken>> {
+        let Some(mut node) = self.origins.get(origin) else {
             return vec![];
         };
         let mut found: Vec<Arc<UrlToken>> = Vec::new();
@@ -84,8 +95,8 @@ impl Index {
             }
         };
         take(node);
-        for segment in segments_of(url) {
-            match node.children.get(&segment) {
+        for segment in segments {
+            match node.children.get(segment) {
                 Some(child) => {
                     node = child;
                     take(node);

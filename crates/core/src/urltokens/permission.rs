@@ -314,13 +314,11 @@ async fn resolve_linked_within(
             .unwrap_or(Answer::Deny);
         record_answer(l, &request, answer).await?;
         match answer {
-            Answer::Deny => denied.extend(needs.iter().map(|t| ReportLine {
-                token_id: t.id.clone(),
-                prefix: t.prefix.clone(),
-                key: t.key.clone(),
-                attached: None,
-                reason: Some("you denied permission for this URL".into()),
-            })),
+            Answer::Deny => denied.extend(
+                needs
+                    .iter()
+                    .map(|t| refused(t, "you denied permission for this URL")),
+            ),
             Answer::Accept | Answer::AcceptAll => {
                 allowed_ids.extend(needs.iter().map(|t| t.id.clone()))
             }
@@ -345,27 +343,54 @@ async fn resolve_linked_within(
             url: url.to_string(),
             tokens: prompts.iter().map(|t| asked(t)).collect(),
         };
-        let values = tokio::time::timeout(timeout, prompter.values(&request))
-            .await
-            .ok()
-            .flatten();
-        match values {
-            Some(values) if values.len() == prompts.len() => {
-                for (t, v) in prompts.iter().zip(values) {
-                    super::tokens::check_value_for(&t.key, t.placement, &v)?;
-                    prompted.push((t.id.clone(), v));
-                }
-            }
-            _ => denied.extend(prompts.iter().map(|t| ReportLine {
-                token_id: t.id.clone(),
-                prefix: t.prefix.clone(),
-                key: t.key.clone(),
-                attached: None,
-                reason: Some("no value was given when asked".into()),
-            })),
-        }
+        prompted = ask_values(prompter, &request, &prompts, timeout, &mut denied).await?;
     }
+    let with_values = with_values(l, usable, prompted, &mut denied).await?;
+    let mut decoration = decorate(&method, with_values);
+    decoration.needs_prompt = !refused_prompts.is_empty();
+    decoration.report.ignored.extend(refused_prompts);
+    decoration.report.ignored.extend(denied);
+    Ok(decoration)
+}
 
+/// Asks for the values of prompt tokens: `(token id, value)` for each when every one was
+/// given (and is valid); none, and a report line each in `denied`, otherwise.
+async fn ask_values(
+    prompter: &dyn Prompter,
+    request: &ValuesRequest,
+    prompts: &[&UrlToken],
+    timeout: std::time::Duration,
+    denied: &mut Vec<ReportLine>,
+) -> Result<Vec<(String, SecretValue)>> {
+    let mut prompted = Vec::new();
+    let values = tokio::time::timeout(timeout, prompter.values(request))
+        .await
+        .ok()
+        .flatten();
+    match values {
+        Some(values) if values.len() == prompts.len() => {
+            for (t, v) in prompts.iter().zip(values) {
+                super::tokens::check_value_for(&t.key, t.placement, &v)?;
+                prompted.push((t.id.clone(), v));
+            }
+        }
+        _ => denied.extend(
+            prompts
+                .iter()
+                .map(|t| refused(t, "no value was given when asked")),
+        ),
+    }
+    Ok(prompted)
+}
+
+/// Each usable token with its value: the one given when asked, else the stored one (a
+/// token without either goes to `denied`).
+async fn with_values(
+    l: &Lanyard,
+    usable: Vec<&UrlToken>,
+    mut prompted: Vec<(String, SecretValue)>,
+    denied: &mut Vec<ReportLine>,
+) -> Result<Vec<(UrlToken, SecretValue)>> {
     let mut with_values = Vec::new();
     for t in usable {
         let value = if t.prompt {
@@ -377,24 +402,25 @@ async fn resolve_linked_within(
             match stored_value(l, &t.id).await? {
                 Some(v) => v,
                 None => {
-                    denied.push(ReportLine {
-                        token_id: t.id.clone(),
-                        prefix: t.prefix.clone(),
-                        key: t.key.clone(),
-                        attached: None,
-                        reason: Some("its value is missing from the secret store".into()),
-                    });
+                    denied.push(refused(t, "its value is missing from the secret store"));
                     continue;
                 }
             }
         };
         with_values.push((t.clone(), value));
     }
-    let mut decoration = decorate(&method, with_values);
-    decoration.needs_prompt = !refused_prompts.is_empty();
-    decoration.report.ignored.extend(refused_prompts);
-    decoration.report.ignored.extend(denied);
-    Ok(decoration)
+    Ok(with_values)
+}
+
+/// A report line for a token that was not attached, and why.
+fn refused(t: &UrlToken, reason: &str) -> ReportLine {
+    ReportLine {
+        token_id: t.id.clone(),
+        prefix: t.prefix.clone(),
+        key: t.key.clone(),
+        attached: None,
+        reason: Some(reason.into()),
+    }
 }
 
 /// A token's stored value: from memory when it was read under the current access epoch.

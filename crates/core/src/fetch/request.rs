@@ -1,12 +1,8 @@
-//! What a preview (and the fetch engine) is asked to do and within which limits, and
-//! whether an API base covers a URL: types and rules only, shared by `preview` (which
-//! calls the fetch engine), `fetch` and `broker::grant` without a circle between them.
+//! What the fetch engine (and so the preview) is asked to do and within which limits.
 
 use std::time::Duration;
 
-use url::Url;
-
-use crate::urltokens::prefix::{origin_of, parse_prefix, segments_of};
+use crate::error::{Error, Result};
 
 /// Default response size cap.
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
@@ -47,11 +43,14 @@ impl Default for PreviewOptions {
     }
 }
 
-/// Whether the API base `base` covers `url` (same origin, path under the base).
-pub(crate) fn covers(base: &str, url: &Url) -> bool {
-    let Ok(prefix) = parse_prefix(base) else {
-        return false;
+/// The request's method, uppercased (GET when empty).
+pub(crate) fn checked_method(method: &str) -> Result<String> {
+    let method = match method.trim() {
+        "" => "GET".to_string(),
+        m => m.to_ascii_uppercase(),
     };
-    origin_of(url).as_deref() == Some(prefix.origin.as_str())
-        && segments_of(url).starts_with(&prefix.segments)
+    if !method.bytes().all(|b| b.is_ascii_uppercase()) || method.len() > 16 {
+        return Err(Error::invalid(format!("{method:?} is not an HTTP method")));
+    }
+    Ok(method)
 }

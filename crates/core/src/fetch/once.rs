@@ -1,4 +1,4 @@
-//! Within one preview the user is asked at most once per token: later hops reuse the
+//! Within one fetch the user is asked at most once per token: later hops reuse the
 //! answers (a redirect to the same origin must not ask again).
 
 use std::collections::HashMap;
