@@ -255,6 +255,68 @@ fn a_secret_goes_into_a_file_only_when_confirmed() {
     assert_eq!(out.status.code(), Some(2), "a usage error");
 }
 
+/// A designer on Windows opens the file after Notepad saved it again (CRLF line endings
+/// and a UTF-8 byte order mark): it adds exactly what the original adds. One with a line
+/// break inside a value is refused and adds nothing.
+#[test]
+fn a_file_saved_by_notepad_adds_what_the_original_adds() {
+    let (it, designer, other) = (
+        tempfile::tempdir().expect("it"),
+        tempfile::tempdir().expect("designer"),
+        tempfile::tempdir().expect("other"),
+    );
+    ok(&cli(
+        it.path(),
+        &[
+            "provider",
+            "add",
+            "--template",
+            "microsoft",
+            "--tenant",
+            TENANT,
+            "--client-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--name",
+            "Contoso",
+            "--api-base",
+            "https://contoso.sharepoint.com/",
+        ],
+        None,
+    ));
+    let export = cli(it.path(), &["provider", "export", "contoso"], None);
+    let text = String::from_utf8(ok(&export).stdout.clone()).expect("utf-8");
+    let saved = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    let file = designer.path().join("contoso.lanyard-provider");
+    std::fs::write(&file, &saved).expect("write");
+    ok(&import_yes(designer.path(), file.to_str().expect("path")));
+    let original = other.path().join("original.lanyard-provider");
+    std::fs::write(&original, &text).expect("write");
+    ok(&import_yes(other.path(), original.to_str().expect("path")));
+    let (mine, theirs) = (own_providers(other.path()), own_providers(designer.path()));
+    assert_eq!(theirs.len(), 1);
+    let without_times = |mut v: serde_json::Value| {
+        for key in ["created_at", "updated_at"] {
+            v.as_object_mut().expect("object").remove(key);
+        }
+        v
+    };
+    assert_eq!(
+        without_times(mine[0].clone()),
+        without_times(theirs[0].clone())
+    );
+
+    let smuggled = saved.replace("\"name\": \"Contoso\"", "\"name\": \"Contoso\\r\\nAdmin\"");
+    assert_ne!(smuggled, saved, "the name is in the file: {saved}");
+    let bad = other.path().join("bad.lanyard-provider");
+    std::fs::write(&bad, &smuggled).expect("write");
+    let fresh = tempfile::tempdir().expect("fresh");
+    refused(
+        &import_yes(fresh.path(), bad.to_str().expect("path")),
+        "invalid_input",
+    );
+    assert!(own_providers(fresh.path()).is_empty());
+}
+
 #[test]
 fn malformed_oversized_and_future_files_are_refused_and_change_nothing() {
     let dir = tempfile::tempdir().expect("dir");

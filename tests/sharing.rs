@@ -121,6 +121,44 @@ fn pair() -> Pair {
     }
 }
 
+/// Bob's card saved again by Notepad on Alice's Windows machine (a UTF-8 byte order mark,
+/// CRLF): added exactly like the original. A card with a line break inside is refused.
+#[test]
+fn a_card_saved_by_notepad_is_added_like_the_original() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (root.path().join("alice"), root.path().join("bob"));
+    ok(&b, &["identity", "rename", "Bob"]);
+    let original = root.path().join("bob.lanyard-contact");
+    let original = original.to_str().expect("utf-8");
+    ok(&b, &["identity", "export", "--out", original]);
+    let card = std::fs::read_to_string(original).expect("card");
+    let saved = root.path().join("bob-notepad.lanyard-contact");
+    std::fs::write(
+        &saved,
+        format!("\u{feff}{}\r\n", card.trim_end().replace('\n', "\r\n")),
+    )
+    .expect("write");
+    let cut = "lanyard://contact/".len() + 10;
+    let broken = root.path().join("bob-broken.lanyard-contact");
+    std::fs::write(
+        &broken,
+        format!("\u{feff}{}\r\n{}\r\n", &card[..cut], &card[cut..]),
+    )
+    .expect("write");
+    assert_eq!(
+        refused(&a, &["contact", "add", broken.to_str().expect("utf-8")]),
+        "invalid_input"
+    );
+    assert_eq!(
+        ok(&a, &["contact", "list"]).as_array().map(Vec::len),
+        Some(0)
+    );
+    let added = ok(&a, &["contact", "add", saved.to_str().expect("utf-8")]);
+    let bob = ok(&b, &["identity", "show"]);
+    assert_eq!(added["fingerprint"], bob["fingerprint"]);
+    assert_eq!(added["name"], "Bob");
+}
+
 fn add_token(dir: &Path, url: &str, key: &str, header: bool, value: &str) -> String {
     let mut args = vec!["token", "add", "--url", url, "--key", key];
     if header {

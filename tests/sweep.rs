@@ -12,6 +12,12 @@
 //! backtraces), and its output searched too.
 //!
 //! Like `keyring.rs`, the test re-runs this binary inside `dbus-run-session`.
+//!
+//! Under Wine (the Windows pass) the same flows run with `lanyard.exe`, whose keyring is
+//! Wine's Credential Manager: the status must say so, and every secret is read back
+//! through that store by the core's `read_secret` example built for Windows
+//! (`LANYARD_READ_SECRET`, run under Wine), since this Linux program cannot see it. The
+//! sweep then proves each value is in Credential Manager and nowhere else searched.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -27,6 +33,8 @@ use crate::util::have;
 
 const ROLE: &str = "LANYARD_SWEEP_ROLE";
 const TEST: &str = "sweep::no_secret_of_any_flow_is_found_outside_the_secret_store";
+/// Under Wine: the Windows `read_secret.exe` that reads a secret from Credential Manager.
+const READ_SECRET: &str = "LANYARD_READ_SECRET";
 
 #[test]
 fn no_secret_of_any_flow_is_found_outside_the_secret_store() {
@@ -35,11 +43,14 @@ fn no_secret_of_any_flow_is_found_outside_the_secret_store() {
         return runtime.block_on(orchestrate());
     }
     if crate::util::under_wine() {
-        // The sweep reads every secret back in-process from the Linux Secret Service; the
-        // Windows binary keeps them in Wine's Credential Manager, which the Linux side
-        // cannot read. The Windows pass covers Credential Manager in the core's tests.
-        eprintln!("skipped under Wine: the secrets are in Wine's Credential Manager");
-        return;
+        // No D-Bus here: lanyard.exe's keyring is Wine's Credential Manager.
+        assert!(
+            std::env::var_os(READ_SECRET).is_some(),
+            "under Wine the sweep reads secrets back with {READ_SECRET} (the core's \
+             read_secret example built for Windows; tests/windows/run sets it)"
+        );
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        return runtime.block_on(orchestrate());
     }
     let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
     if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
@@ -144,6 +155,9 @@ fn str_of(v: &Value, key: &str) -> String {
 }
 
 async fn secret(l: &Lanyard, key: &str) -> String {
+    if crate::util::under_wine() {
+        return credential_manager_secret(l.data_dir(), key).await;
+    }
     l.secrets()
         .get(key)
         .await
@@ -151,6 +165,26 @@ async fn secret(l: &Lanyard, key: &str) -> String {
         .unwrap_or_else(|| panic!("{key} is not in the keyring"))
         .expose()
         .to_string()
+}
+
+/// Under Wine: the secret `key` of the installation in `dir`, read from Wine's Credential
+/// Manager through the Windows keyring store (`read_secret.exe`).
+async fn credential_manager_secret(dir: &Path, key: &str) -> String {
+    let runner = std::env::var_os("LANYARD_BIN_RUNNER").expect("runner");
+    let probe = std::env::var_os(READ_SECRET).expect(READ_SECRET);
+    let out = tokio::process::Command::new(runner)
+        .arg(probe)
+        .arg(dir)
+        .arg(key)
+        .output()
+        .await
+        .expect("read_secret.exe");
+    assert!(
+        out.status.success(),
+        "{key} is not in Credential Manager: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 /// SIGTERM, then its remaining output into the transcript; returns its stderr.
@@ -232,7 +266,24 @@ async fn orchestrate() {
         None,
     )
     .await;
-    let l = Lanyard::open(&Config::new(a.clone(), SecretStoreKind::Keyring))
+    // Under Wine this side only reads the database: the secrets are read back from
+    // Credential Manager by `read_secret.exe` (see `secret`).
+    let kind = if crate::util::under_wine() {
+        let status = run(&mut t, "status", &a, &["status"], None).await;
+        let store = &status["secret_store"];
+        assert_eq!(store["backend"], "keyring", "{status}");
+        assert_eq!(store["usable"], true, "{status}");
+        assert!(
+            store["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("Windows Credential Manager")),
+            "{status}"
+        );
+        SecretStoreKind::Memory
+    } else {
+        SecretStoreKind::Keyring
+    };
+    let l = Lanyard::open(&Config::new(a.clone(), kind))
         .await
         .expect("open alice's installation");
     let verifier_key = format!("pending/{}/verifier", str_of(&started, "pending_id"));
@@ -604,6 +655,7 @@ async fn orchestrate() {
             "{} is too short to search for",
             canary.what
         );
+        let mut seen_where_allowed = false;
         for (label, bytes) in &t.entries {
             let found = bytes
                 .windows(canary.value.len())
@@ -611,7 +663,15 @@ async fn orchestrate() {
             if found && !canary.allowed_in.contains(&label.as_str()) {
                 hits.push(format!("{} in {label}", canary.what));
             }
+            seen_where_allowed |= found && canary.allowed_in.contains(&label.as_str());
         }
+        // A value the secret store gave back is the one the flows used: it shows up
+        // where it is allowed to (the grant's answer, the one output that shows it).
+        assert!(
+            canary.allowed_in.is_empty() || seen_where_allowed,
+            "{} read back from the secret store is not the one handed out",
+            canary.what
+        );
     }
     let searched: usize = t.entries.iter().map(|(_, b)| b.len()).sum();
     println!(

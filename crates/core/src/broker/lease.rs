@@ -23,14 +23,20 @@ pub use super::timings::RefreshTimings;
 
 /// Whether the process named in a lease owner (`<pid>:<host>:<random>`) still runs. A pid
 /// is only checked where it means something: on Linux, in this process's own pid space
-/// (the same boot and pid namespace, see [`super::lease_host`]), through /proc. An owner
-/// on another machine or in another container is presumed alive until its lease runs out.
+/// (the same boot and pid namespace, see [`super::lease_host`]), through /proc. On Windows
+/// the owner's host part names its lease mark, which a live process holds locked (see
+/// `super::lease_mark`). An owner on another machine or in another container is presumed
+/// alive until its lease runs out.
 pub(crate) fn owner_alive(owner: &str) -> bool {
     let mut parts = owner.split(':');
     let Some(pid) = parts.next().and_then(|p| p.parse::<u32>().ok()) else {
         return true;
     };
-    if parts.next() != Some(super::lease_host()) {
+    let host = parts.next();
+    if cfg!(windows) {
+        return host.is_none_or(super::lease_mark::alive);
+    }
+    if host != Some(super::lease_host()) {
         return true;
     }
     if cfg!(target_os = "linux") {
@@ -47,6 +53,9 @@ pub(crate) struct Keeper(tokio::task::JoinHandle<()>);
 impl Keeper {
     /// Starts renewing `channel_id`'s lease every third of its length.
     pub(crate) fn start(l: &Lanyard, channel_id: &str) -> Keeper {
+        if cfg!(windows) {
+            super::lease_mark::hold(super::lease_host());
+        }
         let (l, channel_id) = (l.clone(), channel_id.to_string());
         Keeper(tokio::spawn(async move {
             let timings = l.broker().timings();
@@ -63,6 +72,9 @@ impl Keeper {
                     .await;
                 if matches!(renewed, Ok(false)) {
                     return; // no longer ours: nothing to keep
+                }
+                if cfg!(windows) {
+                    super::lease_mark::hold(super::lease_host());
                 }
             }
         }))

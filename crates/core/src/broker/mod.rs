@@ -17,6 +17,7 @@ pub mod audit_log;
 mod failures;
 pub mod grant;
 pub mod lease;
+mod lease_mark;
 pub mod players;
 pub mod refresh;
 pub mod rotation;
@@ -124,8 +125,9 @@ struct AccessCache {
 /// Names the process-id space this process lives in, so that a refresh lease's owner pid
 /// is checked only where it means something. Processes sharing one PostgreSQL database run
 /// on other machines and in other containers: on Linux this is the boot id and the pid
-/// namespace; elsewhere a random name (never equal to another process's, so its leases are
-/// simply waited out).
+/// namespace; elsewhere a random name (never equal to another process's). On Windows that
+/// name is also the process's lease mark (see `lease_mark`), which tells a dead holder
+/// from a live one; on other systems such leases are simply waited out.
 pub fn lease_host() -> &'static str {
     static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HOST.get_or_init(|| {

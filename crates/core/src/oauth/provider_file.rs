@@ -236,6 +236,8 @@ pub fn to_link(text: &str) -> Result<String> {
             "a link is never made with a client secret: send the file instead",
         ));
     }
+    // Saved by Notepad: a byte order mark first (CRLF line endings are JSON whitespace).
+    let text = crate::sharing::without_bom(text);
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| Error::invalid(format!("not a {WHAT} (not JSON)")))?;
     let compact = value.to_string();
@@ -265,7 +267,8 @@ pub fn read(path: &std::path::Path) -> Result<String> {
     crate::sharing::inbox::read_limited(path, MAX_FILE_LEN, WHAT)
 }
 
-/// Checks a file's text and builds the provider it describes. Nothing is stored.
+/// Checks a file's text and builds the provider it describes. Nothing is stored. A file
+/// saved on Windows (CRLF line endings, a UTF-8 byte order mark) reads the same.
 pub fn parse(text: &str) -> Result<ProviderFile> {
     if text.len() > MAX_FILE_LEN {
         return Err(Error::invalid(format!(
@@ -273,6 +276,8 @@ pub fn parse(text: &str) -> Result<ProviderFile> {
             MAX_FILE_LEN / 1024
         )));
     }
+    // Saved by Notepad: a byte order mark first (CRLF line endings are JSON whitespace).
+    let text = crate::sharing::without_bom(text);
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| Error::invalid(format!("not a {WHAT}: not valid JSON (line {})", e.line())))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {

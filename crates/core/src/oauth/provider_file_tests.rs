@@ -172,6 +172,85 @@ async fn a_link_carries_the_same_file() {
     );
 }
 
+/// The exported file saved again by Notepad: CRLF line endings, a UTF-8 byte order mark,
+/// or "Unicode" (UTF-16 with its byte order mark). It opens exactly like the original; a
+/// CR or LF inside a value is still refused.
+#[tokio::test]
+async fn a_file_saved_by_notepad_opens_like_the_original() {
+    let dir = tempfile::tempdir().expect("dir");
+    let l = lanyard(dir.path()).await;
+    let id = custom_with_secret(&l).await;
+    let text = export(&l, &id, true).await.expect("export");
+    assert!(text.contains('\n') && !text.contains('\r'), "{text}");
+    let original = format!("{:?}", parse(&text).expect("parse"));
+    let crlf = text.replace('\n', "\r\n");
+    for saved in [
+        crlf.clone(),
+        format!("\u{feff}{crlf}"),
+        format!("\u{feff}{text}"),
+    ] {
+        let file = parse(&saved).unwrap_or_else(|e| panic!("{saved:?}: {e}"));
+        assert_eq!(format!("{file:?}"), original);
+        assert_eq!(
+            file.client_secret.as_ref().map(|s| s.expose()),
+            Some("CANARY-client-secret")
+        );
+    }
+    // Read from disk: UTF-8 with a byte order mark, and UTF-16 (little and big endian).
+    let utf16 = |big: bool| -> Vec<u8> {
+        std::iter::once(0xfeff)
+            .chain(crlf.encode_utf16())
+            .flat_map(|u| {
+                if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    };
+    for (name, bytes) in [
+        (
+            "utf8.lanyard-provider",
+            format!("\u{feff}{crlf}").into_bytes(),
+        ),
+        ("utf16le.lanyard-provider", utf16(false)),
+        ("utf16be.lanyard-provider", utf16(true)),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let read = super::provider_file::read(&path).expect(name);
+        assert_eq!(
+            format!("{:?}", parse(&read).expect(name)),
+            original,
+            "{name}"
+        );
+    }
+    // Line breaks smuggled into values: escaped in JSON, or raw inside a string.
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    json["provider"]["client_id"] = "feeds\r\nclient".into();
+    let escaped = serde_json::to_string_pretty(&json)
+        .expect("json")
+        .replace('\n', "\r\n");
+    let raw = crlf.replace("\"feeds-client\"", "\"feeds\r\nclient\"");
+    assert_ne!(raw, crlf);
+    for bad in [format!("\u{feff}{escaped}"), format!("\u{feff}{raw}")] {
+        assert_eq!(
+            parse(&bad).expect_err("a line break in a value").code(),
+            "invalid_input"
+        );
+    }
+    // An odd-length UTF-16 file is not text.
+    let path = dir.path().join("odd.lanyard-provider");
+    let mut odd = utf16(false);
+    odd.push(b'x');
+    std::fs::write(&path, odd).expect("write");
+    assert_eq!(
+        super::provider_file::read(&path).expect_err("odd").code(),
+        "invalid_input"
+    );
+}
+
 #[tokio::test]
 async fn malformed_oversized_and_unknown_files_are_refused_by_name() {
     let dir = tempfile::tempdir().expect("dir");

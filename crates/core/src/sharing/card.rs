@@ -56,10 +56,10 @@ impl ContactCard {
         )
     }
 
-    /// Parses and verifies a card from a link or pasted text (surrounding whitespace is
-    /// ignored).
+    /// Parses and verifies a card from a link or pasted text (surrounding whitespace and
+    /// a leading byte order mark, as Notepad saves a file, are ignored).
     pub fn parse(text: &str) -> Result<ContactCard> {
-        let text = text.trim();
+        let text = super::without_bom(text).trim();
         if text.len() > MAX_CARD_LEN {
             return Err(Error::invalid("that is too long to be a contact card"));
         }
@@ -126,6 +126,44 @@ mod tests {
             card
         );
         crate::deep_links::DeepLink::parse(&link).expect("a valid deep link");
+    }
+
+    /// Notepad saves a card with a UTF-8 byte order mark and CRLF line endings: it opens
+    /// exactly like the link. A CR or LF inside the card (or its signed name) is refused.
+    #[test]
+    fn a_card_saved_by_notepad_opens_like_the_link() {
+        let (card, key) = card();
+        let link = card.to_link(&key);
+        for saved in [
+            format!("\u{feff}{link}\r\n"),
+            format!("\u{feff}{link}"),
+            format!("{link}\r\n"),
+            format!("\u{feff}\r\n{link}\r\n\r\n"),
+        ] {
+            assert_eq!(ContactCard::parse(&saved).expect(&saved), card, "{saved:?}");
+        }
+        let (payload, sig) = link[CARD_PREFIX.len()..].split_once('.').expect("dot");
+        for smuggled in [
+            format!("{CARD_PREFIX}{}\r\n{}.{sig}", &payload[..8], &payload[8..]),
+            format!("{CARD_PREFIX}{payload}.{sig}\r\n{CARD_PREFIX}{payload}.{sig}"),
+            format!("\u{feff}\u{feff}{link}"),
+        ] {
+            assert_eq!(
+                ContactCard::parse(&smuggled).expect_err(&smuggled).code(),
+                "invalid_input",
+                "{smuggled:?}"
+            );
+        }
+        let crlf_name = ContactCard {
+            name: "Alice\r\nBob".into(),
+            ..card
+        };
+        assert_eq!(
+            ContactCard::parse(&format!("\u{feff}{}\r\n", crlf_name.to_link(&key)))
+                .expect_err("a CRLF in the name")
+                .code(),
+            "invalid_input"
+        );
     }
 
     #[test]

@@ -128,7 +128,9 @@ pub fn read_limited(path: &Path, max: usize, what: &str) -> Result<String> {
 }
 
 /// Reads at most `max` bytes of text from `source` (called `name` in errors): more is
-/// refused without reading it all, and so is anything that is not UTF-8.
+/// refused without reading it all, and so is anything that is not text. Text is UTF-8, or
+/// UTF-16 when it starts with its byte order mark (Notepad's "Unicode"); a UTF-8 byte
+/// order mark is left for the parsers ([`super::without_bom`]).
 pub fn read_text(source: impl std::io::Read, max: usize, what: &str, name: &str) -> Result<String> {
     use std::io::Read;
     let mut bytes = Vec::new();
@@ -142,8 +144,20 @@ pub fn read_text(source: impl std::io::Read, max: usize, what: &str, name: &str)
             max / 1024
         )));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| Error::invalid(format!("{name} is not a {what} (not text)")))
+    let not_text = || Error::invalid(format!("{name} is not a {what} (not text)"));
+    let utf16 = |from: fn([u8; 2]) -> u16| {
+        let units = bytes[2..].chunks(2).map(|pair| match pair {
+            [a, b] => Ok(from([*a, *b])),
+            _ => Err(not_text()),
+        });
+        let units = units.collect::<Result<Vec<u16>>>()?;
+        String::from_utf16(&units).map_err(|_| not_text())
+    };
+    match bytes.get(..2) {
+        Some([0xff, 0xfe]) => utf16(u16::from_le_bytes),
+        Some([0xfe, 0xff]) => utf16(u16::from_be_bytes),
+        _ => String::from_utf8(bytes).map_err(|_| not_text()),
+    }
 }
 
 /// Verifies an offer (the text of a file or link) and queues it in Token requests.

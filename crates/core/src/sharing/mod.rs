@@ -69,6 +69,15 @@ pub fn fingerprint(signing_key: &PublicKeyBytes, sealing_key: &PublicKeyBytes) -
         .join("-")
 }
 
+/// A user-edited file's text as its parsers read it: without the UTF-8 byte order mark
+/// that Windows editors (Notepad among them) put first. Line endings need nothing here:
+/// cards and offers are one line whose surrounding whitespace (`\r\n` included) is
+/// trimmed, and JSON takes `\r` as whitespace. A CR or LF *inside* a value is still
+/// refused by each value's own check.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Checks a display name (own or a contact's): 1–64 characters, no control characters,
 /// trimmed.
 pub fn check_name(name: &str) -> Result<String> {

@@ -162,7 +162,8 @@ pub(crate) struct Parsed {
     signature: [u8; 64],
 }
 
-/// Parses an offer's text (surrounding whitespace ignored). Checks structure only.
+/// Parses an offer's text (surrounding whitespace and a leading byte order mark ignored).
+/// Checks structure only.
 pub(crate) fn parse(text: &str) -> Result<Parsed> {
     let malformed = || Error::invalid("this is not a valid Lanyard offer (it is malformed)");
     if text.len() > MAX_OFFER_LEN {
@@ -171,7 +172,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed> {
             MAX_OFFER_LEN / 1024
         )));
     }
-    let text = text.trim();
+    let text = super::without_bom(text).trim();
     let rest = text.strip_prefix(OFFER_PREFIX).ok_or_else(|| {
         Error::invalid("not a Lanyard offer (it should start with lanyard://offer/)")
     })?;

@@ -228,6 +228,35 @@ async fn refused_offers_store_nothing() {
     assert_eq!(err.code(), "replayed");
 }
 
+/// An offer file saved again by Notepad (a UTF-8 byte order mark, CRLF line endings)
+/// imports like the original; a CR or LF inside it is refused and stores nothing.
+#[tokio::test]
+async fn an_offer_saved_by_notepad_imports_like_the_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (alice, bob) = (install(&dir, "alice").await, install(&dir, "bob").await);
+    befriend(&alice, &bob).await;
+    let token = own_token(&alice, CANARY).await;
+    let sent = inbox::send(&alice, &token, "bob", None)
+        .await
+        .expect("send");
+    let text = &sent.text;
+    let cut = offer::OFFER_PREFIX.len() + 10;
+    for smuggled in [
+        format!("\u{feff}{}\r\n{}\r\n", &text[..cut], &text[cut..]),
+        format!("\u{feff}{}\n{}", &text[..cut], &text[cut..]),
+        format!("\u{feff}\u{feff}{text}\r\n"),
+    ] {
+        let err = inbox::import(&bob, &smuggled).await.expect_err("smuggled");
+        assert_eq!(err.code(), "invalid_input", "{smuggled:?}");
+    }
+    assert_eq!(inbox::pending_count(&bob).await.expect("count"), 0);
+    let offer = inbox::import(&bob, &format!("\u{feff}{text}\r\n"))
+        .await
+        .expect("import");
+    assert_eq!(offer.contact_name.as_deref(), Some("alice"));
+    inbox::accept(&bob, &offer.id).await.expect("accept");
+}
+
 /// Carol got hold of an offer Alice sealed for Bob and re-wraps its sealed value in an
 /// offer of her own, signed by her, pointing at her server. Bob knows both.
 #[tokio::test]
