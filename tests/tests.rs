@@ -7,6 +7,7 @@ mod cache;
 mod channels;
 mod cli;
 mod crash;
+mod disk_cache;
 mod fetch;
 mod gateway;
 mod health;

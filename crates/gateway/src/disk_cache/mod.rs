@@ -137,6 +137,9 @@ impl Index {
     }
 }
 
+/// The active players' session generations, by id.
+type Generations = Arc<HashMap<String, i64>>;
+
 struct Inner {
     lanyard: Lanyard,
     dir: PathBuf,
@@ -145,7 +148,7 @@ struct Inner {
     index: Mutex<Index>,
     /// Writes, rewrites and deletions one at a time (the index and the files agree).
     writing: tokio::sync::Mutex<()>,
-    generations: Mutex<Option<([u8; 16], Arc<HashMap<String, i64>>)>>,
+    generations: Mutex<Option<([u8; 16], Generations)>>,
     sweep: tokio::sync::Notify,
     watcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -379,7 +382,7 @@ impl DiskCache {
     }
 
     /// The session generations of the active players, read once per access epoch.
-    async fn generations(&self, epoch: [u8; 16]) -> Result<Arc<HashMap<String, i64>>> {
+    async fn generations(&self, epoch: [u8; 16]) -> Result<Generations> {
         if let Some((e, g)) = self
             .inner
             .generations
