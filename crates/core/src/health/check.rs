@@ -4,11 +4,15 @@
 //! involved — and a verdict per screen: live, stale (why), or blank (why, and the one
 //! action that fixes it).
 //!
-//! What a screen asked for: the store records grants per player and channel (the audit
-//! log), not the URLs a screen fetched. So each link is checked at the one URL Lanyard
-//! knows for it: a channel at its provider's first API base, a URL token at its prefix.
-//! Any answer other than 401, 403, 429 or 5xx means the server is up and took the
-//! credential (a 404 at a base URL is fine).
+//! What a screen asked for: the gateways record, per screen, each data URL (without its
+//! query) and its last fresh answer (`feed_state`, [`crate::screens`]). Each feed a screen
+//! asked for lately — fresh within the last day, or within the longest keep-showing limit
+//! when the screen made a request within the last day (it is being shown stale) — is
+//! fetched once, as the screen, under the link that covers it ([`super::feeds::covering`]).
+//! A link no recorded feed goes through is checked at the one URL Lanyard knows for it: a
+//! channel at its provider's first API base, a URL token at its prefix. Any answer other
+//! than 401, 403, 429 or 5xx means the server is up and took the credential (a 404 at a
+//! base URL is fine).
 //!
 //! Stale or blank follows DESIGN §13: when fresh data cannot be had for a reason other
 //! than a cut access, a screen that got data within [`KEEP_SHOWING`] keeps its last good
@@ -32,6 +36,10 @@ use crate::urltokens::permission::{Answer, Fixed};
 
 /// How long a screen keeps showing its last good answer (DESIGN §13's default limit).
 pub const KEEP_SHOWING: i64 = DEFAULT_KEEP_STALE_SECS as i64;
+
+/// A feed counts as asked for when fresh within this long (a day, as the issue's "feeds a
+/// screen asked for in the last 24 h").
+const ASKED_WITHIN: i64 = 86_400;
 
 /// How long one probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -185,8 +193,17 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
     let providers = store.providers().await?;
     let tokens = store.url_tokens().await?;
     let links = store.all_links().await?;
-    let good = last_good(l, now - MAX_KEEP_STALE_SECS as i64).await?;
+    let mut good = last_good(l, now - MAX_KEEP_STALE_SECS as i64).await?;
     let keep = store.keep_stale_all().await?;
+    let states = store.screen_states().await?;
+    let facts = super::Facts {
+        channels: &all_channels,
+        providers: &providers,
+        channel_links: &links.channels,
+        token_links: &links.tokens,
+        url_tokens: &tokens,
+        ..Default::default()
+    };
     let mut screens = Vec::new();
     for p in store
         .principals()
@@ -196,6 +213,34 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
     {
         let who = As::Player(p.id.clone());
         let mut probes = Vec::new();
+        // The feeds it asked for lately, by the link covering each.
+        let mut feeds: Vec<(Option<super::feeds::Covering>, String, i64)> = Vec::new();
+        if let Some(state) = states.iter().find(|s| s.player_id == p.id) {
+            let window = if now - state.last_request_at <= ASKED_WITHIN {
+                MAX_KEEP_STALE_SECS as i64
+            } else {
+                ASKED_WITHIN
+            };
+            for feed in state
+                .feeds
+                .iter()
+                .filter(|f| now - f.last_fresh_at <= window)
+            {
+                let on = super::feeds::covering(&facts, &p.id, &feed.url);
+                if let Some(on) = &on {
+                    let last = good.entry((p.id.clone(), on.id.clone())).or_insert(0);
+                    *last = (*last).max(feed.last_fresh_at);
+                }
+                feeds.push((on, feed.url.clone(), feed.last_fresh_at));
+            }
+        }
+        let feeds_of = |id: &str| -> Vec<String> {
+            feeds
+                .iter()
+                .filter(|(on, _, _)| on.as_ref().is_some_and(|on| on.id == id))
+                .map(|(_, url, _)| url.clone())
+                .collect()
+        };
         for (_, channel_id) in links.channels.iter().filter(|(pid, _)| *pid == p.id) {
             let Some(c) = all_channels.iter().find(|c| &c.id == channel_id) else {
                 continue;
@@ -203,10 +248,13 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
             let label = format!("{} — {}", c.provider_name, c.account_label);
             let reauth = format!("Re-authorize {label}");
             let refreshed = checked.iter().find(|k| &k.channel_id == channel_id);
-            let url = providers
-                .iter()
-                .find(|x| x.id == c.provider_id)
-                .and_then(|x| x.api_base_urls.first().cloned());
+            let asked = feeds_of(&c.id);
+            let url = asked.first().cloned().or_else(|| {
+                providers
+                    .iter()
+                    .find(|x| x.id == c.provider_id)
+                    .and_then(|x| x.api_base_urls.first().cloned())
+            });
             let mut probe = Probe {
                 kind: "channel",
                 id: c.id.clone(),
@@ -233,6 +281,19 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
                     probe.action = Some(format!("Connect {} again", c.provider_name));
                     probe.verdict = Verdict::Blank;
                 }
+                Some(_) if asked.len() > 1 => {
+                    for u in &asked[1..] {
+                        let mut each = Probe {
+                            url: Some(u.clone()),
+                            ..probe.clone()
+                        };
+                        fetch_probe(l, &who, u, &mut each, &reauth).await;
+                        probes.push(each);
+                    }
+                    if let Some(u) = &url {
+                        fetch_probe(l, &who, u, &mut probe, &reauth).await;
+                    }
+                }
                 Some(_) => match &url {
                     Some(u) => fetch_probe(l, &who, u, &mut probe, &reauth).await,
                     None => {
@@ -250,19 +311,45 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
             let Some(t) = tokens.iter().find(|t| &t.id == token_id) else {
                 continue;
             };
+            let fix = format!("Check the value of URL token {} for {}", t.key, t.prefix);
+            let mut asked = feeds_of(&t.id);
+            if asked.is_empty() {
+                asked.push(t.prefix.clone());
+            }
+            for u in asked {
+                let mut probe = Probe {
+                    kind: "url_token",
+                    id: t.id.clone(),
+                    label: format!("{} @ {}", t.key, t.prefix),
+                    url: Some(u.clone()),
+                    status: None,
+                    code: None,
+                    verdict: Verdict::Live,
+                    reason: None,
+                    action: None,
+                };
+                fetch_probe(l, &who, &u, &mut probe, &fix).await;
+                probes.push(probe);
+            }
+        }
+        // A feed no link covers any more: the screen asks for it and gets nothing.
+        for (_, u, _) in feeds.iter().filter(|(on, _, _)| on.is_none()) {
             let mut probe = Probe {
-                kind: "url_token",
-                id: t.id.clone(),
-                label: format!("{} @ {}", t.key, t.prefix),
-                url: Some(t.prefix.clone()),
+                kind: "feed",
+                id: String::new(),
+                label: u.clone(),
+                url: Some(u.clone()),
                 status: None,
                 code: None,
                 verdict: Verdict::Live,
                 reason: None,
                 action: None,
             };
-            let fix = format!("Check the value of URL token {} for {}", t.key, t.prefix);
-            fetch_probe(l, &who, &t.prefix, &mut probe, &fix).await;
+            let fix = format!(
+                "Link {} to the channel or URL token that covers {u}",
+                p.name
+            );
+            fetch_probe(l, &who, u, &mut probe, &fix).await;
             probes.push(probe);
         }
         screens.push(verdict_of(
@@ -376,10 +463,16 @@ fn verdict_of(
         if probe.verdict != Verdict::Blank || !transient(probe) {
             continue;
         }
-        let last = match probe.kind {
-            "channel" => good.get(&(player_id.clone(), probe.id.clone())).copied(),
-            _ => last_seen,
-        };
+        // The last good answer through this link (a recorded feed's, or a grant's), else
+        // for a URL token the screen's last request.
+        let last = good
+            .get(&(player_id.clone(), probe.id.clone()))
+            .copied()
+            .or(if probe.kind == "channel" {
+                None
+            } else {
+                last_seen
+            });
         // The credential's own "keep showing for" limit (`channel set --keep-stale-for`).
         let limit = keep
             .get(&format!("{}:{}", probe.kind, probe.id))
