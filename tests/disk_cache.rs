@@ -27,8 +27,8 @@ use crate::gateway::GatewayProcess;
 /// The upstream: `/api/<name>` answers `<name> v1` (`no-cache`), `/api/big<n>` 100 KiB;
 /// 503 while down.
 #[derive(Default)]
-struct Upstream {
-    down: AtomicBool,
+pub(crate) struct Upstream {
+    pub(crate) down: AtomicBool,
 }
 
 async fn route(State(up): State<Arc<Upstream>>, Route(name): Route<String>) -> Response {
@@ -44,26 +44,36 @@ async fn route(State(up): State<Arc<Upstream>>, Route(name): Route<String>) -> R
     (close, [("cache-control", "no-cache")], body).into_response()
 }
 
-struct Env {
+/// The token endpoint: every refresh succeeds.
+async fn token() -> Response {
+    axum::Json(serde_json::json!({
+        "access_token": "access-token-2",
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    }))
+    .into_response()
+}
+
+pub(crate) struct Env {
     dir: tempfile::TempDir,
-    l: Lanyard,
-    up: Arc<Upstream>,
+    pub(crate) l: Lanyard,
+    pub(crate) up: Arc<Upstream>,
     server: tokio::task::JoinHandle<()>,
-    base: String,
-    channel: String,
+    pub(crate) base: String,
+    pub(crate) channel: String,
     process: Option<GatewayProcess>,
     gateway: String,
     flags: Vec<String>,
 }
 
-struct Answered {
-    status: u16,
-    body: String,
+pub(crate) struct Answered {
+    pub(crate) status: u16,
+    pub(crate) body: String,
     headers: reqwest::header::HeaderMap,
 }
 
 impl Answered {
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -71,7 +81,7 @@ impl Answered {
     }
 
     /// Served stale for `reason`, with the marks of any stale answer.
-    fn assert_stale(&self, body: &str, reason: &str) {
+    pub(crate) fn assert_stale(&self, body: &str, reason: &str) {
         assert_eq!(self.status, 200, "{}", self.body);
         assert_eq!(self.body, body);
         assert_eq!(self.header("x-lanyard-cache").as_deref(), Some("stale"));
@@ -98,9 +108,9 @@ impl Answered {
     }
 }
 
-/// An installation with a channel whose API base is the local upstream, and a gateway
-/// process over it started with `flags`.
-async fn build(flags: &[&str]) -> Env {
+/// An installation with a channel whose API base is the local upstream (its token
+/// endpoint there too), and a gateway process over it started with `flags`.
+pub(crate) async fn build(flags: &[&str]) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::File);
     let l = Lanyard::open_with(&config, Arc::new(SystemClock), None)
@@ -109,6 +119,7 @@ async fn build(flags: &[&str]) -> Env {
     let up = Arc::new(Upstream::default());
     let app = Router::new()
         .route("/api/{name}", get(route))
+        .route("/token", axum::routing::post(token))
         .with_state(up.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
@@ -119,7 +130,7 @@ async fn build(flags: &[&str]) -> Env {
     });
     let channel = seed_channel_for(
         &l,
-        "http://127.0.0.1:9/token",
+        &format!("{base}/token"),
         "access-token",
         SystemClock.now() + 3600,
         "refresh-token",
@@ -209,7 +220,7 @@ impl Env {
     }
 
     /// A new player linked to the channel: (id, secret).
-    async fn player(&self, name: &str) -> (String, String) {
+    pub(crate) async fn player(&self, name: &str) -> (String, String) {
         let new = add_player(&self.l, name, None).await.expect("player");
         players::link(&self.l, &new.player.id, &self.channel)
             .await
@@ -217,7 +228,7 @@ impl Env {
         (new.player.id.clone(), new.secret.expose().to_string())
     }
 
-    async fn get(&self, bearer: &str, route: &str) -> Answered {
+    pub(crate) async fn get(&self, bearer: &str, route: &str) -> Answered {
         let url = format!("{}/api/{route}", self.base);
         let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
         let r = reqwest::Client::new()

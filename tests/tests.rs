@@ -11,6 +11,7 @@ mod disk_cache;
 mod fetch;
 mod gateway;
 mod health;
+mod health_feeds;
 mod keyring;
 mod local_server;
 mod oauth_failures;
