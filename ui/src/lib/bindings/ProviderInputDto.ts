@@ -67,7 +67,7 @@ reauthDays: number | null,
  */
 loopbackPort: number | null, 
 /**
- * When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339; empty:
- * not known).
+ * When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
+ * empty: not known).
  */
 clientSecretExpiresAt: string | null, };
