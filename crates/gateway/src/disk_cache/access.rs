@@ -111,9 +111,24 @@ pub(super) fn keep_limit(snapshot: &Snapshot, credentials: &[String]) -> Duratio
 
 /// What becomes of a copy of `url` fetched with `credentials`, `age` ago, read by
 /// `recorded` (see the module docs).
+#[cfg(test)]
 pub(super) fn judge(
     snapshot: &Snapshot,
     generations: &HashMap<String, i64>,
+    url: &str,
+    credentials: &[String],
+    recorded: &[(String, i64)],
+    age: Duration,
+) -> Verdict {
+    let now = readers(snapshot, generations, credentials);
+    judge_with(snapshot, &now, url, credentials, recorded, age)
+}
+
+/// [`judge`] given the key's readers now ([`readers`], computed once per credential set
+/// by a sweep).
+pub(super) fn judge_with(
+    snapshot: &Snapshot,
+    now: &[(String, i64)],
     url: &str,
     credentials: &[String],
     recorded: &[(String, i64)],
@@ -125,7 +140,6 @@ pub(super) fn judge(
     if let Some(why) = gone(snapshot, &parsed, credentials) {
         return Verdict::Delete(why);
     }
-    let now = readers(snapshot, generations, credentials);
     for (player, generation) in recorded {
         if !now.iter().any(|(p, g)| p == player && g == generation) {
             return Verdict::Delete("a screen that could read it lost its access");
@@ -137,8 +151,8 @@ pub(super) fn judge(
     if age > keep_limit(snapshot, credentials) {
         return Verdict::Delete("it is older than its credentials' keep-showing limit");
     }
-    if now.as_slice() != recorded {
-        return Verdict::Readers(now);
+    if now != recorded {
+        return Verdict::Readers(now.to_vec());
     }
     Verdict::Keep
 }

@@ -568,22 +568,24 @@ impl DiskCache {
         let now = SystemTime::now();
         let mut deleted: Vec<(String, &'static str)> = Vec::new();
         let mut readers: Vec<(String, Vec<(String, i64)>)> = Vec::new();
-        {
-            let index = self.index();
-            for (name, e) in &index.entries {
-                let age = now.duration_since(e.fetched_at).unwrap_or_default();
-                match access::judge(
-                    &snapshot,
-                    &generations,
-                    &e.url,
-                    &e.credentials,
-                    &e.readers,
-                    age,
-                ) {
-                    access::Verdict::Keep => {}
-                    access::Verdict::Readers(r) => readers.push((name.clone(), r)),
-                    access::Verdict::Delete(why) => deleted.push((name.clone(), why)),
-                }
+        // Judged on a copy of the index (requests reading it are not kept waiting), the
+        // readers computed once per credential set.
+        let held: Vec<(String, Indexed)> = self
+            .index()
+            .entries
+            .iter()
+            .map(|(n, e)| (n.clone(), e.clone()))
+            .collect();
+        let mut by_credentials: HashMap<Vec<String>, Vec<(String, i64)>> = HashMap::new();
+        for (name, e) in held {
+            let age = now.duration_since(e.fetched_at).unwrap_or_default();
+            let current = by_credentials
+                .entry(e.credentials.clone())
+                .or_insert_with(|| access::readers(&snapshot, &generations, &e.credentials));
+            match access::judge_with(&snapshot, current, &e.url, &e.credentials, &e.readers, age) {
+                access::Verdict::Keep => {}
+                access::Verdict::Readers(r) => readers.push((name, r)),
+                access::Verdict::Delete(why) => deleted.push((name, why)),
             }
         }
         for (name, why) in &deleted {
