@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Facts, Kind, Moment, Screen};
+use super::{Facts, Kind, Moment, Screen, Subject};
 use crate::oauth::channel::ChannelStatus;
 use crate::store::principals::PrincipalKind;
 use crate::store::stale::DEFAULT_KEEP_STALE_SECS;
@@ -169,4 +169,23 @@ pub(super) fn stale_moments(f: &Facts<'_>) -> Vec<Moment> {
             m
         })
         .collect()
+}
+
+/// Adds the stale-feed moments to `moments`, moving each subject's next stop to them.
+pub(super) fn add_stale(
+    f: &Facts<'_>,
+    now: i64,
+    moments: &mut Vec<Moment>,
+    subjects: &mut [Subject],
+) {
+    for m in stale_moments(f) {
+        if let Some(s) = subjects
+            .iter_mut()
+            .find(|s| s.kind == m.subject && s.id == m.channel_id)
+        {
+            let at = m.at.unwrap_or(now);
+            s.next_stop_at = Some(s.next_stop_at.map_or(at, |n| n.min(at)));
+        }
+        moments.push(m);
+    }
 }

@@ -286,16 +286,7 @@ pub fn timeline(f: &Facts<'_>, now: i64) -> Timeline {
             next_stop_at: None,
         });
     }
-    for m in feeds::stale_moments(f) {
-        if let Some(s) = subjects
-            .iter_mut()
-            .find(|s| s.kind == m.subject && s.id == m.channel_id)
-        {
-            let at = m.at.unwrap_or(now);
-            s.next_stop_at = Some(s.next_stop_at.map_or(at, |n| n.min(at)));
-        }
-        moments.push(m);
-    }
+    feeds::add_stale(f, now, &mut moments, &mut subjects);
     moments.sort_by(|a, b| {
         a.at.unwrap_or(i64::MIN)
             .cmp(&b.at.unwrap_or(i64::MIN))
