@@ -50,7 +50,7 @@ impl GatewayProcess {
     }
 
     /// SIGTERM, then the exit status and everything printed after the listening line.
-    fn terminate(mut self) -> (std::process::ExitStatus, String, String) {
+    pub(crate) fn terminate(mut self) -> (std::process::ExitStatus, String, String) {
         let pid = self.child.id().to_string();
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid])

@@ -41,7 +41,7 @@ pub async fn provider_add(
     state: State<'_, AppState>,
     input: ProviderInputDto,
 ) -> Reply<ProviderDto> {
-    let (spec, secret) = input.into_spec();
+    let (spec, secret) = input.into_spec()?;
     Ok(providers::add(state.lanyard().await?, spec, secret)
         .await?
         .into())

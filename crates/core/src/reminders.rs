@@ -126,7 +126,12 @@ pub fn schedule_of(timeline: &health::Timeline, now: i64, t: Thresholds) -> Sche
     );
     let mut reminders = Vec::new();
     let mut next: Option<i64> = None;
-    for m in timeline.moments.iter().filter(|m| m.certain()) {
+    // A stale feed is in the health view, not reminded: no sign-in fixes a data source.
+    for m in timeline
+        .moments
+        .iter()
+        .filter(|m| m.certain() && m.kind != health::Kind::FeedStale)
+    {
         let level = match m.at {
             None => Some((Level::NeedsReauth, "needed now".to_string())),
             Some(due) if due <= now => Some((Level::Expired, "expired".into())),

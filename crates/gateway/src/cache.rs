@@ -44,10 +44,14 @@
 //!   upstream runs in its own task, so it carries on past the deadline and replaces the
 //!   answer when it succeeds. The copy is looked up only under the key, computed after
 //!   the session and link checks: once access is cut nothing stale is served.
-//! - **The store** is a `moka` cache bounded by key, body and header bytes, in memory
-//!   only: no copy of the user's data is ever written to disk. A key whose answer may not
-//!   be stored is remembered as such, so its requests go upstream without waiting for one
-//!   another.
+//! - **The store** is a `moka` cache bounded by key, body and header bytes, in memory. A
+//!   key whose answer may not be stored is remembered as such, so its requests go
+//!   upstream without waiting for one another.
+//! - **The last good copies survive a restart** ([`Cache::with_disk`],
+//!   [`crate::disk_cache`]): each one kept is also written to disk, sealed, by a task of
+//!   its own; a key with no good copy in memory looks on disk before asking the upstream.
+//!   Nothing else of the cache is written to disk, and with `--no-disk-cache` nothing at
+//!   all.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -433,6 +437,47 @@ impl Good {
                 .is_none_or(|v| v == asked.negotiation)
     }
 
+    /// As written to disk under `key`.
+    fn on_disk(&self, key: &Key) -> crate::disk_cache::Entry {
+        crate::disk_cache::Entry {
+            url: key.url.clone(),
+            credentials: key.credentials.to_vec(),
+            variant: self.variant.clone(),
+            status: self.status.as_u16(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
+                .collect(),
+            age: self.age,
+            attached: self.attached.clone(),
+            fetched_at: self.fetched_at,
+            body: self.body.clone(),
+        }
+    }
+
+    /// As read back from disk (headers that no longer parse are left out).
+    fn from_disk(e: crate::disk_cache::Entry) -> Good {
+        Good {
+            status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
+            headers: e
+                .headers
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    Some((
+                        HeaderName::from_bytes(k.as_bytes()).ok()?,
+                        HeaderValue::from_bytes(&v).ok()?,
+                    ))
+                })
+                .collect(),
+            age: e.age,
+            body: e.body,
+            attached: e.attached,
+            variant: e.variant,
+            fetched_at: e.fetched_at,
+        }
+    }
+
     fn answer(&self, reason: &'static str) -> Answer {
         let stale = Stale {
             fetched_at: self.fetched_at,
@@ -563,6 +608,7 @@ pub struct Cache {
     negative: Option<moka::future::Cache<Key, Negative>>,
     flights: Arc<Flights>,
     max_entry: usize,
+    disk: Option<crate::disk_cache::DiskCache>,
 }
 
 impl Default for Cache {
@@ -639,6 +685,7 @@ impl Cache {
                 negative: None,
                 flights: Arc::default(),
                 max_entry: 0,
+                disk: None,
             };
         }
         let store = moka::future::Cache::builder()
@@ -671,7 +718,22 @@ impl Cache {
             flights: Arc::default(),
             // One answer never takes more than an eighth of the cache.
             max_entry: usize::try_from(max_bytes / 8).unwrap_or(usize::MAX),
+            disk: None,
         }
+    }
+
+    /// Also keeps the last good copies on `disk`, and looks there for a key whose good copy
+    /// is not in memory (nothing happens without a memory cache: there are no good copies).
+    pub fn with_disk(mut self, disk: crate::disk_cache::DiskCache) -> Cache {
+        if self.good.is_some() {
+            self.disk = Some(disk);
+        }
+        self
+    }
+
+    /// The disk cache, if there is one.
+    pub fn disk(&self) -> Option<&crate::disk_cache::DiskCache> {
+        self.disk.as_ref()
     }
 
     /// Whether answers are cached at all.
@@ -788,7 +850,29 @@ impl Cache {
             variant: varies.then(|| asked.negotiation.to_vec()),
             fetched_at: SystemTime::now(),
         };
+        if let Some(disk) = &self.disk {
+            disk.keep(entry.on_disk(key));
+        }
         good.insert(key.clone(), Arc::new(entry)).await;
+    }
+
+    /// `key`'s good copy from disk, if the memory holds none: kept in memory again.
+    async fn good_from_disk(
+        &self,
+        key: &Key,
+        asked: &Asked<'_>,
+        keep: Duration,
+    ) -> Option<Arc<Good>> {
+        let (disk, good) = (self.disk.as_ref()?, self.good.as_ref()?);
+        if keep.is_zero() {
+            return None;
+        }
+        let entry = disk
+            .find(&key.url, &key.credentials, asked.negotiation, keep)
+            .await?;
+        let copy = Arc::new(Good::from_disk(entry));
+        good.insert(key.clone(), copy.clone()).await;
+        Some(copy)
     }
 
     /// `key`'s last good answer for `asked`, if one was fetched at most `keep` ago.
@@ -828,8 +912,12 @@ impl Cache {
         F: Fn(Vec<(String, String)>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Upstream>> + Send + 'static,
     {
-        let Some(good) = self.good_for(&key, asked, policy.keep).await else {
-            return self.get(key, asked, who, min_refetch, fetch).await;
+        let good = match self.good_for(&key, asked, policy.keep).await {
+            Some(good) => good,
+            None => match self.good_from_disk(&key, asked, policy.keep).await {
+                Some(good) => good,
+                None => return self.get(key, asked, who, min_refetch, fetch).await,
+            },
         };
         if let Some(Slot::Stored(s)) = match &self.store {
             Some(store) => store.get(&key).await,

@@ -15,6 +15,9 @@
 //!   player and data URL each, answered like `/v1/fetch` for that player.
 //! - [`cache`]: the shared in-memory cache of `GET /v1/fetch` answers, keyed by URL and
 //!   the exact credentials attached (moka + http-cache-semantics, single-flight misses).
+//! - [`disk_cache`]: the last good answers kept on disk, sealed (ChaCha20-Poly1305 under a
+//!   key in the secret store), bounded, and deleted when their access is cut: what a
+//!   gateway restarted during an outage serves stale.
 //! - [`auth`]: player authentication: argon2id once per secret, then a per-process cache
 //!   keyed by HMAC-SHA256 under a random per-process key, revalidated when the access epoch
 //!   moves.
@@ -40,6 +43,7 @@ pub mod auth;
 pub mod background;
 pub mod cache;
 pub mod data;
+pub mod disk_cache;
 pub mod feeds;
 pub mod forwarded;
 pub mod limits;

@@ -46,6 +46,9 @@ pub struct ServeOptions {
     pub cors_origins: Vec<String>,
     /// The bound of the shared response cache in bytes (0: no cache).
     pub cache_bytes: u64,
+    /// The bound of the disk copies of the last good answers in bytes
+    /// ([`crate::disk_cache`]; 0: nothing is written to disk).
+    pub disk_cache_bytes: u64,
     /// How long session tokens from `POST /v1/sessions` live (at most 15 minutes).
     pub session_seconds: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
@@ -79,6 +82,7 @@ impl ServeOptions {
             grace: Duration::from_secs(10),
             cors_origins: Vec::new(),
             cache_bytes: crate::cache::DEFAULT_MAX_BYTES,
+            disk_cache_bytes: crate::disk_cache::DEFAULT_MAX_BYTES,
             session_seconds: lanyard_core::broker::sessions::SESSION_SECONDS,
             trusted_proxies: Vec::new(),
             fetch: crate::quota::FetchPolicy::default(),
@@ -181,10 +185,15 @@ pub async fn serve(
         .map_err(|e| Error::io("could not read the bound address", &e))?;
 
     let sessions_only = options.sessions_only();
+    let mut cache = crate::cache::Cache::new(options.cache_bytes);
+    let disk = open_disk_cache(&lanyard, &options).await;
+    if let Some(disk) = &disk {
+        cache = cache.with_disk(disk.clone());
+    }
     let gateway = Arc::new(
         Gateway::new(lanyard.clone(), options.limits)?
             .with_cors_origins(options.cors_origins)
-            .with_cache(crate::cache::Cache::new(options.cache_bytes))
+            .with_cache(cache)
             .with_session_seconds(options.session_seconds)
             .with_trusted_proxies(options.trusted_proxies)
             .with_fetch_policy(options.fetch)
@@ -229,12 +238,37 @@ pub async fn serve(
     if let Some(upkeep) = upkeep {
         upkeep.abort();
     }
+    if let Some(disk) = disk {
+        disk.stop();
+    }
     if let Err(e) = lanyard.broker().screens().flush(lanyard.store()).await {
         tracing::warn!(code = e.code(), "could not write screen states: {e}");
     }
     let flushed = lanyard.broker().flush(lanyard.store()).await;
     served.map_err(|e| Error::io("the gateway stopped", &e))?;
     flushed.map(|_| ())
+}
+
+/// The disk cache, unless turned off (or there is no memory cache to keep good copies in).
+/// One that cannot be opened (the secret store refuses, the folder cannot be made) leaves
+/// the gateway serving from memory only, with a warning.
+async fn open_disk_cache(
+    lanyard: &Lanyard,
+    options: &ServeOptions,
+) -> Option<crate::disk_cache::DiskCache> {
+    if options.disk_cache_bytes == 0 || options.cache_bytes == 0 {
+        return None;
+    }
+    match crate::disk_cache::DiskCache::open(lanyard, options.disk_cache_bytes).await {
+        Ok(disk) => Some(disk),
+        Err(e) => {
+            tracing::warn!(
+                code = e.code(),
+                "the disk cache is off (stale answers will not survive a restart): {e}"
+            );
+            None
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).

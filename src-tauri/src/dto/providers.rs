@@ -114,6 +114,9 @@ pub struct ProviderInputDto {
     pub reauth_days: Option<u32>,
     /// A fixed loopback port (Dropbox requires one).
     pub loopback_port: Option<u16>,
+    /// When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
+    /// empty: not known).
+    pub client_secret_expires_at: Option<String>,
 }
 
 impl std::fmt::Debug for ProviderInputDto {
@@ -131,8 +134,15 @@ impl std::fmt::Debug for ProviderInputDto {
 }
 
 impl ProviderInputDto {
-    /// Splits into the core's spec and the secret.
-    pub fn into_spec(self) -> (ProviderSpec, Option<SecretValue>) {
+    /// Splits into the core's spec and the secret; a secret expiry that is not a date is
+    /// refused (field `client_secret_expires_at`).
+    pub fn into_spec(self) -> lanyard_core::Result<(ProviderSpec, Option<SecretValue>)> {
+        let client_secret_expires_at = self
+            .client_secret_expires_at
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(lanyard_core::oauth::provider::parse_expiry_date)
+            .transpose()?;
         // Blank fields mean "not given": the core decides (`ProviderSpec::without_blanks`).
         let secret = self.client_secret.map(SecretValue::new);
         let spec = ProviderSpec {
@@ -153,8 +163,8 @@ impl ProviderInputDto {
             redirect_style: self.redirect_style,
             api_base_urls: self.api_base_urls,
             reauth_days: self.reauth_days,
-            client_secret_expires_at: None,
+            client_secret_expires_at,
         };
-        (spec, secret)
+        Ok((spec, secret))
     }
 }

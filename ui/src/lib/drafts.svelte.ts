@@ -52,6 +52,7 @@ export interface ProviderDraft {
   apiBaseUrls: string;
   reauthDays: number | null;
   loopbackPort: number | null;
+  clientSecretExpiresAt: string;
   advanced: boolean;
 }
 
@@ -101,6 +102,7 @@ export function emptyProvider(): ProviderDraft {
     apiBaseUrls: "",
     reauthDays: null,
     loopbackPort: null,
+    clientSecretExpiresAt: "",
     advanced: false,
   };
 }

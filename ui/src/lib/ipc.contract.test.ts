@@ -56,6 +56,7 @@ const provider: ipc.ProviderInputDto = {
   apiBaseUrls: ["https://graph.microsoft.com/v1.0/"],
   reauthDays: 14,
   loopbackPort: null,
+  clientSecretExpiresAt: "2027-06-30",
 };
 
 /** The whole UI, one call per use, in an order the backend can follow. */

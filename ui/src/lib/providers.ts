@@ -12,6 +12,7 @@ export const PROVIDER_FIELD_IDS = {
   clientSecret: "provider-client-secret",
   loopbackPort: "provider-loopback-port",
   reauthDays: "provider-reauth",
+  clientSecretExpiresAt: "provider-secret-expires",
 } as const;
 
 export type ProviderField = keyof typeof PROVIDER_FIELD_IDS;
@@ -24,6 +25,7 @@ const BACKEND_FIELDS: Partial<Record<InputField, ProviderField>> = {
   client_secret: "clientSecret",
   loopback_port: "loopbackPort",
   reauth_days: "reauthDays",
+  client_secret_expires_at: "clientSecretExpiresAt",
 };
 
 /** The field a refused `provider_add` points at, or null for an error of the whole form. */

@@ -67,6 +67,33 @@ describe("Health", () => {
     expect(within(row).getByText("Re-authorize Microsoft 365 — alice@contoso.com")).toBeTruthy();
   });
 
+  it("lists a feed already stale with the screens it blanks and when", async () => {
+    mockRecording({
+      health_get: () => ({
+        moments: [
+          {
+            channelId: "ch-1",
+            label: "Microsoft 365 — alice@contoso.com",
+            kind: "feed_stale",
+            at: 1_800_086_400,
+            onlyIf: null,
+            source: null,
+            screens: [LOBBY],
+            action: "Get the data source back up (Lanyard retries on its own)",
+          },
+        ],
+        subjects: [],
+      }),
+    });
+    render(Health);
+    const table = await screen.findByTestId("timeline");
+    const row = within(table).getByText("Stale data runs out: screens go blank").closest("tr") as HTMLElement;
+    expect(row.dataset.kind).toBe("feed_stale");
+    expect(within(row).queryByText("Now")).toBeNull();
+    expect(within(row).getByText("Lobby")).toBeTruthy();
+    expect(within(row).getByText("Get the data source back up (Lanyard retries on its own)")).toBeTruthy();
+  });
+
   it("checks now and says per screen what it will show and the fix", async () => {
     const { of } = mockRecording({ health_get: () => ({ moments: [], subjects: [] }), health_check: () => CHECK });
     render(Health);

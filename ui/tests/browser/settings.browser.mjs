@@ -18,7 +18,17 @@ const TIMEOUT_MS = 15_000;
 // axe-core, evaluated in the page over the DevTools protocol (the page's CSP allows no
 // inline script, and the check must not loosen it).
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const PAGES = ["start", "channels", "players", "url-tokens", "preview", "health", "token-requests", "contacts", "settings"];
+const PAGES = [
+    "start",
+    "channels",
+    "players",
+    "url-tokens",
+    "preview",
+    "health",
+    "token-requests",
+    "contacts",
+    "settings",
+];
 
 // The Tauri CSP, with style-src tightened to 'self' to prove the UI needs no inline styles.
 const CSP = [

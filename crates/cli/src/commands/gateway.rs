@@ -51,10 +51,19 @@ pub struct ServeArgs {
     /// `https://signage.example.com` (repeat). None by default.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origins: Vec<String>,
-    /// The shared in-memory cache of GET /v1/fetch answers, in MiB (0: no cache). It is
-    /// never written to disk.
+    /// The shared in-memory cache of GET /v1/fetch answers, in MiB (0: no cache, and no
+    /// disk copies either).
     #[arg(long, default_value_t = 64, value_name = "MIB")]
     cache_size: u64,
+    /// The disk copies of the last good answers (what a restarted gateway serves stale
+    /// during an outage), sealed in <data dir>/fetch-cache, in MiB; the least recently
+    /// used go first.
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    disk_cache_size: u64,
+    /// Write nothing to disk: the last good answers live in memory only and do not
+    /// survive a restart.
+    #[arg(long, conflicts_with = "disk_cache_size")]
+    no_disk_cache: bool,
     /// How long session tokens from POST /v1/sessions live, in seconds (1 to 900).
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     session_lifetime: i64,
@@ -130,6 +139,19 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
                 return Err(Error::invalid("--cache-size is at most 65536 MiB"));
             }
             options.cache_bytes = args.cache_size * 1024 * 1024;
+            if args.disk_cache_size > 1024 * 1024 {
+                return Err(Error::invalid("--disk-cache-size is at most 1048576 MiB"));
+            }
+            if args.disk_cache_size == 0 && !args.no_disk_cache {
+                return Err(Error::invalid(
+                    "--disk-cache-size is at least 1 MiB; --no-disk-cache turns it off",
+                ));
+            }
+            options.disk_cache_bytes = if args.no_disk_cache {
+                0
+            } else {
+                args.disk_cache_size * 1024 * 1024
+            };
             if !(1..=900).contains(&args.session_lifetime) {
                 return Err(Error::invalid("--session-lifetime is 1 to 900 seconds"));
             }

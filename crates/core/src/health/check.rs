@@ -4,11 +4,15 @@
 //! involved — and a verdict per screen: live, stale (why), or blank (why, and the one
 //! action that fixes it).
 //!
-//! What a screen asked for: the store records grants per player and channel (the audit
-//! log), not the URLs a screen fetched. So each link is checked at the one URL Lanyard
-//! knows for it: a channel at its provider's first API base, a URL token at its prefix.
-//! Any answer other than 401, 403, 429 or 5xx means the server is up and took the
-//! credential (a 404 at a base URL is fine).
+//! What a screen asked for: the gateways record, per screen, each data URL (without its
+//! query) and its last fresh answer (`feed_state`, [`crate::screens`]). Each feed a screen
+//! asked for lately — fresh within the last day, or within the longest keep-showing limit
+//! when the screen made a request within the last day (it is being shown stale) — is
+//! fetched once, as the screen, under the link that covers it ([`super::feeds::covering`]).
+//! A link no recorded feed goes through is checked at the one URL Lanyard knows for it: a
+//! channel at its provider's first API base, a URL token at its prefix. Any answer other
+//! than 401, 403, 429 or 5xx means the server is up and took the credential (a 404 at a
+//! base URL is fine).
 //!
 //! Stale or blank follows DESIGN §13: when fresh data cannot be had for a reason other
 //! than a cut access, a screen that got data within [`KEEP_SHOWING`] keeps its last good
@@ -27,12 +31,18 @@ use crate::fetch::{fetch, As};
 use crate::instance::Lanyard;
 use crate::oauth::channel::{Channel, ChannelStatus};
 use crate::oauth::provider::Provider;
+use crate::screens::ScreenState;
 use crate::store::principals::PrincipalKind;
 use crate::store::stale::{DEFAULT_KEEP_STALE_SECS, MAX_KEEP_STALE_SECS};
 use crate::urltokens::permission::{Answer, Fixed};
+use crate::urltokens::UrlToken;
 
 /// How long a screen keeps showing its last good answer (DESIGN §13's default limit).
 pub const KEEP_SHOWING: i64 = DEFAULT_KEEP_STALE_SECS as i64;
+
+/// A feed counts as asked for when fresh within this long (a day, as the issue's "feeds a
+/// screen asked for in the last 24 h").
+const ASKED_WITHIN: i64 = 86_400;
 
 /// How long one probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -186,8 +196,17 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
     let providers = store.providers().await?;
     let tokens = store.url_tokens().await?;
     let links = store.all_links().await?;
-    let good = last_good(l, now - MAX_KEEP_STALE_SECS as i64).await?;
+    let mut good = last_good(l, now - MAX_KEEP_STALE_SECS as i64).await?;
     let keep = store.keep_stale_all().await?;
+    let states = store.screen_states().await?;
+    let facts = super::Facts {
+        channels: &all_channels,
+        providers: &providers,
+        channel_links: &links.channels,
+        token_links: &links.tokens,
+        url_tokens: &tokens,
+        ..Default::default()
+    };
     let mut screens = Vec::new();
     for p in store
         .principals()
@@ -196,32 +215,23 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
         .filter(|p| p.kind == PrincipalKind::Player && p.active)
     {
         let who = As::Player(p.id.clone());
+        let state = states.iter().find(|s| s.player_id == p.id);
+        let feeds = asked_feeds(&facts, &p.id, state, now, &mut good);
         let mut probes = Vec::new();
         for (_, channel_id) in links.channels.iter().filter(|(pid, _)| *pid == p.id) {
             let Some(c) = all_channels.iter().find(|c| &c.id == channel_id) else {
                 continue;
             };
-            probes.push(channel_probe(l, &who, c, &checked, &providers).await);
+            let asked = feeds_of(&feeds, &c.id);
+            probes.extend(channel_probes(l, &who, c, &checked, &providers, &asked).await);
         }
         for (_, token_id) in links.tokens.iter().filter(|(pid, _)| *pid == p.id) {
             let Some(t) = tokens.iter().find(|t| &t.id == token_id) else {
                 continue;
             };
-            let mut probe = Probe {
-                kind: "url_token",
-                id: t.id.clone(),
-                label: format!("{} @ {}", t.key, t.prefix),
-                url: Some(t.prefix.clone()),
-                status: None,
-                code: None,
-                verdict: Verdict::Live,
-                reason: None,
-                action: None,
-            };
-            let fix = format!("Check the value of URL token {} for {}", t.key, t.prefix);
-            fetch_probe(l, &who, &t.prefix, &mut probe, &fix).await;
-            probes.push(probe);
+            probes.extend(token_probes(l, &who, t, feeds_of(&feeds, &t.id)).await);
         }
+        probes.extend(uncovered_probes(l, &who, &p.name, &feeds).await);
         screens.push(verdict_of(
             p.id,
             p.name,
@@ -239,22 +249,72 @@ pub async fn run(l: &Lanyard) -> Result<Report> {
     })
 }
 
-/// The probe of one channel linked to a player: its refresh's outcome (`checked`), then
-/// a fetch as the player at its provider's first API base.
-async fn channel_probe(
+/// A feed a screen asked for lately: the link covering it (none when no link covers it
+/// any more), its URL, its last fresh answer.
+type AskedFeed = (Option<super::feeds::Covering>, String, i64);
+
+/// The feeds `player` asked for lately (see the module docs), each with the link covering
+/// it; a covered feed's last fresh answer also counts as that link's last good one.
+fn asked_feeds(
+    facts: &super::Facts<'_>,
+    player: &str,
+    state: Option<&ScreenState>,
+    now: i64,
+    good: &mut HashMap<(String, String), i64>,
+) -> Vec<AskedFeed> {
+    let Some(state) = state else {
+        return Vec::new();
+    };
+    let window = if now - state.last_request_at <= ASKED_WITHIN {
+        MAX_KEEP_STALE_SECS as i64
+    } else {
+        ASKED_WITHIN
+    };
+    let mut feeds = Vec::new();
+    for feed in state
+        .feeds
+        .iter()
+        .filter(|f| now - f.last_fresh_at <= window)
+    {
+        let on = super::feeds::covering(facts, player, &feed.url);
+        if let Some(on) = &on {
+            let last = good.entry((player.to_string(), on.id.clone())).or_insert(0);
+            *last = (*last).max(feed.last_fresh_at);
+        }
+        feeds.push((on, feed.url.clone(), feed.last_fresh_at));
+    }
+    feeds
+}
+
+/// The URLs of the asked-for feeds that link `id` covers.
+fn feeds_of(feeds: &[AskedFeed], id: &str) -> Vec<String> {
+    feeds
+        .iter()
+        .filter(|(on, _, _)| on.as_ref().is_some_and(|on| on.id == id))
+        .map(|(_, url, _)| url.clone())
+        .collect()
+}
+
+/// The probes of one channel linked to a player: its refresh's outcome (`checked`), then
+/// a fetch as the player of each feed it asked for through it (`asked`), or else at the
+/// provider's first API base.
+async fn channel_probes(
     l: &Lanyard,
     who: &As,
     c: &Channel,
     checked: &[ChannelCheck],
     providers: &[Provider],
-) -> Probe {
+    asked: &[String],
+) -> Vec<Probe> {
     let label = format!("{} — {}", c.provider_name, c.account_label);
     let reauth = format!("Re-authorize {label}");
     let refreshed = checked.iter().find(|k| k.channel_id == c.id);
-    let url = providers
-        .iter()
-        .find(|x| x.id == c.provider_id)
-        .and_then(|x| x.api_base_urls.first().cloned());
+    let url = asked.first().cloned().or_else(|| {
+        providers
+            .iter()
+            .find(|x| x.id == c.provider_id)
+            .and_then(|x| x.api_base_urls.first().cloned())
+    });
     let mut probe = Probe {
         kind: "channel",
         id: c.id.clone(),
@@ -266,6 +326,7 @@ async fn channel_probe(
         reason: None,
         action: None,
     };
+    let mut probes = Vec::new();
     match refreshed {
         Some(k) if !k.ok => {
             let code = k.code.clone().unwrap_or_default();
@@ -282,7 +343,17 @@ async fn channel_probe(
             probe.verdict = Verdict::Blank;
         }
         Some(_) => match &url {
-            Some(u) => fetch_probe(l, who, u, &mut probe, &reauth).await,
+            Some(u) => {
+                for more in asked.iter().skip(1) {
+                    let mut each = Probe {
+                        url: Some(more.clone()),
+                        ..probe.clone()
+                    };
+                    fetch_probe(l, who, more, &mut each, &reauth).await;
+                    probes.push(each);
+                }
+                fetch_probe(l, who, u, &mut probe, &reauth).await
+            }
             None => {
                 probe.reason = Some(
                     "refreshed; its provider names no API base to fetch, so only \
@@ -292,7 +363,56 @@ async fn channel_probe(
             }
         },
     }
-    probe
+    probes.push(probe);
+    probes
+}
+
+/// The probes of one URL token linked to a player: each feed it asked for through it, or
+/// else the token's prefix.
+async fn token_probes(l: &Lanyard, who: &As, t: &UrlToken, mut asked: Vec<String>) -> Vec<Probe> {
+    let fix = format!("Check the value of URL token {} for {}", t.key, t.prefix);
+    if asked.is_empty() {
+        asked.push(t.prefix.clone());
+    }
+    let mut probes = Vec::new();
+    for u in asked {
+        let mut probe = Probe {
+            kind: "url_token",
+            id: t.id.clone(),
+            label: format!("{} @ {}", t.key, t.prefix),
+            url: Some(u.clone()),
+            status: None,
+            code: None,
+            verdict: Verdict::Live,
+            reason: None,
+            action: None,
+        };
+        fetch_probe(l, who, &u, &mut probe, &fix).await;
+        probes.push(probe);
+    }
+    probes
+}
+
+/// A feed no link covers any more: the screen asks for it and gets nothing.
+async fn uncovered_probes(l: &Lanyard, who: &As, name: &str, feeds: &[AskedFeed]) -> Vec<Probe> {
+    let mut probes = Vec::new();
+    for (_, u, _) in feeds.iter().filter(|(on, _, _)| on.is_none()) {
+        let mut probe = Probe {
+            kind: "feed",
+            id: String::new(),
+            label: u.clone(),
+            url: Some(u.clone()),
+            status: None,
+            code: None,
+            verdict: Verdict::Live,
+            reason: None,
+            action: None,
+        };
+        let fix = format!("Link {name} to the channel or URL token that covers {u}");
+        fetch_probe(l, who, u, &mut probe, &fix).await;
+        probes.push(probe);
+    }
+    probes
 }
 
 /// Why a refresh failed and the one action that fixes it.
@@ -389,10 +509,16 @@ fn verdict_of(
         if probe.verdict != Verdict::Blank || !transient(probe) {
             continue;
         }
-        let last = match probe.kind {
-            "channel" => good.get(&(player_id.clone(), probe.id.clone())).copied(),
-            _ => last_seen,
-        };
+        // The last good answer through this link (a recorded feed's, or a grant's), else
+        // for a URL token the screen's last request.
+        let last = good
+            .get(&(player_id.clone(), probe.id.clone()))
+            .copied()
+            .or(if probe.kind == "channel" {
+                None
+            } else {
+                last_seen
+            });
         // The credential's own "keep showing for" limit (`channel set --keep-stale-for`).
         let limit = keep
             .get(&format!("{}:{}", probe.kind, probe.id))

@@ -13,12 +13,18 @@
 //! - a refresh-token lifetime the provider documents ([`quirks::refresh_token_lifetime`]):
 //!   Microsoft's 90 days without use, Google's 7 days for a client in "Testing" status
 //!   (conditional: listed, never reminded);
-//! - the client secret's expiry (`client_secret_expires_at` of the provider).
+//! - the client secret's expiry (`client_secret_expires_at` of the provider);
+//! - a feed already stale ([`feeds`]): a screen the gateway serves its last good data,
+//!   listed under the credential its stale feeds go through, at the moment the screen
+//!   goes blank (its data older than the credential's "keep showing for" limit). Such
+//!   moments are in the view and `lanyard health`, not in the reminders: no sign-in fixes
+//!   a data source that is down.
 //!
 //! URL tokens have no expiry Lanyard can know: they are listed with their screens and no
 //! moment, and `lanyard health check` ([`check`]) tells whether they work now.
 
 pub mod check;
+pub mod feeds;
 
 use std::collections::HashMap;
 
@@ -43,6 +49,9 @@ pub enum Kind {
     RefreshTokenExpires,
     /// The provider's client secret expires: every channel of the provider stops.
     ClientSecretExpires,
+    /// Screens are shown stale data from feeds through this credential; they go blank at
+    /// the moment's time.
+    FeedStale,
 }
 
 impl Kind {
@@ -53,6 +62,7 @@ impl Kind {
             Kind::ReauthDue => "reauth_due",
             Kind::RefreshTokenExpires => "refresh_token_expires",
             Kind::ClientSecretExpires => "client_secret_expires",
+            Kind::FeedStale => "feed_stale",
         }
     }
 }
@@ -69,16 +79,21 @@ pub struct Screen {
 /// One moment something will stop.
 #[derive(Debug, Clone, Serialize)]
 pub struct Moment {
-    /// The channel it concerns.
+    /// `channel`, or `url_token` (a stale feed through a URL token).
+    pub subject: &'static str,
+    /// The channel (or URL token) it concerns.
     pub channel_id: String,
-    /// The channel's provider.
+    /// The channel's provider ("URL token" for a URL token).
     pub provider_name: String,
-    /// The channel's account.
+    /// The channel's account ("key @ prefix" for a URL token).
     pub account_label: String,
     /// What will stop.
     pub kind: Kind,
     /// When (None: it has stopped already).
     pub at: Option<i64>,
+    /// Since when it has been going on (a stale feed: since when its screens get stale
+    /// data).
+    pub since: Option<i64>,
     /// When it applies only in some configurations, which (such moments are listed but
     /// never reminded).
     pub only_if: Option<String>,
@@ -154,6 +169,11 @@ pub struct Facts<'a> {
     pub url_tokens: &'a [UrlToken],
     /// When each channel was last authorized (connect or re-authorization), when known.
     pub authorized_at: Option<&'a HashMap<String, i64>>,
+    /// What the gateways last served each screen, with its feeds.
+    pub screen_states: &'a [crate::screens::ScreenState],
+    /// "Keep showing for" limits other than the default, keyed `channel:<id>` /
+    /// `url_token:<id>`.
+    pub keep_stale: Option<&'a HashMap<String, u64>>,
 }
 
 fn screens_of(f: &Facts<'_>, links: &[(String, String)], subject: &str) -> Vec<Screen> {
@@ -188,6 +208,8 @@ pub fn timeline(f: &Facts<'_>, now: i64) -> Timeline {
         let screens = screens_of(f, f.channel_links, &c.id);
         let reauth = format!("Re-authorize {} — {}", c.provider_name, c.account_label);
         let moment = |kind, at, only_if: Option<&str>, source: Option<&str>, action: &str| Moment {
+            subject: "channel",
+            since: None,
             channel_id: c.id.clone(),
             provider_name: c.provider_name.clone(),
             account_label: c.account_label.clone(),
@@ -264,6 +286,7 @@ pub fn timeline(f: &Facts<'_>, now: i64) -> Timeline {
             next_stop_at: None,
         });
     }
+    feeds::add_stale(f, now, &mut moments, &mut subjects);
     moments.sort_by(|a, b| {
         a.at.unwrap_or(i64::MIN)
             .cmp(&b.at.unwrap_or(i64::MIN))
@@ -298,6 +321,8 @@ pub async fn current(l: &crate::Lanyard) -> crate::Result<Timeline> {
     let links = store.all_links().await?;
     let url_tokens = store.url_tokens().await?;
     let authorized = authorized_at(l).await?;
+    let screen_states = store.screen_states().await?;
+    let keep_stale = store.keep_stale_all().await?;
     Ok(timeline(
         &Facts {
             channels: &channels,
@@ -307,6 +332,8 @@ pub async fn current(l: &crate::Lanyard) -> crate::Result<Timeline> {
             token_links: &links.tokens,
             url_tokens: &url_tokens,
             authorized_at: Some(&authorized),
+            screen_states: &screen_states,
+            keep_stale: Some(&keep_stale),
         },
         l.clock().now(),
     ))

@@ -285,3 +285,75 @@ async fn the_stored_timeline_names_the_linked_players() {
         s.reminders
     );
 }
+
+#[test]
+fn a_stale_feed_is_a_moment_of_its_credential_with_the_screens_it_blanks() {
+    use crate::screens::{FeedState, ScreenState};
+    let channels = [channel("a", "ms", ChannelStatus::Active, None)];
+    let mut p = provider("ms", ProviderKind::Microsoft, None);
+    p.api_base_urls = vec!["https://graph.example/v1/".into()];
+    let providers = [p];
+    let principals = [
+        player("p1", "Lobby"),
+        player("p2", "Kitchen"),
+        player("p3", "Hall"),
+    ];
+    let channel_links = links(&[("p1", "a"), ("p2", "a"), ("p3", "a")]);
+    let state = |id: &str, answer: &str, since: Option<i64>, from: Option<i64>| ScreenState {
+        player_id: id.into(),
+        last_request_at: NOW - 60,
+        last_answer: answer.into(),
+        last_code: Some("upstream_error".into()),
+        stale_since: since,
+        data_from: from,
+        feeds: vec![FeedState {
+            url: "https://graph.example/v1/menu".into(),
+            last_fresh_at: NOW - 3 * 3600,
+        }],
+    };
+    let states = [
+        // Stale for two hours, data from three hours ago.
+        state("p1", "stale", Some(NOW - 2 * 3600), Some(NOW - 3 * 3600)),
+        // Stale for an hour, data from two hours ago (goes blank later).
+        state("p2", "stale", Some(NOW - 3600), Some(NOW - 2 * 3600)),
+        state("p3", "fresh", None, None),
+    ];
+    let keep: HashMap<String, u64> = [("channel:a".to_string(), 6 * 3600)].into();
+    let t = timeline(
+        &Facts {
+            channels: &channels,
+            providers: &providers,
+            principals: &principals,
+            channel_links: &channel_links,
+            screen_states: &states,
+            keep_stale: Some(&keep),
+            ..Default::default()
+        },
+        NOW,
+    );
+    let stale: Vec<_> = t
+        .moments
+        .iter()
+        .filter(|m| m.kind == Kind::FeedStale)
+        .collect();
+    assert_eq!(stale.len(), 1, "{:?}", t.moments);
+    let m = stale[0];
+    assert_eq!((m.subject, m.channel_id.as_str()), ("channel", "a"));
+    // The first screen goes blank when its data is older than the channel's 6 h.
+    assert_eq!(m.at, Some(NOW - 3 * 3600 + 6 * 3600));
+    assert_eq!(m.since, Some(NOW - 2 * 3600));
+    assert_eq!(
+        m.screens
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Kitchen", "Lobby"]
+    );
+    assert!(m.action.contains("data source"), "{}", m.action);
+    // The channel's next stop is that moment.
+    let a = t.subjects.iter().find(|s| s.id == "a").expect("a");
+    assert_eq!(a.next_stop_at, m.at);
+    // Not reminded: no sign-in fixes a data source that is down.
+    let s = crate::reminders::schedule_of(&t, NOW, crate::reminders::Thresholds::default());
+    assert!(s.reminders.iter().all(|r| r.kind != Kind::FeedStale));
+}

@@ -194,6 +194,18 @@ impl Store {
         self.commit_access_change(tx).await
     }
 
+    /// Every active player's session generation, by id (one read; the gateway's disk
+    /// cache compares them to tell an access cut: an unlink, a rotation, a removal).
+    pub async fn session_generations(&self) -> Result<std::collections::HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, session_generation FROM principal \
+             WHERE kind = 'player' AND active = TRUE",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The session generation of an active player (`None`: no such active player).
     pub async fn session_generation(&self, player_id: &str) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(

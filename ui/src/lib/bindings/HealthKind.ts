@@ -3,4 +3,4 @@
 /**
  * What will stop.
  */
-export type HealthKind = "needs_reauth" | "reauth_due" | "refresh_token_expires" | "client_secret_expires";
+export type HealthKind = "needs_reauth" | "reauth_due" | "refresh_token_expires" | "client_secret_expires" | "feed_stale";

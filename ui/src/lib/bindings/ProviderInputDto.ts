@@ -65,4 +65,9 @@ reauthDays: number | null,
 /**
  * A fixed loopback port (Dropbox requires one).
  */
-loopbackPort: number | null, };
+loopbackPort: number | null, 
+/**
+ * When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
+ * empty: not known).
+ */
+clientSecretExpiresAt: string | null, };

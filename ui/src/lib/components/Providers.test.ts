@@ -91,6 +91,7 @@ describe("Providers (Sign-in services)", () => {
         apiBaseUrls: [],
         reauthDays: null,
         loopbackPort: null,
+        clientSecretExpiresAt: null,
       },
     });
     await waitFor(() => expect(screen.getAllByTestId("provider")).toHaveLength(1));
@@ -210,6 +211,42 @@ describe("Providers (Sign-in services)", () => {
     expect(days.closest("details")?.open).toBe(true);
     await waitFor(() => expect(document.activeElement).toBe(days));
     expect(screen.queryByTestId("provider-form-error")).toBeNull();
+  });
+
+  it("sends the client secret's expiry date, and puts the backend's refusal of it next to it", async () => {
+    let refuse = false;
+    const calls = setup({
+      provider_add: () => {
+        if (refuse) {
+          throw {
+            code: "invalid_input",
+            field: "client_secret_expires_at",
+            message: "the client secret's expiry is not a date",
+          };
+        }
+        return makeProvider();
+      },
+    });
+    await openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: /Google/ }));
+    await fireEvent.input(input("Client ID"), { target: { value: "g-id" } });
+    await fireEvent.input(input(/Client secret$/), { target: { value: "s3cret" } });
+    await fireEvent.click(screen.getByText("Advanced"));
+    await fireEvent.input(input(/Client secret expires on/), { target: { value: "2027-06-30" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    await waitFor(() => expect(calls("provider_add")).toHaveLength(1));
+    expect(calls("provider_add")[0]?.input).toMatchObject({ template: "google", clientSecretExpiresAt: "2027-06-30" });
+
+    refuse = true;
+    await openForm();
+    await fireEvent.input(input("Client ID"), { target: { value: "my-client-id" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add provider" }));
+    await waitFor(() =>
+      expect(document.getElementById("provider-secret-expires-error")?.textContent).toContain("not a date"),
+    );
+    const field = input(/Client secret expires on/);
+    expect(field.closest("details")?.open).toBe(true);
+    expect(calls("provider_add")[1]?.input).toMatchObject({ clientSecretExpiresAt: null });
   });
 
   it("refuses a re-authorization interval out of range before sending", async () => {
