@@ -18,7 +18,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 mapfile -t PERF_ARGS < <(perf_cargo_args)
 cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-cli --bin lanyard
-cargo build --release --quiet -p lanyard-gateway --example bare_json
+cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-gateway --example bare_json
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
 PIDS=()

@@ -22,7 +22,7 @@ command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk
 
 mapfile -t PERF_ARGS < <(perf_cargo_args)
 cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-cli --bin lanyard
-cargo build --release --quiet -p lanyard-gateway --example load_fixture --example bare_json
+cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-gateway --example load_fixture --example bare_json
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
 GW_PID=""
