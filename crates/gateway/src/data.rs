@@ -271,13 +271,20 @@ pub async fn answer_as(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    let asked = url.clone();
-    let response = match limited_answer(g, who, url, method, headers, body).await {
+    // Parsed once, here: the cache key and the screen log both use it (never a URL over
+    // the limit, refused below before anything is spent on it).
+    let parsed = (url.len() <= MAX_URL).then(|| parse_request_url(&url));
+    let response = match limited_answer(g, who, url, parsed.as_ref(), method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
     if let As::Player(id) = who {
-        seen(g, id, &asked, &response);
+        seen(
+            g,
+            id,
+            parsed.as_ref().and_then(|p| p.as_ref().ok()),
+            &response,
+        );
     }
     finish(response)
 }
@@ -285,7 +292,7 @@ pub async fn answer_as(
 /// Records what a screen was served ([`lanyard_core::screens`], and the gauges of
 /// `/metrics`): stale with its reason, a refusal with its code (`upstream_<status>` for an
 /// upstream's error passed on), or fresh data.
-fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
+fn seen(g: &Gateway, player: &str, url: Option<&url::Url>, response: &Response) {
     let now = g.lanyard().clock().now();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
     let served = if let (Some(secs), Some(reason)) = (
@@ -312,19 +319,21 @@ fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
         _ => None,
     };
     g.metrics().serving(player, data_from);
-    let parsed = matches!(served, Served::Fresh)
-        .then(|| url::Url::parse(url).ok())
-        .flatten();
+    let url = url.filter(|_| matches!(served, Served::Fresh));
     g.lanyard()
         .broker()
         .screens()
-        .record(player, now, served, parsed.as_ref());
+        .record(player, now, served, url);
 }
+
+/// The request URL parsed, if it is not over [`MAX_URL`].
+type Parsed<'a> = Option<&'a Result<url::Url>>;
 
 async fn limited_answer(
     g: &Gateway,
     who: &As,
     url: String,
+    parsed: Parsed<'_>,
     method: Method,
     headers: &HeaderMap,
     body: Bytes,
@@ -350,7 +359,7 @@ async fn limited_answer(
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
     if method == Method::GET {
-        return cached(g, who, url, forwarded, headers).await;
+        return cached(g, who, url, parsed, forwarded, headers).await;
     }
     let request = PreviewRequest {
         url,
@@ -422,10 +431,15 @@ async fn cached(
     g: &Gateway,
     who: &As,
     url: String,
+    parsed: Parsed<'_>,
     forwarded: Vec<(String, String)>,
     headers: &HeaderMap,
 ) -> std::result::Result<Response, Response> {
-    let parsed = parse_request_url(&url).map_err(|e| error_response(&e))?;
+    let parsed = match parsed {
+        Some(Ok(parsed)) => parsed,
+        Some(Err(e)) => return Err(error_response(e)),
+        None => return Err(too_long()),
+    };
     let snapshot = g
         .lanyard()
         .snapshot()

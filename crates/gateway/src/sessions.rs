@@ -30,7 +30,16 @@ impl Sessions {
     /// `wanted`: a key id a token names; if this gateway does not hold it, the keys are
     /// reloaded (at most once per [`FORCED_RELOAD`]).
     pub(crate) async fn keys(&self, l: &Lanyard, wanted: Option<&str>) -> Result<Arc<SessionKeys>> {
-        let epoch = l.store().access_epoch();
+        self.keys_at(l, l.store().access_epoch(), wanted).await
+    }
+
+    /// [`Sessions::keys`] under `epoch`, read before anything this reads from the store.
+    async fn keys_at(
+        &self,
+        l: &Lanyard,
+        epoch: [u8; 16],
+        wanted: Option<&str>,
+    ) -> Result<Arc<SessionKeys>> {
         let prior = self.keys.read().await.clone();
         if let Some((seen, keys)) = &prior {
             let missing = wanted.is_some_and(|id| keys.get(id).is_none()) && self.may_force();
@@ -59,9 +68,12 @@ impl Sessions {
     /// The player a session token belongs to, if it is still valid (MAC, expiry, and the
     /// player's current session generation, re-read when the access epoch moves).
     pub async fn verify(&self, l: &Lanyard, token: &str) -> Result<Arc<str>> {
-        let keys = self.keys(l, sessions::key_id(token).as_deref()).await?;
-        let claims: Claims = sessions::open(&keys, token, l.clock().now())?;
+        // One epoch read for the keys and the generation, before either is read.
         let epoch = l.store().access_epoch();
+        let keys = self
+            .keys_at(l, epoch, sessions::key_id(token).as_deref())
+            .await?;
+        let claims: Claims = sessions::open(&keys, token, l.clock().now())?;
         let cached = self
             .generations
             .read()
