@@ -445,7 +445,7 @@ async fn cached(
         .snapshot()
         .await
         .map_err(|e| error_response(&e))?;
-    let (key, min_refetch) = cache::key(&snapshot, who, &parsed).map_err(|e| {
+    let (key, min_refetch) = cache::key(&snapshot, who, parsed).map_err(|e| {
         g.metrics().fetch(e.code());
         error_response(&e)
     })?;
@@ -464,7 +464,7 @@ async fn cached(
         .cache()
         .serve(
             key,
-            &cache::Asked::new(&parsed, &negotiation),
+            &cache::Asked::new(parsed, &negotiation),
             who.id(),
             min_refetch,
             policy,
