@@ -6,15 +6,19 @@
 # run, before and after. Prints requests/s and the ratio (target >= 20 000/s, >= 0.5x).
 #
 #   benches/fetch-load.sh [DURATION] [CONNECTIONS] [THREADS]
+#
+# With PERF_DATA=FILE the gateway's run is profiled (benches/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 DURATION=${1:-20s}
 CONNECTIONS=${2:-32}
 THREADS=${3:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --quiet -p lanyard-cli --bin lanyard
-cargo build --release --quiet -p lanyard-gateway --example bare_json
+mapfile -t PERF_ARGS < <(perf_cargo_args)
+cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-cli --bin lanyard
+cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-gateway --example bare_json
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
 PIDS=()
@@ -58,16 +62,18 @@ SESSION=$(curl -s -X POST -H @<(printf 'Authorization: Bearer %s\n' "$SECRET") "
 FEED="$UP/feed/lobby"
 echo "==> warm-up: $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESSION" \
   "$GW/v1/fetch?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$FEED")") from the gateway"
-echo "    load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_report before
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/fetch-cached.lua $2"
+  [ "$1" = gateway ] && perf_start "${PIDS[1]}"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/fetch-cached.lua "$2" -- "$SESSION" "$FEED" | tee "$DATA/$1.wrk"
+  perf_stop
 }
 drive bare-before "$BARE"
 drive gateway "$GW"
 drive bare-after "$BARE"
-echo "    load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_report after
 echo "==> cached /v1/fetch as a ratio of the bare handler (same wrk command, same run)"
 awk -v g="$(rps "$DATA/gateway.wrk")" -v b1="$(rps "$DATA/bare-before.wrk")" -v b2="$(rps "$DATA/bare-after.wrk")" \
   'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s (target >= 20000/s), bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.5x)\n", g, b1, b2, b, g / b }'

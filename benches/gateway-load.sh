@@ -8,8 +8,10 @@
 #
 # With LANYARD_DATABASE=postgres://…/EMPTY_DB the fixture and the gateway use that
 # PostgreSQL database instead of SQLite (scripts/postgres starts a throwaway cluster).
+# With PERF_DATA=FILE the gateway's run is profiled (benches/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 PLAYERS=${1:-1000}
 CHANNELS=${2:-100}
 DURATION=${3:-30s}
@@ -18,8 +20,9 @@ THREADS=${5:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 
-cargo build --release --quiet -p lanyard-cli --bin lanyard
-cargo build --release --quiet -p lanyard-gateway --example load_fixture --example bare_json
+mapfile -t PERF_ARGS < <(perf_cargo_args)
+cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-cli --bin lanyard
+cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-gateway --example load_fixture --example bare_json
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
 GW_PID=""
@@ -59,11 +62,15 @@ BARE=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$DATA/bare.out")
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"
+  [ "$1" = gateway ] && perf_start "$GW_PID"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-grants.lua "$2" -- "$DATA/load-players.txt" | tee "$DATA/$1.wrk"
+  perf_stop
 }
+load_report before
 drive bare-before "$BARE"
 drive gateway "$URL"
 drive bare-after "$BARE"
+load_report after
 echo "==> throughput of /v1/grants as a ratio of the bare handler (same wrk command, same run)"
 awk -v g="$(rps "$DATA/gateway.wrk")" -v b1="$(rps "$DATA/bare-before.wrk")" -v b2="$(rps "$DATA/bare-after.wrk")" \
   'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s, bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.5x)\n", g, b1, b2, b, g / b }'

@@ -9,6 +9,7 @@
 #   benches/screens.sh [SCREENS] [FEEDS] [INTERVAL] [DURATION] [PLAYERS] [MAX_AGE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 SCREENS=${1:-1000}
 FEEDS=${2:-10}
 INTERVAL=${3:-10}
@@ -58,9 +59,9 @@ wait_for "$DATA/gw.out"
 GW=$(listening "$DATA/gw.out")
 [ -n "$GW" ] || { cat "$DATA/gw.err" >&2; exit 1; }
 echo "==> gateway at $GW; $SCREENS screens × $FEEDS feeds every ${INTERVAL}s for ${DURATION}s (max-age=$MAX_AGE)"
-echo "    load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_report before
 node benches/screens-sim.mjs "$GW" "$DATA/player-secrets.txt" "$UP" "$SCREENS" "$FEEDS" "$INTERVAL" "$DURATION" | tee "$DATA/sim.json"
-echo "    load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_report after
 echo "==> upstream"
 curl -s "$UP/_count"
 echo

@@ -7,6 +7,9 @@
 //!
 //! Run: `LANYARD_TEST_POSTGRES=postgres://… cargo bench -p lanyard-core --bench epoch`
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
@@ -119,6 +122,8 @@ fn bench(c: &mut Criterion) {
 criterion_group!(benches, bench);
 
 fn main() {
+    load::report("before");
     benches();
     Criterion::default().configure_from_args().final_summary();
+    load::report("after");
 }

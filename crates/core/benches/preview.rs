@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo bench -p lanyard-core --bench preview`
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
+    load::report("before");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -122,4 +126,5 @@ fn main() {
         );
         let _ = l.broker().flush(l.store()).await;
     });
+    load::report("after");
 }

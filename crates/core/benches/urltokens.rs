@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p lanyard-core --bench urltokens`
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, BenchmarkId, Criterion};
@@ -102,7 +105,9 @@ fn summary() {
 }
 
 fn main() {
+    load::report("before");
     group();
     Criterion::default().configure_from_args().final_summary();
     summary();
+    load::report("after");
 }

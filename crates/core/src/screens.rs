@@ -10,7 +10,9 @@
 //! meanwhile is skipped (its rows go with it).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::RwLock;
 
 use serde::Serialize;
 use sqlx::Row;
@@ -37,18 +39,46 @@ pub enum Served {
     },
 }
 
-#[derive(Debug, Clone)]
+/// Shards of the buffer: screens on different shards never touch the same lock.
+const SHARDS: usize = 16;
+
+/// A screen's buffered state. `at` and the dirty flags are atomics: an answer like the
+/// last one (the steady state of a screen polling its data) only moves them, under a read
+/// lock of its shard, without allocating.
+#[derive(Debug)]
 struct Seen {
+    at: AtomicI64,
+    served: Served,
+    stale_since: Option<i64>,
+    /// Changed since the last flush.
+    dirty: AtomicBool,
+    /// Per data URL (without its query): the last fresh answer, changed since the flush.
+    feeds: RwLock<HashMap<String, (AtomicI64, AtomicBool)>>,
+}
+
+/// The in-memory buffer of screen states, sharded by player. An entry stays one flush
+/// after it was last written, so a screen's next answer finds it and costs no allocation;
+/// one untouched for a whole flush interval is dropped.
+#[derive(Debug, Default)]
+pub struct ScreenLog {
+    shards: [RwLock<HashMap<String, Seen>>; SHARDS],
+}
+
+/// What one flush writes of a screen.
+#[derive(Debug)]
+struct Written {
+    player: String,
     at: i64,
     served: Served,
     stale_since: Option<i64>,
+    feeds: Vec<(String, i64)>,
 }
 
-/// The in-memory buffer of screen states.
-#[derive(Debug, Default)]
-pub struct ScreenLog {
-    players: Mutex<HashMap<String, Seen>>,
-    feeds: Mutex<HashMap<(String, String), i64>>,
+/// The data URL `url` is shown as: without its query and fragment (a query may hold a
+/// key). `url`'s serialization percent-encodes `?` and `#` everywhere else.
+fn shown(url: &url::Url) -> &str {
+    let s = url.as_str();
+    s.find(['?', '#']).map_or(s, |end| &s[..end])
 }
 
 /// A screen's recorded state.
@@ -79,50 +109,126 @@ pub struct FeedState {
     pub last_fresh_at: i64,
 }
 
-impl ScreenLog {
-    /// Records what `player_id` was served at `at` for `url` (shown without its query).
-    pub fn record(&self, player_id: &str, at: i64, served: Served, url: Option<&url::Url>) {
-        if let (Served::Fresh, Some(url)) = (&served, url) {
-            let mut shown = url.clone();
-            shown.set_query(None);
-            shown.set_fragment(None);
-            if let Ok(mut feeds) = self.feeds.lock() {
-                feeds.insert((player_id.to_string(), shown.to_string()), at);
+impl Seen {
+    /// A fresh answer for `feed` at `at`.
+    fn fresh(&self, feed: &str, at: i64) {
+        if let Ok(feeds) = self.feeds.read() {
+            if let Some((last, dirty)) = feeds.get(feed) {
+                last.fetch_max(at, Ordering::Relaxed);
+                dirty.store(true, Ordering::Relaxed);
+                return;
             }
         }
-        if let Ok(mut players) = self.players.lock() {
-            let previous = players.get(player_id);
-            let stale_since = match (&served, previous) {
-                (Served::Stale { .. }, Some(p)) if p.stale_since.is_some() => p.stale_since,
-                (Served::Stale { .. }, _) => Some(at),
-                _ => None,
-            };
-            players.insert(
-                player_id.to_string(),
-                Seen {
-                    at,
-                    served,
-                    stale_since,
-                },
-            );
+        if let Ok(mut feeds) = self.feeds.write() {
+            let (last, dirty) = feeds
+                .entry(feed.to_string())
+                .or_insert_with(|| (AtomicI64::new(at), AtomicBool::new(true)));
+            last.fetch_max(at, Ordering::Relaxed);
+            dirty.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+impl ScreenLog {
+    fn shard(&self, player_id: &str) -> &RwLock<HashMap<String, Seen>> {
+        let mut h = std::hash::DefaultHasher::new();
+        player_id.hash(&mut h);
+        &self.shards[(h.finish() % SHARDS as u64) as usize]
+    }
+
+    /// Records what `player_id` was served at `at` for `url` (shown without its query).
+    pub fn record(&self, player_id: &str, at: i64, served: Served, url: Option<&url::Url>) {
+        let feed = match (&served, url) {
+            (Served::Fresh, Some(url)) => Some(shown(url)),
+            _ => None,
+        };
+        let shard = self.shard(player_id);
+        if let Ok(players) = shard.read() {
+            if let Some(seen) = players.get(player_id).filter(|s| s.served == served) {
+                seen.at.fetch_max(at, Ordering::Relaxed);
+                seen.dirty.store(true, Ordering::Relaxed);
+                if let Some(feed) = feed {
+                    seen.fresh(feed, at);
+                }
+                return;
+            }
+        }
+        let Ok(mut players) = shard.write() else {
+            return;
+        };
+        let previous = players.get(player_id);
+        let stale_since = match (&served, previous) {
+            (Served::Stale { .. }, Some(p)) if p.stale_since.is_some() => p.stale_since,
+            (Served::Stale { .. }, _) => Some(at),
+            _ => None,
+        };
+        match players.get_mut(player_id) {
+            Some(seen) => {
+                *seen.at.get_mut() = at;
+                seen.served = served;
+                seen.stale_since = stale_since;
+                *seen.dirty.get_mut() = true;
+            }
+            None => {
+                players.insert(
+                    player_id.to_string(),
+                    Seen {
+                        at: AtomicI64::new(at),
+                        served,
+                        stale_since,
+                        dirty: AtomicBool::new(true),
+                        feeds: RwLock::default(),
+                    },
+                );
+            }
+        }
+        if let (Some(feed), Some(seen)) = (feed, players.get(player_id)) {
+            seen.fresh(feed, at);
+        }
+    }
+
+    /// Takes what changed since the last flush, and drops the screens that did not.
+    fn take(&self) -> Vec<Written> {
+        let mut out = Vec::new();
+        for shard in &self.shards {
+            let Ok(mut players) = shard.write() else {
+                continue;
+            };
+            players.retain(|player, seen| {
+                let mut feeds: Vec<(String, i64)> = Vec::new();
+                if let Ok(all) = seen.feeds.get_mut() {
+                    all.retain(|url, (at, dirty)| {
+                        let changed = std::mem::take(dirty.get_mut());
+                        if changed {
+                            feeds.push((url.clone(), *at.get_mut()));
+                        }
+                        changed
+                    });
+                }
+                let changed = std::mem::take(seen.dirty.get_mut());
+                if changed || !feeds.is_empty() {
+                    out.push(Written {
+                        player: player.clone(),
+                        at: *seen.at.get_mut(),
+                        served: seen.served.clone(),
+                        stale_since: seen.stale_since,
+                        feeds,
+                    });
+                }
+                changed
+            });
+        }
+        out
     }
 
     /// Writes the buffer in one transaction; returns how many screens were written.
     pub async fn flush(&self, store: &Store) -> Result<usize> {
-        let players = match self.players.lock() {
-            Ok(mut p) => std::mem::take(&mut *p),
-            Err(_) => return Ok(0),
-        };
-        let feeds = match self.feeds.lock() {
-            Ok(mut f) => std::mem::take(&mut *f),
-            Err(_) => HashMap::new(),
-        };
-        if players.is_empty() && feeds.is_empty() {
+        let players = self.take();
+        if players.is_empty() {
             return Ok(0);
         }
         let mut tx = store.begin_write().await?;
-        for (player, seen) in &players {
+        for seen in &players {
             let (answer, code, data_from) = match &seen.served {
                 Served::Fresh => ("fresh", None, None),
                 Served::Stale { reason, data_from } => {
@@ -145,7 +251,7 @@ impl ScreenLog {
                  data_from = excluded.data_from \
                  WHERE excluded.last_request_at >= screen_state.last_request_at",
             )
-            .bind(player)
+            .bind(&seen.player)
             .bind(seen.at)
             .bind(answer)
             .bind(code)
@@ -154,19 +260,21 @@ impl ScreenLog {
             .execute(&mut *tx)
             .await?;
         }
-        for ((player, url), at) in &feeds {
-            sqlx::query(
-                "INSERT INTO feed_state (player_id, url, last_fresh_at) \
-                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM principal WHERE id = $1) \
-                 ON CONFLICT (player_id, url) DO UPDATE SET \
-                 last_fresh_at = excluded.last_fresh_at \
-                 WHERE excluded.last_fresh_at >= feed_state.last_fresh_at",
-            )
-            .bind(player)
-            .bind(url)
-            .bind(*at)
-            .execute(&mut *tx)
-            .await?;
+        for seen in &players {
+            for (url, at) in &seen.feeds {
+                sqlx::query(
+                    "INSERT INTO feed_state (player_id, url, last_fresh_at) \
+                     SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM principal WHERE id = $1) \
+                     ON CONFLICT (player_id, url) DO UPDATE SET \
+                     last_fresh_at = excluded.last_fresh_at \
+                     WHERE excluded.last_fresh_at >= feed_state.last_fresh_at",
+                )
+                .bind(&seen.player)
+                .bind(url)
+                .bind(*at)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(players.len())
@@ -329,9 +437,51 @@ mod tests {
         };
         log.record("p", 10, stale(5), None);
         log.record("p", 20, stale(5), None);
-        let since = |log: &ScreenLog| log.players.lock().expect("l")["p"].stale_since;
+        let since = |log: &ScreenLog| log.shard("p").read().expect("l")["p"].stale_since;
         assert_eq!(since(&log), Some(10));
         log.record("p", 30, Served::Fresh, None);
         assert_eq!(since(&log), None);
+    }
+
+    #[test]
+    fn a_steady_screen_is_written_each_flush_and_an_idle_one_is_dropped() {
+        let log = ScreenLog::default();
+        let url = url::Url::parse("https://feed.example/x?key=SECRET#top").expect("url");
+        log.record("p", 10, Served::Fresh, Some(&url));
+        log.record("p", 12, Served::Fresh, Some(&url));
+        let written = log.take();
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].at, 12);
+        assert_eq!(
+            written[0].feeds,
+            vec![("https://feed.example/x".to_string(), 12)]
+        );
+        // The same answer again, after a flush: the latest time is written again.
+        log.record("p", 20, Served::Fresh, Some(&url));
+        let written = log.take();
+        assert_eq!((written[0].at, written[0].feeds[0].1), (20, 20));
+        // Nothing since: nothing written, and the screen's entry is dropped.
+        assert!(log.take().is_empty());
+        assert!(log.shard("p").read().expect("l").get("p").is_none());
+        // A changed answer is written with its own state.
+        log.record(
+            "p",
+            30,
+            Served::Refused {
+                code: "not_linked".into(),
+            },
+            None,
+        );
+        let written = log.take();
+        assert_eq!(
+            (written[0].at, &written[0].served),
+            (
+                30,
+                &Served::Refused {
+                    code: "not_linked".into()
+                }
+            )
+        );
+        assert!(written[0].feeds.is_empty());
     }
 }

@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p lanyard-gateway --bench fetch`
 
+#[path = "../../core/benches/support/load.rs"]
+mod load;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +25,7 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
 }
 
 fn main() {
+    load::report("before");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -118,4 +122,5 @@ fn main() {
         );
         let _ = l.broker().flush(l.store()).await;
     });
+    load::report("after");
 }

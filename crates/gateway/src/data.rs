@@ -33,26 +33,24 @@
 //!
 //! CORS is answered only for the origins the gateway was configured with.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lanyard_core::broker::sessions::{self, Claims, SessionKeys};
-use lanyard_core::fetch::{fetch, As, Fetched};
-use lanyard_core::preview::report::CredentialSource;
-use lanyard_core::preview::{PreviewOptions, PreviewRequest};
+use lanyard_core::broker::sessions;
+use lanyard_core::fetch::As;
+use lanyard_core::preview::PreviewRequest;
 use lanyard_core::screens::Served;
-use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::urltokens::prefix::parse_request_url;
-use lanyard_core::{Error, Lanyard, Result};
+use lanyard_core::{Error, Result};
 
-use crate::api::{error_response, Gateway};
-use crate::cache::{self, Failure, Outcome, Upstream, CACHE_HEADER};
+use crate::cache::{self, Failure, Outcome, CACHE_HEADER};
+use crate::errors::error_response;
+use crate::state::Gateway;
 
 /// The response header naming what was attached.
 pub const ATTACHED: &str = "x-lanyard-attached";
@@ -70,22 +68,7 @@ const FORWARDED: [&str; 5] = [
 /// cache key.
 pub const MAX_URL: usize = 8 * 1024;
 
-/// The only upstream headers passed to a player (the gateway sets framing, `Age` of its
-/// own answers, CORS and caching headers itself). `cache-control` and `vary` are rewritten
-/// ([`private_cache_control`], [`vary`]).
-pub const PASSED: [&str; 11] = [
-    "content-type",
-    "content-language",
-    "content-encoding",
-    "content-disposition",
-    "etag",
-    "last-modified",
-    "age",
-    "location",
-    "retry-after",
-    "cache-control",
-    "vary",
-];
+pub use crate::upstream::PASSED;
 
 /// Upstream `Cache-Control` directives kept for the screen's own (private) cache.
 const KEPT_DIRECTIVES: [&str; 6] = [
@@ -99,90 +82,6 @@ const KEPT_DIRECTIVES: [&str; 6] = [
 
 /// What every `/v1/fetch` answer varies on, whatever the upstream says.
 const VARY: &str = "Authorization, Origin";
-
-/// A player's session generation (`None`: no such active player) as read under an epoch.
-type Generation = ([u8; 16], Option<i64>);
-
-/// A token naming a key this gateway does not hold reloads the keys at most this often (a
-/// rotation by another gateway arrives with the access epoch anyway).
-const FORCED_RELOAD: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Session verification: the session keys (reloaded when the access epoch moves), and each
-/// player's session generation per access epoch.
-#[derive(Debug, Default)]
-pub struct Sessions {
-    keys: tokio::sync::RwLock<Option<([u8; 16], Arc<SessionKeys>)>>,
-    forced: std::sync::Mutex<Option<std::time::Instant>>,
-    generations: RwLock<HashMap<String, Generation>>,
-}
-
-impl Sessions {
-    /// The keys in force (created on first use, shared with every gateway on the store).
-    /// `wanted`: a key id a token names; if this gateway does not hold it, the keys are
-    /// reloaded (at most once per [`FORCED_RELOAD`]).
-    async fn keys(&self, l: &Lanyard, wanted: Option<&str>) -> Result<Arc<SessionKeys>> {
-        let epoch = l.store().access_epoch();
-        let prior = self.keys.read().await.clone();
-        if let Some((seen, keys)) = &prior {
-            let missing = wanted.is_some_and(|id| keys.get(id).is_none()) && self.may_force();
-            if *seen == epoch && !missing {
-                return Ok(keys.clone());
-            }
-        }
-        let mut slot = self.keys.write().await;
-        let ids = sessions::ensure_keys(l).await?;
-        let held = slot.as_ref().map(|(_, k)| k.clone());
-        let keys = Arc::new(sessions::load_keys(l, &ids, held.as_deref()).await?);
-        *slot = Some((epoch, keys.clone()));
-        Ok(keys)
-    }
-
-    fn may_force(&self) -> bool {
-        let mut last = self.forced.lock().unwrap_or_else(|p| p.into_inner());
-        let now = std::time::Instant::now();
-        if last.is_some_and(|t| now.duration_since(t) < FORCED_RELOAD) {
-            return false;
-        }
-        *last = Some(now);
-        true
-    }
-
-    /// The player a session token belongs to, if it is still valid (MAC, expiry, and the
-    /// player's current session generation, re-read when the access epoch moves).
-    pub async fn verify(&self, l: &Lanyard, token: &str) -> Result<Arc<str>> {
-        let keys = self.keys(l, sessions::key_id(token).as_deref()).await?;
-        let claims: Claims = sessions::open(&keys, token, l.clock().now())?;
-        let epoch = l.store().access_epoch();
-        let cached = self
-            .generations
-            .read()
-            .ok()
-            .and_then(|g| g.get(&claims.player_id).copied())
-            .filter(|(e, _)| *e == epoch)
-            .map(|(_, g)| g);
-        let current = match cached {
-            Some(g) => g,
-            None => {
-                let g = l.store().session_generation(&claims.player_id).await?;
-                if let Ok(mut all) = self.generations.write() {
-                    if all.len() > 100_000 {
-                        all.clear();
-                    }
-                    all.insert(claims.player_id.clone(), (epoch, g));
-                }
-                g
-            }
-        };
-        if current != Some(claims.generation) {
-            return Err(Error::Unauthenticated(
-                "the session has ended (the player was removed, unlinked or its secret \
-                 rotated): get a new one from POST /v1/sessions"
-                    .into(),
-            ));
-        }
-        Ok(claims.player_id.into())
-    }
-}
 
 /// CORS headers for an allowed `Origin`.
 fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
@@ -344,7 +243,7 @@ async fn answer(
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(crate::api::bearer);
+        .and_then(crate::state::bearer);
     let player = match presented {
         Some(t) if t.starts_with(sessions::PREFIX) => {
             g.sessions().verify(g.lanyard(), t).await.map_err(|e| {
@@ -372,13 +271,20 @@ pub async fn answer_as(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    let asked = url.clone();
-    let response = match limited_answer(g, who, url, method, headers, body).await {
+    // Parsed once, here: the cache key and the screen log both use it (never a URL over
+    // the limit, refused below before anything is spent on it).
+    let parsed = (url.len() <= MAX_URL).then(|| parse_request_url(&url));
+    let response = match limited_answer(g, who, url, parsed.as_ref(), method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
     if let As::Player(id) = who {
-        seen(g, id, &asked, &response);
+        seen(
+            g,
+            id,
+            parsed.as_ref().and_then(|p| p.as_ref().ok()),
+            &response,
+        );
     }
     finish(response)
 }
@@ -386,7 +292,7 @@ pub async fn answer_as(
 /// Records what a screen was served ([`lanyard_core::screens`], and the gauges of
 /// `/metrics`): stale with its reason, a refusal with its code (`upstream_<status>` for an
 /// upstream's error passed on), or fresh data.
-fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
+fn seen(g: &Gateway, player: &str, url: Option<&url::Url>, response: &Response) {
     let now = g.lanyard().clock().now();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
     let served = if let (Some(secs), Some(reason)) = (
@@ -397,7 +303,7 @@ fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
             reason: reason.to_string(),
             data_from: now - secs,
         }
-    } else if let Some(code) = response.extensions().get::<crate::api::RefusalCode>() {
+    } else if let Some(code) = response.extensions().get::<crate::errors::RefusalCode>() {
         Served::Refused {
             code: code.0.to_string(),
         }
@@ -413,19 +319,21 @@ fn seen(g: &Gateway, player: &str, url: &str, response: &Response) {
         _ => None,
     };
     g.metrics().serving(player, data_from);
-    let parsed = matches!(served, Served::Fresh)
-        .then(|| url::Url::parse(url).ok())
-        .flatten();
+    let url = url.filter(|_| matches!(served, Served::Fresh));
     g.lanyard()
         .broker()
         .screens()
-        .record(player, now, served, parsed.as_ref());
+        .record(player, now, served, url);
 }
+
+/// The request URL parsed, if it is not over [`MAX_URL`].
+type Parsed<'a> = Option<&'a Result<url::Url>>;
 
 async fn limited_answer(
     g: &Gateway,
     who: &As,
     url: String,
+    parsed: Parsed<'_>,
     method: Method,
     headers: &HeaderMap,
     body: Bytes,
@@ -451,7 +359,7 @@ async fn limited_answer(
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
     if method == Method::GET {
-        return cached(g, who, url, forwarded, headers).await;
+        return cached(g, who, url, parsed, forwarded, headers).await;
     }
     let request = PreviewRequest {
         url,
@@ -516,91 +424,6 @@ fn failure_response(f: &Failure) -> Response {
     )
 }
 
-/// The credentials the engine matched on any hop, sent or not, by name: what a cache key
-/// must hold exactly for the answer to be stored or shared under it.
-fn matched(fetched: &Fetched) -> Vec<String> {
-    let mut names: Vec<String> = fetched
-        .hops
-        .iter()
-        .flat_map(|h| {
-            h.credentials
-                .iter()
-                .map(|c| (c.source, c.id.as_str()))
-                .chain(h.not_sent.iter().map(|n| (n.source, n.id.as_str())))
-        })
-        .filter(|(source, _)| *source != CredentialSource::Header)
-        .map(|(source, id)| format!("{}:{id}", source.as_str()))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// What a request upstream needs, owned: it may carry on after the request that started
-/// it was answered stale ([`cache::Cache::serve`]).
-#[derive(Debug, Clone)]
-pub struct Upstreamer {
-    pub(crate) lanyard: Lanyard,
-    pub(crate) budget: Arc<crate::quota::Budget>,
-    pub(crate) metrics: Arc<crate::metrics::Metrics>,
-    pub(crate) who: As,
-    pub(crate) options: PreviewOptions,
-}
-
-impl Upstreamer {
-    /// One request through the fetch engine, as the gateway passes its answer on. It holds
-    /// its answer-size cap of the body budget while it runs.
-    pub async fn fetch(self, request: PreviewRequest) -> Result<Upstream> {
-        upstream(&self, request).await
-    }
-}
-
-async fn upstream(u: &Upstreamer, request: PreviewRequest) -> Result<Upstream> {
-    let (options, who) = (u.options, &u.who);
-    let Some(_room) = u.budget.reserve(options.max_body).await else {
-        u.metrics.fetch_limited();
-        return Err(Error::RateLimited(
-            "the gateway is reading as many answers as its memory budget allows; try again \
-             shortly"
-                .into(),
-        ));
-    };
-    let fetched = fetch(&u.lanyard, who, request, &Fixed(Answer::Deny), options)
-        .await
-        .inspect_err(|e| u.metrics.fetch(e.code()))?;
-    if fetched.truncated {
-        return Err(Error::RequestFailed(format!(
-            "the upstream answer is larger than {} bytes",
-            options.max_body
-        )));
-    }
-    let status = StatusCode::from_u16(fetched.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut raw = HeaderMap::new();
-    let mut passed = Vec::new();
-    for (k, v) in &fetched.headers {
-        let lower = k.to_ascii_lowercase();
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(lower.as_bytes()),
-            HeaderValue::from_str(v),
-        ) else {
-            continue;
-        };
-        raw.append(name.clone(), value.clone());
-        if PASSED.contains(&lower.as_str()) {
-            passed.push((name, value));
-        }
-    }
-    Ok(Upstream {
-        status,
-        raw,
-        headers: passed,
-        attached: fetched.attached().join(", "),
-        redirected: fetched.hops.len() > 1,
-        credentials: matched(&fetched),
-        body: Bytes::from(fetched.body),
-    })
-}
-
 /// `GET`: through the shared cache, after the same link checks the engine makes (so an
 /// unlink refuses at once, cached or not). The player's own conditional headers are
 /// answered here, against what the cache serves.
@@ -608,16 +431,21 @@ async fn cached(
     g: &Gateway,
     who: &As,
     url: String,
+    parsed: Parsed<'_>,
     forwarded: Vec<(String, String)>,
     headers: &HeaderMap,
 ) -> std::result::Result<Response, Response> {
-    let parsed = parse_request_url(&url).map_err(|e| error_response(&e))?;
+    let parsed = match parsed {
+        Some(Ok(parsed)) => parsed,
+        Some(Err(e)) => return Err(error_response(e)),
+        None => return Err(too_long()),
+    };
     let snapshot = g
         .lanyard()
         .snapshot()
         .await
         .map_err(|e| error_response(&e))?;
-    let (key, min_refetch) = cache::key(&snapshot, who, &parsed).map_err(|e| {
+    let (key, min_refetch) = cache::key(&snapshot, who, parsed).map_err(|e| {
         g.metrics().fetch(e.code());
         error_response(&e)
     })?;
@@ -636,7 +464,7 @@ async fn cached(
         .cache()
         .serve(
             key,
-            &cache::Asked::new(&parsed, &negotiation),
+            &cache::Asked::new(parsed, &negotiation),
             who.id(),
             min_refetch,
             policy,
@@ -822,11 +650,6 @@ pub(crate) async fn get_as(
 ) -> Response {
     let who = As::Player(player.to_string());
     answer_as(g, &who, url, Method::GET, headers, Bytes::new()).await
-}
-
-/// The fetch limits of a gateway: the preview's.
-pub fn default_options() -> PreviewOptions {
-    PreviewOptions::default()
 }
 
 #[cfg(test)]

@@ -7,12 +7,19 @@
 //! the same [`issue_grant`](lanyard_core::broker::grant::issue_grant) the preview uses).
 //!
 //! ## Contents
+//! - [`state`]: [`Gateway`], one gateway's state and options, and who a request's
+//!   `Authorization` names.
 //! - [`api`]: the routes — `POST /v1/grants`, `GET /v1/channels`, `GET /healthz`,
-//!   `GET /metrics` — and how errors become `{ code, message }` with an HTTP status.
+//!   `GET /metrics` — and the table of error codes to HTTP statuses.
+//! - [`errors`]: how an error becomes `{ code, message }` with its HTTP status.
 //! - [`data`]: `POST /v1/sessions` (session tokens for screens) and `GET|POST /v1/fetch`
 //!   (data through the core's fetch engine, credentials attached inside the gateway).
+//! - [`sessions`]: session-token verification (keys and generations per access epoch).
+//! - [`upstream`]: one request upstream through the core's fetch engine, as `/v1/fetch`
+//!   passes its answer on.
 //! - [`feeds`]: `GET|HEAD /v1/feeds/<id>/<key>`, feed links for no-code widgets: one
 //!   player and data URL each, answered like `/v1/fetch` for that player.
+//! - [`feed_state`]: the feed links' hasher, feeds per access epoch and request windows.
 //! - [`cache`]: the shared in-memory cache of `GET /v1/fetch` answers, keyed by URL and
 //!   the exact credentials attached (moka + http-cache-semantics, single-flight misses).
 //! - [`disk_cache`]: the last good answers kept on disk, sealed (ChaCha20-Poly1305 under a
@@ -44,12 +51,18 @@ pub mod background;
 pub mod cache;
 pub mod data;
 pub mod disk_cache;
+pub mod errors;
+pub mod feed_state;
 pub mod feeds;
 pub mod forwarded;
 pub mod limits;
 pub mod metrics;
 pub mod quota;
 pub mod serve;
+pub mod sessions;
+pub mod state;
+pub mod upstream;
 
-pub use api::{router, Gateway};
+pub use api::router;
 pub use serve::{serve, Listening, ServeOptions};
+pub use state::Gateway;

@@ -4,7 +4,7 @@
 //! bytes the response cache holds and a grant latency histogram. Lock-free counters; no label ever carries a secret or an id.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -19,6 +19,8 @@ const BUCKETS: [f64; 14] = [
 #[derive(Debug, Default)]
 pub struct Metrics {
     grants: AtomicU64,
+    /// `/v1/fetch` answered `ok` (the common outcome: an atomic, not the map's lock).
+    fetches_ok: AtomicU64,
     fetches: Mutex<BTreeMap<&'static str, u64>>,
     auth_failures: AtomicU64,
     rate_limited: AtomicU64,
@@ -31,6 +33,8 @@ pub struct Metrics {
     stale: Mutex<BTreeMap<&'static str, u64>>,
     /// Players whose last answer here was stale, with when that data was fetched (Unix s).
     serving_stale: Mutex<std::collections::HashMap<String, i64>>,
+    /// How many `serving_stale` holds: a fresh answer while none is stale takes no lock.
+    serving_stale_count: AtomicUsize,
 }
 
 impl Metrics {
@@ -43,6 +47,9 @@ impl Metrics {
 
     /// A player's last answer: stale data fetched at `data_from` (Unix s), or not stale.
     pub fn serving(&self, player: &str, data_from: Option<i64>) {
+        if data_from.is_none() && self.serving_stale_count.load(Ordering::Acquire) == 0 {
+            return;
+        }
         if let Ok(mut s) = self.serving_stale.lock() {
             match data_from {
                 Some(at) => {
@@ -54,6 +61,7 @@ impl Metrics {
                     s.remove(player);
                 }
             }
+            self.serving_stale_count.store(s.len(), Ordering::Release);
         }
     }
 
@@ -73,6 +81,10 @@ impl Metrics {
 
     /// A `/v1/fetch` ended with `outcome` (`ok` or an error code).
     pub fn fetch(&self, outcome: &'static str) {
+        if outcome == "ok" {
+            self.fetches_ok.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         if let Ok(mut f) = self.fetches.lock() {
             *f.entry(outcome).or_default() += 1;
         }
@@ -140,6 +152,11 @@ impl Metrics {
              # TYPE lanyard_gateway_fetches_total counter"
         );
         if let Ok(fetches) = self.fetches.lock() {
+            let mut fetches = fetches.clone();
+            let ok = self.fetches_ok.load(Ordering::Relaxed);
+            if ok > 0 {
+                fetches.insert("ok", ok);
+            }
             for (outcome, n) in fetches.iter() {
                 let _ = writeln!(
                     out,

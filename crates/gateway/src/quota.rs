@@ -77,13 +77,13 @@ pub struct Quota {
 #[derive(Debug)]
 pub struct Admitted<'a> {
     quota: &'a Quota,
-    player: String,
+    player: &'a str,
 }
 
 impl Drop for Admitted<'_> {
     fn drop(&mut self) {
         let mut players = self.quota.players.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = players.get_mut(&self.player) {
+        if let Some(p) = players.get_mut(self.player) {
             p.running = p.running.saturating_sub(1);
         }
     }
@@ -99,7 +99,7 @@ impl Quota {
     }
 
     /// Admits one request of `player`, or says how long to wait.
-    pub fn admit(&self, player: &str) -> Result<Admitted<'_>, Duration> {
+    pub fn admit<'a>(&'a self, player: &'a str) -> Result<Admitted<'a>, Duration> {
         let FetchPolicy {
             per_second,
             burst,
@@ -115,11 +115,20 @@ impl Quota {
                         < f64::from(burst)
             });
         }
-        let p = players.entry(player.to_string()).or_insert(Player {
-            tokens: f64::from(burst),
-            at: now,
-            running: 0,
-        });
+        // A known player (every request but its first) costs no allocation.
+        if !players.contains_key(player) {
+            players.insert(
+                player.to_string(),
+                Player {
+                    tokens: f64::from(burst),
+                    at: now,
+                    running: 0,
+                },
+            );
+        }
+        let Some(p) = players.get_mut(player) else {
+            return Err(Duration::from_secs(1));
+        };
         let refilled = p.tokens + now.duration_since(p.at).as_secs_f64() * per_second;
         p.tokens = refilled.min(f64::from(burst));
         p.at = now;
@@ -134,7 +143,7 @@ impl Quota {
         p.running += 1;
         Ok(Admitted {
             quota: self,
-            player: player.to_string(),
+            player,
         })
     }
 }

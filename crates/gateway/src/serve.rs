@@ -22,8 +22,9 @@ use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
 use lanyard_core::{Error, Lanyard, Result};
 
-use crate::api::{router, Gateway};
+use crate::api::router;
 use crate::limits::LimitPolicy;
+use crate::state::Gateway;
 
 /// How a gateway listens.
 #[derive(Debug, Clone)]
@@ -86,7 +87,7 @@ impl ServeOptions {
             session_seconds: lanyard_core::broker::sessions::SESSION_SECONDS,
             trusted_proxies: Vec::new(),
             fetch: crate::quota::FetchPolicy::default(),
-            fetch_timeout: crate::data::default_options().timeout,
+            fetch_timeout: crate::upstream::default_options().timeout,
             feed_per_minute: crate::feeds::DEFAULT_PER_MINUTE,
             stale_deadline: crate::cache::DEFAULT_STALE_DEADLINE,
             sessions_only: None,
@@ -123,7 +124,7 @@ impl ServeOptions {
         if !(1..=300).contains(&self.fetch_timeout.as_secs()) {
             return Err(Error::invalid("the fetch timeout is 1 to 300 seconds"));
         }
-        let max_body = crate::data::default_options().max_body as u64;
+        let max_body = crate::upstream::default_options().max_body as u64;
         if f.body_budget < max_body {
             return Err(Error::invalid(format!(
                 "the body budget must hold at least one answer ({} MiB)",
@@ -200,7 +201,7 @@ pub async fn serve(
             .with_stale_deadline(options.stale_deadline)
             .with_fetch_options(lanyard_core::preview::PreviewOptions {
                 timeout: options.fetch_timeout,
-                ..crate::data::default_options()
+                ..crate::upstream::default_options()
             })
             .with_feed_limit(options.feed_per_minute)
             .with_sessions_only(sessions_only),

@@ -1,0 +1,43 @@
+# Sourced by the scripts in benches/: the machine's load average, printed before and after
+# a measurement, with a warning when it is above LOAD_LIMIT (1.5): a busy machine slows a
+# bare handler more than the gateway and flatters every ratio, so figures taken then must
+# not be recorded as idle-machine figures (docs/benchmarks.md).
+#
+#   . benches/common.sh; load_report before; …measure…; load_report after
+LOAD_LIMIT=${LOAD_LIMIT:-1.5}
+load_report() { # WHEN (before|after)
+  local avg
+  if [ -r /proc/loadavg ]; then
+    avg=$(cut -d' ' -f1-3 /proc/loadavg)
+  else
+    avg=$(uptime | sed -n 's/.*load averages*: *//p' | tr -d ',')
+  fi
+  echo "    load $1: ${avg:-unknown} (1, 5, 15 min)"
+  local one=${avg%% *}
+  if [ -n "$one" ] && awk -v l="$one" -v m="$LOAD_LIMIT" 'BEGIN { exit !(l > m) }'; then
+    echo "    WARNING: load average $one is above $LOAD_LIMIT $1 the run: the machine is busy, these are not idle-machine figures"
+  fi
+}
+
+# PERF_DATA=FILE: the measured gateway run is profiled into FILE (perf record, DWARF call
+# graphs, PERF_SECONDS of it, 10 by default) and the gateway is built with line tables, so
+# benches/perf-summary.mjs can say where a request's time goes. Without it, nothing changes.
+perf_cargo_args() {
+  [ -n "${PERF_DATA:-}" ] || return 0
+  printf '%s\n' --config 'profile.release.package.lanyard-gateway.debug="line-tables-only"' \
+    --config 'profile.release.package.lanyard-core.debug="line-tables-only"'
+}
+PERF_PID=""
+perf_start() { # PID
+  [ -n "${PERF_DATA:-}" ] || return 0
+  command -v perf >/dev/null || { echo "error: PERF_DATA needs perf (linux-perf)" >&2; exit 1; }
+  perf record -q -F "${PERF_FREQ:-199}" --call-graph dwarf,16384 -p "$1" -o "$PERF_DATA" \
+    -- sleep "${PERF_SECONDS:-10}" 2>/dev/null &
+  PERF_PID=$!
+}
+perf_stop() {
+  [ -n "$PERF_PID" ] || return 0
+  wait "$PERF_PID" || true
+  PERF_PID=""
+  echo "    profile of the gateway in $PERF_DATA (node benches/perf-summary.mjs $PERF_DATA)"
+}
