@@ -129,64 +129,7 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             Ok(())
         }
         GatewayCommand::Serve(args) => {
-            let mut options = ServeOptions::new(args.listen);
-            options.tls = args.tls_cert.zip(args.tls_key);
-            options.insecure_http = args.insecure_http;
-            options.limits.per_secret = args.max_failures_per_secret;
-            options.limits.per_address = args.max_failures_per_address;
-            options.cors_origins = lanyard_gateway::serve::checked_origins(&args.cors_origins)?;
-            if args.cache_size > 64 * 1024 {
-                return Err(Error::invalid("--cache-size is at most 65536 MiB"));
-            }
-            options.cache_bytes = args.cache_size * 1024 * 1024;
-            if args.disk_cache_size > 1024 * 1024 {
-                return Err(Error::invalid("--disk-cache-size is at most 1048576 MiB"));
-            }
-            if args.disk_cache_size == 0 && !args.no_disk_cache {
-                return Err(Error::invalid(
-                    "--disk-cache-size is at least 1 MiB; --no-disk-cache turns it off",
-                ));
-            }
-            options.disk_cache_bytes = if args.no_disk_cache {
-                0
-            } else {
-                args.disk_cache_size * 1024 * 1024
-            };
-            if !(1..=900).contains(&args.session_lifetime) {
-                return Err(Error::invalid("--session-lifetime is 1 to 900 seconds"));
-            }
-            options.session_seconds = args.session_lifetime;
-            options.trusted_proxies = args
-                .trusted_proxies
-                .iter()
-                .map(|c| lanyard_gateway::forwarded::Cidr::parse(c))
-                .collect::<Result<_>>()?;
-            if args.fetch_memory > 64 * 1024 {
-                return Err(Error::invalid("--fetch-memory is at most 65536 MiB"));
-            }
-            options.fetch = lanyard_gateway::quota::FetchPolicy {
-                per_second: f64::from(args.fetch_rate),
-                burst: args.fetch_burst,
-                concurrent: args.fetch_concurrency,
-                body_budget: args.fetch_memory * 1024 * 1024,
-            };
-            options.fetch_timeout = std::time::Duration::from_secs(args.fetch_timeout);
-            if args.feed_requests_per_minute == 0 {
-                return Err(Error::invalid("--feed-requests-per-minute is at least 1"));
-            }
-            options.feed_per_minute = args.feed_requests_per_minute;
-            let deadline = lanyard_core::input::duration(
-                &args.stale_deadline,
-                lanyard_core::error::InputField::StaleDeadline,
-            )?;
-            if !(100..=300_000).contains(&deadline.as_millis()) {
-                return Err(Error::invalid("--stale-deadline is 100ms to 300s"));
-            }
-            options.stale_deadline = deadline;
-            options.sessions_only = args.sessions_only;
-            if options.limits.per_secret == 0 || options.limits.per_address == 0 {
-                return Err(Error::invalid("failure limits must be at least 1"));
-            }
+            let options = serve_options(args)?;
             if l.store().backend() == lanyard_core::store::Backend::Postgres
                 && l.secret_store_kind() != lanyard_core::secrets::SecretStoreKind::Database
             {
@@ -212,4 +155,67 @@ pub async fn run(l: &Lanyard, out: &Output, command: GatewayCommand) -> Result<(
             Ok(())
         }
     }
+}
+
+/// The gateway's options from `gateway serve`'s flags, each checked before anything starts.
+fn serve_options(args: Box<ServeArgs>) -> Result<ServeOptions> {
+    let mut options = ServeOptions::new(args.listen);
+    options.tls = args.tls_cert.zip(args.tls_key);
+    options.insecure_http = args.insecure_http;
+    options.limits.per_secret = args.max_failures_per_secret;
+    options.limits.per_address = args.max_failures_per_address;
+    options.cors_origins = lanyard_gateway::serve::checked_origins(&args.cors_origins)?;
+    if args.cache_size > 64 * 1024 {
+        return Err(Error::invalid("--cache-size is at most 65536 MiB"));
+    }
+    options.cache_bytes = args.cache_size * 1024 * 1024;
+    if args.disk_cache_size > 1024 * 1024 {
+        return Err(Error::invalid("--disk-cache-size is at most 1048576 MiB"));
+    }
+    if args.disk_cache_size == 0 && !args.no_disk_cache {
+        return Err(Error::invalid(
+            "--disk-cache-size is at least 1 MiB; --no-disk-cache turns it off",
+        ));
+    }
+    options.disk_cache_bytes = if args.no_disk_cache {
+        0
+    } else {
+        args.disk_cache_size * 1024 * 1024
+    };
+    if !(1..=900).contains(&args.session_lifetime) {
+        return Err(Error::invalid("--session-lifetime is 1 to 900 seconds"));
+    }
+    options.session_seconds = args.session_lifetime;
+    options.trusted_proxies = args
+        .trusted_proxies
+        .iter()
+        .map(|c| lanyard_gateway::forwarded::Cidr::parse(c))
+        .collect::<Result<_>>()?;
+    if args.fetch_memory > 64 * 1024 {
+        return Err(Error::invalid("--fetch-memory is at most 65536 MiB"));
+    }
+    options.fetch = lanyard_gateway::quota::FetchPolicy {
+        per_second: f64::from(args.fetch_rate),
+        burst: args.fetch_burst,
+        concurrent: args.fetch_concurrency,
+        body_budget: args.fetch_memory * 1024 * 1024,
+    };
+    options.fetch_timeout = std::time::Duration::from_secs(args.fetch_timeout);
+    if args.feed_requests_per_minute == 0 {
+        return Err(Error::invalid("--feed-requests-per-minute is at least 1"));
+    }
+    options.feed_per_minute = args.feed_requests_per_minute;
+    let deadline = lanyard_core::input::duration(
+        &args.stale_deadline,
+        lanyard_core::error::InputField::StaleDeadline,
+    )?;
+    if !(100..=300_000).contains(&deadline.as_millis()) {
+        return Err(Error::invalid("--stale-deadline is 100ms to 300s"));
+    }
+    options.stale_deadline = deadline;
+    options.sessions_only = args.sessions_only;
+    if options.limits.per_secret == 0 || options.limits.per_address == 0 {
+        return Err(Error::invalid("failure limits must be at least 1"));
+    }
+    Ok(options)
 }
