@@ -1,7 +1,7 @@
 //! One gateway's state ([`Gateway`]): the installation, the authenticator, the session
 //! keys, the response cache, the per-player limits, the feed-link state and the metrics,
 //! with the options `lanyard gateway serve` sets; and who a request's `Authorization`
-//! names ([`Gateway::player`]). The routes that use it are in [`crate::api`],
+//! names (`Gateway::player`). The routes that use it are in [`crate::api`],
 //! [`crate::data`] and [`crate::feeds`].
 
 use std::net::SocketAddr;

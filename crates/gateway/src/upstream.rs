@@ -18,7 +18,7 @@ use crate::cache::Upstream;
 
 /// The only upstream headers passed to a player (the gateway sets framing, `Age` of its
 /// own answers, CORS and caching headers itself). `cache-control` and `vary` are rewritten
-/// ([`private_cache_control`], [`vary`]).
+/// (`data::private_cache_control`, `data::vary`).
 pub const PASSED: [&str; 11] = [
     "content-type",
     "content-language",
@@ -54,7 +54,7 @@ fn matched(fetched: &Fetched) -> Vec<String> {
 }
 
 /// What a request upstream needs, owned: it may carry on after the request that started
-/// it was answered stale ([`cache::Cache::serve`]).
+/// it was answered stale ([`crate::cache::Cache::serve`]).
 #[derive(Debug, Clone)]
 pub struct Upstreamer {
     pub(crate) lanyard: Lanyard,

@@ -1,6 +1,6 @@
 //! Choosing credentials for a principal: the channel whose API base covers the URL and the
 //! URL tokens whose prefix matches it, both among what the principal is linked to; and,
-//! per hop, what the hop carries ([`credentials_for_hop`], given a [`HopContext`]). Whether
+//! per hop, what the hop carries (`credentials_for_hop`, given a `HopContext`). Whether
 //! a player may reach a URL at all is [`super::coverage`] (re-exported here).
 
 use url::Url;

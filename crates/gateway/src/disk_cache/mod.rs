@@ -4,7 +4,7 @@
 //! - **What**: every answer the shared cache keeps as a key's last good copy
 //!   ([`crate::cache`]: 2xx, fetched with exactly the key's credentials, not redirected, no
 //!   cookie, not `no-store`) is also written to `<data dir>/`[`DIR`]`/<name>.`[`EXTENSION`],
-//!   one file per cache key, sealed ([`seal`]: ChaCha20-Poly1305 under a key kept in the
+//!   one file per cache key, sealed (`seal`: ChaCha20-Poly1305 under a key kept in the
 //!   secret store as [`seal::KEY_NAME`], the associated data bound to the file's name,
 //!   which is a keyed hash of the cache key). Nothing else is written: no index file, no
 //!   URL in any name.
@@ -15,7 +15,7 @@
 //! - **Bounded**: at most `max_bytes` of files (256 MiB by default, `gateway serve
 //!   --disk-cache-size`); the least recently written or served go first. A single answer
 //!   over an eighth of the bound is not written.
-//! - **Deleted when access is cut** ([`access`]): after every access change the gateway
+//! - **Deleted when access is cut** (`access`): after every access change the gateway
 //!   hears of (its own or another process's: the access epoch moved) and at startup, each
 //!   copy is judged, and the file of a copy whose credential is gone or whose reader lost
 //!   its access is removed from the disk.
@@ -551,7 +551,7 @@ impl DiskCache {
         }
     }
 
-    /// Judges every copy (see [`access`]): deletes the files of those whose access was cut,
+    /// Judges every copy (see `access`): deletes the files of those whose access was cut,
     /// records the screens linked since.
     pub async fn sweep(&self) {
         if let Err(e) = self.try_sweep().await {
