@@ -41,3 +41,27 @@ perf_stop() {
   PERF_PID=""
   echo "    profile of the gateway in $PERF_DATA (node benches/perf-summary.mjs $PERF_DATA)"
 }
+
+# The setup of the benchmarks that drive the `lanyard` CLI (stale-hang.sh,
+# disk-cache-cost.sh): builds it (PROFILE: release or debug) into CARGO_TARGET_DIR as BIN,
+# makes a data dir DATA removed on exit with the processes in PIDS (killed), and defines
+# `lanyard ARGS` (the CLI on DATA, --json), `listening FILE` (the address a server printed
+# in FILE) and `wait_for FILE` (until FILE is not empty, 10 s at most).
+cli_bench_setup() {
+  if [ "$PROFILE" = release ]; then
+    cargo build --release --quiet -p lanyard-cli --bin lanyard
+  else
+    cargo build --quiet -p lanyard-cli --bin lanyard
+  fi
+  BIN="$CARGO_TARGET_DIR/$PROFILE/lanyard"
+  DATA=$(mktemp -d)
+  PIDS=()
+  cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+    rm -rf "$DATA"
+  }
+  trap cleanup EXIT
+  lanyard() { "$BIN" --data-dir "$DATA" --secret-store file --json "$@"; }
+  listening() { sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$1"; }
+  wait_for() { for _ in $(seq 100); do [ -s "$1" ] && break; sleep 0.1; done; }
+}

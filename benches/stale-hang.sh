@@ -16,27 +16,13 @@ ROUNDS=${3:-5}
 PLAYERS=${4:-10}
 PROFILE=${PROFILE:-release}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
-if [ "$PROFILE" = release ]; then
-  cargo build --release --quiet -p lanyard-cli --bin lanyard
-else
-  cargo build --quiet -p lanyard-cli --bin lanyard
-fi
-BIN="$CARGO_TARGET_DIR/$PROFILE/lanyard"
-DATA=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-  rm -rf "$DATA"
-}
-trap cleanup EXIT
+. benches/common.sh
+cli_bench_setup
 load() {
   echo "    uptime $1: $(uptime)"
   awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v w="$1" \
     'BEGIN { if (l > 1.5) printf "warning: load %s %s the run is above 1.5: the figure is not an idle-machine figure\n", l, w }'
 }
-lanyard() { "$BIN" --data-dir "$DATA" --secret-store file --json "$@"; }
-listening() { sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$1"; }
-wait_for() { for _ in $(seq 100); do [ -s "$1" ] && break; sleep 0.1; done; }
 
 API_KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 API_KEY=$API_KEY MAX_AGE=0 node benches/feed-upstream.mjs >"$DATA/up.out" &

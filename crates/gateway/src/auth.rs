@@ -128,27 +128,8 @@ impl Authenticator {
         let mac = self.mac(presented);
         // Read the epoch before the database (see lanyard_core::store::epoch).
         let epoch = l.store().access_epoch();
-        let cached = self.verified.read().ok().and_then(|v| v.get(&mac).cloned());
-        if let Some(entry) = cached {
-            if entry.epoch == epoch {
-                return Ok(entry.player_id);
-            }
-            let stored = l
-                .store()
-                .secret_hash(&entry.player_id)
-                .await
-                .map_err(Refusal::Failed)?;
-            if stored.as_deref() == Some(&*entry.hash) {
-                if let Ok(mut v) = self.verified.write() {
-                    if let Some(e) = v.get_mut(&mac) {
-                        e.epoch = epoch;
-                    }
-                }
-                return Ok(entry.player_id);
-            }
-            if let Ok(mut v) = self.verified.write() {
-                v.remove(&mac);
-            }
+        if let Some(player_id) = self.revalidated(l, &mac, epoch).await? {
+            return Ok(player_id);
         }
         // Not verified before: the limits apply before any argon2id work.
         if let Some(wait) = self.limits.secret_blocked(&mac) {
@@ -186,19 +167,7 @@ impl Authenticator {
         match (ok, stored) {
             (true, Some(hash)) => {
                 let player_id: Arc<str> = player.into();
-                if let Ok(mut v) = self.verified.write() {
-                    if v.len() >= MAX_ENTRIES {
-                        v.clear();
-                    }
-                    v.insert(
-                        mac,
-                        Verified {
-                            player_id: player_id.clone(),
-                            hash: hash.into(),
-                            epoch,
-                        },
-                    );
-                }
+                self.remember(mac, player_id.clone(), hash.into(), epoch);
                 Ok(player_id)
             }
             _ => {
@@ -207,6 +176,58 @@ impl Authenticator {
                     REFUSED.into(),
                 )))
             }
+        }
+    }
+
+    /// The player of a secret found verified in the cache: at once in the epoch it was
+    /// verified in, else after its stored hash is found unchanged (the entry then moves to
+    /// this epoch). A changed hash drops the entry and gives `None`, as does a miss.
+    async fn revalidated(
+        &self,
+        l: &Lanyard,
+        mac: &[u8; 32],
+        epoch: [u8; 16],
+    ) -> std::result::Result<Option<Arc<str>>, Refusal> {
+        let cached = self.verified.read().ok().and_then(|v| v.get(mac).cloned());
+        let Some(entry) = cached else {
+            return Ok(None);
+        };
+        if entry.epoch == epoch {
+            return Ok(Some(entry.player_id));
+        }
+        let stored = l
+            .store()
+            .secret_hash(&entry.player_id)
+            .await
+            .map_err(Refusal::Failed)?;
+        if stored.as_deref() == Some(&*entry.hash) {
+            if let Ok(mut v) = self.verified.write() {
+                if let Some(e) = v.get_mut(mac) {
+                    e.epoch = epoch;
+                }
+            }
+            return Ok(Some(entry.player_id));
+        }
+        if let Ok(mut v) = self.verified.write() {
+            v.remove(mac);
+        }
+        Ok(None)
+    }
+
+    /// Caches a secret that verified (the cache is emptied when full).
+    fn remember(&self, mac: [u8; 32], player_id: Arc<str>, hash: Arc<str>, epoch: [u8; 16]) {
+        if let Ok(mut v) = self.verified.write() {
+            if v.len() >= MAX_ENTRIES {
+                v.clear();
+            }
+            v.insert(
+                mac,
+                Verified {
+                    player_id,
+                    hash,
+                    epoch,
+                },
+            );
         }
     }
 

@@ -352,6 +352,33 @@ fn headers_weight(headers: &[(HeaderName, HeaderValue)]) -> usize {
 }
 
 impl Stored {
+    /// This answer renewed by a 304 to its revalidation: the new policy, and the 304's
+    /// values for the headers it keeps.
+    fn renewed(
+        &self,
+        policy: CachePolicy,
+        headers: &HeaderMap,
+        request: &Request<()>,
+        now: SystemTime,
+    ) -> Stored {
+        let headers = headers
+            .iter()
+            .filter(|(k, _)| self.headers.iter().any(|(kept, _)| kept == *k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Stored {
+            fresh_until: fresh_until(&policy, request, now),
+            negotiation: self.negotiation.clone(),
+            varies: self.varies,
+            policy,
+            status: self.status,
+            headers,
+            body: self.body.clone(),
+            attached: self.attached.clone(),
+            stored_at: Instant::now(),
+        }
+    }
+
     fn weight(&self) -> usize {
         self.body.len()
             + headers_weight(&self.headers)
@@ -1088,6 +1115,33 @@ impl Cache {
         Ok(Answer::passed(up, Outcome::Miss))
     }
 
+    /// Stores an answer renewed by a 304: as the last good answer, and in `store` when
+    /// its policy lets it be stored (else the key passes).
+    async fn store_renewed(
+        &self,
+        store: &moka::future::Cache<Key, Slot>,
+        key: &Key,
+        asked: &Asked<'_>,
+        renewed: Stored,
+    ) {
+        self.put_good(
+            key,
+            asked,
+            renewed.status,
+            &renewed.headers,
+            renewed.varies,
+            &renewed.body,
+            &renewed.attached,
+        )
+        .await;
+        let slot = if renewed.policy.is_storable() {
+            Slot::Stored(Arc::new(renewed))
+        } else {
+            Slot::Pass
+        };
+        store.insert(key.clone(), slot).await;
+    }
+
     /// The request a flight makes: revalidates a stale answer or fetches anew, and stores
     /// what may be stored under `key`.
     async fn lead<F, Fut>(
@@ -1120,24 +1174,7 @@ impl Cache {
             }
             _ => None,
         };
-        let conditional: Vec<(String, String)> = match &previous {
-            Some(s) => match s.policy.before_request(request, now) {
-                BeforeRequest::Stale {
-                    request: revalidation,
-                    matches: true,
-                } => revalidation
-                    .headers
-                    .iter()
-                    .filter(|(k, _)| {
-                        *k == axum::http::header::IF_NONE_MATCH
-                            || *k == axum::http::header::IF_MODIFIED_SINCE
-                    })
-                    .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-                    .collect(),
-                _ => Vec::new(),
-            },
-            None => Vec::new(),
-        };
+        let conditional = conditional_headers(previous.as_deref(), request, now);
         let up = match fetch(conditional.clone()).await {
             Ok(up) => up,
             Err(e) => {
@@ -1155,40 +1192,9 @@ impl Cache {
             let response = response_like(up.status, &up.raw);
             match s.policy.after_response(request, &response, now) {
                 AfterResponse::NotModified(policy, parts) if shareable => {
-                    let headers = parts
-                        .headers
-                        .iter()
-                        .filter(|(k, _)| s.headers.iter().any(|(kept, _)| kept == *k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    let renewed = Stored {
-                        fresh_until: fresh_until(&policy, request, now),
-                        negotiation: s.negotiation.clone(),
-                        varies: s.varies,
-                        policy,
-                        status: s.status,
-                        headers,
-                        body: s.body.clone(),
-                        attached: s.attached.clone(),
-                        stored_at: Instant::now(),
-                    };
+                    let renewed = s.renewed(policy, &parts.headers, request, now);
                     let answer = renewed.answer(now, Outcome::Revalidated);
-                    self.put_good(
-                        key,
-                        asked,
-                        renewed.status,
-                        &renewed.headers,
-                        renewed.varies,
-                        &renewed.body,
-                        &renewed.attached,
-                    )
-                    .await;
-                    let slot = if renewed.policy.is_storable() {
-                        Slot::Stored(Arc::new(renewed))
-                    } else {
-                        Slot::Pass
-                    };
-                    store.insert(key.clone(), slot).await;
+                    self.store_renewed(store, key, asked, renewed).await;
                     return flown(Ok(answer), true);
                 }
                 // A 304 for something else (or from a redirect): pass it on, forget the
@@ -1216,6 +1222,30 @@ impl Cache {
             }
         }
         flown(Ok(Answer::passed(up, Outcome::Miss)), shareable)
+    }
+}
+
+/// The validators (`If-None-Match`, `If-Modified-Since`) to send for `previous` when it is
+/// stale and may be revalidated; none otherwise.
+fn conditional_headers(
+    previous: Option<&Stored>,
+    request: &Request<()>,
+    now: SystemTime,
+) -> Vec<(String, String)> {
+    match previous.map(|s| s.policy.before_request(request, now)) {
+        Some(BeforeRequest::Stale {
+            request: revalidation,
+            matches: true,
+        }) => revalidation
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                *k == axum::http::header::IF_NONE_MATCH
+                    || *k == axum::http::header::IF_MODIFIED_SINCE
+            })
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -124,6 +124,24 @@ impl Metrics {
     /// come from the broker, the authenticator and the response cache.
     pub fn render(&self, refreshes: u64, verified_players: usize, cache_bytes: u64) -> String {
         let mut out = String::with_capacity(2048);
+        self.write_counts(&mut out, refreshes);
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_verified_players Player secrets verified and cached in this process.\n\
+             # TYPE lanyard_gateway_verified_players gauge\nlanyard_gateway_verified_players {verified_players}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lanyard_gateway_cache_bytes Bytes the response cache holds: keys, answers, failures.\n\
+             # TYPE lanyard_gateway_cache_bytes gauge\nlanyard_gateway_cache_bytes {cache_bytes}"
+        );
+        self.write_stale(&mut out);
+        self.write_grant_durations(&mut out);
+        out
+    }
+
+    /// The counters: grants, denials by code, fetches by outcome, refusals, refreshes.
+    fn write_counts(&self, out: &mut String, refreshes: u64) {
         let counter = |out: &mut String, name: &str, help: &str, value: u64| {
             let _ = writeln!(
                 out,
@@ -131,7 +149,7 @@ impl Metrics {
             );
         };
         counter(
-            &mut out,
+            out,
             "lanyard_gateway_grants_total",
             "Grants issued.",
             self.grants(),
@@ -165,39 +183,33 @@ impl Metrics {
             }
         }
         counter(
-            &mut out,
+            out,
             "lanyard_gateway_auth_failures_total",
             "Requests without a valid player secret.",
             self.auth_failures.load(Ordering::Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "lanyard_gateway_rate_limited_total",
             "Requests refused by a failed-attempt limit.",
             self.rate_limited.load(Ordering::Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "lanyard_gateway_fetch_limited_total",
             "Data requests refused by a per-player request limit or the answer memory budget.",
             self.fetch_limited.load(Ordering::Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "lanyard_gateway_refreshes_total",
             "Provider token refreshes made by this process.",
             refreshes,
         );
-        let _ = writeln!(
-            out,
-            "# HELP lanyard_gateway_verified_players Player secrets verified and cached in this process.\n\
-             # TYPE lanyard_gateway_verified_players gauge\nlanyard_gateway_verified_players {verified_players}"
-        );
-        let _ = writeln!(
-            out,
-            "# HELP lanyard_gateway_cache_bytes Bytes the response cache holds: keys, answers, failures.\n\
-             # TYPE lanyard_gateway_cache_bytes gauge\nlanyard_gateway_cache_bytes {cache_bytes}"
-        );
+    }
+
+    /// Stale answers by reason, the players being shown stale data and the oldest of it.
+    fn write_stale(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP lanyard_gateway_stale_answers_total Last good answers served marked stale, by reason.\n\
@@ -228,6 +240,10 @@ impl Metrics {
              # HELP lanyard_gateway_oldest_stale_seconds Age of the oldest stale data a player is being shown (0: none).\n\
              # TYPE lanyard_gateway_oldest_stale_seconds gauge\nlanyard_gateway_oldest_stale_seconds {oldest}"
         );
+    }
+
+    /// The grant-duration histogram.
+    fn write_grant_durations(&self, out: &mut String) {
         let name = "lanyard_gateway_grant_duration_seconds";
         let _ = writeln!(
             out,
@@ -243,7 +259,6 @@ impl Metrics {
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
         let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
-        out
     }
 }
 

@@ -39,6 +39,21 @@ use super::lease::{owner_alive, Keeper};
 /// Attempts for transient failures.
 const ATTEMPTS: u32 = 3;
 
+/// Takes `channel_id`'s refresh lease for this process's broker, for its lease time;
+/// a holder found dead by [`owner_alive`] loses it.
+async fn take_lease(l: &Lanyard, channel_id: &str, now: i64) -> Result<Lease> {
+    let broker = l.broker();
+    l.store()
+        .take_lease(
+            channel_id,
+            broker.owner(),
+            now,
+            broker.timings().lease_seconds(),
+            owner_alive,
+        )
+        .await
+}
+
 fn check_status(st: &TokenState, channel_id: &str) -> Result<()> {
     match st.status {
         ChannelStatus::Active => Ok(()),
@@ -168,17 +183,7 @@ pub async fn access_token_for(
             broker.remember(&key, token.clone());
             return Ok(token);
         }
-        match l
-            .store()
-            .take_lease(
-                channel_id,
-                broker.owner(),
-                now,
-                timings.lease_seconds(),
-                owner_alive,
-            )
-            .await?
-        {
+        match take_lease(l, channel_id, now).await? {
             Lease::Taken(st) => {
                 check_status(&st, channel_id)?;
                 // A peer may have refreshed and released the lease between our read above
@@ -220,16 +225,7 @@ pub async fn keep_alive(l: &Lanyard) -> Result<usize> {
         }
         let flight = l.broker().flight(&channel.id);
         let _turn = flight.lock().await;
-        let lease = l
-            .store()
-            .take_lease(
-                &channel.id,
-                l.broker().owner(),
-                now,
-                l.broker().timings().lease_seconds(),
-                owner_alive,
-            )
-            .await?;
+        let lease = take_lease(l, &channel.id, now).await?;
         if let Lease::Taken(st) = lease {
             // A peer may have refreshed it since we listed the channels.
             if st.received_at.is_some_and(|t| now - t < KEEPALIVE_AFTER) {
@@ -259,17 +255,7 @@ pub async fn refresh_now(l: &Lanyard, channel_id: &str) -> Result<()> {
         let now = l.clock().now();
         let st = l.store().token_state(channel_id).await?;
         check_status(&st, channel_id)?;
-        match l
-            .store()
-            .take_lease(
-                channel_id,
-                broker.owner(),
-                now,
-                timings.lease_seconds(),
-                owner_alive,
-            )
-            .await?
-        {
+        match take_lease(l, channel_id, now).await? {
             Lease::Taken(st) => {
                 check_status(&st, channel_id)?;
                 return refresh(l, channel_id, st, None).await.map(|_| ());

@@ -292,6 +292,22 @@ mod tests {
         Secrets::new(Arc::new(shared), "install")
     }
 
+    /// A store on the test PostgreSQL and two key files in a temporary directory, named
+    /// `first` (32 bytes of 1) and `second` (32 bytes of 2); `None` when the test (`name`)
+    /// is skipped for want of a database.
+    async fn postgres_with_two_keys(
+        name: &str,
+        first: &str,
+        second: &str,
+    ) -> Option<(tempfile::TempDir, Store, PathBuf, PathBuf)> {
+        let location = testing::postgres_or_skip(name).await.expect("database")?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_at(&location).await.expect("open");
+        let first = key_file(dir.path(), first, &[1; 32], 0o600);
+        let second = key_file(dir.path(), second, &[2; 32], 0o600);
+        Some((dir, store, first, second))
+    }
+
     /// `mode` applies on Unix; Windows has no POSIX modes (the key file's protection is
     /// its directory's ACL there), so a readable key file cannot be made or refused.
     fn key_file(dir: &Path, name: &str, key: &[u8], mode: u32) -> PathBuf {
@@ -337,17 +353,15 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn seals_and_refuses_another_key_or_a_moved_row() {
-        let Some(location) = testing::postgres_or_skip(
+        let Some((_dir, store, ours, theirs)) = postgres_with_two_keys(
             "secrets::shared::seals_and_refuses_another_key_or_a_moved_row",
+            "ours",
+            "theirs",
         )
         .await
-        .expect("database") else {
+        else {
             return;
         };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_at(&location).await.expect("open");
-        let ours = key_file(dir.path(), "ours", &[1; 32], 0o600);
-        let theirs = key_file(dir.path(), "theirs", &[2; 32], 0o600);
         let a = secrets(&store, std::slice::from_ref(&ours));
         let b = secrets(&store, std::slice::from_ref(&ours));
         let stranger = secrets(&store, std::slice::from_ref(&theirs));
@@ -395,17 +409,15 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_key_rotation_keeps_every_secret_readable() {
-        let Some(location) = testing::postgres_or_skip(
+        let Some((dir, store, old, new)) = postgres_with_two_keys(
             "secrets::shared::a_key_rotation_keeps_every_secret_readable",
+            "old",
+            "new",
         )
         .await
-        .expect("database") else {
+        else {
             return;
         };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_at(&location).await.expect("open");
-        let old = key_file(dir.path(), "old", &[1; 32], 0o600);
-        let new = key_file(dir.path(), "new", &[2; 32], 0o600);
         let with = |keys: &[PathBuf]| secrets(&store, keys);
         let before = with(std::slice::from_ref(&old));
         for n in 0..3 {
@@ -470,17 +482,15 @@ mod tests {
     /// lock, waits until PostgreSQL shows the reseal's UPDATE waiting for it, then writes.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_reseal_never_overwrites_a_write_made_while_it_runs() {
-        let Some(location) = testing::postgres_or_skip(
+        let Some((_dir, store, old, new)) = postgres_with_two_keys(
             "secrets::shared::a_reseal_never_overwrites_a_write_made_while_it_runs",
+            "old",
+            "new",
         )
         .await
-        .expect("database") else {
+        else {
             return;
         };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_at(&location).await.expect("open");
-        let old = key_file(dir.path(), "old", &[1; 32], 0o600);
-        let new = key_file(dir.path(), "new", &[2; 32], 0o600);
         let name = "install/channel/1/refresh";
         secrets(&store, std::slice::from_ref(&old))
             .set("channel/1/refresh", SecretValue::new("CANARY-before"))

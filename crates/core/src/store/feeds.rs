@@ -214,6 +214,7 @@ mod tests {
     use crate::clock::FixedClock;
     use crate::feeds::{self, key, NewFeedSpec};
     use crate::secrets::{SecretStoreKind, Secrets};
+    use crate::store::principals::Principal;
     use crate::{Config, Lanyard};
 
     async fn open(dir: &std::path::Path) -> Lanyard {
@@ -228,6 +229,16 @@ mod tests {
         )
         .await
         .expect("open")
+    }
+
+    /// An installation with one player, "Lobby".
+    async fn open_with_lobby(dir: &std::path::Path) -> (Lanyard, Principal) {
+        let l = open(dir).await;
+        let player = crate::broker::players::add_player(&l, "Lobby", None)
+            .await
+            .expect("player")
+            .player;
+        (l, player)
     }
 
     fn spec(player: &str) -> NewFeedSpec {
@@ -245,11 +256,7 @@ mod tests {
     #[tokio::test]
     async fn feeds_are_stored_hashed_rotated_and_tombstoned() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let l = open(dir.path()).await;
-        let player = crate::broker::players::add_player(&l, "Lobby", None)
-            .await
-            .expect("player")
-            .player;
+        let (l, player) = open_with_lobby(dir.path()).await;
         let e0 = l.store().access_epoch();
         let made = feeds::add(&l, spec(&player.id), Some("https://gw.example.com/"))
             .await
@@ -351,11 +358,7 @@ mod tests {
     #[tokio::test]
     async fn bad_input_is_refused_and_stores_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let l = open(dir.path()).await;
-        let player = crate::broker::players::add_player(&l, "Lobby", None)
-            .await
-            .expect("player")
-            .player;
+        let (l, player) = open_with_lobby(dir.path()).await;
         let cases: Vec<(NewFeedSpec, Option<&str>, &str)> = vec![
             (spec("no-such-player"), None, "unknown_principal"),
             (spec("license"), None, "invalid_input"),

@@ -115,27 +115,9 @@ impl Store {
         expiries: (Option<i64>, Option<i64>),
         now: i64,
     ) -> Result<bool> {
-        let (owner, generation) = lease;
         let (access_expires_at, refresh_expires_at) = expiries;
-        let done = sqlx::query(
-            "UPDATE channel SET token_generation = token_generation + $1, \
-             access_token_expires_at = $2, last_refreshed_at = $3, \
-             refresh_token_expires_at = COALESCE($4, refresh_token_expires_at), \
-             status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL \
-             WHERE id = $5 AND refresh_lease_owner = $6 AND token_generation = $7",
-        )
-        .bind(i64::from(rotated))
-        .bind(access_expires_at)
-        .bind(now)
-        .bind(refresh_expires_at)
-        .bind(channel_id)
-        .bind(owner)
-        .bind(generation)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(done == 1)
+        let own = Some((access_expires_at, now));
+        finish_refresh(tx, channel_id, lease, rotated, refresh_expires_at, own).await
     }
 
     /// Records a refresh that minted a token for another resource (its expiry lives with
@@ -150,23 +132,7 @@ impl Store {
         rotated: bool,
         refresh_expires_at: Option<i64>,
     ) -> Result<bool> {
-        let (owner, generation) = lease;
-        let done = sqlx::query(
-            "UPDATE channel SET token_generation = token_generation + $1, \
-             refresh_token_expires_at = COALESCE($2, refresh_token_expires_at), \
-             status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-             refresh_lease_until = NULL \
-             WHERE id = $3 AND refresh_lease_owner = $4 AND token_generation = $5",
-        )
-        .bind(i64::from(rotated))
-        .bind(refresh_expires_at)
-        .bind(channel_id)
-        .bind(owner)
-        .bind(generation)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(done == 1)
+        finish_refresh(tx, channel_id, lease, rotated, refresh_expires_at, None).await
     }
 
     /// Records a refresh whose rotated refresh token the secret store refused: the new
@@ -315,4 +281,47 @@ fn state(row: &sqlx::any::AnyRow) -> Result<TokenState> {
         lease_owner: row.try_get("refresh_lease_owner")?,
         lease_until: row.try_get("refresh_lease_until")?,
     })
+}
+
+/// The write of [`Store::record_refresh`] (`own`: the channel's own access-token expiry and
+/// the refresh time) and of [`Store::record_resource_refresh`] (`None`: those untouched):
+/// generation bumped when the refresh token rotated, lease released, status active, fenced
+/// by the lease holder and generation (`false` when they moved).
+async fn finish_refresh(
+    tx: &mut WriteTx,
+    channel_id: &str,
+    (owner, generation): (&str, i64),
+    rotated: bool,
+    refresh_expires_at: Option<i64>,
+    own: Option<(Option<i64>, i64)>,
+) -> Result<bool> {
+    // Parameters are numbered in the order they appear (SQLite names `$N`, it does not
+    // number them).
+    let sql = if own.is_some() {
+        "UPDATE channel SET token_generation = token_generation + $1, \
+         access_token_expires_at = $2, last_refreshed_at = $3, \
+         refresh_token_expires_at = COALESCE($4, refresh_token_expires_at), \
+         status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
+         refresh_lease_until = NULL \
+         WHERE id = $5 AND refresh_lease_owner = $6 AND token_generation = $7"
+    } else {
+        "UPDATE channel SET token_generation = token_generation + $1, \
+         refresh_token_expires_at = COALESCE($2, refresh_token_expires_at), \
+         status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
+         refresh_lease_until = NULL \
+         WHERE id = $3 AND refresh_lease_owner = $4 AND token_generation = $5"
+    };
+    let mut query = sqlx::query(sql).bind(i64::from(rotated));
+    if let Some((access_expires_at, now)) = own {
+        query = query.bind(access_expires_at).bind(now);
+    }
+    let done = query
+        .bind(refresh_expires_at)
+        .bind(channel_id)
+        .bind(owner)
+        .bind(generation)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(done == 1)
 }
