@@ -34,7 +34,8 @@ cargo build --release --quiet -p lanyard-cli --bin lanyard
 cargo build --release --quiet -p lanyard-gateway --example load_fixture
 BIN="$CARGO_TARGET_DIR/release"
 DATA=$(mktemp -d)
-PG="$DATA/pg"
+# Its own directory: scripts/postgres hands it to the postgres user, who cannot enter DATA.
+PG=$(mktemp -d)
 GW_PIDS=()
 OTHER_PIDS=()
 stop_gateways() {
@@ -45,7 +46,7 @@ cleanup() {
   stop_gateways
   for p in "${OTHER_PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   [ -d "$PG/data" ] && scripts/postgres stop "$PG" || true
-  rm -rf "$DATA"
+  rm -rf "$DATA" "$PG"
 }
 trap cleanup EXIT
 
