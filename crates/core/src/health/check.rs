@@ -104,6 +104,23 @@ pub struct Probe {
     pub action: Option<String>,
 }
 
+impl Probe {
+    /// A link about to be fetched: live until the fetch or the refresh says otherwise.
+    fn new(kind: &'static str, id: String, label: String, url: Option<String>) -> Probe {
+        Probe {
+            kind,
+            id,
+            label,
+            url,
+            status: None,
+            code: None,
+            verdict: Verdict::Live,
+            reason: None,
+            action: None,
+        }
+    }
+}
+
 /// One screen's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScreenCheck {
@@ -315,17 +332,7 @@ async fn channel_probes(
             .find(|x| x.id == c.provider_id)
             .and_then(|x| x.api_base_urls.first().cloned())
     });
-    let mut probe = Probe {
-        kind: "channel",
-        id: c.id.clone(),
-        label,
-        url: url.clone(),
-        status: None,
-        code: None,
-        verdict: Verdict::Live,
-        reason: None,
-        action: None,
-    };
+    let mut probe = Probe::new("channel", c.id.clone(), label, url.clone());
     let mut probes = Vec::new();
     match refreshed {
         Some(k) if !k.ok => {
@@ -376,17 +383,8 @@ async fn token_probes(l: &Lanyard, who: &As, t: &UrlToken, mut asked: Vec<String
     }
     let mut probes = Vec::new();
     for u in asked {
-        let mut probe = Probe {
-            kind: "url_token",
-            id: t.id.clone(),
-            label: format!("{} @ {}", t.key, t.prefix),
-            url: Some(u.clone()),
-            status: None,
-            code: None,
-            verdict: Verdict::Live,
-            reason: None,
-            action: None,
-        };
+        let label = format!("{} @ {}", t.key, t.prefix);
+        let mut probe = Probe::new("url_token", t.id.clone(), label, Some(u.clone()));
         fetch_probe(l, who, &u, &mut probe, &fix).await;
         probes.push(probe);
     }
@@ -397,17 +395,7 @@ async fn token_probes(l: &Lanyard, who: &As, t: &UrlToken, mut asked: Vec<String
 async fn uncovered_probes(l: &Lanyard, who: &As, name: &str, feeds: &[AskedFeed]) -> Vec<Probe> {
     let mut probes = Vec::new();
     for (_, u, _) in feeds.iter().filter(|(on, _, _)| on.is_none()) {
-        let mut probe = Probe {
-            kind: "feed",
-            id: String::new(),
-            label: u.clone(),
-            url: Some(u.clone()),
-            status: None,
-            code: None,
-            verdict: Verdict::Live,
-            reason: None,
-            action: None,
-        };
+        let mut probe = Probe::new("feed", String::new(), u.clone(), Some(u.clone()));
         let fix = format!("Link {name} to the channel or URL token that covers {u}");
         fetch_probe(l, who, u, &mut probe, &fix).await;
         probes.push(probe);
