@@ -26,9 +26,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 command -v psql >/dev/null || { echo "error: psql is required (apt-get install postgresql)" >&2; exit 1; }
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "==> load before: $(load)"
-awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { if (l > 1.5) print "warning: load average " l " > 1.5: the machine is not idle, the figures are not comparable" }'
+. benches/common.sh
+load_report before
 
 cargo build --release --quiet -p lanyard-cli --bin lanyard
 cargo build --release --quiet -p lanyard-gateway --example load_fixture
@@ -133,11 +132,11 @@ for n in $COUNTS; do
     curl -s -o /dev/null -H "Authorization: Bearer $(cat "$DATA/session$i")" \
       "$url/v1/fetch?url=$(urlencode "$FEED")"
   done
-  echo "    load before: $(load)"
+  load_report before
   drive_all grants "$n"
   drive_all fetches "$n"
-  echo "    load after: $(load)"
+  load_report after
   stop_gateways
 done
 echo "==> upstream requests during the run: $(curl -s "$UP/_count")"
-echo "==> load after: $(load)"
+load_report after
