@@ -19,6 +19,21 @@ load_report() { # WHEN (before|after)
   fi
 }
 
+# What a server process spent on the CPU (user and system) per answered request, from
+# /proc: `t=$(cpu_ticks PID)`, run wrk into FILE, `cpu_per_request PID "$t" FILE`. The
+# throughput ratio compares two servers sharing the machine with wrk; this says which of
+# them costs more per request, independently of how the two cores were shared.
+cpu_ticks() { # PID
+  if [ -r "/proc/$1/stat" ]; then sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; else echo 0; fi
+}
+cpu_per_request() { # PID TICKS_BEFORE WRK_OUTPUT
+  local now requests
+  now=$(cpu_ticks "$1")
+  requests=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$3")
+  awk -v t="$(( now - $2 ))" -v n="${requests:-0}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (n > 0) printf "    server CPU: %.1f us per request (%.2f s for %d requests)\n", t / hz * 1e6 / n, t / hz, n }'
+}
+
 # PERF_DATA=FILE: the measured gateway run is profiled into FILE (perf record, DWARF call
 # graphs, PERF_SECONDS of it, 10 by default) and the gateway is built with line tables, so
 # benches/perf-summary.mjs can say where a request's time goes. Without it, nothing changes.
@@ -35,7 +50,21 @@ perf_start() { # PID
     -- sleep "${PERF_SECONDS:-10}" 2>/dev/null &
   PERF_PID=$!
 }
+# PERF_STAT=1: the measured server's context switches and wake-ups during PERF_SECONDS of
+# its run (perf stat), for both the gateway and the bare handler.
+perf_stat_start() { # PID
+  [ -n "${PERF_STAT:-}" ] || return 0
+  perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$1" \
+    -- sleep "${PERF_SECONDS:-5}" 2>&1 | grep -E 'task-clock|context|migrations|faults' | sed 's/^/    perf stat: /' &
+  PERF_STAT_PID=$!
+}
+perf_stat_stop() {
+  [ -n "${PERF_STAT_PID:-}" ] || return 0
+  wait "$PERF_STAT_PID" || true
+  PERF_STAT_PID=""
+}
 perf_stop() {
+  perf_stat_stop
   [ -n "$PERF_PID" ] || return 0
   wait "$PERF_PID" || true
   PERF_PID=""

@@ -7,7 +7,8 @@
 #
 #   benches/fetch-load.sh [DURATION] [CONNECTIONS] [THREADS]
 #
-# With PERF_DATA=FILE the gateway's run is profiled (benches/common.sh).
+# With PERF_DATA=FILE the gateway's run is profiled, with PERF_STAT=1 both servers' context
+# switches are counted (benches/common.sh); every run prints each server's CPU per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -60,14 +61,23 @@ SESSION=$(curl -s -X POST -H @<(printf 'Authorization: Bearer %s\n' "$SECRET") "
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 [ -n "$SESSION" ] || { echo "error: no session" >&2; exit 1; }
 FEED="$UP/feed/lobby"
+if [ -n "${SHOW_HEADERS:-}" ]; then # SHOW_HEADERS=1: what each server answers, headers only
+  curl -s -D - -o /dev/null -H "Authorization: Bearer $SESSION" \
+    "$GW/v1/fetch?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$FEED")"
+  curl -s -D - -o /dev/null "$BARE/v1/fetch"
+fi
 echo "==> warm-up: $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESSION" \
   "$GW/v1/fetch?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$FEED")") from the gateway"
 load_report before
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/fetch-cached.lua $2"
-  [ "$1" = gateway ] && perf_start "${PIDS[1]}"
+  local pid=${PIDS[2]} ticks
+  [ "$1" = gateway ] && pid=${PIDS[1]} && perf_start "$pid"
+  ticks=$(cpu_ticks "$pid")
+  perf_stat_start "$pid"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/fetch-cached.lua "$2" -- "$SESSION" "$FEED" | tee "$DATA/$1.wrk"
+  cpu_per_request "$pid" "$ticks" "$DATA/$1.wrk"
   perf_stop
 }
 drive bare-before "$BARE"

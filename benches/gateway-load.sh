@@ -8,7 +8,8 @@
 #
 # With LANYARD_DATABASE=postgres://…/EMPTY_DB the fixture and the gateway use that
 # PostgreSQL database instead of SQLite (scripts/postgres starts a throwaway cluster).
-# With PERF_DATA=FILE the gateway's run is profiled (benches/common.sh).
+# With PERF_DATA=FILE the gateway's run is profiled, with PERF_STAT=1 both servers' context
+# switches are counted (benches/common.sh); every run prints each server's CPU per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -62,8 +63,12 @@ BARE=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$DATA/bare.out")
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"
-  [ "$1" = gateway ] && perf_start "$GW_PID"
+  local pid=$BARE_PID ticks
+  [ "$1" = gateway ] && pid=$GW_PID && perf_start "$pid"
+  ticks=$(cpu_ticks "$pid")
+  perf_stat_start "$pid"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-grants.lua "$2" -- "$DATA/load-players.txt" | tee "$DATA/$1.wrk"
+  cpu_per_request "$pid" "$ticks" "$DATA/$1.wrk"
   perf_stop
 }
 load_report before
