@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use lanyard_app_lib::multicall;
 
+/// The same allocator as the `lanyard` executable (crates/cli/src/bin/lanyard.rs): the app
+/// runs a gateway too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
     let as_env = std::env::var(multicall::AS_ENV).ok();

@@ -4,10 +4,16 @@
 //! listener as the gateway. `benches/gateway-load.sh` and `benches/fetch-load.sh` drive
 //! it with the same `wrk` command as the gateway, in the same run, and print the ratio.
 //!
+//! It runs on the same allocator as the `lanyard` executable (mimalloc), so the ratio
+//! compares request handling, not allocators.
+//!
 //! Run: `bare_json` (prints `{"listening":"http://127.0.0.1:PORT"}` and serves until killed).
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The body `benches/fetch-load.sh`'s upstream serves.
 const FEED: &str =
