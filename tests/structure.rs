@@ -457,3 +457,78 @@ fn the_check_sees_a_long_function() {
          bodies and test modules are left out"
     );
 }
+
+/// The one file allowed `unsafe` code: the mapped access epoch (its module docs say why it
+/// is sound). The workspace denies `unsafe_code`; an `allow` anywhere else fails here.
+const UNSAFE_ALLOWED: &str = "crates/core/src/store/epoch_map.rs";
+
+/// Every `.rs` file under `dir` (recursively), skipping build output and node_modules.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.map(|e| e.expect("entry").path()) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() && !matches!(name, "target" | "node_modules" | ".git" | "gen") {
+            rust_files(&path, out);
+        } else if name.ends_with(".rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The files (relative to the workspace) whose text lifts the `unsafe_code` lint.
+fn unsafe_allowed_in(files: &[PathBuf]) -> Vec<String> {
+    let lifted = [
+        "allow(unsafe_code)",
+        "expect(unsafe_code)",
+        "warn(unsafe_code)",
+    ];
+    let mut found: Vec<String> = files
+        .iter()
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            lifted.iter().any(|l| text.contains(l))
+        })
+        .map(|p| {
+            p.strip_prefix(root())
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn unsafe_code_is_allowed_in_one_file_only() {
+    let mut files = Vec::new();
+    for dir in ["crates", "src-tauri/src", "tests", "benches"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    // This file names the attribute in its strings.
+    files.retain(|p| !p.ends_with("tests/structure.rs"));
+    assert_eq!(
+        unsafe_allowed_in(&files),
+        [UNSAFE_ALLOWED],
+        "`unsafe_code` is denied in the workspace: only {UNSAFE_ALLOWED} may allow it"
+    );
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains("unsafe_code = \"deny\"")
+            || manifest.contains("unsafe_code = \"forbid\""),
+        "the workspace must deny unsafe code"
+    );
+}
+
+#[test]
+fn the_check_sees_unsafe_allowed_elsewhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sneaky = dir.path().join("sneaky.rs");
+    std::fs::write(&sneaky, "#![allow( unsafe_code )]\nfn f() {}\n").expect("write");
+    let plain = dir.path().join("plain.rs");
+    std::fs::write(&plain, "fn g() {}\n").expect("write");
+    assert_eq!(unsafe_allowed_in(&[sneaky.clone(), plain]).len(), 1);
+}

@@ -6,8 +6,9 @@
 //!
 //! - **SQLite**: a file next to the database. The writer marks it "changing" (a marker
 //!   naming the writer) inside its transaction, before the commit, and replaces the marker
-//!   with a new random epoch after the commit returns; the reader reads it (one `pread`)
-//!   before it reads the database, and trusts nothing while it holds a marker. A crash
+//!   with a new random epoch after the commit returns; the reader reads it before it reads
+//!   the database (on Unix from a shared mapping of the file, two atomic loads:
+//!   [`super::epoch_map`]; on Windows one `pread`), and trusts nothing while it holds a marker. A crash
 //!   between the commit and the new epoch therefore leaves the marker: every process
 //!   revalidates on every use (slower, never wrong) until the next access change. Marking
 //!   and settling take the file's lock, and a writer settles only its own marker, so a
@@ -43,6 +44,8 @@ pub const NOTIFY_CHANNEL: &str = "lanyard_access";
 
 /// Size of an epoch.
 const LEN: usize = 16;
+#[cfg(unix)]
+const _: () = assert!(LEN == super::epoch_map::LEN);
 
 /// The first byte of a "changing" marker; a settled epoch never starts with it.
 const MARK: u8 = 0xFF;
@@ -56,8 +59,13 @@ pub const TRUST: Duration = Duration::from_millis(1_000);
 /// How an access change reaches other processes.
 #[derive(Debug)]
 pub(super) enum Epoch {
-    /// A file next to the SQLite database.
-    File { path: PathBuf, file: OnceLock<File> },
+    /// A file next to the SQLite database, and (Unix) its mapping once made.
+    File {
+        path: PathBuf,
+        file: OnceLock<File>,
+        #[cfg(unix)]
+        map: OnceLock<Option<super::epoch_map::EpochMap>>,
+    },
     /// PostgreSQL notifications.
     Notify(Listener),
 }
@@ -106,6 +114,8 @@ impl Epoch {
             Location::Sqlite(path) => Epoch::File {
                 path: path.with_file_name(EPOCH_FILE),
                 file: OnceLock::new(),
+                #[cfg(unix)]
+                map: OnceLock::new(),
             },
             Location::Postgres(url) => Epoch::Notify(Listener {
                 url: url.clone(),
@@ -132,6 +142,26 @@ impl Epoch {
             .ok()?;
         Some(cell.get_or_init(|| file))
     }
+
+    /// The epoch file's bytes now: from its mapping where one could be made (Unix), else
+    /// with one `pread`. All zeros when the file cannot be opened.
+    fn read_file(&self) -> [u8; LEN] {
+        let mut buf = [0u8; LEN];
+        let Epoch::File { path, file, .. } = self else {
+            return buf;
+        };
+        let Some(opened) = Epoch::file(path, file) else {
+            return buf;
+        };
+        #[cfg(unix)]
+        if let Epoch::File { map, .. } = self {
+            if let Some(map) = map.get_or_init(|| super::epoch_map::EpochMap::new(opened)) {
+                return map.read();
+            }
+        }
+        read_at(opened, &mut buf);
+        buf
+    }
 }
 
 impl Drop for Epoch {
@@ -149,10 +179,8 @@ impl Store {
     pub fn access_epoch(&self) -> [u8; LEN] {
         let mut buf = [0u8; LEN];
         match self.epoch.as_ref() {
-            Epoch::File { path, file } => {
-                if let Some(file) = Epoch::file(path, file) {
-                    read_at(file, &mut buf);
-                }
+            epoch @ Epoch::File { .. } => {
+                buf = epoch.read_file();
                 if buf[0] == MARK {
                     // A change is being committed (or its writer died after committing):
                     // trust nothing cached.
@@ -193,7 +221,7 @@ impl Store {
     }
 
     fn with_epoch_file(&self, f: impl FnOnce(&File) -> std::io::Result<()>) -> Result<()> {
-        let Epoch::File { path, file } = self.epoch.as_ref() else {
+        let Epoch::File { path, file, .. } = self.epoch.as_ref() else {
             return Ok(());
         };
         let file = Epoch::file(path, file)

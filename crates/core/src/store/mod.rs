@@ -14,6 +14,8 @@ pub mod access;
 pub mod audit;
 pub mod channels;
 pub mod epoch;
+#[cfg(unix)]
+mod epoch_map;
 pub mod feeds;
 pub mod flag;
 pub mod history;
