@@ -48,7 +48,7 @@ impl EpochMap {
         // SAFETY: see the module documentation: the file is at least LEN bytes and is never
         // truncated by Lanyard; the mapping is read-only and owned by `self`.
         let map = unsafe { memmap2::MmapOptions::new().len(LEN).map(file) }.ok()?;
-        let aligned = (map.as_ptr() as usize) % std::mem::align_of::<AtomicU64>() == 0;
+        let aligned = (map.as_ptr() as usize).is_multiple_of(std::mem::align_of::<AtomicU64>());
         (map.len() >= LEN && aligned).then_some(EpochMap { map })
     }
 
