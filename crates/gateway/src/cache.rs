@@ -361,11 +361,14 @@ impl Stored {
         request: &Request<()>,
         now: SystemTime,
     ) -> Stored {
-        let headers = headers
-            .iter()
-            .filter(|(k, _)| self.headers.iter().any(|(kept, _)| kept == *k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        // The 304's values for the headers kept, its caching headers made private again.
+        let headers = crate::answer_headers::for_player(
+            headers
+                .iter()
+                .filter(|(k, _)| self.headers.iter().any(|(kept, _)| kept == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
         Stored {
             fresh_until: fresh_until(&policy, request, now),
             negotiation: self.negotiation.clone(),
@@ -487,16 +490,18 @@ impl Good {
     fn from_disk(e: crate::disk_cache::Entry) -> Good {
         Good {
             status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
-            headers: e
-                .headers
-                .into_iter()
-                .filter_map(|(k, v)| {
-                    Some((
-                        HeaderName::from_bytes(k.as_bytes()).ok()?,
-                        HeaderValue::from_bytes(&v).ok()?,
-                    ))
-                })
-                .collect(),
+            // Written by an older gateway, the caching headers may be the upstream's.
+            headers: crate::answer_headers::for_player(
+                e.headers
+                    .into_iter()
+                    .filter_map(|(k, v)| {
+                        Some((
+                            HeaderName::from_bytes(k.as_bytes()).ok()?,
+                            HeaderValue::from_bytes(&v).ok()?,
+                        ))
+                    })
+                    .collect(),
+            ),
             age: e.age,
             body: e.body,
             attached: e.attached,
@@ -939,13 +944,8 @@ impl Cache {
         F: Fn(Vec<(String, String)>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Upstream>> + Send + 'static,
     {
-        let good = match self.good_for(&key, asked, policy.keep).await {
-            Some(good) => good,
-            None => match self.good_from_disk(&key, asked, policy.keep).await {
-                Some(good) => good,
-                None => return self.get(key, asked, who, min_refetch, fetch).await,
-            },
-        };
+        // A fresh answer is served whether or not a good copy exists: looked up first, so a
+        // hit costs one lookup.
         if let Some(Slot::Stored(s)) = match &self.store {
             Some(store) => store.get(&key).await,
             None => None,
@@ -954,6 +954,13 @@ impl Cache {
                 return Ok(s.answer(SystemTime::now(), Outcome::Hit));
             }
         }
+        let good = match self.good_for(&key, asked, policy.keep).await {
+            Some(good) => good,
+            None => match self.good_from_disk(&key, asked, policy.keep).await {
+                Some(good) => good,
+                None => return self.get(key, asked, who, min_refetch, fetch).await,
+            },
+        };
         let cache = self.clone();
         let (url, negotiation, who) = (
             asked.url.clone(),

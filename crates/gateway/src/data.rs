@@ -70,18 +70,7 @@ pub const MAX_URL: usize = 8 * 1024;
 
 pub use crate::upstream::PASSED;
 
-/// Upstream `Cache-Control` directives kept for the screen's own (private) cache.
-const KEPT_DIRECTIVES: [&str; 6] = [
-    "max-age",
-    "no-cache",
-    "no-store",
-    "must-revalidate",
-    "no-transform",
-    "immutable",
-];
-
-/// What every `/v1/fetch` answer varies on, whatever the upstream says.
-const VARY: &str = "Authorization, Origin";
+use crate::answer_headers::VARY;
 
 /// CORS headers for an allowed `Origin`.
 fn cors(g: &Gateway, headers: &HeaderMap, response: &mut Response) {
@@ -530,87 +519,32 @@ fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bo
     }
 }
 
-/// `private`, plus the upstream's directives a private cache may use (`KEPT_DIRECTIVES`;
-/// `public`, `s-maxage`, `proxy-revalidate` and the like are for shared caches).
-pub fn private_cache_control(upstream: Option<&str>) -> String {
-    let mut out = vec!["private".to_string()];
-    for directive in upstream.unwrap_or_default().split(',') {
-        let directive = directive.trim();
-        let name = directive
-            .split_once('=')
-            .map_or(directive, |(n, _)| n)
-            .trim()
-            .to_ascii_lowercase();
-        // `no-cache="field"` is for shared caches; a bare one is kept.
-        let kept = KEPT_DIRECTIVES.contains(&name.as_str())
-            && (name == "max-age" || !directive.contains('='));
-        if kept && !out.iter().any(|d| d.starts_with(&name)) {
-            out.push(if name == "max-age" {
-                directive.to_ascii_lowercase().replace(' ', "")
-            } else {
-                name
-            });
-        }
-    }
-    out.join(", ")
-}
-
-/// `Authorization, Origin` and the upstream's own `Vary` fields.
-pub fn vary(upstream: Option<&str>) -> String {
-    let mut fields: Vec<String> = VARY.split(", ").map(str::to_string).collect();
-    for field in upstream.unwrap_or_default().split(',') {
-        let field = field.trim();
-        if !field.is_empty() && !fields.iter().any(|f| f.eq_ignore_ascii_case(field)) {
-            fields.push(field.to_string());
-        }
-    }
-    fields.join(", ")
-}
-
-/// The answer as an HTTP response, with `X-Lanyard-Attached` and `X-Lanyard-Cache`, and the
-/// upstream's caching headers made private.
+/// The answer as an HTTP response, with `X-Lanyard-Attached` and `X-Lanyard-Cache`. Its
+/// headers are already the player's ([`crate::answer_headers::for_player`]: made private
+/// when the answer came from the upstream or from disk), so a hit only copies them.
 fn respond(answer: cache::Answer) -> Response {
-    let find = |name: &HeaderName| {
-        answer
-            .headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.to_str().ok())
-    };
-    let cache_control = private_cache_control(find(&header::CACHE_CONTROL));
-    let varies = vary(find(&header::VARY));
-    let mut response = Response::builder().status(answer.status);
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = answer.status;
+    let out = response.headers_mut();
+    out.reserve(answer.headers.len() + 5);
     for (k, v) in answer.headers {
-        if k != header::CACHE_CONTROL && k != header::VARY {
-            response = response.header(k, v);
-        }
-    }
-    for (name, value) in [
-        (header::CACHE_CONTROL, cache_control),
-        (header::VARY, varies),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response = response.header(name, value);
-        }
+        out.append(k, v);
     }
     if let Ok(value) = HeaderValue::from_str(&answer.attached) {
-        response = response.header(ATTACHED, value);
+        out.insert(ATTACHED, value);
     }
-    response = response.header(
+    out.insert(
         CACHE_HEADER,
         HeaderValue::from_static(answer.outcome.as_str()),
     );
     if let Some(stale) = answer.stale {
-        response = response
-            .header(cache::STALE_HEADER, HeaderValue::from(stale.seconds()))
-            .header(
-                cache::STALE_REASON_HEADER,
-                HeaderValue::from_static(stale.reason),
-            );
+        out.insert(cache::STALE_HEADER, HeaderValue::from(stale.seconds()));
+        out.insert(
+            cache::STALE_REASON_HEADER,
+            HeaderValue::from_static(stale.reason),
+        );
     }
     response
-        .body(Body::from(answer.body))
-        .unwrap_or_else(|_| error_response(&Error::Internal("could not build the answer".into())))
 }
 
 /// Every `/v1/fetch` answer, the gateway's own refusals included: private to the
@@ -671,29 +605,5 @@ mod tests {
         ] {
             assert_eq!(target(bad).expect_err("refused").code(), "invalid_input");
         }
-    }
-
-    #[test]
-    fn caching_headers_are_made_private() {
-        assert_eq!(private_cache_control(None), "private");
-        assert_eq!(
-            private_cache_control(Some("public, max-age=60, s-maxage=600")),
-            "private, max-age=60"
-        );
-        assert_eq!(
-            private_cache_control(Some(
-                "no-cache=\"set-cookie\", Max-Age = 5, must-revalidate"
-            )),
-            "private, max-age=5, must-revalidate"
-        );
-        assert_eq!(
-            private_cache_control(Some("private, no-store")),
-            "private, no-store"
-        );
-        assert_eq!(vary(None), "Authorization, Origin");
-        assert_eq!(
-            vary(Some("origin, Accept-Language")),
-            "Authorization, Origin, Accept-Language"
-        );
     }
 }

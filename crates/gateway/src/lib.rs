@@ -45,6 +45,7 @@
 //! linked to a channel whose hand-out mode allows it; `/v1/fetch` answers carry data, and
 //! an answer that reflects a sent credential is refused.
 
+pub mod answer_headers;
 pub mod api;
 pub mod auth;
 pub mod background;

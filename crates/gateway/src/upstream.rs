@@ -18,7 +18,7 @@ use crate::cache::Upstream;
 
 /// The only upstream headers passed to a player (the gateway sets framing, `Age` of its
 /// own answers, CORS and caching headers itself). `cache-control` and `vary` are rewritten
-/// (`data::private_cache_control`, `data::vary`).
+/// for the player ([`crate::answer_headers`]).
 pub const PASSED: [&str; 11] = [
     "content-type",
     "content-language",
@@ -110,7 +110,7 @@ async fn upstream(u: &Upstreamer, request: PreviewRequest) -> Result<Upstream> {
     Ok(Upstream {
         status,
         raw,
-        headers: passed,
+        headers: crate::answer_headers::for_player(passed),
         attached: fetched.attached().join(", "),
         redirected: fetched.hops.len() > 1,
         credentials: matched(&fetched),
