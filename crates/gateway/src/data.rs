@@ -50,6 +50,7 @@ use lanyard_core::{Error, Result};
 
 use crate::cache::{self, Failure, Outcome, CACHE_HEADER};
 use crate::errors::error_response;
+use crate::plans::Plan;
 use crate::state::Gateway;
 
 /// The response header naming what was attached.
@@ -260,22 +261,49 @@ pub async fn answer_as(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Parsed once, here: the cache key and the screen log both use it (never a URL over
-    // the limit, refused below before anything is spent on it).
-    let parsed = (url.len() <= MAX_URL).then(|| parse_request_url(&url));
-    let response = match limited_answer(g, who, url, parsed.as_ref(), method, headers, body).await {
+    // The epoch is read before anything this request reads; a `GET` the player made
+    // before under this same epoch reuses its plan (the URL parsed, the checks, the key).
+    let epoch = g.lanyard().store().access_epoch();
+    let target = Target::of(g, &epoch, who, &url, &method);
+    let response = match limited_answer(g, who, url, &target, epoch, method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
     if let As::Player(id) = who {
-        seen(
-            g,
-            id,
-            parsed.as_ref().and_then(|p| p.as_ref().ok()),
-            &response,
-        );
+        seen(g, id, target.url(), &response);
     }
     finish(response)
+}
+
+/// The data URL of a request: a plan made earlier under the same epoch, or parsed now
+/// (never a URL over [`MAX_URL`], refused before anything is spent on it).
+enum Target {
+    Planned(Arc<Plan>),
+    Parsed(Result<url::Url>),
+    TooLong,
+}
+
+impl Target {
+    fn of(g: &Gateway, epoch: &[u8; 16], who: &As, url: &str, method: &Method) -> Target {
+        if url.len() > MAX_URL {
+            return Target::TooLong;
+        }
+        let planned = (*method == Method::GET)
+            .then(|| g.plans().get(epoch, who.id(), url))
+            .flatten();
+        match planned {
+            Some(plan) => Target::Planned(plan),
+            None => Target::Parsed(parse_request_url(url)),
+        }
+    }
+
+    fn url(&self) -> Option<&url::Url> {
+        match self {
+            Target::Planned(plan) => Some(&plan.url),
+            Target::Parsed(Ok(url)) => Some(url),
+            _ => None,
+        }
+    }
 }
 
 /// Records what a screen was served ([`lanyard_core::screens`], and the gauges of
@@ -315,14 +343,13 @@ fn seen(g: &Gateway, player: &str, url: Option<&url::Url>, response: &Response) 
         .record(player, now, served, url);
 }
 
-/// The request URL parsed, if it is not over [`MAX_URL`].
-type Parsed<'a> = Option<&'a Result<url::Url>>;
-
+#[allow(clippy::too_many_arguments)]
 async fn limited_answer(
     g: &Gateway,
     who: &As,
     url: String,
-    parsed: Parsed<'_>,
+    target: &Target,
+    epoch: [u8; 16],
     method: Method,
     headers: &HeaderMap,
     body: Bytes,
@@ -348,7 +375,8 @@ async fn limited_answer(
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
     if method == Method::GET {
-        return cached(g, who, url, parsed, forwarded, headers).await;
+        let plan = plan(g, who, &url, target, epoch).await?;
+        return cached(g, who, url, &plan, forwarded, headers).await;
     }
     let request = PreviewRequest {
         url,
@@ -413,21 +441,21 @@ fn failure_response(f: &Failure) -> Response {
     )
 }
 
-/// `GET`: through the shared cache, after the same link checks the engine makes (so an
-/// unlink refuses at once, cached or not). The player's own conditional headers are
-/// answered here, against what the cache serves.
-async fn cached(
+/// The plan of `who`'s `GET url`: the one [`Target::of`] found, or worked out now from
+/// the request snapshot (the same link checks the engine makes, so an unlink refuses at
+/// once, cached or not) and kept for the rest of `epoch`.
+async fn plan(
     g: &Gateway,
     who: &As,
-    url: String,
-    parsed: Parsed<'_>,
-    forwarded: Vec<(String, String)>,
-    headers: &HeaderMap,
-) -> std::result::Result<Response, Response> {
-    let parsed = match parsed {
-        Some(Ok(parsed)) => parsed,
-        Some(Err(e)) => return Err(error_response(e)),
-        None => return Err(too_long()),
+    url: &str,
+    target: &Target,
+    epoch: [u8; 16],
+) -> std::result::Result<Arc<Plan>, Response> {
+    let parsed = match target {
+        Target::Planned(plan) => return Ok(plan.clone()),
+        Target::Parsed(Ok(parsed)) => parsed,
+        Target::Parsed(Err(e)) => return Err(error_response(e)),
+        Target::TooLong => return Err(too_long()),
     };
     let snapshot = g
         .lanyard()
@@ -438,11 +466,32 @@ async fn cached(
         g.metrics().fetch(e.code());
         error_response(&e)
     })?;
+    let keep = cache::keep_stale(&snapshot, &key);
+    drop(snapshot);
+    let plan = Arc::new(Plan {
+        url: parsed.clone(),
+        key,
+        min_refetch,
+        keep,
+    });
+    g.plans().put(epoch, who.id(), url, plan.clone());
+    Ok(plan)
+}
+
+/// `GET`: through the shared cache, under the plan's key. The player's own conditional
+/// headers are answered here, against what the cache serves.
+async fn cached(
+    g: &Gateway,
+    who: &As,
+    url: String,
+    plan: &Plan,
+    forwarded: Vec<(String, String)>,
+    headers: &HeaderMap,
+) -> std::result::Result<Response, Response> {
     let policy = cache::StalePolicy {
-        keep: cache::keep_stale(&snapshot, &key),
+        keep: plan.keep,
         deadline: g.stale_deadline(),
     };
-    drop(snapshot);
     let negotiation: Vec<(String, String)> = forwarded
         .into_iter()
         .filter(|(k, _)| k != "if-none-match" && k != "if-modified-since")
@@ -452,10 +501,10 @@ async fn cached(
     let answer = g
         .cache()
         .serve(
-            key,
-            &cache::Asked::new(parsed, &negotiation),
+            plan.key.clone(),
+            &cache::Asked::new(&plan.url, &negotiation),
             who.id(),
-            min_refetch,
+            plan.min_refetch,
             policy,
             move |conditional| {
                 let mut headers = asked_with.clone();

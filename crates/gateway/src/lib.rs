@@ -58,6 +58,7 @@ pub mod feeds;
 pub mod forwarded;
 pub mod limits;
 pub mod metrics;
+pub mod plans;
 pub mod quota;
 pub mod serve;
 pub mod sessions;

@@ -2,6 +2,12 @@
 //! when the access epoch moves, or when a token names a key this gateway does not hold),
 //! and each player's session generation per access epoch, so an unlink, a removal or a
 //! secret rotation in any process ends the player's sessions at its very next request.
+//!
+//! A token that verified is remembered with its player and expiry for the access epoch it
+//! verified under, so a screen's next requests skip the MAC, the decoding and the
+//! generation lookup until anything access-related changes (which moves the epoch: a key
+//! rotation, an unlink, a removal). Holding tokens in memory adds nothing for someone who
+//! could read it: the session keys that mint them are held there too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -11,6 +17,17 @@ use lanyard_core::{Error, Lanyard, Result};
 
 /// A player's session generation (`None`: no such active player) as read under an epoch.
 type Generation = ([u8; 16], Option<i64>);
+
+/// Verified tokens kept at most (all are dropped when the bound is reached).
+const MAX_VERIFIED: usize = 100_000;
+
+/// A token that verified: its player and expiry, under the epoch it verified in.
+#[derive(Debug, Clone)]
+struct Verified {
+    epoch: [u8; 16],
+    player: Arc<str>,
+    expires_at: i64,
+}
 
 /// A token naming a key this gateway does not hold reloads the keys at most this often (a
 /// rotation by another gateway arrives with the access epoch anyway).
@@ -23,6 +40,7 @@ pub struct Sessions {
     keys: tokio::sync::RwLock<Option<([u8; 16], Arc<SessionKeys>)>>,
     forced: std::sync::Mutex<Option<std::time::Instant>>,
     generations: RwLock<HashMap<String, Generation>>,
+    verified: RwLock<HashMap<Box<str>, Verified>>,
 }
 
 impl Sessions {
@@ -70,10 +88,32 @@ impl Sessions {
     pub async fn verify(&self, l: &Lanyard, token: &str) -> Result<Arc<str>> {
         // One epoch read for the keys and the generation, before either is read.
         let epoch = l.store().access_epoch();
+        let now = l.clock().now();
+        let known = self.verified.read().ok().and_then(|v| {
+            v.get(token)
+                .filter(|v| v.epoch == epoch && now < v.expires_at)
+                .map(|v| v.player.clone())
+        });
+        if let Some(player) = known {
+            return Ok(player);
+        }
+        let player = self.verify_anew(l, token, epoch, now).await?;
+        Ok(player)
+    }
+
+    /// [`Sessions::verify`] for a token not verified under `epoch` yet: the keys, the MAC,
+    /// the expiry and the player's generation; remembered when it verifies.
+    async fn verify_anew(
+        &self,
+        l: &Lanyard,
+        token: &str,
+        epoch: [u8; 16],
+        now: i64,
+    ) -> Result<Arc<str>> {
         let keys = self
             .keys_at(l, epoch, sessions::key_id(token).as_deref())
             .await?;
-        let claims: Claims = sessions::open(&keys, token, l.clock().now())?;
+        let claims: Claims = sessions::open(&keys, token, now)?;
         let cached = self
             .generations
             .read()
@@ -101,6 +141,20 @@ impl Sessions {
                     .into(),
             ));
         }
-        Ok(claims.player_id.into())
+        let player: Arc<str> = claims.player_id.into();
+        if let Ok(mut verified) = self.verified.write() {
+            if verified.len() >= MAX_VERIFIED {
+                verified.clear();
+            }
+            verified.insert(
+                token.into(),
+                Verified {
+                    epoch,
+                    player: player.clone(),
+                    expires_at: claims.expires_at,
+                },
+            );
+        }
+        Ok(player)
     }
 }

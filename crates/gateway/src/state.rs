@@ -31,6 +31,7 @@ pub struct Gateway {
     auth: Authenticator,
     metrics: Arc<Metrics>,
     sessions: Sessions,
+    plans: crate::plans::Plans,
     cors_origins: Vec<String>,
     fetch_options: PreviewOptions,
     cache: Cache,
@@ -51,6 +52,7 @@ impl Gateway {
             auth: Authenticator::new(limits)?,
             metrics: Arc::default(),
             sessions: Sessions::default(),
+            plans: crate::plans::Plans::default(),
             cors_origins: Vec::new(),
             fetch_options: crate::upstream::default_options(),
             cache: Cache::default(),
@@ -188,6 +190,11 @@ impl Gateway {
     /// Session verification.
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    /// The `GET /v1/fetch` plans of the current access epoch.
+    pub fn plans(&self) -> &crate::plans::Plans {
+        &self.plans
     }
 
     /// The installation.
