@@ -84,17 +84,17 @@ impl Store {
                 "no player or license with id {principal_id:?}"
             )));
         }
-        let target: super::Flag = sqlx::query_scalar(kind.exists_sql())
+        let target: super::Flag = sqlx::query_scalar(kind.table().exists)
             .bind(target_id)
             .fetch_one(&mut *tx)
             .await?;
         if !target.0 {
             return Err(Error::NotFound(format!(
                 "no {} with id {target_id:?}",
-                kind.what()
+                kind.table().what
             )));
         }
-        sqlx::query(kind.insert_sql())
+        sqlx::query(kind.table().insert)
             .bind(principal_id)
             .bind(target_id)
             .bind(now)
@@ -119,7 +119,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(kind.delete_sql())
+        let n = sqlx::query(kind.table().delete)
             .bind(principal_id)
             .bind(target_id)
             .execute(&mut *tx)
@@ -128,7 +128,7 @@ impl Store {
         if n == 0 {
             return Err(Error::NotFound(format!(
                 "{principal_id} is not linked to {} {target_id}",
-                kind.what()
+                kind.table().what
             )));
         }
         end_sessions(&mut tx, principal_id).await?;
@@ -227,42 +227,44 @@ pub(super) enum Linked {
     Token,
 }
 
-impl Linked {
+/// The statements and names of one kind of link, one table per [`Linked`] variant.
+struct LinkTable {
     /// Whether the target exists (`$1` its id).
-    fn exists_sql(self) -> &'static str {
-        match self {
-            Linked::Channel => "SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)",
-            Linked::Token => "SELECT EXISTS (SELECT 1 FROM url_token WHERE id = $1)",
-        }
-    }
-
+    exists: &'static str,
     /// Adds the link (`$1` principal, `$2` target, `$3` now); nothing if it exists.
-    fn insert_sql(self) -> &'static str {
-        match self {
-            Linked::Channel => {
-                "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING"
-            }
-            Linked::Token => {
-                "INSERT INTO token_link (principal_id, token_id, created_at) \
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
-            }
-        }
-    }
-
+    insert: &'static str,
     /// Removes the link (`$1` principal, `$2` target).
-    fn delete_sql(self) -> &'static str {
-        match self {
-            Linked::Channel => "DELETE FROM link WHERE principal_id = $1 AND channel_id = $2",
-            Linked::Token => "DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2",
-        }
-    }
-
+    delete: &'static str,
     /// The target's name in messages.
-    fn what(self) -> &'static str {
+    what: &'static str,
+    /// The target's kind in the audit log.
+    subject: AuditSubject,
+}
+
+const CHANNEL_LINKS: LinkTable = LinkTable {
+    exists: "SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)",
+    insert: "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+    delete: "DELETE FROM link WHERE principal_id = $1 AND channel_id = $2",
+    what: "channel",
+    subject: AuditSubject::Channel,
+};
+
+const TOKEN_LINKS: LinkTable = LinkTable {
+    exists: "SELECT EXISTS (SELECT 1 FROM url_token WHERE id = $1)",
+    insert: "INSERT INTO token_link (principal_id, token_id, created_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    delete: "DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2",
+    what: "URL token",
+    subject: AuditSubject::UrlToken,
+};
+
+impl Linked {
+    /// This kind's statements and names.
+    fn table(self) -> &'static LinkTable {
         match self {
-            Linked::Channel => "channel",
-            Linked::Token => "URL token",
+            Linked::Channel => &CHANNEL_LINKS,
+            Linked::Token => &TOKEN_LINKS,
         }
     }
 
@@ -275,10 +277,7 @@ impl Linked {
         AuditEvent {
             principal_id: Some(principal_id),
             action,
-            subject_kind: match self {
-                Linked::Channel => AuditSubject::Channel,
-                Linked::Token => AuditSubject::UrlToken,
-            },
+            subject_kind: self.table().subject,
             subject_id: target_id,
             outcome: AuditOutcome::Ok,
             detail: None,

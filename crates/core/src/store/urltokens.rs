@@ -8,16 +8,39 @@ use crate::error::{Error, Result};
 use crate::urltokens::permission::Decision;
 use crate::urltokens::{Placement, UrlToken};
 
+/// The columns a stored token and a token offer (`token_offer`, store::sharing) share, read
+/// from either table's row: the one place that knows `placement` is stored as a name and the
+/// `header_named` flag.
+pub(super) struct TokenColumns {
+    pub prefix: String,
+    pub key: String,
+    pub placement: Placement,
+    pub requires_permission: bool,
+}
+
+impl TokenColumns {
+    /// Reads the shared columns from a `url_token` or `token_offer` row.
+    pub(super) fn read(row: &AnyRow) -> Result<TokenColumns> {
+        Ok(TokenColumns {
+            prefix: row.try_get("prefix")?,
+            key: row.try_get("key")?,
+            placement: Placement::from_stored(
+                row.try_get("placement")?,
+                row.try_get::<super::Flag, _>("header_named")?.0,
+            ),
+            requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
+        })
+    }
+}
+
 fn from_row(row: &AnyRow) -> Result<UrlToken> {
+    let c = TokenColumns::read(row)?;
     Ok(UrlToken {
         id: row.try_get("id")?,
-        prefix: row.try_get("prefix")?,
-        key: row.try_get("key")?,
-        placement: Placement::from_stored(
-            row.try_get("placement")?,
-            row.try_get::<super::Flag, _>("header_named")?.0,
-        ),
-        requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
+        prefix: c.prefix,
+        key: c.key,
+        placement: c.placement,
+        requires_permission: c.requires_permission,
         prompt: row.try_get::<super::Flag, _>("prompt")?.0,
         origin: crate::urltokens::TokenOrigin::from_stored(row.try_get("origin")?)?,
         received_from: row.try_get("received_from")?,
