@@ -123,11 +123,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no contact with id {id:?}")));
-        }
-        tx.commit().await?;
-        Ok(())
+        commit_contact_change(tx, n, id).await
     }
 
     /// Removes a contact and the offers from them still waiting; tokens already accepted
@@ -147,11 +143,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no contact with id {id:?}")));
-        }
-        tx.commit().await?;
-        Ok(())
+        commit_contact_change(tx, n, id).await
     }
 
     /// Records an offer. An id seen before (in either direction, in any state) is refused.
@@ -260,6 +252,16 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Commits a change to contact `id` that touched `rows` rows; none: not found, and the
+/// transaction is dropped (nothing written).
+async fn commit_contact_change(tx: WriteTx, rows: u64, id: &str) -> Result<()> {
+    if rows == 0 {
+        return Err(Error::NotFound(format!("no contact with id {id:?}")));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Marks a pending incoming offer `status` (`accepted` or `rejected`) and erases its sealed

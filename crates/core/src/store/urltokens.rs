@@ -151,16 +151,8 @@ impl Store {
 
     /// Deletes a token (its decisions go with it).
     pub async fn delete_url_token(&self, id: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM url_token WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no URL token with id {id:?}")));
-        }
-        self.commit_access_change(tx).await
+        let delete = "DELETE FROM url_token WHERE id = $1";
+        self.delete_one(delete, id, "URL token").await
     }
 
     /// Ids of tokens with a stored "Accept all".
@@ -215,16 +207,21 @@ impl Store {
 
     /// Deletes a decision.
     pub async fn delete_decision(&self, id: &str) -> Result<()> {
+        let delete = "DELETE FROM permission_decision WHERE id = $1";
+        self.delete_one(delete, id, "permission decision").await
+    }
+
+    /// Runs `delete` (`$1`: `id`) in a write transaction that bumps the access epoch; not
+    /// found (naming `what`) when it deleted nothing.
+    async fn delete_one(&self, delete: &'static str, id: &str, what: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM permission_decision WHERE id = $1")
+        let n = sqlx::query(delete)
             .bind(id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound(format!(
-                "no permission decision with id {id:?}"
-            )));
+            return Err(Error::NotFound(format!("no {what} with id {id:?}")));
         }
         self.commit_access_change(tx).await
     }
