@@ -72,15 +72,16 @@ perf_stop() {
 }
 
 # The setup of the benchmarks that drive the `lanyard` CLI (stale-hang.sh,
-# disk-cache-cost.sh): builds it (PROFILE: release or debug) into CARGO_TARGET_DIR as BIN,
-# makes a data dir DATA removed on exit with the processes in PIDS (killed), and defines
-# `lanyard ARGS` (the CLI on DATA, --json), `listening FILE` (the address a server printed
-# in FILE) and `wait_for FILE` (until FILE is not empty, 10 s at most).
-cli_bench_setup() {
+# disk-cache-cost.sh, fetch-load.sh): builds it (PROFILE: release or debug; CARGO_ARGS,
+# if given, go to that cargo build) into CARGO_TARGET_DIR as BIN, makes a data dir DATA
+# removed on exit with the processes in PIDS (killed), and defines `lanyard ARGS` (the CLI
+# on DATA, --json), `listening FILE` (the address a server printed in FILE) and
+# `wait_for FILE` (until FILE is not empty, 10 s at most).
+cli_bench_setup() { # [CARGO_ARGS…]
   if [ "$PROFILE" = release ]; then
-    cargo build --release --quiet -p lanyard-cli --bin lanyard
+    cargo build --release --quiet "$@" -p lanyard-cli --bin lanyard
   else
-    cargo build --quiet -p lanyard-cli --bin lanyard
+    cargo build --quiet "$@" -p lanyard-cli --bin lanyard
   fi
   BIN="$CARGO_TARGET_DIR/$PROFILE/lanyard"
   DATA=$(mktemp -d)
@@ -93,4 +94,72 @@ cli_bench_setup() {
   lanyard() { "$BIN" --data-dir "$DATA" --secret-store file --json "$@"; }
   listening() { sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$1"; }
   wait_for() { for _ in $(seq 100); do [ -s "$1" ] && break; sleep 0.1; done; }
+}
+
+# The setup of the wrk throughput benches (fetch-load.sh, gateway-load.sh): wrk required,
+# then cli_bench_setup with a release CLI and the gateway's EXAMPLEs built in release (both
+# with line tables under PERF_DATA, see perf_cargo_args).
+wrk_bench_setup() { # EXAMPLE…
+  command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
+  PROFILE=release
+  local perf_args examples=() e
+  mapfile -t perf_args < <(perf_cargo_args)
+  cli_bench_setup "${perf_args[@]}"
+  for e in "$@"; do examples+=(--example "$e"); done
+  cargo build --release --quiet "${perf_args[@]}" -p lanyard-gateway "${examples[@]}"
+}
+
+# After cli_bench_setup: benches/feed-upstream.mjs answering `Cache-Control: max-age=MAX_AGE`
+# at UP (its feed at $UP/feed/lobby), and a URL token on DATA carrying its API key, its id
+# in TOKEN.
+feed_upstream() { # MAX_AGE
+  local key
+  key="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  API_KEY=$key MAX_AGE=$1 node benches/feed-upstream.mjs >"$DATA/up.out" &
+  PIDS+=($!)
+  wait_for "$DATA/up.out"
+  UP=$(listening "$DATA/up.out")
+  TOKEN=$(printf '%s' "$key" | lanyard token add --url "$UP/feed" --key apikey 2>/dev/null |
+    sed -n 's/^    "id": "\([^"]*\)".*/\1/p' | head -1)
+  [ -n "$TOKEN" ] || { echo "error: could not add the token" >&2; exit 1; }
+}
+
+# A player named NAME linked to TOKEN: its id in PLAYER, its secret in SECRET.
+linked_player() { # NAME
+  local out
+  out=$(lanyard player add "$1")
+  PLAYER=$(printf '%s' "$out" | sed -n 's/^  "id": "\([^"]*\)".*/\1/p')
+  SECRET=$(printf '%s' "$out" | sed -n 's/^  "secret": "\([^"]*\)".*/\1/p')
+  lanyard link add --player "$PLAYER" --token "$TOKEN" >/dev/null
+}
+
+# `lanyard gateway serve` on DATA with the per-player limits of /v1/fetch lifted (one
+# session drives the whole load) and FLAGS; its output in $DATA/NAME.out and .err, its
+# address in URL.
+bench_gateway() { # NAME [FLAGS…]
+  local name=$1
+  shift
+  "$BIN" --data-dir "$DATA" --secret-store file --json gateway serve --listen 127.0.0.1:0 \
+    --fetch-rate 4000000000 --fetch-burst 4000000000 --fetch-concurrency 100000 "$@" \
+    >"$DATA/$name.out" 2>"$DATA/$name.err" &
+  PIDS+=($!)
+  wait_for "$DATA/$name.out"
+  URL=$(listening "$DATA/$name.out")
+  [ -n "$URL" ] || { cat "$DATA/$name.err" >&2; exit 1; }
+}
+
+# The baseline of the throughput benches: crates/gateway/examples/bare_json (release, built
+# by the caller) answering a fixed small JSON body; its address in BARE.
+bench_bare() {
+  "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/bare.out" 2>"$DATA/bare.err" &
+  PIDS+=($!)
+  wait_for "$DATA/bare.out"
+  BARE=$(listening "$DATA/bare.out")
+  [ -n "$BARE" ] || { cat "$DATA/bare.err" >&2; exit 1; }
+}
+
+# A session token from the gateway at URL for SECRET (printed; empty when refused).
+bench_session() { # URL
+  curl -s -X POST -H @<(printf 'Authorization: Bearer %s\n' "$SECRET") "$1/v1/sessions" |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
 }

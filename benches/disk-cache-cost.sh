@@ -3,7 +3,7 @@
 # as benches/fetch-load.sh (one session, one feed with `max-age=MAX_AGE`) against two
 # `lanyard gateway serve` on one installation, one with the disk cache (the default) and
 # one with --no-disk-cache, in the order off, on, off. Prints requests/s, the ratio on/off
-# (target >= 0.95), how many files the disk cache holds, and `uptime` before and after
+# (target >= 0.95), how many files the disk cache holds, and the load average before and after
 # with a warning above a load of 1.5. PROFILE=debug uses the debug build.
 #
 #   benches/disk-cache-cost.sh [DURATION] [CONNECTIONS] [THREADS] [MAX_AGE]
@@ -18,58 +18,28 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 . benches/common.sh
 cli_bench_setup
-load() {
-  echo "    uptime $1: $(uptime)"
-  awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v w="$1" \
-    'BEGIN { if (l > 1.5) printf "warning: load %s %s the run is above 1.5: the figures are not idle-machine figures\n", l, w }'
-}
 
-API_KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-API_KEY=$API_KEY MAX_AGE=$MAX_AGE node benches/feed-upstream.mjs >"$DATA/up.out" &
-PIDS+=($!)
-wait_for "$DATA/up.out"
-UP=$(listening "$DATA/up.out")
-TOKEN=$(printf '%s' "$API_KEY" | lanyard token add --url "$UP/feed" --key apikey 2>/dev/null |
-  sed -n 's/^    "id": "\([^"]*\)".*/\1/p' | head -1)
-out=$(lanyard player add "Lobby screen")
-PLAYER=$(printf '%s' "$out" | sed -n 's/^  "id": "\([^"]*\)".*/\1/p')
-SECRET=$(printf '%s' "$out" | sed -n 's/^  "secret": "\([^"]*\)".*/\1/p')
-lanyard link add --player "$PLAYER" --token "$TOKEN" >/dev/null
-
-gateway() { # NAME [FLAGS…]: a gateway with lifted per-player limits; its URL in $URL
-  local name=$1
-  shift
-  "$BIN" --data-dir "$DATA" --secret-store file --json gateway serve --listen 127.0.0.1:0 \
-    --fetch-rate 4000000000 --fetch-burst 4000000000 --fetch-concurrency 100000 "$@" \
-    >"$DATA/$name.out" 2>"$DATA/$name.err" &
-  PIDS+=($!)
-  wait_for "$DATA/$name.out"
-  URL=$(listening "$DATA/$name.out")
-  [ -n "$URL" ] || { cat "$DATA/$name.err" >&2; exit 1; }
-}
-gateway on
+feed_upstream "$MAX_AGE"
+linked_player "Lobby screen"
+bench_gateway on
 ON=$URL
-gateway off --no-disk-cache
+bench_gateway off --no-disk-cache
 OFF=$URL
-session() {
-  curl -s -X POST -H @<(printf 'Authorization: Bearer %s\n' "$SECRET") "$1/v1/sessions" |
-    sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
-}
 FEED="$UP/feed/lobby"
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() { # NAME GATEWAY
   local s
-  s=$(session "$2")
+  s=$(bench_session "$2")
   [ -n "$s" ] || { echo "error: no session from $2" >&2; exit 1; }
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/fetch-cached.lua $2"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/fetch-cached.lua "$2" -- "$s" "$FEED" | tee "$DATA/$1.wrk"
 }
 echo "==> $PROFILE gateways: disk cache on at $ON, off at $OFF; feed max-age=$MAX_AGE"
-load before
+load_report before
 drive off-before "$OFF"
 drive on "$ON"
 drive off-after "$OFF"
-load after
+load_report after
 echo "==> the disk cache after the run: $(find "$DATA/fetch-cache" -name '*.lyc' 2>/dev/null | wc -l) file(s), $(du -sk "$DATA/fetch-cache" 2>/dev/null | cut -f1) KiB"
 awk -v on="$(rps "$DATA/on.wrk")" -v a="$(rps "$DATA/off-before.wrk")" -v b="$(rps "$DATA/off-after.wrk")" \
   'BEGIN { off = (a + b) / 2; printf "disk cache on %.0f/s, off %.0f/s and %.0f/s (mean %.0f): ratio %.3f (target >= 0.95)\n", on, a, b, off, on / off }'

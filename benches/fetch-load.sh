@@ -16,49 +16,14 @@ DURATION=${1:-20s}
 CONNECTIONS=${2:-32}
 THREADS=${3:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
-command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
-mapfile -t PERF_ARGS < <(perf_cargo_args)
-cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-cli --bin lanyard
-cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-gateway --example bare_json
-BIN="$CARGO_TARGET_DIR/release"
-DATA=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-  rm -rf "$DATA"
-}
-trap cleanup EXIT
-lanyard() { "$BIN/lanyard" --data-dir "$DATA" --secret-store file --json "$@"; }
-listening() { sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$1"; }
-wait_for() { for _ in $(seq 100); do [ -s "$1" ] && break; sleep 0.1; done; }
+wrk_bench_setup bare_json
+feed_upstream 10
+linked_player "Lobby screen"
+bench_gateway gw
+GW=$URL
+bench_bare
 
-API_KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-API_KEY=$API_KEY MAX_AGE=10 node benches/feed-upstream.mjs >"$DATA/up.out" &
-PIDS+=($!)
-wait_for "$DATA/up.out"
-UP=$(listening "$DATA/up.out")
-TOKEN=$(printf '%s' "$API_KEY" | lanyard token add --url "$UP/feed" --key apikey 2>/dev/null |
-  sed -n 's/^    "id": "\([^"]*\)".*/\1/p' | head -1)
-out=$(lanyard player add "Lobby screen")
-PLAYER=$(printf '%s' "$out" | sed -n 's/^  "id": "\([^"]*\)".*/\1/p')
-SECRET=$(printf '%s' "$out" | sed -n 's/^  "secret": "\([^"]*\)".*/\1/p')
-lanyard link add --player "$PLAYER" --token "$TOKEN" >/dev/null
-
-# One session drives the whole load: lift the per-player limits of /v1/fetch.
-"$BIN/lanyard" --data-dir "$DATA" --secret-store file --json gateway serve --listen 127.0.0.1:0 \
-  --fetch-rate 4000000000 --fetch-burst 4000000000 --fetch-concurrency 100000 \
-  >"$DATA/gw.out" 2>"$DATA/gw.err" &
-PIDS+=($!)
-wait_for "$DATA/gw.out"
-GW=$(listening "$DATA/gw.out")
-[ -n "$GW" ] || { cat "$DATA/gw.err" >&2; exit 1; }
-"$BIN/examples/bare_json" >"$DATA/bare.out" 2>"$DATA/bare.err" &
-PIDS+=($!)
-wait_for "$DATA/bare.out"
-BARE=$(listening "$DATA/bare.out")
-
-SESSION=$(curl -s -X POST -H @<(printf 'Authorization: Bearer %s\n' "$SECRET") "$GW/v1/sessions" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+SESSION=$(bench_session "$GW")
 [ -n "$SESSION" ] || { echo "error: no session" >&2; exit 1; }
 FEED="$UP/feed/lobby"
 if [ -n "${SHOW_HEADERS:-}" ]; then # SHOW_HEADERS=1: what each server answers, headers only

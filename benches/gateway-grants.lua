@@ -37,11 +37,4 @@ function request()
   return wrk.format("POST", "/v1/grants", p.headers, p.body)
 end
 
-function done(summary, latency, requests)
-  local errors = summary.errors
-  io.write(string.format(
-    "grants/s %.0f  p50 %.2f ms  p99 %.2f ms  max %.2f ms  non-2xx %d  socket errors %d\n",
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    errors.status, errors.connect + errors.read + errors.write + errors.timeout))
-end
+done = require("benches.wrk_summary").done("grants")

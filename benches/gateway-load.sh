@@ -19,28 +19,15 @@ DURATION=${3:-30s}
 CONNECTIONS=${4:-32}
 THREADS=${5:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
-command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
+wrk_bench_setup load_fixture bare_json
 
-mapfile -t PERF_ARGS < <(perf_cargo_args)
-cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-cli --bin lanyard
-cargo build --release --quiet "${PERF_ARGS[@]}" -p lanyard-gateway --example load_fixture --example bare_json
-BIN="$CARGO_TARGET_DIR/release"
-DATA=$(mktemp -d)
-GW_PID=""
-BARE_PID=""
-cleanup() {
-  [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null || true
-  [ -n "$BARE_PID" ] && kill "$BARE_PID" 2>/dev/null && wait "$BARE_PID" 2>/dev/null || true
-  rm -rf "$DATA"
-}
-trap cleanup EXIT
-
-"$BIN/examples/load_fixture" "$DATA" "$PLAYERS" "$CHANNELS"
-"$BIN/lanyard" --data-dir "$DATA" --secret-store file --json gateway serve \
+"$CARGO_TARGET_DIR/release/examples/load_fixture" "$DATA" "$PLAYERS" "$CHANNELS"
+"$BIN" --data-dir "$DATA" --secret-store file --json gateway serve \
   --listen 127.0.0.1:0 >"$DATA/gateway.out" 2>"$DATA/gateway.err" &
 GW_PID=$!
-for _ in $(seq 50); do [ -s "$DATA/gateway.out" ] && break; sleep 0.1; done
-URL=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$DATA/gateway.out")
+PIDS+=("$GW_PID")
+wait_for "$DATA/gateway.out"
+URL=$(listening "$DATA/gateway.out")
 [ -n "$URL" ] || { cat "$DATA/gateway.err" >&2; exit 1; }
 echo "==> gateway at $URL (pid $GW_PID)"
 
@@ -55,11 +42,7 @@ echo "verified players: $(verified) of $PLAYERS"
 
 # The baseline: a bare axum handler answering a fixed small JSON body, driven by the same
 # wrk command in the same run (before and after the gateway, to see the machine drift).
-"$BIN/examples/bare_json" >"$DATA/bare.out" 2>"$DATA/bare.err" &
-BARE_PID=$!
-for _ in $(seq 50); do [ -s "$DATA/bare.out" ] && break; sleep 0.1; done
-BARE=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$DATA/bare.out")
-[ -n "$BARE" ] || { cat "$DATA/bare.err" >&2; exit 1; }
+bench_bare
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"

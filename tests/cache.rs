@@ -9,7 +9,6 @@
 //! key bytes, the body budget) and the headers an answer may carry behind a reverse proxy.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,10 +30,11 @@ use lanyard_core::{Config, Lanyard};
 use lanyard_gateway::cache::Cache;
 use lanyard_gateway::limits::LimitPolicy;
 use lanyard_gateway::quota::FetchPolicy;
-use lanyard_gateway::{router, Gateway};
+use lanyard_gateway::Gateway;
 use serde_json::Value;
 
 use crate::gateway::GatewayProcess;
+use crate::gateway_fetch::{serve, serve_gateway};
 
 const CHANNEL_CANARY: &str = "CANARY-c4a1-channel-token";
 const TOKEN_CANARY: &str = "CANARY-5e0b-url-token";
@@ -216,13 +216,7 @@ async fn build(process: Option<&[&str]>) -> Env {
     let upstream = Router::new()
         .route("/api/{name}", get(route))
         .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, upstream).await;
-    });
+    let (base, _) = serve(upstream).await;
     let channel = seed_channel_for(
         &l,
         "http://127.0.0.1:9/token",
@@ -273,15 +267,7 @@ async fn build(process: Option<&[&str]>) -> Env {
                 .expect("gateway")
                 .with_cache(Cache::new(8 * 1024 * 1024))
                 .with_fetch_policy(FetchPolicy::unlimited());
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                .await
-                .expect("bind");
-            let address = listener.local_addr().expect("addr");
-            let app = router(Arc::new(gateway)).into_make_service_with_connect_info::<SocketAddr>();
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app).await;
-            });
-            (format!("http://{address}"), None)
+            (serve_gateway(gateway).await, None)
         }
         Some(extra) => {
             let mut cmd = crate::util::lanyard(dir.path());

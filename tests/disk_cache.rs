@@ -16,13 +16,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use lanyard_core::broker::players::{self, add_player, remove_player, rotate_secret};
+use lanyard_core::broker::players::{self, remove_player, rotate_secret};
 use lanyard_core::broker::testing::seed_channel_for;
 use lanyard_core::clock::{Clock, SystemClock};
 use lanyard_core::secrets::SecretStoreKind;
 use lanyard_core::{Config, Lanyard};
 
 use crate::gateway::GatewayProcess;
+use crate::gateway_fetch::{fetch, linked_player, serve, Answered};
 
 /// The upstream: `/api/<name>` answers `<name> v1` (`no-cache`), `/api/big<n>` 100 KiB;
 /// 503 while down.
@@ -66,46 +67,11 @@ pub(crate) struct Env {
     flags: Vec<String>,
 }
 
-pub(crate) struct Answered {
-    pub(crate) status: u16,
-    pub(crate) body: String,
-    headers: reqwest::header::HeaderMap,
-}
-
-impl Answered {
-    pub(crate) fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    }
-
-    /// Served stale for `reason`, with the marks of any stale answer.
-    pub(crate) fn assert_stale(&self, body: &str, reason: &str) {
-        assert_eq!(self.status, 200, "{}", self.body);
-        assert_eq!(self.body, body);
-        assert_eq!(self.header("x-lanyard-cache").as_deref(), Some("stale"));
-        assert_eq!(
-            self.header("x-lanyard-stale-reason").as_deref(),
-            Some(reason)
-        );
-        let secs: u64 = self
-            .header("x-lanyard-stale")
-            .and_then(|v| v.parse().ok())
-            .expect("X-Lanyard-Stale");
-        let age: u64 = self
-            .header("age")
-            .and_then(|v| v.parse().ok())
-            .expect("Age");
-        assert!(age >= secs && secs < 120, "age {age}, stale {secs}");
-    }
-
-    /// Refused as without any copy: the upstream's failure, nothing stale.
-    fn assert_not_stale(&self) {
-        assert_ne!(self.status, 200, "{}", self.body);
-        assert_eq!(self.header("x-lanyard-stale"), None, "{:?}", self.headers);
-        assert!(!self.body.contains(" v1"), "{}", self.body);
-    }
+/// Refused as without any copy: the upstream's failure, nothing stale.
+fn assert_not_stale(a: &Answered) {
+    assert_ne!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("x-lanyard-stale"), None, "{:?}", a.headers);
+    assert!(!a.body.contains(" v1"), "{}", a.body);
 }
 
 /// An installation with a channel whose API base is the local upstream (its token
@@ -121,13 +87,7 @@ pub(crate) async fn build(flags: &[&str]) -> Env {
         .route("/api/{name}", get(route))
         .route("/token", axum::routing::post(token))
         .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, server) = serve(app).await;
     let channel = seed_channel_for(
         &l,
         &format!("{base}/token"),
@@ -221,30 +181,11 @@ impl Env {
 
     /// A new player linked to the channel: (id, secret).
     pub(crate) async fn player(&self, name: &str) -> (String, String) {
-        let new = add_player(&self.l, name, None).await.expect("player");
-        players::link(&self.l, &new.player.id, &self.channel)
-            .await
-            .expect("link");
-        (new.player.id.clone(), new.secret.expose().to_string())
+        linked_player(&self.l, &self.channel, name).await
     }
 
     pub(crate) async fn get(&self, bearer: &str, route: &str) -> Answered {
-        let url = format!("{}/api/{route}", self.base);
-        let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
-        let r = reqwest::Client::new()
-            .get(format!("{}/v1/fetch?url={q}", self.gateway))
-            .bearer_auth(bearer)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .expect("gateway answers");
-        let (status, headers) = (r.status().as_u16(), r.headers().clone());
-        let body = r.text().await.expect("body");
-        Answered {
-            status,
-            body,
-            headers,
-        }
+        fetch(&self.gateway, bearer, &format!("{}/api/{route}", self.base)).await
     }
 
     /// `route` answered fresh once, and its copy written: the new file.
@@ -309,7 +250,7 @@ async fn a_gateway_restarted_mid_outage_serves_its_disk_copy_stale() {
         .await
         .assert_stale("menu v1", "upstream_unreachable");
     // A feed never fetched has nothing to show.
-    e.get(&secret, "never").await.assert_not_stale();
+    assert_not_stale(&e.get(&secret, "never").await);
 }
 
 /// Every file under `dir`.
@@ -363,7 +304,7 @@ async fn a_tampered_moved_or_foreign_disk_copy_is_refused_and_logged() {
     for route in ["tampered", "moved", "target", "truncated"] {
         let a = e.get(&secret, route).await;
         assert_eq!(a.status, 503, "{route}: {}", a.body);
-        a.assert_not_stale();
+        assert_not_stale(&a);
     }
     let log = e.stop();
     let refused = log
@@ -491,7 +432,7 @@ async fn no_disk_cache_writes_nothing() {
         .is_none());
     // So a restart has nothing to show.
     e.restart();
-    e.get(&secret, "menu").await.assert_not_stale();
+    assert_not_stale(&e.get(&secret, "menu").await);
     // A size of 0 is refused (--no-disk-cache says it).
     let out = crate::util::run(crate::util::lanyard(e.dir.path()).args([
         "--json",
@@ -541,6 +482,6 @@ async fn the_byte_bound_evicts_the_least_recently_used() {
     let newest = e.get(&secret, "big10").await;
     assert_eq!(newest.header("x-lanyard-cache").as_deref(), Some("stale"));
     assert!(newest.body.starts_with("big10 "));
-    e.get(&secret, "big0").await.assert_not_stale();
+    assert_not_stale(&e.get(&secret, "big0").await);
     let _ = e.stop();
 }

@@ -2,7 +2,6 @@
 //! sessions, `/v1/fetch` never acting as an open proxy, hand-out modes, the preview as a
 //! player, and the review fixes (custom headers off-origin, token values in a Location).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use lanyard_core::broker::players::{self, add_player};
@@ -19,7 +18,7 @@ use lanyard_core::urltokens::tokens::{add, NewToken};
 use lanyard_core::urltokens::Placement;
 use lanyard_core::{Config, Lanyard};
 use lanyard_gateway::limits::LimitPolicy;
-use lanyard_gateway::{router, Gateway};
+use lanyard_gateway::Gateway;
 use serde_json::Value;
 
 use crate::local_server::{Canned, LocalServer};
@@ -107,14 +106,7 @@ async fn env() -> Env {
     let gateway = Gateway::new(l.clone(), LimitPolicy::default())
         .expect("gateway")
         .with_cors_origins(vec!["https://screen.example".into()]);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    let app = router(Arc::new(gateway)).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let gateway = crate::gateway_fetch::serve_gateway(gateway).await;
     Env {
         _dir: dir,
         l,
@@ -124,7 +116,7 @@ async fn env() -> Env {
         token,
         player,
         secret: new.secret.expose().to_string(),
-        gateway: format!("http://{address}"),
+        gateway,
     }
 }
 

@@ -17,6 +17,25 @@ const ROLE: &str = "LANYARD_KEYRING_ROLE";
 const NAMESPACE: &str = "LANYARD_KEYRING_NAMESPACE";
 const TEST: &str = "keyring::secret_written_by_one_process_is_read_by_another";
 
+/// Whether `dbus-run-session` and `gnome-keyring-daemon` are here for `test`. When not, it
+/// fails under `LANYARD_REQUIRE_KEYRING` (scripts/check sets it) and is otherwise skipped,
+/// visibly in `cargo test`'s output.
+pub(crate) fn keyring_tools(test: &str) -> bool {
+    if have("dbus-run-session") && have("gnome-keyring-daemon") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("LANYARD_REQUIRE_KEYRING").is_none(),
+        "dbus-run-session and gnome-keyring-daemon are required"
+    );
+    lanyard_core::store::testing::skip(
+        test,
+        "dbus-run-session and gnome-keyring-daemon (apt: dbus, gnome-keyring)",
+        None,
+    );
+    false
+}
+
 #[test]
 fn secret_written_by_one_process_is_read_by_another() {
     match std::env::var(ROLE).as_deref() {
@@ -24,47 +43,47 @@ fn secret_written_by_one_process_is_read_by_another() {
         Ok("orchestrator") => return orchestrate(),
         _ => {}
     }
-    let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
-    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
-        assert!(
-            !required,
-            "dbus-run-session and gnome-keyring-daemon are required"
-        );
-        // Visible in `cargo test`'s output; fails instead under CI.
-        lanyard_core::store::testing::skip(
-            "keyring::secret_written_by_one_process_is_read_by_another",
-            "dbus-run-session and gnome-keyring-daemon (apt: dbus, gnome-keyring)",
-            None,
-        );
+    if !keyring_tools(TEST) {
         return;
     }
+    let namespace = format!("test-{}", std::process::id());
+    let env = [(ROLE, "orchestrator"), (NAMESPACE, namespace.as_str())];
+    orchestrate_in_unlocked_keyring(TEST, &env, 120, "KEYRING-OK");
+}
+
+/// Re-runs `test` of this test binary inside `dbus-run-session` with an unlocked GNOME
+/// Keyring, `env` set and HOME and the XDG folders in a temporary directory; fails unless it
+/// ends well within `deadline_secs` and prints `ok`.
+pub(crate) fn orchestrate_in_unlocked_keyring(
+    test: &str,
+    env: &[(&str, &str)],
+    deadline_secs: u64,
+    ok: &str,
+) {
     let home = tempfile::tempdir().expect("tempdir");
-    let exe = std::env::current_exe().expect("exe");
-    let child = Command::new("dbus-run-session")
-        .arg("--")
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.arg("--")
         .arg("sh")
         .arg("-c")
         .arg(
             "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
              && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1",
         )
-        .arg(&exe)
-        .arg(TEST)
-        .env(ROLE, "orchestrator")
-        .env(NAMESPACE, format!("test-{}", std::process::id()))
+        .arg(std::env::current_exe().expect("exe"))
+        .arg(test)
+        .envs(env.iter().copied())
         .env("HOME", home.path())
         .env("XDG_DATA_HOME", home.path().join("data"))
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_CACHE_HOME", home.path().join("cache"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dbus-run-session");
-    let out = wait_with_deadline(child, std::time::Duration::from_secs(120));
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("dbus-run-session");
+    let out = wait_with_deadline(child, std::time::Duration::from_secs(deadline_secs));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && stdout.contains("KEYRING-OK"),
-        "keyring test failed:\n--- stdout\n{stdout}\n--- stderr\n{}",
+        out.status.success() && stdout.contains(ok),
+        "{test} failed:\n--- stdout\n{stdout}\n--- stderr\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -74,16 +93,7 @@ fn secret_written_by_one_process_is_read_by_another() {
 /// anywhere else. (No keyring at all: `cli::keyring_without_a_session_bus_…`.)
 #[test]
 fn a_locked_keyring_is_reported_as_locked_and_nothing_falls_back() {
-    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
-        assert!(
-            std::env::var_os("LANYARD_REQUIRE_KEYRING").is_none(),
-            "dbus-run-session and gnome-keyring-daemon are required"
-        );
-        lanyard_core::store::testing::skip(
-            "keyring::a_locked_keyring_is_reported_as_locked_and_nothing_falls_back",
-            "dbus-run-session and gnome-keyring-daemon (apt: dbus, gnome-keyring)",
-            None,
-        );
+    if !keyring_tools("keyring::a_locked_keyring_is_reported_as_locked_and_nothing_falls_back") {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");
@@ -295,13 +305,7 @@ fn status_in(wrapper: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> serde_json::
 
 #[test]
 fn a_locked_keyring_is_told_apart_from_a_missing_secret_service() {
-    let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
-    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
-        assert!(
-            !required,
-            "dbus-run-session and gnome-keyring-daemon are required"
-        );
-        eprintln!("skipped: dbus-run-session or gnome-keyring-daemon not installed");
+    if !keyring_tools("keyring::a_locked_keyring_is_told_apart_from_a_missing_secret_service") {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");

@@ -4,7 +4,7 @@
 //! (the preview shows it redacted, with a note); and a covered name that resolves to a
 //! loopback address is `403 not_covered` without a connection being opened.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -18,14 +18,15 @@ use lanyard_core::clock::Clock as _;
 use lanyard_core::clock::{FixedClock, SystemClock};
 use lanyard_core::fetch::As;
 use lanyard_core::preview::{preview_as, PreviewOptions, PreviewRequest};
-use lanyard_core::secrets::{SecretStoreKind, SecretValue, Secrets};
+use lanyard_core::secrets::{SecretStoreKind, Secrets};
 use lanyard_core::sharing::{contacts, identity, inbox};
 use lanyard_core::urltokens::permission::{Answer, Fixed};
-use lanyard_core::urltokens::tokens::{add, NewToken};
 use lanyard_core::urltokens::Placement;
 use lanyard_core::{Config, Lanyard};
 use lanyard_gateway::limits::LimitPolicy;
-use lanyard_gateway::{router, Gateway};
+use lanyard_gateway::Gateway;
+
+use crate::util::add_url_token as token;
 
 /// A Basic pair, a query token whose value needs escaping, a 4-byte value and a token
 /// received from a contact.
@@ -58,14 +59,8 @@ async fn echo_upstream() -> (String, Seen) {
             }
         },
     );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}"), seen)
+    let (base, _) = crate::gateway_fetch::serve(app).await;
+    (base, seen)
 }
 
 fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -133,36 +128,10 @@ async fn install(dir: &std::path::Path, name: &str) -> Lanyard {
         .expect("open")
 }
 
-async fn token(l: &Lanyard, prefix: &str, key: &str, placement: Placement, value: &str) -> String {
-    add(
-        l,
-        NewToken {
-            prefix: prefix.into(),
-            key: key.into(),
-            placement,
-            requires_permission: false,
-            prompt: false,
-            value: Some(SecretValue::new(value)),
-        },
-    )
-    .await
-    .expect("token")
-    .token
-    .id
-}
-
 /// A gateway (its router on a loopback port) over `l`.
 async fn gateway(l: &Lanyard) -> String {
     let gateway = Gateway::new(l.clone(), LimitPolicy::default()).expect("gateway");
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    let app = router(Arc::new(gateway)).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
+    crate::gateway_fetch::serve_gateway(gateway).await
 }
 
 /// `/v1/fetch` as `secret`: (status, code, headers and body as one text).

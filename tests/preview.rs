@@ -14,6 +14,7 @@ use lanyard_core::urltokens::Placement;
 use lanyard_core::{Config, Lanyard};
 
 use crate::local_server::{Canned, LocalServer};
+use crate::util::add_url_token as token;
 
 const CANARY: &str = "CANARY-a6e1-secret";
 
@@ -24,22 +25,6 @@ async fn lanyard() -> (tempfile::TempDir, Lanyard) {
         .await
         .expect("open");
     (dir, l)
-}
-
-async fn token(l: &Lanyard, prefix: &str, key: &str, placement: Placement, value: &str) {
-    add(
-        l,
-        NewToken {
-            prefix: prefix.into(),
-            key: key.into(),
-            placement,
-            requires_permission: false,
-            prompt: false,
-            value: Some(SecretValue::new(value)),
-        },
-    )
-    .await
-    .expect("token");
 }
 
 async fn get(l: &Lanyard, url: &str, method: &str, body: Option<&str>) -> Report {

@@ -16,13 +16,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use lanyard_core::broker::players::{self, add_player, remove_player, rotate_secret};
+use lanyard_core::broker::players::{self, remove_player, rotate_secret};
 use lanyard_core::broker::testing::seed_channel_for;
 use lanyard_core::clock::{Clock, SystemClock};
 use lanyard_core::secrets::SecretStoreKind;
 use lanyard_core::{Config, Lanyard};
 
 use crate::gateway::GatewayProcess;
+use crate::gateway_fetch::{fetch, linked_player, serve, Answered};
 
 /// How the upstream answers.
 const OK: u8 = 0;
@@ -97,48 +98,6 @@ struct Env {
     seeded: (Instant, i64),
 }
 
-struct Answered {
-    status: u16,
-    body: String,
-    headers: reqwest::header::HeaderMap,
-    took: Duration,
-}
-
-impl Answered {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    }
-
-    fn code(&self) -> String {
-        crate::util::error_code(&self.body)
-    }
-
-    /// Served stale for `reason`: the last good body, with its marks.
-    fn assert_stale(&self, body: &str, reason: &str) {
-        assert_eq!(self.status, 200, "{}", self.body);
-        assert_eq!(self.body, body);
-        assert_eq!(self.header("x-lanyard-cache").as_deref(), Some("stale"));
-        assert_eq!(
-            self.header("x-lanyard-stale-reason").as_deref(),
-            Some(reason),
-            "{:?}",
-            self.headers
-        );
-        let secs: u64 = self
-            .header("x-lanyard-stale")
-            .and_then(|v| v.parse().ok())
-            .expect("X-Lanyard-Stale: seconds");
-        let age: u64 = self
-            .header("age")
-            .and_then(|v| v.parse().ok())
-            .expect("Age");
-        assert!(age >= secs && secs < 120, "age {age}, stale {secs}");
-    }
-}
-
 /// A gateway process over an installation with a channel whose API base is the local
 /// upstream (token endpoint `token_endpoint`, access token valid `valid` seconds).
 async fn build(token_endpoint: &str, valid: i64) -> Env {
@@ -156,13 +115,7 @@ async fn build_with(token_endpoint: &str, valid: i64, stale_deadline: Duration) 
     let app = Router::new()
         .route("/api/{name}", get(route))
         .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, server) = serve(app).await;
     let seeded = (Instant::now(), valid);
     let channel = seed_channel_for(
         &l,
@@ -204,32 +157,11 @@ async fn build_with(token_endpoint: &str, valid: i64, stale_deadline: Duration) 
 impl Env {
     /// A new player linked to the channel: (id, secret).
     async fn player(&self, name: &str) -> (String, String) {
-        let new = add_player(&self.l, name, None).await.expect("player");
-        players::link(&self.l, &new.player.id, &self.channel)
-            .await
-            .expect("link");
-        (new.player.id.clone(), new.secret.expose().to_string())
+        linked_player(&self.l, &self.channel, name).await
     }
 
     async fn get(&self, bearer: &str, route: &str) -> Answered {
-        let url = format!("{}/api/{route}", self.base);
-        let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
-        let started = Instant::now();
-        let r = reqwest::Client::new()
-            .get(format!("{}/v1/fetch?url={q}", self.gateway))
-            .bearer_auth(bearer)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .expect("gateway answers");
-        let (status, headers) = (r.status().as_u16(), r.headers().clone());
-        let body = r.text().await.expect("body");
-        Answered {
-            status,
-            body,
-            headers,
-            took: started.elapsed(),
-        }
+        fetch(&self.gateway, bearer, &format!("{}/api/{route}", self.base)).await
     }
 
     /// `route` fetched by clients/lanyard-player.js under node: `{ body, lanyard }`.

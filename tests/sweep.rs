@@ -29,7 +29,6 @@ use serde_json::Value;
 
 use crate::local_server::{Canned, LocalServer};
 use crate::oauth_server::{sign_in, Answer, OauthServer, CLIENT_ID};
-use crate::util::have;
 
 const ROLE: &str = "LANYARD_SWEEP_ROLE";
 const TEST: &str = "sweep::no_secret_of_any_flow_is_found_outside_the_secret_store";
@@ -52,42 +51,11 @@ fn no_secret_of_any_flow_is_found_outside_the_secret_store() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         return runtime.block_on(orchestrate());
     }
-    let required = std::env::var_os("LANYARD_REQUIRE_KEYRING").is_some();
-    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
-        assert!(
-            !required,
-            "dbus-run-session and gnome-keyring-daemon are required"
-        );
-        eprintln!("skipped: dbus-run-session or gnome-keyring-daemon not installed");
+    if !crate::keyring::keyring_tools(TEST) {
         return;
     }
-    let home = tempfile::tempdir().expect("tempdir");
-    let child = Command::new("dbus-run-session")
-        .arg("--")
-        .arg("sh")
-        .arg("-c")
-        .arg(
-            "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
-             && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1",
-        )
-        .arg(std::env::current_exe().expect("exe"))
-        .arg(TEST)
-        .env(ROLE, "orchestrator")
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dbus-run-session");
-    let out = crate::keyring::wait_with_deadline(child, std::time::Duration::from_secs(240));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("SWEEP-OK"),
-        "the sweep failed:\n--- stdout\n{stdout}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let env = [(ROLE, "orchestrator")];
+    crate::keyring::orchestrate_in_unlocked_keyring(TEST, &env, 240, "SWEEP-OK");
 }
 
 /// A secret to look for, and the transcripts allowed to hold it.

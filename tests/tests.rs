@@ -11,6 +11,7 @@ mod crash;
 mod disk_cache;
 mod fetch;
 mod gateway;
+mod gateway_fetch;
 mod health;
 mod health_feeds;
 mod keyring;

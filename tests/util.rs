@@ -195,3 +195,23 @@ pub fn error_code(body: &str) -> String {
         .and_then(|v| v["code"].as_str().map(str::to_string))
         .unwrap_or_default()
 }
+
+/// Adds a URL token for `prefix` whose `value` is attached without asking: its id.
+pub async fn add_url_token(
+    l: &lanyard_core::Lanyard,
+    prefix: &str,
+    key: &str,
+    placement: lanyard_core::urltokens::Placement,
+    value: &str,
+) -> String {
+    use lanyard_core::urltokens::tokens::{add, NewToken};
+    let new = NewToken {
+        prefix: prefix.into(),
+        key: key.into(),
+        placement,
+        requires_permission: false,
+        prompt: false,
+        value: Some(lanyard_core::secrets::SecretValue::new(value)),
+    };
+    add(l, new).await.expect("token").token.id
+}

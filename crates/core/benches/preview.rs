@@ -7,18 +7,16 @@
 
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/seeded.rs"]
+mod seeded;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lanyard_core::broker::testing::seed_channel_for;
-use lanyard_core::clock::{Clock, SystemClock};
 use lanyard_core::preview::{preview, PreviewOptions, PreviewRequest};
-use lanyard_core::secrets::{SecretStoreKind, SecretValue, Secrets};
+use lanyard_core::secrets::SecretValue;
 use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::urltokens::tokens::{add, NewToken};
 use lanyard_core::urltokens::Placement;
-use lanyard_core::{Config, Lanyard};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -26,32 +24,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    load::report("before");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    rt.block_on(async {
-        let base = lanyard_core::testing::json_upstream().await;
+    seeded::run(async |s| {
+        let l = &s.lanyard;
+        let base = &s.base;
         let url = format!("{base}/api/weather?city=geneva");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
-        let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
-            .await
-            .expect("open");
-        seed_channel_for(
-            &l,
-            "http://127.0.0.1:9/token",
-            "access",
-            SystemClock.now() + 3600,
-            "refresh",
-            vec![format!("{base}/api/")],
-        )
-        .await
-        .expect("seed");
         add(
-            &l,
+            l,
             NewToken {
                 prefix: format!("{base}/api"),
                 key: "apikey".into(),
@@ -67,52 +45,35 @@ fn main() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
+        // The two requests timed against each other.
+        let bare_get = async || {
+            let response = bare.get(&url).send().await.expect("bare");
+            response.bytes().await.expect("body");
+        };
+        let signed = async || {
+            let request = PreviewRequest {
+                url: url.clone(),
+                ..Default::default()
+            };
+            let options = PreviewOptions::default();
+            preview(l, request, &Fixed(Answer::Deny), options)
+                .await
+                .expect("preview");
+        };
         const N: usize = 400;
         // Warm up both paths (connections, caches).
         for _ in 0..50 {
-            bare.get(&url)
-                .send()
-                .await
-                .expect("bare")
-                .bytes()
-                .await
-                .expect("body");
-            preview(
-                &l,
-                PreviewRequest {
-                    url: url.clone(),
-                    ..Default::default()
-                },
-                &Fixed(Answer::Deny),
-                PreviewOptions::default(),
-            )
-            .await
-            .expect("preview");
+            bare_get().await;
+            signed().await;
         }
         let mut bare_t = Vec::with_capacity(N);
         let mut engine_t = Vec::with_capacity(N);
         for _ in 0..N {
             let t = Instant::now();
-            bare.get(&url)
-                .send()
-                .await
-                .expect("bare")
-                .bytes()
-                .await
-                .expect("body");
+            bare_get().await;
             bare_t.push(t.elapsed());
             let t = Instant::now();
-            preview(
-                &l,
-                PreviewRequest {
-                    url: url.clone(),
-                    ..Default::default()
-                },
-                &Fixed(Answer::Deny),
-                PreviewOptions::default(),
-            )
-            .await
-            .expect("preview");
+            signed().await;
             engine_t.push(t.elapsed());
         }
         let (b, e) = (median(bare_t), median(engine_t));
@@ -124,7 +85,5 @@ fn main() {
             e.saturating_sub(b),
             (e.as_secs_f64() / b.as_secs_f64() - 1.0) * 100.0
         );
-        let _ = l.broker().flush(l.store()).await;
     });
-    load::report("after");
 }

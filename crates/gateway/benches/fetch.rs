@@ -6,16 +6,14 @@
 
 #[path = "../../core/benches/support/load.rs"]
 mod load;
+#[path = "../../core/benches/support/seeded.rs"]
+mod seeded;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lanyard_core::broker::players;
-use lanyard_core::broker::testing::seed_channel_for;
-use lanyard_core::clock::{Clock, SystemClock};
-use lanyard_core::secrets::{SecretStoreKind, Secrets};
-use lanyard_core::{Config, Lanyard};
 use lanyard_gateway::limits::LimitPolicy;
 use lanyard_gateway::{router, Gateway};
 
@@ -25,34 +23,11 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    load::report("before");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    rt.block_on(async {
-        let base = lanyard_core::testing::json_upstream().await;
-        let data = format!("{base}/api/weather?city=geneva");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config::new(dir.path().to_path_buf(), SecretStoreKind::Memory);
-        let l = Lanyard::open_with(&config, Arc::new(SystemClock), Some(Secrets::in_memory()))
-            .await
-            .expect("open");
-        let channel = seed_channel_for(
-            &l,
-            "http://127.0.0.1:9/token",
-            "access",
-            SystemClock.now() + 3600,
-            "refresh",
-            vec![format!("{base}/api/")],
-        )
-        .await
-        .expect("seed");
-        let player = players::add_player(&l, "bench", None)
-            .await
-            .expect("player");
-        players::link(&l, &player.player.id, &channel)
+    seeded::run(async |s| {
+        let (l, channel) = (&s.lanyard, &s.channel);
+        let data = format!("{}/api/weather?city=geneva", s.base);
+        let player = players::add_player(l, "bench", None).await.expect("player");
+        players::link(l, &player.player.id, channel)
             .await
             .expect("link");
         // One player asks as fast as it can: no per-player limits here.
@@ -120,7 +95,5 @@ fn main() {
             "added at p50: {:?}; target ≤ 150 µs",
             g50.saturating_sub(d50)
         );
-        let _ = l.broker().flush(l.store()).await;
     });
-    load::report("after");
 }

@@ -27,6 +27,7 @@ const NOT_COMMANDS = new Set<string>([
   "onTokenRequests",
   "onContactCard",
   "onProviderFile",
+  "listenWhileMounted",
 ]);
 
 interface Step {

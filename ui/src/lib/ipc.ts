@@ -146,6 +146,29 @@ function listenTo<T>(name: EventName, handler: (payload: T) => void): Promise<Un
   return listen<T>(name, (event) => handler(event.payload));
 }
 
+/**
+ * Listens with `listen` (one of the `on…` functions below) for as long as a component is
+ * mounted: call it in `onMount` and return what it returns. The listener stops on unmount,
+ * even when it arrives after; without an event bridge (a plain browser, no Tauri runtime)
+ * nothing listens and the page still works, without live updates.
+ */
+export function listenWhileMounted(listen: () => Promise<UnlistenFn>): () => void {
+  let unlisten: UnlistenFn | undefined;
+  let closed = false;
+  listen()
+    .then((stop) => {
+      if (closed) stop();
+      else unlisten = stop;
+    })
+    .catch(() => {
+      // No event bridge: nothing to listen to.
+    });
+  return () => {
+    closed = true;
+    unlisten?.();
+  };
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);

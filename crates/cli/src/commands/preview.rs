@@ -151,6 +151,14 @@ pub async fn run(l: &Lanyard, out: &Output, a: PreviewArgs) -> Result<()> {
     Ok(())
 }
 
+/// A credential as the report names it: its source and id, and its key in parentheses.
+fn credential(source: &impl std::fmt::Display, id: &str, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("{source} {id} ({k})"),
+        None => format!("{source} {id}"),
+    }
+}
+
 fn human(r: &Report) -> String {
     let mut s = String::new();
     for (i, hop) in r.hops.iter().enumerate() {
@@ -162,28 +170,12 @@ fn human(r: &Report) -> String {
             hop.status
         ));
         for c in &hop.credentials {
-            s.push_str(&format!(
-                "    sent {} {}{} as {}\n",
-                c.source,
-                c.id,
-                c.key
-                    .as_deref()
-                    .map(|k| format!(" ({k})"))
-                    .unwrap_or_default(),
-                c.placement
-            ));
+            let name = credential(&c.source, &c.id, c.key.as_deref());
+            s.push_str(&format!("    sent {name} as {}\n", c.placement));
         }
         for n in &hop.not_sent {
-            s.push_str(&format!(
-                "    not sent {} {}{}: {}\n",
-                n.source,
-                n.id,
-                n.key
-                    .as_deref()
-                    .map(|k| format!(" ({k})"))
-                    .unwrap_or_default(),
-                n.reason
-            ));
+            let name = credential(&n.source, &n.id, n.key.as_deref());
+            s.push_str(&format!("    not sent {name}: {}\n", n.reason));
         }
     }
     if let Some(c) = &r.channel {

@@ -179,6 +179,44 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// A provider of `kind` named `name` at these two endpoints, made `now`, with nothing
+    /// else known yet: no id, issuer, discovery address, optional endpoint, scope, client,
+    /// API base or limit; the deep-link redirect. Each source (discovery, explicit endpoints)
+    /// sets what it knows on top.
+    pub fn at_endpoints(
+        kind: ProviderKind,
+        name: String,
+        authorization_endpoint: String,
+        token_endpoint: String,
+        now: i64,
+    ) -> Provider {
+        Provider {
+            id: String::new(),
+            kind,
+            name,
+            builtin: false,
+            issuer: None,
+            discovery_url: None,
+            authorization_endpoint,
+            token_endpoint,
+            revocation_endpoint: None,
+            userinfo_endpoint: None,
+            default_scopes: vec![],
+            extra_auth_params: Default::default(),
+            client_id: None,
+            has_client_secret: false,
+            redirect_style: RedirectStyle::DeepLink,
+            api_base_urls: vec![],
+            forced_reauth_seconds: None,
+            iss_parameter_supported: false,
+            loopback_port: None,
+            token_auth_method: None,
+            client_secret_expires_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The client id, or a clear error when the user has not set one.
     pub fn require_client_id(&self) -> Result<&str> {
         match self.client_id.as_deref() {
@@ -433,30 +471,13 @@ pub fn apply_tenant(p: &mut Provider, tenant: &str) -> Result<()> {
 /// `common` endpoints on `login.example.com`; tests change what they need.
 #[cfg(test)]
 pub(crate) fn test_provider(kind: ProviderKind) -> Provider {
+    let common = "https://login.example.com/common/oauth2/v2.0";
+    let (authorize, token) = (format!("{common}/authorize"), format!("{common}/token"));
     Provider {
         id: "p".into(),
-        kind,
-        name: "Test IdP".into(),
-        builtin: false,
-        issuer: None,
-        discovery_url: None,
-        authorization_endpoint: "https://login.example.com/common/oauth2/v2.0/authorize".into(),
-        token_endpoint: "https://login.example.com/common/oauth2/v2.0/token".into(),
-        revocation_endpoint: None,
-        userinfo_endpoint: None,
         default_scopes: vec!["openid".into()],
-        extra_auth_params: Default::default(),
         client_id: Some("client-1".into()),
-        has_client_secret: false,
-        redirect_style: RedirectStyle::DeepLink,
-        api_base_urls: vec![],
-        forced_reauth_seconds: None,
-        iss_parameter_supported: false,
-        loopback_port: None,
-        token_auth_method: None,
-        client_secret_expires_at: None,
-        created_at: 0,
-        updated_at: 0,
+        ..Provider::at_endpoints(kind, "Test IdP".into(), authorize, token, 0)
     }
 }
 

@@ -5,7 +5,7 @@ use super::discovery::{discover, fetch};
 use super::flow::client_secret_key;
 use super::provider::{
     apply_tenant, check_endpoints, check_id, check_limits, check_text, slug, Provider,
-    ProviderKind, ProviderSpec, RedirectStyle, TokenAuthMethod,
+    ProviderKind, ProviderSpec, TokenAuthMethod,
 };
 use super::quirks;
 use crate::error::{Error, InputField, Result};
@@ -125,33 +125,24 @@ async fn from_discovery(
         }
     }
     Ok(Provider {
-        id: String::new(),
-        kind: ProviderKind::Oidc,
-        name,
-        builtin: false,
         issuer: Some(doc.issuer.clone()),
         discovery_url: Some(url.to_string()),
-        authorization_endpoint: doc.authorization_endpoint,
-        token_endpoint: doc.token_endpoint,
         revocation_endpoint: doc.revocation_endpoint,
         userinfo_endpoint: doc.userinfo_endpoint,
         default_scopes: scopes,
-        extra_auth_params: Default::default(),
-        client_id: None,
-        has_client_secret: false,
-        redirect_style: RedirectStyle::DeepLink,
-        api_base_urls: vec![],
-        forced_reauth_seconds: None,
         iss_parameter_supported: doc
             .authorization_response_iss_parameter_supported
             .unwrap_or(false),
-        loopback_port: None,
         token_auth_method: TokenAuthMethod::choose(
             doc.token_endpoint_auth_methods_supported.as_deref(),
         ),
-        client_secret_expires_at: None,
-        created_at: now,
-        updated_at: now,
+        ..Provider::at_endpoints(
+            ProviderKind::Oidc,
+            name,
+            doc.authorization_endpoint,
+            doc.token_endpoint,
+            now,
+        )
     })
 }
 
@@ -163,33 +154,18 @@ fn from_endpoints(spec: &ProviderSpec, now: i64) -> Result<Provider> {
              --authorization-endpoint and --token-endpoint",
         ));
     };
+    let name = spec.name.clone();
     Ok(Provider {
-        id: String::new(),
-        kind: ProviderKind::Custom,
-        name: spec
-            .name
-            .clone()
-            .unwrap_or_else(|| "Custom provider".into()),
-        builtin: false,
         issuer: spec.issuer.clone(),
-        discovery_url: None,
-        authorization_endpoint: auth.clone(),
-        token_endpoint: token.clone(),
         revocation_endpoint: spec.revocation_endpoint.clone(),
         userinfo_endpoint: spec.userinfo_endpoint.clone(),
-        default_scopes: vec![],
-        extra_auth_params: Default::default(),
-        client_id: None,
-        has_client_secret: false,
-        redirect_style: RedirectStyle::DeepLink,
-        api_base_urls: vec![],
-        forced_reauth_seconds: None,
-        iss_parameter_supported: false,
-        loopback_port: None,
-        token_auth_method: None,
-        client_secret_expires_at: None,
-        created_at: now,
-        updated_at: now,
+        ..Provider::at_endpoints(
+            ProviderKind::Custom,
+            name.unwrap_or_else(|| "Custom provider".into()),
+            auth.clone(),
+            token.clone(),
+            now,
+        )
     })
 }
 

@@ -44,35 +44,21 @@ pub(crate) async fn end_sessions(tx: &mut WriteTx, principal_id: &str) -> Result
 
 impl Store {
     /// Links a principal to a URL token (linking twice is not an error).
-    pub async fn insert_token_link(
-        &self,
-        principal_id: &str,
-        token_id: &str,
-        now: i64,
-    ) -> Result<()> {
-        self.link(Linked::Token, principal_id, token_id, now).await
-    }
-
-    /// Unlinks a principal from a URL token; a player's gateway sessions end with it.
-    pub async fn delete_token_link(
-        &self,
-        principal_id: &str,
-        token_id: &str,
-        now: i64,
-    ) -> Result<()> {
-        self.unlink(Linked::Token, principal_id, token_id, now)
+    pub async fn insert_token_link(&self, principal_id: &str, token: &str, now: i64) -> Result<()> {
+        self.link(Linked::Token.ends(principal_id, token), now)
             .await
     }
 
-    /// Links `principal_id` to `target_id` (a channel or a URL token): both must exist;
+    /// Unlinks a principal from a URL token; a player's gateway sessions end with it.
+    pub async fn delete_token_link(&self, principal_id: &str, token: &str, now: i64) -> Result<()> {
+        self.unlink(Linked::Token.ends(principal_id, token), now)
+            .await
+    }
+
+    /// Links the principal to the target (a channel or a URL token): both must exist;
     /// linking twice is not an error. Audited; bumps the access epoch.
-    pub(super) async fn link(
-        &self,
-        kind: Linked,
-        principal_id: &str,
-        target_id: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub(super) async fn link(&self, ends: LinkEnds<'_>, now: i64) -> Result<()> {
+        let (principal_id, target_id) = (ends.principal_id, ends.target_id);
         let mut tx = self.begin_write().await?;
         let known: super::Flag =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM principal WHERE id = $1)")
@@ -84,42 +70,33 @@ impl Store {
                 "no player or license with id {principal_id:?}"
             )));
         }
-        let target: super::Flag = sqlx::query_scalar(kind.exists_sql())
+        let target: super::Flag = sqlx::query_scalar(ends.kind.table().exists)
             .bind(target_id)
             .fetch_one(&mut *tx)
             .await?;
         if !target.0 {
             return Err(Error::NotFound(format!(
                 "no {} with id {target_id:?}",
-                kind.what()
+                ends.kind.table().what
             )));
         }
-        sqlx::query(kind.insert_sql())
+        sqlx::query(ends.kind.table().insert)
             .bind(principal_id)
             .bind(target_id)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        self.audit(
-            &mut tx,
-            now,
-            &kind.event(principal_id, target_id, AuditAction::Link),
-        )
-        .await?;
+        self.audit(&mut tx, now, &ends.event(AuditAction::Link))
+            .await?;
         self.commit_access_change(tx).await
     }
 
-    /// Removes the link of `principal_id` to `target_id`; a player's gateway sessions end
-    /// with it (its next request must authenticate again and finds the link gone).
-    pub(super) async fn unlink(
-        &self,
-        kind: Linked,
-        principal_id: &str,
-        target_id: &str,
-        now: i64,
-    ) -> Result<()> {
+    /// Removes the principal's link to the target; a player's gateway sessions end with it
+    /// (its next request must authenticate again and finds the link gone).
+    pub(super) async fn unlink(&self, ends: LinkEnds<'_>, now: i64) -> Result<()> {
+        let (principal_id, target_id) = (ends.principal_id, ends.target_id);
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(kind.delete_sql())
+        let n = sqlx::query(ends.kind.table().delete)
             .bind(principal_id)
             .bind(target_id)
             .execute(&mut *tx)
@@ -128,16 +105,12 @@ impl Store {
         if n == 0 {
             return Err(Error::NotFound(format!(
                 "{principal_id} is not linked to {} {target_id}",
-                kind.what()
+                ends.kind.table().what
             )));
         }
         end_sessions(&mut tx, principal_id).await?;
-        self.audit(
-            &mut tx,
-            now,
-            &kind.event(principal_id, target_id, AuditAction::Unlink),
-        )
-        .await?;
+        self.audit(&mut tx, now, &ends.event(AuditAction::Unlink))
+            .await?;
         self.commit_access_change(tx).await
     }
 
@@ -227,59 +200,73 @@ pub(super) enum Linked {
     Token,
 }
 
-impl Linked {
+/// The statements and names of one kind of link, one table per [`Linked`] variant.
+struct LinkTable {
     /// Whether the target exists (`$1` its id).
-    fn exists_sql(self) -> &'static str {
-        match self {
-            Linked::Channel => "SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)",
-            Linked::Token => "SELECT EXISTS (SELECT 1 FROM url_token WHERE id = $1)",
-        }
-    }
-
+    exists: &'static str,
     /// Adds the link (`$1` principal, `$2` target, `$3` now); nothing if it exists.
-    fn insert_sql(self) -> &'static str {
-        match self {
-            Linked::Channel => {
-                "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING"
-            }
-            Linked::Token => {
-                "INSERT INTO token_link (principal_id, token_id, created_at) \
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
-            }
-        }
-    }
-
+    insert: &'static str,
     /// Removes the link (`$1` principal, `$2` target).
-    fn delete_sql(self) -> &'static str {
-        match self {
-            Linked::Channel => "DELETE FROM link WHERE principal_id = $1 AND channel_id = $2",
-            Linked::Token => "DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2",
-        }
-    }
-
+    delete: &'static str,
     /// The target's name in messages.
-    fn what(self) -> &'static str {
+    what: &'static str,
+    /// The target's kind in the audit log.
+    subject: AuditSubject,
+}
+
+const CHANNEL_LINKS: LinkTable = LinkTable {
+    exists: "SELECT EXISTS (SELECT 1 FROM channel WHERE id = $1)",
+    insert: "INSERT INTO link (principal_id, channel_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+    delete: "DELETE FROM link WHERE principal_id = $1 AND channel_id = $2",
+    what: "channel",
+    subject: AuditSubject::Channel,
+};
+
+const TOKEN_LINKS: LinkTable = LinkTable {
+    exists: "SELECT EXISTS (SELECT 1 FROM url_token WHERE id = $1)",
+    insert: "INSERT INTO token_link (principal_id, token_id, created_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    delete: "DELETE FROM token_link WHERE principal_id = $1 AND token_id = $2",
+    what: "URL token",
+    subject: AuditSubject::UrlToken,
+};
+
+impl Linked {
+    /// This kind's statements and names.
+    fn table(self) -> &'static LinkTable {
         match self {
-            Linked::Channel => "channel",
-            Linked::Token => "URL token",
+            Linked::Channel => &CHANNEL_LINKS,
+            Linked::Token => &TOKEN_LINKS,
         }
     }
 
-    fn event<'a>(
-        self,
-        principal_id: &'a str,
-        target_id: &'a str,
-        action: AuditAction,
-    ) -> AuditEvent<'a> {
+    /// A link of this kind between `principal_id` and `target_id`.
+    pub(super) fn ends<'a>(self, principal_id: &'a str, target_id: &'a str) -> LinkEnds<'a> {
+        LinkEnds {
+            kind: self,
+            principal_id,
+            target_id,
+        }
+    }
+}
+
+/// One link's kind and two ends, as [`Store::link`] and [`Store::unlink`] take them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LinkEnds<'a> {
+    kind: Linked,
+    principal_id: &'a str,
+    target_id: &'a str,
+}
+
+impl<'a> LinkEnds<'a> {
+    /// The audit event recording `action` on this link.
+    fn event(self, action: AuditAction) -> AuditEvent<'a> {
         AuditEvent {
-            principal_id: Some(principal_id),
+            principal_id: Some(self.principal_id),
             action,
-            subject_kind: match self {
-                Linked::Channel => AuditSubject::Channel,
-                Linked::Token => AuditSubject::UrlToken,
-            },
-            subject_id: target_id,
+            subject_kind: self.kind.table().subject,
+            subject_id: self.target_id,
             outcome: AuditOutcome::Ok,
             detail: None,
         }

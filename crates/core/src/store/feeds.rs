@@ -241,6 +241,12 @@ mod tests {
         (l, player)
     }
 
+    /// The feed's row as the gateway reads it (a removed feed's tombstone too).
+    async fn stored_row(l: &Lanyard, id: &str) -> super::StoredFeed {
+        let row = l.store().stored_feed(id).await.expect("read");
+        row.expect("a row for the feed")
+    }
+
     fn spec(player: &str) -> NewFeedSpec {
         NewFeedSpec {
             player_id: player.into(),
@@ -270,12 +276,7 @@ mod tests {
         assert_eq!(made.feed.name, "data.example/api/menu.json");
         assert_eq!(made.feed.allow_query, vec!["page".to_string()]);
 
-        let stored = l
-            .store()
-            .stored_feed(&made.feed.id)
-            .await
-            .expect("read")
-            .expect("stored");
+        let stored = stored_row(&l, &made.feed.id).await;
         assert!(!stored.key_hash.contains(secret));
         let dump: Vec<String> = sqlx::query_scalar("SELECT key_hash || name || url FROM feed")
             .fetch_all(l.store().pool())
@@ -299,12 +300,7 @@ mod tests {
             .expect("rotate");
         assert_ne!(l.store().access_epoch(), e1, "rotating moves the epoch");
         assert_ne!(rotated.link.expose(), link);
-        let stored = l
-            .store()
-            .stored_feed(&made.feed.id)
-            .await
-            .expect("read")
-            .expect("stored");
+        let stored = stored_row(&l, &made.feed.id).await;
         let old = feeds::authorize(Some(&stored), &h, &made.feed.id, secret).expect_err("old");
         assert_eq!(old.code(), "not_found");
         let new_key = rotated.link.expose().rsplit('/').next().expect("key");
@@ -314,12 +310,7 @@ mod tests {
         feeds::remove(&l, &made.feed.id).await.expect("remove");
         assert_ne!(l.store().access_epoch(), e2, "removing moves the epoch");
         assert!(feeds::list(&l, None).await.expect("list").is_empty());
-        let stored = l
-            .store()
-            .stored_feed(&made.feed.id)
-            .await
-            .expect("read")
-            .expect("tombstone");
+        let stored = stored_row(&l, &made.feed.id).await;
         let gone = feeds::authorize(Some(&stored), &h, &made.feed.id, new_key).expect_err("gone");
         assert_eq!(gone.code(), "not_linked");
         let audit = l

@@ -261,13 +261,13 @@ impl Store {
 
     /// Links a principal to a channel (linking twice is not an error).
     pub async fn insert_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
-        self.link(Linked::Channel, principal_id, channel_id, now)
+        self.link(Linked::Channel.ends(principal_id, channel_id), now)
             .await
     }
 
     /// Unlinks a principal from a channel; a player's gateway sessions end with it.
     pub async fn delete_link(&self, principal_id: &str, channel_id: &str, now: i64) -> Result<()> {
-        self.unlink(Linked::Channel, principal_id, channel_id, now)
+        self.unlink(Linked::Channel.ends(principal_id, channel_id), now)
             .await
     }
 

@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::urltokens::insert_url_token_tx;
+use super::urltokens::{insert_url_token_tx, TokenColumns};
 use super::{Store, WriteTx};
 use crate::error::{Error, Result};
 use crate::sharing::types::{Contact, Offer, OfferDirection, OfferStatus};
@@ -29,19 +29,17 @@ const OFFER_SELECT: &str = "SELECT o.id, o.direction, o.contact_id, c.name AS co
      FROM token_offer o LEFT JOIN contact c ON c.id = o.contact_id";
 
 fn offer_from_row(row: &AnyRow) -> Result<Offer> {
+    let c = TokenColumns::read(row)?;
     Ok(Offer {
         id: row.try_get("id")?,
         direction: OfferDirection::from_stored(row.try_get("direction")?)?,
         contact_id: row.try_get("contact_id")?,
         contact_name: row.try_get("contact_name")?,
         contact_fingerprint: row.try_get("contact_fingerprint")?,
-        prefix: row.try_get("prefix")?,
-        key: row.try_get("key")?,
-        placement: Placement::from_stored(
-            row.try_get("placement")?,
-            row.try_get::<super::Flag, _>("header_named")?.0,
-        ),
-        requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
+        prefix: c.prefix,
+        key: c.key,
+        placement: c.placement,
+        requires_permission: c.requires_permission,
         status: OfferStatus::from_stored(row.try_get("status")?)?,
         created_at: row.try_get("created_at")?,
         received_at: row.try_get("received_at")?,
@@ -125,11 +123,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no contact with id {id:?}")));
-        }
-        tx.commit().await?;
-        Ok(())
+        commit_contact_change(tx, n, id).await
     }
 
     /// Removes a contact and the offers from them still waiting; tokens already accepted
@@ -149,11 +143,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no contact with id {id:?}")));
-        }
-        tx.commit().await?;
-        Ok(())
+        commit_contact_change(tx, n, id).await
     }
 
     /// Records an offer. An id seen before (in either direction, in any state) is refused.
@@ -262,6 +252,16 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Commits a change to contact `id` that touched `rows` rows; none: not found, and the
+/// transaction is dropped (nothing written).
+async fn commit_contact_change(tx: WriteTx, rows: u64, id: &str) -> Result<()> {
+    if rows == 0 {
+        return Err(Error::NotFound(format!("no contact with id {id:?}")));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Marks a pending incoming offer `status` (`accepted` or `rejected`) and erases its sealed

@@ -8,16 +8,39 @@ use crate::error::{Error, Result};
 use crate::urltokens::permission::Decision;
 use crate::urltokens::{Placement, UrlToken};
 
+/// The columns a stored token and a token offer (`token_offer`, store::sharing) share, read
+/// from either table's row: the one place that knows `placement` is stored as a name and the
+/// `header_named` flag.
+pub(super) struct TokenColumns {
+    pub prefix: String,
+    pub key: String,
+    pub placement: Placement,
+    pub requires_permission: bool,
+}
+
+impl TokenColumns {
+    /// Reads the shared columns from a `url_token` or `token_offer` row.
+    pub(super) fn read(row: &AnyRow) -> Result<TokenColumns> {
+        Ok(TokenColumns {
+            prefix: row.try_get("prefix")?,
+            key: row.try_get("key")?,
+            placement: Placement::from_stored(
+                row.try_get("placement")?,
+                row.try_get::<super::Flag, _>("header_named")?.0,
+            ),
+            requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
+        })
+    }
+}
+
 fn from_row(row: &AnyRow) -> Result<UrlToken> {
+    let c = TokenColumns::read(row)?;
     Ok(UrlToken {
         id: row.try_get("id")?,
-        prefix: row.try_get("prefix")?,
-        key: row.try_get("key")?,
-        placement: Placement::from_stored(
-            row.try_get("placement")?,
-            row.try_get::<super::Flag, _>("header_named")?.0,
-        ),
-        requires_permission: row.try_get::<super::Flag, _>("requires_permission")?.0,
+        prefix: c.prefix,
+        key: c.key,
+        placement: c.placement,
+        requires_permission: c.requires_permission,
         prompt: row.try_get::<super::Flag, _>("prompt")?.0,
         origin: crate::urltokens::TokenOrigin::from_stored(row.try_get("origin")?)?,
         received_from: row.try_get("received_from")?,
@@ -128,16 +151,8 @@ impl Store {
 
     /// Deletes a token (its decisions go with it).
     pub async fn delete_url_token(&self, id: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM url_token WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(format!("no URL token with id {id:?}")));
-        }
-        self.commit_access_change(tx).await
+        let delete = "DELETE FROM url_token WHERE id = $1";
+        self.delete_one(delete, id, "URL token").await
     }
 
     /// Ids of tokens with a stored "Accept all".
@@ -192,16 +207,21 @@ impl Store {
 
     /// Deletes a decision.
     pub async fn delete_decision(&self, id: &str) -> Result<()> {
+        let delete = "DELETE FROM permission_decision WHERE id = $1";
+        self.delete_one(delete, id, "permission decision").await
+    }
+
+    /// Runs `delete` (`$1`: `id`) in a write transaction that bumps the access epoch; not
+    /// found (naming `what`) when it deleted nothing.
+    async fn delete_one(&self, delete: &'static str, id: &str, what: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM permission_decision WHERE id = $1")
+        let n = sqlx::query(delete)
             .bind(id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound(format!(
-                "no permission decision with id {id:?}"
-            )));
+            return Err(Error::NotFound(format!("no {what} with id {id:?}")));
         }
         self.commit_access_change(tx).await
     }
