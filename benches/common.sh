@@ -152,7 +152,8 @@ bench_gateway() { # NAME [FLAGS…]
 # by the caller) answering a fixed small JSON body; its address in BARE.
 bench_bare() {
   "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/bare.out" 2>"$DATA/bare.err" &
-  PIDS+=($!)
+  BARE_PID=$!
+  PIDS+=("$BARE_PID")
   wait_for "$DATA/bare.out"
   BARE=$(listening "$DATA/bare.out")
   [ -n "$BARE" ] || { cat "$DATA/bare.err" >&2; exit 1; }
