@@ -89,6 +89,31 @@ fn main() {
             .await
             .expect("preview");
         }
+        // `PREVIEW_PROFILE=<seconds>`: previews only, for that long, for a profiler
+        // (`perf record`) to see where a preview's time goes; nothing is measured.
+        if let Some(secs) = std::env::var("PREVIEW_PROFILE")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            let until = Instant::now() + Duration::from_secs(secs);
+            let mut n = 0u64;
+            while Instant::now() < until {
+                preview(
+                    &l,
+                    PreviewRequest {
+                        url: url.clone(),
+                        ..Default::default()
+                    },
+                    &Fixed(Answer::Deny),
+                    PreviewOptions::default(),
+                )
+                .await
+                .expect("preview");
+                n += 1;
+            }
+            println!("{n} previews in {secs} s");
+            return;
+        }
         let mut bare_t = Vec::with_capacity(N);
         let mut engine_t = Vec::with_capacity(N);
         for _ in 0..N {

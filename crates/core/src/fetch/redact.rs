@@ -26,17 +26,31 @@ pub struct Redactor {
 
 /// Percent-encodes every byte outside `keep` (upper or lower hex).
 fn percent(value: &str, keep: impl Fn(u8) -> bool, lower: bool) -> String {
+    let hex: &[u8; 16] = if lower {
+        b"0123456789abcdef"
+    } else {
+        b"0123456789ABCDEF"
+    };
     let mut out = String::with_capacity(value.len() * 3);
     for b in value.bytes() {
         if keep(b) {
             out.push(b as char);
-        } else if lower {
-            out.push_str(&format!("%{b:02x}"));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(hex[usize::from(b >> 4)] as char);
+            out.push(hex[usize::from(b & 0xF)] as char);
         }
     }
     out
+}
+
+/// Whether every URL and JSON-string encoding of `value` is `value` itself: it holds only
+/// bytes that no form escapes (letters, digits, `-`, `.`, `_`). Most tokens (JWTs, hex
+/// and URL-safe base64 keys) are such values, and need no other form computed.
+fn plain(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
 }
 
 /// `value` as the inside of a JSON string: serde's escaping, with `/` escaped too, with
@@ -83,14 +97,18 @@ fn forms(value: &str) -> Vec<String> {
     for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
         bases.push(engine.encode(value.as_bytes()));
     }
+    bases.sort_unstable();
+    bases.dedup();
     let mut all = Vec::new();
     for base in bases {
-        all.push(base.clone());
-        all.extend(url_forms(&base));
-        all.extend(json_forms(&base));
+        if !plain(&base) {
+            all.extend(url_forms(&base));
+            all.extend(json_forms(&base));
+        }
+        all.push(base);
     }
     all.retain(|f| !f.is_empty());
-    all.sort();
+    all.sort_unstable();
     all.dedup();
     all
 }
@@ -111,8 +129,9 @@ impl Redactor {
             return;
         }
         self.values.push(SecretValue::new(value));
+        let known = self.forms.len();
         for form in forms(value) {
-            if !self.forms.iter().any(|f| f.expose() == form) {
+            if !self.forms[..known].iter().any(|f| f.expose() == form) {
                 self.forms.push(SecretValue::new(form));
             }
         }

@@ -263,8 +263,38 @@ async fn resolve_linked_within(
     asking: Asking<'_>,
     timeout: std::time::Duration,
 ) -> Result<Decoration> {
+    let epoch = l.store().access_epoch();
+    let snapshot = l.snapshot_at(epoch).await?;
+    let at = At {
+        epoch: &epoch,
+        snapshot: &snapshot,
+    };
+    resolve_at(l, at, method, url, linked, asking, timeout).await
+}
+
+/// What one operation read once at its start: the access epoch, and the snapshot built
+/// under it. A fetch resolves every hop's tokens under the ones it began with.
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    /// The access epoch (stored values are served from memory only under it).
+    pub epoch: &'a [u8; 16],
+    /// The snapshot for that epoch (the token index, the "Accept all" decisions).
+    pub snapshot: &'a crate::snapshot::Snapshot,
+}
+
+/// [`resolve_linked`] under an epoch and snapshot read once by the caller, within
+/// `timeout` per question.
+pub(crate) async fn resolve_at(
+    l: &Lanyard,
+    at: At<'_>,
+    method: &str,
+    url: &Url,
+    linked: Option<&std::collections::HashSet<String>>,
+    asking: Asking<'_>,
+    timeout: std::time::Duration,
+) -> Result<Decoration> {
     let method = checked_method(method)?;
-    let snapshot = l.snapshot().await?;
+    let snapshot = at.snapshot;
     let mut matched = match linked {
         Some(linked) => snapshot
             .tokens
@@ -345,7 +375,7 @@ async fn resolve_linked_within(
         };
         prompted = ask_values(prompter, &request, &prompts, timeout, &mut denied).await?;
     }
-    let with_values = with_values(l, usable, prompted, &mut denied).await?;
+    let with_values = with_values(l, at.epoch, usable, prompted, &mut denied).await?;
     let mut decoration = decorate(&method, with_values);
     decoration.needs_prompt = !refused_prompts.is_empty();
     decoration.report.ignored.extend(refused_prompts);
@@ -387,6 +417,7 @@ async fn ask_values(
 /// token without either goes to `denied`).
 async fn with_values(
     l: &Lanyard,
+    epoch: &[u8; 16],
     usable: Vec<&UrlToken>,
     mut prompted: Vec<(String, SecretValue)>,
     denied: &mut Vec<ReportLine>,
@@ -399,7 +430,7 @@ async fn with_values(
                 None => continue,
             }
         } else {
-            match stored_value(l, &t.id).await? {
+            match stored_value(l, epoch, &t.id).await? {
                 Some(v) => v,
                 None => {
                     denied.push(refused(t, "its value is missing from the secret store"));
@@ -423,15 +454,19 @@ fn refused(t: &UrlToken, reason: &str) -> ReportLine {
     }
 }
 
-/// A token's stored value: from memory when it was read under the current access epoch.
-async fn stored_value(l: &Lanyard, token_id: &str) -> Result<Option<SecretValue>> {
-    let epoch = l.store().access_epoch();
-    if let Some(value) = l.token_values().get(&epoch, token_id) {
+/// A token's stored value: from memory when it was read under `epoch`, the access epoch
+/// the operation read at its start.
+async fn stored_value(
+    l: &Lanyard,
+    epoch: &[u8; 16],
+    token_id: &str,
+) -> Result<Option<SecretValue>> {
+    if let Some(value) = l.token_values().get(epoch, token_id) {
         return Ok(Some(value));
     }
     let value = l.secrets().get(&value_key(token_id)).await?;
     if let Some(v) = &value {
-        l.token_values().remember(&epoch, token_id, v);
+        l.token_values().remember(epoch, token_id, v);
     }
     Ok(value)
 }
