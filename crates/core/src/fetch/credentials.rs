@@ -18,7 +18,7 @@ use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
 use crate::snapshot::{ChannelBases, Linked, Snapshot};
 use crate::urltokens::decorate::{Attached, Decoration};
-use crate::urltokens::permission::{resolve_at, Asking, At, Prompter, ANSWER_TIMEOUT};
+use crate::urltokens::permission::{resolve_at, Asking, At, Place, Prompter, ANSWER_TIMEOUT};
 
 /// A channel chosen for a request.
 #[derive(Debug, Clone)]
@@ -242,16 +242,14 @@ pub(crate) async fn credentials_for_hop(
     };
     let url = hop.target.url;
     let linked = Some(&ctx.linked.tokens);
-    let decoration = resolve_at(
-        ctx.l,
-        ctx.at,
-        hop.method,
+    let place = Place {
         url,
-        linked,
-        asking,
-        ANSWER_TIMEOUT,
-    )
-    .await?;
+        origin: &hop.target.origin,
+        segments: &hop.target.segments,
+    };
+    let at = ctx.at;
+    let decoration =
+        resolve_at(ctx.l, at, place, hop.method, linked, asking, ANSWER_TIMEOUT).await?;
     if ctx.who.is_player() && decoration.needs_prompt {
         return Err(Error::NeedsPrompt(format!(
             "a URL token for {} asks for its value at use time, which a player cannot \

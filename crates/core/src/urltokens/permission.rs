@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::decorate::{decorate, Decoration, ReportLine};
-use super::prefix::{origin_of, parse_request_url};
+use super::prefix::{origin_of, parse_request_url, segments_of};
 use super::{value_key, UrlToken};
 use crate::error::Result;
 use crate::instance::Lanyard;
@@ -269,7 +269,25 @@ async fn resolve_linked_within(
         epoch: &epoch,
         snapshot: &snapshot,
     };
-    resolve_at(l, at, method, url, linked, asking, timeout).await
+    let (origin, segments) = (origin_of(url).unwrap_or_default(), segments_of(url));
+    let place = Place {
+        url,
+        origin: &origin,
+        segments: &segments,
+    };
+    resolve_at(l, at, place, method, linked, asking, timeout).await
+}
+
+/// A request URL with its origin and path segments already computed (the fetch engine's
+/// `Target`), so resolving does not compute them again.
+#[derive(Clone, Copy)]
+pub(crate) struct Place<'a> {
+    /// The URL.
+    pub url: &'a Url,
+    /// Its origin, `scheme://host:port` (empty without a host).
+    pub origin: &'a str,
+    /// Its path segments (trailing empty segment dropped).
+    pub segments: &'a [String],
 }
 
 /// What one operation read once at its start: the access epoch, and the snapshot built
@@ -287,19 +305,18 @@ pub(crate) struct At<'a> {
 pub(crate) async fn resolve_at(
     l: &Lanyard,
     at: At<'_>,
+    place: Place<'_>,
     method: &str,
-    url: &Url,
     linked: Option<&std::collections::HashSet<String>>,
     asking: Asking<'_>,
     timeout: std::time::Duration,
 ) -> Result<Decoration> {
     let method = checked_method(method)?;
-    let snapshot = at.snapshot;
+    let (snapshot, url) = (at.snapshot, place.url);
+    let index = &snapshot.tokens;
     let mut matched = match linked {
-        Some(linked) => snapshot
-            .tokens
-            .matching_where(url, |t| linked.contains(&t.id)),
-        None => snapshot.tokens.matching(url),
+        Some(linked) => index.matching_at(place.origin, place.segments, |t| linked.contains(&t.id)),
+        None => index.matching_at(place.origin, place.segments, |_| true),
     };
     let accepted = &snapshot.accepted;
     let mut refused_prompts: Vec<ReportLine> = Vec::new();
@@ -322,7 +339,6 @@ pub(crate) async fn resolve_at(
         }
     };
     let nobody = matches!(asking, Asking::Nobody);
-    let origin = origin_of(url).unwrap_or_default();
     let mut denied: Vec<ReportLine> = Vec::new();
 
     // For a player the link is the permission: nothing to ask.
@@ -334,7 +350,7 @@ pub(crate) async fn resolve_at(
     let mut allowed_ids: Vec<String> = Vec::new();
     if !needs.is_empty() {
         let request = PermissionRequest {
-            origin: origin.clone(),
+            origin: place.origin.to_string(),
             url: url.to_string(),
             method: method.clone(),
             tokens: needs.iter().map(|t| asked(t)).collect(),
@@ -369,7 +385,7 @@ pub(crate) async fn resolve_at(
     let mut prompted: Vec<(String, SecretValue)> = Vec::new();
     if !prompts.is_empty() {
         let request = ValuesRequest {
-            origin,
+            origin: place.origin.to_string(),
             url: url.to_string(),
             tokens: prompts.iter().map(|t| asked(t)).collect(),
         };
