@@ -175,6 +175,12 @@ impl Lanyard {
         self.snapshot.get(&self.store).await
     }
 
+    /// [`Lanyard::snapshot`] for an access epoch the caller has just read
+    /// ([`crate::store::Store::access_epoch`]): one epoch read for a whole operation.
+    pub async fn snapshot_at(&self, epoch: [u8; 16]) -> Result<Arc<crate::snapshot::Snapshot>> {
+        self.snapshot.at(&self.store, epoch).await
+    }
+
     /// Stored URL-token values read under the current access epoch.
     pub(crate) fn token_values(&self) -> &crate::urltokens::values::ValueCache {
         &self.token_values

@@ -76,7 +76,12 @@ pub struct SnapshotCache(RwLock<Option<([u8; 16], Arc<Snapshot>)>>);
 impl SnapshotCache {
     /// The current snapshot (rebuilt when the epoch moved).
     pub async fn get(&self, store: &Store) -> Result<Arc<Snapshot>> {
-        let epoch = store.access_epoch();
+        self.at(store, store.access_epoch()).await
+    }
+
+    /// The snapshot for `epoch`, read by the caller before anything else of its operation
+    /// (so the operation reads the epoch once, and passes it on).
+    pub async fn at(&self, store: &Store, epoch: [u8; 16]) -> Result<Arc<Snapshot>> {
         if let Ok(guard) = self.0.read() {
             if let Some((e, snap)) = guard.as_ref() {
                 if *e == epoch {

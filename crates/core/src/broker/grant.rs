@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::refresh::access_token_for;
+use super::refresh::{cached_token, refreshed_token};
 use super::{PendingAudit, MAX_GRANT_SECONDS};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
@@ -82,9 +82,23 @@ pub async fn issue_grant_for(
     channel_id: &str,
     url: Option<&str>,
 ) -> Result<Grant> {
-    let result = grant(l, principal_id, channel_id, url).await;
+    issue_grant_at(l, &l.store().access_epoch(), principal_id, channel_id, url).await
+}
+
+/// [`issue_grant_for`] under the access epoch `epoch`, which the caller read at the start
+/// of its operation, before anything else (a fetch passes the one it built its snapshot
+/// under): one epoch read per operation, and a change committed before it still denies.
+pub(crate) async fn issue_grant_at(
+    l: &Lanyard,
+    epoch: &[u8; 16],
+    principal_id: &str,
+    channel_id: &str,
+    url: Option<&str>,
+) -> Result<Grant> {
+    let now = l.clock().now();
+    let result = grant(l, epoch, now, principal_id, channel_id, url).await;
     l.broker().record(PendingAudit {
-        at: l.clock().now(),
+        at: now,
         principal_id: principal_id.to_string(),
         channel_id: channel_id.to_string(),
         outcome: if result.is_ok() {
@@ -134,21 +148,24 @@ async fn resource_of(
     Ok((resource, audience))
 }
 
+/// The grant itself. `now`: the clock read once at the start, used while everything comes
+/// from the caches; read again only after a refresh (which may take seconds).
 async fn grant(
     l: &Lanyard,
+    epoch: &[u8; 16],
+    now: i64,
     principal_id: &str,
     channel_id: &str,
     url: Option<&str>,
 ) -> Result<Grant> {
-    // Read the epoch before the database: a change committed after this read bumps it
-    // again, so the decision cached below can never outlive it.
-    let epoch = l.store().access_epoch();
-    let access = match l.broker().cached_access(&epoch, principal_id, channel_id) {
+    // The epoch was read before the database: a change committed after that read bumps
+    // it again, so the decision cached below can never outlive it.
+    let access = match l.broker().cached_access(epoch, principal_id, channel_id) {
         Some(access) => access,
         None => {
             let access = l.store().access(principal_id, channel_id).await?;
             l.broker()
-                .remember_access(&epoch, principal_id, channel_id, access.clone());
+                .remember_access(epoch, principal_id, channel_id, access.clone());
             access
         }
     };
@@ -160,8 +177,13 @@ async fn grant(
         None => (None, None),
         Some(_) => resource_of(l, channel_id, url).await?,
     };
-    let token = access_token_for(l, channel_id, resource.as_deref()).await?;
-    let now = l.clock().now();
+    let (token, now) = match cached_token(l, channel_id, resource.as_deref(), now) {
+        Some(token) => (token, now),
+        None => {
+            let token = refreshed_token(l, channel_id, resource.as_deref()).await?;
+            (std::sync::Arc::new(token), l.clock().now())
+        }
+    };
     let expires_at = (now + MAX_GRANT_SECONDS).min(token.expires_at - token.skew());
     if expires_at <= now {
         return Err(Error::ProviderUnavailable(format!(

@@ -104,7 +104,7 @@ pub(crate) struct PendingAudit {
 #[derive(Debug)]
 pub struct Broker {
     owner: String,
-    cache: RwLock<HashMap<String, CachedToken>>,
+    cache: RwLock<HashMap<String, Arc<CachedToken>>>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     audit: Mutex<Vec<PendingAudit>>,
     access: RwLock<AccessCache>,
@@ -200,16 +200,23 @@ impl Broker {
         self.refreshes.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn cached(&self, channel_id: &str) -> Option<CachedToken> {
-        self.cache
-            .read()
-            .ok()
-            .and_then(|c| c.get(channel_id).cloned())
+    /// The token cached for `channel_id` and `resource` (see [`cache_key`]); the
+    /// channel's own token is looked up by its id, without building a key.
+    pub(crate) fn cached(
+        &self,
+        channel_id: &str,
+        resource: Option<&str>,
+    ) -> Option<Arc<CachedToken>> {
+        let cache = self.cache.read().ok()?;
+        match resource {
+            None => cache.get(channel_id).cloned(),
+            Some(_) => cache.get(&cache_key(channel_id, resource)).cloned(),
+        }
     }
 
-    pub(crate) fn remember(&self, channel_id: &str, token: CachedToken) {
+    pub(crate) fn remember(&self, key: &str, token: CachedToken) {
         if let Ok(mut cache) = self.cache.write() {
-            cache.insert(channel_id.to_string(), token);
+            cache.insert(key.to_string(), Arc::new(token));
         }
     }
 

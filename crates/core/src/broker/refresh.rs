@@ -155,12 +155,35 @@ pub async fn access_token_for(
     channel_id: &str,
     resource: Option<&str>,
 ) -> Result<CachedToken> {
+    let now = l.clock().now();
+    match cached_token(l, channel_id, resource, now) {
+        Some(token) => Ok(token.as_ref().clone()),
+        None => refreshed_token(l, channel_id, resource).await,
+    }
+}
+
+/// The token this process holds for `channel_id` and `resource`, if it is still fresh at
+/// `now`: no lock but the cache's read lock, no allocation.
+pub(crate) fn cached_token(
+    l: &Lanyard,
+    channel_id: &str,
+    resource: Option<&str>,
+    now: i64,
+) -> Option<Arc<CachedToken>> {
+    l.broker()
+        .cached(channel_id, resource)
+        .filter(|t| t.fresh(now))
+}
+
+/// [`access_token_for`] when the cache had no fresh token: the stored one, or a refresh
+/// (single-flight in this process and across processes).
+pub(crate) async fn refreshed_token(
+    l: &Lanyard,
+    channel_id: &str,
+    resource: Option<&str>,
+) -> Result<CachedToken> {
     let broker = l.broker();
     let key = cache_key(channel_id, resource);
-    let now = l.clock().now();
-    if let Some(token) = broker.cached(&key).filter(|t| t.fresh(now)) {
-        return Ok(token);
-    }
     let timings = broker.timings();
     let mark = broker.failures.mark();
     let flight = broker.flight(channel_id);
@@ -174,8 +197,8 @@ pub async fn access_token_for(
     let started = tokio::time::Instant::now();
     loop {
         let now = l.clock().now();
-        if let Some(token) = broker.cached(&key).filter(|t| t.fresh(now)) {
-            return Ok(token);
+        if let Some(token) = cached_token(l, channel_id, resource, now) {
+            return Ok(token.as_ref().clone());
         }
         let st = l.store().token_state(channel_id).await?;
         check_status(&st, channel_id)?;

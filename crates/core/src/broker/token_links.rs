@@ -2,7 +2,7 @@
 //! tokens (a player's link is its permission; prompt tokens cannot be linked to players),
 //! a channel's hand-out mode, and the grant a player may take away (`token` mode only).
 
-use super::grant::{issue_grant_for, Grant};
+use super::grant::{issue_grant_at, issue_grant_for, Grant};
 use super::players::{require_id, LICENSE};
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
@@ -55,19 +55,22 @@ pub async fn hand_out(
     channel_id: &str,
     url: Option<&str>,
 ) -> Result<Grant> {
-    if principal_id != LICENSE {
-        let snapshot = l.snapshot().await?;
-        if let Some(c) = snapshot.channels.iter().find(|c| c.id == channel_id) {
-            if c.handout == Handout::Proxy
-                && snapshot.linked(principal_id).channels.contains(channel_id)
-            {
-                return Err(Error::ProxyOnly(format!(
-                    "channel {channel_id} hands out data, not tokens: fetch through the \
-                     gateway's /v1/fetch (or switch it with `lanyard channel set \
-                     {channel_id} --handout token`)"
-                )));
-            }
+    if principal_id == LICENSE {
+        return issue_grant_for(l, principal_id, channel_id, url).await;
+    }
+    // One epoch read for the whole request: the hand-out check and the grant go by it.
+    let epoch = l.store().access_epoch();
+    let snapshot = l.snapshot_at(epoch).await?;
+    if let Some(c) = snapshot.channels.iter().find(|c| c.id == channel_id) {
+        if c.handout == Handout::Proxy
+            && snapshot.linked(principal_id).channels.contains(channel_id)
+        {
+            return Err(Error::ProxyOnly(format!(
+                "channel {channel_id} hands out data, not tokens: fetch through the \
+                 gateway's /v1/fetch (or switch it with `lanyard channel set \
+                 {channel_id} --handout token`)"
+            )));
         }
     }
-    issue_grant_for(l, principal_id, channel_id, url).await
+    issue_grant_at(l, &epoch, principal_id, channel_id, url).await
 }

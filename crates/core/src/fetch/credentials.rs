@@ -12,13 +12,13 @@ use super::redact::Redactor;
 use super::report::{ChannelUse, CredentialSource, CredentialUse, NotSent};
 use super::target::{covers, Target};
 use super::As;
-use crate::broker::grant::issue_grant_for;
+use crate::broker::grant::issue_grant_at;
 use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
 use crate::snapshot::{ChannelBases, Linked, Snapshot};
 use crate::urltokens::decorate::{Attached, Decoration};
-use crate::urltokens::permission::{resolve_linked, Asking, Prompter};
+use crate::urltokens::permission::{resolve_at, Asking, At, Place, Prompter, ANSWER_TIMEOUT};
 
 /// A channel chosen for a request.
 #[derive(Debug, Clone)]
@@ -95,18 +95,20 @@ pub(crate) struct ChannelGrant {
     audience: Option<String>,
 }
 
-/// Issues the chosen channel's grant for `target` as `who`. The license sees a failed
+/// Issues the chosen channel's grant for `target` as `who`, under the fetch's access
+/// `epoch`. The license sees a failed
 /// grant in the report (the request goes without it); a player gets the refusal.
 pub(crate) async fn grant_for(
     l: &Lanyard,
     who: &As,
     chosen: ChosenChannel,
     target: &Target<'_>,
+    epoch: &[u8; 16],
 ) -> Result<(ChannelUse, Option<ChannelGrant>)> {
     // Only per-resource providers need the URL (it costs two reads); the API base check is
     // ours either way.
     let for_url = chosen.per_resource.then_some(target.url.as_str());
-    match issue_grant_for(l, who.id(), &chosen.id, for_url).await {
+    match issue_grant_at(l, epoch, who.id(), &chosen.id, for_url).await {
         Ok(g) => Ok((
             ChannelUse {
                 channel_id: chosen.id.clone(),
@@ -190,6 +192,8 @@ pub(crate) struct HopContext<'a> {
     pub prompter: &'a dyn Prompter,
     /// The channel's grant, when one was issued.
     pub grant: Option<&'a ChannelGrant>,
+    /// The access epoch and snapshot the fetch began with (read once per fetch).
+    pub at: At<'a>,
 }
 
 /// One hop as the credential decision sees it.
@@ -237,8 +241,15 @@ pub(crate) async fn credentials_for_hop(
         As::Player(_) => Asking::Nobody,
     };
     let url = hop.target.url;
+    let linked = Some(&ctx.linked.tokens);
+    let place = Place {
+        url,
+        origin: &hop.target.origin,
+        segments: &hop.target.segments,
+    };
+    let at = ctx.at;
     let decoration =
-        resolve_linked(ctx.l, hop.method, url, Some(&ctx.linked.tokens), asking).await?;
+        resolve_at(ctx.l, at, place, hop.method, linked, asking, ANSWER_TIMEOUT).await?;
     if ctx.who.is_player() && decoration.needs_prompt {
         return Err(Error::NeedsPrompt(format!(
             "a URL token for {} asks for its value at use time, which a player cannot \

@@ -49,7 +49,7 @@ use crate::error::{Error, Result};
 use crate::instance::Lanyard;
 use crate::oauth::endpoint::is_loopback;
 use crate::snapshot::Snapshot;
-use crate::urltokens::permission::Prompter;
+use crate::urltokens::permission::{At, Prompter};
 use crate::urltokens::prefix::parse_request_url;
 
 use chain::{Chain, Fixed, Step};
@@ -185,14 +185,18 @@ async fn run(
 ) -> Result<Fetched> {
     let started = Instant::now();
     let first_url = parse_request_url(&request.url)?;
-    let (method, snapshot) = admit(l, who, &request, &first_url).await?;
+    // The access epoch, read once, before anything it guards: the snapshot, the grant's
+    // access decision and the stored URL-token values all go by it, so a change committed
+    // by any process before this read is seen, at one read per fetch.
+    let epoch = l.store().access_epoch();
+    let (method, snapshot) = admit(l, who, &request, &first_url, epoch).await?;
     let first = Target::of(&first_url);
     coverage::require_covered_at(&snapshot, who, &first)?;
     let prompter = once::Once::new(prompter);
     let wanted = request.channel.as_deref();
     let (channel, grant) = match credentials::channel_at(&snapshot, who, &first, wanted)? {
         Some(chosen) => {
-            let (used, grant) = credentials::grant_for(l, who, chosen, &first).await?;
+            let (used, grant) = credentials::grant_for(l, who, chosen, &first, &epoch).await?;
             (Some(used), grant)
         }
         None => (None, None),
@@ -204,6 +208,10 @@ async fn run(
             linked: snapshot.linked(who.id()),
             prompter: &prompter,
             grant: grant.as_ref(),
+            at: At {
+                epoch: &epoch,
+                snapshot: &snapshot,
+            },
         },
         snapshot: &snapshot,
         first: &first,
@@ -233,12 +241,13 @@ async fn run(
 
 /// Checks a request before anything is sent: https (plain http to loopback only), the
 /// caller's headers, the method, and that a player is active. The method (uppercased)
-/// and the snapshot the fetch goes by.
+/// and the snapshot the fetch goes by (the one for `epoch`).
 async fn admit(
     l: &Lanyard,
     who: &As,
     request: &PreviewRequest,
     first: &url::Url,
+    epoch: [u8; 16],
 ) -> Result<(String, Arc<Snapshot>)> {
     if first.scheme() == "http" && !is_loopback(first) {
         return Err(Error::invalid(
@@ -247,7 +256,7 @@ async fn admit(
     }
     headers::check(&request.headers)?;
     let method = request::checked_method(&request.method)?;
-    let snapshot = l.snapshot().await?;
+    let snapshot = l.snapshot_at(epoch).await?;
     if let As::Player(id) = who {
         if !snapshot.active_players.contains(id) {
             return Err(Error::UnknownPrincipal(format!(

@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::decorate::{decorate, Decoration, ReportLine};
-use super::prefix::{origin_of, parse_request_url};
+use super::prefix::{origin_of, parse_request_url, segments_of};
 use super::{value_key, UrlToken};
 use crate::error::Result;
 use crate::instance::Lanyard;
@@ -263,13 +263,60 @@ async fn resolve_linked_within(
     asking: Asking<'_>,
     timeout: std::time::Duration,
 ) -> Result<Decoration> {
+    let epoch = l.store().access_epoch();
+    let snapshot = l.snapshot_at(epoch).await?;
+    let at = At {
+        epoch: &epoch,
+        snapshot: &snapshot,
+    };
+    let (origin, segments) = (origin_of(url).unwrap_or_default(), segments_of(url));
+    let place = Place {
+        url,
+        origin: &origin,
+        segments: &segments,
+    };
+    resolve_at(l, at, place, method, linked, asking, timeout).await
+}
+
+/// A request URL with its origin and path segments already computed (the fetch engine's
+/// `Target`), so resolving does not compute them again.
+#[derive(Clone, Copy)]
+pub(crate) struct Place<'a> {
+    /// The URL.
+    pub url: &'a Url,
+    /// Its origin, `scheme://host:port` (empty without a host).
+    pub origin: &'a str,
+    /// Its path segments (trailing empty segment dropped).
+    pub segments: &'a [String],
+}
+
+/// What one operation read once at its start: the access epoch, and the snapshot built
+/// under it. A fetch resolves every hop's tokens under the ones it began with.
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    /// The access epoch (stored values are served from memory only under it).
+    pub epoch: &'a [u8; 16],
+    /// The snapshot for that epoch (the token index, the "Accept all" decisions).
+    pub snapshot: &'a crate::snapshot::Snapshot,
+}
+
+/// [`resolve_linked`] under an epoch and snapshot read once by the caller, within
+/// `timeout` per question.
+pub(crate) async fn resolve_at(
+    l: &Lanyard,
+    at: At<'_>,
+    place: Place<'_>,
+    method: &str,
+    linked: Option<&std::collections::HashSet<String>>,
+    asking: Asking<'_>,
+    timeout: std::time::Duration,
+) -> Result<Decoration> {
     let method = checked_method(method)?;
-    let snapshot = l.snapshot().await?;
+    let (snapshot, url) = (at.snapshot, place.url);
+    let index = &snapshot.tokens;
     let mut matched = match linked {
-        Some(linked) => snapshot
-            .tokens
-            .matching_where(url, |t| linked.contains(&t.id)),
-        None => snapshot.tokens.matching(url),
+        Some(linked) => index.matching_at(place.origin, place.segments, |t| linked.contains(&t.id)),
+        None => index.matching_at(place.origin, place.segments, |_| true),
     };
     let accepted = &snapshot.accepted;
     let mut refused_prompts: Vec<ReportLine> = Vec::new();
@@ -292,7 +339,6 @@ async fn resolve_linked_within(
         }
     };
     let nobody = matches!(asking, Asking::Nobody);
-    let origin = origin_of(url).unwrap_or_default();
     let mut denied: Vec<ReportLine> = Vec::new();
 
     // For a player the link is the permission: nothing to ask.
@@ -304,7 +350,7 @@ async fn resolve_linked_within(
     let mut allowed_ids: Vec<String> = Vec::new();
     if !needs.is_empty() {
         let request = PermissionRequest {
-            origin: origin.clone(),
+            origin: place.origin.to_string(),
             url: url.to_string(),
             method: method.clone(),
             tokens: needs.iter().map(|t| asked(t)).collect(),
@@ -339,13 +385,13 @@ async fn resolve_linked_within(
     let mut prompted: Vec<(String, SecretValue)> = Vec::new();
     if !prompts.is_empty() {
         let request = ValuesRequest {
-            origin,
+            origin: place.origin.to_string(),
             url: url.to_string(),
             tokens: prompts.iter().map(|t| asked(t)).collect(),
         };
         prompted = ask_values(prompter, &request, &prompts, timeout, &mut denied).await?;
     }
-    let with_values = with_values(l, usable, prompted, &mut denied).await?;
+    let with_values = with_values(l, at.epoch, usable, prompted, &mut denied).await?;
     let mut decoration = decorate(&method, with_values);
     decoration.needs_prompt = !refused_prompts.is_empty();
     decoration.report.ignored.extend(refused_prompts);
@@ -387,6 +433,7 @@ async fn ask_values(
 /// token without either goes to `denied`).
 async fn with_values(
     l: &Lanyard,
+    epoch: &[u8; 16],
     usable: Vec<&UrlToken>,
     mut prompted: Vec<(String, SecretValue)>,
     denied: &mut Vec<ReportLine>,
@@ -399,7 +446,7 @@ async fn with_values(
                 None => continue,
             }
         } else {
-            match stored_value(l, &t.id).await? {
+            match stored_value(l, epoch, &t.id).await? {
                 Some(v) => v,
                 None => {
                     denied.push(refused(t, "its value is missing from the secret store"));
@@ -423,15 +470,19 @@ fn refused(t: &UrlToken, reason: &str) -> ReportLine {
     }
 }
 
-/// A token's stored value: from memory when it was read under the current access epoch.
-async fn stored_value(l: &Lanyard, token_id: &str) -> Result<Option<SecretValue>> {
-    let epoch = l.store().access_epoch();
-    if let Some(value) = l.token_values().get(&epoch, token_id) {
+/// A token's stored value: from memory when it was read under `epoch`, the access epoch
+/// the operation read at its start.
+async fn stored_value(
+    l: &Lanyard,
+    epoch: &[u8; 16],
+    token_id: &str,
+) -> Result<Option<SecretValue>> {
+    if let Some(value) = l.token_values().get(epoch, token_id) {
         return Ok(Some(value));
     }
     let value = l.secrets().get(&value_key(token_id)).await?;
     if let Some(v) = &value {
-        l.token_values().remember(&epoch, token_id, v);
+        l.token_values().remember(epoch, token_id, v);
     }
     Ok(value)
 }
