@@ -284,7 +284,11 @@ impl Broker {
     /// periodically.
     pub async fn flush(&self, store: &Store) -> Result<usize> {
         let batch: Vec<PendingAudit> = match self.audit.lock() {
-            Ok(mut buffer) => std::mem::take(&mut *buffer),
+            // The next batch starts as large as this one was: no regrowing on the grant path.
+            Ok(mut buffer) => {
+                let room = buffer.len();
+                std::mem::replace(&mut *buffer, Vec::with_capacity(room))
+            }
             Err(_) => return Ok(0),
         };
         if batch.is_empty() {
