@@ -244,10 +244,11 @@ async fn audit_many_sqlite(tx: &mut WriteTx, events: &[(i64, AuditEvent<'_>)]) -
     if events.is_empty() {
         return Ok(());
     }
-    let rows: Vec<serde_json::Value> = events
+    // Tuples serialize as JSON arrays, straight into the text (no value tree).
+    let rows: Vec<_> = events
         .iter()
         .map(|(at, e)| {
-            serde_json::json!([
+            (
                 at,
                 e.principal_id,
                 e.action.as_str(),
@@ -255,7 +256,7 @@ async fn audit_many_sqlite(tx: &mut WriteTx, events: &[(i64, AuditEvent<'_>)]) -
                 e.subject_id,
                 e.outcome.as_str(),
                 e.detail,
-            ])
+            )
         })
         .collect();
     let rows = serde_json::to_string(&rows).map_err(|e| Error::Internal(e.to_string()))?;
