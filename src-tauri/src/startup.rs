@@ -7,9 +7,12 @@
 //! [`AT_THE_LATEST`] when no page loads (a window started hidden in the tray).
 //!
 //! [`mark`] logs each step's time since the process started
-//! (`LANYARD_LOG=lanyard_app::startup=debug`).
+//! (`LANYARD_LOG=lanyard_app::startup=debug`), and [`command_arrived`] the first commands
+//! the page sends; with `lanyard_core::startup=debug` the installation's opening steps
+//! too. `tests/e2e/measure.mjs` reads these lines (their timestamps) to break the time
+//! from the process's start to the first page's data down.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -29,6 +32,20 @@ pub fn begin() {
 pub fn mark(step: &str) {
     let ms = STARTED.get().map_or(0, |t| t.elapsed().as_millis() as u64);
     tracing::debug!(target: "lanyard_app::startup", ms, "{step}");
+}
+
+/// How many commands [`command_arrived`] logs: the first page's, not every command.
+const COMMANDS_LOGGED: usize = 40;
+
+static COMMANDS: AtomicUsize = AtomicUsize::new(0);
+
+/// Logs that the command `name` arrived from the page (the first [`COMMANDS_LOGGED`]).
+pub fn command_arrived(name: &str) {
+    if COMMANDS.fetch_add(1, Ordering::Relaxed) < COMMANDS_LOGGED
+        && tracing::enabled!(target: "lanyard_app::startup", tracing::Level::DEBUG)
+    {
+        mark(&format!("command {name} arrived"));
+    }
 }
 
 /// Whether the deferred desktop work has started (one per app).

@@ -2,6 +2,9 @@ import { mount } from "svelte";
 import "./app.css";
 import "./boot.css";
 import App from "./App.svelte";
+import { startupMark } from "./lib/ipc";
+
+startupMark("script evaluated");
 
 const target = document.getElementById("app");
 if (!target) throw new Error("missing #app element");
@@ -13,8 +16,10 @@ function afterNextPaint(): Promise<void> {
 
 // The skeleton paints first; the app renders behind it and replaces it in one frame.
 const app = afterNextPaint().then(() => {
+  startupMark("mounting");
   const mounted = mount(App, { target });
   document.getElementById("boot")?.remove();
+  startupMark("mounted");
   return mounted;
 });
 

@@ -146,11 +146,31 @@ function listenTo<T>(name: EventName, handler: (payload: T) => void): Promise<Un
   return listen<T>(name, (event) => handler(event.payload));
 }
 
+/** How many calls are marked (the first page's): `ipc <command> #n` and `… done`. */
+const CALLS_MARKED = 64;
+let callsMarked = 0;
+
+/**
+ * A performance mark (User Timing): `tests/e2e/measure.mjs` reads them to break the
+ * window's start-up down. Nothing where the page has no User Timing.
+ */
+export function startupMark(name: string): void {
+  try {
+    performance.mark(name);
+  } catch {
+    // No User Timing here (a test's DOM): nothing to record.
+  }
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const marked = callsMarked < CALLS_MARKED ? `ipc ${command} #${++callsMarked}` : null;
+  if (marked) startupMark(marked);
   try {
     return await invoke<T>(command, args);
   } catch (error: unknown) {
     throw toIpcError(error);
+  } finally {
+    if (marked) startupMark(`${marked} done`);
   }
 }
 
