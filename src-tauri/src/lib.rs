@@ -248,8 +248,8 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     open_files(app, sharing::paths_in(&args, &cwd));
     #[cfg(target_os = "linux")]
     theme::follow_desktop(app);
-    background::start(app);
-    // The tray and the URL schemes' registration wait for the page (see `startup`).
+    // The tray, the URL schemes' registration and the background tasks wait for the page's
+    // start-up calls (see `startup`).
     startup::schedule_fallback(app);
     if std::env::args().any(|a| a == MINIMIZED) {
         if let Some(window) = app.get_webview_window(window::MAIN) {

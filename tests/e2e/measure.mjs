@@ -184,8 +184,9 @@ async function launch(binary, dataServer) {
     const started = startedAt(appPid);
     const firstPaint = paint - started;
     let readyMs = null;
+    let ready = null;
     if (dataServer) {
-      const ready = await session.executeAsync(`
+      ready = await session.executeAsync(`
         const done = arguments[arguments.length - 1];
         const look = () => {
           if (document.querySelector('[data-testid=channels-empty]')) done(performance.timeOrigin + performance.now());

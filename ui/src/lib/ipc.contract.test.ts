@@ -27,6 +27,9 @@ const NOT_COMMANDS = new Set<string>([
   "onTokenRequests",
   "onContactCard",
   "onProviderFile",
+  "startupMark",
+  "startShared",
+  "endShared",
 ]);
 
 interface Step {
