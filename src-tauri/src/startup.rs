@@ -50,7 +50,7 @@ static COMMANDS: AtomicUsize = AtomicUsize::new(0);
 static LAST_COMMAND: AtomicU64 = AtomicU64::new(0);
 
 fn since_begin() -> Duration {
-    STARTED.get().map_or(Duration::ZERO, Instant::elapsed)
+    STARTED.get_or_init(Instant::now).elapsed()
 }
 
 /// Notes that the command `name` arrived from the page (the deferred work waits for the
@@ -74,18 +74,23 @@ pub fn page_loaded<R: Runtime>(app: &AppHandle<R>) {
     mark("page loaded");
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let loaded = since_begin();
-        loop {
-            let now = since_begin();
-            let last = Duration::from_millis(LAST_COMMAND.load(Ordering::Relaxed));
-            let quiet_for = now.saturating_sub(last);
-            if quiet_for >= QUIET || now.saturating_sub(loaded) >= AT_THE_LATEST {
-                break;
-            }
-            tokio::time::sleep(QUIET - quiet_for).await;
-        }
+        calls_gone_quiet().await;
         start_deferred(&app);
     });
+}
+
+/// Returns once no command has arrived for [`QUIET`], or [`AT_THE_LATEST`] from now.
+pub async fn calls_gone_quiet() {
+    let from = since_begin();
+    loop {
+        let now = since_begin();
+        let last = Duration::from_millis(LAST_COMMAND.load(Ordering::Relaxed));
+        let quiet_for = now.saturating_sub(last);
+        if quiet_for >= QUIET || now.saturating_sub(from) >= AT_THE_LATEST {
+            return;
+        }
+        tokio::time::sleep(QUIET - quiet_for).await;
+    }
 }
 
 /// Starts the fallback timer: the deferred work starts [`AT_THE_LATEST`] after setup even
@@ -145,3 +150,33 @@ fn desktop_extras<R: Runtime>(app: &AppHandle<R>) {
 
 #[cfg(not(desktop))]
 fn desktop_extras<R: Runtime>(_app: &AppHandle<R>) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deferred_work_waits_while_the_page_keeps_calling_and_starts_once_quiet() {
+        let (done_tx, done) = std::sync::mpsc::channel();
+        command_arrived("channels_list");
+        tauri::async_runtime::spawn(async move {
+            calls_gone_quiet().await;
+            let _ = done_tx.send(since_begin());
+        });
+        // The page's start-up calls, 100 ms apart, for a second: nothing starts meanwhile.
+        let calling_until = since_begin() + Duration::from_secs(1);
+        while since_begin() < calling_until {
+            command_arrived("status");
+            assert!(
+                done.recv_timeout(Duration::from_millis(100)).is_err(),
+                "the deferred work started while the page was still calling"
+            );
+        }
+        // Quiet now: it starts after QUIET (other tests' commands can only delay it, and
+        // never past AT_THE_LATEST).
+        let started = done
+            .recv_timeout(AT_THE_LATEST)
+            .expect("started once quiet");
+        assert!(started >= calling_until, "started before the calls stopped");
+    }
+}
