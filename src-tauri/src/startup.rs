@@ -79,17 +79,24 @@ pub fn page_loaded<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Returns once no command has arrived for [`QUIET`], or [`AT_THE_LATEST`] from now.
+/// Returns once the page has called and then sent no command for [`QUIET`] (counted from
+/// now at the earliest: the page's load may come before its script's first calls), or
+/// [`AT_THE_LATEST`] from now.
 pub async fn calls_gone_quiet() {
     let from = since_begin();
     loop {
         let now = since_begin();
-        let last = Duration::from_millis(LAST_COMMAND.load(Ordering::Relaxed));
-        let quiet_for = now.saturating_sub(last);
-        if quiet_for >= QUIET || now.saturating_sub(from) >= AT_THE_LATEST {
+        let last = LAST_COMMAND.load(Ordering::Relaxed);
+        let quiet_for = now.saturating_sub(Duration::from_millis(last).max(from));
+        if (last > 0 && quiet_for >= QUIET) || now.saturating_sub(from) >= AT_THE_LATEST {
             return;
         }
-        tokio::time::sleep(QUIET - quiet_for).await;
+        tokio::time::sleep(
+            QUIET
+                .saturating_sub(quiet_for)
+                .max(Duration::from_millis(10)),
+        )
+        .await;
     }
 }
 
