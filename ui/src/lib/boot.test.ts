@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROUTE, ROUTES, routeById } from "./routes";
+import html from "../../index.html?raw";
 
 // The start-up skeleton in index.html, painted before any script runs.
-const html = readFileSync(resolve(__dirname, "../../index.html"), "utf8");
 const boot = new DOMParser().parseFromString(html, "text/html").getElementById("boot");
 
 describe("the start-up skeleton (index.html)", () => {

@@ -162,7 +162,7 @@ export function startupMark(name: string): void {
   }
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function send<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   const marked = callsMarked < CALLS_MARKED ? `ipc ${command} #${++callsMarked}` : null;
   if (marked) startupMark(marked);
   try {
@@ -174,12 +174,21 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/**
+ * Calls `command`; an argument-less read the start has under way (`startShared`) is not
+ * asked again: the caller gets its own copy of that call's answer.
+ */
+function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const early = args === undefined ? (sharedReads.get(command) as Promise<T> | undefined) : undefined;
+  return early ? early.then((value) => structuredClone(value)) : send<T>(command, args);
+}
+
 /** Start-up reads under way (early.ts), by command, shared until `endShared`. */
 const sharedReads = new Map<string, Promise<unknown>>();
 
 /**
  * Starts the argument-less reads `first` now and `later` once every one of `first` has
- * settled; until `endShared`, `shared(command)` hands out these calls instead of new ones.
+ * settled; until `endShared`, `call(command)` hands out these calls instead of new ones.
  */
 export function startShared(first: readonly string[], later: readonly string[]): void {
   const keep = (command: string, promise: Promise<unknown>) => {
@@ -188,12 +197,12 @@ export function startShared(first: readonly string[], later: readonly string[]):
     sharedReads.set(command, promise);
     return promise;
   };
-  const firstCalls = first.map((command) => keep(command, call(command)));
+  const firstCalls = first.map((command) => keep(command, send(command)));
   const firstSettled = Promise.allSettled(firstCalls);
   for (const command of later)
     keep(
       command,
-      firstSettled.then(() => call(command)),
+      firstSettled.then(() => send(command)),
     );
 }
 
@@ -202,18 +211,9 @@ export function endShared(): void {
   sharedReads.clear();
 }
 
-/**
- * The start-up's call of `command` while it is shared (each caller gets its own copy of
- * the answer), or a new call.
- */
-function shared<T>(command: string): Promise<T> {
-  const early = sharedReads.get(command) as Promise<T> | undefined;
-  return early ? early.then((value) => structuredClone(value)) : call<T>(command);
-}
-
 /** App version, storage locations and secret store health. */
 export function status(): Promise<StatusDto> {
-  return shared<StatusDto>("status");
+  return call<StatusDto>("status");
 }
 
 /** The backend's `deep-link` event: a link the OS handed to Lanyard, accepted or refused. */
@@ -266,7 +266,7 @@ export function onProviderFile(handler: (event: ProviderFileEventDto) => void): 
 
 /** The connected accounts. */
 export function channelsList(): Promise<ChannelDto[]> {
-  return shared<ChannelDto[]>("channels_list");
+  return call<ChannelDto[]>("channels_list");
 }
 
 /**
@@ -299,7 +299,7 @@ export function onOauthResult(handler: (result: OauthResultDto) => void): Promis
 
 /** The desktop license first, then the registered players. */
 export function playersList(): Promise<PrincipalDto[]> {
-  return shared<PrincipalDto[]>("players_list");
+  return call<PrincipalDto[]>("players_list");
 }
 
 /**
@@ -365,7 +365,7 @@ export function playerRemove(id: string): Promise<null> {
 
 /** Which principal may get grants for which channel. */
 export function linksList(): Promise<LinkDto[]> {
-  return shared<LinkDto[]>("links_list");
+  return call<LinkDto[]>("links_list");
 }
 
 /** Lets a principal get grants for a channel. */
@@ -380,7 +380,7 @@ export function linkRemove(principalId: string, channelId: string): Promise<null
 
 /** Which principal may use which URL token (the license is linked to its own by default). */
 export function tokenLinksList(): Promise<TokenLinkDto[]> {
-  return shared<TokenLinkDto[]>("token_links_list");
+  return call<TokenLinkDto[]>("token_links_list");
 }
 
 /** Lets a principal's requests carry a URL token (a player cannot use a prompt token). */
@@ -414,7 +414,7 @@ export function auditList(query: AuditQuery): Promise<AuditEventDto[]> {
 
 /** The URL tokens (never their values). */
 export function tokensList(): Promise<UrlTokenDto[]> {
-  return shared<UrlTokenDto[]>("tokens_list");
+  return call<UrlTokenDto[]>("tokens_list");
 }
 
 /** Adds a URL token; the value goes to the keyring (null for prompt tokens). */
@@ -467,7 +467,7 @@ export function previewSend(input: PreviewInputDto): Promise<PreviewReportDto> {
 
 /** Recent previews, newest first (URLs and outcomes only). */
 export function previewHistory(): Promise<HistoryEntryDto[]> {
-  return shared<HistoryEntryDto[]>("preview_history");
+  return call<HistoryEntryDto[]>("preview_history");
 }
 
 /** Forgets the recent previews. */
@@ -512,7 +512,7 @@ export function autostartSet(enabled: boolean): Promise<boolean> {
 
 /** This installation's name, fingerprint and contact card (created on first use). */
 export function identityShow(): Promise<IdentityDto> {
-  return shared<IdentityDto>("identity_show");
+  return call<IdentityDto>("identity_show");
 }
 
 /** Changes the name on your contact card. */
@@ -566,7 +566,7 @@ export function offersList(all: boolean): Promise<OfferDto[]> {
 
 /** How many offers wait in Token requests. */
 export function offersPending(): Promise<number> {
-  return shared<number>("offers_pending");
+  return call<number>("offers_pending");
 }
 
 /** Verifies a pasted offer link and puts it in Token requests. */
