@@ -54,7 +54,7 @@ fn since_begin() -> Duration {
 }
 
 /// Notes that the command `name` arrived from the page (the deferred work waits for the
-/// page's calls to go quiet) and logs the first [`COMMANDS_LOGGED`].
+/// page's calls to go quiet) and logs the first 40.
 pub fn command_arrived(name: &str) {
     LAST_COMMAND.store(since_begin().as_millis() as u64, Ordering::Relaxed);
     if COMMANDS.fetch_add(1, Ordering::Relaxed) < COMMANDS_LOGGED
