@@ -19,7 +19,7 @@ describe("the start-up skeleton (index.html)", () => {
     expect(summary.replace(/\s+/g, " ").trim()).toBe(first.summary);
   });
 
-  it("carries more than 200 visible letters, so WebKit paints it as soon as it is laid out", () => {
+  it("carries more than 200 visible letters, WebKit's threshold for painting before the load event", () => {
     // WebKit's LocalFrameView: a page is "visually non-empty" (and painted) before its load
     // event only with more than 200 non-whitespace characters (or 32×32 px of images).
     const letters = (boot?.textContent ?? "").replace(/\s/g, "").length;
