@@ -36,6 +36,7 @@ use state::AppState;
 /// Everything the real app and the mock-runtime tests share: state, commands, window
 /// behaviour.
 pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+    let commands = commands_handler::<R>();
     builder
         .manage(state)
         .manage(oauth::Waiting::default())
@@ -44,75 +45,84 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(sharing::Incoming::default())
         .manage(provider_files::Waiting::default())
         .manage(lanyard_gateway::background::BackgroundGateway::default())
-        .invoke_handler(tauri::generate_handler![
-            commands::status,
-            commands::providers_list,
-            commands::provider_add,
-            commands::provider_remove,
-            provider_files::provider_file_choose,
-            provider_files::provider_file_accept,
-            provider_files::provider_file_reject,
-            commands::channels_list,
-            commands::channel_connect,
-            commands::channel_reauth,
-            commands::oauth_cancel,
-            commands::channel_disconnect,
-            commands::players_list,
-            commands::player_add,
-            commands::player_remove,
-            commands::player_rotate_secret,
-            commands::gateway_get,
-            commands::gateway_set,
-            feeds::feeds_list,
-            feeds::feed_add,
-            feeds::feed_rotate,
-            feeds::feed_remove,
-            feeds::feed_gateway_get,
-            feeds::feed_gateway_set,
-            commands::links_list,
-            commands::link_add,
-            commands::link_remove,
-            commands::token_links_list,
-            commands::token_link_add,
-            commands::token_link_remove,
-            commands::channel_set_handout,
-            commands::audit_list,
-            commands::tokens_list,
-            commands::token_add,
-            commands::token_edit,
-            commands::token_remove,
-            commands::token_match,
-            commands::decisions_list,
-            commands::decision_revoke,
-            commands::prompt_answer,
-            commands::preview_send,
-            commands::preview_history,
-            commands::preview_history_clear,
-            commands::reminders_get,
-            commands::reminders_set_thresholds,
-            commands::reminders_pause,
-            commands::health_get,
-            commands::health_check,
-            commands::autostart_get,
-            commands::autostart_set,
-            sharing::identity_show,
-            sharing::identity_rename,
-            sharing::qr_code,
-            sharing::contacts_list,
-            sharing::contact_preview,
-            sharing::contact_add,
-            sharing::contact_rename,
-            sharing::contact_remove,
-            sharing::token_send,
-            sharing::offers_list,
-            sharing::offers_pending,
-            sharing::offer_import,
-            sharing::offer_import_file,
-            sharing::offer_accept,
-            sharing::offer_reject,
-            sharing::incoming_take,
-        ])
+        .invoke_handler(move |invoke| {
+            startup::command_arrived(invoke.message.command());
+            commands(invoke)
+        })
         .on_window_event(on_window_event)
+}
+
+/// Every command the page may call (`build.rs` and `capabilities/` list which).
+fn commands_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        commands::status,
+        commands::providers_list,
+        commands::provider_add,
+        commands::provider_remove,
+        provider_files::provider_file_choose,
+        provider_files::provider_file_accept,
+        provider_files::provider_file_reject,
+        commands::channels_list,
+        commands::channel_connect,
+        commands::channel_reauth,
+        commands::oauth_cancel,
+        commands::channel_disconnect,
+        commands::players_list,
+        commands::player_add,
+        commands::player_remove,
+        commands::player_rotate_secret,
+        commands::gateway_get,
+        commands::gateway_set,
+        feeds::feeds_list,
+        feeds::feed_add,
+        feeds::feed_rotate,
+        feeds::feed_remove,
+        feeds::feed_gateway_get,
+        feeds::feed_gateway_set,
+        commands::links_list,
+        commands::link_add,
+        commands::link_remove,
+        commands::token_links_list,
+        commands::token_link_add,
+        commands::token_link_remove,
+        commands::channel_set_handout,
+        commands::audit_list,
+        commands::tokens_list,
+        commands::token_add,
+        commands::token_edit,
+        commands::token_remove,
+        commands::token_match,
+        commands::decisions_list,
+        commands::decision_revoke,
+        commands::prompt_answer,
+        commands::preview_send,
+        commands::preview_history,
+        commands::preview_history_clear,
+        commands::reminders_get,
+        commands::reminders_set_thresholds,
+        commands::reminders_pause,
+        commands::health_get,
+        commands::health_check,
+        commands::autostart_get,
+        commands::autostart_set,
+        sharing::identity_show,
+        sharing::identity_rename,
+        sharing::qr_code,
+        sharing::contacts_list,
+        sharing::contact_preview,
+        sharing::contact_add,
+        sharing::contact_rename,
+        sharing::contact_remove,
+        sharing::token_send,
+        sharing::offers_list,
+        sharing::offers_pending,
+        sharing::offer_import,
+        sharing::offer_import_file,
+        sharing::offer_accept,
+        sharing::offer_reject,
+        sharing::incoming_take,
+    ]
 }
 
 /// The window's own behaviour (`window.rs`), and files dropped on it opened: routed here
@@ -238,8 +248,8 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     open_files(app, sharing::paths_in(&args, &cwd));
     #[cfg(target_os = "linux")]
     theme::follow_desktop(app);
-    background::start(app);
-    // The tray and the URL schemes' registration wait for the page (see `startup`).
+    // The tray, the URL schemes' registration and the background tasks wait for the page's
+    // start-up calls (see `startup`).
     startup::schedule_fallback(app);
     if std::env::args().any(|a| a == MINIMIZED) {
         if let Some(window) = app.get_webview_window(window::MAIN) {

@@ -10,7 +10,6 @@
 //! state meanwhile instead of the window waiting to appear.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
 use lanyard_core::{Config, Lanyard};
 use tauri::{AppHandle, Manager, Runtime};
@@ -68,12 +67,9 @@ impl AppState {
         let spawned = std::thread::Builder::new()
             .name("lanyard-open".into())
             .spawn(move || {
-                let started = Instant::now();
+                crate::startup::mark("opening the installation");
                 let opened = open(&identifier);
-                tracing::debug!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "installation opened"
-                );
+                crate::startup::mark("installation opened");
                 opener.finish(opened);
             });
         if let Err(err) = spawned {
@@ -100,6 +96,7 @@ impl AppState {
     /// The installation once it is open, or the error that kept it from opening.
     pub async fn lanyard(&self) -> Result<&Lanyard, IpcError> {
         if self.opened.get().is_none() {
+            crate::startup::mark("a command waits for the installation");
             let mut ready = self.ready.clone();
             // An error here means the opener is gone without a result: reported below.
             let _ = ready.wait_for(|ready| *ready).await;

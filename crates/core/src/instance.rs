@@ -115,6 +115,7 @@ impl Lanyard {
         let install_id: String = store
             .setting_or_init(INSTALL_ID, new_install_id, clock.now())
             .await?;
+        startup_step("install id read");
         let secrets = match secrets {
             Some(secrets) => secrets,
             None if config.secret_store == SecretStoreKind::Database => {
@@ -130,7 +131,9 @@ impl Lanyard {
                     .map_err(|_| Error::Internal("opening the secret store panicked".into()))?
             }
         };
+        startup_step("secret store connected");
         let http = crate::oauth::http::client()?;
+        startup_step("HTTP client built");
         Ok(Lanyard {
             data_dir: config.data_dir.clone(),
             store,
@@ -209,6 +212,13 @@ impl Lanyard {
             unsaved_master_tokens: self.broker().unsaved_channels(),
         })
     }
+}
+
+/// Notes that a step of opening the installation is done (a debug event on the
+/// `lanyard_core::startup` target; the log's timestamp is the step's time, which
+/// `tests/e2e/measure.mjs` reads to break the window's start-up down).
+pub(crate) fn startup_step(step: &str) {
+    tracing::debug!(target: "lanyard_core::startup", "{step}");
 }
 
 fn new_install_id() -> String {

@@ -28,6 +28,9 @@ const NOT_COMMANDS = new Set<string>([
   "onContactCard",
   "onProviderFile",
   "listenWhileMounted",
+  "startupMark",
+  "startShared",
+  "endShared",
 ]);
 
 interface Step {

@@ -169,12 +169,70 @@ export function listenWhileMounted(listen: () => Promise<UnlistenFn>): () => voi
   };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+
+/** How many calls are marked (the first page's): `ipc <command> #n` and `… done`. */
+const CALLS_MARKED = 64;
+let callsMarked = 0;
+
+/**
+ * A performance mark (User Timing): `tests/e2e/measure.mjs` reads them to break the
+ * window's start-up down. Nothing where the page has no User Timing.
+ */
+export function startupMark(name: string): void {
+  try {
+    performance.mark(name);
+  } catch {
+    // No User Timing here (a test's DOM): nothing to record.
+  }
+}
+
+async function send<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const marked = callsMarked < CALLS_MARKED ? `ipc ${command} #${++callsMarked}` : null;
+  if (marked) startupMark(marked);
   try {
     return await invoke<T>(command, args);
   } catch (error: unknown) {
     throw toIpcError(error);
+  } finally {
+    if (marked) startupMark(`${marked} done`);
   }
+}
+
+/**
+ * Calls `command`; an argument-less read the start has under way (`startShared`) is not
+ * asked again: the caller gets its own copy of that call's answer.
+ */
+function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const early = args === undefined ? (sharedReads.get(command) as Promise<T> | undefined) : undefined;
+  return early ? early.then((value) => structuredClone(value)) : send<T>(command, args);
+}
+
+/** Start-up reads under way (early.ts), by command, shared until `endShared`. */
+const sharedReads = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts the argument-less reads `first` now and `later` once every one of `first` has
+ * settled; until `endShared`, `call(command)` hands out these calls instead of new ones.
+ */
+export function startShared(first: readonly string[], later: readonly string[]): void {
+  const keep = (command: string, promise: Promise<unknown>) => {
+    // Nobody may ever ask (a page that is not shown): no unhandled rejection then.
+    promise.catch(() => {});
+    sharedReads.set(command, promise);
+    return promise;
+  };
+  const firstCalls = first.map((command) => keep(command, send(command)));
+  const firstSettled = Promise.allSettled(firstCalls);
+  for (const command of later)
+    keep(
+      command,
+      firstSettled.then(() => send(command)),
+    );
+}
+
+/** Ends the sharing: every later call goes to the backend afresh. */
+export function endShared(): void {
+  sharedReads.clear();
 }
 
 /** App version, storage locations and secret store health. */

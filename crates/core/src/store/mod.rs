@@ -185,6 +185,7 @@ impl Store {
                     .map_err(|e| could_not(&e))?
             }
         };
+        crate::instance::startup_step("database connected");
         let epoch = epoch::Epoch::for_location(location);
         let store = Store {
             pool,
@@ -193,7 +194,9 @@ impl Store {
             writer: Arc::default(),
         };
         store.refuse_newer_schema().await?;
+        crate::instance::startup_step("schema version checked");
         store.migrate().await?;
+        crate::instance::startup_step("database migrated");
         Ok(store)
     }
 
