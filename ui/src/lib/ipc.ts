@@ -169,7 +169,6 @@ export function listenWhileMounted(listen: () => Promise<UnlistenFn>): () => voi
   };
 }
 
-
 /** How many calls are marked (the first page's): `ipc <command> #n` and `… done`. */
 const CALLS_MARKED = 64;
 let callsMarked = 0;
