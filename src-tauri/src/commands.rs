@@ -4,6 +4,7 @@
 use lanyard_core::broker::{players, token_links};
 use lanyard_core::oauth::{channels, providers};
 use lanyard_core::urltokens;
+use lanyard_core::urltokens::tokens::{NewToken, TokenEdit};
 use tauri::{AppHandle, Runtime, State};
 
 use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
@@ -12,7 +13,7 @@ use crate::dto::preview::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
     IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
-    RemindersDto, SavedTokenDto, StatusDto, TokenEditDto, TokenInputDto, TokenLinkDto, UrlTokenDto,
+    RemindersDto, SavedTokenDto, StatusDto, TokenLinkDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::state::AppState;
@@ -272,12 +273,10 @@ pub async fn tokens_list(state: State<'_, AppState>) -> Reply<Vec<UrlTokenDto>> 
 
 /// Adds a URL token; the value travels into the backend only.
 #[tauri::command]
-pub async fn token_add(state: State<'_, AppState>, input: TokenInputDto) -> Reply<SavedTokenDto> {
-    Ok(
-        urltokens::tokens::add(state.lanyard().await?, input.into_new()?)
-            .await?
-            .into(),
-    )
+pub async fn token_add(state: State<'_, AppState>, input: NewToken) -> Reply<SavedTokenDto> {
+    Ok(urltokens::tokens::add(state.lanyard().await?, input)
+        .await?
+        .into())
 }
 
 /// Edits a URL token (the value only by replacing it).
@@ -285,13 +284,11 @@ pub async fn token_add(state: State<'_, AppState>, input: TokenInputDto) -> Repl
 pub async fn token_edit(
     state: State<'_, AppState>,
     id: String,
-    edit: TokenEditDto,
+    edit: TokenEdit,
 ) -> Reply<SavedTokenDto> {
-    Ok(
-        urltokens::tokens::edit(state.lanyard().await?, &id, edit.into_edit())
-            .await?
-            .into(),
-    )
+    Ok(urltokens::tokens::edit(state.lanyard().await?, &id, edit)
+        .await?
+        .into())
 }
 
 /// Removes a URL token.

@@ -76,7 +76,7 @@ fn main() {
             let mut n = 0u64;
             while Instant::now() < until {
                 preview(
-                    &l,
+                    l,
                     PreviewRequest {
                         url: url.clone(),
                         ..Default::default()

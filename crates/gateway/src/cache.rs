@@ -58,12 +58,13 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
 use lanyard_core::fetch::{credentials, As};
 use lanyard_core::snapshot::Snapshot;
 use lanyard_core::{Error, Result};
+
+pub use crate::reply::Reply;
 use tokio::sync::watch;
 use url::Url;
 
@@ -244,16 +245,10 @@ pub fn keep_stale(snapshot: &Snapshot, key: &Key) -> Duration {
 /// An answer from the upstream, as the gateway passes it on.
 #[derive(Debug, Clone)]
 pub struct Upstream {
-    /// Status.
-    pub status: StatusCode,
+    /// What the player is sent.
+    pub reply: Reply,
     /// Every upstream header (for the caching rules).
     pub raw: HeaderMap,
-    /// The headers passed on to the player.
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    /// The body.
-    pub body: Bytes,
-    /// `X-Lanyard-Attached`: what was attached, by name.
-    pub attached: String,
     /// The request was redirected (such answers are never stored).
     pub redirected: bool,
     /// The credentials the engine matched on any hop, sent or not (sorted
@@ -283,14 +278,8 @@ impl Stale {
 /// What the gateway answers a player.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    /// Status.
-    pub status: StatusCode,
-    /// Headers passed on.
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    /// The body.
-    pub body: Bytes,
-    /// `X-Lanyard-Attached`.
-    pub attached: String,
+    /// What the player is sent.
+    pub reply: Reply,
     /// How the cache answered.
     pub outcome: Outcome,
     /// Set when this is the last good answer served because no fresh one could be had.
@@ -300,10 +289,7 @@ pub struct Answer {
 impl Answer {
     fn passed(up: Upstream, outcome: Outcome) -> Answer {
         Answer {
-            status: up.status,
-            headers: up.headers,
-            body: up.body,
-            attached: up.attached,
+            reply: up.reply,
             outcome,
             stale: None,
         }
@@ -346,18 +332,8 @@ struct Stored {
     /// Until when it is fresh for requests with those same headers (computed once: no
     /// request directive ever reaches the cache, so freshness only runs out with time).
     fresh_until: Instant,
-    status: StatusCode,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Bytes,
-    attached: String,
+    reply: Reply,
     stored_at: Instant,
-}
-
-fn headers_weight(headers: &[(HeaderName, HeaderValue)]) -> usize {
-    headers
-        .iter()
-        .map(|(k, v)| k.as_str().len() + v.len())
-        .sum()
 }
 
 impl Stored {
@@ -374,7 +350,7 @@ impl Stored {
         let headers = crate::answer_headers::for_player(
             headers
                 .iter()
-                .filter(|(k, _)| self.headers.iter().any(|(kept, _)| kept == *k))
+                .filter(|(k, _)| self.reply.headers.iter().any(|(kept, _)| kept == *k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         );
@@ -383,23 +359,21 @@ impl Stored {
             negotiation: self.negotiation.clone(),
             varies: self.varies,
             policy,
-            status: self.status,
-            headers,
-            body: self.body.clone(),
-            attached: self.attached.clone(),
+            reply: Reply {
+                headers,
+                ..self.reply.clone()
+            },
             stored_at: Instant::now(),
         }
     }
 
     fn weight(&self) -> usize {
-        self.body.len()
-            + headers_weight(&self.headers)
+        self.reply.weight()
             + self
                 .negotiation
                 .iter()
                 .map(|(k, v)| k.len() + v.len())
                 .sum::<usize>()
-            + self.attached.len()
             + OVERHEAD
     }
 
@@ -422,21 +396,8 @@ impl Stored {
     }
 
     fn answer(&self, now: SystemTime, outcome: Outcome) -> Answer {
-        let mut headers: Vec<(HeaderName, HeaderValue)> = self
-            .headers
-            .iter()
-            .filter(|(k, _)| k != axum::http::header::AGE)
-            .cloned()
-            .collect();
-        headers.push((
-            axum::http::header::AGE,
-            HeaderValue::from(self.policy.age(now).as_secs()),
-        ));
         Answer {
-            status: self.status,
-            headers,
-            body: self.body.clone(),
-            attached: self.attached.clone(),
+            reply: self.reply.aged(self.policy.age(now).as_secs()),
             outcome,
             stale: None,
         }
@@ -446,13 +407,10 @@ impl Stored {
 /// The last good answer of a key (DESIGN §13).
 #[derive(Debug)]
 struct Good {
-    status: StatusCode,
-    /// Headers passed on, without `Age`.
-    headers: Vec<(HeaderName, HeaderValue)>,
+    /// What is sent, its headers without `Age`.
+    reply: Reply,
     /// The upstream's `Age` when it was fetched.
     age: u64,
-    body: Bytes,
-    attached: String,
     /// The content-negotiation headers of the request that fetched it, when the answer
     /// varies on request headers (it is then served only to that same variant).
     variant: Option<Vec<(String, String)>>,
@@ -461,7 +419,7 @@ struct Good {
 
 impl Good {
     fn weight(&self) -> usize {
-        self.body.len() + headers_weight(&self.headers) + self.attached.len() + OVERHEAD
+        self.reply.weight() + OVERHEAD
     }
 
     /// Served for `asked`, fetched at most `keep` ago.
@@ -482,38 +440,41 @@ impl Good {
             url: key.url.to_string(),
             credentials: key.credentials.to_vec(),
             variant: self.variant.clone(),
-            status: self.status.as_u16(),
+            status: self.reply.status.as_u16(),
             headers: self
+                .reply
                 .headers
                 .iter()
                 .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
                 .collect(),
             age: self.age,
-            attached: self.attached.clone(),
+            attached: self.reply.attached.clone(),
             fetched_at: self.fetched_at,
-            body: self.body.clone(),
+            body: self.reply.body.clone(),
         }
     }
 
     /// As read back from disk (headers that no longer parse are left out).
     fn from_disk(e: crate::disk_cache::Entry) -> Good {
         Good {
-            status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
-            // Written by an older gateway, the caching headers may be the upstream's.
-            headers: crate::answer_headers::for_player(
-                e.headers
-                    .into_iter()
-                    .filter_map(|(k, v)| {
-                        Some((
-                            HeaderName::from_bytes(k.as_bytes()).ok()?,
-                            HeaderValue::from_bytes(&v).ok()?,
-                        ))
-                    })
-                    .collect(),
-            ),
+            reply: Reply {
+                status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
+                // Written by an older gateway, the caching headers may be the upstream's.
+                headers: crate::answer_headers::for_player(
+                    e.headers
+                        .into_iter()
+                        .filter_map(|(k, v)| {
+                            Some((
+                                HeaderName::from_bytes(k.as_bytes()).ok()?,
+                                HeaderValue::from_bytes(&v).ok()?,
+                            ))
+                        })
+                        .collect(),
+                ),
+                body: e.body,
+                attached: e.attached,
+            },
             age: e.age,
-            body: e.body,
-            attached: e.attached,
             variant: e.variant,
             fetched_at: e.fetched_at,
         }
@@ -524,16 +485,8 @@ impl Good {
             fetched_at: self.fetched_at,
             reason,
         };
-        let mut headers = self.headers.clone();
-        headers.push((
-            axum::http::header::AGE,
-            HeaderValue::from(self.age + stale.seconds()),
-        ));
         Answer {
-            status: self.status,
-            headers,
-            body: self.body.clone(),
-            attached: self.attached.clone(),
+            reply: self.reply.aged(self.age + stale.seconds()),
             outcome: Outcome::Stale,
             stale: Some(stale),
         }
@@ -591,7 +544,7 @@ impl Negative {
     fn weight(&self) -> usize {
         OVERHEAD
             + match &self.outcome {
-                Ok(a) => a.body.len() + headers_weight(&a.headers) + a.attached.len(),
+                Ok(a) => a.reply.weight(),
                 Err(_) => 256,
             }
     }
@@ -806,22 +759,19 @@ impl Cache {
             && !up.redirected
             && !sets_cookie(&up.raw)
             && key.fetched_with(&up.credentials)
-            && up.body.len() + key.weight() <= self.max_entry
+            && up.reply.body.len() + key.weight() <= self.max_entry
     }
 
     fn stored(&self, key: &Key, asked: &Asked, up: &Upstream, now: SystemTime) -> Option<Stored> {
         let request = asked.request();
-        let response = response_like(up.status, &up.raw);
+        let response = response_like(up.reply.status, &up.raw);
         let policy = CachePolicy::new_options(request, &response, now, options());
         self.storable(&policy, key, up).then(|| Stored {
             fresh_until: fresh_until(&policy, request, now),
             negotiation: asked.negotiation.to_vec(),
             varies: up.raw.contains_key(axum::http::header::VARY),
             policy,
-            status: up.status,
-            headers: up.headers.clone(),
-            body: up.body.clone(),
-            attached: up.attached.clone(),
+            reply: up.reply.clone(),
             stored_at: Instant::now(),
         })
     }
@@ -839,55 +789,38 @@ impl Cache {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .any(|d| d.trim().eq_ignore_ascii_case("no-store"));
-        if !up.status.is_success()
+        if !up.reply.status.is_success()
             || no_store
             || up.redirected
             || sets_cookie(&up.raw)
             || !key.fetched_with(&up.credentials)
-            || up.body.len() + key.weight() > self.max_entry
+            || up.reply.body.len() + key.weight() > self.max_entry
         {
             return;
         }
         let varies = up.raw.contains_key(axum::http::header::VARY);
-        self.put_good(
-            key,
-            asked,
-            up.status,
-            &up.headers,
-            varies,
-            &up.body,
-            &up.attached,
-        )
-        .await;
+        self.put_good(key, asked, &up.reply, varies).await;
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn put_good(
-        &self,
-        key: &Key,
-        asked: &Asked<'_>,
-        status: StatusCode,
-        headers: &[(HeaderName, HeaderValue)],
-        varies: bool,
-        body: &Bytes,
-        attached: &str,
-    ) {
+    async fn put_good(&self, key: &Key, asked: &Asked<'_>, reply: &Reply, varies: bool) {
         let Some(good) = &self.good else { return };
-        let age = headers
+        let age = reply
+            .headers
             .iter()
             .find(|(k, _)| k == axum::http::header::AGE)
             .and_then(|(_, v)| v.to_str().ok()?.trim().parse().ok())
             .unwrap_or(0);
         let entry = Good {
-            status,
-            headers: headers
-                .iter()
-                .filter(|(k, _)| k != axum::http::header::AGE)
-                .cloned()
-                .collect(),
+            reply: Reply {
+                headers: reply
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k != axum::http::header::AGE)
+                    .cloned()
+                    .collect(),
+                ..reply.clone()
+            },
             age,
-            body: body.clone(),
-            attached: attached.to_string(),
             variant: varies.then(|| asked.negotiation.to_vec()),
             fetched_at: SystemTime::now(),
         };
@@ -989,7 +922,7 @@ impl Cache {
             Err(_) => return Ok(good.answer(UPSTREAM_TIMEOUT)),
         };
         let reason = match &result {
-            Ok(a) => stale_reason_of_status(a.status),
+            Ok(a) => stale_reason_of_status(a.reply.status),
             Err(f) => stale_reason_of_error(&f.error),
         };
         match reason {
@@ -1140,16 +1073,8 @@ impl Cache {
         asked: &Asked<'_>,
         renewed: Stored,
     ) {
-        self.put_good(
-            key,
-            asked,
-            renewed.status,
-            &renewed.headers,
-            renewed.varies,
-            &renewed.body,
-            &renewed.attached,
-        )
-        .await;
+        self.put_good(key, asked, &renewed.reply, renewed.varies)
+            .await;
         let slot = if renewed.policy.is_storable() {
             Slot::Stored(Arc::new(renewed))
         } else {
@@ -1203,9 +1128,9 @@ impl Cache {
         let shareable = own && !up.redirected && !sets_cookie(&up.raw);
         let now = SystemTime::now();
         if let (Some(s), false, StatusCode::NOT_MODIFIED) =
-            (&previous, conditional.is_empty(), up.status)
+            (&previous, conditional.is_empty(), up.reply.status)
         {
-            let response = response_like(up.status, &up.raw);
+            let response = response_like(up.reply.status, &up.raw);
             match s.policy.after_response(request, &response, now) {
                 AfterResponse::NotModified(policy, parts) if shareable => {
                     let renewed = s.renewed(policy, &parts.headers, request, now);
@@ -1229,10 +1154,10 @@ impl Cache {
                 Some(s) => store.insert(key.clone(), Slot::Stored(Arc::new(s))).await,
                 // A failing upstream keeps the answer stored before it (to revalidate
                 // later) and is not taken for a key that is never stored.
-                None if up.status.is_server_error() => {}
+                None if up.reply.status.is_server_error() => {}
                 None => store.insert(key.clone(), Slot::Pass).await,
             }
-            if shareable && up.status.is_server_error() {
+            if shareable && up.reply.status.is_server_error() {
                 self.remember_failure(key, Ok(Answer::passed(up.clone(), Outcome::Hit)))
                     .await;
             }
@@ -1275,6 +1200,7 @@ fn response_like(status: StatusCode, headers: &HeaderMap) -> axum::http::Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Bytes;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn up(headers: &[(&str, &str)], body: &str) -> Upstream {
@@ -1287,11 +1213,13 @@ mod tests {
             kept.push((name, value));
         }
         Upstream {
-            status: StatusCode::OK,
+            reply: Reply {
+                status: StatusCode::OK,
+                headers: kept,
+                body: Bytes::from(body.to_string()),
+                attached: String::new(),
+            },
             raw,
-            headers: kept,
-            body: Bytes::from(body.to_string()),
-            attached: String::new(),
             redirected: false,
             credentials: Vec::new(),
         }
@@ -1523,7 +1451,7 @@ mod tests {
         let answers = futures_join_all(all).await;
         assert!(answers
             .iter()
-            .all(|a| a.as_ref().is_ok_and(|a| a.body == "x")));
+            .all(|a| a.as_ref().is_ok_and(|a| a.reply.body == "x")));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(cache.flights(), 0);
 
@@ -1568,7 +1496,7 @@ mod tests {
             calls.fetch_add(1, Ordering::SeqCst);
             async {
                 let mut u = up(&[("retry-after", "30")], "down");
-                u.status = StatusCode::SERVICE_UNAVAILABLE;
+                u.reply.status = StatusCode::SERVICE_UNAVAILABLE;
                 Ok(u)
             }
         };
@@ -1578,7 +1506,7 @@ mod tests {
                 .await
                 .expect("answer");
             assert_eq!(
-                (a.status, a.outcome),
+                (a.reply.status, a.outcome),
                 (StatusCode::SERVICE_UNAVAILABLE, outcome)
             );
         }

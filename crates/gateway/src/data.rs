@@ -392,10 +392,7 @@ async fn limited_answer(
         .map_err(|e| failure_response(&e.into()))?;
     g.metrics().fetch("ok");
     Ok(respond(cache::Answer {
-        status: up.status,
-        headers: up.headers,
-        body: up.body,
-        attached: up.attached,
+        reply: up.reply,
         outcome: Outcome::Miss,
         stale: None,
     }))
@@ -525,12 +522,11 @@ async fn cached(
         Some(stale) => g.metrics().stale(stale.reason),
         None => g.metrics().fetch("ok"),
     }
-    if answer.status == StatusCode::OK && not_modified(headers, &answer.headers) {
-        let mut r = respond(cache::Answer {
-            status: StatusCode::NOT_MODIFIED,
-            body: Bytes::new(),
-            ..answer
-        });
+    if answer.reply.status == StatusCode::OK && not_modified(headers, &answer.reply.headers) {
+        let mut answer = answer;
+        answer.reply.status = StatusCode::NOT_MODIFIED;
+        answer.reply.body = Bytes::new();
+        let mut r = respond(answer);
         r.headers_mut().remove(header::CONTENT_TYPE);
         return Ok(r);
     }
@@ -572,14 +568,15 @@ fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bo
 /// headers are already the player's ([`crate::answer_headers::for_player`]: made private
 /// when the answer came from the upstream or from disk), so a hit only copies them.
 fn respond(answer: cache::Answer) -> Response {
-    let mut response = Response::new(Body::from(answer.body));
-    *response.status_mut() = answer.status;
+    let reply = answer.reply;
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() = reply.status;
     let out = response.headers_mut();
-    out.reserve(answer.headers.len() + 5);
-    for (k, v) in answer.headers {
+    out.reserve(reply.headers.len() + 5);
+    for (k, v) in reply.headers {
         out.append(k, v);
     }
-    if let Ok(value) = HeaderValue::from_str(&answer.attached) {
+    if let Ok(value) = HeaderValue::from_str(&reply.attached) {
         out.insert(ATTACHED, value);
     }
     out.insert(

@@ -60,6 +60,7 @@ pub mod limits;
 pub mod metrics;
 pub mod plans;
 pub mod quota;
+pub mod reply;
 pub mod serve;
 pub mod sessions;
 pub mod state;

@@ -15,6 +15,7 @@ use lanyard_core::urltokens::permission::{Answer, Fixed};
 use lanyard_core::{Error, Lanyard, Result};
 
 use crate::cache::Upstream;
+use crate::reply::Reply;
 
 /// The only upstream headers passed to a player (the gateway sets framing, `Age` of its
 /// own answers, CORS and caching headers itself). `cache-control` and `vary` are rewritten
@@ -107,14 +108,17 @@ async fn upstream(u: &Upstreamer, request: PreviewRequest) -> Result<Upstream> {
             passed.push((name, value));
         }
     }
+    let credentials = matched(&fetched);
     Ok(Upstream {
-        status,
+        reply: Reply {
+            status,
+            headers: crate::answer_headers::for_player(passed),
+            attached: fetched.attached().join(", "),
+            body: Bytes::from(fetched.body),
+        },
         raw,
-        headers: crate::answer_headers::for_player(passed),
-        attached: fetched.attached().join(", "),
         redirected: fetched.hops.len() > 1,
-        credentials: matched(&fetched),
-        body: Bytes::from(fetched.body),
+        credentials,
     })
 }
 

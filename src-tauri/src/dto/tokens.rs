@@ -1,15 +1,12 @@
 //! URL tokens (never a value going out), the forms that add and change one, what a
 //! request would carry, and the stored "Accept all" decisions.
 
-use lanyard_core::secrets::SecretValue;
 use lanyard_core::urltokens::decorate::Attached;
 use lanyard_core::urltokens::permission::{Decision, MatchReport};
-use lanyard_core::urltokens::tokens::{NewToken, Saved, TokenEdit};
+use lanyard_core::urltokens::tokens::Saved;
 use lanyard_core::urltokens::{Placement, TokenOrigin, UrlToken};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
-
-use super::error::IpcError;
 
 /// A URL token (never its value).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -75,90 +72,6 @@ impl From<Saved> for SavedTokenDto {
         SavedTokenDto {
             token: s.token.into(),
             warnings: s.warnings,
-        }
-    }
-}
-
-/// A new token from the UI. The value travels into the backend only.
-#[derive(Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct TokenInputDto {
-    /// URL prefix.
-    pub prefix: String,
-    /// Key.
-    pub key: String,
-    /// Placement.
-    pub placement: Placement,
-    /// Ask permission.
-    pub requires_permission: bool,
-    /// Ask the value at use time.
-    pub prompt: bool,
-    /// The value (null for prompt tokens).
-    pub value: Option<String>,
-}
-
-impl std::fmt::Debug for TokenInputDto {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenInputDto")
-            .field("prefix", &self.prefix)
-            .field("key", &self.key)
-            .finish_non_exhaustive()
-    }
-}
-
-impl TokenInputDto {
-    /// Into the core's input.
-    pub fn into_new(self) -> Result<NewToken, IpcError> {
-        Ok(NewToken {
-            prefix: self.prefix,
-            key: self.key,
-            placement: self.placement,
-            requires_permission: self.requires_permission,
-            prompt: self.prompt,
-            value: self.value.map(SecretValue::new),
-        })
-    }
-}
-
-/// A change from the UI; null fields stay as they are.
-#[derive(Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct TokenEditDto {
-    /// New prefix.
-    pub prefix: Option<String>,
-    /// New key.
-    pub key: Option<String>,
-    /// New placement.
-    pub placement: Option<Placement>,
-    /// New flag.
-    pub requires_permission: Option<bool>,
-    /// New flag.
-    pub prompt: Option<bool>,
-    /// Replacement value.
-    pub value: Option<String>,
-}
-
-impl std::fmt::Debug for TokenEditDto {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenEditDto")
-            .field("prefix", &self.prefix)
-            .field("key", &self.key)
-            .finish_non_exhaustive()
-    }
-}
-
-impl TokenEditDto {
-    /// Into the core's edit.
-    pub fn into_edit(self) -> TokenEdit {
-        TokenEdit {
-            prefix: self.prefix,
-            key: self.key,
-            placement: self.placement,
-            requires_permission: self.requires_permission,
-            prompt: self.prompt,
-            value: self.value.map(SecretValue::new),
         }
     }
 }

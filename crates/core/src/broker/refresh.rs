@@ -32,7 +32,7 @@ use crate::oauth::tokens::{
 };
 use crate::secrets::SecretValue;
 use crate::store::audit::AuditEvent;
-use crate::store::tokens::{Lease, TokenState};
+use crate::store::tokens::{Fence, Lease, RefreshRecord, TokenState};
 
 use super::lease::{owner_alive, Keeper};
 
@@ -584,36 +584,30 @@ async fn record(
     received_at: i64,
 ) -> Result<()> {
     let (store, channel_id) = (l.store(), of.channel_id);
-    let lease = (l.broker().owner(), of.generation);
-    let mut tx = store.begin_write().await?;
-    let recorded = if saved && of.resource.is_some() {
-        store
-            .record_resource_refresh(&mut tx, channel_id, lease, rotated, refresh_expires_at)
-            .await?
-    } else if saved {
-        store
-            .record_refresh(
-                &mut tx,
-                channel_id,
-                lease,
-                rotated,
-                (stored_expiry, refresh_expires_at),
-                received_at,
-            )
-            .await?
-    } else {
-        let warning = super::rotation::UNSAVED_WARNING;
-        store
-            .record_unsaved_refresh(
-                &mut tx,
-                channel_id,
-                lease,
-                stored_expiry,
-                received_at,
-                warning,
-            )
-            .await?
+    let fence = Fence {
+        channel_id,
+        owner: l.broker().owner(),
+        generation: of.generation,
     };
+    let what = match (saved, of.resource.is_some()) {
+        (true, true) => RefreshRecord::Resource {
+            rotated,
+            refresh_expires_at,
+        },
+        (true, false) => RefreshRecord::Own {
+            rotated,
+            access_expires_at: stored_expiry,
+            refresh_expires_at,
+            now: received_at,
+        },
+        (false, _) => RefreshRecord::Unsaved {
+            access_expires_at: stored_expiry,
+            now: received_at,
+            warning: super::rotation::UNSAVED_WARNING,
+        },
+    };
+    let mut tx = store.begin_write().await?;
+    let recorded = store.record_refresh(&mut tx, fence, what).await?;
     if !recorded {
         // The lease was lost or someone re-authorized meanwhile; theirs is newer. Keep it.
         drop(tx);

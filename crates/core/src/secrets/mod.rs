@@ -30,8 +30,15 @@ use crate::error::{Error, Result};
 pub const KEYRING_SERVICE: &str = "lanyard";
 
 /// A secret value. `Debug` prints `[redacted]`; it cannot be serialized or compared, and
-/// its memory is wiped on drop.
+/// its memory is wiped on drop. It can be deserialized: a value comes in (from the UI's
+/// forms), never goes out.
 pub struct SecretValue(Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for SecretValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(SecretValue::new)
+    }
+}
 
 impl SecretValue {
     /// Wraps a secret.

@@ -37,6 +37,55 @@ pub enum Lease {
     Held(TokenState),
 }
 
+/// Whose refresh a write records: the channel, and the lease holder and generation the
+/// refresh started from. A write under a fence that moved changes nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Fence<'a> {
+    /// The channel.
+    pub channel_id: &'a str,
+    /// The lease holder (this process's broker owner).
+    pub owner: &'a str,
+    /// The refresh-token generation the refresh started from.
+    pub generation: i64,
+}
+
+/// What a refresh wrote, for [`Store::record_refresh`]. Every form releases the lease and
+/// marks the channel active but [`RefreshRecord::Unsaved`], which keeps the lease.
+#[derive(Debug, Clone, Copy)]
+pub enum RefreshRecord<'a> {
+    /// The channel's own access token: its expiry and the refresh time; the generation
+    /// bumped when the refresh token rotated (and was saved).
+    Own {
+        /// The refresh token rotated.
+        rotated: bool,
+        /// When the new access token expires.
+        access_expires_at: Option<i64>,
+        /// When the refresh token expires, when the provider says.
+        refresh_expires_at: Option<i64>,
+        /// The refresh time.
+        now: i64,
+    },
+    /// A token for another resource (its expiry lives with the token in the secret
+    /// store): the channel's own access token untouched.
+    Resource {
+        /// The refresh token rotated.
+        rotated: bool,
+        /// When the refresh token expires, when the provider says.
+        refresh_expires_at: Option<i64>,
+    },
+    /// The rotated refresh token could not be saved: the new access token's expiry and
+    /// `warning`, the generation unchanged and the lease kept (the holder retries the
+    /// write; see [`crate::broker::rotation`]).
+    Unsaved {
+        /// When the new access token expires.
+        access_expires_at: Option<i64>,
+        /// The refresh time.
+        now: i64,
+        /// The channel's warning.
+        warning: &'a str,
+    },
+}
+
 const SELECT_STATE: &str = "SELECT status, provider_id, token_generation, \
     access_token_expires_at, last_refreshed_at, refresh_lease_owner, refresh_lease_until \
     FROM channel WHERE id = $1";
@@ -101,68 +150,68 @@ impl Store {
         state(&row)
     }
 
-    /// Records a refresh made under this `owner`'s lease from `generation`: new expiry,
-    /// generation bumped when the refresh token rotated (and was saved), lease released,
-    /// status active. Fenced: when the row no longer names `owner` as the lease holder or
-    /// has another generation (a peer took the lease over, a re-authorization wrote newer
-    /// tokens), nothing is written and `false` comes back.
+    /// Records a refresh made under `fence` (this process's lease from a generation), as
+    /// `what` says (see [`RefreshRecord`]). Fenced: when the row no longer names the owner
+    /// as the lease holder or has another generation (a peer took the lease over, a
+    /// re-authorization wrote newer tokens), nothing is written and `false` comes back.
     pub async fn record_refresh(
         &self,
         tx: &mut WriteTx,
-        channel_id: &str,
-        lease: (&str, i64),
-        rotated: bool,
-        expiries: (Option<i64>, Option<i64>),
-        now: i64,
+        fence: Fence<'_>,
+        what: RefreshRecord<'_>,
     ) -> Result<bool> {
-        let (access_expires_at, refresh_expires_at) = expiries;
-        let own = Some((access_expires_at, now));
-        finish_refresh(tx, channel_id, lease, rotated, refresh_expires_at, own).await
-    }
-
-    /// Records a refresh that minted a token for another resource (its expiry lives with
-    /// the token in the secret store): generation bumped when the refresh token rotated,
-    /// lease released, status active; the channel's own access token untouched. Fenced
-    /// like [`Store::record_refresh`]: `false` when the lease or generation moved.
-    pub async fn record_resource_refresh(
-        &self,
-        tx: &mut WriteTx,
-        channel_id: &str,
-        lease: (&str, i64),
-        rotated: bool,
-        refresh_expires_at: Option<i64>,
-    ) -> Result<bool> {
-        finish_refresh(tx, channel_id, lease, rotated, refresh_expires_at, None).await
-    }
-
-    /// Records a refresh whose rotated refresh token the secret store refused: the new
-    /// access token's expiry and `warning`, the generation unchanged and the lease kept
-    /// (the holder retries the write; see [`crate::broker::rotation`]). Fenced like
-    /// [`Store::record_refresh`].
-    pub async fn record_unsaved_refresh(
-        &self,
-        tx: &mut WriteTx,
-        channel_id: &str,
-        lease: (&str, i64),
-        access_expires_at: Option<i64>,
-        now: i64,
-        warning: &str,
-    ) -> Result<bool> {
-        let (owner, generation) = lease;
-        let done = sqlx::query(
-            "UPDATE channel SET access_token_expires_at = $1, last_refreshed_at = $2, \
-             status = 'active', last_error = $3 \
-             WHERE id = $4 AND refresh_lease_owner = $5 AND token_generation = $6",
-        )
-        .bind(access_expires_at)
-        .bind(now)
-        .bind(warning)
-        .bind(channel_id)
-        .bind(owner)
-        .bind(generation)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+        let query = match what {
+            RefreshRecord::Own {
+                rotated,
+                access_expires_at,
+                refresh_expires_at,
+                now,
+            } => sqlx::query(
+                "UPDATE channel SET token_generation = token_generation + $1, \
+                 access_token_expires_at = $2, last_refreshed_at = $3, \
+                 refresh_token_expires_at = COALESCE($4, refresh_token_expires_at), \
+                 status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
+                 refresh_lease_until = NULL \
+                 WHERE id = $5 AND refresh_lease_owner = $6 AND token_generation = $7",
+            )
+            .bind(i64::from(rotated))
+            .bind(access_expires_at)
+            .bind(now)
+            .bind(refresh_expires_at),
+            RefreshRecord::Resource {
+                rotated,
+                refresh_expires_at,
+            } => sqlx::query(
+                "UPDATE channel SET token_generation = token_generation + $1, \
+                 refresh_token_expires_at = COALESCE($2, refresh_token_expires_at), \
+                 status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
+                 refresh_lease_until = NULL \
+                 WHERE id = $3 AND refresh_lease_owner = $4 AND token_generation = $5",
+            )
+            .bind(i64::from(rotated))
+            .bind(refresh_expires_at),
+            RefreshRecord::Unsaved {
+                access_expires_at,
+                now,
+                warning,
+            } => sqlx::query(
+                "UPDATE channel SET access_token_expires_at = $1, last_refreshed_at = $2, \
+                 status = 'active', last_error = $3 \
+                 WHERE id = $4 AND refresh_lease_owner = $5 AND token_generation = $6",
+            )
+            .bind(access_expires_at)
+            .bind(now)
+            .bind(warning),
+        };
+        // Parameters are numbered in the order they appear (SQLite names `$N`, it does not
+        // number them): the fence's three come last in every form.
+        let done = query
+            .bind(fence.channel_id)
+            .bind(fence.owner)
+            .bind(fence.generation)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
         Ok(done == 1)
     }
 
@@ -281,47 +330,4 @@ fn state(row: &sqlx::any::AnyRow) -> Result<TokenState> {
         lease_owner: row.try_get("refresh_lease_owner")?,
         lease_until: row.try_get("refresh_lease_until")?,
     })
-}
-
-/// The write of [`Store::record_refresh`] (`own`: the channel's own access-token expiry and
-/// the refresh time) and of [`Store::record_resource_refresh`] (`None`: those untouched):
-/// generation bumped when the refresh token rotated, lease released, status active, fenced
-/// by the lease holder and generation (`false` when they moved).
-async fn finish_refresh(
-    tx: &mut WriteTx,
-    channel_id: &str,
-    (owner, generation): (&str, i64),
-    rotated: bool,
-    refresh_expires_at: Option<i64>,
-    own: Option<(Option<i64>, i64)>,
-) -> Result<bool> {
-    // Parameters are numbered in the order they appear (SQLite names `$N`, it does not
-    // number them).
-    let sql = if own.is_some() {
-        "UPDATE channel SET token_generation = token_generation + $1, \
-         access_token_expires_at = $2, last_refreshed_at = $3, \
-         refresh_token_expires_at = COALESCE($4, refresh_token_expires_at), \
-         status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-         refresh_lease_until = NULL \
-         WHERE id = $5 AND refresh_lease_owner = $6 AND token_generation = $7"
-    } else {
-        "UPDATE channel SET token_generation = token_generation + $1, \
-         refresh_token_expires_at = COALESCE($2, refresh_token_expires_at), \
-         status = 'active', last_error = NULL, refresh_lease_owner = NULL, \
-         refresh_lease_until = NULL \
-         WHERE id = $3 AND refresh_lease_owner = $4 AND token_generation = $5"
-    };
-    let mut query = sqlx::query(sql).bind(i64::from(rotated));
-    if let Some((access_expires_at, now)) = own {
-        query = query.bind(access_expires_at).bind(now);
-    }
-    let done = query
-        .bind(refresh_expires_at)
-        .bind(channel_id)
-        .bind(owner)
-        .bind(generation)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    Ok(done == 1)
 }

@@ -1,7 +1,7 @@
 //! Adding, editing, removing and listing URL tokens. Values go to the secret store only;
 //! nothing here ever returns one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::prefix::parse_prefix;
 use super::{header_warning, value_key, Placement, UrlToken};
@@ -9,8 +9,15 @@ use crate::error::{Error, InputField, Result};
 use crate::instance::Lanyard;
 use crate::secrets::SecretValue;
 
-/// What the user gives to add a token.
-#[derive(Debug)]
+/// What the user gives to add a token (the UI's form sends it as it is: its value goes
+/// into the backend only).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "TokenInputDto")
+)]
 pub struct NewToken {
     /// The URL prefix.
     pub prefix: String,
@@ -22,12 +29,15 @@ pub struct NewToken {
     pub requires_permission: bool,
     /// Ask the value at use time (then `value` must be `None`).
     pub prompt: bool,
-    /// The value (required unless `prompt`).
+    /// The value (required unless `prompt`; null for prompt tokens).
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub value: Option<SecretValue>,
 }
 
-/// A change to a token; `None` leaves a field as it is.
-#[derive(Debug, Default)]
+/// A change to a token; `None` (null from the UI) leaves a field as it is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "TokenEditDto"))]
 pub struct TokenEdit {
     /// New prefix.
     pub prefix: Option<String>,
@@ -40,6 +50,7 @@ pub struct TokenEdit {
     /// New flag.
     pub prompt: Option<bool>,
     /// Replace the value.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub value: Option<SecretValue>,
 }
 

@@ -2,7 +2,7 @@
 import type { Placement } from "./Placement";
 
 /**
- * A change from the UI; null fields stay as they are.
+ * A change to a token; `None` (null from the UI) leaves a field as it is.
  */
 export type TokenEditDto = { 
 /**
@@ -26,6 +26,6 @@ requiresPermission: boolean | null,
  */
 prompt: boolean | null, 
 /**
- * Replacement value.
+ * Replace the value.
  */
 value: string | null, };

@@ -2,30 +2,31 @@
 import type { Placement } from "./Placement";
 
 /**
- * A new token from the UI. The value travels into the backend only.
+ * What the user gives to add a token (the UI's form sends it as it is: its value goes
+ * into the backend only).
  */
 export type TokenInputDto = { 
 /**
- * URL prefix.
+ * The URL prefix.
  */
 prefix: string, 
 /**
- * Key.
+ * The key.
  */
 key: string, 
 /**
- * Placement.
+ * Form or header.
  */
 placement: Placement, 
 /**
- * Ask permission.
+ * Ask before attaching.
  */
 requiresPermission: boolean, 
 /**
- * Ask the value at use time.
+ * Ask the value at use time (then `value` must be `None`).
  */
 prompt: boolean, 
 /**
- * The value (null for prompt tokens).
+ * The value (required unless `prompt`; null for prompt tokens).
  */
 value: string | null, };
