@@ -19,6 +19,7 @@ pub mod oauth;
 pub mod prompter;
 pub mod provider_files;
 pub mod sharing;
+pub mod start_clock;
 pub mod startup;
 pub mod state;
 #[cfg(target_os = "linux")]
@@ -46,7 +47,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<
         .manage(provider_files::Waiting::default())
         .manage(lanyard_gateway::background::BackgroundGateway::default())
         .invoke_handler(move |invoke| {
-            startup::command_arrived(invoke.message.command());
+            start_clock::command_arrived(invoke.message.command());
             commands(invoke)
         })
         .on_window_event(on_window_event)
@@ -175,7 +176,7 @@ pub const MINIMIZED: &str = "--minimized";
 pub fn run() {
     #[cfg(target_os = "linux")]
     software_compositing();
-    startup::begin();
+    start_clock::begin();
     init_logging();
     let context = tauri::generate_context!();
     // Opens on its own thread while the window is built (see `startup`).
@@ -207,9 +208,9 @@ pub fn run() {
             }
         })
         .setup(|app| {
-            startup::mark("window built");
+            start_clock::mark("window built");
             setup_desktop(app.handle())?;
-            startup::mark("setup done");
+            start_clock::mark("setup done");
             Ok(())
         });
     let app = match app_builder(builder, state).build(context) {

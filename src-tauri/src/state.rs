@@ -67,9 +67,9 @@ impl AppState {
         let spawned = std::thread::Builder::new()
             .name("lanyard-open".into())
             .spawn(move || {
-                crate::startup::mark("opening the installation");
+                crate::start_clock::mark("opening the installation");
                 let opened = open(&identifier);
-                crate::startup::mark("installation opened");
+                crate::start_clock::mark("installation opened");
                 opener.finish(opened);
             });
         if let Err(err) = spawned {
@@ -96,7 +96,7 @@ impl AppState {
     /// The installation once it is open, or the error that kept it from opening.
     pub async fn lanyard(&self) -> Result<&Lanyard, IpcError> {
         if self.opened.get().is_none() {
-            crate::startup::mark("a command waits for the installation");
+            crate::start_clock::mark("a command waits for the installation");
             let mut ready = self.ready.clone();
             // An error here means the opener is gone without a result: reported below.
             let _ = ready.wait_for(|ready| *ready).await;

@@ -185,7 +185,7 @@ impl Store {
                     .map_err(|e| could_not(&e))?
             }
         };
-        crate::instance::startup_step("database connected");
+        tracing::debug!(target: "lanyard_core::startup", "database connected");
         let epoch = epoch::Epoch::for_location(location);
         let store = Store {
             pool,
@@ -194,9 +194,9 @@ impl Store {
             writer: Arc::default(),
         };
         store.refuse_newer_schema().await?;
-        crate::instance::startup_step("schema version checked");
+        tracing::debug!(target: "lanyard_core::startup", "schema version checked");
         store.migrate().await?;
-        crate::instance::startup_step("database migrated");
+        tracing::debug!(target: "lanyard_core::startup", "database migrated");
         Ok(store)
     }
 
