@@ -8,11 +8,11 @@
 //!   naming the writer) inside its transaction, before the commit, and replaces the marker
 //!   with a new random epoch after the commit returns; the reader reads it before it reads
 //!   the database (on Unix from a shared mapping of the file, two atomic loads:
-//!   [`super::epoch_map`]; on Windows one `pread`), and trusts nothing while it holds a marker. A crash
-//!   between the commit and the new epoch therefore leaves the marker: every process
-//!   revalidates on every use (slower, never wrong) until the next access change. Marking
-//!   and settling take the file's lock, and a writer settles only its own marker, so a
-//!   slow writer never replaces a later writer's marker. A torn read can only look like a
+//!   `store/epoch_map.rs`; on Windows one `pread`), and trusts nothing while it holds a
+//!   marker. A crash between the commit and the new epoch therefore leaves the marker:
+//!   every process revalidates on every use (slower, never wrong) until the next access
+//!   change. Marking and settling take the file's lock, and a writer settles only its own
+//!   marker, so a slow writer never replaces a later writer's marker. A torn read can only look like a
 //!   change (a harmless reload), never hide one.
 //! - **PostgreSQL** (processes on several machines): the writer sends `NOTIFY
 //!   lanyard_access` after its commit; every process keeps one `LISTEN` connection and
