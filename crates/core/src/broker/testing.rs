@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::instance::Lanyard;
 use crate::oauth::channel::keys;
-use crate::oauth::provider::{Provider, ProviderKind, RedirectStyle};
+use crate::oauth::provider::{Provider, ProviderKind};
 use crate::secrets::SecretValue;
 use crate::store::channels::ChannelTokens;
 
@@ -42,28 +42,15 @@ pub async fn seed_channel_for(
     l.store()
         .insert_provider(&Provider {
             id: provider_id.clone(),
-            kind: ProviderKind::Custom,
-            name: "Seeded".into(),
-            builtin: false,
-            issuer: None,
-            discovery_url: None,
-            authorization_endpoint: "http://127.0.0.1:9/authorize".into(),
-            token_endpoint: token_endpoint.into(),
-            revocation_endpoint: None,
-            userinfo_endpoint: None,
-            default_scopes: vec![],
-            extra_auth_params: Default::default(),
             client_id: Some("seed-client".into()),
-            has_client_secret: false,
-            redirect_style: RedirectStyle::DeepLink,
             api_base_urls,
-            forced_reauth_seconds: None,
-            iss_parameter_supported: false,
-            loopback_port: None,
-            token_auth_method: None,
-            client_secret_expires_at: None,
-            created_at: now,
-            updated_at: now,
+            ..Provider::at_endpoints(
+                ProviderKind::Custom,
+                "Seeded".into(),
+                "http://127.0.0.1:9/authorize".into(),
+                token_endpoint.into(),
+                now,
+            )
         })
         .await?;
     let channel_id = uuid::Uuid::new_v4().to_string();
