@@ -159,6 +159,17 @@ bench_bare() {
   [ -n "$BARE" ] || { cat "$DATA/bare.err" >&2; exit 1; }
 }
 
+# The second baseline of fetch-load.sh: the bare handler answering /v1/fetch with what the
+# gateway sends for a cached fetch (the same headers and body size): BAREG, BAREG_PID.
+bench_bare_as_gateway() {
+  BARE_ANSWER=gateway "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/bareg.out" 2>"$DATA/bareg.err" &
+  BAREG_PID=$!
+  PIDS+=("$BAREG_PID")
+  wait_for "$DATA/bareg.out"
+  BAREG=$(listening "$DATA/bareg.out")
+  [ -n "$BAREG" ] || { cat "$DATA/bareg.err" >&2; exit 1; }
+}
+
 # A session token from the gateway at URL for SECRET (printed; empty when refused).
 bench_session() { # URL
   curl -s -X POST -H @<(printf 'Authorization: Bearer %s\n' "$SECRET") "$1/v1/sessions" |

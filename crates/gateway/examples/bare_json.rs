@@ -7,6 +7,13 @@
 //! It runs on the same allocator as the `lanyard` executable (mimalloc), so the ratio
 //! compares request handling, not allocators.
 //!
+//! With `BARE_ANSWER=gateway`, `GET /v1/fetch` answers what the gateway answers a cached
+//! fetch of `benches/feed-upstream.mjs`'s feed, byte for byte in size: the same body
+//! length and the same headers (`ETag`, `Cache-Control: private, …`, `Vary`, `Age`,
+//! `X-Lanyard-Attached`, `X-Lanyard-Cache`, `X-Content-Type-Options`). `fetch-load.sh`
+//! drives it as a second baseline: what a bare handler costs when it sends what the
+//! gateway must send (the issue's ratio stays against the first).
+//!
 //! Run: `bare_json` (prints `{"listening":"http://127.0.0.1:PORT"}` and serves until killed).
 
 use axum::routing::{get, post};
@@ -18,6 +25,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The body `benches/fetch-load.sh`'s upstream serves.
 const FEED: &str =
     r#"{"feed":"load","items":[{"title":"Lobby","value":21.5},{"title":"Hall","value":19.0}]}"#;
+
+/// The body of a cached gateway answer: the feed upstream's, 104 bytes.
+const FEED_AS_GATEWAY: &str = r#"{"feed":"lobby","window":179660893,"items":[{"title":"Lobby","value":21.5},{"title":"Hall","value":19}]}"#;
+
+/// The headers the gateway answers a cached fetch with (besides `content-length` and
+/// `date`, which hyper adds to both).
+const GATEWAY_HEADERS: [(&str, &str); 8] = [
+    ("etag", "\"lobby-179660893\""),
+    ("content-type", "application/json"),
+    ("cache-control", "private, max-age=10"),
+    ("vary", "Authorization, Origin"),
+    ("age", "3"),
+    (
+        "x-lanyard-attached",
+        "url_token:b5102466-f28e-4ae4-ac52-0ea177771fe2:apikey",
+    ),
+    ("x-lanyard-cache", "hit"),
+    ("x-content-type-options", "nosniff"),
+];
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -38,15 +64,19 @@ async fn main() -> std::io::Result<()> {
         )
         .route(
             "/v1/fetch",
-            get(|| async {
-                (
-                    [
-                        ("content-type", "application/json"),
-                        ("cache-control", "max-age=10"),
-                    ],
-                    FEED,
-                )
-            }),
+            if std::env::var("BARE_ANSWER").as_deref() == Ok("gateway") {
+                get(|| async { (GATEWAY_HEADERS, FEED_AS_GATEWAY) })
+            } else {
+                get(|| async {
+                    (
+                        [
+                            ("content-type", "application/json"),
+                            ("cache-control", "max-age=10"),
+                        ],
+                        FEED,
+                    )
+                })
+            },
         );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     println!("{{\"listening\":\"http://{}\"}}", listener.local_addr()?);
