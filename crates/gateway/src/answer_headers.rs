@@ -69,9 +69,8 @@ pub fn for_player(headers: Vec<(HeaderName, HeaderValue)>) -> Vec<(HeaderName, H
     let cache_control = private_cache_control(find(&header::CACHE_CONTROL));
     let varies = vary(find(&header::VARY));
     let mut out: Vec<(HeaderName, HeaderValue)> = headers
-        .iter()
+        .into_iter()
         .filter(|(k, _)| k != header::CACHE_CONTROL && k != header::VARY)
-        .cloned()
         .collect();
     for (name, value) in [
         (header::CACHE_CONTROL, cache_control),

@@ -97,8 +97,7 @@ impl Sessions {
         if let Some(player) = known {
             return Ok(player);
         }
-        let player = self.verify_anew(l, token, epoch, now).await?;
-        Ok(player)
+        self.verify_anew(l, token, epoch, now).await
     }
 
     /// [`Sessions::verify`] for a token not verified under `epoch` yet: the keys, the MAC,
