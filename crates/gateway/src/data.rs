@@ -263,9 +263,8 @@ pub async fn answer_as(
 ) -> Response {
     // The epoch is read before anything this request reads; a `GET` the player made
     // before under this same epoch reuses its plan (the URL parsed, the checks, the key).
-    let epoch = g.lanyard().store().access_epoch();
-    let target = Target::of(g, &epoch, who, &url, &method);
-    let response = match limited_answer(g, who, url, &target, epoch, method, headers, body).await {
+    let target = Target::of(g, who, &url, &method);
+    let response = match limited_answer(g, who, url, &target, method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
@@ -275,32 +274,41 @@ pub async fn answer_as(
     finish(response)
 }
 
-/// The data URL of a request: a plan made earlier under the same epoch, or parsed now
-/// (never a URL over [`MAX_URL`], refused before anything is spent on it).
-enum Target {
+/// The data URL of a request, under the access epoch read before anything else of it.
+struct Target {
+    epoch: [u8; 16],
+    found: Found,
+}
+
+/// A plan made earlier under the same epoch, or the URL parsed now (never one over
+/// [`MAX_URL`], refused before anything is spent on it).
+enum Found {
     Planned(Arc<Plan>),
     Parsed(Result<url::Url>),
     TooLong,
 }
 
 impl Target {
-    fn of(g: &Gateway, epoch: &[u8; 16], who: &As, url: &str, method: &Method) -> Target {
-        if url.len() > MAX_URL {
-            return Target::TooLong;
-        }
-        let planned = (*method == Method::GET)
-            .then(|| g.plans().get(epoch, who.id(), url))
-            .flatten();
-        match planned {
-            Some(plan) => Target::Planned(plan),
-            None => Target::Parsed(parse_request_url(url)),
-        }
+    fn of(g: &Gateway, who: &As, url: &str, method: &Method) -> Target {
+        let epoch = g.lanyard().store().access_epoch();
+        let found = if url.len() > MAX_URL {
+            Found::TooLong
+        } else {
+            let planned = (*method == Method::GET)
+                .then(|| g.plans().get(&epoch, who.id(), url))
+                .flatten();
+            match planned {
+                Some(plan) => Found::Planned(plan),
+                None => Found::Parsed(parse_request_url(url)),
+            }
+        };
+        Target { epoch, found }
     }
 
     fn url(&self) -> Option<&url::Url> {
-        match self {
-            Target::Planned(plan) => Some(&plan.url),
-            Target::Parsed(Ok(url)) => Some(url),
+        match &self.found {
+            Found::Planned(plan) => Some(&plan.url),
+            Found::Parsed(Ok(url)) => Some(url),
             _ => None,
         }
     }
@@ -343,18 +351,16 @@ fn seen(g: &Gateway, player: &str, url: Option<&url::Url>, response: &Response) 
         .record(player, now, served, url);
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn limited_answer(
     g: &Gateway,
     who: &As,
     url: String,
     target: &Target,
-    epoch: [u8; 16],
     method: Method,
     headers: &HeaderMap,
     body: Bytes,
 ) -> std::result::Result<Response, Response> {
-    if url.len() > MAX_URL {
+    if matches!(target.found, Found::TooLong) {
         return Err(too_long());
     }
     let _admitted = g.quota().admit(who.id()).map_err(|wait| {
@@ -375,7 +381,7 @@ async fn limited_answer(
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
     if method == Method::GET {
-        let plan = plan(g, who, &url, target, epoch).await?;
+        let plan = plan(g, who, &url, target).await?;
         return cached(g, who, url, &plan, forwarded, headers).await;
     }
     let request = PreviewRequest {
@@ -440,19 +446,18 @@ fn failure_response(f: &Failure) -> Response {
 
 /// The plan of `who`'s `GET url`: the one [`Target::of`] found, or worked out now from
 /// the request snapshot (the same link checks the engine makes, so an unlink refuses at
-/// once, cached or not) and kept for the rest of `epoch`.
+/// once, cached or not) and kept for the rest of the target's epoch.
 async fn plan(
     g: &Gateway,
     who: &As,
     url: &str,
     target: &Target,
-    epoch: [u8; 16],
 ) -> std::result::Result<Arc<Plan>, Response> {
-    let parsed = match target {
-        Target::Planned(plan) => return Ok(plan.clone()),
-        Target::Parsed(Ok(parsed)) => parsed,
-        Target::Parsed(Err(e)) => return Err(error_response(e)),
-        Target::TooLong => return Err(too_long()),
+    let parsed = match &target.found {
+        Found::Planned(plan) => return Ok(plan.clone()),
+        Found::Parsed(Ok(parsed)) => parsed,
+        Found::Parsed(Err(e)) => return Err(error_response(e)),
+        Found::TooLong => return Err(too_long()),
     };
     let snapshot = g
         .lanyard()
@@ -471,7 +476,7 @@ async fn plan(
         min_refetch,
         keep,
     });
-    g.plans().put(epoch, who.id(), url, plan.clone());
+    g.plans().put(target.epoch, who.id(), url, plan.clone());
     Ok(plan)
 }
 
