@@ -19,6 +19,19 @@ load_report() { # WHEN (before|after)
   fi
 }
 
+# Waits (at most SETTLE_SECONDS, 90 by default) for the 1-minute load average to fall below
+# LOAD_LIMIT: after a script's own set-up (the grants run's argon2id warm-up), so the load
+# printed before the measurement is the machine's, not the set-up's.
+settle() {
+  local waited=0 one
+  while [ "$waited" -lt "${SETTLE_SECONDS:-90}" ]; do
+    one=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null) || return 0
+    awk -v l="$one" -v m="$LOAD_LIMIT" 'BEGIN { exit !(l < m) }' && return 0
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
+
 # What a server process spent on the CPU (user and system) per answered request, from
 # /proc: `t=$(cpu_ticks PID)`, run wrk into FILE, `cpu_per_request PID "$t" FILE`. The
 # throughput ratio compares two servers sharing the machine with wrk; this says which of

@@ -43,6 +43,7 @@ echo "verified players: $(verified) of $PLAYERS"
 # The baseline: a bare axum handler answering a fixed small JSON body, driven by the same
 # wrk command in the same run (before and after the gateway, to see the machine drift).
 bench_bare
+settle
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"
