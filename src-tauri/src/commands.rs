@@ -2,6 +2,7 @@
 //! `capabilities/main.json`). Bodies stay short: the logic is in `lanyard-core`.
 
 use lanyard_core::broker::{players, token_links};
+use lanyard_core::oauth::provider::ProviderForm;
 use lanyard_core::oauth::{channels, providers};
 use lanyard_core::urltokens;
 use lanyard_core::urltokens::tokens::{NewToken, TokenEdit};
@@ -12,8 +13,8 @@ use lanyard_gateway::background::{BackgroundGateway, GatewaySettings};
 use crate::dto::preview::{HistoryEntryDto, PreviewInputDto, PreviewReportDto};
 use crate::dto::{
     AuditEventDto, AuthorizationDto, ChannelDto, DecisionDto, DisconnectedDto, GatewayDto,
-    IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, ProviderInputDto,
-    RemindersDto, SavedTokenDto, StatusDto, TokenLinkDto, UrlTokenDto,
+    IpcError, LinkDto, MatchReportDto, NewPlayerDto, PrincipalDto, ProviderDto, RemindersDto,
+    SavedTokenDto, StatusDto, TokenLinkDto, UrlTokenDto,
 };
 use crate::oauth::{self, Waiting};
 use crate::state::AppState;
@@ -38,10 +39,7 @@ pub async fn providers_list(state: State<'_, AppState>) -> Reply<Vec<ProviderDto
 
 /// Adds a provider with the user's client id.
 #[tauri::command]
-pub async fn provider_add(
-    state: State<'_, AppState>,
-    input: ProviderInputDto,
-) -> Reply<ProviderDto> {
+pub async fn provider_add(state: State<'_, AppState>, input: ProviderForm) -> Reply<ProviderDto> {
     let (spec, secret) = input.into_spec()?;
     Ok(providers::add(state.lanyard().await?, spec, secret)
         .await?

@@ -1,9 +1,9 @@
-//! Providers (never a client secret going out) and the form that adds one.
+//! Providers (never a client secret going out). The form that adds one is the core's
+//! `ProviderForm` (ts name `ProviderInputDto`).
 
-use lanyard_core::oauth::provider::{Provider, ProviderKind, ProviderSpec, RedirectStyle};
+use lanyard_core::oauth::provider::{Provider, ProviderKind, RedirectStyle};
 use lanyard_core::oauth::quirks::registration;
-use lanyard_core::secrets::SecretValue;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 /// A provider (never its client secret).
@@ -75,96 +75,5 @@ impl From<Provider> for ProviderDto {
             loopback_port: p.loopback_port,
             registration,
         }
-    }
-}
-
-/// What the UI sends to add a provider. The client secret travels only this way (into
-/// the backend, to the secret store); it is never sent back.
-#[derive(Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ProviderInputDto {
-    /// `microsoft`, `google` or `dropbox`.
-    pub template: Option<String>,
-    /// Microsoft tenant.
-    pub tenant: Option<String>,
-    /// OpenID issuer or discovery URL.
-    pub discovery_url: Option<String>,
-    /// Display name.
-    pub name: Option<String>,
-    /// Explicit authorization endpoint.
-    pub authorization_endpoint: Option<String>,
-    /// Explicit token endpoint.
-    pub token_endpoint: Option<String>,
-    /// Revocation endpoint.
-    pub revocation_endpoint: Option<String>,
-    /// Userinfo endpoint.
-    pub userinfo_endpoint: Option<String>,
-    /// Scopes (empty: the defaults).
-    pub scopes: Vec<String>,
-    /// Your client id.
-    pub client_id: String,
-    /// A client secret, for providers that demand one.
-    pub client_secret: Option<String>,
-    /// Redirect style (empty: the template's or deep link).
-    pub redirect_style: Option<RedirectStyle>,
-    /// Extra API base URLs.
-    pub api_base_urls: Vec<String>,
-    /// Forced re-authorization interval, days.
-    pub reauth_days: Option<u32>,
-    /// A fixed loopback port (Dropbox requires one).
-    pub loopback_port: Option<u16>,
-    /// When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
-    /// empty: not known).
-    pub client_secret_expires_at: Option<String>,
-}
-
-impl std::fmt::Debug for ProviderInputDto {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProviderInputDto")
-            .field("template", &self.template)
-            .field("discovery_url", &self.discovery_url)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
-            .finish_non_exhaustive()
-    }
-}
-
-impl ProviderInputDto {
-    /// Splits into the core's spec and the secret; a secret expiry that is not a date is
-    /// refused (field `client_secret_expires_at`).
-    pub fn into_spec(self) -> lanyard_core::Result<(ProviderSpec, Option<SecretValue>)> {
-        let client_secret_expires_at = self
-            .client_secret_expires_at
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(lanyard_core::oauth::provider::parse_expiry_date)
-            .transpose()?;
-        // Blank fields mean "not given": the core decides (`ProviderSpec::without_blanks`).
-        let secret = self.client_secret.map(SecretValue::new);
-        let spec = ProviderSpec {
-            id: None,
-            template: self.template,
-            tenant: self.tenant,
-            authority: None,
-            loopback_port: self.loopback_port,
-            discovery_url: self.discovery_url,
-            name: self.name,
-            authorization_endpoint: self.authorization_endpoint,
-            token_endpoint: self.token_endpoint,
-            revocation_endpoint: self.revocation_endpoint,
-            userinfo_endpoint: self.userinfo_endpoint,
-            issuer: None,
-            scopes: self.scopes,
-            client_id: Some(self.client_id),
-            redirect_style: self.redirect_style,
-            api_base_urls: self.api_base_urls,
-            reauth_days: self.reauth_days,
-            client_secret_expires_at,
-        };
-        Ok((spec, secret))
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::endpoint::parse_endpoint;
 use crate::error::{Error, InputField, Result};
+use crate::secrets::SecretValue;
 
 /// What kind of provider, which decides a few protocol details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,10 +240,15 @@ impl Provider {
     }
 }
 
-/// What a user gives to add a provider.
-#[derive(Debug, Clone, Default)]
+/// What a user gives to add a provider (the CLI's flags, a test, or the window's add form
+/// through [`ProviderForm`]). The form sends its fields in camelCase; the id, authority,
+/// issuer and the expiry as a number are not the window's to send (`serde(skip)`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProviderSpec {
     /// Id (generated from the name when absent).
+    #[serde(skip)]
     pub id: Option<String>,
     /// Copy a built-in template (`microsoft`, `google`, `dropbox`).
     pub template: Option<String>,
@@ -250,35 +256,81 @@ pub struct ProviderSpec {
     pub tenant: Option<String>,
     /// Replace the scheme, host and port of every template URL (sovereign clouds, a
     /// local emulator in tests).
+    #[serde(skip)]
     pub authority: Option<String>,
-    /// A fixed loopback port for the redirect URI.
+    /// A fixed loopback port for the redirect URI (Dropbox requires one).
     pub loopback_port: Option<u16>,
     /// Discover the configuration from this URL (or issuer).
     pub discovery_url: Option<String>,
     /// Display name.
     pub name: Option<String>,
-    /// Explicit endpoints.
+    /// Explicit authorization endpoint.
     pub authorization_endpoint: Option<String>,
-    /// Explicit endpoints.
+    /// Explicit token endpoint.
     pub token_endpoint: Option<String>,
-    /// Explicit endpoints.
+    /// Revocation endpoint.
     pub revocation_endpoint: Option<String>,
-    /// Explicit endpoints.
+    /// Userinfo endpoint.
     pub userinfo_endpoint: Option<String>,
     /// Issuer identifier.
+    #[serde(skip)]
     pub issuer: Option<String>,
-    /// Scopes (replace the template's when given).
+    /// Scopes (replace the template's when given; empty: the defaults).
     pub scopes: Vec<String>,
     /// The user's client id (required).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub client_id: Option<String>,
-    /// Redirect style (template default, else deep link).
+    /// Redirect style (empty: the template's, else deep link).
     pub redirect_style: Option<RedirectStyle>,
     /// API base URLs (added to the template's).
     pub api_base_urls: Vec<String>,
     /// Forced re-authorization interval in days.
     pub reauth_days: Option<u32>,
-    /// When the client secret expires (Unix seconds; the health timeline lists it).
+    /// When the client secret expires (Unix seconds; the health timeline lists it). The
+    /// form sends it as text ([`ProviderForm::client_secret_expires_at`]).
+    #[serde(skip)]
     pub client_secret_expires_at: Option<i64>,
+}
+
+/// What the window's form sends to add a provider: the spec, the client secret and the
+/// secret's expiry as typed. The secret travels only this way (into the backend, to the
+/// secret store); it is never sent back, and `Debug` shows it `[redacted]`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "ProviderInputDto")
+)]
+pub struct ProviderForm {
+    /// The provider.
+    #[serde(flatten)]
+    pub spec: ProviderSpec,
+    /// A client secret, for providers that demand one.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub client_secret: Option<SecretValue>,
+    /// When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
+    /// empty: not known).
+    pub client_secret_expires_at: Option<String>,
+}
+
+impl ProviderForm {
+    /// Splits into the spec and the secret; a secret expiry that is not a date is refused
+    /// (field `client_secret_expires_at`). Blank fields mean "not given": `providers::add`
+    /// decides ([`ProviderSpec::without_blanks`]).
+    pub fn into_spec(self) -> Result<(ProviderSpec, Option<SecretValue>)> {
+        let client_secret_expires_at = self
+            .client_secret_expires_at
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(parse_expiry_date)
+            .transpose()?;
+        let spec = ProviderSpec {
+            client_secret_expires_at,
+            ..self.spec
+        };
+        Ok((spec, self.client_secret))
+    }
 }
 
 impl ProviderSpec {
@@ -494,6 +546,58 @@ pub fn is_guid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the window's add form sends (as in `src-tauri/tests/ipc_calls.json`), with the
+    /// fields the window may not set added.
+    fn form(expires: serde_json::Value) -> serde_json::Result<ProviderForm> {
+        serde_json::from_value(serde_json::json!({
+            "template": "microsoft", "tenant": "common", "discoveryUrl": null,
+            "name": "Contoso", "authorizationEndpoint": null, "tokenEndpoint": null,
+            "revocationEndpoint": null, "userinfoEndpoint": null,
+            "scopes": ["offline_access", "User.Read"], "clientId": "client-1",
+            "clientSecret": "CANARY-form-secret", "redirectStyle": "loopback",
+            "apiBaseUrls": ["https://graph.microsoft.com/v1.0/"], "reauthDays": 14,
+            "loopbackPort": 53682, "clientSecretExpiresAt": expires,
+            "id": "chosen", "authority": "http://127.0.0.1:9", "issuer": "https://other.example"
+        }))
+    }
+
+    #[test]
+    fn the_window_form_is_the_spec_the_secret_and_the_expiry_as_typed() {
+        let form = form("2027-06-30".into()).expect("form");
+        assert!(!format!("{form:?}").contains("CANARY"), "{form:?}");
+        let (spec, secret) = form.into_spec().expect("spec");
+        assert_eq!(secret.expect("secret").expose(), "CANARY-form-secret");
+        assert_eq!(spec.template.as_deref(), Some("microsoft"));
+        assert_eq!(spec.tenant.as_deref(), Some("common"));
+        assert_eq!(spec.name.as_deref(), Some("Contoso"));
+        assert_eq!(spec.scopes, ["offline_access", "User.Read"]);
+        assert_eq!(spec.client_id.as_deref(), Some("client-1"));
+        assert_eq!(spec.redirect_style, Some(RedirectStyle::Loopback));
+        assert_eq!(spec.api_base_urls, ["https://graph.microsoft.com/v1.0/"]);
+        assert_eq!(spec.reauth_days, Some(14));
+        assert_eq!(spec.loopback_port, Some(53682));
+        assert_eq!(spec.client_secret_expires_at, Some(1_814_313_600));
+        // Not the window's to set.
+        assert_eq!((spec.id, spec.authority, spec.issuer), (None, None, None));
+    }
+
+    #[test]
+    fn a_form_expiry_is_a_date_blank_or_refused_in_its_field() {
+        for blank in [serde_json::Value::Null, "".into(), "  ".into()] {
+            let (spec, _) = form(blank).expect("form").into_spec().expect("spec");
+            assert_eq!(spec.client_secret_expires_at, None);
+        }
+        let e = form("soon".into())
+            .expect("form")
+            .into_spec()
+            .expect_err("not a date");
+        assert_eq!(e.field(), Some(InputField::ClientSecretExpiresAt));
+        assert!(!format!("{e:?}").contains("CANARY"));
+        // The wrong type is refused before the core sees it, without the secret.
+        let e = form(7.into()).expect_err("a number");
+        assert!(!e.to_string().contains("CANARY"), "{e}");
+    }
 
     #[test]
     fn slugs_and_ids() {

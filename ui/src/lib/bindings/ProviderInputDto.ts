@@ -2,20 +2,34 @@
 import type { RedirectStyle } from "./RedirectStyle";
 
 /**
- * What the UI sends to add a provider. The client secret travels only this way (into
- * the backend, to the secret store); it is never sent back.
+ * What the window's form sends to add a provider: the spec, the client secret and the
+ * secret's expiry as typed. The secret travels only this way (into the backend, to the
+ * secret store); it is never sent back, and `Debug` shows it `[redacted]`.
  */
 export type ProviderInputDto = { 
 /**
- * `microsoft`, `google` or `dropbox`.
+ * A client secret, for providers that demand one.
+ */
+clientSecret: string | null, 
+/**
+ * When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
+ * empty: not known).
+ */
+clientSecretExpiresAt: string | null, 
+/**
+ * Copy a built-in template (`microsoft`, `google`, `dropbox`).
  */
 template: string | null, 
 /**
- * Microsoft tenant.
+ * Microsoft tenant (`common`, `organizations`, a domain or a tenant id).
  */
 tenant: string | null, 
 /**
- * OpenID issuer or discovery URL.
+ * A fixed loopback port for the redirect URI (Dropbox requires one).
+ */
+loopbackPort: number | null, 
+/**
+ * Discover the configuration from this URL (or issuer).
  */
 discoveryUrl: string | null, 
 /**
@@ -39,35 +53,22 @@ revocationEndpoint: string | null,
  */
 userinfoEndpoint: string | null, 
 /**
- * Scopes (empty: the defaults).
+ * Scopes (replace the template's when given; empty: the defaults).
  */
 scopes: Array<string>, 
 /**
- * Your client id.
+ * The user's client id (required).
  */
 clientId: string, 
 /**
- * A client secret, for providers that demand one.
- */
-clientSecret: string | null, 
-/**
- * Redirect style (empty: the template's or deep link).
+ * Redirect style (empty: the template's, else deep link).
  */
 redirectStyle: RedirectStyle | null, 
 /**
- * Extra API base URLs.
+ * API base URLs (added to the template's).
  */
 apiBaseUrls: Array<string>, 
 /**
- * Forced re-authorization interval, days.
+ * Forced re-authorization interval in days.
  */
-reauthDays: number | null, 
-/**
- * A fixed loopback port (Dropbox requires one).
- */
-loopbackPort: number | null, 
-/**
- * When the client secret expires (`2027-06-30`, start of that day UTC, or RFC 3339;
- * empty: not known).
- */
-clientSecretExpiresAt: string | null, };
+reauthDays: number | null, };
