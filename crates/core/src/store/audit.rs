@@ -352,15 +352,17 @@ mod tests {
     /// Every action the SQLite CHECK constraint allows is an [`AuditAction`], and no more.
     #[test]
     fn actions_match_the_check_constraint() {
-        let sql = include_str!("../../migrations/sqlite/20261206000502_audit_feeds.sql");
-        let list = sql
-            .split("CHECK (action IN (")
+        let sql =
+            include_str!("../../migrations/sqlite/20261207000100_audit_check_comparisons.sql");
+        let check = sql
+            .split("CHECK (")
             .nth(1)
-            .and_then(|rest| rest.split("))").next())
-            .expect("the CHECK list");
-        let mut allowed: Vec<&str> = list
-            .split(',')
-            .map(|n| n.trim().trim_matches('\''))
+            .and_then(|rest| rest.split("),").next())
+            .expect("the CHECK");
+        let mut allowed: Vec<&str> = check
+            .split("action = '")
+            .skip(1)
+            .map(|n| n.split('\'').next().expect("a name"))
             .collect();
         allowed.sort_unstable();
         let mut known: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();

@@ -41,44 +41,7 @@ async fn an_older_database_is_upgraded_with_its_audit_rows_intact() {
         .unwrap_or_else(|| Location::Sqlite(dir.path().join(super::DATABASE_FILE)));
     let backend = location.backend();
     // The migrations up to 6, as the Lanyard before player_secret_rotated had them.
-    let sub = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(sub);
-    let old = dir.path().join("old-migrations");
-    std::fs::create_dir(&old).expect("mkdir");
-    for entry in std::fs::read_dir(&source).expect("read") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        if name.as_str() < "20261123000007" {
-            std::fs::copy(&path, old.join(&name)).expect("copy");
-        }
-    }
-    let url = match &location {
-        // The store's own URL: a path pasted after `sqlite://` fails on Windows
-        // (`C:\…` is not a URL path), with "unable to open database file".
-        Location::Sqlite(path) => super::sqlite_url(path),
-        Location::Postgres(url) => url.clone(),
-    };
-    sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect_with(AnyConnectOptions::from_str(&url).expect("url"))
-        .await
-        .expect("connect");
-    sqlx::migrate::Migrator::new(old.as_path())
-        .await
-        .expect("old migrator")
-        .run(&pool)
-        .await
-        .expect("old schema");
+    let pool = old_schema(dir.path(), &location, "20261123000007").await;
     for (n, action) in ["player_added", "link"].iter().enumerate() {
         sqlx::query(
             "INSERT INTO audit_event (at, principal_id, action, subject_kind, subject_id, \
@@ -128,6 +91,84 @@ async fn an_older_database_is_upgraded_with_its_audit_rows_intact() {
     // (PostgreSQL's sequence also spent a number on the refused row: ids may skip.)
     assert!(newest[0].id > 2, "ids continue after the rebuild");
     assert_eq!(newest[0].action, AuditAction::PlayerSecretRotated);
+}
+
+/// A database at `location` with only the migrations named before `below` applied, as an
+/// older Lanyard left it.
+async fn old_schema(dir: &std::path::Path, location: &Location, below: &str) -> sqlx::AnyPool {
+    let sub = match location.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(sub);
+    let old = dir.join("old-migrations");
+    std::fs::create_dir(&old).expect("mkdir");
+    for entry in std::fs::read_dir(&source).expect("read") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        if name.as_str() < below {
+            std::fs::copy(&path, old.join(&name)).expect("copy");
+        }
+    }
+    let url = match location {
+        // The store's own URL: a path pasted after `sqlite://` fails on Windows
+        // (`C:\…` is not a URL path), with "unable to open database file".
+        Location::Sqlite(path) => super::sqlite_url(path),
+        Location::Postgres(url) => url.clone(),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect_with(AnyConnectOptions::from_str(&url).expect("url"))
+        .await
+        .expect("connect");
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .expect("old migrator")
+        .run(&pool)
+        .await
+        .expect("old schema");
+    pool
+}
+
+/// The SQLite audit table rebuilt for its cheaper CHECK keeps its id counter: an id freed
+/// at the end before the upgrade is not handed out again.
+#[tokio::test]
+async fn the_audit_rebuild_keeps_the_id_counter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let location = Location::Sqlite(dir.path().join(super::DATABASE_FILE));
+    let pool = old_schema(dir.path(), &location, "20261207000100").await;
+    for n in 0..3 {
+        sqlx::query(
+            "INSERT INTO audit_event (at, action, subject_kind, subject_id, outcome) \
+             VALUES ($1, 'link', 'principal', 'p', 'ok')",
+        )
+        .bind(n)
+        .execute(&pool)
+        .await
+        .expect("old row");
+    }
+    sqlx::query("DELETE FROM audit_event WHERE id = 3")
+        .execute(&pool)
+        .await
+        .expect("delete");
+    pool.close().await;
+    let store = Store::open_at(&location).await.expect("upgrade");
+    audit(&store, "p", AuditAction::Grant).await.expect("audit");
+    let ids: Vec<i64> = store
+        .audit_events(None, None, 10)
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, vec![4, 2, 1], "id 3 is not reused");
 }
 
 #[tokio::test]
