@@ -900,7 +900,8 @@ impl Cache {
             Some(good) => good,
             None => match self.good_from_disk(&key, asked, policy.keep).await {
                 Some(good) => good,
-                None => return self.get(key, asked, who, min_refetch, fetch).await,
+                // Boxed: a hit's future does not carry (and move) a fetch's state.
+                None => return Box::pin(self.get(key, asked, who, min_refetch, fetch)).await,
             },
         };
         let cache = self.clone();

@@ -37,7 +37,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -202,19 +202,30 @@ fn target(query: Option<&str>) -> Result<String> {
 }
 
 /// `GET|POST /v1/fetch?url=…`.
+///
+/// The request is taken whole: its headers are borrowed, not copied, and only a `POST`'s
+/// body is read (with axum's default limit and refusal, as the `Bytes` extractor reads it).
 pub async fn proxy(
     State(g): State<Arc<Gateway>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    let mut response = match answer(&g, peer, method, query, &headers, body).await {
-        Ok(r) => r,
-        Err(r) => r,
+    let (parts, body) = request.into_parts();
+    let body = if parts.method == Method::POST {
+        match Bytes::from_request(Request::new(body), &()).await {
+            Ok(bytes) => bytes,
+            Err(rejection) => return rejection.into_response(),
+        }
+    } else {
+        Bytes::new()
     };
-    cors(&g, &headers, &mut response);
+    let query = parts.uri.query();
+    let mut response =
+        match answer(&g, peer, parts.method.clone(), query, &parts.headers, body).await {
+            Ok(r) => r,
+            Err(r) => r,
+        };
+    cors(&g, &parts.headers, &mut response);
     response
 }
 
@@ -222,12 +233,12 @@ async fn answer(
     g: &Gateway,
     peer: SocketAddr,
     method: Method,
-    query: Option<String>,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
 ) -> std::result::Result<Response, Response> {
     // Too long a URL is refused before anything is spent on it.
-    if query.as_deref().map_or(0, str::len) > MAX_URL {
+    if query.map_or(0, str::len) > MAX_URL {
         return Err(finish(too_long()));
     }
     let presented = headers
@@ -245,26 +256,31 @@ async fn answer(
         _ if g.sessions_only() => return Err(finish(error_response(&session_required()))),
         _ => g.player(headers, peer).await.map_err(finish)?,
     };
-    let url = target(query.as_deref()).map_err(|e| finish(error_response(&e)))?;
     let who = As::Player(player.to_string());
-    Ok(answer_as(g, &who, url, method, headers, body).await)
+    // A plan is remembered under the query as it came: a hit decodes nothing.
+    let raw = query.unwrap_or_default();
+    let target = match Target::planned(g, &who, raw, &method) {
+        Ok(planned) => planned,
+        Err(epoch) => {
+            let url = target(query).map_err(|e| finish(error_response(&e)))?;
+            Target::parsed(epoch, raw, url)
+        }
+    };
+    Ok(answer_as(g, &who, target, method, headers, body).await)
 }
 
 /// What `/v1/fetch` answers `who` (an authenticated player) for `url`: the per-player
 /// limits, the shared cache for `GET`, the fetch engine, and the answer's headers. `headers`
 /// are the request's; only content negotiation and conditionals are passed on.
-pub async fn answer_as(
+async fn answer_as(
     g: &Gateway,
     who: &As,
-    url: String,
+    target: Target<'_>,
     method: Method,
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    // The epoch is read before anything this request reads; a `GET` the player made
-    // before under this same epoch reuses its plan (the URL parsed, the checks, the key).
-    let target = Target::of(g, who, &url, &method);
-    let response = match limited_answer(g, who, url, &target, method, headers, body).await {
+    let response = match limited_answer(g, who, &target, method, headers, body).await {
         Ok(r) => r,
         Err(r) => r,
     };
@@ -275,8 +291,11 @@ pub async fn answer_as(
 }
 
 /// The data URL of a request, under the access epoch read before anything else of it.
-struct Target {
+struct Target<'a> {
     epoch: [u8; 16],
+    /// What the request's plan is remembered under: `/v1/fetch`'s query as it came, or a
+    /// feed link's URL.
+    plan_key: &'a str,
     found: Found,
 }
 
@@ -284,32 +303,67 @@ struct Target {
 /// [`MAX_URL`], refused before anything is spent on it).
 enum Found {
     Planned(Arc<Plan>),
-    Parsed(Result<url::Url>),
+    Parsed {
+        url: String,
+        parsed: Result<url::Url>,
+    },
     TooLong,
 }
 
-impl Target {
-    fn of(g: &Gateway, who: &As, url: &str, method: &Method) -> Target {
+impl<'a> Target<'a> {
+    /// The plan of a `GET` the player made before under the current epoch (read first,
+    /// before anything this request reads), or that epoch when there is none.
+    fn planned(
+        g: &Gateway,
+        who: &As,
+        plan_key: &'a str,
+        method: &Method,
+    ) -> std::result::Result<Target<'a>, [u8; 16]> {
         let epoch = g.lanyard().store().access_epoch();
+        match (*method == Method::GET)
+            .then(|| g.plans().get(&epoch, who.id(), plan_key))
+            .flatten()
+        {
+            Some(plan) => Ok(Target {
+                epoch,
+                plan_key,
+                found: Found::Planned(plan),
+            }),
+            None => Err(epoch),
+        }
+    }
+
+    /// `url` parsed now, under `epoch`.
+    fn parsed(epoch: [u8; 16], plan_key: &'a str, url: String) -> Target<'a> {
         let found = if url.len() > MAX_URL {
             Found::TooLong
         } else {
-            let planned = (*method == Method::GET)
-                .then(|| g.plans().get(&epoch, who.id(), url))
-                .flatten();
-            match planned {
-                Some(plan) => Found::Planned(plan),
-                None => Found::Parsed(parse_request_url(url)),
-            }
+            let parsed = parse_request_url(&url);
+            Found::Parsed { url, parsed }
         };
-        Target { epoch, found }
+        Target {
+            epoch,
+            plan_key,
+            found,
+        }
     }
 
     fn url(&self) -> Option<&url::Url> {
         match &self.found {
             Found::Planned(plan) => Some(&plan.url),
-            Found::Parsed(Ok(url)) => Some(url),
+            Found::Parsed {
+                parsed: Ok(url), ..
+            } => Some(url),
             _ => None,
+        }
+    }
+
+    /// The data URL as the player asked for it.
+    fn requested(&self) -> &str {
+        match &self.found {
+            Found::Planned(plan) => &plan.requested,
+            Found::Parsed { url, .. } => url,
+            Found::TooLong => "",
         }
     }
 }
@@ -354,8 +408,7 @@ fn seen(g: &Gateway, player: &str, url: Option<&url::Url>, response: &Response) 
 async fn limited_answer(
     g: &Gateway,
     who: &As,
-    url: String,
-    target: &Target,
+    target: &Target<'_>,
     method: Method,
     headers: &HeaderMap,
     body: Bytes,
@@ -381,11 +434,28 @@ async fn limited_answer(
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
     if method == Method::GET {
-        let plan = plan(g, who, &url, target).await?;
-        return cached(g, who, url, &plan, forwarded, headers).await;
+        let plan = match &target.found {
+            Found::Planned(plan) => plan.clone(),
+            // Worked out once an epoch: boxed, so a request served from its plan does not
+            // carry (and move) the snapshot's state.
+            _ => Box::pin(plan(g, who, target)).await?,
+        };
+        return cached(g, who, plan, forwarded, headers).await;
     }
+    Box::pin(passed_through(g, who, target, method, forwarded, body)).await
+}
+
+/// A `POST` (or any method but `GET`): through the engine, never cached.
+async fn passed_through(
+    g: &Gateway,
+    who: &As,
+    target: &Target<'_>,
+    method: Method,
+    forwarded: Vec<(String, String)>,
+    body: Bytes,
+) -> std::result::Result<Response, Response> {
     let request = PreviewRequest {
-        url,
+        url: target.requested().to_string(),
         method: method.as_str().to_string(),
         headers: forwarded,
         body: (method == Method::POST).then(|| body.to_vec()),
@@ -450,13 +520,15 @@ fn failure_response(f: &Failure) -> Response {
 async fn plan(
     g: &Gateway,
     who: &As,
-    url: &str,
-    target: &Target,
+    target: &Target<'_>,
 ) -> std::result::Result<Arc<Plan>, Response> {
-    let parsed = match &target.found {
+    let (url, parsed) = match &target.found {
         Found::Planned(plan) => return Ok(plan.clone()),
-        Found::Parsed(Ok(parsed)) => parsed,
-        Found::Parsed(Err(e)) => return Err(error_response(e)),
+        Found::Parsed {
+            url,
+            parsed: Ok(parsed),
+        } => (url, parsed),
+        Found::Parsed { parsed: Err(e), .. } => return Err(error_response(e)),
         Found::TooLong => return Err(too_long()),
     };
     let snapshot = g
@@ -472,11 +544,13 @@ async fn plan(
     drop(snapshot);
     let plan = Arc::new(Plan {
         url: parsed.clone(),
+        requested: url.clone(),
         key,
         min_refetch,
         keep,
     });
-    g.plans().put(target.epoch, who.id(), url, plan.clone());
+    g.plans()
+        .put(target.epoch, who.id(), target.plan_key, plan.clone());
     Ok(plan)
 }
 
@@ -485,8 +559,7 @@ async fn plan(
 async fn cached(
     g: &Gateway,
     who: &As,
-    url: String,
-    plan: &Plan,
+    plan: Arc<Plan>,
     forwarded: Vec<(String, String)>,
     headers: &HeaderMap,
 ) -> std::result::Result<Response, Response> {
@@ -500,6 +573,7 @@ async fn cached(
         .collect();
     let upstreamer = g.upstreamer(who.clone());
     let asked_with = negotiation.clone();
+    let requested = plan.clone();
     let answer = g
         .cache()
         .serve(
@@ -512,7 +586,7 @@ async fn cached(
                 let mut headers = asked_with.clone();
                 headers.extend(conditional);
                 let request = PreviewRequest {
-                    url: url.clone(),
+                    url: requested.requested.clone(),
                     method: "GET".into(),
                     headers,
                     body: None,
@@ -634,7 +708,11 @@ pub(crate) async fn get_as(
     headers: &HeaderMap,
 ) -> Response {
     let who = As::Player(player.to_string());
-    answer_as(g, &who, url, Method::GET, headers, Bytes::new()).await
+    let target = match Target::planned(g, &who, &url, &Method::GET) {
+        Ok(planned) => planned,
+        Err(epoch) => Target::parsed(epoch, &url, url.clone()),
+    };
+    answer_as(g, &who, target, Method::GET, headers, Bytes::new()).await
 }
 
 #[cfg(test)]

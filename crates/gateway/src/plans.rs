@@ -1,7 +1,8 @@
 //! What a `GET /v1/fetch` works out before the cache is asked — the URL parsed, the access
 //! checks passed (an active player, a URL a linked credential covers), the cache key with
 //! its minimum refetch interval and its "keep showing for" limit — remembered per player
-//! and URL **for one access epoch**. All of it is a function of the request snapshot, the
+//! and request (`/v1/fetch`'s query as it came, so a hit decodes nothing; a feed link's
+//! URL) **for one access epoch**. All of it is a function of the request snapshot, the
 //! player and the URL, and the snapshot is a function of the epoch; so a plan is served
 //! only while the epoch reads as it did when the plan was made, and the first request after
 //! any access change (an unlink, a removal, a token edited, in this process or another)
@@ -25,6 +26,8 @@ const MAX_PLANS: usize = 20_000;
 pub struct Plan {
     /// The data URL, parsed.
     pub url: Url,
+    /// The data URL as the player asked for it (what the engine is given on a miss).
+    pub requested: String,
     /// The cache key (the URL and the exact credentials it would be fetched with).
     pub key: Key,
     /// The minimum refetch interval of the key's credentials.
@@ -94,6 +97,7 @@ mod tests {
         Arc::new(Plan {
             key: Key::for_tests(url, &["url_token:t"]),
             url: parsed,
+            requested: url.to_string(),
             min_refetch: Duration::ZERO,
             keep: Duration::from_secs(60),
         })
