@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -58,16 +58,22 @@ struct GrantRequest {
     url: Option<String>,
 }
 
+/// `POST /v1/grants`. The request is taken whole: its headers are borrowed, not copied,
+/// and the body is read (with axum's default limit and refusal) once the player is known.
 async fn grant(
     State(g): State<Arc<Gateway>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
     let started = Instant::now();
-    let player = match g.player(&headers, peer).await {
+    let (parts, body) = request.into_parts();
+    let player = match g.player(&parts.headers, peer).await {
         Ok(player) => player,
         Err(response) => return response,
+    };
+    let body = match Bytes::from_request(Request::new(body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
     };
     lanyard_core::failpoint::hit("gateway-grant");
     let request: GrantRequest = match serde_json::from_slice(&body) {

@@ -55,7 +55,8 @@ struct Verified {
 /// Verifies player secrets and remembers the ones that verified.
 #[derive(Debug)]
 pub struct Authenticator {
-    key: [u8; 32],
+    /// HMAC-SHA256 under a random key, keyed once (each request clones it).
+    keyed: Hmac<Sha256>,
     verified: RwLock<HashMap<[u8; 32], Verified>>,
     limits: Limits,
     slow: tokio::sync::Semaphore,
@@ -80,8 +81,11 @@ impl Authenticator {
         let mut key = [0u8; 32];
         getrandom::getrandom(&mut key)
             .map_err(|_| Error::Internal("the OS random generator failed".into()))?;
+        // A 32-byte key is always a valid HMAC key.
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         Ok(Authenticator {
-            key,
+            keyed,
             verified: RwLock::default(),
             limits: Limits::new(policy),
             slow: tokio::sync::Semaphore::new(PARALLEL_VERIFICATIONS),
@@ -95,9 +99,7 @@ impl Authenticator {
     }
 
     fn mac(&self, secret: &str) -> [u8; 32] {
-        // A 32-byte key is always a valid HMAC key.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        let mut mac = self.keyed.clone();
         mac.update(secret.as_bytes());
         mac.finalize().into_bytes().into()
     }
