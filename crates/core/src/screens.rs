@@ -76,6 +76,18 @@ struct Written {
 
 /// The data URL `url` is shown as: without its query and fragment (a query may hold a
 /// key). `url`'s serialization percent-encodes `?` and `#` everywhere else.
+/// Moves `last` on to `at` and marks it dirty — writing only what changes. A screen asks
+/// many times a second and `at` is in seconds: reads leave the cache line shared between
+/// the cores serving it; a write on every request would pass it back and forth.
+fn touch(last: &AtomicI64, dirty: &AtomicBool, at: i64) {
+    if last.load(Ordering::Relaxed) < at {
+        last.fetch_max(at, Ordering::Relaxed);
+    }
+    if !dirty.load(Ordering::Relaxed) {
+        dirty.store(true, Ordering::Relaxed);
+    }
+}
+
 fn shown(url: &url::Url) -> &str {
     let s = url.as_str();
     s.find(['?', '#']).map_or(s, |end| &s[..end])
@@ -114,8 +126,7 @@ impl Seen {
     fn fresh(&self, feed: &str, at: i64) {
         if let Ok(feeds) = self.feeds.read() {
             if let Some((last, dirty)) = feeds.get(feed) {
-                last.fetch_max(at, Ordering::Relaxed);
-                dirty.store(true, Ordering::Relaxed);
+                touch(last, dirty, at);
                 return;
             }
         }
@@ -145,8 +156,7 @@ impl ScreenLog {
         let shard = self.shard(player_id);
         if let Ok(players) = shard.read() {
             if let Some(seen) = players.get(player_id).filter(|s| s.served == served) {
-                seen.at.fetch_max(at, Ordering::Relaxed);
-                seen.dirty.store(true, Ordering::Relaxed);
+                touch(&seen.at, &seen.dirty, at);
                 if let Some(feed) = feed {
                     seen.fresh(feed, at);
                 }
