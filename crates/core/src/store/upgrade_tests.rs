@@ -39,7 +39,6 @@ async fn an_older_database_is_upgraded_with_its_audit_rows_intact() {
         .await
         .expect("database")
         .unwrap_or_else(|| Location::Sqlite(dir.path().join(super::DATABASE_FILE)));
-    let backend = location.backend();
     // The migrations up to 6, as the Lanyard before player_secret_rotated had them.
     let pool = old_schema(dir.path(), &location, "20261123000007").await;
     for (n, action) in ["player_added", "link"].iter().enumerate() {
