@@ -2,7 +2,10 @@
 //! writes the TypeScript into `ui/src/lib/bindings/` (committed; CI fails on a diff).
 //! Converted from the core's domain types here, so the core stays free of IPC concerns;
 //! where the core's own closed set crosses as it is (`ProviderKind`, `Placement`, …), the
-//! core derives `TS` behind its `ts` feature instead of the shell keeping a copy.
+//! core derives `TS` behind its `ts` feature instead of the shell keeping a copy — and so
+//! do the forms the window sends as the core reads them (`NewToken` and `TokenEdit` as
+//! `TokenInputDto`/`TokenEditDto`, `ProviderForm` as `ProviderInputDto`), whose bindings
+//! the core's tests with `--features ts` write (`cargo test --workspace` runs them).
 //! No DTO ever carries a secret (the one exception, a new player's secret, is shown once).
 //!
 //! One file per area, all re-exported here: [`error`] (`IpcError`), [`status`] (Settings),
