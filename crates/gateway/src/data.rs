@@ -28,8 +28,8 @@
 //! with `X-Lanyard-Cache: hit|miss|revalidated`; the player's own conditional headers are
 //! answered here.
 //!
-//! [`answer_as`] is the whole path after authentication, for any caller that has already
-//! established the player (`/v1/fetch` itself, feed links).
+//! `answer_as` is the whole path after authentication, for any caller that has already
+//! established the player (`/v1/fetch` itself; feed links through `get_as`).
 //!
 //! CORS is answered only for the origins the gateway was configured with.
 

@@ -31,7 +31,7 @@ pub fn status_of(err: &Error) -> StatusCode {
 }
 
 /// The error code of a gateway refusal, carried in the response's extensions (for the
-/// screen states, [`crate::data::answer_as`]).
+/// screen states, `data::answer_as`).
 #[derive(Debug, Clone, Copy)]
 pub struct RefusalCode(pub &'static str);
 
