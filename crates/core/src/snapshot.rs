@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use crate::error::Result;
+use crate::fetch::target::Base;
 use crate::oauth::channel::{ChannelStatus, Handout};
 use crate::store::Store;
 use crate::urltokens::matcher::Index;
@@ -19,8 +20,8 @@ pub struct ChannelBases {
     pub id: String,
     /// Its account label.
     pub label: String,
-    /// Its provider's API base URLs.
-    pub bases: Vec<String>,
+    /// Its provider's API base URLs, parsed once.
+    pub bases: Arc<[Base]>,
     /// How players get its data.
     pub handout: Handout,
     /// Its status.
@@ -98,8 +99,8 @@ impl SnapshotCache {
                 bases: providers
                     .iter()
                     .find(|p| p.id == c.provider_id)
-                    .map(|p| p.api_base_urls.clone())
-                    .unwrap_or_default(),
+                    .map(|p| p.api_base_urls.iter().map(Base::new).collect())
+                    .unwrap_or_else(|| Arc::from([])),
                 per_resource: providers
                     .iter()
                     .find(|p| p.id == c.provider_id)

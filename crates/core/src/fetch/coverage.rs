@@ -24,8 +24,8 @@ fn covering_at(snapshot: &Snapshot, linked: &Linked, target: &Target<'_>) -> Vec
         .iter()
         .filter(|c| linked.channels.contains(&c.id))
         .flat_map(|c| c.bases.iter())
-        .filter(|b| covers(b, target))
-        .cloned()
+        .filter(|b| b.covers(target))
+        .map(|b| b.text.clone())
         .collect();
     if !target.origin.is_empty() {
         out.extend(

@@ -3,6 +3,8 @@
 //! per hop, what the hop carries (`credentials_for_hop`, given a `HopContext`). Whether
 //! a player may reach a URL at all is [`super::coverage`] (re-exported here).
 
+use std::sync::Arc;
+
 use url::Url;
 
 pub use super::coverage::{
@@ -10,7 +12,7 @@ pub use super::coverage::{
 };
 use super::redact::Redactor;
 use super::report::{ChannelUse, CredentialSource, CredentialUse, NotSent};
-use super::target::{covers, Target};
+use super::target::{Base, Target};
 use super::As;
 use crate::broker::grant::issue_grant_at;
 use crate::error::{Error, Result};
@@ -28,7 +30,7 @@ pub struct ChosenChannel {
     /// Its account label.
     pub label: String,
     /// Its API bases.
-    pub bases: Vec<String>,
+    pub bases: Arc<[Base]>,
     /// Its provider mints one token per resource: the grant needs the URL.
     pub per_resource: bool,
 }
@@ -82,7 +84,7 @@ pub(crate) fn channel_at(
             .channels
             .iter()
             .filter(|c| linked.channels.contains(&c.id))
-            .find(|c| c.bases.iter().any(|b| covers(b, target)))
+            .find(|c| c.bases.iter().any(|b| b.covers(target)))
             .map(Into::into)),
     }
 }
@@ -91,7 +93,7 @@ pub(crate) fn channel_at(
 pub(crate) struct ChannelGrant {
     id: String,
     token: SecretValue,
-    bases: Vec<String>,
+    bases: Arc<[Base]>,
     audience: Option<String>,
 }
 
@@ -272,7 +274,7 @@ fn channel_on_hop(g: &ChannelGrant, hop: &HopRequest<'_>, sent: &mut Redactor, c
         .audience
         .as_deref()
         .is_none_or(|a| url.origin().ascii_serialization() == a);
-    if hop.trust.trusted && for_here && g.bases.iter().any(|b| covers(b, hop.target)) {
+    if hop.trust.trusted && for_here && g.bases.iter().any(|b| b.covers(hop.target)) {
         c.authorization = Some(SecretValue::new(format!("Bearer {}", g.token.expose())));
         sent.add(g.token.expose());
         c.used.push(CredentialUse {

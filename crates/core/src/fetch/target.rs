@@ -46,3 +46,28 @@ impl<'u> Target<'u> {
 pub fn covers(base: &str, target: &Target<'_>) -> bool {
     parse_prefix(base).is_ok_and(|prefix| target.under(&prefix))
 }
+
+/// A channel's API base as the snapshot holds it: the text, and the prefix parsed once
+/// when the snapshot is built — a request checks coverage against it without parsing the
+/// base again (two parses a preview before, measured in docs/benchmarks.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    /// As the provider lists it.
+    pub text: String,
+    /// Parsed (`None`: not a valid prefix, so it covers nothing).
+    prefix: Option<Prefix>,
+}
+
+impl Base {
+    /// `text`, parsed.
+    pub fn new(text: impl Into<String>) -> Base {
+        let text = text.into();
+        let prefix = parse_prefix(&text).ok();
+        Base { text, prefix }
+    }
+
+    /// Whether this base covers `target`, as [`covers`] says.
+    pub fn covers(&self, target: &Target<'_>) -> bool {
+        self.prefix.as_ref().is_some_and(|p| target.under(p))
+    }
+}

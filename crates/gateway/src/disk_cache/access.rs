@@ -160,6 +160,7 @@ pub(super) fn judge_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lanyard_core::fetch::target::Base;
     use lanyard_core::oauth::channel::Handout;
     use lanyard_core::snapshot::{ChannelBases, Linked};
 
@@ -168,7 +169,7 @@ mod tests {
             channels: vec![ChannelBases {
                 id: "c".into(),
                 label: "a".into(),
-                bases: vec!["https://a.example/".into()],
+                bases: [Base::new("https://a.example/")].into(),
                 handout: Handout::Proxy,
                 status: ChannelStatus::Active,
                 per_resource: false,
