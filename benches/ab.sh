@@ -30,25 +30,24 @@ NEW_DATA=$DATA
 OLD_DATA=$(mktemp -d)
 trap 'cleanup; rm -rf "$OLD_DATA"' EXIT
 
-# The two gateways, each with its own data: NAME BIN DATA; their addresses in URL_NAME.
-serve() {
-  "$2" --data-dir "$3" --secret-store file --json gateway serve --listen 127.0.0.1:0 \
-    --fetch-rate 4000000000 --fetch-burst 4000000000 --fetch-concurrency 100000 \
-    >"$3/$1.out" 2>"$3/$1.err" &
-  PIDS+=($!)
-  wait_for "$3/$1.out"
-  [ -n "$(listening "$3/$1.out")" ] || { cat "$3/$1.err" >&2; exit 1; }
-}
 declare -A URLS PID_OF ARGS
+# Points BIN and DATA at SIDE's build and data (new: this checkout's; old: OLD_DIR's).
+on_side() { # SIDE
+  if [ "$1" = new ]; then BIN=$NEW_BIN DATA=$NEW_DATA; else BIN=$OLD_DIR/lanyard DATA=$OLD_DATA; fi
+}
+# SIDE's gateway on its own data (common.sh's bench_gateway), its address and pid kept.
+serve_side() { # SIDE
+  bench_gateway "$1"
+  URLS[$1]=$URL
+  PID_OF[$1]=${PIDS[-1]}
+}
 case "$WHAT" in
   fetch)
     for side in new old; do
-      if [ $side = new ]; then BIN=$NEW_BIN DATA=$NEW_DATA; else BIN=$OLD_DIR/lanyard DATA=$OLD_DATA; fi
+      on_side "$side"
       feed_upstream 10
       linked_player "$side screen"
-      serve "$side" "$BIN" "$DATA"
-      URLS[$side]=$(listening "$DATA/$side.out")
-      PID_OF[$side]=${PIDS[-1]}
+      serve_side "$side"
       SESSION=$(bench_session "${URLS[$side]}")
       [ -n "$SESSION" ] || { echo "error: no session from the $side gateway" >&2; exit 1; }
       ARGS[$side]="benches/fetch-cached.lua ${URLS[$side]} -- $SESSION $UP/feed/lobby"
@@ -58,19 +57,11 @@ case "$WHAT" in
     [ -x "$OLD_DIR/examples/load_fixture" ] || { echo "error: no examples/load_fixture in $OLD_DIR" >&2; exit 1; }
     "$CARGO_TARGET_DIR/release/examples/load_fixture" "$NEW_DATA" 200 20 >/dev/null
     "$OLD_DIR/examples/load_fixture" "$OLD_DATA" 200 20 >/dev/null
-    verified() { curl -s "$1/metrics" | sed -n 's/^lanyard_gateway_verified_players //p'; }
     for side in new old; do
-      if [ $side = new ]; then BIN=$NEW_BIN DATA=$NEW_DATA; else BIN=$OLD_DIR/lanyard DATA=$OLD_DATA; fi
-      serve "$side" "$BIN" "$DATA"
-      URLS[$side]=$(listening "$DATA/$side.out")
-      PID_OF[$side]=${PIDS[-1]}
+      on_side "$side"
+      serve_side "$side"
       ARGS[$side]="benches/gateway-grants.lua ${URLS[$side]} -- $DATA/load-players.txt"
-      # One argon2id verification per player first (not measured).
-      for _ in $(seq 30); do
-        [ "$(verified "${URLS[$side]}")" -ge 200 ] && break
-        # shellcheck disable=SC2086
-        wrk -t1 -c8 -d3s -s ${ARGS[$side]} >/dev/null
-      done
+      warm_players "${URLS[$side]}" 200 "$DATA/load-players.txt"
     done
     ;;
   *) echo "usage: benches/ab.sh fetch|grants OLD_RELEASE_DIR [DURATION] [ROUNDS]" >&2; exit 2 ;;
@@ -83,7 +74,7 @@ for round in $(seq "$ROUNDS"); do
     # shellcheck disable=SC2086
     wrk -t1 -c32 -d"$DURATION" -s ${ARGS[$side]} >"$NEW_DATA/$side-$round.wrk"
     printf '%s round %s: %s/s, non-2xx %s\n' "$side" "$round" \
-      "$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$NEW_DATA/$side-$round.wrk")" \
+      "$(rps "$NEW_DATA/$side-$round.wrk")" \
       "$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$NEW_DATA/$side-$round.wrk" | grep . || echo 0)"
     cpu_per_request "${PID_OF[$side]}" "$ticks" "$NEW_DATA/$side-$round.wrk" | tee -a "$NEW_DATA/$side.cpu"
   done

@@ -161,26 +161,53 @@ bench_gateway() { # NAME [FLAGS…]
   [ -n "$URL" ] || { cat "$DATA/$name.err" >&2; exit 1; }
 }
 
-# The baseline of the throughput benches: crates/gateway/examples/bare_json (release, built
-# by the caller) answering a fixed small JSON body; its address in BARE.
+# crates/gateway/examples/bare_json (release, built by the caller) started as NAME with
+# the environment VAR=VALUE…: its output in $DATA/NAME.out and .err, its address in
+# STARTED_URL, its pid in STARTED_PID.
+start_bare() { # NAME [VAR=VALUE…]
+  local name=$1
+  shift
+  env "$@" "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/$name.out" 2>"$DATA/$name.err" &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_for "$DATA/$name.out"
+  STARTED_URL=$(listening "$DATA/$name.out")
+  [ -n "$STARTED_URL" ] || { cat "$DATA/$name.err" >&2; exit 1; }
+}
+
+# The baseline of the throughput benches: bare_json answering a fixed small JSON body; its
+# address in BARE, its pid in BARE_PID.
 bench_bare() {
-  "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/bare.out" 2>"$DATA/bare.err" &
-  BARE_PID=$!
-  PIDS+=("$BARE_PID")
-  wait_for "$DATA/bare.out"
-  BARE=$(listening "$DATA/bare.out")
-  [ -n "$BARE" ] || { cat "$DATA/bare.err" >&2; exit 1; }
+  start_bare bare
+  BARE=$STARTED_URL
+  BARE_PID=$STARTED_PID
 }
 
 # The second baseline of fetch-load.sh: the bare handler answering /v1/fetch with what the
 # gateway sends for a cached fetch (the same headers and body size): BAREG, BAREG_PID.
 bench_bare_as_gateway() {
-  BARE_ANSWER=gateway "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/bareg.out" 2>"$DATA/bareg.err" &
-  BAREG_PID=$!
-  PIDS+=("$BAREG_PID")
-  wait_for "$DATA/bareg.out"
-  BAREG=$(listening "$DATA/bareg.out")
-  [ -n "$BAREG" ] || { cat "$DATA/bareg.err" >&2; exit 1; }
+  start_bare bareg BARE_ANSWER=gateway
+  BAREG=$STARTED_URL
+  BAREG_PID=$STARTED_PID
+}
+
+# Requests per second in a wrk output FILE.
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
+
+# One argon2id verification per player of the gateway at URL (not measured): /v1/grants
+# driven with the players of FILE until its metrics count COUNT verified players (5 min at
+# most); fails otherwise.
+warm_players() { # URL COUNT FILE
+  local verified
+  count() { verified=$(curl -s "$1/metrics" | sed -n 's/^lanyard_gateway_verified_players //p'); }
+  for _ in $(seq 60); do
+    count "$1"
+    [ "${verified:-0}" -ge "$2" ] && break
+    wrk -t1 -c8 -d5s -s benches/gateway-grants.lua "$1" -- "$3" >/dev/null
+  done
+  count "$1"
+  echo "verified players: ${verified:-0} of $2"
+  [ "${verified:-0}" -ge "$2" ] || { echo "error: warming did not finish" >&2; exit 1; }
 }
 
 # A session token from the gateway at URL for SECRET (printed; empty when refused).

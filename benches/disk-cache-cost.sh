@@ -26,7 +26,6 @@ ON=$URL
 bench_gateway off --no-disk-cache
 OFF=$URL
 FEED="$UP/feed/lobby"
-rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() { # NAME GATEWAY
   local s
   s=$(bench_session "$2")

@@ -38,7 +38,6 @@ fi
 echo "==> warm-up: $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESSION" \
   "$GW/v1/fetch?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$FEED")") from the gateway"
 load_report before
-rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() { # NAME URL PID
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/fetch-cached.lua $2"
   local pid=$3 ticks

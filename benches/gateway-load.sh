@@ -32,19 +32,12 @@ URL=$(listening "$DATA/gateway.out")
 echo "==> gateway at $URL (pid $GW_PID)"
 
 echo "==> warming: one argon2id verification per player (not measured)"
-verified() { curl -s "$URL/metrics" | sed -n 's/^lanyard_gateway_verified_players //p'; }
-for _ in $(seq 60); do
-  [ "$(verified)" -ge "$PLAYERS" ] && break
-  wrk -t1 -c8 -d5s -s benches/gateway-grants.lua "$URL" -- "$DATA/load-players.txt" >/dev/null
-done
-echo "verified players: $(verified) of $PLAYERS"
-[ "$(verified)" -ge "$PLAYERS" ] || { echo "error: warming did not finish" >&2; exit 1; }
+warm_players "$URL" "$PLAYERS" "$DATA/load-players.txt"
 
 # The baseline: a bare axum handler answering a fixed small JSON body, driven by the same
 # wrk command in the same run (before and after the gateway, to see the machine drift).
 bench_bare
 settle
-rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 drive() {
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"
   local pid=$BARE_PID ticks
