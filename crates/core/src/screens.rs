@@ -9,8 +9,7 @@
 //! on one PostgreSQL show each screen's latest state from any of them. A player removed
 //! meanwhile is skipped (its rows go with it).
 
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::RwLock;
 
@@ -53,7 +52,7 @@ struct Seen {
     /// Changed since the last flush.
     dirty: AtomicBool,
     /// Per data URL (without its query): the last fresh answer, changed since the flush.
-    feeds: RwLock<HashMap<String, (AtomicI64, AtomicBool)>>,
+    feeds: RwLock<Map<String, (AtomicI64, AtomicBool)>>,
 }
 
 /// The in-memory buffer of screen states, sharded by player. An entry stays one flush
@@ -61,8 +60,11 @@ struct Seen {
 /// one untouched for a whole flush interval is dropped.
 #[derive(Debug, Default)]
 pub struct ScreenLog {
-    shards: [RwLock<HashMap<String, Seen>>; SHARDS],
+    shards: [RwLock<Map<String, Seen>>; SHARDS],
 }
+
+/// The log's maps, read on every `/v1/fetch`: foldhash with a per-process random seed.
+type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What one flush writes of a screen.
 #[derive(Debug)]
@@ -141,10 +143,9 @@ impl Seen {
 }
 
 impl ScreenLog {
-    fn shard(&self, player_id: &str) -> &RwLock<HashMap<String, Seen>> {
-        let mut h = std::hash::DefaultHasher::new();
-        player_id.hash(&mut h);
-        &self.shards[(h.finish() % SHARDS as u64) as usize]
+    fn shard(&self, player_id: &str) -> &RwLock<Map<String, Seen>> {
+        let h = foldhash::fast::FixedState::with_seed(0).hash_one(player_id);
+        &self.shards[(h % SHARDS as u64) as usize]
     }
 
     /// Records what `player_id` was served at `at` for `url` (shown without its query).

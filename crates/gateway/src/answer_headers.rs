@@ -3,8 +3,56 @@
 //! (the upstream's directives a private cache may use kept), `Vary` always naming
 //! `Authorization, Origin` (plus the upstream's own fields). So no shared cache in front
 //! of the gateway serves one player's data to another ([`crate::data`]).
+//!
+//! It also names the gateway's own headers (`X-Lanyard-Attached`, `X-Lanyard-Cache`,
+//! `X-Lanyard-Stale`) and puts an answer's headers together as they are sent
+//! ([`sent`]): a stored answer keeps that map for its hits, built once.
 
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+
+/// The response header naming what was attached (names, never values).
+pub const ATTACHED: &str = "x-lanyard-attached";
+
+/// The response header saying how the cache answered: `hit`, `miss`, `revalidated`,
+/// `stale`.
+pub const CACHE_HEADER: &str = "x-lanyard-cache";
+
+/// Set on a stale answer: how many seconds old the data is.
+pub const STALE_HEADER: &str = "x-lanyard-stale";
+
+/// Set on a stale answer: why no fresh one could be had.
+pub const STALE_REASON_HEADER: &str = "x-lanyard-stale-reason";
+
+/// The same names, checked once at compile time.
+pub const ATTACHED_NAME: HeaderName = HeaderName::from_static(ATTACHED);
+/// See [`CACHE_HEADER`].
+pub const CACHE_NAME: HeaderName = HeaderName::from_static(CACHE_HEADER);
+/// See [`STALE_HEADER`].
+pub const STALE_NAME: HeaderName = HeaderName::from_static(STALE_HEADER);
+/// See [`STALE_REASON_HEADER`].
+pub const STALE_REASON_NAME: HeaderName = HeaderName::from_static(STALE_REASON_HEADER);
+
+/// The headers a player is sent with an answer: its own (already the player's, see
+/// [`for_player`]), then `X-Lanyard-Attached` naming what was attached (left out if the
+/// names are not a valid header value) and `X-Lanyard-Cache: <cache>`. Room is made for
+/// `more` headers the caller adds (`Age`, the stale mark, the gateway's own).
+pub fn sent<'a>(
+    headers: impl IntoIterator<Item = &'a (HeaderName, HeaderValue)>,
+    attached: &str,
+    cache: &'static str,
+    more: usize,
+) -> HeaderMap {
+    let headers = headers.into_iter();
+    let mut out = HeaderMap::with_capacity(headers.size_hint().0 + 2 + more);
+    for (k, v) in headers {
+        out.append(k.clone(), v.clone());
+    }
+    if let Ok(value) = HeaderValue::from_str(attached) {
+        out.insert(ATTACHED_NAME, value);
+    }
+    out.insert(CACHE_NAME, HeaderValue::from_static(cache));
+    out
+}
 
 /// Upstream `Cache-Control` directives kept for the screen's own (private) cache.
 const KEPT_DIRECTIVES: [&str; 6] = [

@@ -24,7 +24,6 @@
 //! without counting as a failure: no secret can look like one, so it guesses nothing, and
 //! a confused screen must not lock out its neighbours.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
@@ -57,7 +56,7 @@ struct Verified {
 pub struct Authenticator {
     /// HMAC-SHA256 under a random key, keyed once (each request clones it).
     keyed: Hmac<Sha256>,
-    verified: RwLock<HashMap<[u8; 32], Verified>>,
+    verified: RwLock<crate::FastMap<[u8; 32], Verified>>,
     limits: Limits,
     slow: tokio::sync::Semaphore,
     /// Checks under way per address over its limit.

@@ -68,15 +68,7 @@ pub use crate::reply::Reply;
 use tokio::sync::watch;
 use url::Url;
 
-/// The response header saying how the cache answered: `hit`, `miss`, `revalidated` or
-/// `stale`.
-pub const CACHE_HEADER: &str = "x-lanyard-cache";
-
-/// The response header of a stale answer: seconds since it was fetched.
-pub const STALE_HEADER: &str = "x-lanyard-stale";
-
-/// The response header of a stale answer: why no fresh one could be had.
-pub const STALE_REASON_HEADER: &str = "x-lanyard-stale-reason";
+pub use crate::answer_headers::{CACHE_HEADER, STALE_HEADER, STALE_REASON_HEADER};
 
 /// The default "keep showing for" limit of a credential: a day.
 pub const DEFAULT_KEEP_STALE: Duration =
@@ -137,20 +129,53 @@ impl Outcome {
 
 /// A cache key: the URL and the credentials it would be fetched with (sorted names like
 /// `channel:<id>` and `url_token:<id>`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Its hash is worked out once, when it is made (with this process's random keys, so
+/// nobody outside can choose URLs that collide): a lookup hashes eight bytes, not the URL
+/// and every name. Equality still compares the URL and the names.
+#[derive(Debug, Clone)]
 pub struct Key {
     url: Arc<str>,
     credentials: Arc<[String]>,
+    hash: u64,
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.hash == other.hash && self.url == other.url && self.credentials == other.credentials
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 impl Key {
+    /// The key of `url` fetched with `credentials` (sorted, deduplicated names).
+    pub(crate) fn new(url: Arc<str>, credentials: Arc<[String]>) -> Key {
+        use std::hash::BuildHasher;
+        static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+        let hash = KEYS
+            .get_or_init(std::hash::RandomState::new)
+            .hash_one((&*url, &*credentials));
+        Key {
+            url,
+            credentials,
+            hash,
+        }
+    }
+
     /// A key for unit tests of other modules.
     #[cfg(test)]
     pub(crate) fn for_tests(url: &str, credentials: &[&str]) -> Key {
-        Key {
-            url: url.into(),
-            credentials: credentials.iter().map(|c| c.to_string()).collect(),
-        }
+        Key::new(
+            url.into(),
+            credentials.iter().map(|c| c.to_string()).collect(),
+        )
     }
 
     /// The credential names of the key.
@@ -218,10 +243,7 @@ pub fn key(snapshot: &Snapshot, who: &As, url: &Url) -> Result<(Key, Duration)> 
     names.sort();
     names.dedup();
     Ok((
-        Key {
-            url: url.as_str().into(),
-            credentials: names.into(),
-        },
+        Key::new(url.as_str().into(), names.into()),
         Duration::from_secs(min_refetch),
     ))
 }
@@ -334,6 +356,23 @@ struct Stored {
     fresh_until: Instant,
     reply: Reply,
     stored_at: Instant,
+    /// The answer's age when it was stored (`stored_at`): its age now is that plus the
+    /// time since, with no header parsed and no wall clock read on a hit.
+    age_then: Duration,
+    /// The headers of a hit, as sent but for `Age` ([`crate::answer_headers::sent`]),
+    /// built once here.
+    sent: HeaderMap,
+}
+
+/// A fresh stored answer as the player is sent it ([`Cache::hit`]).
+#[derive(Debug)]
+pub struct Hit {
+    /// The status.
+    pub status: StatusCode,
+    /// Its headers with `Age` and `X-Lanyard-Cache: hit`.
+    pub headers: HeaderMap,
+    /// The body (shared with the stored answer).
+    pub body: axum::body::Bytes,
 }
 
 impl Stored {
@@ -354,21 +393,55 @@ impl Stored {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         );
+        let reply = Reply {
+            headers,
+            ..self.reply.clone()
+        };
+        Stored::new(
+            policy,
+            request,
+            self.negotiation.clone(),
+            self.varies,
+            reply,
+            now,
+        )
+    }
+
+    /// `reply`, stored for `request` (its content negotiation `negotiation`) under
+    /// `policy`, made at `now`.
+    fn new(
+        policy: CachePolicy,
+        request: &Request<()>,
+        negotiation: Vec<(String, String)>,
+        varies: bool,
+        reply: Reply,
+        now: SystemTime,
+    ) -> Stored {
+        let sent = crate::answer_headers::sent(
+            reply
+                .headers
+                .iter()
+                .filter(|(k, _)| k != axum::http::header::AGE),
+            &reply.attached,
+            Outcome::Hit.as_str(),
+            1,
+        );
         Stored {
             fresh_until: fresh_until(&policy, request, now),
-            negotiation: self.negotiation.clone(),
-            varies: self.varies,
+            age_then: policy.age(now),
+            negotiation,
+            varies,
             policy,
-            reply: Reply {
-                headers,
-                ..self.reply.clone()
-            },
+            reply,
             stored_at: Instant::now(),
+            sent,
         }
     }
 
     fn weight(&self) -> usize {
+        // The hit headers share their values with the reply's; their map is counted.
         self.reply.weight()
+            + self.sent.len() * 64
             + self
                 .negotiation
                 .iter()
@@ -381,10 +454,11 @@ impl Stored {
     /// caching rules, or younger than the minimum refetch interval (for the same variant).
     /// Requests matching the stored variant (no `Vary`, or the storing request's own
     /// headers) take the freshness computed at store time.
-    fn fresh(&self, request: &Asked, min_refetch: Duration) -> bool {
-        let young = !min_refetch.is_zero() && self.stored_at.elapsed() < min_refetch;
+    fn fresh(&self, request: &Asked, min_refetch: Duration, now: Instant) -> bool {
+        let young =
+            !min_refetch.is_zero() && now.saturating_duration_since(self.stored_at) < min_refetch;
         if !self.varies || request.negotiation == self.negotiation.as_slice() {
-            return Instant::now() < self.fresh_until || young;
+            return now < self.fresh_until || young;
         }
         match self
             .policy
@@ -395,11 +469,27 @@ impl Stored {
         }
     }
 
-    fn answer(&self, now: SystemTime, outcome: Outcome) -> Answer {
+    /// Its age in whole seconds at `now`.
+    fn age(&self, now: Instant) -> u64 {
+        (self.age_then + now.saturating_duration_since(self.stored_at)).as_secs()
+    }
+
+    fn answer(&self, now: Instant, outcome: Outcome) -> Answer {
         Answer {
-            reply: self.reply.aged(self.policy.age(now).as_secs()),
+            reply: self.reply.aged(self.age(now)),
             outcome,
             stale: None,
+        }
+    }
+
+    /// A hit at `now`: the headers built when it was stored, with its `Age`.
+    fn hit(&self, now: Instant) -> Hit {
+        let mut headers = self.sent.clone();
+        headers.insert(axum::http::header::AGE, HeaderValue::from(self.age(now)));
+        Hit {
+            status: self.reply.status,
+            headers,
+            body: self.reply.body.clone(),
         }
     }
 }
@@ -766,14 +856,17 @@ impl Cache {
         let request = asked.request();
         let response = response_like(up.reply.status, &up.raw);
         let policy = CachePolicy::new_options(request, &response, now, options());
-        self.storable(&policy, key, up).then(|| Stored {
-            fresh_until: fresh_until(&policy, request, now),
-            negotiation: asked.negotiation.to_vec(),
-            varies: up.raw.contains_key(axum::http::header::VARY),
+        if !self.storable(&policy, key, up) {
+            return None;
+        }
+        Some(Stored::new(
             policy,
-            reply: up.reply.clone(),
-            stored_at: Instant::now(),
-        })
+            request,
+            asked.negotiation.to_vec(),
+            up.raw.contains_key(axum::http::header::VARY),
+            up.reply.clone(),
+            now,
+        ))
     }
 
     /// Keeps `up` as `key`'s last good answer when it is one: 2xx, fetched with exactly
@@ -869,6 +962,18 @@ impl Cache {
         }
     }
 
+    /// The fresh stored answer of `key` for `asked`, as the player is sent it, if there is
+    /// one: the whole of a cache hit, one lookup and one clock read (its headers were put
+    /// together when it was stored; only `Age` is new). Nothing stored, or nothing fresh for
+    /// this request, is `None`: [`Cache::serve`] answers those.
+    pub async fn hit(&self, key: &Key, asked: &Asked<'_>, min_refetch: Duration) -> Option<Hit> {
+        let Some(Slot::Stored(s)) = self.store.as_ref()?.get(key).await else {
+            return None;
+        };
+        let now = Instant::now();
+        s.fresh(asked, min_refetch, now).then(|| s.hit(now))
+    }
+
     /// Answers `GET` like [`Cache::get`], and when no fresh answer can be had serves the
     /// key's last good answer marked stale (see the module docs), waiting at most
     /// `policy.deadline` for the upstream when one exists: the request then carries on in
@@ -892,8 +997,9 @@ impl Cache {
             Some(store) => store.get(&key).await,
             None => None,
         } {
-            if s.fresh(asked, min_refetch) {
-                return Ok(s.answer(SystemTime::now(), Outcome::Hit));
+            let now = Instant::now();
+            if s.fresh(asked, min_refetch, now) {
+                return Ok(s.answer(now, Outcome::Hit));
             }
         }
         let good = match self.good_for(&key, asked, policy.keep).await {
@@ -985,8 +1091,9 @@ impl Cache {
         for _ in 0..MAX_JOINS {
             let slot = store.get(&key).await;
             if let Some(Slot::Stored(s)) = &slot {
-                if s.fresh(asked, min_refetch) {
-                    return Ok(s.answer(SystemTime::now(), Outcome::Hit));
+                let now = Instant::now();
+                if s.fresh(asked, min_refetch, now) {
+                    return Ok(s.answer(now, Outcome::Hit));
                 }
             }
             if let Some(replayed) = negative.get(&key).await.and_then(|n| n.replay()) {
@@ -1108,9 +1215,10 @@ impl Cache {
         let request = asked.request();
         let previous = match store.get(key).await {
             Some(Slot::Stored(s)) => {
-                if s.fresh(asked, min_refetch) {
+                let at = Instant::now();
+                if s.fresh(asked, min_refetch, at) {
                     // Another flight refreshed it a moment ago.
-                    return flown(Ok(s.answer(now, Outcome::Hit)), true);
+                    return flown(Ok(s.answer(at, Outcome::Hit)), true);
                 }
                 Some(s)
             }
@@ -1135,7 +1243,7 @@ impl Cache {
             match s.policy.after_response(request, &response, now) {
                 AfterResponse::NotModified(policy, parts) if shareable => {
                     let renewed = s.renewed(policy, &parts.headers, request, now);
-                    let answer = renewed.answer(now, Outcome::Revalidated);
+                    let answer = renewed.answer(renewed.stored_at, Outcome::Revalidated);
                     self.store_renewed(store, key, asked, renewed).await;
                     return flown(Ok(answer), true);
                 }

@@ -48,13 +48,13 @@ use lanyard_core::screens::Served;
 use lanyard_core::urltokens::prefix::parse_request_url;
 use lanyard_core::{Error, Result};
 
-use crate::cache::{self, Failure, Outcome, CACHE_HEADER};
+use crate::answer_headers::{STALE_NAME, STALE_REASON_NAME};
+use crate::cache::{self, Failure, Outcome};
 use crate::errors::error_response;
 use crate::plans::Plan;
 use crate::state::Gateway;
 
-/// The response header naming what was attached.
-pub const ATTACHED: &str = "x-lanyard-attached";
+pub use crate::answer_headers::ATTACHED;
 
 /// Request headers a player may pass on to the upstream.
 const FORWARDED: [&str; 5] = [
@@ -373,10 +373,10 @@ impl<'a> Target<'a> {
 /// upstream's error passed on), or fresh data.
 fn seen(g: &Gateway, player: &str, url: Option<&url::Url>, response: &Response) {
     let now = g.lanyard().clock().now();
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
     let served = if let (Some(secs), Some(reason)) = (
-        header(cache::STALE_HEADER).and_then(|s| s.parse::<i64>().ok()),
-        header(cache::STALE_REASON_HEADER),
+        header(&STALE_NAME).and_then(|s| s.parse::<i64>().ok()),
+        header(&STALE_REASON_NAME),
     ) {
         Served::Stale {
             reason: reason.to_string(),
@@ -571,6 +571,12 @@ async fn cached(
         .into_iter()
         .filter(|(k, _)| k != "if-none-match" && k != "if-modified-since")
         .collect();
+    let asked = cache::Asked::new(&plan.url, &negotiation);
+    // A fresh stored answer: nothing else is built.
+    if let Some(hit) = g.cache().hit(&plan.key, &asked, plan.min_refetch).await {
+        g.metrics().fetch("ok");
+        return Ok(sent_hit(hit, headers));
+    }
     let upstreamer = g.upstreamer(who.clone());
     let asked_with = negotiation.clone();
     let requested = plan.clone();
@@ -578,7 +584,7 @@ async fn cached(
         .cache()
         .serve(
             plan.key.clone(),
-            &cache::Asked::new(&plan.url, &negotiation),
+            &asked,
             who.id(),
             plan.min_refetch,
             policy,
@@ -601,7 +607,12 @@ async fn cached(
         Some(stale) => g.metrics().stale(stale.reason),
         None => g.metrics().fetch("ok"),
     }
-    if answer.reply.status == StatusCode::OK && not_modified(headers, &answer.reply.headers) {
+    let answered = |name: &HeaderName| {
+        (answer.reply.headers.iter())
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.to_str().ok())
+    };
+    if answer.reply.status == StatusCode::OK && not_modified(headers, answered) {
         let mut answer = answer;
         answer.reply.status = StatusCode::NOT_MODIFIED;
         answer.reply.body = Bytes::new();
@@ -612,14 +623,30 @@ async fn cached(
     Ok(respond(answer))
 }
 
-/// The player's `If-None-Match` (or, without one, `If-Modified-Since`) matches the answer.
-fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bool {
-    let get = |name: &HeaderName| {
-        answer
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.to_str().ok())
+/// A cache hit as sent: its headers as they were put together when it was stored, or a
+/// `304` when the player's conditional headers match it.
+fn sent_hit(hit: cache::Hit, request: &HeaderMap) -> Response {
+    let answered = |name: &HeaderName| hit.headers.get(name).and_then(|v| v.to_str().ok());
+    let unchanged = hit.status == StatusCode::OK && not_modified(request, answered);
+    let mut response = if unchanged {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(hit.body));
+        *r.status_mut() = hit.status;
+        r
     };
+    *response.headers_mut() = hit.headers;
+    if unchanged {
+        response.headers_mut().remove(header::CONTENT_TYPE);
+    }
+    response
+}
+
+/// The player's `If-None-Match` (or, without one, `If-Modified-Since`) matches the answer,
+/// whose headers `get` reads.
+fn not_modified<'a>(request: &HeaderMap, get: impl Fn(&HeaderName) -> Option<&'a str>) -> bool {
     if let Some(wanted) = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -648,27 +675,15 @@ fn not_modified(request: &HeaderMap, answer: &[(HeaderName, HeaderValue)]) -> bo
 /// when the answer came from the upstream or from disk), so a hit only copies them.
 fn respond(answer: cache::Answer) -> Response {
     let reply = answer.reply;
+    let mut out =
+        crate::answer_headers::sent(&reply.headers, &reply.attached, answer.outcome.as_str(), 5);
+    if let Some(stale) = answer.stale {
+        out.insert(STALE_NAME, HeaderValue::from(stale.seconds()));
+        out.insert(STALE_REASON_NAME, HeaderValue::from_static(stale.reason));
+    }
     let mut response = Response::new(Body::from(reply.body));
     *response.status_mut() = reply.status;
-    let out = response.headers_mut();
-    out.reserve(reply.headers.len() + 5);
-    for (k, v) in reply.headers {
-        out.append(k, v);
-    }
-    if let Ok(value) = HeaderValue::from_str(&reply.attached) {
-        out.insert(ATTACHED, value);
-    }
-    out.insert(
-        CACHE_HEADER,
-        HeaderValue::from_static(answer.outcome.as_str()),
-    );
-    if let Some(stale) = answer.stale {
-        out.insert(cache::STALE_HEADER, HeaderValue::from(stale.seconds()));
-        out.insert(
-            cache::STALE_REASON_HEADER,
-            HeaderValue::from_static(stale.reason),
-        );
-    }
+    *response.headers_mut() = out;
     response
 }
 

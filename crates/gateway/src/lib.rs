@@ -66,6 +66,10 @@ pub mod sessions;
 pub mod state;
 pub mod upstream;
 
+/// The maps every request reads: foldhash with a per-process random seed (not SipHash:
+/// their keys are player ids, tokens and URLs, hashed on every request).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 pub use api::router;
 pub use serve::{serve, Listening, ServeOptions};
 pub use state::Gateway;

@@ -10,13 +10,13 @@
 //! pays for the parse, the coverage check and the key once per access change, not per
 //! request. Refusals are never remembered.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use url::Url;
 
 use crate::cache::Key;
+use crate::FastMap;
 
 /// Plans kept at most (all are dropped when the bound is reached; screens re-make theirs).
 const MAX_PLANS: usize = 20_000;
@@ -39,7 +39,7 @@ pub struct Plan {
 #[derive(Debug, Default)]
 struct Inner {
     epoch: [u8; 16],
-    by_player: HashMap<Arc<str>, HashMap<Box<str>, Arc<Plan>>>,
+    by_player: FastMap<Arc<str>, FastMap<Box<str>, Arc<Plan>>>,
     count: usize,
 }
 

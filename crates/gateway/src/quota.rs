@@ -10,11 +10,12 @@
 //!   spent, a request waits up to [`BUDGET_WAIT`] for room and is then `503 rate_limited`
 //!   with `Retry-After`: memory stays bounded whatever the number of screens.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::FastMap;
 
 /// How long a request waits for room in the body budget.
 pub const BUDGET_WAIT: Duration = Duration::from_secs(2);
@@ -70,7 +71,7 @@ struct Player {
 #[derive(Debug)]
 pub struct Quota {
     policy: FetchPolicy,
-    players: Mutex<HashMap<String, Player>>,
+    players: Mutex<FastMap<String, Player>>,
 }
 
 /// A request admitted: counted as under way until dropped.

@@ -9,7 +9,6 @@
 //! rotation, an unlink, a removal). Holding tokens in memory adds nothing for someone who
 //! could read it: the session keys that mint them are held there too.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use lanyard_core::broker::sessions::{self, Claims, SessionKeys};
@@ -39,8 +38,8 @@ const FORCED_RELOAD: std::time::Duration = std::time::Duration::from_secs(1);
 pub struct Sessions {
     keys: tokio::sync::RwLock<Option<([u8; 16], Arc<SessionKeys>)>>,
     forced: std::sync::Mutex<Option<std::time::Instant>>,
-    generations: RwLock<HashMap<String, Generation>>,
-    verified: RwLock<HashMap<Box<str>, Verified>>,
+    generations: RwLock<std::collections::HashMap<String, Generation>>,
+    verified: RwLock<crate::FastMap<Box<str>, Verified>>,
 }
 
 impl Sessions {

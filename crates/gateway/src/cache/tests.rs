@@ -33,10 +33,7 @@ fn with(mut u: Upstream, creds: &[&str]) -> Upstream {
 }
 
 fn key(url: &str, creds: &[&str]) -> Key {
-    Key {
-        url: url.into(),
-        credentials: creds.iter().map(|c| c.to_string()).collect(),
-    }
+    Key::for_tests(url, creds)
 }
 
 #[tokio::test]
