@@ -2,13 +2,16 @@ import { flushSync, mount } from "svelte";
 import "./app.css";
 import "./boot.css";
 import App from "./App.svelte";
-import { beginStartup, endStartup } from "./lib/early";
+import { beginStartup, endStartup, firstDataOrTimeout } from "./lib/early";
 import { startupMark } from "./lib/ipc";
 import { routeFromHash } from "./lib/routes";
 
 startupMark("script evaluated");
-// The first page's data is asked for before anything renders (see lib/early.ts).
-beginStartup(routeFromHash(window.location.hash).id);
+// The first page's data is asked for before anything renders (see lib/early.ts), and the
+// app mounts once it is here (or FIRST_DATA_WAIT_MS passed), so its first frame has it.
+const firstData = firstDataOrTimeout(beginStartup(routeFromHash(window.location.hash).id)).then(() =>
+  startupMark("first data"),
+);
 
 const target = document.getElementById("app");
 if (!target) throw new Error("missing #app element");
@@ -29,7 +32,7 @@ function afterNextPaint(): Promise<void> {
 
 // The skeleton paints first; the app renders behind it and replaces it in one frame. When
 // the skeleton is on screen already, there is no frame to wait for.
-const app = (painted() ? Promise.resolve() : afterNextPaint()).then(() => {
+const app = Promise.all([painted() ? undefined : afterNextPaint(), firstData]).then(() => {
   startupMark("mounting");
   const mounted = mount(App, { target });
   // The app's first effects (its pages' first reads) run now, and share the start-up's

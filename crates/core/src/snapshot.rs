@@ -7,6 +7,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
+/// The snapshot's maps read on every grant and fetch (by principal, channel and token id):
+/// foldhash with a per-process random seed instead of SipHash.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`FastMap`].
+pub type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
 use crate::error::Result;
 use crate::fetch::target::Base;
 use crate::oauth::channel::{ChannelStatus, Handout};
@@ -34,9 +40,9 @@ pub struct ChannelBases {
 #[derive(Debug, Default, Clone)]
 pub struct Linked {
     /// Channel ids.
-    pub channels: HashSet<String>,
+    pub channels: FastSet<String>,
     /// URL token ids.
-    pub tokens: HashSet<String>,
+    pub tokens: FastSet<String>,
 }
 
 /// What requests consult.
@@ -48,10 +54,13 @@ pub struct Snapshot {
     pub accepted: HashSet<String>,
     /// Channels with their API bases, by provider name and account.
     pub channels: Vec<ChannelBases>,
+    /// The ids of the channels whose hand-out mode is `proxy` (data only, no grants): a
+    /// grant asks this set, not the list.
+    pub proxy_only: FastSet<String>,
     /// Each principal's links (channels and URL tokens), by principal id.
-    pub links: HashMap<String, Linked>,
+    pub links: FastMap<String, Linked>,
     /// Active players, by id.
-    pub active_players: HashSet<String>,
+    pub active_players: FastSet<String>,
     /// Non-zero minimum refetch intervals in seconds, keyed `channel:<id>` and
     /// `url_token:<id>`.
     pub min_refetch: HashMap<String, u64>,
@@ -91,7 +100,7 @@ impl SnapshotCache {
             }
         }
         let providers = store.providers().await?;
-        let channels = store
+        let channels: Vec<ChannelBases> = store
             .channels()
             .await?
             .into_iter()
@@ -112,17 +121,22 @@ impl SnapshotCache {
             })
             .collect();
         let all = store.all_links().await?;
-        let mut links: HashMap<String, Linked> = HashMap::new();
+        let mut links: FastMap<String, Linked> = FastMap::default();
         for (principal, channel) in all.channels {
             links.entry(principal).or_default().channels.insert(channel);
         }
         for (principal, token) in all.tokens {
             links.entry(principal).or_default().tokens.insert(token);
         }
+        let proxy_only = (channels.iter())
+            .filter(|c| c.handout == Handout::Proxy)
+            .map(|c| c.id.clone())
+            .collect();
         let snap = Arc::new(Snapshot {
             tokens: Index::build(store.url_tokens().await?),
             accepted: store.accepted_tokens().await?.into_iter().collect(),
             channels,
+            proxy_only,
             links,
             active_players: store
                 .principals()

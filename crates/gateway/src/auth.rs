@@ -189,13 +189,18 @@ impl Authenticator {
         mac: &[u8; 32],
         epoch: [u8; 16],
     ) -> std::result::Result<Option<Arc<str>>, Refusal> {
-        let cached = self.verified.read().ok().and_then(|v| v.get(mac).cloned());
-        let Some(entry) = cached else {
-            return Ok(None);
+        // The common case, verified in this very epoch, copies only the player id.
+        let cached = self.verified.read().ok().and_then(|v| {
+            v.get(mac).map(|e| match e.epoch == epoch {
+                true => Ok(e.player_id.clone()),
+                false => Err(e.clone()),
+            })
+        });
+        let entry = match cached {
+            None => return Ok(None),
+            Some(Ok(player_id)) => return Ok(Some(player_id)),
+            Some(Err(entry)) => entry,
         };
-        if entry.epoch == epoch {
-            return Ok(Some(entry.player_id));
-        }
         let stored = l
             .store()
             .secret_hash(&entry.player_id)

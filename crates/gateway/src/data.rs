@@ -580,29 +580,28 @@ async fn cached(
     let upstreamer = g.upstreamer(who.clone());
     let asked_with = negotiation.clone();
     let requested = plan.clone();
-    let answer = g
-        .cache()
-        .serve(
-            plan.key.clone(),
-            &asked,
-            who.id(),
-            plan.min_refetch,
-            policy,
-            move |conditional| {
-                let mut headers = asked_with.clone();
-                headers.extend(conditional);
-                let request = PreviewRequest {
-                    url: requested.requested.clone(),
-                    method: "GET".into(),
-                    headers,
-                    body: None,
-                    channel: None,
-                };
-                upstreamer.clone().fetch(request)
-            },
-        )
-        .await
-        .map_err(|f| failure_response(&f))?;
+    // Boxed: a hit's future does not carry (and move) the cache's miss path.
+    let answer = Box::pin(g.cache().serve(
+        plan.key.clone(),
+        &asked,
+        who.id(),
+        plan.min_refetch,
+        policy,
+        move |conditional| {
+            let mut headers = asked_with.clone();
+            headers.extend(conditional);
+            let request = PreviewRequest {
+                url: requested.requested.clone(),
+                method: "GET".into(),
+                headers,
+                body: None,
+                channel: None,
+            };
+            upstreamer.clone().fetch(request)
+        },
+    ))
+    .await
+    .map_err(|f| failure_response(&f))?;
     match answer.stale {
         Some(stale) => g.metrics().stale(stale.reason),
         None => g.metrics().fetch("ok"),

@@ -1,6 +1,13 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { afterEach, describe, expect, it } from "vitest";
-import { beginStartup, endStartup, FIRST_PAGE_READS, START_READS } from "./early";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  beginStartup,
+  endStartup,
+  FIRST_DATA_WAIT_MS,
+  FIRST_PAGE_READS,
+  firstDataOrTimeout,
+  START_READS,
+} from "./early";
 import { channelsList, linksList, status, tokensList } from "./ipc";
 import { makeStatus } from "./test-fixtures";
 
@@ -91,5 +98,58 @@ describe("beginStartup", () => {
     await tick();
     expect(FIRST_PAGE_READS.settings).toBeUndefined();
     expect([...backend.asked].sort()).toEqual([...START_READS].sort());
+  });
+});
+
+describe("firstDataOrTimeout (the app mounts once the first page's data is here)", () => {
+  /** Whether `promise` has settled after the pending microtasks ran. */
+  async function settled(promise: Promise<unknown>): Promise<boolean> {
+    let done = false;
+    void promise.then(() => (done = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    await Promise.resolve();
+    return done;
+  }
+
+  it("waits for the first page's reads and no longer", async () => {
+    const backend = heldBackend();
+    const ready = firstDataOrTimeout(beginStartup("channels"));
+    await tick();
+    expect(await settled(ready)).toBe(false);
+    backend.answer("channels_list");
+    await tick();
+    expect(await settled(ready)).toBe(false);
+    backend.answer("links_list");
+    await tick();
+    expect(await settled(ready)).toBe(true);
+  });
+
+  it("mounts on a refusal too: the page shows the error itself", async () => {
+    mockIPC(() => {
+      throw { code: "storage", message: "disk full" };
+    });
+    await expect(firstDataOrTimeout(beginStartup("channels"))).resolves.toBeUndefined();
+  });
+
+  it("does not wait longer than FIRST_DATA_WAIT_MS for a backend that hangs", async () => {
+    vi.useFakeTimers();
+    try {
+      const never = new Promise<void>(() => {});
+      const ready = firstDataOrTimeout(never);
+      await vi.advanceTimersByTimeAsync(FIRST_DATA_WAIT_MS - 1);
+      expect(await settled(ready)).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await settled(ready)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not wait at all on a page without first reads", async () => {
+    heldBackend();
+    const ready = firstDataOrTimeout(beginStartup("settings"));
+    await tick();
+    expect(await settled(ready)).toBe(true);
   });
 });

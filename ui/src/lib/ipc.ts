@@ -212,8 +212,9 @@ const sharedReads = new Map<string, Promise<unknown>>();
 /**
  * Starts the argument-less reads `first` now and `later` once every one of `first` has
  * settled; until `endShared`, `call(command)` hands out these calls instead of new ones.
+ * Resolves (never rejects) once every one of `first` has settled.
  */
-export function startShared(first: readonly string[], later: readonly string[]): void {
+export function startShared(first: readonly string[], later: readonly string[]): Promise<void> {
   const keep = (command: string, promise: Promise<unknown>) => {
     // Nobody may ever ask (a page that is not shown): no unhandled rejection then.
     promise.catch(() => {});
@@ -227,6 +228,7 @@ export function startShared(first: readonly string[], later: readonly string[]):
       command,
       firstSettled.then(() => send(command)),
     );
+  return firstSettled.then(() => undefined);
 }
 
 /** Ends the sharing: every later call goes to the backend afresh. */

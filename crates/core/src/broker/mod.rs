@@ -104,7 +104,7 @@ pub(crate) struct PendingAudit {
 #[derive(Debug)]
 pub struct Broker {
     owner: String,
-    cache: RwLock<HashMap<String, Arc<CachedToken>>>,
+    cache: RwLock<crate::snapshot::FastMap<String, Arc<CachedToken>>>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     audit: Mutex<Vec<PendingAudit>>,
     access: RwLock<AccessCache>,
@@ -119,7 +119,7 @@ pub struct Broker {
 #[derive(Debug, Default)]
 struct AccessCache {
     epoch: [u8; 16],
-    by_principal: HashMap<String, HashMap<String, Access>>,
+    by_principal: crate::snapshot::FastMap<String, crate::snapshot::FastMap<String, Access>>,
 }
 
 /// Names the process-id space this process lives in, so that a refresh lease's owner pid

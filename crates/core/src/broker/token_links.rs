@@ -61,16 +61,14 @@ pub async fn hand_out(
     // One epoch read for the whole request: the hand-out check and the grant go by it.
     let epoch = l.store().access_epoch();
     let snapshot = l.snapshot_at(epoch).await?;
-    if let Some(c) = snapshot.channels.iter().find(|c| c.id == channel_id) {
-        if c.handout == Handout::Proxy
-            && snapshot.linked(principal_id).channels.contains(channel_id)
-        {
-            return Err(Error::ProxyOnly(format!(
-                "channel {channel_id} hands out data, not tokens: fetch through the \
-                 gateway's /v1/fetch (or switch it with `lanyard channel set \
-                 {channel_id} --handout token`)"
-            )));
-        }
+    if snapshot.proxy_only.contains(channel_id)
+        && snapshot.linked(principal_id).channels.contains(channel_id)
+    {
+        return Err(Error::ProxyOnly(format!(
+            "channel {channel_id} hands out data, not tokens: fetch through the \
+             gateway's /v1/fetch (or switch it with `lanyard channel set \
+             {channel_id} --handout token`)"
+        )));
     }
     issue_grant_at(l, &epoch, principal_id, channel_id, url).await
 }

@@ -249,7 +249,7 @@ pub async fn resolve_linked(
     l: &Lanyard,
     method: &str,
     url: &Url,
-    linked: Option<&std::collections::HashSet<String>>,
+    linked: Option<&crate::snapshot::FastSet<String>>,
     asking: Asking<'_>,
 ) -> Result<Decoration> {
     resolve_linked_within(l, method, url, linked, asking, ANSWER_TIMEOUT).await
@@ -259,7 +259,7 @@ async fn resolve_linked_within(
     l: &Lanyard,
     method: &str,
     url: &Url,
-    linked: Option<&std::collections::HashSet<String>>,
+    linked: Option<&crate::snapshot::FastSet<String>>,
     asking: Asking<'_>,
     timeout: std::time::Duration,
 ) -> Result<Decoration> {
@@ -307,7 +307,7 @@ pub(crate) async fn resolve_at(
     at: At<'_>,
     place: Place<'_>,
     method: &str,
-    linked: Option<&std::collections::HashSet<String>>,
+    linked: Option<&crate::snapshot::FastSet<String>>,
     asking: Asking<'_>,
     timeout: std::time::Duration,
 ) -> Result<Decoration> {
