@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Before and after, in one run: this checkout's release gateway against an older build's,
+# Before and after, in one run: this checkout's gateway (server profile, see common.sh)
+# against an older build's,
 # alternating ROUNDS times (3 by default) with the same wrk command, each on its own data
 # dir (an older build refuses a newer schema). Prints each server's requests/s and CPU per
 # request, then the medians. On a machine whose speed drifts from minute to minute (a VM
@@ -10,10 +11,13 @@
 #   benches/ab.sh fetch|grants OLD_RELEASE_DIR [DURATION] [ROUNDS]
 #
 # OLD_RELEASE_DIR holds the older build's `lanyard` and, for grants, its
-# `examples/load_fixture`, e.g. from a worktree of the older commit:
+# `examples/load_fixture`, e.g. from a worktree of the older commit, built with this
+# checkout's profile (a commit before the `server` profile: `--release` with the same
+# settings, `--config 'profile.release.lto="fat"' --config 'profile.release.codegen-units=1'`):
 #   git worktree add /tmp/old REV && (cd /tmp/old && CARGO_TARGET_DIR=/tmp/old-target \
-#     cargo build --release -p lanyard-cli --bin lanyard -p lanyard-gateway --example load_fixture)
-#   benches/ab.sh grants /tmp/old-target/release
+#     cargo build --profile server -p lanyard-cli --bin lanyard -p lanyard-gateway --example load_fixture)
+#   benches/ab.sh grants /tmp/old-target/server
+# (PROFILE=release builds this checkout's side in `release` instead.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -55,7 +59,7 @@ case "$WHAT" in
     ;;
   grants)
     [ -x "$OLD_DIR/examples/load_fixture" ] || { echo "error: no examples/load_fixture in $OLD_DIR" >&2; exit 1; }
-    "$CARGO_TARGET_DIR/release/examples/load_fixture" "$NEW_DATA" 200 20 >/dev/null
+    "$BUILD_DIR/examples/load_fixture" "$NEW_DATA" 200 20 >/dev/null
     "$OLD_DIR/examples/load_fixture" "$OLD_DATA" 200 20 >/dev/null
     for side in new old; do
       on_side "$side"

@@ -52,8 +52,8 @@ cpu_per_request() { # PID TICKS_BEFORE WRK_OUTPUT
 # benches/perf-summary.mjs can say where a request's time goes. Without it, nothing changes.
 perf_cargo_args() {
   [ -n "${PERF_DATA:-}" ] || return 0
-  printf '%s\n' --config 'profile.release.package.lanyard-gateway.debug="line-tables-only"' \
-    --config 'profile.release.package.lanyard-core.debug="line-tables-only"'
+  printf '%s\n' --config "profile.$PROFILE.package.lanyard-gateway.debug=\"line-tables-only\"" \
+    --config "profile.$PROFILE.package.lanyard-core.debug=\"line-tables-only\""
 }
 PERF_PID=""
 perf_start() { # PID
@@ -84,19 +84,23 @@ perf_stop() {
   echo "    profile of the gateway in $PERF_DATA (node benches/perf-summary.mjs $PERF_DATA)"
 }
 
+# The cargo profile of the benchmarks' builds: `server` (Cargo.toml: release with
+# whole-program LTO), what the server .deb ships; PROFILE=release or debug to compare.
+PROFILE=${PROFILE:-server}
+# The directory cargo builds PROFILE into (dev's is `debug`).
+profile_dir() { if [ "$PROFILE" = debug ] || [ "$PROFILE" = dev ]; then echo debug; else echo "$PROFILE"; fi; }
+profile_args() { if [ "$(profile_dir)" = debug ]; then echo --profile=dev; else echo "--profile=$PROFILE"; fi; }
+
 # The setup of the benchmarks that drive the `lanyard` CLI (stale-hang.sh,
-# disk-cache-cost.sh, fetch-load.sh): builds it (PROFILE: release or debug; CARGO_ARGS,
-# if given, go to that cargo build) into CARGO_TARGET_DIR as BIN, makes a data dir DATA
-# removed on exit with the processes in PIDS (killed), and defines `lanyard ARGS` (the CLI
-# on DATA, --json), `listening FILE` (the address a server printed in FILE) and
-# `wait_for FILE` (until FILE is not empty, 10 s at most).
+# disk-cache-cost.sh, fetch-load.sh): builds it (PROFILE, see above; CARGO_ARGS, if given,
+# go to that cargo build) into CARGO_TARGET_DIR as BIN (the profile's directory in
+# BUILD_DIR), makes a data dir DATA removed on exit with the processes in PIDS (killed), and
+# defines `lanyard ARGS` (the CLI on DATA, --json), `listening FILE` (the address a server
+# printed in FILE) and `wait_for FILE` (until FILE is not empty, 10 s at most).
 cli_bench_setup() { # [CARGO_ARGS…]
-  if [ "$PROFILE" = release ]; then
-    cargo build --release --quiet "$@" -p lanyard-cli --bin lanyard
-  else
-    cargo build --quiet "$@" -p lanyard-cli --bin lanyard
-  fi
-  BIN="$CARGO_TARGET_DIR/$PROFILE/lanyard"
+  cargo build "$(profile_args)" --quiet "$@" -p lanyard-cli --bin lanyard
+  BUILD_DIR="$CARGO_TARGET_DIR/$(profile_dir)"
+  BIN="$BUILD_DIR/lanyard"
   DATA=$(mktemp -d)
   PIDS=()
   cleanup() {
@@ -110,16 +114,16 @@ cli_bench_setup() { # [CARGO_ARGS…]
 }
 
 # The setup of the wrk throughput benches (fetch-load.sh, gateway-load.sh): wrk required,
-# then cli_bench_setup with a release CLI and the gateway's EXAMPLEs built in release (both
-# with line tables under PERF_DATA, see perf_cargo_args).
+# then cli_bench_setup and the gateway's EXAMPLEs built in the same profile (both with line
+# tables under PERF_DATA, see perf_cargo_args), so the bare handler gets the same compiler.
 wrk_bench_setup() { # EXAMPLE…
   command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
-  PROFILE=release
   local perf_args examples=() e
   mapfile -t perf_args < <(perf_cargo_args)
   cli_bench_setup "${perf_args[@]}"
   for e in "$@"; do examples+=(--example "$e"); done
-  cargo build --release --quiet "${perf_args[@]}" -p lanyard-gateway "${examples[@]}"
+  cargo build "$(profile_args)" --quiet "${perf_args[@]}" -p lanyard-gateway "${examples[@]}"
+  echo "    build: profile $PROFILE ($BUILD_DIR)"
 }
 
 # After cli_bench_setup: benches/feed-upstream.mjs answering `Cache-Control: max-age=MAX_AGE`
@@ -161,13 +165,13 @@ bench_gateway() { # NAME [FLAGS…]
   [ -n "$URL" ] || { cat "$DATA/$name.err" >&2; exit 1; }
 }
 
-# crates/gateway/examples/bare_json (release, built by the caller) started as NAME with
+# crates/gateway/examples/bare_json (in BUILD_DIR, built by the caller) started as NAME with
 # the environment VAR=VALUE…: its output in $DATA/NAME.out and .err, its address in
 # STARTED_URL, its pid in STARTED_PID.
 start_bare() { # NAME [VAR=VALUE…]
   local name=$1
   shift
-  env "$@" "$CARGO_TARGET_DIR/release/examples/bare_json" >"$DATA/$name.out" 2>"$DATA/$name.err" &
+  env "$@" "$BUILD_DIR/examples/bare_json" >"$DATA/$name.out" 2>"$DATA/$name.err" &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
   wait_for "$DATA/$name.out"

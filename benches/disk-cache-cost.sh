@@ -13,7 +13,6 @@ DURATION=${1:-20s}
 CONNECTIONS=${2:-32}
 THREADS=${3:-1}
 MAX_AGE=${4:-1}
-PROFILE=${PROFILE:-release}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
 . benches/common.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cached /v1/fetch throughput on loopback: one player's session token (as
-# clients/lanyard-player.js holds it) asks a release `lanyard gateway serve` for one feed
+# clients/lanyard-player.js holds it) asks a `lanyard gateway serve` (server profile) for one feed
 # (`Cache-Control: max-age=10`, benches/feed-upstream.mjs) with wrk, against a bare axum
 # handler (crates/gateway/examples/bare_json) driven by the same wrk command in the same
 # run, before and after. Prints requests/s and the ratio (target >= 20 000/s, >= 0.5x).

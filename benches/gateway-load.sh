@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test of the player gateway: 1 000 players, 100 channels, cached grants, on loopback.
-# Seeds a throwaway data directory, starts a release `lanyard gateway serve`, warms every
+# Seeds a throwaway data directory, starts a `lanyard gateway serve` of the server profile, warms every
 # player's secret once (argon2id), then runs wrk with benches/gateway-grants.lua and prints
 # the gateway's own metrics. Needs `wrk` (Debian: apt-get install wrk).
 #
@@ -21,7 +21,7 @@ THREADS=${5:-1}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 wrk_bench_setup load_fixture bare_json
 
-"$CARGO_TARGET_DIR/release/examples/load_fixture" "$DATA" "$PLAYERS" "$CHANNELS"
+"$BUILD_DIR/examples/load_fixture" "$DATA" "$PLAYERS" "$CHANNELS"
 "$BIN" --data-dir "$DATA" --secret-store file --json gateway serve \
   --listen 127.0.0.1:0 >"$DATA/gateway.out" 2>"$DATA/gateway.err" &
 GW_PID=$!

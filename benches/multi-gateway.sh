@@ -3,7 +3,7 @@
 # needs to size its servers. Starts a throwaway PostgreSQL cluster (scripts/postgres),
 # seeds PLAYERS players over CHANNELS channels (crates/gateway/examples/load_fixture) and
 # one URL-token feed (benches/feed-upstream.mjs, `Cache-Control: max-age=10`), then for
-# each count in COUNTS runs that many release `lanyard gateway serve` processes on the
+# each count in COUNTS runs that many `lanyard gateway serve` processes (server profile) on the
 # one database, each driven by its own wrk at the same time:
 #   - /v1/grants (benches/gateway-grants.lua, every player in turn),
 #   - cached /v1/fetch (benches/fetch-cached.lua, one session per gateway).
@@ -29,9 +29,9 @@ command -v psql >/dev/null || { echo "error: psql is required (apt-get install p
 . benches/common.sh
 load_report before
 
-cargo build --release --quiet -p lanyard-cli --bin lanyard
-cargo build --release --quiet -p lanyard-gateway --example load_fixture
-BIN="$CARGO_TARGET_DIR/release"
+cargo build "$(profile_args)" --quiet -p lanyard-cli --bin lanyard
+cargo build "$(profile_args)" --quiet -p lanyard-gateway --example load_fixture
+BIN="$CARGO_TARGET_DIR/$(profile_dir)"
 DATA=$(mktemp -d)
 # Its own directory: scripts/postgres hands it to the postgres user, who cannot enter DATA.
 PG=$(mktemp -d)

@@ -2,7 +2,7 @@
 # Many screens, one upstream request: SCREENS simulated screens (benches/screens-sim.mjs,
 # which uses clients/lanyard-player.js: POST /v1/sessions, GET /v1/fetch) poll FEEDS feeds
 # with `Cache-Control: max-age=MAX_AGE` every INTERVAL seconds for DURATION seconds
-# through a release `lanyard gateway serve`, as PLAYERS players linked to one URL token.
+# through a `lanyard gateway serve` (server profile), as PLAYERS players linked to one URL token.
 # Prints what the screens got and how many requests reached the upstream, against the
 # target FEEDS × (DURATION / MAX_AGE + 1).
 #
@@ -17,7 +17,6 @@ DURATION=${4:-60}
 PLAYERS=${5:-100}
 MAX_AGE=${6:-10}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
-PROFILE=release
 cli_bench_setup
 feed_upstream "$MAX_AGE"
 echo "==> $PLAYERS players linked to one URL token for $UP/feed"

@@ -5,7 +5,7 @@
 # then the upstream hangs (benches/feed-upstream.mjs /_hang) and every screen asks again at
 # once, ROUNDS times. Prints the latency of the stale answers (target: p99 <= the deadline
 # + 10 ms) and the load average before and after, with a warning above a load of 1.5 (the figure
-# then says little). PROFILE=debug uses the debug build instead of a release one.
+# then says little). PROFILE=debug uses the debug build instead of the server profile (common.sh).
 #
 #   benches/stale-hang.sh [SCREENS] [DEADLINE_MS] [ROUNDS] [PLAYERS]
 set -euo pipefail
@@ -14,7 +14,6 @@ SCREENS=${1:-100}
 DEADLINE_MS=${2:-1000}
 ROUNDS=${3:-5}
 PLAYERS=${4:-10}
-PROFILE=${PROFILE:-release}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lanyard-target}"
 . benches/common.sh
 cli_bench_setup
