@@ -264,7 +264,10 @@ async fn audit_many_sqlite(tx: &mut WriteTx, events: &[(i64, AuditEvent<'_>)]) -
             )
         })
         .collect();
-    let rows = serde_json::to_string(&rows).map_err(|e| Error::Internal(e.to_string()))?;
+    // Sized for the usual row (two UUIDs and short names, ~130 bytes): no regrowing.
+    let mut text = Vec::with_capacity(rows.len() * 160);
+    serde_json::to_writer(&mut text, &rows).map_err(|e| Error::Internal(e.to_string()))?;
+    let rows = String::from_utf8(text).map_err(|e| Error::Internal(e.to_string()))?;
     sqlx::query(
         "INSERT INTO audit_event (at, principal_id, action, subject_kind, subject_id, \
          outcome, detail) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, \
