@@ -7,7 +7,7 @@ use crate::store::audit::{AuditAction, AuditOutcome};
 use crate::store::{testing, Location, Store, DATABASE_FILE};
 
 fn pending(i: usize) -> PendingAudit {
-    let denied = i % 7 == 0;
+    let denied = i.is_multiple_of(7);
     PendingAudit {
         at: 1_000 + i as i64,
         principal_id: format!("player-{}", i % 13),
