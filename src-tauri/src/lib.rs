@@ -178,6 +178,9 @@ pub fn run() {
     software_compositing();
     start_clock::begin();
     init_logging();
+    // The first mark the log can carry: what came before (loading the executable and its
+    // libraries) shows as its time after the launch (tests/e2e/measure.mjs).
+    start_clock::mark("logging ready");
     let context = tauri::generate_context!();
     // Opens on its own thread while the window is built (see `startup`).
     let state = AppState::opening(&context.config().identifier);
@@ -213,6 +216,7 @@ pub fn run() {
             start_clock::mark("setup done");
             Ok(())
         });
+    start_clock::mark("building the app (plugins, then the window)");
     let app = match app_builder(builder, state).build(context) {
         Ok(app) => app,
         Err(err) => {
