@@ -169,6 +169,20 @@ pub(crate) fn open_files<R: Runtime>(app: &tauri::AppHandle<R>, paths: Vec<std::
     });
 }
 
+/// A plugin with no commands whose set-up starts opening the installation: registered
+/// right after the single-instance plugin, it runs only in the process that goes on (see
+/// [`state::Opening`]), before the other plugins and the window are built.
+fn open_after_single_instance<R: Runtime>(
+    opening: state::Opening,
+) -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("lanyard-open")
+        .setup(move |_app, _api| {
+            opening.start();
+            Ok(())
+        })
+        .build()
+}
+
 /// The argument autostart passes: start in the tray with the window hidden.
 pub const MINIMIZED: &str = "--minimized";
 
@@ -182,8 +196,9 @@ pub fn run() {
     // libraries) shows as its time after the launch (tests/e2e/measure.mjs).
     start_clock::mark("logging ready");
     let context = tauri::generate_context!();
-    // Opens on its own thread while the window is built (see `startup`).
-    let state = AppState::opening(&context.config().identifier);
+    // Opens on its own thread while the window is built (see `startup`), once the
+    // single-instance check let this process go on (`open_after_single_instance`).
+    let (state, opening) = AppState::opening(&context.config().identifier);
     let builder = Builder::default()
         // Single-instance first: a second launch (e.g. the OS opening a deep link) hands
         // its URL to this instance and exits.
@@ -197,6 +212,9 @@ pub fn run() {
             // Files opened with Lanyard (double-click, "Open with").
             open_files(app, paths);
         }))
+        // Right after it: plugins are set up in order, and a second instance has exited
+        // inside the one above.
+        .plugin(open_after_single_instance(opening))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())

@@ -46,24 +46,22 @@ impl Opener {
     }
 }
 
-impl AppState {
-    /// A state whose installation is still to be opened, and the [`Opener`] that finishes it.
-    pub fn pending() -> (AppState, Opener) {
-        let opened = Arc::new(OnceLock::new());
-        let (tx, rx) = watch::channel(false);
-        let state = AppState {
-            opened: opened.clone(),
-            ready: rx,
-        };
-        (state, Opener { opened, ready: tx })
-    }
+/// The installation of an [`AppState`], not yet being opened: [`Opening::start`] opens it
+/// on its own thread. `lib.rs` starts it once the single-instance check has let this
+/// process go on: a second instance hands its arguments over and exits inside that check,
+/// and an exit while its own thread was opening the database and the secret store could
+/// end it by a signal instead of status 0 (seen in `tests/e2e/run`, "the second instance
+/// exited with null").
+#[derive(Debug)]
+pub struct Opening {
+    identifier: String,
+    opener: Opener,
+}
 
-    /// Starts opening the installation for the app `identifier` on its own thread and
-    /// returns at once (the data directory and secret store may be overridden with
-    /// `LANYARD_DATA_DIR` / `LANYARD_SECRET_STORE`).
-    pub fn opening(identifier: &str) -> AppState {
-        let (state, opener) = AppState::pending();
-        let identifier = identifier.to_owned();
+impl Opening {
+    /// Starts opening the installation on its own thread and returns at once.
+    pub fn start(self) {
+        let Opening { identifier, opener } = self;
         let spawned = std::thread::Builder::new()
             .name("lanyard-open".into())
             .spawn(move || {
@@ -76,7 +74,31 @@ impl AppState {
             // The opener was dropped with the closure: `lanyard` reports it.
             tracing::error!("could not start opening the installation: {err}");
         }
-        state
+    }
+}
+
+impl AppState {
+    /// A state whose installation is still to be opened, and the [`Opener`] that finishes it.
+    pub fn pending() -> (AppState, Opener) {
+        let opened = Arc::new(OnceLock::new());
+        let (tx, rx) = watch::channel(false);
+        let state = AppState {
+            opened: opened.clone(),
+            ready: rx,
+        };
+        (state, Opener { opened, ready: tx })
+    }
+
+    /// The state of the app `identifier`, and the [`Opening`] that starts opening its
+    /// installation on its own thread (the data directory and secret store may be
+    /// overridden with `LANYARD_DATA_DIR` / `LANYARD_SECRET_STORE`).
+    pub fn opening(identifier: &str) -> (AppState, Opening) {
+        let (state, opener) = AppState::pending();
+        let opening = Opening {
+            identifier: identifier.to_owned(),
+            opener,
+        };
+        (state, opening)
     }
 
     /// Opens the installation for the app `identifier` before returning (tests).
