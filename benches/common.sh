@@ -52,8 +52,8 @@ cpu_per_request() { # PID TICKS_BEFORE WRK_OUTPUT
 # benches/perf-summary.mjs can say where a request's time goes. Without it, nothing changes.
 perf_cargo_args() {
   [ -n "${PERF_DATA:-}" ] || return 0
-  printf '%s\n' --config "profile.$PROFILE.package.lanyard-gateway.debug=\"line-tables-only\"" \
-    --config "profile.$PROFILE.package.lanyard-core.debug=\"line-tables-only\""
+  printf '%s\n' --config "profile.$(profile_name).package.lanyard-gateway.debug=\"line-tables-only\"" \
+    --config "profile.$(profile_name).package.lanyard-core.debug=\"line-tables-only\""
 }
 PERF_PID=""
 perf_start() { # PID
@@ -87,9 +87,11 @@ perf_stop() {
 # The cargo profile of the benchmarks' builds: `server` (Cargo.toml: release with
 # whole-program LTO), what the server .deb ships; PROFILE=release or debug to compare.
 PROFILE=${PROFILE:-server}
-# The directory cargo builds PROFILE into (dev's is `debug`).
-profile_dir() { if [ "$PROFILE" = debug ] || [ "$PROFILE" = dev ]; then echo debug; else echo "$PROFILE"; fi; }
-profile_args() { if [ "$(profile_dir)" = debug ]; then echo --profile=dev; else echo "--profile=$PROFILE"; fi; }
+# Cargo's name for PROFILE (`debug` is `dev`), its `--profile` argument, and the directory
+# it builds into (dev's is `debug`).
+profile_name() { case "$PROFILE" in debug | dev) echo dev ;; *) echo "$PROFILE" ;; esac; }
+profile_args() { echo "--profile=$(profile_name)"; }
+profile_dir() { if [ "$(profile_name)" = dev ]; then echo debug; else echo "$PROFILE"; fi; }
 
 # The setup of the benchmarks that drive the `lanyard` CLI (stale-hang.sh,
 # disk-cache-cost.sh, fetch-load.sh): builds it (PROFILE, see above; CARGO_ARGS, if given,

@@ -4,7 +4,7 @@
 
 use super::{Broker, PendingAudit, AUDIT_FLUSH_CHUNK};
 use crate::store::audit::{AuditAction, AuditOutcome};
-use crate::store::{testing, Location, Store, DATABASE_FILE};
+use crate::store::testing;
 
 fn pending(i: usize) -> PendingAudit {
     let denied = i.is_multiple_of(7);
@@ -24,11 +24,7 @@ fn pending(i: usize) -> PendingAudit {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flush_writes_every_record_across_its_chunks_and_reuses_the_buffer() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let location = testing::database()
-        .await
-        .expect("database")
-        .unwrap_or_else(|| Location::Sqlite(dir.path().join(DATABASE_FILE)));
-    let store = Store::open_at(&location).await.expect("store");
+    let store = testing::temp_store(dir.path()).await.expect("store");
     let broker = Broker::default();
     // Two full chunks and a part of a third.
     let count = AUDIT_FLUSH_CHUNK * 2 + 300;
