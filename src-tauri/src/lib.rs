@@ -223,6 +223,7 @@ pub fn run() {
             Some(vec![MINIMIZED]),
         ))
         .manage(startup::Deferred::default())
+        .manage(startup::Revealed::default())
         .on_page_load(|webview, payload| {
             if payload.event() == tauri::webview::PageLoadEvent::Finished {
                 startup::page_loaded(webview.app_handle());
@@ -271,14 +272,14 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     open_files(app, sharing::paths_in(&args, &cwd));
     #[cfg(target_os = "linux")]
     theme::follow_desktop(app);
+    // The window is created hidden and shown once its page has loaded (see `startup`),
+    // unless Lanyard starts in the tray.
+    if std::env::args().any(|a| a == MINIMIZED) {
+        startup::keep_hidden(app);
+    }
     // The tray, the URL schemes' registration and the background tasks wait for the page's
     // start-up calls (see `startup`).
     startup::schedule_fallback(app);
-    if std::env::args().any(|a| a == MINIMIZED) {
-        if let Some(window) = app.get_webview_window(window::MAIN) {
-            let _ = window.hide();
-        }
-    }
     Ok(())
 }
 

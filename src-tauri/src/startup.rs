@@ -9,25 +9,49 @@
 //! main thread or a core from the first page's calls; or [`AT_THE_LATEST`] when no page
 //! loads (a window started hidden in the tray) or the page keeps calling.
 //!
+//! The window is created hidden (`tauri.conf.json`) and shown when its page has loaded
+//! ([`reveal`]), or [`REVEAL_AT_THE_LATEST`] after setup, unless Lanyard started in the
+//! tray (`--minimized`, [`keep_hidden`]). A visible window drawn while its web process is
+//! still committing the first load makes WebKitGTK's non-composited drawing (which
+//! `lib.rs` turns on for memory) wait up to 500 ms on the main thread for a backing store
+//! the web process cannot paint yet: the page's load needs that same main thread (its
+//! navigation policy and the `tauri://` assets are answered there). Measured: 7 of 16
+//! launches stalled ~500 ms before the first paint, 0 of 16 with compositing on; the
+//! empty Tauri window stalls the same way when built non-composited
+//! (docs/benchmarks.md, stop 37). A hidden view is never drawn and never waited for; shown
+//! at the load's commit instead of its end, 6 of 16 launches still stalled (the page's
+//! script and style sheet come through that main thread after the commit).
+//!
 //! Each step's time is logged through [`crate::start_clock`] (with
 //! `lanyard_core::startup=debug` the installation's opening steps too), which
 //! `tests/e2e/measure.mjs` reads to break the time from the process's start to the first
 //! page's data down.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::start_clock::{calls_gone_quiet, mark, AT_THE_LATEST};
 
+/// When the hidden window is shown if its page has not loaded by then (a slow machine
+/// still sees a window soon).
+pub const REVEAL_AT_THE_LATEST: Duration = Duration::from_millis(1500);
+
 /// Whether the deferred desktop work has started (one per app).
 #[derive(Debug, Default)]
 pub struct Deferred(AtomicBool);
 
-/// Called when a page has finished loading: once the page's calls have gone quiet (or
-/// [`AT_THE_LATEST`] later), starts the deferred work.
+/// Whether the window's first showing has happened, or was given up (started in the
+/// tray). One per app.
+#[derive(Debug, Default)]
+pub struct Revealed(AtomicBool);
+
+/// Called when a page has finished loading: shows the window the first time, and once
+/// the page's calls have gone quiet (or [`AT_THE_LATEST`] later), starts the deferred work.
 pub fn page_loaded<R: Runtime>(app: &AppHandle<R>) {
     mark("page loaded");
+    reveal(app);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         calls_gone_quiet().await;
@@ -35,14 +59,36 @@ pub fn page_loaded<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Starts the fallback timer: the deferred work starts [`AT_THE_LATEST`] after setup even
-/// when no page loads.
+/// Starts the fallback timers: the window shows [`REVEAL_AT_THE_LATEST`] and the deferred
+/// work starts [`AT_THE_LATEST`] after setup even when no page loads.
 pub fn schedule_fallback<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(AT_THE_LATEST).await;
+        tokio::time::sleep(REVEAL_AT_THE_LATEST).await;
+        reveal(&app);
+        tokio::time::sleep(AT_THE_LATEST.saturating_sub(REVEAL_AT_THE_LATEST)).await;
         start_deferred(&app);
     });
+}
+
+/// The window stays hidden: Lanyard started in the tray (`--minimized`). Only the user
+/// (the tray, a second launch) shows it.
+pub fn keep_hidden<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(revealed) = app.try_state::<Revealed>() {
+        revealed.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Shows the main window the first time it is called (after [`keep_hidden`], never).
+pub fn reveal<R: Runtime>(app: &AppHandle<R>) {
+    let Some(revealed) = app.try_state::<Revealed>() else {
+        return;
+    };
+    if revealed.0.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    mark("showing the window");
+    crate::window::show_main(app);
 }
 
 /// The first call starts the deferred work on the main thread; later calls do nothing.
@@ -92,3 +138,50 @@ fn desktop_extras<R: Runtime>(app: &AppHandle<R>) {
 
 #[cfg(not(desktop))]
 fn desktop_extras<R: Runtime>(_app: &AppHandle<R>) {}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use tauri::test::{mock_builder, mock_context, noop_assets};
+    use tauri::Manager;
+
+    use super::*;
+    use crate::window::Shown;
+
+    /// An app with a main window and no [`Deferred`]: the deferred work (the tray, the
+    /// background tasks) never starts in these tests.
+    fn app() -> tauri::App<tauri::test::MockRuntime> {
+        let app = mock_builder()
+            .manage(Revealed::default())
+            .manage(Shown::default())
+            .build(mock_context(noop_assets()))
+            .expect("mock app");
+        tauri::WebviewWindowBuilder::new(&app, crate::window::MAIN, Default::default())
+            .build()
+            .expect("window");
+        app
+    }
+
+    fn shown(app: &tauri::App<tauri::test::MockRuntime>) -> usize {
+        app.state::<Shown>().0.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn the_window_is_shown_once_at_its_first_page_load_and_never_when_started_in_the_tray() {
+        let app = app();
+        assert_eq!(shown(&app), 0, "shown before its page loaded");
+        page_loaded(app.handle());
+        assert_eq!(shown(&app), 1, "not shown when its page loaded");
+        // A reload, or the fallback timer after the page loaded: nothing more.
+        page_loaded(app.handle());
+        reveal(app.handle());
+        assert_eq!(shown(&app), 1, "shown again by a later load");
+
+        let tray = self::app();
+        keep_hidden(tray.handle());
+        page_loaded(tray.handle());
+        reveal(tray.handle());
+        assert_eq!(shown(&tray), 0, "a window started in the tray was shown");
+    }
+}

@@ -7,7 +7,8 @@
 // Environment: LANYARD_E2E_APP (default $CARGO_TARGET_DIR/release/lanyard-app),
 // LANYARD_BASELINE_APP (default $CARGO_TARGET_DIR/release/empty-window), LANYARD_MEASURE_ROUNDS
 // (default 3), LANYARD_COMPARE_APP (optional: another Lanyard build, e.g. the previous
-// commit's, measured in the same rounds). Each round launches each binary fresh through WebKitWebDriver with a new HOME
+// commit's, measured in the same rounds), LANYARD_MEASURE_LOGS (optional: a directory the
+// apps' logs are copied to, one file per launch). Each round launches each binary fresh through WebKitWebDriver with a new HOME
 // and data directory (the page cache stays warm) and reports:
 //   first paint   the page's first-contentful-paint (Paint Timing, wall clock via
 //                 performance.timeOrigin) minus the app process's start time (/proc, 10 ms
@@ -17,13 +18,14 @@
 //                 enters the DOM (a MutationObserver installed with the first-paint script,
 //                 so WebDriver's round trips are not counted), on the same clock; its
 //                 ratio is to the empty window's first paint (target ≤ 1.2×)
-//   start-up      (Lanyard) where the time up to the page's data goes, each step in ms
-//                 after the process started, median over the rounds: the shell's and the
-//                 installation's steps (the app's log with
+//   start-up      where the time up to the first paint (and Lanyard's data) goes, for both
+//                 windows, each step in ms after the process started, median over the
+//                 rounds: the shell's and the installation's steps (the app's log with
 //                 LANYARD_LOG=lanyard_app::startup=debug,lanyard_core::startup=debug, on
-//                 the wall clock of its timestamps), the page's loading (Navigation and
-//                 Resource Timing), its first paint, its own marks and each IPC call's start
-//                 and answer (User Timing marks of ui/src/main.ts and ui/src/lib/ipc.ts)
+//                 the wall clock of its timestamps; the empty window writes the same marks),
+//                 the page's loading (Navigation and Resource Timing), its first paint, and
+//                 Lanyard's own marks and each IPC call's start and answer (User Timing marks
+//                 of ui/src/main.ts and ui/src/lib/ipc.ts)
 //   PSS           the sum of Pss in /proc/PID/smaps_rollup over the app and every process it
 //                 started (WebKitWebProcess, WebKitNetworkProcess, …), 3 s after first
 //                 paint, and for Lanyard again after 10 previews of a local JSON URL
@@ -214,15 +216,12 @@ async function launch(binary, dataServer) {
         look();`);
       readyMs = Math.round(ready - started);
     }
-    let steps = null;
-    if (dataServer) {
-      const all = [...startupSteps(logFile), ...(await session.execute(PAGE_TIMELINE))];
-      all.push({ at: ready, name: 'page: shows its data (page ready)' });
-      // The first time each step happened (a command called twice counts once), in ms.
-      steps = {};
-      for (const { at, name } of all.sort((x, y) => x.at - y.at)) {
-        if (!(name in steps)) steps[name] = Math.round(at - started);
-      }
+    const all = [...startupSteps(logFile), ...(await session.execute(PAGE_TIMELINE))];
+    if (ready) all.push({ at: ready, name: 'page: shows its data (page ready)' });
+    // The first time each step happened (a command called twice counts once), in ms.
+    const steps = {};
+    for (const { at, name } of all.sort((x, y) => x.at - y.at)) {
+      if (!(name in steps)) steps[name] = Math.round(at - started);
     }
     await sleep(3000);
     const procs = descendants(driver.child.pid);
@@ -256,6 +255,8 @@ async function launch(binary, dataServer) {
     }
     return result;
   } finally {
+    const keep = process.env.LANYARD_MEASURE_LOGS;
+    if (keep) fs.copyFileSync(logFile, path.join(keep, `${path.basename(binary)}-${Date.now()}.log`));
     await session.delete();
     for (const pid of descendants(driver.child.pid)) {
       try {
@@ -315,13 +316,17 @@ const c = compare
 const paintRatio = +(a.paint / b.paint).toFixed(2);
 const readyRatio = +(a.ready / b.paint).toFixed(2);
 // Each start-up step's median over the rounds it happened in, in the order of the medians.
-const stepNames = [...new Set(samples.app.flatMap((s) => Object.keys(s.steps ?? {})))];
-const steps = stepNames
-  .map((name) => {
-    const seen = samples.app.map((s) => s.steps?.[name]).filter((v) => v !== undefined);
-    return { name, ms: median(seen), rounds: seen.length };
-  })
-  .sort((x, y) => x.ms - y.ms);
+const timeline = (launches) =>
+  [...new Set(launches.flatMap((s) => Object.keys(s.steps ?? {})))]
+    .map((name) => {
+      const seen = launches.map((s) => s.steps?.[name]).filter((v) => v !== undefined);
+      return { name, ms: median(seen), rounds: seen.length };
+    })
+    .sort((x, y) => x.ms - y.ms);
+const steps = timeline(samples.app);
+const baselineSteps = timeline(samples.baseline);
+const listed = (list, n) =>
+  list.map((s) => `${String(s.ms).padStart(6)}  ${s.name}${s.rounds < n ? ` (${s.rounds} of ${n} rounds)` : ''}`).join('\n');
 const summary = {
   rounds,
   baseline: { binary: baseline, firstPaintMs: b.paint, pssStartKiB: b.pss, processes: samples.baseline[0].processes },
@@ -337,6 +342,7 @@ const summary = {
   ratioFirstPaint: paintRatio,
   ratioReady: readyRatio,
   startup: steps,
+  baselineStartup: baselineSteps,
   ratioStart: +(a.pss / b.pss).toFixed(3),
   ratioAfterPreviews: +(a.pssPreviews / b.pss).toFixed(3),
   samples,
@@ -353,5 +359,8 @@ console.log(`
 ${c ? `compared build (${compare}): first paint ${c.paint} ms, page ready ${c.ready} ms\n` : ''}processes counted: baseline ${summary.baseline.processes.join(', ')}; Lanyard ${summary.app.processes.join(', ')}
 by process (MiB, last round): baseline ${fmt(samples.baseline.at(-1).pssStartByProcess)}; Lanyard at start ${fmt(samples.app.at(-1).pssStartByProcess)}, after 10 previews ${fmt(samples.app.at(-1).pssAfterPreviewsByProcess)}
 
+The empty window's start-up, ms after the process started (median of the rounds):
+${listed(baselineSteps, samples.baseline.length)}
+
 Lanyard's start-up, ms after the process started (median of the rounds; the empty window paints at ${b.paint} ms):
-${steps.map((s) => `${String(s.ms).padStart(6)}  ${s.name}${s.rounds < samples.app.length ? ` (${s.rounds} of ${samples.app.length} rounds)` : ''}`).join('\n')}`);
+${listed(steps, samples.app.length)}`);
