@@ -7,7 +7,7 @@
 //! gateway) wait until the page has loaded and its start-up calls have gone quiet
 //! ([`page_loaded`], [`crate::start_clock::calls_gone_quiet`]), so none of them takes the
 //! main thread or a core from the first page's calls; or [`AT_THE_LATEST`] when no page
-//! loads (a window started hidden in the tray) or the page keeps calling.
+//! loads or the page keeps calling.
 //!
 //! The window is created hidden (`tauri.conf.json`) and shown when its page has loaded
 //! ([`reveal`]), or [`REVEAL_AT_THE_LATEST`] after setup, unless Lanyard started in the
@@ -69,6 +69,14 @@ pub fn schedule_fallback<R: Runtime>(app: &AppHandle<R>) {
         tokio::time::sleep(AT_THE_LATEST.saturating_sub(REVEAL_AT_THE_LATEST)).await;
         start_deferred(&app);
     });
+}
+
+/// Keeps the window hidden when Lanyard was started in the tray (`args` has
+/// [`crate::MINIMIZED`], as autostart passes it).
+pub fn hide_if_minimized<R: Runtime>(app: &AppHandle<R>, mut args: impl Iterator<Item = String>) {
+    if args.any(|a| a == crate::MINIMIZED) {
+        keep_hidden(app);
+    }
 }
 
 /// The window stays hidden: Lanyard started in the tray (`--minimized`). Only the user
@@ -179,9 +187,41 @@ mod tests {
         assert_eq!(shown(&app), 1, "shown again by a later load");
 
         let tray = self::app();
-        keep_hidden(tray.handle());
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        hide_if_minimized(tray.handle(), args(&["lanyard-app", crate::MINIMIZED]));
         page_loaded(tray.handle());
         reveal(tray.handle());
         assert_eq!(shown(&tray), 0, "a window started in the tray was shown");
+
+        // Any other arguments (a link, a file): shown at its page's load as usual.
+        let linked = self::app();
+        hide_if_minimized(
+            linked.handle(),
+            args(&["lanyard-app", "lanyard://channel/x"]),
+        );
+        page_loaded(linked.handle());
+        assert_eq!(
+            shown(&linked),
+            1,
+            "a window started with a link stayed hidden"
+        );
+    }
+
+    #[test]
+    fn the_main_window_is_created_hidden() {
+        // Shown by `reveal`, never drawn before its page loaded (see the module's docs).
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json");
+        let windows = config["app"]["windows"].as_array().expect("windows");
+        let main = windows
+            .iter()
+            .find(|w| w["label"] == crate::window::MAIN)
+            .expect("the main window");
+        assert_eq!(main["visible"], false, "the main window is created visible");
     }
 }

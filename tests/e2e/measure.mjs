@@ -46,6 +46,8 @@ const compare = process.env.LANYARD_COMPARE_APP ? path.resolve(process.env.LANYA
 const rounds = Number(process.env.LANYARD_MEASURE_ROUNDS ?? 3);
 const artifacts = path.join(root, '.artifacts/e2e');
 fs.mkdirSync(artifacts, { recursive: true });
+const keepLogs = process.env.LANYARD_MEASURE_LOGS ? path.resolve(process.env.LANYARD_MEASURE_LOGS) : null;
+if (keepLogs) fs.mkdirSync(keepLogs, { recursive: true });
 for (const bin of [app, baseline, compare].filter(Boolean)) {
   if (!fs.existsSync(bin)) {
     console.error(`error: no binary at ${bin} (see docs/benchmarks.md for how to build it)`);
@@ -255,8 +257,13 @@ async function launch(binary, dataServer) {
     }
     return result;
   } finally {
-    const keep = process.env.LANYARD_MEASURE_LOGS;
-    if (keep) fs.copyFileSync(logFile, path.join(keep, `${path.basename(binary)}-${Date.now()}.log`));
+    if (keepLogs) {
+      try {
+        fs.copyFileSync(logFile, path.join(keepLogs, `${path.basename(binary)}-${Date.now()}.log`));
+      } catch (err) {
+        console.error(`warning: could not keep the log of ${binary}: ${err.message}`);
+      }
+    }
     await session.delete();
     for (const pid of descendants(driver.child.pid)) {
       try {

@@ -932,16 +932,20 @@ async function main() {
                     assert((await boot.textContent()).includes("Opening Lanyard"), "the skeleton says nothing");
                     const shape = await before.evaluate(() => {
                         const side = document.querySelector(".boot-sidebar");
-                        const logo = document.querySelector(".boot-brand img");
+                        // Inline SVG (an <img> would hold the load event, and the window's showing).
+                        const logo = document.querySelector(".boot-brand svg");
                         return {
                             width: side ? side.getBoundingClientRect().width : 0,
                             background: side ? getComputedStyle(side).backgroundColor : "",
                             body: getComputedStyle(document.body).backgroundColor,
-                            logo: logo instanceof HTMLImageElement ? logo.complete && logo.naturalWidth > 0 : false,
+                            logo: logo
+                                ? logo.getBoundingClientRect().width === 28 &&
+                                  logo.querySelectorAll("path, rect").length > 0
+                                : false,
                         };
                     });
                     assertEqual(shape.width, 220, `skeleton sidebar width (${colorScheme})`);
-                    assert(shape.logo, `the skeleton's logo did not load (${colorScheme})`);
+                    assert(shape.logo, `the skeleton's logo is not drawn (${colorScheme})`);
                     assert(
                         shape.background !== shape.body,
                         `the skeleton sidebar has no colour of its own (${colorScheme}): ${shape.background}`,
