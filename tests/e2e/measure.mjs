@@ -207,18 +207,33 @@ async function launch(binary, dataServer) {
     const firstPaint = paint - started;
     let readyMs = null;
     let ready = null;
+    let readyLate = false;
+    let seen = null;
     if (dataServer) {
-      ready = await session.executeAsync(`
+      seen = await session.executeAsync(`
         const done = arguments[arguments.length - 1];
         const look = () => {
-          if (window.__lanyardReadyAt) done(window.__lanyardReadyAt);
-          else if (document.querySelector('[data-testid=channels-empty]')) done(performance.timeOrigin + performance.now());
+          if (window.__lanyardReadyAt) done({ at: window.__lanyardReadyAt, late: false });
+          else if (document.querySelector('[data-testid=channels-empty]')) done({ at: performance.timeOrigin + performance.now(), late: true });
           else setTimeout(look, 5);
         };
         look();`);
+    }
+    const timeline = await session.execute(PAGE_TIMELINE);
+    if (seen) {
+      ready = seen.at;
+      // The data was in the page before WebDriver let us watch for it (the window showed
+      // and the app mounted before the session's first script): the app's own "mounted"
+      // mark stands for it (the data follows it within a microtask, 1–2 ms in the rounds
+      // watched from the start), rather than the moment the harness looked.
+      const mounted = timeline.find((step) => step.name === 'page: mounted');
+      if (seen.late && mounted && mounted.at < ready) {
+        ready = mounted.at;
+        readyLate = true;
+      }
       readyMs = Math.round(ready - started);
     }
-    const all = [...startupSteps(logFile), ...(await session.execute(PAGE_TIMELINE))];
+    const all = [...startupSteps(logFile), ...timeline];
     if (ready) all.push({ at: ready, name: 'page: shows its data (page ready)' });
     // The first time each step happened (a command called twice counts once), in ms.
     const steps = {};
@@ -230,6 +245,7 @@ async function launch(binary, dataServer) {
     const result = {
       firstPaintMs: Math.round(firstPaint),
       readyMs,
+      readyLate,
       steps,
       pssStartKiB: pssKiB(procs),
       pssStartByProcess: pssByProcess(procs),
@@ -292,7 +308,7 @@ try {
     const [b, a] = [samples.baseline.at(-1), samples.app.at(-1)];
     let line =
       `round ${r}: baseline ${b.firstPaintMs} ms, ${mib(b.pssStartKiB)} MiB | ` +
-      `lanyard ${a.firstPaintMs} ms (ready ${a.readyMs} ms), ${mib(a.pssStartKiB)} MiB, after 10 previews ${mib(a.pssAfterPreviewsKiB)} MiB`;
+      `lanyard ${a.firstPaintMs} ms (ready ${a.readyMs} ms${a.readyLate ? '*' : ''}), ${mib(a.pssStartKiB)} MiB, after 10 previews ${mib(a.pssAfterPreviewsKiB)} MiB`;
     if (compare) {
       samples.compare.push(await launch(compare, data));
       const c = samples.compare.at(-1);
@@ -363,7 +379,7 @@ console.log(`
 | PSS, 3 s after first paint | ${mib(b.pss)} MiB | ${mib(a.pss)} MiB | ${summary.ratioStart}× | ≤ 1.25× |
 | PSS after 10 previews | — | ${mib(a.pssPreviews)} MiB | ${summary.ratioAfterPreviews}× | ≤ 1.25× |
 
-${c ? `compared build (${compare}): first paint ${c.paint} ms, page ready ${c.ready} ms\n` : ''}processes counted: baseline ${summary.baseline.processes.join(', ')}; Lanyard ${summary.app.processes.join(', ')}
+${samples.app.some((s) => s.readyLate) ? `* ${samples.app.filter((s) => s.readyLate).length} of ${samples.app.length} rounds: the data was in the page before the harness could watch for it; the app's "mounted" mark stands for it\n` : ''}${c ? `compared build (${compare}): first paint ${c.paint} ms, page ready ${c.ready} ms\n` : ''}processes counted: baseline ${summary.baseline.processes.join(', ')}; Lanyard ${summary.app.processes.join(', ')}
 by process (MiB, last round): baseline ${fmt(samples.baseline.at(-1).pssStartByProcess)}; Lanyard at start ${fmt(samples.app.at(-1).pssStartByProcess)}, after 10 previews ${fmt(samples.app.at(-1).pssAfterPreviewsByProcess)}
 
 The empty window's start-up, ms after the process started (median of the rounds):
