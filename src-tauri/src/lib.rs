@@ -274,7 +274,7 @@ fn setup_desktop<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
     theme::follow_desktop(app);
     // The window is created hidden and shown once its page has loaded (see `startup`),
     // unless Lanyard starts in the tray.
-    startup::hide_if_minimized(app, std::env::args());
+    startup::hide_if_minimized(app, &args);
     // The tray, the URL schemes' registration and the background tasks wait for the page's
     // start-up calls (see `startup`).
     startup::schedule_fallback(app);

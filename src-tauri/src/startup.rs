@@ -11,7 +11,7 @@
 //!
 //! The window is created hidden (`tauri.conf.json`) and shown when its page has loaded
 //! ([`reveal`]), or [`REVEAL_AT_THE_LATEST`] after setup, unless Lanyard started in the
-//! tray (`--minimized`, [`keep_hidden`]). A visible window drawn while its web process is
+//! tray (`--minimized`, [`hide_if_minimized`]). A visible window drawn while its web process is
 //! still committing the first load makes WebKitGTK's non-composited drawing (which
 //! `lib.rs` turns on for memory) wait up to 500 ms on the main thread for a backing store
 //! the web process cannot paint yet: the page's load needs that same main thread (its
@@ -71,23 +71,19 @@ pub fn schedule_fallback<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Keeps the window hidden when Lanyard was started in the tray (`args` has
-/// [`crate::MINIMIZED`], as autostart passes it).
-pub fn hide_if_minimized<R: Runtime>(app: &AppHandle<R>, mut args: impl Iterator<Item = String>) {
-    if args.any(|a| a == crate::MINIMIZED) {
-        keep_hidden(app);
+/// Keeps the window hidden when Lanyard was started in the tray (`args`, the process's
+/// arguments, have [`crate::MINIMIZED`], as autostart passes it): only the user (the
+/// tray, a second launch) shows it then.
+pub fn hide_if_minimized<R: Runtime>(app: &AppHandle<R>, args: &[String]) {
+    if args.iter().any(|a| a == crate::MINIMIZED) {
+        if let Some(revealed) = app.try_state::<Revealed>() {
+            revealed.0.store(true, Ordering::SeqCst);
+        }
     }
 }
 
-/// The window stays hidden: Lanyard started in the tray (`--minimized`). Only the user
-/// (the tray, a second launch) shows it.
-pub fn keep_hidden<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(revealed) = app.try_state::<Revealed>() {
-        revealed.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Shows the main window the first time it is called (after [`keep_hidden`], never).
+/// Shows the main window the first time it is called (after [`hide_if_minimized`] kept
+/// it hidden, never).
 pub fn reveal<R: Runtime>(app: &AppHandle<R>) {
     let Some(revealed) = app.try_state::<Revealed>() else {
         return;
@@ -187,23 +183,15 @@ mod tests {
         assert_eq!(shown(&app), 1, "shown again by a later load");
 
         let tray = self::app();
-        let args = |a: &[&str]| {
-            a.iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .into_iter()
-        };
-        hide_if_minimized(tray.handle(), args(&["lanyard-app", crate::MINIMIZED]));
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        hide_if_minimized(tray.handle(), &args(&[crate::MINIMIZED]));
         page_loaded(tray.handle());
         reveal(tray.handle());
         assert_eq!(shown(&tray), 0, "a window started in the tray was shown");
 
         // Any other arguments (a link, a file): shown at its page's load as usual.
         let linked = self::app();
-        hide_if_minimized(
-            linked.handle(),
-            args(&["lanyard-app", "lanyard://channel/x"]),
-        );
+        hide_if_minimized(linked.handle(), &args(&["lanyard://channel/x"]));
         page_loaded(linked.handle());
         assert_eq!(
             shown(&linked),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROUTE, ROUTES, routeById } from "./routes";
 import html from "../../index.html?raw";
+import markSource from "./components/LanyardMark.svelte?raw";
 
 // The start-up skeleton in index.html, painted before any script runs.
 const boot = new DOMParser().parseFromString(html, "text/html").getElementById("boot");
@@ -24,5 +25,18 @@ describe("the start-up skeleton (index.html)", () => {
     // event only with more than 200 non-whitespace characters (or 32×32 px of images).
     const letters = (boot?.textContent ?? "").replace(/\s/g, "").length;
     expect(letters).toBeGreaterThan(200);
+  });
+
+  it("draws the sidebar's own mark (LanyardMark.svelte), shape for shape", () => {
+    const shapes = (svg: Element | null | undefined) =>
+      [...(svg?.children ?? [])].map((shape) => [
+        shape.tagName,
+        ...[...shape.attributes].map((attribute) => `${attribute.name}=${attribute.value}`).sort(),
+      ]);
+    const mark = new DOMParser().parseFromString(markSource, "text/html").querySelector("svg");
+    const skeletonMark = boot?.querySelector(".boot-brand svg");
+    expect(shapes(skeletonMark)).toEqual(shapes(mark));
+    expect(shapes(mark).length).toBe(5);
+    expect(skeletonMark?.getAttribute("class")).toBe(mark?.getAttribute("class"));
   });
 });
