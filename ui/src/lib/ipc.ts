@@ -151,14 +151,23 @@ function listenTo<T>(name: EventName, handler: (payload: T) => void): Promise<Un
  * mounted: call it in `onMount` and return what it returns. The listener stops on unmount,
  * even when it arrives after; without an event bridge (a plain browser, no Tauri runtime)
  * nothing listens and the page still works, without live updates.
+ *
+ * Registering a listener takes a round trip, and an event emitted before it lands is
+ * lost: a page that loads and then listens misses a change announced in between (an offer
+ * imported while Shared with me opened, CI 2026-12-07). `listening`, when given, runs
+ * once the listener is in place: re-read there what the event would have announced.
  */
-export function listenWhileMounted(listen: () => Promise<UnlistenFn>): () => void {
+export function listenWhileMounted(listen: () => Promise<UnlistenFn>, listening?: () => void): () => void {
   let unlisten: UnlistenFn | undefined;
   let closed = false;
   listen()
     .then((stop) => {
-      if (closed) stop();
-      else unlisten = stop;
+      if (closed) {
+        stop();
+        return;
+      }
+      unlisten = stop;
+      listening?.();
     })
     .catch(() => {
       // No event bridge: nothing to listen to.

@@ -95,4 +95,28 @@ describe("Token requests", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Import link" }));
     await waitFor(() => expect(screen.getByTestId("requests-notice").textContent).toContain("verified"));
   });
+
+  it("shows an offer imported while the page was starting to listen", async () => {
+    // The shell imports a link's offer beside the page's first read and announces it with
+    // an event; an event emitted before the listener is registered reaches nobody (CI,
+    // 2026-12-07: the e2e sharing scenario waited for an offer the page never showed).
+    // Here the offer lands, and its event is lost, while the listener is being registered.
+    let offers: ReturnType<typeof makeOffer>[] = [];
+    let releaseListen: () => void = () => {};
+    const { of } = mockRecording({
+      offers_list: () => offers,
+      "plugin:event|listen": () =>
+        new Promise((resolve) => {
+          releaseListen = () => resolve(7);
+        }),
+      "plugin:event|unlisten": () => null,
+    });
+    render(TokenRequests);
+    await waitFor(() => expect(screen.getByTestId("requests-empty")).toBeTruthy());
+    await waitFor(() => expect(of("plugin:event|listen")).toHaveLength(1));
+    offers = [makeOffer()];
+    releaseListen();
+    const row = await screen.findByTestId("offer");
+    expect(row.textContent).toContain("Grace");
+  });
 });
