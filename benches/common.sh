@@ -59,7 +59,10 @@ PERF_PID=""
 perf_start() { # PID
   [ -n "${PERF_DATA:-}" ] || return 0
   command -v perf >/dev/null || { echo "error: PERF_DATA needs perf (linux-perf)" >&2; exit 1; }
-  perf record -q -F "${PERF_FREQ:-199}" --call-graph dwarf,16384 -p "$1" -o "$PERF_DATA" \
+  # PERF_EVENT=sched:sched_switch (say): where the gateway's threads go to sleep instead.
+  local what=(-F "${PERF_FREQ:-199}")
+  [ -n "${PERF_EVENT:-}" ] && what=(-e "$PERF_EVENT")
+  perf record -q "${what[@]}" --call-graph dwarf,16384 -p "$1" -o "$PERF_DATA" \
     -- sleep "${PERF_SECONDS:-10}" 2>/dev/null &
   PERF_PID=$!
 }
@@ -67,7 +70,10 @@ perf_start() { # PID
 # its run (perf stat), for both the gateway and the bare handler.
 perf_stat_start() { # PID
   [ -n "${PERF_STAT:-}" ] || return 0
-  perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$1" \
+  # PERF_STAT=threads: the same counts for each thread (which threads switch).
+  local per_thread=()
+  [ "$PERF_STAT" = threads ] && per_thread=(--per-thread)
+  perf stat "${per_thread[@]}" -e task-clock,context-switches,cpu-migrations,page-faults -p "$1" \
     -- sleep "${PERF_SECONDS:-5}" 2>&1 | grep -E 'task-clock|context|migrations|faults' | sed 's/^/    perf stat: /' &
   PERF_STAT_PID=$!
 }

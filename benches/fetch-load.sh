@@ -3,7 +3,7 @@
 # clients/lanyard-player.js holds it) asks a `lanyard gateway serve` (server profile) for one feed
 # (`Cache-Control: max-age=10`, benches/feed-upstream.mjs) with wrk, against a bare axum
 # handler (crates/gateway/examples/bare_json) driven by the same wrk command in the same
-# run, before and after. Prints requests/s and the ratio (target >= 20 000/s, >= 0.5x).
+# run, before and after. Prints requests/s and the ratio (target >= 20 000/s, >= 0.8x: #30).
 # Then a second baseline, the same bare handler answering with the gateway's headers and
 # body size (BARE_ANSWER=gateway): how much of the gap is what the gateway must send.
 #
@@ -55,7 +55,7 @@ drive bare-with-the-gateways-headers "$BAREG" "$BAREG_PID"
 load_report after
 echo "==> cached /v1/fetch as a ratio of the bare handler (same wrk command, same run)"
 awk -v g="$(rps "$DATA/gateway.wrk")" -v b1="$(rps "$DATA/bare-before.wrk")" -v b2="$(rps "$DATA/bare-after.wrk")" \
-  'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s (target >= 20000/s), bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.5x)\n", g, b1, b2, b, g / b }'
+  'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s (target >= 20000/s), bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.8x, #30)\n", g, b1, b2, b, g / b }'
 echo "==> against the second baseline, a bare handler sending the gateway's headers and body size (after the first)"
 awk -v g="$(rps "$DATA/gateway.wrk")" -v b="$(rps "$DATA/bare-with-the-gateways-headers.wrk")" \
   'BEGIN { printf "gateway %.0f/s, bare with the gateway'"'"'s headers %.0f/s: ratio %.2fx\n", g, b, g / b }'

@@ -55,7 +55,7 @@ drive bare-after "$BARE"
 load_report after
 echo "==> throughput of /v1/grants as a ratio of the bare handler (same wrk command, same run)"
 awk -v g="$(rps "$DATA/gateway.wrk")" -v b1="$(rps "$DATA/bare-before.wrk")" -v b2="$(rps "$DATA/bare-after.wrk")" \
-  'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s, bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.5x)\n", g, b1, b2, b, g / b }'
+  'BEGIN { b = (b1 + b2) / 2; printf "gateway %.0f/s, bare %.0f/s and %.0f/s (mean %.0f): ratio %.2fx (target >= 0.8x, #30)\n", g, b1, b2, b, g / b }'
 
 echo "==> gateway metrics"
 curl -s "$URL/metrics" | grep -E '^lanyard_gateway_(grants_total|denials_total|auth_failures_total|rate_limited_total|refreshes_total|verified_players) '
