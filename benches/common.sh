@@ -196,7 +196,8 @@ bench_bare() {
 }
 
 # The second baseline of fetch-load.sh: the bare handler answering /v1/fetch with what the
-# gateway sends for a cached fetch (the same headers and body size): BAREG, BAREG_PID.
+# gateway sends for a cached fetch (the same headers and body size), and for gateway-load.sh
+# the bare handler taking a grant request's header and JSON body: BAREG, BAREG_PID.
 bench_bare_as_gateway() {
   start_bare bareg BARE_ANSWER=gateway
   BAREG=$STARTED_URL

@@ -14,6 +14,12 @@
 //! drives it as a second baseline: what a bare handler costs when it sends what the
 //! gateway must send (the ratio stays against the first).
 //!
+//! With the same `BARE_ANSWER=gateway`, `POST /v1/grants` also does what the gateway's
+//! HTTP layer must before its own work: it reads the `Authorization` header and the whole
+//! body, parses the body's JSON (`{ "channel", "url"? }`) and answers the same grant. The
+//! difference between the two baselines is the cost of taking a POST body at all;
+//! `benches/gateway-load.sh` drives this one too, as its second baseline.
+//!
 //! Run: `bare_json` (prints `{"listening":"http://127.0.0.1:PORT"}` and serves until killed).
 
 use axum::routing::{get, post};
@@ -45,22 +51,58 @@ const GATEWAY_HEADERS: [(&str, &str); 8] = [
     ("x-content-type-options", "nosniff"),
 ];
 
+/// A grant's answer (the same for every request).
+fn grant_body() -> serde_json::Value {
+    serde_json::json!({
+        "principal_id": "0b0e5c1e-0000-4000-8000-000000000000",
+        "channel_id": "9f1d2b7a-0000-4000-8000-000000000000",
+        "access_token": "load-access-0",
+        "token_type": "Bearer",
+        "expires_at": 1_800_000_000,
+        "provider_expires_at": 1_800_003_600,
+        "scopes": []
+    })
+}
+
+async fn grant() -> Json<serde_json::Value> {
+    Json(grant_body())
+}
+
+/// The body a grant request carries.
+#[derive(serde::Deserialize)]
+struct GrantRequest {
+    channel: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+async fn grant_as_gateway(
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let authorized = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    match serde_json::from_slice::<GrantRequest>(&body) {
+        Ok(request) if authorized && !request.channel.is_empty() && request.url.is_none() => {
+            Json(grant_body()).into_response()
+        }
+        _ => axum::http::StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let app = Router::new()
         .route(
             "/v1/grants",
-            post(|| async {
-                Json(serde_json::json!({
-                    "principal_id": "0b0e5c1e-0000-4000-8000-000000000000",
-                    "channel_id": "9f1d2b7a-0000-4000-8000-000000000000",
-                    "access_token": "load-access-0",
-                    "token_type": "Bearer",
-                    "expires_at": 1_800_000_000,
-                    "provider_expires_at": 1_800_003_600,
-                    "scopes": []
-                }))
-            }),
+            if std::env::var("BARE_ANSWER").as_deref() == Ok("gateway") {
+                post(grant_as_gateway)
+            } else {
+                post(grant)
+            },
         )
         .route(
             "/v1/fetch",
