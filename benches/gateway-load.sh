@@ -41,11 +41,10 @@ warm_players "$URL" "$PLAYERS" "$DATA/load-players.txt"
 bench_bare
 bench_bare_as_gateway
 settle
-drive() {
+drive() { # NAME URL PID
   echo "==> $1: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -s benches/gateway-grants.lua $2"
-  local pid=$BARE_PID ticks
-  [ "$1" = gateway ] && pid=$GW_PID && perf_start "$pid"
-  [ "$1" = bare-taking-the-body ] && pid=$BAREG_PID
+  local pid=$3 ticks
+  [ "$1" = gateway ] && perf_start "$pid"
   ticks=$(cpu_ticks "$pid")
   perf_stat_start "$pid"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/gateway-grants.lua "$2" -- "$DATA/load-players.txt" | tee "$DATA/$1.wrk"
@@ -53,10 +52,10 @@ drive() {
   perf_stop
 }
 load_report before
-drive bare-before "$BARE"
-drive gateway "$URL"
-drive bare-after "$BARE"
-drive bare-taking-the-body "$BAREG"
+drive bare-before "$BARE" "$BARE_PID"
+drive gateway "$URL" "$GW_PID"
+drive bare-after "$BARE" "$BARE_PID"
+drive bare-taking-the-body "$BAREG" "$BAREG_PID"
 load_report after
 echo "==> throughput of /v1/grants as a ratio of the bare handler (same wrk command, same run)"
 awk -v g="$(rps "$DATA/gateway.wrk")" -v b1="$(rps "$DATA/bare-before.wrk")" -v b2="$(rps "$DATA/bare-after.wrk")" \
