@@ -130,6 +130,15 @@ async function pageShot(name, selector = null) {
   fs.writeFileSync(path.join(shots, `${name}${suffix}.png`), await session.screenshot());
 }
 
+/**
+ * Waits until Preview's report is the one for a request to `path`: its first hop names it.
+ * A report already on the page (from an earlier send) carries the same status and
+ * credential rows, so waiting on those alone can pass before the new request went out.
+ */
+async function waitForReportOf(path) {
+  await session.waitFor('[data-testid=preview-report] .hop-url', { text: `${data.origin}${path}` });
+}
+
 function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
@@ -299,6 +308,7 @@ try {
     await session.waitFor('[data-testid=preview-live-line]', { text: 'X-API-Key' });
     await (await session.find('#preview-url')).type(`${data.origin}/menus/today`);
     await (await session.byText('button[type=submit]', 'Send')).click();
+    await waitForReportOf('/menus/today');
     await session.waitFor('[data-testid=credential]', { text: 'X-API-Key' });
     const menus = data.seen.at(-1);
     assert(menus?.path === '/menus/today', `the endpoint saw ${menus?.path}`);
@@ -388,6 +398,9 @@ try {
     await session.go('Preview');
     await (await session.find('#preview-url')).type(`${data.origin}/shared/menu`);
     await (await session.byText('button[type=submit]', 'Send')).click();
+    // The report of the url-token scenario's last preview is still on the page (status 200,
+    // a "URL token" credential) until this one answers: wait for this request's own hop.
+    await waitForReportOf('/shared/menu');
     await session.waitFor('[data-testid=preview-status]', { text: '200' });
     await session.waitFor('[data-testid=credential]', { text: 'token' });
     const report = await (await session.find('[data-testid=preview-report]')).text();
