@@ -17,6 +17,29 @@ load_report() { # WHEN (before|after)
   if [ -n "$one" ] && awk -v l="$one" -v m="$LOAD_LIMIT" 'BEGIN { exit !(l > m) }'; then
     echo "    WARNING: load average $one is above $LOAD_LIMIT $1 the run: the machine is busy, these are not idle-machine figures"
   fi
+  [ "$1" = before ] && busy_report
+  return 0
+}
+
+# The CPU in use right now, over one second of /proc/stat, with a warning naming the
+# busiest processes when it is above BUSY_LIMIT percent (20). The load average lags: a
+# process that started spinning a few minutes ago still reads ~1.2 on two cores, under
+# LOAD_LIMIT, while taking a whole core from the run (docs/benchmarks.md, stop 39).
+BUSY_LIMIT=${BUSY_LIMIT:-20}
+busy_report() {
+  [ -r /proc/stat ] || return 0
+  local a b
+  a=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6; exit }' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6; exit }' /proc/stat)
+  local busy
+  busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    t = y[1] - x[1]; printf "%d", (t > 0 ? 100 * (t - (y[2] - x[2])) / t : 0) }')
+  echo "    CPU in use before: ${busy} % of the machine (1 s)"
+  if [ "$busy" -gt "$BUSY_LIMIT" ]; then
+    echo "    WARNING: the CPU is ${busy} % busy before the run: these are not idle-machine figures; the busiest processes:"
+    ps -eo pid,pcpu,etime,args --sort=-pcpu 2>/dev/null | sed -n '2,4p' | cut -c1-120 | sed 's/^/      /'
+  fi
 }
 
 # Waits (at most SETTLE_SECONDS, 90 by default) for the 1-minute load average to fall below
