@@ -136,7 +136,7 @@ async function pageShot(name, selector = null) {
  * credential rows, so waiting on those alone can pass before the new request went out.
  */
 async function waitForReportOf(path) {
-  await session.waitFor('[data-testid=preview-report] .hop-url', { text: `${data.origin}${path}` });
+  await session.waitFor('[data-testid=hops] > li:first-child .hop-url', { text: `${data.origin}${path}` });
 }
 
 function assert(cond, message) {
